@@ -1,0 +1,232 @@
+"""schedule.yaml -> Config. Interpolates ${VAR} / ${VAR:-default}, keeps the line of
+every key, and reports all mistakes at once with file, line, key path and expectation."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from reconciler.config.models import Config
+from reconciler.errors import ConfigError
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The validated config plus where each key came from, for later error messages."""
+
+    config: Config
+    path: Path
+    lines: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, *keys) -> str:
+        """`schedule.yaml:12: datasets.x.old.table` for a key path."""
+        dotted = ".".join(str(k) for k in keys)
+        line = _nearest_line(self.lines, tuple(str(k) for k in keys))
+        return f"{self.path}:{line}: {dotted}" if line else f"{self.path}: {dotted}"
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() else self.base_dir / p
+
+
+def _nearest_line(lines: dict, keys: tuple) -> int | None:
+    while keys:
+        if keys in lines:
+            return lines[keys]
+        keys = keys[:-1]
+    return None
+
+
+def _compose(node, path: tuple, lines: dict, problems: list, env):
+    """Plain Python value of a YAML node; records the line of every mapping key."""
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            if key in out:
+                problems.append(f"line {key_node.start_mark.line + 1}: {'.'.join(path + (key,))}: key given twice")
+            out[key] = _compose(value_node, path + (key,), lines, problems, env)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_compose(v, path + (str(i),), lines, problems, env) for i, v in enumerate(node.value)]
+    value = yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+    if isinstance(value, str) and "$" in value:
+        value = _interpolate(value, path, node.start_mark.line + 1, problems, env)
+    return value
+
+
+def _interpolate(text: str, path: tuple, line: int, problems: list, env) -> str:
+    def sub(m):
+        name, op, default = m.group(1), m.group(2), m.group(3)
+        value = env.get(name)
+        if op == ":-" and not value:
+            return default or ""
+        if op == "-" and value is None:
+            return default or ""
+        if value is None:
+            problems.append(
+                f"line {line}: {'.'.join(path)}: environment variable {name} is not set "
+                f"(set it, or give a default: ${{{name}:-value}})"
+            )
+            return ""
+        return value
+
+    return _VAR.sub(sub, text)
+
+
+def _describe(err: dict) -> str:
+    kind, msg = err["type"], err["msg"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"must be one of {expected}, got {err.get('input')!r}"
+    if kind in ("value_error", "assertion_error"):
+        return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{msg[0].lower()}{msg[1:]}, got {err.get('input')!r}"
+    return msg
+
+
+def _did_you_mean(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _cross_references(raw: dict, where) -> list[str]:
+    """Names that point at other sections. Works on the raw mapping so these are reported
+    alongside schema mistakes, not after them."""
+    problems = []
+    sources = _mapping(raw.get("sources"))
+    datasets = _mapping(raw.get("datasets"))
+    checks = _mapping(raw.get("checks"))
+    for name, ds in _mapping(datasets).items():
+        for side_name in ("old", "new"):
+            source = _mapping(_mapping(ds).get(side_name)).get("source")
+            if not isinstance(source, str):
+                continue
+            if source not in sources:
+                problems.append(
+                    f"{where('datasets', name, side_name, 'source')}: unknown source {source!r} "
+                    f"(known: {', '.join(sources)}){_did_you_mean(source, sources)}"
+                )
+            elif "url" in _mapping(sources[source]) and not _mapping(sources[source])["url"]:
+                problems.append(f"{where('datasets', name, side_name, 'source')}: source {source!r} has an empty url")
+    for name, check in checks.items():
+        dataset = _mapping(check).get("dataset")
+        if isinstance(dataset, str) and dataset not in datasets:
+            problems.append(
+                f"{where('checks', name, 'dataset')}: unknown dataset {dataset!r} "
+                f"(known: {', '.join(datasets) or 'none'}){_did_you_mean(dataset, datasets)}"
+            )
+        source = _mapping(check).get("source")
+        if isinstance(source, str) and source != "both" and source not in sources:
+            problems.append(
+                f"{where('checks', name, 'source')}: unknown source {source!r} "
+                f"(known: both, {', '.join(sources)}){_did_you_mean(source, sources)}"
+            )
+    for name, job in _mapping(raw.get("jobs")).items():
+        for i, check in enumerate(_mapping(job).get("checks") or []):
+            if isinstance(check, str) and check not in checks:
+                problems.append(
+                    f"{where('jobs', name, 'checks', i)}: unknown check {check!r} "
+                    f"(known: {', '.join(checks) or 'none'}){_did_you_mean(check, checks)}"
+                )
+    return problems
+
+
+def _files_exist(cfg: Config, loaded: LoadedConfig) -> list[str]:
+    problems = []
+    for name, check in cfg.checks.items():
+        if check.suite is not None:
+            path = loaded.resolve(f"expectations/{check.suite}.json")
+            if not path.is_file():
+                problems.append(f"{loaded.where('checks', name, 'suite')}: suite file {path} does not exist")
+        if check.rules is not None and not loaded.resolve(check.rules).exists():
+            problems.append(f"{loaded.where('checks', name, 'rules')}: rules path {loaded.resolve(check.rules)} does not exist")
+    return problems
+
+
+def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
+    env = os.environ if env is None else env
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (give --config PATH or set RECONCILER_CONFIG)") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f":{mark.line + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise ConfigError(f"{path}{at}: not valid YAML: {problem}") from None
+    if root is None or not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{path}: expected a mapping with 'sources', 'datasets', 'checks', 'jobs'")
+    lines: dict = {}
+    problems: list[str] = []
+    raw = _compose(root, (), lines, problems, env)
+    problems = [f"{path}:{p.removeprefix('line ')}" for p in problems]
+    where = LoadedConfig(Config.model_construct(sources={}), path, lines).where
+    cfg = None
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as e:
+        for err in e.errors():
+            loc = tuple(str(x) for x in err["loc"])
+            message = _describe(err)
+            if err["type"] == "extra_forbidden":
+                message = f"unknown key{_extra_hint(err, loc)}"
+            problems.append(f"{where(*loc)}: {message}")
+    problems += _cross_references(raw, where)
+    if cfg is not None:
+        loaded = LoadedConfig(cfg, path, lines)
+        problems += _files_exist(cfg, loaded)
+    if problems:
+        raise ConfigError(problems)
+    return loaded
+
+
+def _extra_hint(err: dict, loc: tuple) -> str:
+    from reconciler.config.models import (CheckConfig, ColumnConfig, Config, DatasetConfig, DiffConfig,
+                                          JobConfig, NotifyConfig, ReportStoreConfig, SideConfig, SlackConfig,
+                                          SourceConfig)
+
+    by_parent = {
+        (): Config, ("sources",): SourceConfig, ("datasets",): DatasetConfig, ("checks",): CheckConfig,
+        ("jobs",): JobConfig, ("report_store",): ReportStoreConfig, ("notify",): NotifyConfig,
+        ("notify", "slack"): SlackConfig,
+    }
+    parent = loc[:-1]
+    model = by_parent.get(parent)
+    if model is None and len(parent) >= 2:
+        model = by_parent.get((parent[0],)) if len(parent) == 2 else None
+        if len(parent) == 3 and parent[0] == "datasets":
+            model = {"old": SideConfig, "new": SideConfig, "diff": DiffConfig}.get(parent[2])
+        if len(parent) == 4 and parent[0] == "datasets" and parent[2] == "columns":
+            model = ColumnConfig
+    if model is None:
+        return ""
+    known = list(model.model_fields)
+    return f" (expected one of: {', '.join(known)}){_did_you_mean(loc[-1], known)}"

@@ -1,0 +1,147 @@
+"""The one result model. Every check, whatever produced it, becomes a CheckResult;
+a comparison of a dataset is a CompareResult; a job run groups them in a RunResult.
+Renderers (JSON, terminal, HTML, Slack) read these and nothing else."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from reconciler.timeutil import Window, iso
+
+PASS, FAIL, ERROR, SKIPPED = "pass", "fail", "error", "skipped"
+STATUSES = (PASS, FAIL, ERROR, SKIPPED)
+
+
+def worst(statuses) -> str:
+    """error beats fail beats pass; skipped counts as pass only when nothing else ran."""
+    seen = set(statuses)
+    for s in (ERROR, FAIL, PASS):
+        if s in seen:
+            return s
+    return SKIPPED if seen else PASS
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: datetimes as ISO, Decimals and numpy scalars as numbers, NaN as null."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, datetime):
+        return iso(value) if value.tzinfo else value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Window):
+        return value.to_dict()
+    if hasattr(value, "item"):  # numpy scalar
+        return jsonable(value.item())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if type(value).__name__ == "Decimal":
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    status: str
+    observed: Any = None
+    threshold: Any = None
+    violations: int = 0
+    samples: list = field(default_factory=list)
+    window: Window | None = None
+    message: str | None = None
+    details: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out = {
+            "check": self.check,
+            "status": self.status,
+            "observed": jsonable(self.observed),
+            "threshold": jsonable(self.threshold),
+            "violations": self.violations,
+            "samples": jsonable(self.samples),
+            "window": self.window.to_dict() if self.window else None,
+        }
+        if self.message:
+            out["message"] = self.message
+        if self.details:
+            out["details"] = jsonable(self.details)
+        return out
+
+
+@dataclass(frozen=True)
+class HourCount:
+    hour: datetime
+    old: int
+    new: int
+    drift_pct: float | None
+    status: str
+
+    def to_dict(self) -> dict:
+        return {"hour": iso(self.hour), "old": self.old, "new": self.new,
+                "drift_pct": self.drift_pct, "status": self.status}
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """What `reconciler compare` reports for one dataset and window (DESIGN.md JSON)."""
+
+    dataset: str
+    window: Window
+    status: str
+    totals: dict
+    hours: list[HourCount]
+    samples: dict
+    timings: dict
+    checks: list[CheckResult] = field(default_factory=list)
+    truncated: bool = False
+    mode: str = "counts"
+
+    def to_dict(self) -> dict:
+        return {
+            "dataset": self.dataset,
+            "window": self.window.to_dict(),
+            "status": self.status,
+            "mode": self.mode,
+            "truncated": self.truncated,
+            "totals": jsonable(self.totals),
+            "hours": [h.to_dict() for h in self.hours],
+            "samples": jsonable(self.samples),
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One job run over one window: what the report store keeps."""
+
+    job: str
+    window: Window
+    started_at: datetime
+    finished_at: datetime
+    status: str
+    results: list[CheckResult]
+    compares: list[CompareResult] = field(default_factory=list)
+    message: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "job": self.job,
+            "window": self.window.to_dict(),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "status": self.status,
+            "message": self.message,
+            "results": [r.to_dict() for r in self.results],
+            "compares": [c.to_dict() for c in self.compares],
+        }
