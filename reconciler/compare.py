@@ -1,0 +1,196 @@
+"""Compare one dataset over one window: hourly counts, optionally rows, judged by its suite."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.config.loader import LoadedConfig
+from reconciler.counts import count_by_hour
+from reconciler.drift import drift_pct
+from reconciler.errors import ConfigError, UsageError
+from reconciler.relation import SideRelation
+from reconciler.results import FAIL, PASS, CheckResult, CompareResult, HourCount, worst
+from reconciler.sources import Source, open_sources
+from reconciler.timeaxis import TimeAxis
+from reconciler.timeutil import Window, iso
+
+DEFAULT_DRIFT_PCT = 1.0
+
+
+@dataclass
+class Side:
+    """One side of a dataset, opened: its source, relation and time axis."""
+
+    name: str
+    source: Source
+    rel: SideRelation
+    axis: TimeAxis | None = None
+
+
+def resolve_dataset(loaded: LoadedConfig, name: str | None) -> str:
+    datasets = loaded.config.datasets
+    if name is None:
+        if len(datasets) == 1:
+            return next(iter(datasets))
+        raise UsageError(f"name a dataset: {', '.join(datasets) or 'none is configured in ' + str(loaded.path)}")
+    if name not in datasets:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(datasets), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"unknown dataset {name!r} in {loaded.path} (known: {', '.join(datasets)}){hint}")
+    return name
+
+
+def suite_for(loaded: LoadedConfig, dataset: str) -> Path | None:
+    for check in loaded.config.checks.values():
+        if check.dataset == dataset and check.suite and check.type in ("counts", "rows"):
+            return loaded.resolve(f"expectations/{check.suite}.json")
+    default = loaded.resolve(f"expectations/{dataset}.json")
+    return default if default.is_file() else None
+
+
+def open_sides(loaded: LoadedConfig, dataset: str, sources: dict[str, Source] | None = None) -> dict[str, Side]:
+    ds = loaded.config.datasets[dataset]
+    sources = sources or open_sources(loaded.config)
+    pairs = ds.column_pairs()
+    old_cols = [o for o, _, _ in pairs]
+    new_cols = [n for _, n, _ in pairs]
+    return {
+        "old": Side("old", sources[ds.old.source], SideRelation.build(ds.old, old_cols)),
+        "new": Side("new", sources[ds.new.source], SideRelation.build(ds.new, new_cols)),
+    }
+
+
+def prepare_side(loaded: LoadedConfig, dataset: str, side: Side, conn) -> None:
+    """Check that the relation and its columns exist, then learn how time is stored."""
+    cfg = side.rel.side
+    try:
+        present = side.rel.column_names(conn)
+    except Exception as e:  # the database's own words, on the config key that caused it
+        from reconciler.sources import first_line
+
+        conn.rollback()
+        key = "table" if cfg.table else "query"
+        raise ConfigError(
+            f"{loaded.where('datasets', dataset, side.name, key)}: {cfg.relation} cannot be read in source "
+            f"{cfg.source!r}: {first_line(e)}"
+        ) from None
+    lowered = {c.lower() for c in present}
+    problems = []
+    ds = loaded.config.datasets[dataset]
+    wanted = [("time", cfg.time)] + [("key", k) for k in cfg.key]
+    for old, new, _ in ds.column_pairs():
+        wanted.append(("columns", old if side.name == "old" else new))
+    for key, column in wanted:
+        if column.lower() not in lowered:
+            where = loaded.where("datasets", dataset, side.name, key) if key != "columns" else \
+                loaded.where("datasets", dataset, "columns")
+            problems.append(f"{where}: column {column!r} does not exist in {cfg.relation} "
+                            f"of source {cfg.source!r} (columns: {', '.join(present)})")
+    if problems:
+        raise ConfigError(problems)
+    side.axis = side.rel.probe_time(conn, cfg.timezone)
+
+
+def hour_rows(window: Window, old_counts, new_counts) -> list[dict]:
+    rows = []
+    for hour in window.hours():
+        old, new = int(old_counts.get(hour, 0)), int(new_counts.get(hour, 0))
+        rows.append({"hour": iso(hour), "old": old, "new": new, "drift_pct": drift_pct(old, new)})
+    return rows
+
+
+def builtin_judgement(rows: list[dict], window: Window) -> list[CheckResult]:
+    """Used only when a dataset has no suite: the DESIGN.md defaults."""
+    bad = [r for r in rows if r["drift_pct"] is None or abs(r["drift_pct"]) > DEFAULT_DRIFT_PCT]
+    return [CheckResult("hourly_count_drift", FAIL if bad else PASS, observed=len(bad),
+                        threshold={"max_abs_drift_pct": DEFAULT_DRIFT_PCT}, violations=len(bad),
+                        samples=[{"hour": r["hour"], "drift_pct": r["drift_pct"]} for r in bad[:20]], window=window)]
+
+
+def judge(suite: Path | None, rows: list[dict], window: Window, extra_columns: dict | None = None):
+    """Run the suite over the hourly evidence; returns (check results, failing hours)."""
+    if suite is None:
+        results = builtin_judgement(rows, window)
+        failing = {s["hour"] for r in results for s in r.samples}
+        return results, failing
+    import pandas as pd
+
+    from reconciler.suites import failing_indexes, validate_frame
+
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["hour", "old", "new", "drift_pct"])
+    frame["drift_pct"] = frame["drift_pct"].astype("float64")
+    results = validate_frame(suite, frame, window)
+    return results, failing_indexes(results)
+
+
+def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows: bool = False,
+                    sources: dict[str, Source] | None = None, reporter=None) -> CompareResult:
+    from reconciler import suites
+
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    suite = suite_for(loaded, dataset)
+    if suite is not None:
+        suites.preload()
+    sides = open_sides(loaded, dataset, sources)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        def connect_and_count(side: Side):
+            started = time.perf_counter()
+            with side.source.connect() as conn:
+                prepare_side(loaded, dataset, side, conn)
+                connected = time.perf_counter()
+                counts = count_by_hour(side.source, side.rel, side.axis, window, conn)
+            return counts, connected - started, time.perf_counter() - connected
+
+        if reporter:
+            reporter(f"counting rows per hour in {dataset} ({window.seconds / 3600:g} h)")
+        futures = {name: pool.submit(connect_and_count, side) for name, side in sides.items()}
+        out = {name: f.result() for name, f in futures.items()}
+    timings["connect"] = max(out["old"][1], out["new"][1])
+    timings["query_old"], timings["query_new"] = out["old"][2], out["new"][2]
+    timings["counts"] = max(out["old"][2], out["new"][2])
+    evidence = hour_rows(window, out["old"][0], out["new"][0])
+    totals = _count_totals(evidence)
+    diff = None
+    if rows:
+        from reconciler.rowdiff.engine import diff_dataset
+
+        t = time.perf_counter()
+        diff = diff_dataset(loaded.config.datasets[dataset], sides, window, reporter=reporter)
+        timings.update(diff.timings)
+        timings["rows"] = time.perf_counter() - t
+        diff.annotate(evidence)
+        totals.update(diff.totals())
+    if reporter and suite is not None:
+        reporter("judging the evidence with the expectation suite")
+    t = time.perf_counter()
+    checks, failing = judge(suite, evidence, window)
+    timings["suite"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    hours = [HourCount(_parse(r["hour"]), r["old"], r["new"], r["drift_pct"], FAIL if r["hour"] in failing else PASS)
+             for r in evidence]
+    samples = diff.samples if diff else {"missing_in_new": [], "extra_in_new": [], "mismatched": []}
+    return CompareResult(dataset=dataset, window=window, status=worst(c.status for c in checks), totals=totals,
+                         hours=hours, samples=samples, timings=timings, checks=checks,
+                         truncated=bool(diff and diff.truncated), mode="rows" if rows else "counts")
+
+
+def _count_totals(evidence: list[dict]) -> dict:
+    old = sum(r["old"] for r in evidence)
+    new = sum(r["new"] for r in evidence)
+    return {"old": old, "new": new, "matched": None, "mismatched": None, "missing_in_new": None,
+            "extra_in_new": None, "duplicates_old": None, "duplicates_new": None,
+            "drift_pct": drift_pct(old, new), "match_pct": None}
+
+
+def _parse(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,0 +1,34 @@
+"""Rows per UTC hour on one side, counted by the database."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from reconciler.relation import SideRelation
+from reconciler.sources import Source
+from reconciler.timeaxis import TimeAxis
+from reconciler.timeutil import Window, floor_hour
+
+
+def count_by_hour(source: Source, rel: SideRelation, axis: TimeAxis, window: Window, conn=None) -> Counter:
+    """{UTC hour start: rows} for rows in [window.start, window.end). Buckets are taken in
+    the column's wall clock (15-minute buckets where the zone's offset is not whole hours)
+    and mapped to UTC hours here."""
+    seconds = axis.bucket_seconds(window.start, window.end)
+    bucket = source.dialect.hour_bucket(rel.time, seconds, axis.kind).label("bucket")
+    stmt = sa.select(bucket, sa.func.count().label("n")).where(*rel.where(axis, window)).group_by(sa.text("1"))
+    counts: Counter = Counter()
+    if conn is None:
+        with source.connect() as c:
+            rows = c.execute(stmt).all()
+    else:
+        rows = conn.execute(stmt).all()
+    for value, n in rows:
+        if value is None:
+            continue
+        instant: datetime = axis.to_utc(source.dialect.bucket_value(value))
+        counts[floor_hour(instant)] += int(n)
+    return counts

@@ -1,0 +1,26 @@
+"""TimescaleDB: PostgreSQL plus time_bucket. Everything else is inherited; the SQL it
+emits differs from plain PostgreSQL only in the bucket function, so the plain-PostgreSQL
+tests cover the rest of the path."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from reconciler.dialects.postgresql import PostgresDialect
+
+
+class TimescaleDialect(PostgresDialect):
+    name = "timescaledb"
+    has_time_bucket = True
+
+    def __init__(self, version: str = ""):
+        self.version = version
+
+    def hour_bucket(self, col, seconds, kind):
+        return sa.func.time_bucket(sa.text(f"interval '{seconds} seconds'"), col)
+
+    def describe(self):
+        return f"timescaledb {self.version}".strip()
+
+
+DETECT_SQL = "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"

@@ -1,0 +1,190 @@
+"""Opening sources: read-only, statement timeout, UTC, password never shown."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from reconciler.config.models import SourceConfig
+from reconciler.dialects import BY_ENGINE, Dialect, TimescaleDialect
+from reconciler.dialects.timescale import DETECT_SQL
+from reconciler.errors import ConfigError, SourceError
+
+_DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "pymysql": "PyMySQL",
+                    "mysqldb": "mysqlclient"}
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password masked; never fails, even on garbage."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def scrub(text: str, url: str) -> str:
+    """Remove the password of `url` from an error text."""
+    try:
+        password = make_url(url).password
+    except Exception:
+        password = None
+    return text.replace(password, "***") if password else text
+
+
+def first_line(exc: BaseException) -> str:
+    inner = getattr(exc, "orig", None) or exc
+    text = str(inner).strip().splitlines()
+    return text[0] if text else type(inner).__name__
+
+
+@dataclass
+class Source:
+    name: str
+    config: SourceConfig
+    _engine: sa.Engine | None = field(default=None, repr=False)
+    _dialect: Dialect | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def safe_url(self) -> str:
+        return safe_url(self.config.url)
+
+    @property
+    def engine(self) -> sa.Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._create_engine()
+        return self._engine
+
+    @property
+    def dialect(self) -> Dialect:
+        if self._dialect is None:
+            with self.connect():
+                pass
+        return self._dialect
+
+    def _create_engine(self) -> sa.Engine:
+        try:
+            url = make_url(self.config.url)
+        except ArgumentError:
+            raise ConfigError(f"source {self.name!r}: not a valid SQLAlchemy URL: {self.safe_url}") from None
+        backend = url.get_backend_name()
+        if backend not in BY_ENGINE:
+            raise ConfigError(
+                f"source {self.name!r}: unsupported database {backend!r} "
+                f"(supported: postgresql+psycopg, mysql+pymysql, mariadb+pymysql, sqlite)"
+            )
+        if backend == "postgresql" and url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        if backend in ("mysql", "mariadb") and "+" not in url.drivername:
+            url = url.set(drivername=f"{backend}+pymysql")
+        kwargs: dict = {"pool_pre_ping": False}
+        timeout = self.config.connect_timeout.total_seconds()
+        if backend == "sqlite":
+            url, kwargs = self._sqlite_url(url, kwargs)
+        elif backend == "postgresql":
+            kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout))}
+        else:
+            kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout))}
+        try:
+            engine = sa.create_engine(url, **kwargs)
+        except (NoSuchModuleError, ModuleNotFoundError) as e:
+            package = _DRIVER_PACKAGES.get(url.get_driver_name(), url.get_driver_name())
+            raise ConfigError(f"source {self.name!r}: driver not installed ({e}); pip install {package}") from None
+        self._dialect = BY_ENGINE[backend]()
+        self._install_session_setup(engine)
+        return engine
+
+    def _sqlite_url(self, url, kwargs):
+        database = url.database or ""
+        if database in ("", ":memory:"):
+            raise ConfigError(f"source {self.name!r}: an in-memory SQLite database has no data to compare")
+        path = Path(database)
+        if not path.exists():
+            raise SourceError(f"source {self.name!r} ({self.safe_url}): database file {path} does not exist")
+        uri = f"file:{path.resolve()}?mode={'ro' if self.config.read_only else 'rw'}"
+        busy_timeout = self.config.statement_timeout.total_seconds()
+
+        def creator():
+            from reconciler.dialects.sqlite_functions import ClockedConnection, register_functions
+
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=busy_timeout,
+                                   factory=ClockedConnection)
+            register_functions(conn)
+            return conn
+
+        kwargs["creator"] = creator
+        return url, kwargs
+
+    def _install_session_setup(self, engine):
+        timeout = self.config.statement_timeout.total_seconds()
+        read_only = self.config.read_only
+
+        @sa.event.listens_for(engine, "connect")
+        def on_connect(dbapi_conn, _record):
+            self._dialect.setup_session(dbapi_conn, timeout, read_only)
+
+        if engine.dialect.name == "sqlite":
+            @sa.event.listens_for(engine, "before_cursor_execute")
+            def start_clock(conn, *_args):
+                clock = getattr(conn.connection.dbapi_connection, "_reconciler_clock", None)
+                if clock is not None:
+                    clock["start"] = time.monotonic()
+
+    @contextmanager
+    def connect(self):
+        """A connection whose session is read-only, time-limited and in UTC."""
+        engine = self.engine
+        try:
+            conn = engine.connect()
+        except DBAPIError as e:
+            raise SourceError(
+                f"source {self.name!r} ({self.safe_url}) is unreachable: {scrub(first_line(e), self.config.url)}"
+            ) from None
+        try:
+            self._detect_timescale(conn)
+            yield conn
+        except DBAPIError as e:
+            raise classify_query_error(self, e) from None
+        finally:
+            conn.close()
+
+    def _detect_timescale(self, conn):
+        if self._dialect.name != "postgresql" or getattr(self, "_timescale_checked", False):
+            return
+        version = conn.exec_driver_sql(DETECT_SQL).scalar()
+        conn.rollback()
+        if version:
+            self._dialect = TimescaleDialect(version)
+        self._timescale_checked = True
+
+    def dispose(self):
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def classify_query_error(source: Source, e: DBAPIError) -> Exception:
+    text = scrub(first_line(e), source.config.url)
+    lowered = text.lower()
+    if any(w in lowered for w in ("timeout", "timed out", "canceling statement", "max_statement_time",
+                                  "interrupted", "query execution was interrupted")):
+        return SourceError(f"source {source.name!r}: query exceeded the statement timeout "
+                           f"({source.config.statement_timeout.total_seconds():g}s): {text}")
+    if isinstance(e, sa.exc.OperationalError) and any(
+            w in lowered for w in ("connection", "server closed", "lost connection", "gone away", "terminat")):
+        return SourceError(f"source {source.name!r} ({source.safe_url}) failed: {text}")
+    return SourceError(f"source {source.name!r}: query failed: {text}")
+
+
+def open_sources(config) -> dict[str, Source]:
+    return {name: Source(name, cfg) for name, cfg in config.sources.items() if cfg.url and "://" in cfg.url
+            and not cfg.url.startswith(("redis://", "rediss://"))}

@@ -1,0 +1,165 @@
+"""The report store's tables, as SQLAlchemy Core. The Alembic migrations in
+`migrations/versions/` build exactly this schema (a test compares them)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint)
+from sqlalchemy.sql.expression import false
+from sqlalchemy.types import TypeDecorator
+
+UTC = timezone.utc
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the engine stores."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the report store: use aware UTC times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _run_fk() -> ForeignKey:
+    return ForeignKey("runs.id", ondelete="CASCADE")
+
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(200), nullable=False),
+    Column("window_start", UTCDateTime, nullable=False),
+    Column("window_end", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("message", Text),
+    Column("tool_version", String(64), nullable=False),
+    Column("config_fingerprint", String(128), nullable=False),
+    Column("source_names", JSON, nullable=False),
+    Index(None, "started_at"),
+    Index(None, "job", "started_at"),
+)
+
+compares = Table(
+    "compares", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, _run_fk(), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("dataset", String(200), nullable=False),
+    Column("window_start", UTCDateTime, nullable=False),
+    Column("window_end", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("truncated", Boolean, nullable=False),
+    Column("totals", JSON, nullable=False),
+    Column("hours", JSON, nullable=False),
+    Column("timings", JSON, nullable=False),
+    Column("sample_counts", JSON, nullable=False),
+)
+
+results = Table(
+    "results", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, _run_fk(), nullable=False, index=True),
+    Column("compare_id", Integer, ForeignKey("compares.id", ondelete="CASCADE")),
+    Column("position", Integer, nullable=False),
+    Column("check_name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("observed", JSON),
+    Column("threshold", JSON),
+    Column("violations", BigInteger, nullable=False),
+    Column("window_start", UTCDateTime),
+    Column("window_end", UTCDateTime),
+    Column("message", Text),
+    Column("details", JSON),
+    Column("sample_total", Integer, nullable=False),
+)
+
+samples = Table(
+    "samples", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, _run_fk(), nullable=False, index=True),
+    Column("result_id", Integer, ForeignKey("results.id", ondelete="CASCADE")),
+    Column("compare_id", Integer, ForeignKey("compares.id", ondelete="CASCADE")),
+    Column("kind", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("row", JSON, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False, index=True),
+)
+
+# One row per dataset x hour: its current state. run_id is deliberately not a foreign key:
+# the ledger outlives pruned runs.
+window_ledger = Table(
+    "window_ledger", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset", String(200), nullable=False),
+    Column("hour", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("verdict", String(16)),
+    Column("run_id", Integer),
+    Column("old_count", BigInteger),
+    Column("new_count", BigInteger),
+    Column("drift_pct", Float),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("judged_count", Integer, nullable=False, server_default="0"),
+    Column("last_judged_at", UTCDateTime),
+    UniqueConstraint("dataset", "hour"),
+)
+
+# Every judgement ever made of a dataset x hour; a newer one supersedes the older ones.
+ledger_verdicts = Table(
+    "ledger_verdicts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset", String(200), nullable=False),
+    Column("hour", UTCDateTime, nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("old_count", BigInteger),
+    Column("new_count", BigInteger),
+    Column("drift_pct", Float),
+    Column("judged_at", UTCDateTime, nullable=False),
+    Column("superseded", Boolean, nullable=False, server_default=false()),
+    Column("superseded_by", Integer),
+    Index(None, "dataset", "hour"),
+)
+
+job_watermarks = Table(
+    "job_watermarks", metadata,
+    Column("job", String(200), primary_key=True),
+    Column("hour", UTCDateTime, nullable=False),
+    Column("run_id", Integer),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+window_claims = Table(
+    "window_claims", metadata,
+    Column("job", String(200), primary_key=True),
+    Column("window_start", UTCDateTime, primary_key=True),
+    Column("owner", String(200)),
+    Column("host", String(200)),
+    Column("pid", Integer),
+    Column("claimed_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+)

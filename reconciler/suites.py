@@ -1,0 +1,163 @@
+"""Great Expectations suites from expectations/*.json, validated in an ephemeral, offline
+context. GX types stay inside this module: callers get CheckResults."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from reconciler.errors import ConfigError
+from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
+from reconciler.timeutil import Window
+
+_context = None
+_context_lock = threading.Lock()
+_import_thread: threading.Thread | None = None
+
+
+def preload() -> None:
+    """Start importing Great Expectations (~5 s of CPU) while the databases work."""
+    global _import_thread
+    if _import_thread is None:
+        def _import():
+            try:
+                import great_expectations  # noqa: F401
+            except Exception:
+                pass  # the real import in _gx() reports it
+
+        _import_thread = threading.Thread(target=_import, name="gx-import", daemon=True)
+        _import_thread.start()
+
+
+def _gx():
+    global _context
+    with _context_lock:
+        if _context is None:
+            import logging
+
+            import great_expectations as gx
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+            ctx = gx.get_context(mode="ephemeral")
+            ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+            ctx.data_sources.add_pandas("evidence")
+            _context = ctx
+        return _context
+
+
+def load_suite(path: Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: suite file not found") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}:{e.lineno}: not valid JSON: {e.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("expectations"), list):
+        raise ConfigError(f"{path}: expected a Great Expectations suite with an 'expectations' list")
+    for i, exp in enumerate(data["expectations"]):
+        if not isinstance(exp, dict) or "type" not in exp or not isinstance(exp.get("kwargs", {}), dict):
+            raise ConfigError(f"{path}: expectations.{i}: needs 'type' and 'kwargs'")
+    data.setdefault("name", Path(path).stem)
+    return data
+
+
+def _columns_used(kwargs: dict) -> set[str]:
+    cols = {kwargs[k] for k in ("column", "column_A", "column_B") if isinstance(kwargs.get(k), str)}
+    cols.update(c for c in kwargs.get("column_list", []) if isinstance(c, str))
+    cond = kwargs.get("row_condition")
+    if isinstance(cond, dict) and isinstance(cond.get("column"), dict):
+        cols.add(cond["column"].get("name"))
+    return cols
+
+
+def check_name(suite_name: str, exp: dict) -> str:
+    meta = exp.get("meta") or {}
+    if meta.get("check"):
+        return str(meta["check"])
+    column = (exp.get("kwargs") or {}).get("column", "")
+    return f"{suite_name}.{exp['type'].removeprefix('expect_')}" + (f".{column}" if column else "")
+
+
+def _threshold(kwargs: dict) -> dict:
+    keys = ("min_value", "max_value", "mostly", "value_set", "regex", "strict_min", "strict_max")
+    return {k: kwargs[k] for k in keys if k in kwargs}
+
+
+def validate_frame(suite_path: Path, frame, window: Window | None = None, index_column: str = "hour",
+                   sample_limit: int = 20) -> list[CheckResult]:
+    """One CheckResult per expectation. Expectations on columns the frame lacks (row
+    columns in a counts-only run) are reported as skipped, not passed."""
+    suite_data = load_suite(suite_path)
+    name = suite_data["name"]
+    present = set(frame.columns)
+    runnable, results = [], {}
+    for i, exp in enumerate(suite_data["expectations"]):
+        missing = _columns_used(exp.get("kwargs", {})) - present
+        if missing:
+            results[i] = CheckResult(
+                check_name(name, exp), SKIPPED, threshold=_threshold(exp.get("kwargs", {})), window=window,
+                message=f"evidence has no column {', '.join(sorted(missing))}", details={"suite": name},
+            )
+        else:
+            runnable.append((i, exp))
+    if runnable:
+        for (i, exp), res in zip(runnable, _run(name, [e for _, e in runnable], frame, index_column)):
+            results[i] = _to_result(name, exp, res, window, index_column, sample_limit)
+    return [results[i] for i in sorted(results)]
+
+
+def _run(name: str, expectations: list[dict], frame, index_column: str) -> list:
+    import great_expectations as gx
+
+    ctx = _gx()
+    with _context_lock:
+        suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
+        source = ctx.data_sources.get("evidence")
+        asset_name = f"frame_{name}"
+        try:
+            asset = source.get_asset(asset_name)
+        except LookupError:
+            asset = source.add_dataframe_asset(name=asset_name)
+        try:
+            batch_def = asset.get_batch_definition("all")
+        except (KeyError, LookupError):
+            batch_def = asset.add_batch_definition_whole_dataframe("all")
+        fmt = {"result_format": "COMPLETE"}
+        if index_column in frame.columns:
+            fmt["unexpected_index_column_names"] = [index_column]
+        validation = batch_def.get_batch(batch_parameters={"dataframe": frame}).validate(suite, result_format=fmt)
+    by_id = {r.expectation_config.id: r for r in validation.results}
+    return [by_id.get(e.id) for e in suite.expectations]
+
+
+def _to_result(suite_name, exp, res, window, index_column, sample_limit) -> CheckResult:
+    kwargs = exp.get("kwargs", {})
+    check = check_name(suite_name, exp)
+    details = {"suite": suite_name, "expectation": exp["type"], "column": kwargs.get("column")}
+    info = (res.exception_info or {}) if res is not None else {}
+    if res is None or info.get("raised_exception"):
+        message = info.get("exception_message") or "expectation did not run"
+        return CheckResult(check, ERROR, threshold=_threshold(kwargs), window=window, message=message,
+                           details=details)
+    result = res.result or {}
+    unexpected = int(result.get("unexpected_count") or 0)
+    samples = []
+    for row in (result.get("unexpected_index_list") or [])[:sample_limit]:
+        samples.append(dict(row) if isinstance(row, dict) else {"index": row})
+    observed = result.get("observed_value")
+    if observed is None:
+        observed = {"unexpected": unexpected, "of": result.get("element_count")}
+    return CheckResult(check, PASS if res.success else FAIL, observed=observed, threshold=_threshold(kwargs),
+                       violations=unexpected, samples=samples, window=window, details=details)
+
+
+def failing_indexes(results: list[CheckResult], index_column: str = "hour") -> set:
+    """Values of the index column that any failed expectation flagged."""
+    out = set()
+    for r in results:
+        if r.status == FAIL:
+            out.update(s.get(index_column) for s in r.samples if index_column in s)
+    return out
