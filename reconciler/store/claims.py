@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, select
 
 from reconciler.store.engine import writer
 from reconciler.store.ledger import insert_ignoring_duplicates
@@ -37,7 +37,7 @@ def claim_window(engine: Engine, job: str, window: Window, *, owner: str | None 
     holder = {"owner": owner or default_owner(), "host": socket.gethostname(), "pid": os.getpid()}
     key = {"job": job, "window_start": window.start}
     if engine.dialect.name == "postgresql":
-        with _row_lock(engine, key, holder, lease) as claimed:
+        with _row_lock(engine, key, holder) as claimed:
             yield claimed
     else:
         with _lease(engine, key, holder, lease) as claimed:
@@ -49,23 +49,17 @@ def _where(key: dict):
 
 
 @contextmanager
-def _row_lock(engine: Engine, key: dict, holder: dict, lease: timedelta) -> Iterator[bool]:
+def _row_lock(engine: Engine, key: dict, holder: dict) -> Iterator[bool]:
+    # The locked row is never updated: an INSERT ... ON CONFLICT by another claimer would wait
+    # for an uncommitted update of the row, where a mere lock lets it pass.
     with engine.connect() as conn:
         with conn.begin():
-            insert_ignoring_duplicates(conn, window_claims, key, ["job", "window_start"])
-        transaction = conn.begin()
-        try:
+            if conn.execute(select(window_claims.c.job).where(*_where(key))).first() is None:
+                insert_ignoring_duplicates(conn, window_claims, {**key, **holder}, ["job", "window_start"])
+        with conn.begin():
             locked = conn.execute(select(window_claims.c.job).where(*_where(key))
                                   .with_for_update(skip_locked=True)).first()
-            if locked is None:
-                yield False
-                return
-            now = datetime.now(UTC)
-            conn.execute(update(window_claims).where(*_where(key))
-                         .values(claimed_at=now, expires_at=now + lease, **holder))
-            yield True
-        finally:
-            transaction.commit() if transaction.is_active else None
+            yield locked is not None
 
 
 @contextmanager

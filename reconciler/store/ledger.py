@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, false, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from reconciler.results import ERROR, FAIL, PASS, RunResult, worst
 from reconciler.store.schema import job_watermarks, ledger_verdicts, window_ledger
@@ -16,6 +17,7 @@ from reconciler.timeutil import HOUR, Window
 PENDING, SETTLED, VERIFIED, DRIFTED = "pending", "settled", "verified", "drifted"
 STATE_OF_STATUS = {PASS: VERIFIED, FAIL: DRIFTED, ERROR: ERROR}
 LEDGER_STATES = (PENDING, SETTLED, VERIFIED, DRIFTED, ERROR)
+_UPSERTING_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,9 @@ def failure_judgements(datasets, window: Window) -> list[HourJudgement]:
 
 
 def insert_ignoring_duplicates(conn: Connection, table, values: dict, keys: list[str]) -> None:
-    dialect = conn.dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
-        conn.execute(module.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
+    upserting_insert = _UPSERTING_INSERT.get(conn.dialect.name)
+    if upserting_insert is not None:
+        conn.execute(upserting_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
         return
     where = [table.c[k] == values[k] for k in keys]
     if conn.execute(select(table.c[keys[0]]).where(*where)).first() is None:

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, case, func, insert, select
 
 from reconciler.results import ERROR, FAIL
 from reconciler.store.schema import compares, results, runs, samples
-from reconciler.timeutil import iso, parse_time
+from reconciler.timeutil import iso
 
 RESULT_SAMPLES = "rows"
 
@@ -172,7 +172,7 @@ def _window(window: dict) -> tuple[datetime, datetime]:
 
 
 def _time(text: str) -> datetime:
-    return parse_time(text, now=datetime.fromtimestamp(0).astimezone())
+    return datetime.fromisoformat(text)
 
 
 def _iso(t: datetime | None) -> str | None:

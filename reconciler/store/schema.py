@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData,
@@ -40,6 +41,27 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class Document(TypeDecorator):
+    """A JSON value. On SQLite it is stored as TEXT: a column declared JSON there has numeric
+    affinity, which would turn the document `1.0` into the integer 1."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(Text() if dialect.name == "sqlite" else JSON())
+
+    def process_bind_param(self, value, dialect):
+        if dialect.name != "sqlite" or value is None:
+            return value
+        return json.dumps(value)
+
+    def process_result_value(self, value, dialect):
+        if dialect.name != "sqlite" or value is None:
+            return value
+        return json.loads(value)
+
+
 def _run_fk() -> ForeignKey:
     return ForeignKey("runs.id", ondelete="CASCADE")
 
@@ -57,7 +79,7 @@ runs = Table(
     Column("message", Text),
     Column("tool_version", String(64), nullable=False),
     Column("config_fingerprint", String(128), nullable=False),
-    Column("source_names", JSON, nullable=False),
+    Column("source_names", Document, nullable=False),
     Index(None, "started_at"),
     Index(None, "job", "started_at"),
 )
@@ -73,10 +95,10 @@ compares = Table(
     Column("status", String(16), nullable=False),
     Column("mode", String(16), nullable=False),
     Column("truncated", Boolean, nullable=False),
-    Column("totals", JSON, nullable=False),
-    Column("hours", JSON, nullable=False),
-    Column("timings", JSON, nullable=False),
-    Column("sample_counts", JSON, nullable=False),
+    Column("totals", Document, nullable=False),
+    Column("hours", Document, nullable=False),
+    Column("timings", Document, nullable=False),
+    Column("sample_counts", Document, nullable=False),
 )
 
 results = Table(
@@ -87,13 +109,13 @@ results = Table(
     Column("position", Integer, nullable=False),
     Column("check_name", String(200), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("observed", JSON),
-    Column("threshold", JSON),
+    Column("observed", Document),
+    Column("threshold", Document),
     Column("violations", BigInteger, nullable=False),
     Column("window_start", UTCDateTime),
     Column("window_end", UTCDateTime),
     Column("message", Text),
-    Column("details", JSON),
+    Column("details", Document),
     Column("sample_total", Integer, nullable=False),
 )
 
@@ -105,7 +127,7 @@ samples = Table(
     Column("compare_id", Integer, ForeignKey("compares.id", ondelete="CASCADE")),
     Column("kind", String(40), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("row", JSON, nullable=False),
+    Column("row", Document, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False, index=True),
 )
 

@@ -13,6 +13,7 @@ branch_labels = None
 depends_on = None
 
 TS = sa.DateTime(timezone=True)
+DOCUMENT = sa.JSON().with_variant(sa.Text(), "sqlite")  # TEXT: no numeric affinity on SQLite
 
 
 def _run_fk(table: str) -> sa.ForeignKeyConstraint:
@@ -33,7 +34,7 @@ def upgrade() -> None:
         sa.Column("message", sa.Text),
         sa.Column("tool_version", sa.String(64), nullable=False),
         sa.Column("config_fingerprint", sa.String(128), nullable=False),
-        sa.Column("source_names", sa.JSON, nullable=False),
+        sa.Column("source_names", DOCUMENT, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_runs"),
     )
     op.create_index("ix_runs_started_at", "runs", ["started_at"])
@@ -48,10 +49,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("mode", sa.String(16), nullable=False),
         sa.Column("truncated", sa.Boolean, nullable=False),
-        sa.Column("totals", sa.JSON, nullable=False),
-        sa.Column("hours", sa.JSON, nullable=False),
-        sa.Column("timings", sa.JSON, nullable=False),
-        sa.Column("sample_counts", sa.JSON, nullable=False),
+        sa.Column("totals", DOCUMENT, nullable=False),
+        sa.Column("hours", DOCUMENT, nullable=False),
+        sa.Column("timings", DOCUMENT, nullable=False),
+        sa.Column("sample_counts", DOCUMENT, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_compares"),
         _run_fk("compares"),
     )
@@ -64,13 +65,13 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("check_name", sa.String(200), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("observed", sa.JSON),
-        sa.Column("threshold", sa.JSON),
+        sa.Column("observed", DOCUMENT),
+        sa.Column("threshold", DOCUMENT),
         sa.Column("violations", sa.BigInteger, nullable=False),
         sa.Column("window_start", TS),
         sa.Column("window_end", TS),
         sa.Column("message", sa.Text),
-        sa.Column("details", sa.JSON),
+        sa.Column("details", DOCUMENT),
         sa.Column("sample_total", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_results"),
         _run_fk("results"),
@@ -86,7 +87,7 @@ def upgrade() -> None:
         sa.Column("compare_id", sa.Integer),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
-        sa.Column("row", sa.JSON, nullable=False),
+        sa.Column("row", DOCUMENT, nullable=False),
         sa.Column("recorded_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_samples"),
         _run_fk("samples"),

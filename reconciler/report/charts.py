@@ -1,0 +1,79 @@
+"""Geometry of the inline-SVG charts, as plain numbers: the templates only draw it.
+Pure functions over a compare's `hours` (dicts with hour, old, new, drift_pct, status)."""
+
+from __future__ import annotations
+
+import math
+
+WIDTH, HEIGHT = 720, 220
+LEFT, RIGHT, TOP, BOTTOM = 64, 12, 14, 30
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+MAX_X_LABELS = 12
+
+
+def _r(value: float) -> float:
+    return round(value, 1)
+
+
+def _x_labels(hours: list[dict], slot: float) -> list[dict]:
+    every = max(1, math.ceil(len(hours) / MAX_X_LABELS))
+    return [{"x": _r(LEFT + (i + 0.5) * slot), "y": HEIGHT - 10, "text": h["hour"][11:16], "anchor": "middle"}
+            for i, h in enumerate(hours) if i % every == 0]
+
+
+def _chart(kind: str, title: str) -> dict:
+    return {"kind": kind, "title": title, "width": WIDTH, "height": HEIGHT, "bars": [], "lines": [], "texts": [],
+            "axis": {"x1": LEFT, "y1": TOP, "x2": LEFT, "y2": TOP + PLOT_H}}
+
+
+def counts_chart(hours: list[dict]) -> dict:
+    """Old and new row counts per hour, side by side."""
+    chart = _chart("counts", "Rows per hour: old vs new")
+    if not hours:
+        return chart
+    top = max(max(h["old"] or 0, h["new"] or 0) for h in hours) or 1
+    scale = PLOT_H / (top * 1.1)
+    slot = PLOT_W / len(hours)
+    bar = max(slot * 0.38, 0.5)
+    for i, h in enumerate(hours):
+        for offset, side in ((0.1, "old"), (0.52, "new")):
+            value = h[side] or 0
+            chart["bars"].append({"x": _r(LEFT + i * slot + offset * slot), "y": _r(TOP + PLOT_H - value * scale),
+                                  "w": _r(bar), "h": _r(value * scale), "cls": f"bar-{side}",
+                                  "title": f"{h['hour']} {side}: {value:,}"})
+    for fraction in (0, 0.5, 1):
+        value = top * fraction
+        y = _r(TOP + PLOT_H - value * scale)
+        chart["lines"].append({"x1": LEFT, "y1": y, "x2": WIDTH - RIGHT, "y2": y, "cls": "grid"})
+        chart["texts"].append({"x": LEFT - 6, "y": y + 4, "text": f"{value:,.0f}", "anchor": "end"})
+    chart["texts"] += _x_labels(hours, slot)
+    return chart
+
+
+def drift_chart(hours: list[dict], threshold: float) -> dict:
+    """Drift % per hour around a zero line, with the +/- threshold drawn as dashed lines."""
+    chart = _chart("drift", f"Count drift % per hour (threshold ±{threshold:g} %)")
+    drifts = [abs(h["drift_pct"]) for h in hours if h["drift_pct"] is not None]
+    span = max([threshold * 2] + [d * 1.15 for d in drifts])
+    zero = TOP + PLOT_H / 2
+    scale = (PLOT_H / 2) / span
+    slot = PLOT_W / max(len(hours), 1)
+    for i, h in enumerate(hours):
+        x = LEFT + i * slot + 0.15 * slot
+        if h["drift_pct"] is None:
+            chart["texts"].append({"x": _r(x + 0.35 * slot), "y": TOP + 12, "text": "∞", "anchor": "middle",
+                                   "cls": "drift-null"})
+            continue
+        height = abs(h["drift_pct"]) * scale
+        y = zero - height if h["drift_pct"] >= 0 else zero
+        chart["bars"].append({"x": _r(x), "y": _r(y), "w": _r(max(slot * 0.7, 0.5)), "h": _r(max(height, 0.5)),
+                              "cls": f"bar-drift status-{h['status']}",
+                              "title": f"{h['hour']} drift {h['drift_pct']:+.4f} %"})
+    chart["lines"].append({"x1": LEFT, "y1": _r(zero), "x2": WIDTH - RIGHT, "y2": _r(zero), "cls": "zero"})
+    for sign in (1, -1):
+        y = _r(zero - sign * threshold * scale)
+        chart["lines"].append({"x1": LEFT, "y1": y, "x2": WIDTH - RIGHT, "y2": y, "cls": "threshold",
+                               "threshold": sign * threshold})
+        chart["texts"].append({"x": LEFT - 6, "y": y + 4, "text": f"{sign * threshold:+g} %", "anchor": "end"})
+    chart["texts"] += _x_labels(hours, slot)
+    return chart
