@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +14,10 @@ from reconciler.drift import drift_pct
 from reconciler.errors import ConfigError, UsageError
 from reconciler.relation import SideRelation
 from reconciler.results import FAIL, PASS, CheckResult, CompareResult, HourCount, worst
-from reconciler.sources import Source, open_sources
+from reconciler.sources import Source, classify_query_error, first_line, is_unavailable, open_sources
 from reconciler.timeaxis import TimeAxis
 from reconciler.timeutil import Window, iso
+from sqlalchemy.exc import DBAPIError
 
 DEFAULT_DRIFT_PCT = 1.0
 
@@ -70,9 +72,9 @@ def prepare_side(loaded: LoadedConfig, dataset: str, side: Side, conn) -> None:
     cfg = side.rel.side
     try:
         present = side.rel.column_names(conn)
-    except Exception as e:  # the database's own words, on the config key that caused it
-        from reconciler.sources import first_line
-
+    except DBAPIError as e:
+        if is_unavailable(e):
+            raise classify_query_error(side.source, e) from None
         conn.rollback()
         key = "table" if cfg.table else "query"
         raise ConfigError(
@@ -82,14 +84,17 @@ def prepare_side(loaded: LoadedConfig, dataset: str, side: Side, conn) -> None:
     lowered = {c.lower() for c in present}
     problems = []
     ds = loaded.config.datasets[dataset]
-    wanted = [("time", cfg.time)] + [("key", k) for k in cfg.key]
-    for old, new, _ in ds.column_pairs():
-        wanted.append(("columns", old if side.name == "old" else new))
-    for key, column in wanted:
+    wanted = [(("datasets", dataset, side.name, "time"), cfg.time)]
+    wanted += [(("datasets", dataset, side.name, "key"), k) for k in cfg.key]
+    for old, new, settings in ds.column_pairs():
+        if side.name == "new":
+            wanted.append((("datasets", dataset, "columns", new), new))
+        else:
+            path = ("datasets", dataset, "columns", new) + (("old",) if settings.old else ())
+            wanted.append((path, old))
+    for path, column in wanted:
         if column.lower() not in lowered:
-            where = loaded.where("datasets", dataset, side.name, key) if key != "columns" else \
-                loaded.where("datasets", dataset, "columns")
-            problems.append(f"{where}: column {column!r} does not exist in {cfg.relation} "
+            problems.append(f"{loaded.where(*path)}: column {column!r} does not exist in {cfg.relation} "
                             f"of source {cfg.source!r} (columns: {', '.join(present)})")
     if problems:
         raise ConfigError(problems)
@@ -139,33 +144,47 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
     suite = suite_for(loaded, dataset)
     if suite is not None:
         suites.preload()
+    owned = sources is None
+    sources = sources or open_sources(loaded.config)
     sides = open_sides(loaded, dataset, sources)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        def connect_and_count(side: Side):
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
+        if owned:
+            stack.callback(lambda: [s.dispose() for s in sources.values()])
+        def connect(side: Side):
             started = time.perf_counter()
-            with side.source.connect() as conn:
-                prepare_side(loaded, dataset, side, conn)
-                connected = time.perf_counter()
-                counts = count_by_hour(side.source, side.rel, side.axis, window, conn)
-            return counts, connected - started, time.perf_counter() - connected
+            conn = stack.enter_context(side.source.connect())
+            prepare_side(loaded, dataset, side, conn)
+            return conn, time.perf_counter() - started
 
-        if reporter:
-            reporter(f"counting rows per hour in {dataset} ({window.seconds / 3600:g} h)")
-        futures = {name: pool.submit(connect_and_count, side) for name, side in sides.items()}
-        out = {name: f.result() for name, f in futures.items()}
-    timings["connect"] = max(out["old"][1], out["new"][1])
-    timings["query_old"], timings["query_new"] = out["old"][2], out["new"][2]
-    timings["counts"] = max(out["old"][2], out["new"][2])
-    evidence = hour_rows(window, out["old"][0], out["new"][0])
+        futures = {name: pool.submit(connect, side) for name, side in sides.items()}
+        opened = {name: f.result() for name, f in futures.items()}
+        conns = {name: c for name, (c, _) in opened.items()}
+        timings["connect"] = max(t for _, t in opened.values())
+        diff = None
+        if rows:
+            from reconciler.rowdiff.engine import diff_dataset
+
+            diff = diff_dataset(loaded.config.datasets[dataset], sides, window, conns, reporter=reporter)
+            counts = {"old": diff.hour_old, "new": diff.hour_new}
+            timings.update(diff.timings)
+        else:
+            if reporter:
+                reporter(f"counting rows per hour in {dataset} ({window.seconds / 3600:g} h)")
+
+            def count(name):
+                started = time.perf_counter()
+                side = sides[name]
+                result = count_by_hour(side.source, side.rel, side.axis, window, conns[name])
+                return result, time.perf_counter() - started
+
+            futures = {name: pool.submit(count, name) for name in sides}
+            done = {name: f.result() for name, f in futures.items()}
+            counts = {name: c for name, (c, _) in done.items()}
+            timings["query_old"], timings["query_new"] = done["old"][1], done["new"][1]
+            timings["counts"] = max(timings["query_old"], timings["query_new"])
+    evidence = hour_rows(window, counts["old"], counts["new"])
     totals = _count_totals(evidence)
-    diff = None
-    if rows:
-        from reconciler.rowdiff.engine import diff_dataset
-
-        t = time.perf_counter()
-        diff = diff_dataset(loaded.config.datasets[dataset], sides, window, reporter=reporter)
-        timings.update(diff.timings)
-        timings["rows"] = time.perf_counter() - t
+    if diff is not None:
         diff.annotate(evidence)
         totals.update(diff.totals())
     if reporter and suite is not None:

@@ -61,7 +61,7 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: 
     env["OLD_TIMEZONE"] = DEMO_ZONE
     loaded = load_config(config_path or _default_config(), env=env)
     window = Window(start, end)
-    result = compare_dataset(loaded, "device_events", window, rows=False)
+    result = compare_dataset(loaded, "device_events", window, rows=True)
     render_compare(result, console)
     json_path = out / "compare.json"
     json_path.write_text(json.dumps(result.to_dict(), indent=2))

@@ -74,9 +74,10 @@ def demo_scenario(start: datetime, hours: int = 24, rate: float = 2.0, seed: int
         base = by_hour[silent][i * 7]
         extra.append({**base, "id": next_id + i, "time": base["time"] + timedelta(milliseconds=1)})
     changed_rows = [e for e in by_hour[changed] if e["value"] is not None][:6]
+    changed_rows = [e for e in changed_rows if e["id"] in new_by_id]
     for e in changed_rows:
         new_by_id[e["id"]]["value"] = round(e["value"] + 1.5, 3)
-    retyped = [e for e in by_hour[changed] if e["value"] is None][:2]
+    retyped = [e for e in by_hour[changed] if e["value"] is None and e["id"] in new_by_id][:2]
     for e in retyped:
         new_by_id[e["id"]]["event_type"] = "unknown"
     new = list(new_by_id.values()) + extra
@@ -100,7 +101,7 @@ def legacy_table(metadata: sa.MetaData, name: str = "legacy_events") -> sa.Table
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("device", sa.String(32), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("reading", sa.Float),
+        sa.Column("reading", sa.Float(precision=53)),
         sa.Column("ts", sa.DateTime(timezone=False).with_variant(mysql.DATETIME(fsp=3), "mysql",
                                                                   "mariadb"), nullable=False, index=True),
     )
@@ -140,3 +141,14 @@ def load(engine: sa.Engine, table: sa.Table, rows: list[dict], chunk: int = 2000
         conn.execute(table.delete())
         for i in range(0, len(rows), chunk):
             conn.execute(table.insert(), rows[i:i + chunk])
+    analyze(engine, table.name)
+
+
+def analyze(engine: sa.Engine, table: str) -> None:
+    """Fresh planner statistics, as a production table has: without them PostgreSQL
+    plans the diff's range queries as sequential scans."""
+    statement = {"postgresql": "ANALYZE {}", "mysql": "ANALYZE TABLE {}", "mariadb": "ANALYZE TABLE {}",
+                 "sqlite": "ANALYZE"}.get(engine.dialect.name)
+    if statement:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(statement.format(engine.dialect.identifier_preparer.quote(table)))

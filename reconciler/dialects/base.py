@@ -7,7 +7,59 @@ from datetime import datetime
 import sqlalchemy as sa
 
 
-class Dialect:
+class RowHashing:
+    """Checksum building blocks; a dialect overrides what its engine spells differently.
+    Every expression here is only a filter: it may tell equal rows apart (costing a
+    fetch) but must never make different rows look equal, so nothing here may merge two
+    values that the Python comparison keeps apart."""
+
+    def concat(self, parts):
+        expr = parts[0]
+        for p in parts[1:]:
+            expr = expr.op("||")(p)
+        return expr
+
+    def text(self, expr):
+        return sa.cast(expr, sa.Text)
+
+    def char_length(self, expr):
+        return sa.func.length(expr)
+
+    def epoch_units(self, col, native: str, kind: str, unit_us: int):
+        raise NotImplementedError
+
+    def int_text(self, col, native: str):
+        return self.text(sa.cast(col, sa.BigInteger))
+
+    def scaled_text(self, col, scale: float):
+        raise NotImplementedError
+
+    def float_text(self, col):
+        raise NotImplementedError
+
+    def date_text(self, col):
+        return sa.func.substr(self.text(col), 1, 10)
+
+    def trim(self, expr):
+        return sa.func.trim(expr)
+
+    def lower(self, expr):
+        return sa.func.lower(expr)
+
+    def hash60(self, text_expr):
+        raise NotImplementedError
+
+    def hash_sum(self, hash_expr):
+        return sa.func.sum(hash_expr)
+
+    def hash_sum_value(self, value) -> int:
+        return int(value or 0)
+
+    def floor_div(self, expr, n: int):
+        return expr // n
+
+
+class Dialect(RowHashing):
     name = "generic"
     has_time_bucket = False
 
@@ -35,3 +87,4 @@ class Dialect:
     @staticmethod
     def ordinal(n: int):
         return sa.literal_column(str(n))
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql as mysql_types
 
 from reconciler.dialects.base import Dialect
 
@@ -39,7 +40,45 @@ class MySQLDialect(Dialect):
         return "mariadb" if self.mariadb else "mysql"
 
 
+    def concat(self, parts):
+        return sa.func.concat(*parts)
+
+    def text(self, expr):
+        return sa.cast(expr, sa.CHAR)
+
+    def char_length(self, expr):
+        return sa.func.char_length(expr)
+
+    def epoch_units(self, col, native, kind, unit_us):
+        micros = sa.func.timestampdiff(sa.text("MICROSECOND"), sa.literal_column("'1970-01-01 00:00:00'"), col)
+        if unit_us == 1:
+            return micros
+        return micros // unit_us
+
+    def int_text(self, col, native):
+        return self.text(sa.cast(col, sa.BigInteger))
+
+    def scaled_text(self, col, scale):
+        scaled = sa.func.round(_as_double(col) / sa.literal_column(repr(float(scale))))
+        return self.text(sa.cast(scaled, sa.Numeric(65, 0)))
+
+    def float_text(self, col):
+        return self.text(_as_double(col))
+
+    def date_text(self, col):
+        return sa.func.date_format(col, "%Y-%m-%d")
+
+    def hash60(self, text_expr):
+        hex15 = sa.func.substring(sa.func.md5(text_expr), 1, 15)
+        return sa.cast(sa.func.conv(hex15, 16, 10), mysql_types.INTEGER(unsigned=True))
+
+
 def _compile(col) -> str:
     from sqlalchemy.dialects import mysql
 
     return str(col.compile(dialect=mysql.dialect()))
+
+
+def _as_double(col):
+    """MySQL has no portable CAST to DOUBLE; adding a float literal converts."""
+    return col + sa.literal_column("0e0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import BIT
 
 from reconciler.dialects.base import Dialect
 
@@ -26,3 +27,26 @@ class PostgresDialect(Dialect):
         return hour + sa.func.floor(sa.func.date_part("minute", col) / minutes) * sa.text(
             f"interval '{minutes} minutes'"
         )
+
+    def epoch_units(self, col, native, kind, unit_us):
+        units = sa.func.extract("epoch", col) * (1_000_000 // unit_us)
+        return sa.cast(sa.func.floor(units), sa.BigInteger)
+
+    def int_text(self, col, native):
+        if native == "bool":
+            return self.text(sa.cast(col, sa.Integer))
+        return self.text(sa.cast(col, sa.BigInteger))
+
+    def scaled_text(self, col, scale):
+        scaled = sa.func.round(sa.cast(col, sa.Float(precision=53)) / sa.literal_column(repr(float(scale))))
+        return self.text(sa.cast(scaled, sa.Numeric))
+
+    def float_text(self, col):
+        return self.text(sa.cast(col, sa.Float(precision=53)))
+
+    def date_text(self, col):
+        return sa.func.to_char(col, "YYYY-MM-DD")
+
+    def hash60(self, text_expr):
+        hex15 = sa.literal("x").op("||")(sa.func.substr(sa.func.md5(text_expr), 1, 15))
+        return sa.cast(sa.cast(hex15, BIT(60)), sa.BigInteger)

@@ -34,11 +34,32 @@ class SQLiteDialect(Dialect):
         if seconds == 3600:
             return sa.func.strftime("%Y-%m-%d %H:00:00", col)
         minutes = seconds // 60
-        return sa.func.strftime("%Y-%m-%d %H:", col) + sa.func.printf(
-            "%02d:00", sa.cast(sa.func.strftime("%M", col), sa.Integer) / minutes * minutes
+        # || (not +: strftime() is untyped) and integer floor division (not /: true division)
+        return sa.func.strftime("%Y-%m-%d %H:", col, type_=sa.String).concat(
+            sa.func.printf("%02d:00", sa.cast(sa.func.strftime("%M", col), sa.Integer) // minutes * minutes)
         )
 
     def bucket_value(self, value):
         if isinstance(value, (int, float)):
             return datetime.fromtimestamp(value, timezone.utc)
         return datetime.fromisoformat(str(value))
+
+    def epoch_units(self, col, native, kind, unit_us):
+        if kind == "epoch":
+            return sa.cast(col * 1_000_000, sa.Integer) / unit_us
+        return sa.func.rc_epoch_us(col, type_=sa.BigInteger) // unit_us
+
+    def int_text(self, col, native):
+        return self.text(sa.cast(col, sa.Integer))
+
+    def scaled_text(self, col, scale):
+        return self.text(sa.cast(sa.func.round(col / sa.literal_column(repr(float(scale)))), sa.Integer))
+
+    def float_text(self, col):
+        return sa.func.rc_real(col)
+
+    def hash60(self, text_expr):
+        return sa.func.rc_hash60(text_expr, type_=sa.BigInteger)
+
+    def hash_sum(self, hash_expr):
+        return sa.func.rc_hashsum(hash_expr)

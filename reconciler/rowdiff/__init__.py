@@ -1,0 +1,1 @@
+"""Row-level reconciliation: checksums in the databases, refinement, exact comparison."""

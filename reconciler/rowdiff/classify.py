@@ -1,0 +1,93 @@
+"""Classification of fetched rows. Pure: normalized rows in, tallies and samples out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from reconciler.rowdiff.columns import ColumnSpec
+from reconciler.rowdiff.normalize import equal
+
+KINDS = ("missing_in_new", "extra_in_new", "mismatched", "duplicates_old", "duplicates_new")
+
+
+@dataclass
+class Row:
+    """One fetched row: normalized key, normalized values, display values, its UTC hour."""
+
+    key: tuple
+    values: tuple
+    shown: dict
+    hour: object
+
+
+@dataclass
+class Tally:
+    matched: Counter = field(default_factory=Counter)
+    mismatched: Counter = field(default_factory=Counter)
+    missing_in_new: Counter = field(default_factory=Counter)
+    extra_in_new: Counter = field(default_factory=Counter)
+    duplicates_old: Counter = field(default_factory=Counter)
+    duplicates_new: Counter = field(default_factory=Counter)
+    samples: dict = field(default_factory=lambda: {k: [] for k in KINDS})
+    sample_limit: int = 20
+
+    def sample(self, kind: str, item: dict) -> None:
+        if len(self.samples[kind]) < self.sample_limit:
+            self.samples[kind].append(item)
+
+    def total(self, kind: str) -> int:
+        return sum(getattr(self, kind).values())
+
+
+def differing_columns(old: Row, new: Row, specs: list[ColumnSpec], precision: str) -> list[str]:
+    return [s.name for s, a, b in zip(specs, old.values, new.values) if not equal(a, b, s, precision)]
+
+
+def split_duplicates(rows: list[Row], tally: Tally, side: str, key_names: list[str]) -> dict[tuple, Row]:
+    """First row per key; every further row with that key is a duplicate on its side."""
+    first: dict[tuple, Row] = {}
+    counter = getattr(tally, f"duplicates_{side}")
+    for row in rows:
+        if row.key in first:
+            counter[row.hour] += 1
+            tally.sample(f"duplicates_{side}", {"key": dict(zip(key_names, row.shown_key)), side: row.shown}
+                         if hasattr(row, "shown_key") else {"key": _key_dict(row, key_names), side: row.shown})
+        else:
+            first[row.key] = row
+    return first
+
+
+def _key_dict(row: Row, key_names: list[str]) -> dict:
+    return {k: row.shown.get(k) for k in key_names}
+
+
+def match_rows(old: dict[tuple, Row], new: dict[tuple, Row], specs: list[ColumnSpec], precision: str,
+               tally: Tally, key_names: list[str]) -> tuple[dict, dict]:
+    """Compare rows present on both sides; return the unmatched ones (old only, new only)."""
+    only_old, only_new = {}, {}
+    for key, o in old.items():
+        n = new.get(key)
+        if n is None:
+            only_old[key] = o
+            continue
+        cols = differing_columns(o, n, specs, precision)
+        if cols:
+            tally.mismatched[o.hour] += 1
+            tally.sample("mismatched", {"key": _key_dict(o, key_names), "old": o.shown, "new": n.shown,
+                                        "columns": cols})
+        else:
+            tally.matched[o.hour] += 1
+    for key, n in new.items():
+        if key not in old:
+            only_new[key] = n
+    return only_old, only_new
+
+
+def settle_unmatched(only_old: dict, only_new: dict, tally: Tally, key_names: list[str]) -> None:
+    for o in only_old.values():
+        tally.missing_in_new[o.hour] += 1
+        tally.sample("missing_in_new", {"key": _key_dict(o, key_names), "old": o.shown})
+    for n in only_new.values():
+        tally.extra_in_new[n.hour] += 1
+        tally.sample("extra_in_new", {"key": _key_dict(n, key_names), "new": n.shown})

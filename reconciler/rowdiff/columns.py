@@ -1,0 +1,139 @@
+"""Which columns are compared, as what type, on each side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from reconciler.config.models import ColumnConfig, DatasetConfig
+
+INT, FLOAT, DECIMAL, TEXT, BOOL, TIMESTAMP, DATE = "int", "float", "decimal", "text", "bool", "timestamp", "date"
+PRECISION_US = {"s": 1_000_000, "ms": 1000, "us": 1}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One compared column: its name on each side, its comparison type and settings."""
+
+    name: str
+    old: str
+    new: str
+    ctype: str
+    native_old: str
+    native_new: str
+    settings: ColumnConfig
+    is_key: bool = False
+    is_time: bool = False
+
+    @property
+    def hash_scale(self) -> float | None:
+        """Absolute tolerance used to round numbers inside the checksum (None: exact text)."""
+        if self.ctype in (FLOAT, DECIMAL) and self.settings.tolerance and not self.settings.relative_tolerance:
+            return self.settings.tolerance
+        return None
+
+
+def native_type(sqltype) -> str:
+    if sqltype is None:
+        return TEXT
+    if isinstance(sqltype, sa.Boolean):
+        return BOOL
+    if isinstance(sqltype, sa.DateTime):
+        return TIMESTAMP
+    if isinstance(sqltype, sa.Date):
+        return DATE
+    if isinstance(sqltype, sa.Integer):
+        return INT
+    if isinstance(sqltype, sa.Float):
+        return FLOAT
+    if isinstance(sqltype, sa.Numeric):
+        return INT if (sqltype.scale == 0) else DECIMAL
+    name = type(sqltype).__name__.upper()
+    if "TIMESTAMP" in name or "DATETIME" in name:
+        return TIMESTAMP
+    if "DOUBLE" in name or "REAL" in name or "FLOAT" in name:
+        return FLOAT
+    return TEXT
+
+
+def sample_type(value) -> str | None:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int):
+        return INT
+    if isinstance(value, float):
+        return FLOAT
+    if isinstance(value, Decimal):
+        return DECIMAL
+    if isinstance(value, datetime):
+        return TIMESTAMP
+    if isinstance(value, date):
+        return DATE
+    return TEXT
+
+
+def comparison_type(a: str, b: str) -> str:
+    """The type both sides are compared as, from each side's own type."""
+    pair = {a, b}
+    if len(pair) == 1:
+        return a
+    if TIMESTAMP in pair:
+        return TIMESTAMP
+    if pair <= {INT, BOOL}:
+        return INT
+    if pair & {FLOAT, DECIMAL} and pair <= {FLOAT, DECIMAL, INT}:
+        return FLOAT if FLOAT in pair else DECIMAL
+    return TEXT
+
+
+def reflect_types(conn, rel, names: list[str]) -> dict[str, str]:
+    """Column types of one side: reflection for tables, one sample row for queries."""
+    side = rel.side
+    found: dict[str, str] = {}
+    if side.table:
+        schema, _, table = side.table.rpartition(".")
+        try:
+            for col in sa.inspect(conn).get_columns(table, schema=schema or None):
+                found[col["name"].lower()] = native_type(col["type"])
+        except Exception:
+            conn.rollback()
+    missing = [n for n in names if n.lower() not in found]
+    if missing:
+        stmt = sa.select(*[rel.col(n) for n in missing]).limit(50)
+        for row in conn.execute(stmt):
+            for n, v in zip(missing, row):
+                t = sample_type(v)
+                if t and n.lower() not in found:
+                    found[n.lower()] = t
+    return {n: found.get(n.lower(), TEXT) for n in names}
+
+
+def build_specs(ds: DatasetConfig, old_types: dict, new_types: dict) -> list[ColumnSpec]:
+    """Key columns first (in key order), then the time column, then value columns."""
+    specs: list[ColumnSpec] = []
+    configured = {new: (old, cfg) for old, new, cfg in ds.column_pairs()}
+    for old_key, new_key in zip(ds.old.key, ds.new.key):
+        _, cfg = configured.get(new_key, (old_key, ColumnConfig()))
+        specs.append(_spec(new_key, old_key, new_key, cfg, old_types, new_types, is_key=True,
+                           is_time=new_key == ds.new.time))
+    key_names = {s.new for s in specs}
+    if ds.new.time not in key_names:
+        _, cfg = configured.get(ds.new.time, (ds.old.time, ColumnConfig()))
+        specs.append(_spec(ds.new.time, ds.old.time, ds.new.time, cfg, old_types, new_types, is_time=True))
+    for new_name, (old_name, cfg) in configured.items():
+        if new_name in key_names or new_name == ds.new.time:
+            continue
+        specs.append(_spec(new_name, old_name, new_name, cfg, old_types, new_types))
+    return specs
+
+
+def _spec(name, old, new, cfg, old_types, new_types, is_key=False, is_time=False) -> ColumnSpec:
+    native_old, native_new = old_types[old], new_types[new]
+    ctype = cfg.type or (TIMESTAMP if is_time else comparison_type(native_old, native_new))
+    return ColumnSpec(name, old, new, ctype, native_old, native_new, cfg, is_key, is_time)

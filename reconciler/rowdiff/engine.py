@@ -1,0 +1,297 @@
+"""The row diff: checksum slices on both sides at once, refine what differs, fetch only
+rows of differing slices in bounded batches, compare them exactly."""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_right
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from reconciler.config.models import DatasetConfig
+from reconciler.drift import match_pct
+from reconciler.errors import ConfigError
+from reconciler.rowdiff.classify import KINDS, Row, Tally, match_rows, settle_unmatched, split_duplicates
+from reconciler.rowdiff.columns import PRECISION_US, build_specs, reflect_types
+from reconciler.rowdiff.normalize import display, key_of, value_of
+from reconciler.rowdiff.segments import (Segment, batches, differing, from_units, merge_adjacent, offset_regions,
+                                         to_units)
+from reconciler.rowdiff.sql import SideSQL
+from reconciler.timeutil import Window, floor_hour, iso
+
+REFINE_FACTOR = 16
+KEY_PARTITIONS = 64
+RANGES_PER_QUERY = 200
+SPREAD_RATIO = 0.5
+
+
+@dataclass
+class DiffOutcome:
+    hour_old: Counter
+    hour_new: Counter
+    tally: Tally
+    truncated: bool = False
+    unverified: Counter = field(default_factory=Counter)
+    fetched: dict = field(default_factory=lambda: {"old": 0, "new": 0})
+    timings: dict = field(default_factory=dict)
+    queries: int = 0
+    note: str | None = None
+
+    @property
+    def samples(self) -> dict:
+        return {k: v for k, v in self.tally.samples.items()}
+
+    def totals(self) -> dict:
+        t = self.tally
+        matched, mismatched = t.total("matched"), t.total("mismatched")
+        missing, extra = t.total("missing_in_new"), t.total("extra_in_new")
+        return {"matched": matched, "mismatched": mismatched, "missing_in_new": missing, "extra_in_new": extra,
+                "duplicates_old": t.total("duplicates_old"), "duplicates_new": t.total("duplicates_new"),
+                "match_pct": match_pct(matched, mismatched, missing, extra),
+                "unverified": sum(self.unverified.values()),
+                "rows_fetched": dict(self.fetched)}
+
+    def annotate(self, evidence: list[dict]) -> None:
+        """Add the row-level columns to the hourly evidence table."""
+        t = self.tally
+        for row in evidence:
+            h = _hour_key(row["hour"])
+            counts = [t.matched[h], t.mismatched[h], t.missing_in_new[h], t.extra_in_new[h]]
+            row.update({"matched": counts[0], "mismatched": counts[1], "missing_in_new": counts[2],
+                        "extra_in_new": counts[3], "duplicates_old": t.duplicates_old[h],
+                        "duplicates_new": t.duplicates_new[h], "match_pct": match_pct(*counts),
+                        "truncated": self.unverified[h] > 0})
+
+
+def _hour_key(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class Budget:
+    def __init__(self, max_rows: int, max_seconds: float):
+        self.max_rows, self.deadline = max_rows, time.monotonic() + max_seconds
+        self.rows = {"old": 0, "new": 0}
+
+    def spend(self, side: str, n: int) -> None:
+        self.rows[side] += n
+
+    def exhausted(self, upcoming: int = 0) -> bool:
+        return max(self.rows.values()) + upcoming > self.max_rows or time.monotonic() > self.deadline
+
+
+class RowDiff:
+    def __init__(self, ds: DatasetConfig, sides: dict, window: Window, reporter=None):
+        self.ds, self.sides, self.window, self.reporter = ds, sides, window, reporter
+        self.unit_us = PRECISION_US[ds.time_precision]
+        slice_us = round(ds.diff.slice_seconds * 1_000_000)
+        if slice_us % self.unit_us or 3_600_000_000 % slice_us:
+            raise ConfigError(f"diff.slice_seconds {ds.diff.slice_seconds:g} must divide an hour and be a whole "
+                              f"number of time_precision units ({ds.time_precision})")
+        self.slice_units = slice_us // self.unit_us
+        self.budget = Budget(ds.diff.max_rows_fetched, ds.diff.max_seconds)
+        self.tally = Tally(sample_limit=ds.diff.sample_limit)
+        self.outcome = DiffOutcome(Counter(), Counter(), self.tally)
+        self.pool_old: dict = {}
+        self.pool_new: dict = {}
+
+    def log(self, message: str) -> None:
+        if self.reporter:
+            self.reporter(message)
+
+    def run(self, conns: dict) -> DiffOutcome:
+        self.conns = conns
+        types = {name: reflect_types(conns[name], side.rel, self._names(name)) for name, side in self.sides.items()}
+        self.specs = build_specs(self.ds, types["old"], types["new"])
+        self.key_names = [s.name for s in self.specs if s.is_key]
+        zones = [s.axis.zone for s in self.sides.values() if not s.axis.is_utc]
+        pool = ThreadPoolExecutor(max_workers=2)
+        self.pool = pool
+        try:
+            for start, end in offset_regions(self.window.start, self.window.end, zones):
+                self._region(start, end)
+        finally:
+            pool.shutdown(wait=True)
+        settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
+        self.outcome.fetched = dict(self.budget.rows)
+        return self.outcome
+
+    def _names(self, side: str) -> list[str]:
+        cfg = self.ds.old if side == "old" else self.ds.new
+        cols = [o if side == "old" else n for o, n, _ in self.ds.column_pairs()]
+        return list(dict.fromkeys([cfg.time, *cfg.key, *cols]))
+
+    def _side_sql(self, name: str, start: datetime) -> SideSQL:
+        side = self.sides[name]
+        offset = 0
+        if not side.axis.is_utc:
+            offset_us = round(side.axis.zone.utcoffset(side.axis.wall(start)).total_seconds() * 1_000_000)
+            offset = offset_us // self.unit_us
+        return SideSQL(side.source.dialect, side.rel, self.specs, name, side.axis.kind, self.unit_us, offset)
+
+    def _conditions(self, name: str, segments: list[Segment], sql: SideSQL) -> list:
+        side = self.sides[name]
+        ranges = []
+        for i, s in enumerate(segments):
+            lo, hi = from_units(s.lo, self.unit_us), from_units(s.hi, self.unit_us)
+            cond = sa.and_(side.rel.time >= sa.bindparam(f"lo{i}", side.axis.bound(lo)),
+                           side.rel.time < sa.bindparam(f"hi{i}", side.axis.bound(hi)))
+            if s.partitions:
+                cond = sa.and_(cond, (sql.key_hash() % s.partitions) == s.part)
+            ranges.append(cond)
+        conds = [ranges[0] if len(ranges) == 1 else sa.or_(*ranges)]
+        if side.rel.side.filter:
+            conds.append(sa.text(f"({side.rel.side.filter})"))
+        return conds
+
+    def _both(self, fn):
+        futures = {name: self.pool.submit(fn, name) for name in ("old", "new")}
+        return {name: f.result() for name, f in futures.items()}
+
+    def _checksums(self, segments: list[Segment], start: datetime, slice_units: int, partitions: int = 0) -> dict:
+        def one(name):
+            sql = self._side_sql(name, start)
+            out = {}
+            for chunk in _chunks(segments, RANGES_PER_QUERY):
+                stmt = sql.checksum_select(slice_units, self._conditions(name, chunk, sql), partitions)
+                for g, n, h in self.conns[name].execute(stmt):
+                    out[int(g)] = (int(n), sql.dialect.hash_sum_value(h))
+            return out
+
+        self.outcome.queries += 2
+        return self._both(one)
+
+    def _region(self, start: datetime, end: datetime) -> None:
+        t = time.perf_counter()
+        lo, hi = to_units(start, self.unit_us), to_units(end, self.unit_us)
+        self.log(f"checksums {iso(start)} → {iso(end)}")
+        sums = self._checksums([Segment(lo, hi)], start, self.slice_units)
+        for name, counter in (("old", self.outcome.hour_old), ("new", self.outcome.hour_new)):
+            for g, (n, _) in sums[name].items():
+                counter[floor_hour(from_units(g * self.slice_units, self.unit_us))] += n
+        self._add_timing("checksums", t)
+        pending = self._settle_equal(sums, self.slice_units, lambda g: Segment(max(lo, g * self.slice_units),
+                                                                               min(hi, (g + 1) * self.slice_units)))
+        self._refine_and_fetch(pending, start)
+
+    def _settle_equal(self, sums: dict, width: int, segment_of) -> dict:
+        """Count equal groups as matched; return {segment: rows} of the differing ones."""
+        pending = {}
+        for g in set(sums["old"]) | set(sums["new"]):
+            o, n = sums["old"].get(g), sums["new"].get(g)
+            seg = segment_of(g)
+            if o == n:
+                self.tally.matched[floor_hour(from_units(seg.lo, self.unit_us))] += o[0]
+            else:
+                pending[seg] = max(o[0] if o else 0, n[0] if n else 0)
+        return pending
+
+    def _refine_and_fetch(self, pending: dict, start: datetime) -> None:
+        width = self.slice_units
+        while pending:
+            big = {s: n for s, n in pending.items() if n > self.ds.diff.chunk_rows}
+            if sum(pending.values()) <= self.ds.diff.fetch_threshold and not big:
+                break
+            small = {s: n for s, n in pending.items() if s not in big}
+            if not big:
+                big, small = pending, {}
+            t = time.perf_counter()
+            refined = self._refine(big, width, start)
+            self._add_timing("refine", t)
+            width = max(1, width // REFINE_FACTOR)
+            if refined is None:
+                break
+            before = sum(big.values())
+            pending = {**small, **refined}
+            if sum(refined.values()) > before * SPREAD_RATIO:
+                self.log("differences are spread through the data: fetching instead of refining further")
+                break
+        self._fetch(pending)
+
+    def _refine(self, big: dict, width: int, start: datetime) -> dict | None:
+        """Split differing segments finer; key-hash partitions once time cannot split."""
+        finer = max(1, width // REFINE_FACTOR)
+        timed = [s for s in big if s.hi - s.lo > 1 and not s.partitions]
+        instants = [s for s in big if s.hi - s.lo <= 1 and not s.partitions]
+        if not timed and not instants:
+            return None
+        out = {}
+        if timed:
+            segs = merge_adjacent(timed)
+            sums = self._checksums(segs, start, finer)
+            starts = [s.lo for s in segs]
+            out.update(self._settle_equal(sums, finer, lambda g: self._clip(g, finer, segs, starts)))
+        for seg in instants:
+            sums = self._checksums([seg], start, 1, KEY_PARTITIONS)
+            out.update(self._settle_equal(sums, 1, lambda p, seg=seg: Segment(seg.lo, seg.hi, KEY_PARTITIONS, p)))
+        return out
+
+    @staticmethod
+    def _clip(g: int, width: int, segs: list[Segment], starts: list[int]) -> Segment:
+        """Group g of a finer pass, cut to the merged segment that holds it."""
+        lo, hi = g * width, (g + 1) * width
+        s = segs[max(0, bisect_right(starts, lo) - 1)]
+        return Segment(max(lo, s.lo), min(hi, s.hi))
+
+    def _fetch(self, pending: dict) -> None:
+        t = time.perf_counter()
+        ordered = sorted(pending)
+        for batch in batches(ordered, pending, self.ds.diff.chunk_rows):
+            size = sum(pending[s] for s in batch)
+            if self.budget.exhausted(size):
+                self._mark_unverified(ordered[ordered.index(batch[0]):], pending)
+                break
+            self.log(f"fetching {size} rows of {len(batch)} differing segment(s)")
+            rows = self._both(lambda name, batch=batch: self._fetch_side(name, batch))
+            old = split_duplicates(rows["old"], self.tally, "old", self.key_names)
+            new = split_duplicates(rows["new"], self.tally, "new", self.key_names)
+            old.update({k: v for k, v in self.pool_old.items() if k in new})
+            new.update({k: v for k, v in self.pool_new.items() if k in old})
+            for k in list(old):
+                self.pool_old.pop(k, None)
+            for k in list(new):
+                self.pool_new.pop(k, None)
+            only_old, only_new = match_rows(old, new, self.specs, self.ds.time_precision, self.tally, self.key_names)
+            self.pool_old.update(only_old)
+            self.pool_new.update(only_new)
+        self._add_timing("fetch", t)
+
+    def _mark_unverified(self, segments: list[Segment], pending: dict) -> None:
+        self.outcome.truncated = True
+        for s in segments:
+            self.outcome.unverified[floor_hour(from_units(s.lo, self.unit_us))] += pending[s]
+
+    def _fetch_side(self, name: str, batch: list[Segment]) -> list[Row]:
+        side = self.sides[name]
+        sql = self._side_sql(name, from_units(batch[0].lo, self.unit_us))
+        key_idx = [i for i, s in enumerate(self.specs) if s.is_key]
+        time_idx = next(i for i, s in enumerate(self.specs) if s.is_time)
+        out = []
+        for chunk in _chunks(merge_adjacent(batch), RANGES_PER_QUERY):
+            stmt = sql.rows_select(self._conditions(name, chunk, sql))
+            result = self.conns[name].execution_options(stream_results=True, yield_per=self.ds.diff.chunk_rows)
+            for raw in result.execute(stmt):
+                values = tuple(value_of(v, s, side.axis, self.ds.time_precision) for v, s in zip(raw, self.specs))
+                key = key_of([raw[i] for i in key_idx], [self.specs[i] for i in key_idx], side.axis,
+                             self.ds.time_precision)
+                shown = {s.name: display(v, s, side.axis) for v, s in zip(raw, self.specs)}
+                hour = floor_hour(from_units(values[time_idx] // self.unit_us, self.unit_us)) \
+                    if values[time_idx] is not None else None
+                out.append(Row(key, values, shown, hour))
+        self.budget.spend(name, len(out))
+        return out
+
+    def _add_timing(self, name: str, started: float) -> None:
+        self.outcome.timings[name] = self.outcome.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def _chunks(items: list, n: int):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def diff_dataset(ds: DatasetConfig, sides: dict, window: Window, conns: dict, reporter=None) -> DiffOutcome:
+    return RowDiff(ds, sides, window, reporter).run(conns)

@@ -1,0 +1,110 @@
+"""Python-side normalization: raw driver values -> values compared exactly. This decides
+the verdict; the SQL checksum only decides where to look."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from reconciler.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, PRECISION_US, TEXT, TIMESTAMP, ColumnSpec
+from reconciler.timeaxis import TimeAxis
+
+UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_us(value, axis: TimeAxis | None) -> int | None:
+    """A timestamp read from a side as integer microseconds since the epoch (UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(value * 1_000_000)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        zone = axis.zone if axis is not None else UTC
+        value = value.replace(tzinfo=zone)
+    delta = value.astimezone(UTC) - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def value_of(raw, spec: ColumnSpec, axis: TimeAxis | None, precision: str):
+    """The comparable value of one raw cell."""
+    if raw is None:
+        return None
+    ctype = spec.ctype
+    if ctype == TIMESTAMP:
+        return epoch_us(raw, axis)
+    if ctype == DATE:
+        return raw.isoformat()[:10] if isinstance(raw, (date, datetime)) else str(raw)[:10]
+    if ctype in (INT, BOOL):
+        if isinstance(raw, str):
+            raw = raw.strip()
+            return {"true": 1, "false": 0, "t": 1, "f": 0}.get(raw.lower(), int(Decimal(raw)))
+        return int(raw)
+    if ctype in (FLOAT, DECIMAL):
+        return float(raw) if not isinstance(raw, str) else float(Decimal(raw.strip()))
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        raw = bytes(raw).decode("utf-8", "replace")
+    text = str(raw)
+    if spec.settings.trim:
+        text = text.strip()
+    if spec.settings.casefold:
+        text = text.casefold()
+    return text
+
+
+def key_of(raw_values, specs: list[ColumnSpec], axis: TimeAxis | None, precision: str) -> tuple:
+    """Normalized key: timestamps floored to the precision so both engines agree."""
+    unit = PRECISION_US[precision]
+    out = []
+    for raw, spec in zip(raw_values, specs):
+        v = value_of(raw, spec, axis, precision)
+        if spec.ctype == TIMESTAMP and v is not None:
+            v = v // unit
+        elif spec.ctype in (FLOAT, DECIMAL) and v is not None and float(v).is_integer():
+            v = int(v)
+        out.append(v)
+    return tuple(out)
+
+
+def equal(a, b, spec: ColumnSpec, precision: str) -> bool:
+    """Exact comparison with the column's tolerance. NULL equals only NULL."""
+    if a is None or b is None:
+        return a is None and b is None
+    if spec.ctype == TIMESTAMP:
+        unit = PRECISION_US[precision]
+        tol = round(spec.settings.tolerance * 1_000_000) if spec.settings.tolerance else 0
+        return abs(a - b) < unit or abs(a - b) <= tol
+    if spec.ctype in (FLOAT, DECIMAL):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        if a == b:
+            return True
+        diff = abs(a - b)
+        if spec.settings.tolerance is not None and diff <= spec.settings.tolerance * (1 + 1e-9):
+            return True
+        rel = spec.settings.relative_tolerance
+        return rel is not None and diff <= rel * max(abs(a), abs(b))
+    return a == b
+
+
+def display(raw, spec: ColumnSpec, axis: TimeAxis | None):
+    """A JSON-friendly rendering of a raw value for samples (timestamps in UTC ISO)."""
+    if raw is None:
+        return None
+    if spec.ctype == TIMESTAMP:
+        from reconciler.timeutil import iso
+
+        us = epoch_us(raw, axis)
+        return iso(datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000))
+    if isinstance(raw, Decimal):
+        return float(raw)
+    if isinstance(raw, (datetime, date)):
+        return raw.isoformat()
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        return bytes(raw).decode("utf-8", "replace")
+    return raw
