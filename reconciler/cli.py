@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import click
 
-from reconciler.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, ReconcilerError, UsageError
+from reconciler.errors import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, ReconcilerError, UsageError
 
 log = logging.getLogger("reconciler")
 
@@ -48,10 +48,14 @@ def _emit_json(doc: dict) -> None:
     click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
-def _reporter(fmt: str):
+PROGRESS_AFTER_HOURS = 3
+
+
+def _reporter(window):
+    """Progress on stderr for windows longer than a few hours."""
     from reconciler.progress import Reporter
 
-    return Reporter(enabled=True)
+    return Reporter(enabled=window.seconds > PROGRESS_AFTER_HOURS * 3600)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +87,7 @@ def compare(ctx, dataset, start, end, rows, fmt):
     loaded = _config(ctx)
     window = _window(start, end)
     name = resolve_dataset(loaded, dataset)
-    with _reporter(fmt) as reporter:
+    with _reporter(window) as reporter:
         result = compare_dataset(loaded, name, window, rows=rows, reporter=reporter)
     if fmt == "json":
         _emit_json(result.to_dict())
@@ -138,6 +142,12 @@ def main(argv=None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        click.echo("reconciler: internal error (above); nothing was judged", err=True)
+        sys.exit(EXIT_UNAVAILABLE)
     sys.exit(code or 0)
 
 

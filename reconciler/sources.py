@@ -9,6 +9,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -111,7 +112,8 @@ class Source:
         path = Path(database)
         if not path.exists():
             raise SourceError(f"source {self.name!r} ({self.safe_url}): database file {path} does not exist")
-        uri = f"file:{path.resolve()}?mode={'ro' if self.config.read_only else 'rw'}"
+        # percent-encoded: a '#' or '?' in the path would otherwise end it and drop mode=ro
+        uri = f"file:{quote(str(path.resolve()))}?mode={'ro' if self.config.read_only else 'rw'}"
         busy_timeout = self.config.statement_timeout.total_seconds()
 
         def creator():
@@ -172,15 +174,29 @@ class Source:
             self._engine.dispose()
 
 
+_TIMEOUT_WORDS = ("timeout", "timed out", "canceling statement", "max_statement_time", "interrupted")
+_LOST_WORDS = ("connection", "server closed", "lost connection", "gone away", "terminat")
+
+
+def _is_timeout(e: DBAPIError) -> bool:
+    return any(w in first_line(e).lower() for w in _TIMEOUT_WORDS)
+
+
+def _is_lost(e: DBAPIError) -> bool:
+    return isinstance(e, sa.exc.OperationalError) and any(w in first_line(e).lower() for w in _LOST_WORDS)
+
+
+def is_unavailable(e: DBAPIError) -> bool:
+    """A lost connection or an exceeded timeout, as opposed to a mistake in the query."""
+    return _is_timeout(e) or _is_lost(e)
+
+
 def classify_query_error(source: Source, e: DBAPIError) -> Exception:
     text = scrub(first_line(e), source.config.url)
-    lowered = text.lower()
-    if any(w in lowered for w in ("timeout", "timed out", "canceling statement", "max_statement_time",
-                                  "interrupted", "query execution was interrupted")):
+    if _is_timeout(e):
         return SourceError(f"source {source.name!r}: query exceeded the statement timeout "
                            f"({source.config.statement_timeout.total_seconds():g}s): {text}")
-    if isinstance(e, sa.exc.OperationalError) and any(
-            w in lowered for w in ("connection", "server closed", "lost connection", "gone away", "terminat")):
+    if _is_lost(e):
         return SourceError(f"source {source.name!r} ({source.safe_url}) failed: {text}")
     return SourceError(f"source {source.name!r}: query failed: {text}")
 

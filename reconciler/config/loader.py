@@ -81,7 +81,7 @@ def _interpolate(text: str, path: tuple, line: int, problems: list, env) -> str:
                 f"line {line}: {'.'.join(path)}: environment variable {name} is not set "
                 f"(set it, or give a default: ${{{name}:-value}})"
             )
-            return ""
+            return m.group(0)  # left as written: an empty value would cause follow-on complaints
         return value
 
     return _VAR.sub(sub, text)
@@ -98,7 +98,10 @@ def _describe(err: dict) -> str:
         return f"must be one of {expected}, got {err.get('input')!r}"
     if kind in ("value_error", "assertion_error"):
         return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if kind.endswith("_type") or kind.endswith("_parsing"):
+    if kind == "too_short":
+        return f"needs at least {err.get('ctx', {}).get('min_length')} item(s), got {err.get('input')!r}"
+    if kind.endswith(("_type", "_parsing")) or kind in ("greater_than", "greater_than_equal", "less_than",
+                                                        "less_than_equal"):
         return f"{msg[0].lower()}{msg[1:]}, got {err.get('input')!r}"
     return msg
 

@@ -1,0 +1,266 @@
+"""schedule.yaml: typed, immutable, interpolated; every mistake located (file:line: key.path:
+problem) and all of them reported together."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from reconciler.config import load_config
+from reconciler.errors import EXIT_USAGE, ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = """\
+sources:
+  old: {url: "sqlite:///old.db"}
+  new: {url: "sqlite:///new.db"}
+datasets:
+  device_events:
+    old: {source: old, table: legacy_events, time: ts, timezone: America/Bogota, key: [id]}
+    new: {source: new, table: device_events, time: time, key: [event_id]}
+    columns:
+      device_id: {old: device}
+      value: {old: reading, tolerance: 0.000001}
+checks:
+  event_counts: {type: counts, dataset: device_events, suite: device_events}
+jobs:
+  hourly: {cron: "5 * * * *", checks: [event_counts], settle: 10m}
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """Config files are written to and read from here, so messages say `schedule.yaml:N`."""
+    (tmp_path / "expectations").mkdir()
+    shutil.copy(ROOT / "expectations" / "device_events.json", tmp_path / "expectations")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def load(text: str, env: dict | None = None):
+    Path("schedule.yaml").write_text(textwrap.dedent(text))
+    return load_config("schedule.yaml", env={} if env is None else env)
+
+
+def problem(text: str, env: dict | None = None) -> str:
+    with pytest.raises(ConfigError) as e:
+        load(text, env)
+    assert e.value.exit_code == EXIT_USAGE
+    return str(e.value)
+
+
+def test_a_good_file_loads_into_typed_immutable_objects(workdir):
+    loaded = load(GOOD)
+    cfg = loaded.config
+    ds = cfg.datasets["device_events"]
+    assert (ds.old.table, ds.old.time, ds.old.timezone, ds.old.key) == ("legacy_events", "ts", "America/Bogota", ["id"])
+    assert (ds.new.timezone, ds.time_precision) == ("UTC", "ms")
+    assert ds.column_pairs()[0][:2] == ("device", "device_id")
+    assert ds.column_pairs()[1][2].tolerance == 0.000001
+    assert cfg.jobs["hourly"].settle == timedelta(minutes=10)
+    assert cfg.sources["old"].statement_timeout == timedelta(minutes=5)
+    with pytest.raises(pydantic.ValidationError):
+        ds.old.table = "other"
+    assert loaded.where("datasets", "device_events", "old", "table") == \
+        "schedule.yaml:6: datasets.device_events.old.table"
+
+
+def test_the_projects_schedule_yaml_loads_with_its_defaults():
+    loaded = load_config(ROOT / "schedule.yaml", env={})
+    assert loaded.config.sources["old"].url == "sqlite:///reports/demo/old.db"
+    assert loaded.config.sources["new"].url == "sqlite:///reports/demo/new.db"
+    assert loaded.config.datasets["device_events"].old.timezone == "America/Bogota"
+
+
+# ---------------------------------------------------------------- one mistake each
+
+CASES = {
+    "unknown key, with a suggestion": (
+        GOOD.replace('"sqlite:///old.db"}', '"sqlite:///old.db", timeout: 5s}'),
+        "schedule.yaml:2: sources.old.timeout: unknown key (expected one of: url, statement_timeout, "
+        "connect_timeout, read_only); did you mean 'connect_timeout'?",
+    ),
+    "unknown top-level section": (
+        GOOD + "notfy: {}\n",
+        "schedule.yaml:15: notfy: unknown key (expected one of: sources, datasets, checks, jobs, report_store, "
+        "notify); did you mean 'notify'?",
+    ),
+    "missing key": (
+        GOOD.replace("time: ts, ", ""),
+        "schedule.yaml:6: datasets.device_events.old.time: required key is missing",
+    ),
+    "missing section": (
+        "datasets: {}\n",
+        "schedule.yaml: sources: required key is missing",
+    ),
+    "wrong type": (
+        GOOD + "report_store: {keep_days: lots}\n",
+        "schedule.yaml:15: report_store.keep_days: input should be a valid integer, unable to parse string as "
+        "an integer, got 'lots'",
+    ),
+    "mapping expected": (
+        GOOD.replace('old: {url: "sqlite:///old.db"}', "old: [sqlite:///old.db]"),
+        "schedule.yaml:2: sources.old: input should be a valid dictionary or instance of SourceConfig, "
+        "got ['sqlite:///old.db']",
+    ),
+    "value out of range": (
+        GOOD.replace("tolerance: 0.000001", "tolerance: -1"),
+        "schedule.yaml:10: datasets.device_events.columns.value.tolerance: input should be greater than or "
+        "equal to 0, got -1",
+    ),
+    "not one of the choices": (
+        GOOD.replace("    columns:", "    time_precision: ns\n    columns:"),
+        "schedule.yaml:8: datasets.device_events.time_precision: must be one of 's', 'ms' or 'us', got 'ns'",
+    ),
+    "unknown time zone": (
+        GOOD.replace("America/Bogota", "America/Bogata"),
+        "schedule.yaml:6: datasets.device_events.old.timezone: unknown time zone 'America/Bogata' "
+        "(use an IANA name such as UTC or America/Bogota)",
+    ),
+    "bad duration": (
+        GOOD.replace("settle: 10m", "settle: soon"),
+        "schedule.yaml:14: jobs.hourly.settle: expected a duration such as 30s, 10m, 1h30m or 2d, got 'soon'",
+    ),
+    "bad cron": (
+        GOOD.replace('"5 * * * *"', '"5 * * *"'),
+        "schedule.yaml:14: jobs.hourly.cron: expected a 5-field cron expression such as '5 * * * *', "
+        "got '5 * * *'",
+    ),
+    "table and query": (
+        GOOD.replace("table: device_events,", "table: device_events, query: 'select * from x',"),
+        "schedule.yaml:7: datasets.device_events.new: give exactly one of 'table' or 'query'",
+    ),
+    "query that is not a SELECT": (
+        GOOD.replace("table: device_events,", "query: 'delete from device_events',"),
+        "schedule.yaml:7: datasets.device_events.new: 'query' must be a SELECT",
+    ),
+    "keys that do not pair up": (
+        GOOD.replace("key: [event_id]", "key: [event_id, device_id]"),
+        "schedule.yaml:5: datasets.device_events: old.key has 1 column(s) and new.key 2: they must pair up",
+    ),
+    "empty key": (
+        GOOD.replace("key: [event_id]", "key: []"),
+        "schedule.yaml:7: datasets.device_events.new.key: needs at least 1 item(s), got []",
+    ),
+    "check missing what its type needs": (
+        GOOD.replace("checks:\n", "checks:\n  integrity: {type: sql}\n"),
+        "schedule.yaml:12: checks.integrity: a check of type 'sql' needs 'rules'",
+    ),
+    "dataset naming an unknown source": (
+        GOOD.replace("source: new,", "source: neww,"),
+        "schedule.yaml:7: datasets.device_events.new.source: unknown source 'neww' (known: old, new); "
+        "did you mean 'new'?",
+    ),
+    "check naming an unknown dataset": (
+        GOOD.replace("dataset: device_events,", "dataset: device_event,"),
+        "schedule.yaml:12: checks.event_counts.dataset: unknown dataset 'device_event' (known: device_events); "
+        "did you mean 'device_events'?",
+    ),
+    "job naming an unknown check": (
+        GOOD.replace("checks: [event_counts]", "checks: [event_counts, event_rows]"),
+        "schedule.yaml:14: jobs.hourly.checks.1: unknown check 'event_rows' (known: event_counts); "
+        "did you mean 'event_counts'?",
+    ),
+    "suite file that does not exist": (
+        GOOD.replace("suite: device_events}", "suite: devices}"),
+        "schedule.yaml:12: checks.event_counts.suite: suite file expectations/devices.json does not exist",
+    ),
+    "key given twice": (
+        GOOD.replace("      device_id: {old: device}\n", "      device_id: {old: device}\n      device_id: {}\n"),
+        "schedule.yaml:10: datasets.device_events.columns.device_id: key given twice",
+    ),
+    "not YAML": (
+        GOOD.replace('"sqlite:///new.db"}', '"sqlite:///new.db"'),
+        "schedule.yaml:4: not valid YAML: expected ',' or '}', but got '<scalar>'",
+    ),
+    "not a mapping": (
+        "- sources\n- datasets\n",
+        "schedule.yaml: expected a mapping with 'sources', 'datasets', 'checks', 'jobs'",
+    ),
+    "undefined environment variable": (
+        GOOD.replace('"sqlite:///new.db"', '"${NEW_DATABASE_URL}"'),
+        "schedule.yaml:3: sources.new.url: environment variable NEW_DATABASE_URL is not set "
+        "(set it, or give a default: ${NEW_DATABASE_URL:-value})",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_mistake_is_located_and_explained(workdir, name):
+    text, expected = CASES[name]
+    assert problem(text) == expected
+
+
+def test_distinct_mistakes_are_reported_together(workdir):
+    text = (GOOD.replace('"sqlite:///old.db"}', '"sqlite:///old.db", timeout: 5s}')
+            .replace("time: ts, ", "")
+            .replace("source: new,", "source: neww,")
+            .replace('"5 * * * *"', '"5 * * *"')
+            .replace('"sqlite:///new.db"', '"${NEW_DATABASE_URL}"'))
+    assert problem(text) == "\n".join([
+        "5 problems",
+        "  - schedule.yaml:3: sources.new.url: environment variable NEW_DATABASE_URL is not set "
+        "(set it, or give a default: ${NEW_DATABASE_URL:-value})",
+        "  - schedule.yaml:2: sources.old.timeout: unknown key (expected one of: url, statement_timeout, "
+        "connect_timeout, read_only); did you mean 'connect_timeout'?",
+        "  - schedule.yaml:6: datasets.device_events.old.time: required key is missing",
+        "  - schedule.yaml:14: jobs.hourly.cron: expected a 5-field cron expression such as '5 * * * *', "
+        "got '5 * * *'",
+        "  - schedule.yaml:7: datasets.device_events.new.source: unknown source 'neww' (known: old, new); "
+        "did you mean 'new'?",
+    ])
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        load_config(tmp_path / "nope.yaml")
+    assert str(e.value) == f"{tmp_path / 'nope.yaml'}: file not found (give --config PATH or set RECONCILER_CONFIG)"
+
+
+# ---------------------------------------------------------------- interpolation
+
+INTERPOLATED = """\
+sources:
+  old: {url: "${OLD_DATABASE_URL:-sqlite:///reports/demo/old.db}"}
+  new: {url: "${NEW_DATABASE_URL-sqlite:///reports/demo/new.db}"}
+  extra: {url: "postgresql+psycopg://${PGUSER}@${PGHOST:-127.0.0.1}:5432/${PGDB:-}x"}
+"""
+
+
+@pytest.mark.parametrize("env, old, new, extra", [
+    ({"PGUSER": "u"}, "sqlite:///reports/demo/old.db", "sqlite:///reports/demo/new.db",
+     "postgresql+psycopg://u@127.0.0.1:5432/x"),
+    # `:-` also replaces an empty value; `-` only an unset one (as in the shell)
+    ({"PGUSER": "u", "OLD_DATABASE_URL": "", "NEW_DATABASE_URL": "", "PGHOST": ""},
+     "sqlite:///reports/demo/old.db", "", "postgresql+psycopg://u@127.0.0.1:5432/x"),
+    ({"PGUSER": "u", "OLD_DATABASE_URL": "sqlite:///a.db", "NEW_DATABASE_URL": "sqlite:///b.db",
+      "PGHOST": "db", "PGDB": "shadow_"},
+     "sqlite:///a.db", "sqlite:///b.db", "postgresql+psycopg://u@db:5432/shadow_x"),
+])
+def test_interpolation(workdir, env, old, new, extra):
+    sources = load(INTERPOLATED, env).config.sources
+    assert (sources["old"].url, sources["new"].url, sources["extra"].url) == (old, new, extra)
+
+
+def test_interpolation_reads_the_process_environment_by_default(workdir, monkeypatch):
+    monkeypatch.setenv("PGUSER", "from_env")
+    Path("schedule.yaml").write_text(INTERPOLATED)
+    assert load_config("schedule.yaml").config.sources["extra"].url.startswith("postgresql+psycopg://from_env@")
+
+
+def test_every_undefined_variable_is_reported(workdir):
+    assert problem(INTERPOLATED + '  more: {url: "${A}/${B:-b}/${C}"}\n') == "\n".join([
+        "3 problems",
+        "  - schedule.yaml:4: sources.extra.url: environment variable PGUSER is not set "
+        "(set it, or give a default: ${PGUSER:-value})",
+        "  - schedule.yaml:5: sources.more.url: environment variable A is not set "
+        "(set it, or give a default: ${A:-value})",
+        "  - schedule.yaml:5: sources.more.url: environment variable C is not set "
+        "(set it, or give a default: ${C:-value})",
+    ])
