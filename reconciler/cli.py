@@ -92,11 +92,9 @@ def compare(ctx, dataset, start, end, rows, fmt):
     if fmt == "json":
         _emit_json(result.to_dict())
     else:
-        from rich.console import Console
+        from reconciler.render.terminal import console, render_compare
 
-        from reconciler.render.terminal import render_compare
-
-        render_compare(result, Console())
+        render_compare(result, console())
     ctx.exit(EXIT_OK if result.status == "pass" else EXIT_FAILED)
 
 
@@ -113,19 +111,111 @@ def demo(ctx, hours, rate, out):
     ctx.exit(EXIT_OK if status in ("pass", "fail") else EXIT_FAILED)
 
 
-def _attach_optional_commands():
-    for module, names in (("reconciler.cli_report", ("report", "db")), ("reconciler.cli_check", ("check",)),
-                          ("reconciler.cli_run", ("run",))):
-        try:
-            mod = __import__(module, fromlist=list(names))
-        except ImportError:
-            continue
+@cli.command()
+@click.argument("rules", nargs=-1)
+@click.option("--source", "source", help="Where the rules run: old, new or both (default: each check's own, else new).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def check(ctx, rules, source, fmt):
+    """Run the relational rules (checks/*.sql) and, without RULE names, the table suites and
+    migration-completeness checks. Exit 1 when any fails."""
+    from reconciler.checks import CheckContext, run_check
+    from reconciler.compare import SNAPSHOT_WINDOW
+    from reconciler.rules import rules_to_json
+    from reconciler.sources import open_sources
+
+    loaded = _config(ctx)
+    names = _integrity_checks(loaded, bool(rules))
+    sources = open_sources(loaded.config)
+    context = CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=_now(), rule_names=tuple(rules),
+                           source_override=source)
+    _check_rule_names(loaded, rules)
+    results = []
+    try:
         for name in names:
-            if hasattr(mod, name):
-                cli.add_command(getattr(mod, name))
+            results += run_check(context, name).results
+    finally:
+        for s in sources.values():
+            s.dispose()
+    doc = rules_to_json(results)
+    if fmt == "json":
+        _emit_json(doc)
+    else:
+        from reconciler.render.terminal import console, render_rules
+
+        render_rules(doc, console())
+    ctx.exit(EXIT_OK if doc["status"] == "pass" else EXIT_FAILED)
 
 
-_attach_optional_commands()
+def _integrity_checks(loaded, only_rules: bool) -> list[str]:
+    checks = loaded.config.checks
+    names = [n for n, c in checks.items() if c.type == "sql"]
+    if not only_rules:
+        names += [n for n, c in checks.items() if c.type == "suite"]
+        names += [n for n, c in checks.items()
+                  if c.type == "rows" and loaded.config.datasets[c.dataset].snapshot]
+    if not names:
+        raise UsageError(f"{loaded.path}: no check of type sql, suite or snapshot rows is configured")
+    return names
+
+
+def _check_rule_names(loaded, rules) -> None:
+    if not rules:
+        return
+    from reconciler.rules import load_rules, select_rules
+
+    known = []
+    for c in loaded.config.checks.values():
+        if c.type == "sql":
+            known += load_rules(loaded.resolve(c.rules))
+    select_rules(known, rules)
+
+
+@cli.command()
+@click.argument("job")
+@click.option("--start", help="Judge from here (hour by hour). Default: the settled hours since the last run.")
+@click.option("--end", help="Judge until here (exclusive).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def run(ctx, job, start, end, fmt):
+    """Run JOB now: judge its windows, store the evidence, write the reports."""
+    from reconciler.jobs import run_job
+    from reconciler.progress import window_progress
+    from reconciler.timeutil import parse_time
+
+    loaded = _config(ctx)
+    now = _now()
+    try:
+        start_t = parse_time(start, now) if start else None
+        end_t = parse_time(end, now) if end else None
+    except ValueError as e:
+        raise UsageError(f"bad window: {e}") from None
+    with window_progress() as progress:
+        report = run_job(loaded, job, now, start_t, end_t, progress=progress)
+    if fmt == "json":
+        _emit_json({"job": job, "status": report.status, "runs": [
+            {"id": r["id"], "window": r["window"].to_dict(), "status": r["status"], "message": r.get("message"),
+             "html": str(r.get("html") or ""), "json": str(r.get("json") or "")} for r in report.runs]})
+    else:
+        for r in report.runs:
+            w = r["window"].to_dict()
+            click.echo(f"run {r['id']:>5}  {w['start']} → {w['end']}  {r['status']:<5}  "
+                       f"{r.get('html') or r.get('message') or ''}")
+        if not report.runs:
+            click.echo("nothing to judge: every settled window is already judged or claimed")
+    if report.unreachable:
+        ctx.exit(EXIT_UNAVAILABLE)
+    ctx.exit(EXIT_OK if report.status == "pass" else EXIT_FAILED)
+
+
+def _attach_store_commands():
+    from reconciler.cli_report import db, report
+
+    cli.add_command(report)
+    cli.add_command(db)
+
+
+_attach_store_commands()
 
 
 def main(argv=None) -> None:

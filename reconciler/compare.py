@@ -17,9 +17,11 @@ from reconciler.results import FAIL, PASS, CheckResult, CompareResult, HourCount
 from reconciler.sources import Source, classify_query_error, first_line, is_unavailable, open_sources
 from reconciler.timeaxis import TimeAxis
 from reconciler.timeutil import Window, iso
+from datetime import datetime, timezone
 from sqlalchemy.exc import DBAPIError
 
 DEFAULT_DRIFT_PCT = 1.0
+SNAPSHOT_WINDOW = Window(datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc))
 
 
 @dataclass
@@ -141,7 +143,10 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
 
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    suite = suite_for(loaded, dataset)
+    snapshot = loaded.config.datasets[dataset].snapshot
+    if snapshot:
+        window, rows = SNAPSHOT_WINDOW, True
+    suite = None if snapshot else suite_for(loaded, dataset)
     if suite is not None:
         suites.preload()
     owned = sources is None
@@ -182,6 +187,8 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
             counts = {name: c for name, (c, _) in done.items()}
             timings["query_old"], timings["query_new"] = done["old"][1], done["new"][1]
             timings["counts"] = max(timings["query_old"], timings["query_new"])
+    if snapshot:
+        return _snapshot_result(dataset, diff, timings, t0)
     evidence = hour_rows(window, counts["old"], counts["new"])
     totals = _count_totals(evidence)
     if diff is not None:
@@ -199,6 +206,26 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
     return CompareResult(dataset=dataset, window=window, status=worst(c.status for c in checks), totals=totals,
                          hours=hours, samples=samples, timings=timings, checks=checks,
                          truncated=bool(diff and diff.truncated), mode="rows" if rows else "counts")
+
+
+def _snapshot_result(dataset: str, diff, timings: dict, t0: float) -> CompareResult:
+    """A snapshot dataset (e.g. bookings that must have been migrated) has no hours: it
+    passes when every selected old row exists in new with equal fields. Rows only in new
+    are reported, not failed: the new system may have taken bookings of its own."""
+    totals = {"old": sum(diff.hour_old.values()), "new": sum(diff.hour_new.values()), **diff.totals()}
+    totals["drift_pct"] = drift_pct(totals["old"], totals["new"])
+    t = diff.tally
+    failing = t.total("missing_in_new") + t.total("mismatched")
+    checks = [CheckResult(f"{dataset}.complete", FAIL if failing or diff.truncated else PASS,
+                          observed={"missing_in_new": t.total("missing_in_new"), "mismatched": t.total("mismatched"),
+                                    "extra_in_new": t.total("extra_in_new")},
+                          threshold={"missing_in_new": 0, "mismatched": 0}, violations=failing,
+                          samples=(diff.samples["missing_in_new"] + diff.samples["mismatched"])[:20],
+                          message="truncated by the row budget" if diff.truncated else None)]
+    timings["total"] = time.perf_counter() - t0
+    return CompareResult(dataset=dataset, window=SNAPSHOT_WINDOW, status=worst(c.status for c in checks),
+                         totals=totals, hours=[], samples=diff.samples, timings=timings, checks=checks,
+                         truncated=diff.truncated, mode="snapshot")
 
 
 def _count_totals(evidence: list[dict]) -> dict:

@@ -32,7 +32,9 @@ def build_demo_databases(out_dir: Path, start: datetime, hours: int, rate: float
         with old_engine.begin() as old_conn, new_engine.begin() as new_conn:
             create_booking_schema(old_conn)
             create_booking_schema(new_conn)
-            scenario.faults["bookings"] = load_demo_bookings(old_conn, new_conn, start.date() + timedelta(days=1))
+            scenario.faults["bookings"] = load_demo_bookings(old_conn, new_conn, end_of(start, hours).date())
+            new_conn.execute(sa.text("UPDATE access_codes SET code = '12-34' WHERE booking_id = "
+                                     "(SELECT min(booking_id) FROM access_codes WHERE status = 'active')"))
     except ImportError:
         pass
     old_engine.dispose()
@@ -40,14 +42,17 @@ def build_demo_databases(out_dir: Path, start: datetime, hours: int, rate: float
     return scenario
 
 
-def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: str | None = None) -> str:
-    from rich.console import Console
+def end_of(start: datetime, hours: int) -> datetime:
+    return start + hours * HOUR
 
+
+def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: str | None = None) -> str:
     from reconciler.compare import compare_dataset
     from reconciler.config import load_config
+    from reconciler.render.terminal import console as make_console
     from reconciler.render.terminal import render_compare
 
-    console = Console(stderr=False)
+    console = make_console()
     out = Path(out_dir)
     end = floor_hour(now)
     start = end - hours * HOUR
@@ -72,10 +77,50 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: 
         f"equal counts; hour {_h(start, f['changed'])} {len(f['changed_value_ids'])} changed values and "
         f"{len(f['changed_type_ids'])} changed types"
     )
-    console.print(f"JSON written to {json_path}")
+    console.print(f"JSON written to {json_path}\n")
+    _integrity(loaded, now, console)
+    index = _store_and_report(loaded, start, end, now, console)
+    console.print(f"\nHTML report: {index}")
     console.print(f"again: reconciler compare device_events --start {iso(start)} --end {iso(end)}"
-                  f"  (with OLD_DATABASE_URL/NEW_DATABASE_URL unset)")
+                  f"  (with OLD_DATABASE_URL/NEW_DATABASE_URL unset); reconciler report list")
     return result.status
+
+
+def _integrity(loaded, now: datetime, console) -> None:
+    from reconciler.checks import CheckContext, run_check
+    from reconciler.compare import SNAPSHOT_WINDOW
+    from reconciler.render.terminal import render_rules
+    from reconciler.rules import rules_to_json
+    from reconciler.sources import open_sources
+
+    sources = open_sources(loaded.config)
+    try:
+        context = CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=now)
+        results = []
+        for name in ("bookings", "bookings_suite", "bookings_migrated"):
+            if name in loaded.config.checks:
+                results += run_check(context, name).results
+    finally:
+        for s in sources.values():
+            s.dispose()
+    console.print("[bold]bookings[/bold]: rules on old and new, the new system's table suite, migration completeness")
+    render_rules(rules_to_json(results), console)
+
+
+def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, console) -> Path:
+    """Judge every demo hour as the hourly job would, store it, render the reports."""
+    from reconciler.jobs import run_job
+    from reconciler.progress import window_progress
+    from reconciler.report import write_index
+    from reconciler.store import open_report_store, reports_directory
+
+    with window_progress() as progress:
+        for job in loaded.config.jobs:
+            report = run_job(loaded, job, now, start if job == "hourly-shadow" else end - HOUR, end,
+                             progress=progress)
+            failed = sum(r["status"] != "pass" for r in report.runs)
+            console.print(f"job {job}: {len(report.runs)} window(s) judged and stored, {failed} not passing")
+    return write_index(open_report_store(loaded), reports_directory(loaded), now=now)
 
 
 def _h(start: datetime, index: int) -> str:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
 from reconciler.config.models import SideConfig
 from reconciler.timeaxis import TimeAxis
 from reconciler.timeutil import Window
+
+
+def filter_clause(sql: str, now: datetime | None = None):
+    """A side's `filter:`; it may use :today (UTC date) and :now (naive UTC)."""
+    now = now or datetime.now(timezone.utc)
+    clause = sa.text(f"({sql})")
+    binds = {k: v for k, v in (("today", now.date()), ("now", now.replace(tzinfo=None))) if f":{k}" in sql}
+    return clause.bindparams(**binds) if binds else clause
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ class SideRelation:
             self.time < sa.bindparam(f"{prefix}_end", axis.bound(window.end)),
         ]
         if self.side.filter:
-            conds.append(sa.text(f"({self.side.filter})"))
+            conds.append(filter_clause(self.side.filter))
         return conds
 
     def probe_time(self, conn, zone_name: str) -> TimeAxis:

@@ -204,3 +204,22 @@ def classify_query_error(source: Source, e: DBAPIError) -> Exception:
 def open_sources(config) -> dict[str, Source]:
     return {name: Source(name, cfg) for name, cfg in config.sources.items() if cfg.url and "://" in cfg.url
             and not cfg.url.startswith(("redis://", "rediss://"))}
+
+
+def read_only_url(url: str) -> str:
+    """The same database for a library that builds its own engine (Great Expectations),
+    with the session made read-only through the URL."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        parsed = parsed.update_query_dict({"options": "-c default_transaction_read_only=on -c TimeZone=UTC"})
+    elif backend in ("mysql", "mariadb"):
+        if "+" not in parsed.drivername:
+            parsed = parsed.set(drivername=f"{backend}+pymysql")
+        parsed = parsed.update_query_dict({"init_command": "SET SESSION TRANSACTION READ ONLY"})
+    elif backend == "sqlite" and parsed.database:
+        parsed = parsed.set(database=f"file:{Path(parsed.database).resolve()}?mode=ro").update_query_dict(
+            {"uri": "true"})
+    return parsed.render_as_string(hide_password=False)

@@ -82,6 +82,8 @@ def text_bound(wall: datetime, sep: str = " ") -> str:
     """The shortest ISO text of a wall time. Compared as text, '2026-01-01 10:00:00' sorts
     before '2026-01-01 10:00:00.000' and after '2026-01-01 09:59:59.999', whatever number of
     fractional digits the stored values carry."""
+    if wall.hour == wall.minute == wall.second == wall.microsecond == 0:
+        return wall.strftime("%Y-%m-%d")  # also right against DATE text '2026-03-10'
     text = wall.strftime(f"%Y-%m-%d{sep}%H:%M:%S")
     if wall.microsecond:
         text += f".{wall.microsecond:06d}".rstrip("0")

@@ -103,6 +103,7 @@ class DatasetConfig(Strict):
     columns: dict[str, ColumnConfig | None] = Field(default_factory=dict)
     time_precision: Literal["s", "ms", "us"] = "ms"
     diff: DiffConfig = DiffConfig()
+    snapshot: bool = Field(default=False, description="compare every row the filters select, not a time window")
 
     @model_validator(mode="after")
     def _keys_align(self):
@@ -136,11 +137,19 @@ class CheckConfig(Strict):
     max_lag_seconds: float | None = None
     dlq_key: str | None = None
     aggregate: str | None = None
+    bucket_column: str = "bucket"
+    count_column: str = "events"
+    refresh_lag: timedelta = timedelta(hours=2)
+
+    @field_validator("refresh_lag", mode="before")
+    @classmethod
+    def _duration(cls, v):
+        return parse_duration(v)
 
     @model_validator(mode="after")
     def _needs(self):
         need = {"counts": ["dataset"], "rows": ["dataset"], "sql": ["rules"],
-                "suite": ["suite", "table"], "caggs": ["dataset"], "health": []}[self.type]
+                "suite": ["suite", "table"], "caggs": ["dataset"], "health": ["source", "dlq_key"]}[self.type]
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"a check of type {self.type!r} needs {', '.join(repr(m) for m in missing)}")

@@ -10,6 +10,13 @@ from reconciler.results import CompareResult
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "skipped": "dim"}
 
 
+def console() -> Console:
+    """A terminal console; piped output gets a wide fixed width instead of 80 columns."""
+    import sys
+
+    return Console() if sys.stdout.isatty() else Console(width=160)
+
+
 def _fmt_pct(value) -> str:
     return "n/a" if value is None else f"{value:+.4f}"
 
@@ -59,3 +66,27 @@ def render_samples(result: CompareResult, console: Console, limit: int = 5) -> N
             table.add_row(str(s.get("key")), str(s.get("old", "")), str(s.get("new", "")),
                           ", ".join(s.get("columns", [])))
         console.print(table)
+
+
+def render_rules(doc: dict, console: Console, limit: int = 5) -> None:
+    """`reconciler check`: one line per rule, then the first violating rows of each failure."""
+    table = Table(show_edge=False, header_style="bold")
+    for col in ("rule", "status", "violations", "new / inherited", "severity", "source"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("note")
+    for r in doc["rules"]:
+        split = "" if r.get("new") is None else f"{r['new']} / {r['inherited']}"
+        table.add_row(r["rule"], f"[{_STYLE[r['status']]}]{r['status']}[/]", str(r["violations"]), split,
+                      r.get("severity") or "", r.get("source") or "", r.get("message") or "")
+    console.print(table)
+    for r in doc["rules"]:
+        if r["status"] in ("fail", "error") and r["samples"]:
+            rows = Table(show_edge=False, title=f"{r['rule']}: first {min(limit, len(r['samples']))} rows",
+                         title_justify="left")
+            columns = list(r["samples"][0])
+            for c in columns:
+                rows.add_column(c)
+            for sample in r["samples"][:limit]:
+                rows.add_row(*[str(sample.get(c, "")) for c in columns])
+            console.print(rows)
+    console.print(f"overall: [{_STYLE[doc['status']]}]{doc['status'].upper()}[/]")

@@ -1,0 +1,148 @@
+"""Declared checks resolve through a plain registry: check type -> runner. Each runner
+turns one configured check into CheckResults (and, for dataset checks, the comparison)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from reconciler.config.loader import LoadedConfig
+from reconciler.config.models import CheckConfig
+from reconciler.errors import ConfigError, SourceError
+from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult, CompareResult
+from reconciler.sources import Source
+from reconciler.timeutil import Window
+
+
+@dataclass
+class CheckContext:
+    loaded: LoadedConfig
+    sources: dict[str, Source]
+    window: Window
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    reporter: object = None
+    rule_names: tuple = ()
+    source_override: str | None = None
+
+
+@dataclass
+class CheckOutcome:
+    results: list[CheckResult]
+    compare: CompareResult | None = None
+
+
+def _tagged(results: list[CheckResult], name: str, started: float) -> list[CheckResult]:
+    """Name the configured check each result came from and how long it took."""
+    elapsed = round(time.perf_counter() - started, 3)
+    for r in results:
+        r.details.setdefault("config_check", name)
+        r.details.setdefault("duration_s", elapsed)
+    return results
+
+
+def run_dataset(ctx: CheckContext, name: str, cfg: CheckConfig, rows: bool) -> CheckOutcome:
+    from reconciler.compare import compare_dataset
+
+    started = time.perf_counter()
+    result = compare_dataset(ctx.loaded, cfg.dataset, ctx.window, rows=rows, sources=ctx.sources,
+                             reporter=ctx.reporter)
+    for c in result.checks:
+        c.details["dataset"] = cfg.dataset
+    return CheckOutcome(_tagged(list(result.checks), name, started), result)
+
+
+def run_counts(ctx, name, cfg):
+    return run_dataset(ctx, name, cfg, rows=False)
+
+
+def run_rows(ctx, name, cfg):
+    return run_dataset(ctx, name, cfg, rows=True)
+
+
+def sql_sides(cfg: CheckConfig, override: str | None) -> tuple[str, ...]:
+    source = override or cfg.source or "new"
+    return ("old", "new") if source == "both" else (source,)
+
+
+def run_sql(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
+    from reconciler.rules import load_rules, run_rules, select_rules
+
+    started = time.perf_counter()
+    rules = load_rules(ctx.loaded.resolve(cfg.rules))
+    if ctx.rule_names:
+        rules = [r for r in rules if r.name in ctx.rule_names]
+    sides = sql_sides(cfg, ctx.source_override)
+    missing = [s for s in sides if s not in ctx.sources]
+    if missing:
+        raise ConfigError(f"{ctx.loaded.where('checks', name, 'source')}: no source named "
+                          f"{', '.join(repr(m) for m in missing)} (source: both means the sources 'old' and 'new')")
+    if not rules:
+        return CheckOutcome([])
+    connections = {side: ctx.sources[side].connect for side in sides}
+    results = run_rules(rules, connections, sides=sides, now=ctx.now)
+    return CheckOutcome(_tagged(results, name, started))
+
+
+def run_suite(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
+    from reconciler.suites import validate_table
+
+    started = time.perf_counter()
+    source_name = ctx.source_override if ctx.source_override not in (None, "both") else (cfg.source or "new")
+    if source_name not in ctx.sources:
+        raise ConfigError(f"{ctx.loaded.where('checks', name, 'source')}: no source named {source_name!r}")
+    source = ctx.sources[source_name]
+    with source.connect():
+        pass  # unreachable sources fail here with exit 3, before GX builds its own engine
+    path = ctx.loaded.resolve(f"expectations/{cfg.suite}.json")
+    results = validate_table(path, source.config.url, cfg.table, ctx.window)
+    for r in results:
+        r.details["source"] = source_name
+    return CheckOutcome(_tagged(results, name, started))
+
+
+def run_health(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
+    """Dead-letter queue depth in Redis (LLEN of a list, or ZCARD/XLEN by key type)."""
+    import redis
+
+    started = time.perf_counter()
+    url = ctx.loaded.config.sources[cfg.source].url
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+        kind = client.type(cfg.dlq_key).decode()
+        depth = {"list": client.llen, "zset": client.zcard, "stream": client.xlen, "set": client.scard}.get(
+            kind, lambda _k: 0)(cfg.dlq_key)
+    except redis.RedisError as e:
+        from reconciler.sources import safe_url
+
+        raise SourceError(f"source {cfg.source!r} ({safe_url(url)}) is unreachable: {e}") from None
+    limit = cfg.max_dlq or 0
+    status = PASS if depth <= limit else FAIL
+    result = CheckResult(f"{name}.dlq_depth", status, observed=depth, threshold={"max": limit},
+                         violations=max(0, depth - limit), window=ctx.window, details={"key": cfg.dlq_key})
+    return CheckOutcome(_tagged([result], name, started))
+
+
+def run_caggs(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
+    from reconciler.caggs import check_continuous_aggregate
+
+    started = time.perf_counter()
+    result = check_continuous_aggregate(ctx, name, cfg)
+    return CheckOutcome(_tagged([result], name, started))
+
+
+RUNNERS = {"counts": run_counts, "rows": run_rows, "sql": run_sql, "suite": run_suite, "health": run_health,
+           "caggs": run_caggs}
+
+
+def run_check(ctx: CheckContext, name: str) -> CheckOutcome:
+    cfg = ctx.loaded.config.checks[name]
+    return RUNNERS[cfg.type](ctx, name, cfg)
+
+
+def error_result(name: str, window: Window, message: str) -> CheckResult:
+    return CheckResult(name, ERROR, window=window, message=message)
+
+
+def skipped_result(name: str, window: Window, message: str) -> CheckResult:
+    return CheckResult(name, SKIPPED, window=window, message=message)
