@@ -126,7 +126,7 @@ def check(ctx, rules, source, fmt):
 
     loaded = _config(ctx)
     names = _integrity_checks(loaded, bool(rules))
-    sources = open_sources(loaded.config)
+    sources = open_sources(loaded)
     context = CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=_now(), rule_names=tuple(rules),
                            source_override=source)
     _check_rule_names(loaded, rules)

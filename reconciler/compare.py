@@ -59,7 +59,7 @@ def suite_for(loaded: LoadedConfig, dataset: str) -> Path | None:
 
 def open_sides(loaded: LoadedConfig, dataset: str, sources: dict[str, Source] | None = None) -> dict[str, Side]:
     ds = loaded.config.datasets[dataset]
-    sources = sources or open_sources(loaded.config)
+    sources = sources or open_sources(loaded)
     pairs = ds.column_pairs()
     old_cols = [o for o, _, _ in pairs]
     new_cols = [n for _, n, _ in pairs]
@@ -150,7 +150,7 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
     if suite is not None:
         suites.preload()
     owned = sources is None
-    sources = sources or open_sources(loaded.config)
+    sources = sources or open_sources(loaded)
     sides = open_sides(loaded, dataset, sources)
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
         if owned:

@@ -53,7 +53,7 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: 
     from reconciler.render.terminal import render_compare
 
     console = make_console()
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()
     end = floor_hour(now)
     start = end - hours * HOUR
     console.print(f"building demo databases in {out}/ ({hours} h at {rate:g} events/s)…")
@@ -93,7 +93,7 @@ def _integrity(loaded, now: datetime, console) -> None:
     from reconciler.rules import rules_to_json
     from reconciler.sources import open_sources
 
-    sources = open_sources(loaded.config)
+    sources = open_sources(loaded)
     try:
         context = CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=now)
         results = []

@@ -107,7 +107,7 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
                        if loaded.config.checks[c].dataset})
     windows = job_windows(loaded, job, now, store.watermark(job), start, end)
     report = JobReport()
-    sources = open_sources(loaded.config)
+    sources = open_sources(loaded)
     try:
         for i, window in enumerate(windows):
             if progress:

@@ -201,9 +201,27 @@ def classify_query_error(source: Source, e: DBAPIError) -> Exception:
     return SourceError(f"source {source.name!r}: query failed: {text}")
 
 
-def open_sources(config) -> dict[str, Source]:
-    return {name: Source(name, cfg) for name, cfg in config.sources.items() if cfg.url and "://" in cfg.url
-            and not cfg.url.startswith(("redis://", "rediss://"))}
+def open_sources(loaded) -> dict[str, Source]:
+    """Every database source of a loaded config (queues excluded). A relative SQLite path
+    is taken from the config file's folder, like every other path in the config."""
+    out = {}
+    for name, cfg in loaded.config.sources.items():
+        if not cfg.url or "://" not in cfg.url or cfg.url.startswith(("redis://", "rediss://")):
+            continue
+        out[name] = Source(name, cfg.model_copy(update={"url": _anchored(cfg.url, loaded.base_dir)}))
+    return out
+
+
+def _anchored(url: str, base: Path) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:") or Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(base / database)).render_as_string(hide_password=False)
 
 
 def read_only_url(url: str) -> str:

@@ -329,7 +329,7 @@ def test_open_sources_skips_queues_and_empty_urls():
     cfg = load_config_text(
         'sources:\n  old: {url: "sqlite:///a.db"}\n  queue: {url: "redis://127.0.0.1:6379/0"}\n'
         '  off: {url: ""}\n')
-    assert list(open_sources(cfg.config)) == ["old"]
+    assert list(open_sources(cfg)) == ["old"]
 
 
 def load_config_text(text: str):
