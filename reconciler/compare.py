@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from sqlalchemy.exc import DBAPIError
 
 DEFAULT_DRIFT_PCT = 1.0
+DEFAULT_MATCH_PCT = 99.9
 SNAPSHOT_WINDOW = Window(datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc))
 
 
@@ -112,18 +113,28 @@ def hour_rows(window: Window, old_counts, new_counts) -> list[dict]:
 
 
 def builtin_judgement(rows: list[dict], window: Window) -> list[CheckResult]:
-    """Used only when a dataset has no suite: the DESIGN.md defaults."""
-    bad = [r for r in rows if r["drift_pct"] is None or abs(r["drift_pct"]) > DEFAULT_DRIFT_PCT]
-    return [CheckResult("hourly_count_drift", FAIL if bad else PASS, observed=len(bad),
-                        threshold={"max_abs_drift_pct": DEFAULT_DRIFT_PCT}, violations=len(bad),
-                        samples=[{"hour": r["hour"], "drift_pct": r["drift_pct"]} for r in bad[:20]], window=window)]
+    """Used only when a dataset has no suite: the DESIGN.md defaults (drift within
+    ±1 %, and with rows: match at least 99.9 %, no truncated comparison)."""
+    def check(name, bad, threshold, shown):
+        return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold=threshold,
+                           violations=len(bad), samples=[{"hour": r["hour"], shown: r[shown]} for r in bad[:20]],
+                           window=window, details={"unexpected_index": [r["hour"] for r in bad]})
+
+    drift = [r for r in rows if r["drift_pct"] is None or abs(r["drift_pct"]) > DEFAULT_DRIFT_PCT]
+    results = [check("hourly_count_drift", drift, {"max_abs_drift_pct": DEFAULT_DRIFT_PCT}, "drift_pct")]
+    if rows and "match_pct" in rows[0]:
+        low = [r for r in rows if r["match_pct"] is not None and r["match_pct"] < DEFAULT_MATCH_PCT]
+        results.append(check("row_match", low, {"min_match_pct": DEFAULT_MATCH_PCT}, "match_pct"))
+        cut = [r for r in rows if r["truncated"]]
+        results.append(check("row_diff_complete", cut, {"truncated": False}, "truncated"))
+    return results
 
 
 def judge(suite: Path | None, rows: list[dict], window: Window, extra_columns: dict | None = None):
     """Run the suite over the hourly evidence; returns (check results, failing hours)."""
     if suite is None:
         results = builtin_judgement(rows, window)
-        failing = {s["hour"] for r in results for s in r.samples}
+        failing = {h for r in results if r.status == FAIL for h in r.details["unexpected_index"]}
         return results, failing
     import pandas as pd
 

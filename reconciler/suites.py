@@ -203,9 +203,9 @@ def _to_result(suite_name, exp, res, window, index_column, sample_limit) -> Chec
                            details=details)
     result = res.result or {}
     unexpected = int(result.get("unexpected_count") or 0)
-    samples = []
-    for row in (result.get("unexpected_index_list") or [])[:sample_limit]:
-        samples.append(dict(row) if isinstance(row, dict) else {"index": row})
+    unexpected_rows = result.get("unexpected_index_list") or []
+    samples = [dict(row) if isinstance(row, dict) else {"index": row} for row in unexpected_rows[:sample_limit]]
+    details["unexpected_index"] = [row.get(index_column) for row in unexpected_rows if isinstance(row, dict)]
     observed = result.get("observed_value")
     if observed is None:
         observed = {"unexpected": unexpected, "of": result.get("element_count")}
@@ -218,5 +218,5 @@ def failing_indexes(results: list[CheckResult], index_column: str = "hour") -> s
     out = set()
     for r in results:
         if r.status == FAIL:
-            out.update(s.get(index_column) for s in r.samples if index_column in s)
+            out.update(r.details.get("unexpected_index") or [s.get(index_column) for s in r.samples])
     return out
