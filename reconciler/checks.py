@@ -66,7 +66,7 @@ def sql_sides(cfg: CheckConfig, override: str | None) -> tuple[str, ...]:
 
 
 def run_sql(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.rules import load_rules, run_rules, select_rules
+    from reconciler.rules import load_rules, run_rules
 
     started = time.perf_counter()
     rules = load_rules(ctx.loaded.resolve(cfg.rules))

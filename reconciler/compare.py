@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
-from contextlib import ExitStack
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
 
 from reconciler.config.loader import LoadedConfig
 from reconciler.counts import count_by_hour
@@ -17,8 +20,6 @@ from reconciler.results import FAIL, PASS, CheckResult, CompareResult, HourCount
 from reconciler.sources import Source, classify_query_error, first_line, is_unavailable, open_sources
 from reconciler.timeaxis import TimeAxis
 from reconciler.timeutil import Window, iso
-from datetime import datetime, timezone
-from sqlalchemy.exc import DBAPIError
 
 DEFAULT_DRIFT_PCT = 1.0
 DEFAULT_MATCH_PCT = 99.9
@@ -248,6 +249,4 @@ def _count_totals(evidence: list[dict]) -> dict:
 
 
 def _parse(text: str):
-    from datetime import datetime
-
     return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from reconciler.config.models import SourceConfig
 from reconciler.dialects import BY_ENGINE, Dialect, TimescaleDialect

@@ -212,9 +212,19 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
 
 
 def _extra_hint(err: dict, loc: tuple) -> str:
-    from reconciler.config.models import (CheckConfig, ColumnConfig, Config, DatasetConfig, DiffConfig,
-                                          JobConfig, NotifyConfig, ReportStoreConfig, SideConfig, SlackConfig,
-                                          SourceConfig)
+    from reconciler.config.models import (
+        CheckConfig,
+        ColumnConfig,
+        Config,
+        DatasetConfig,
+        DiffConfig,
+        JobConfig,
+        NotifyConfig,
+        ReportStoreConfig,
+        SideConfig,
+        SlackConfig,
+        SourceConfig,
+    )
 
     by_parent = {
         (): Config, ("sources",): SourceConfig, ("datasets",): DatasetConfig, ("checks",): CheckConfig,

@@ -14,7 +14,8 @@ from sqlalchemy import delete, select, text
 
 from reconciler.errors import SourceError, UsageError
 from reconciler.results import ERROR, RunResult
-from reconciler.store import claims, ledger, runs as run_rows
+from reconciler.store import claims, ledger
+from reconciler.store import runs as run_rows
 from reconciler.store.engine import make_store_engine, redact_url, store_errors, writer
 from reconciler.store.schema import compares, job_watermarks, ledger_verdicts, results, runs, samples, window_ledger
 from reconciler.timeutil import Window
