@@ -233,7 +233,8 @@ def _snapshot_result(dataset: str, diff, timings: dict, t0: float) -> CompareRes
                                     "extra_in_new": t.total("extra_in_new")},
                           threshold={"missing_in_new": 0, "mismatched": 0}, violations=failing,
                           samples=(diff.samples["missing_in_new"] + diff.samples["mismatched"])[:20],
-                          message="truncated by the row budget" if diff.truncated else None)]
+                          message="truncated by the row budget" if diff.truncated else None,
+                          details={"severity": "critical", "source": "both"})]
     timings["total"] = time.perf_counter() - t0
     return CompareResult(dataset=dataset, window=SNAPSHOT_WINDOW, status=worst(c.status for c in checks),
                          totals=totals, hours=[], samples=diff.samples, timings=timings, checks=checks,

@@ -156,7 +156,8 @@ def _run_sql(name: str, url: str, table: str, expectations: list[dict], index_co
             asset = source.get_asset(asset_name)
         except LookupError:
             schema, _, bare = table.rpartition(".")
-            asset = source.add_table_asset(asset_name, table_name=bare, schema_name=schema or None)
+            where = {"schema_name": schema} if schema else {}
+            asset = source.add_table_asset(asset_name, table_name=bare, **where)
         try:
             batch_def = asset.get_batch_definition("all")
         except (KeyError, LookupError):

@@ -117,7 +117,9 @@ def _attach_check_counts(conn: Connection, summaries: list[dict]) -> None:
     if not ids:
         return
     failing = func.sum(case((results.c.status.in_([FAIL, ERROR]), 1), else_=0))
-    query = (select(results.c.run_id, func.count(), failing).where(results.c.run_id.in_(ids))
+    # A comparison's checks are stored twice: among the run's results and under the comparison.
+    query = (select(results.c.run_id, func.count(), failing)
+             .where(results.c.run_id.in_(ids), results.c.compare_id.is_(None))
              .group_by(results.c.run_id))
     counts = {run_id: (total, int(bad or 0)) for run_id, total, bad in conn.execute(query)}
     for s in summaries:
