@@ -6,6 +6,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+EXACT_INTEGERS = 2 ** 53  # every integer below this is exactly a double on every engine
+
 
 class RowHashing:
     """Checksum building blocks; a dialect overrides what its engine spells differently.
@@ -32,7 +34,29 @@ class RowHashing:
         return self.text(sa.cast(col, sa.BigInteger))
 
     def scaled_text(self, col, scale: float):
-        raise NotImplementedError
+        """A number divided by its tolerance, rounded half up to an integer, as text.
+
+        Rounding is floor(q + 0.5) on every engine (PostgreSQL's and MariaDB's round() of a
+        double round half to even, SQLite's half away from zero: they disagree exactly on a
+        tolerance boundary). The integer text is exact only below 2**53; beyond that a value
+        keeps its own exact text, since an inexact integer text (PostgreSQL's float->numeric
+        cast keeps 15 digits) would merge values that differ by more than the tolerance."""
+        q = self.as_double(col) / self.double_literal(scale)
+        rounded = self.floor(q + sa.literal_column("0.5"))
+        return sa.case((sa.func.abs(q) < sa.literal_column(str(EXACT_INTEGERS)), self.text(self.to_bigint(rounded))),
+                       else_=self.float_text(col))
+
+    def as_double(self, col):
+        return sa.cast(col, sa.Float(precision=53))
+
+    def double_literal(self, value: float):
+        return sa.literal_column(repr(float(value)))
+
+    def floor(self, expr):
+        return sa.func.floor(expr)
+
+    def to_bigint(self, expr):
+        return sa.cast(expr, sa.BigInteger)
 
     def float_text(self, col):
         raise NotImplementedError

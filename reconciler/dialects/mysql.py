@@ -58,9 +58,11 @@ class MySQLDialect(Dialect):
     def int_text(self, col, native):
         return self.text(sa.cast(col, sa.BigInteger))
 
-    def scaled_text(self, col, scale):
-        scaled = sa.func.round(_as_double(col) / sa.literal_column(repr(float(scale))))
-        return self.text(sa.cast(scaled, sa.Numeric(65, 0)))
+    def as_double(self, col):
+        return _as_double(col)
+
+    def double_literal(self, value):
+        return sa.literal_column(f"{float(value)!r}e0" if "e" not in repr(float(value)) else repr(float(value)))
 
     def float_text(self, col):
         return self.text(_as_double(col))

@@ -37,9 +37,8 @@ class PostgresDialect(Dialect):
             return self.text(sa.cast(col, sa.Integer))
         return self.text(sa.cast(col, sa.BigInteger))
 
-    def scaled_text(self, col, scale):
-        scaled = sa.func.round(sa.cast(col, sa.Float(precision=53)) / sa.literal_column(repr(float(scale))))
-        return self.text(sa.cast(scaled, sa.Numeric))
+    def double_literal(self, value):
+        return sa.literal_column(f"{float(value)!r}::float8")
 
     def float_text(self, col):
         return self.text(sa.cast(col, sa.Float(precision=53)))

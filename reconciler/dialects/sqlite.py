@@ -46,14 +46,25 @@ class SQLiteDialect(Dialect):
 
     def epoch_units(self, col, native, kind, unit_us):
         if kind == "epoch":
-            return sa.cast(col * 1_000_000, sa.Integer) / unit_us
-        return sa.func.rc_epoch_us(col, type_=sa.BigInteger) // unit_us
+            # rounded like the Python side (round(value * 1e6)), then integer division
+            micros = sa.cast(sa.func.round(col * sa.literal_column("1000000.0")), sa.Integer)
+        else:
+            micros = sa.func.rc_epoch_us(col, type_=sa.BigInteger)
+        return micros if unit_us == 1 else micros // unit_us
 
     def int_text(self, col, native):
         return self.text(sa.cast(col, sa.Integer))
 
-    def scaled_text(self, col, scale):
-        return self.text(sa.cast(sa.func.round(col / sa.literal_column(repr(float(scale)))), sa.Integer))
+    def as_double(self, col):
+        return col * sa.literal_column("1.0")
+
+    def floor(self, expr):
+        """floor() without the optional math functions: CAST truncates toward zero."""
+        truncated = sa.cast(expr, sa.Integer)
+        return truncated - sa.cast(expr < truncated, sa.Integer)
+
+    def to_bigint(self, expr):
+        return expr
 
     def float_text(self, col):
         return sa.func.rc_real(col)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import datetime, timezone
 import sqlite3
+from decimal import Decimal
 
 
 _EPOCH = datetime(1970, 1, 1)
@@ -50,10 +52,32 @@ def epoch_us(text):
 
 
 def real_text(value):
-    """Shortest exact text of a double (SQLite's own cast keeps only 15 digits)."""
+    """Shortest exact text of a double, spelled as PostgreSQL spells float8 (SQLite's own
+    cast keeps only 15 digits): '100' not '100.0', '-0', '1e-07', '1e+15', 'NaN'.
+    The same text as PostgreSQL means a SQLite side and a PostgreSQL side agree on the
+    checksum of an unscaled float column."""
     if value is None:
         return None
-    return repr(float(value))
+    value = float(value)
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "-0" if math.copysign(1.0, value) < 0 else "0"
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    ds = "".join(map(str, digits))
+    exp = exponent + len(ds) - 1  # decimal exponent of the first digit
+    if -4 <= exp < 15:  # PostgreSQL's (and printf's) fixed-point range
+        if exponent >= 0:
+            body = ds + "0" * exponent
+        elif exp >= 0:
+            body = ds[:exp + 1] + "." + ds[exp + 1:]
+        else:
+            body = "0." + "0" * (-exp - 1) + ds
+    else:
+        body = ds[0] + ("." + ds[1:] if len(ds) > 1 else "") + ("e+" if exp >= 0 else "e-") + f"{abs(exp):02d}"
+    return ("-" if sign else "") + body
 
 
 def register_functions(conn) -> None:

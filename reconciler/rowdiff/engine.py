@@ -20,6 +20,7 @@ from reconciler.rowdiff.columns import PRECISION_US, build_specs, reflect_types
 from reconciler.rowdiff.normalize import display, key_of, value_of
 from reconciler.rowdiff.segments import (Segment, batches, differing, from_units, merge_adjacent, offset_regions,
                                          to_units)
+from reconciler.relation import filter_clause
 from reconciler.rowdiff.sql import SideSQL
 from reconciler.timeutil import Window, floor_hour, iso
 
@@ -144,7 +145,7 @@ class RowDiff:
             ranges.append(cond)
         conds = [ranges[0] if len(ranges) == 1 else sa.or_(*ranges)]
         if side.rel.side.filter:
-            conds.append(sa.text(f"({side.rel.side.filter})"))
+            conds.append(filter_clause(side.rel.side.filter))
         return conds
 
     def _both(self, fn):
@@ -201,24 +202,29 @@ class RowDiff:
             t = time.perf_counter()
             refined = self._refine(big, width, start)
             self._add_timing("refine", t)
-            width = max(1, width // REFINE_FACTOR)
+            width = finer_width(width)
             if refined is None:
                 break
             before = sum(big.values())
             pending = {**small, **refined}
-            if sum(refined.values()) > before * SPREAD_RATIO:
+            # spread: the split produced more differing pieces and they still hold most rows.
+            # Rows packed in one instant keep a single piece while the split narrows it:
+            # that is not spread, and stopping there would fetch the whole crowded instant.
+            if sum(refined.values()) > before * SPREAD_RATIO and len(refined) > len(big):
                 self.log("differences are spread through the data: fetching instead of refining further")
                 break
         self._fetch(pending)
 
     def _refine(self, big: dict, width: int, start: datetime) -> dict | None:
         """Split differing segments finer; key-hash partitions once time cannot split."""
-        finer = max(1, width // REFINE_FACTOR)
+        finer = finer_width(width)
         timed = [s for s in big if s.hi - s.lo > 1 and not s.partitions]
         instants = [s for s in big if s.hi - s.lo <= 1 and not s.partitions]
         if not timed and not instants:
             return None
-        out = {}
+        # key partitions cannot be split further: they stay pending as they are (dropping
+        # them here would leave their differences unreported)
+        out = {s: n for s, n in big.items() if s.partitions}
         if timed:
             segs = merge_adjacent(timed)
             sums = self._checksums(segs, start, finer)
@@ -231,9 +237,11 @@ class RowDiff:
 
     @staticmethod
     def _clip(g: int, width: int, segs: list[Segment], starts: list[int]) -> Segment:
-        """Group g of a finer pass, cut to the merged segment that holds it."""
+        """Group g of a finer pass, cut to the merged segment that holds it. Widths divide
+        each other (finer_width), so a group never straddles two segments; a group starting
+        before its segment (one clipped at the window or region start) still finds it."""
         lo, hi = g * width, (g + 1) * width
-        s = segs[max(0, bisect_right(starts, lo) - 1)]
+        s = segs[max(0, bisect_right(starts, hi - 1) - 1)]
         return Segment(max(lo, s.lo), min(hi, s.hi))
 
     def _fetch(self, pending: dict) -> None:
@@ -248,16 +256,25 @@ class RowDiff:
             rows = self._both(lambda name, batch=batch: self._fetch_side(name, batch))
             old = split_duplicates(rows["old"], self.tally, "old", self.key_names)
             new = split_duplicates(rows["new"], self.tally, "new", self.key_names)
-            old.update({k: v for k, v in self.pool_old.items() if k in new})
-            new.update({k: v for k, v in self.pool_new.items() if k in old})
-            for k in list(old):
-                self.pool_old.pop(k, None)
-            for k in list(new):
-                self.pool_new.pop(k, None)
+            # a key left unmatched by an earlier batch and fetched again on the same side is a
+            # duplicate across segments: the pooled row stays, the new one is counted once
+            old = self._merge_pool(old, self.pool_old, "old")
+            new = self._merge_pool(new, self.pool_new, "new")
+            old.update({k: self.pool_old.pop(k) for k in list(self.pool_old) if k in new})
+            new.update({k: self.pool_new.pop(k) for k in list(self.pool_new) if k in old})
             only_old, only_new = match_rows(old, new, self.specs, self.ds.time_precision, self.tally, self.key_names)
             self.pool_old.update(only_old)
             self.pool_new.update(only_new)
         self._add_timing("fetch", t)
+
+    def _merge_pool(self, batch: dict, pool: dict, side: str) -> dict:
+        out = {}
+        for key, row in batch.items():
+            if key in pool:
+                split_duplicates([pool[key], row], self.tally, side, self.key_names)
+            else:
+                out[key] = row
+        return out
 
     def _mark_unverified(self, segments: list[Segment], pending: dict) -> None:
         self.outcome.truncated = True
@@ -286,6 +303,17 @@ class RowDiff:
 
     def _add_timing(self, name: str, started: float) -> None:
         self.outcome.timings[name] = self.outcome.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def finer_width(width: int) -> int:
+    """The next, finer slice width: the largest divisor of `width` at most width /
+    REFINE_FACTOR (1000 -> 50 -> 2 -> 1 ms). It must divide: a finer group that straddled
+    the boundary of a coarser one would be clipped to the wrong segment, and the rows of
+    a differing slice near its start would silently drop out of the comparison."""
+    for d in range(width // REFINE_FACTOR, 1, -1):
+        if width % d == 0:
+            return d
+    return 1
 
 
 def _chunks(items: list, n: int):

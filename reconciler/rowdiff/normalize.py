@@ -12,6 +12,7 @@ from reconciler.timeaxis import TimeAxis
 
 UTC = timezone.utc
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BOOL_WORDS = {"true": 1, "false": 0, "t": 1, "f": 0}
 
 
 def epoch_us(value, axis: TimeAxis | None) -> int | None:
@@ -43,7 +44,8 @@ def value_of(raw, spec: ColumnSpec, axis: TimeAxis | None, precision: str):
     if ctype in (INT, BOOL):
         if isinstance(raw, str):
             raw = raw.strip()
-            return {"true": 1, "false": 0, "t": 1, "f": 0}.get(raw.lower(), int(Decimal(raw)))
+            word = _BOOL_WORDS.get(raw.lower())  # not .get(..., int(Decimal(raw))): eager, fails on 't'
+            return word if word is not None else int(Decimal(raw))
         return int(raw)
     if ctype in (FLOAT, DECIMAL):
         return float(raw) if not isinstance(raw, str) else float(Decimal(raw.strip()))

@@ -1,0 +1,109 @@
+"""Edges of the row diff: magnitudes where value / tolerance passes 2**53, a key repeated
+on one side across fetch batches, and SQLite epoch-number time columns."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from reconciler.timeutil import Window
+
+from rowdiff_fixtures import (H, MS, NO_DIFFERENCES, compare, differences, load_events, mismatched_columns,
+                              new_table, old_table, sample_keys, schedule, server_url, utc)
+
+START = utc(2026, 5, 4, 12)
+WINDOW = Window(START, START + H)
+PAIRS = [("mariadb", "postgresql"), ("postgresql", "postgresql"), ("sqlite", "sqlite")]
+
+
+def event(i: int, value, t=None, kind: str = "temperature") -> dict:
+    return {"id": i, "device_id": "dev-0001", "event_type": kind, "value": value,
+            "time": t or START + i * 7 * MS + i * 1000 * MS}
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0]}-{p[1]}")
+def test_large_values_that_differ_by_more_than_the_tolerance_are_never_merged(request, pair, tmp_path):
+    """123456789012.345 / 0.000001 is beyond 2**53. PostgreSQL's float8 -> numeric cast keeps
+    15 digits, so the checksum used to spell 123456789012.345 and 123456789012.3452 alike
+    ('123456789012345000'): equal checksums, a difference 200 times the tolerance silently
+    matched. Such values now keep their exact text in the checksum."""
+    old = [event(1, 123456789012.345), event(2, 123456789012.345), event(3, 1e15), event(4, 2.5)]
+    new = [event(1, 123456789012.3452), event(2, 123456789012.345), event(3, 1e15), event(4, 2.5000004)]
+    old_url, new_url = server_url(request, pair[0], "big_old"), server_url(request, pair[1], "big_new")
+    load_events(old_url, old_table("legacy_big"), old)
+    load_events(new_url, new_table("events_big"), new)
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_big", new_table="events_big")
+
+    result = compare(path, WINDOW)
+
+    assert mismatched_columns(result) == {1: ["value"]}
+    assert result.totals["matched"] == 3
+
+
+def test_a_key_repeated_across_fetch_batches_is_a_duplicate_not_lost(request, tmp_path):
+    """Old has event 7 twice (at two times), new once at a third time; one-row batches put
+    the three in separate fetches. The second old row is a duplicate; the first is paired
+    with new's and differs in time. Before, the pooled row was overwritten and one old row
+    vanished from every total."""
+    t1, t2, t3 = START + 10 * 60_000 * MS, START + 20 * 60_000 * MS, START + 30 * 60_000 * MS
+    common = [event(i, float(i)) for i in range(100, 110)]
+    old = common + [event(7, 1.0, t1), event(7, 1.0, t2)]
+    new = common + [event(7, 1.0, t3)]
+    old_url, new_url = server_url(request, "sqlite", "rep_old"), server_url(request, "sqlite", "rep_new")
+    load_events(old_url, old_table("legacy_rep"), old)
+    load_events(new_url, new_table("events_rep"), new)
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_rep", new_table="events_rep",
+                    diff={"chunk_rows": 1, "fetch_threshold": 1})
+
+    result = compare(path, WINDOW)
+
+    assert sample_keys(result, "duplicates_old") == {7}
+    assert mismatched_columns(result) == {7: ["time"]}
+    assert {k: v for k, v in differences(result).items() if k not in ("duplicates_old", "mismatched")} == \
+        {"missing_in_new": 0, "extra_in_new": 0, "duplicates_new": 0}
+    assert result.totals["matched"] == 10
+    assert result.totals["rows_fetched"] == {"old": 2, "new": 1}
+
+
+def test_sqlite_epoch_seconds_against_iso_text_fetch_nothing(request, tmp_path):
+    data = [event(i, round(i * 1.1, 3), START + i * 997 * MS) for i in range(1, 200)]
+    old_url = server_url(request, "sqlite", "epoch_old")
+    new_url = server_url(request, "sqlite", "epoch_new")
+    engine = sa.create_engine(old_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS legacy_epoch")
+        conn.exec_driver_sql("CREATE TABLE legacy_epoch (id INTEGER, device TEXT, kind TEXT, reading REAL, ts REAL)")
+        conn.exec_driver_sql("INSERT INTO legacy_epoch VALUES (?, ?, ?, ?, ?)",
+                             [(e["id"], e["device_id"], e["event_type"], e["value"], e["time"].timestamp())
+                              for e in data])
+    engine.dispose()
+    load_events(new_url, new_table("events_epoch"), data)
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_epoch", new_table="events_epoch")
+
+    result = compare(path, WINDOW)
+
+    assert differences(result) == NO_DIFFERENCES
+    assert result.totals["matched"] == 199
+    assert result.totals["rows_fetched"] == {"old": 0, "new": 0}
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_differences_early_in_a_slice_survive_refinement(request, kind, tmp_path):
+    """Refinement splits a 1 s slice into finer groups. With 1000 // 16 = 62 ms groups, the
+    group holding a slice's first milliseconds began in the previous slice and was clipped
+    to the wrong segment (an empty range): those differences vanished. Widths now divide."""
+    changed = [event(i, float(i), START + i * 1000 * MS * 37 + (i % 60) * MS) for i in range(1, 41)]
+    steady = [event(i, float(i), START + (i - 1000) * 1000 * MS * 11 + 500 * MS) for i in range(1000, 1300)]
+    old = changed + steady
+    new = [dict(e, value=e["value"] + 1) for e in changed] + steady
+    old_url, new_url = server_url(request, kind, "early_old"), server_url(request, kind, "early_new")
+    load_events(old_url, old_table("legacy_early"), old)
+    load_events(new_url, new_table("events_early"), new)
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_early", new_table="events_early",
+                    diff={"chunk_rows": 5, "fetch_threshold": 5})
+
+    result = compare(path, WINDOW)
+
+    assert mismatched_columns(result) == {e["id"]: ["value"] for e in changed}
+    assert result.totals["matched"] == 300
+    assert result.totals["rows_fetched"] == {"old": 40, "new": 40}
