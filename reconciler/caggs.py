@@ -39,7 +39,7 @@ def check_continuous_aggregate(ctx, name, cfg) -> CheckResult:
     from reconciler.counts import count_by_hour
 
     ds = ctx.loaded.config.datasets[cfg.dataset]
-    side = open_sides(ctx.loaded, cfg.dataset, ctx.sources)["new"]
+    side = open_sides(ctx.loaded, cfg.dataset, ctx.sources, ctx.now)["new"]
     now = ctx.now
     cutoff = min(ctx.window.end, floor_hour(now - cfg.refresh_lag))
     with side.source.connect() as conn:

@@ -46,7 +46,7 @@ def run_dataset(ctx: CheckContext, name: str, cfg: CheckConfig, rows: bool) -> C
 
     started = time.perf_counter()
     result = compare_dataset(ctx.loaded, cfg.dataset, ctx.window, rows=rows, sources=ctx.sources,
-                             reporter=ctx.reporter)
+                             reporter=ctx.reporter, now=ctx.now)
     for c in result.checks:
         c.details["dataset"] = cfg.dataset
     return CheckOutcome(_tagged(list(result.checks), name, started), result)

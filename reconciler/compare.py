@@ -59,15 +59,16 @@ def suite_for(loaded: LoadedConfig, dataset: str) -> Path | None:
     return default if default.is_file() else None
 
 
-def open_sides(loaded: LoadedConfig, dataset: str, sources: dict[str, Source] | None = None) -> dict[str, Side]:
+def open_sides(loaded: LoadedConfig, dataset: str, sources: dict[str, Source] | None = None,
+               now: datetime | None = None) -> dict[str, Side]:
     ds = loaded.config.datasets[dataset]
     sources = sources or open_sources(loaded)
     pairs = ds.column_pairs()
     old_cols = [o for o, _, _ in pairs]
     new_cols = [n for _, n, _ in pairs]
     return {
-        "old": Side("old", sources[ds.old.source], SideRelation.build(ds.old, old_cols)),
-        "new": Side("new", sources[ds.new.source], SideRelation.build(ds.new, new_cols)),
+        "old": Side("old", sources[ds.old.source], SideRelation.build(ds.old, old_cols, now)),
+        "new": Side("new", sources[ds.new.source], SideRelation.build(ds.new, new_cols, now)),
     }
 
 
@@ -150,7 +151,8 @@ def judge(suite: Path | None, rows: list[dict], window: Window, extra_columns: d
 
 
 def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows: bool = False,
-                    sources: dict[str, Source] | None = None, reporter=None) -> CompareResult:
+                    sources: dict[str, Source] | None = None, reporter=None,
+                    now: datetime | None = None) -> CompareResult:
     from reconciler import suites
 
     t0 = time.perf_counter()
@@ -163,7 +165,7 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
         suites.preload()
     owned = sources is None
     sources = sources or open_sources(loaded)
-    sides = open_sides(loaded, dataset, sources)
+    sides = open_sides(loaded, dataset, sources, now)
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
         if owned:
             stack.callback(lambda: [s.dispose() for s in sources.values()])

@@ -24,9 +24,10 @@ def filter_clause(sql: str, now: datetime | None = None):
 class SideRelation:
     side: SideConfig
     relation: sa.FromClause
+    now: datetime | None = None  # the run's clock, for :today / :now in the side's filter
 
     @classmethod
-    def build(cls, side: SideConfig, columns: list[str]) -> "SideRelation":
+    def build(cls, side: SideConfig, columns: list[str], now: datetime | None = None) -> "SideRelation":
         names = list(dict.fromkeys([side.time, *side.key, *columns]))
         cols = [sa.column(c) for c in names]
         if side.table:
@@ -34,7 +35,7 @@ class SideRelation:
             rel = sa.table(table, *cols, schema=schema or None)
         else:
             rel = sa.text(side.query).columns(*cols).subquery("q")
-        return cls(side, rel)
+        return cls(side, rel, now)
 
     def col(self, name: str):
         return self.relation.c[name]
@@ -50,7 +51,7 @@ class SideRelation:
             self.time < sa.bindparam(f"{prefix}_end", axis.bound(window.end)),
         ]
         if self.side.filter:
-            conds.append(filter_clause(self.side.filter))
+            conds.append(filter_clause(self.side.filter, self.now))
         return conds
 
     def probe_time(self, conn, zone_name: str) -> TimeAxis:

@@ -24,14 +24,14 @@ from integrity_fixtures import (  # noqa: F401  (fixtures)
 DAY = timedelta(days=1)
 
 
-def migrated(tmp_path, monkeypatch, old_url: str, new_url: str):
+def migrated(tmp_path, monkeypatch, old_url: str, new_url: str, now: datetime | None = None):
     """Run the shipped `bookings_migrated` check; (CheckResult, CompareResult)."""
     config = copy_project(tmp_path / "project")
     use_sources(monkeypatch, old_url, new_url)
     loaded = load_config(config)
     sources = open_sources(loaded)
     try:
-        outcome = run_check(CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=datetime.now(UTC)),
+        outcome = run_check(CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=now or datetime.now(UTC)),
                             "bookings_migrated")
     finally:
         for s in sources.values():
@@ -156,3 +156,21 @@ def test_completeness_passes_when_only_past_bookings_are_missing_and_new_has_ext
     assert (result.violations, result.samples) == (0, [])
     assert keys(compare.samples["extra_in_new"]) == [9]
     assert {k: compare.totals[k] for k in ("old", "new", "matched")} == {"old": 5, "new": 6, "matched": 5}
+
+
+def test_a_booking_the_new_filter_leaves_out_is_changed_not_missing_and_today_is_the_runs(
+        small_pair, tmp_path, monkeypatch):
+    """Booking 7 (confirmed, out two days ago) was migrated but is `completed` in new, so the
+    new side's filter does not select it: it is looked up by key and reported as changed.
+    The run's clock, not the machine's, decides what `:today` is."""
+    today = datetime(2026, 3, 15).date()
+    old, new = small_scenario(today)
+    new["bookings"] += [dict(r, status="completed") for r in find_rows(old, "bookings", 7)]
+    write_pair(small_pair, old, new)
+    result, compare = migrated(tmp_path, monkeypatch, small_pair["old"], small_pair["new"],
+                               now=datetime(2026, 3, 15, 12, tzinfo=UTC))
+    assert result.observed == {"missing_in_new": 1, "mismatched": 3, "extra_in_new": 1}
+    assert keys(compare.samples["missing_in_new"]) == [2]
+    assert [(s["key"]["id"], s["columns"]) for s in sorted(compare.samples["mismatched"],
+                                                           key=lambda s: s["key"]["id"])] == \
+           [(4, ["guest_id"]), (6, ["status"]), (7, ["status"])]

@@ -16,7 +16,7 @@ from reconciler.config.models import DatasetConfig
 from reconciler.drift import match_pct
 from reconciler.errors import ConfigError
 from reconciler.rowdiff.classify import KINDS, Row, Tally, match_rows, settle_unmatched, split_duplicates
-from reconciler.rowdiff.columns import PRECISION_US, build_specs, reflect_types
+from reconciler.rowdiff.columns import INT, PRECISION_US, TEXT, build_specs, reflect_types
 from reconciler.rowdiff.normalize import display, key_of, value_of
 from reconciler.rowdiff.segments import (Segment, batches, differing, from_units, merge_adjacent, offset_regions,
                                          to_units)
@@ -27,6 +27,7 @@ from reconciler.timeutil import Window, floor_hour, iso
 REFINE_FACTOR = 16
 KEY_PARTITIONS = 64
 RANGES_PER_QUERY = 200
+LOOKUP_KEYS = 1000
 SPREAD_RATIO = 0.5
 
 
@@ -116,9 +117,28 @@ class RowDiff:
                 self._region(start, end)
         finally:
             pool.shutdown(wait=True)
+        if self.ds.snapshot and self.pool_old:
+            self._look_up_missing()
         settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
         self.outcome.fetched = dict(self.budget.rows)
         return self.outcome
+
+    def _look_up_missing(self) -> None:
+        """A snapshot compares what each side's filter selects. An old row whose key the new
+        side holds outside its filter (a booking since completed there) is a changed row,
+        not a missing one: look those keys up in new without the filter."""
+        key_specs = [s for s in self.specs if s.is_key]
+        if any(s.ctype not in (INT, TEXT) for s in key_specs):
+            return
+        sql = self._side_sql("new", self.window.start)
+        columns = [sql.column(s) for s in key_specs]
+        target = columns[0] if len(columns) == 1 else sa.tuple_(*columns)
+        for chunk in _chunks(list(self.pool_old), LOOKUP_KEYS):
+            values = [k[0] for k in chunk] if len(columns) == 1 else chunk
+            found = self._rows("new", sql.rows_select([target.in_(values)]))
+            new = {row.key: row for row in found if row.key in self.pool_old}
+            old = {k: self.pool_old.pop(k) for k in new}
+            match_rows(old, new, self.specs, self.ds.time_precision, self.tally, self.key_names)
 
     def _names(self, side: str) -> list[str]:
         cfg = self.ds.old if side == "old" else self.ds.new
@@ -145,7 +165,7 @@ class RowDiff:
             ranges.append(cond)
         conds = [ranges[0] if len(ranges) == 1 else sa.or_(*ranges)]
         if side.rel.side.filter:
-            conds.append(filter_clause(side.rel.side.filter))
+            conds.append(filter_clause(side.rel.side.filter, side.rel.now))
         return conds
 
     def _both(self, fn):
@@ -282,22 +302,26 @@ class RowDiff:
             self.outcome.unverified[floor_hour(from_units(s.lo, self.unit_us))] += pending[s]
 
     def _fetch_side(self, name: str, batch: list[Segment]) -> list[Row]:
-        side = self.sides[name]
         sql = self._side_sql(name, from_units(batch[0].lo, self.unit_us))
+        out = []
+        for chunk in _chunks(merge_adjacent(batch), RANGES_PER_QUERY):
+            out += self._rows(name, sql.rows_select(self._conditions(name, chunk, sql)))
+        return out
+
+    def _rows(self, name: str, stmt) -> list[Row]:
+        """Run a rows_select on one side; normalized rows, counted against the budget."""
+        axis = self.sides[name].axis
         key_idx = [i for i, s in enumerate(self.specs) if s.is_key]
         time_idx = next(i for i, s in enumerate(self.specs) if s.is_time)
         out = []
-        for chunk in _chunks(merge_adjacent(batch), RANGES_PER_QUERY):
-            stmt = sql.rows_select(self._conditions(name, chunk, sql))
-            result = self.conns[name].execution_options(stream_results=True, yield_per=self.ds.diff.chunk_rows)
-            for raw in result.execute(stmt):
-                values = tuple(value_of(v, s, side.axis, self.ds.time_precision) for v, s in zip(raw, self.specs))
-                key = key_of([raw[i] for i in key_idx], [self.specs[i] for i in key_idx], side.axis,
-                             self.ds.time_precision)
-                shown = {s.name: display(v, s, side.axis) for v, s in zip(raw, self.specs)}
-                hour = floor_hour(from_units(values[time_idx] // self.unit_us, self.unit_us)) \
-                    if values[time_idx] is not None else None
-                out.append(Row(key, values, shown, hour))
+        result = self.conns[name].execution_options(stream_results=True, yield_per=self.ds.diff.chunk_rows)
+        for raw in result.execute(stmt):
+            values = tuple(value_of(v, s, axis, self.ds.time_precision) for v, s in zip(raw, self.specs))
+            key = key_of([raw[i] for i in key_idx], [self.specs[i] for i in key_idx], axis, self.ds.time_precision)
+            shown = {s.name: display(v, s, axis) for v, s in zip(raw, self.specs)}
+            hour = floor_hour(from_units(values[time_idx] // self.unit_us, self.unit_us)) \
+                if values[time_idx] is not None else None
+            out.append(Row(key, values, shown, hour))
         self.budget.spend(name, len(out))
         return out
 
