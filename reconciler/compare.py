@@ -39,8 +39,9 @@ class Side:
 def resolve_dataset(loaded: LoadedConfig, name: str | None) -> str:
     datasets = loaded.config.datasets
     if name is None:
-        if len(datasets) == 1:
-            return next(iter(datasets))
+        windowed = [n for n, d in datasets.items() if not d.snapshot]
+        if len(windowed) == 1:
+            return windowed[0]
         raise UsageError(f"name a dataset: {', '.join(datasets) or 'none is configured in ' + str(loaded.path)}")
     if name not in datasets:
         import difflib

@@ -48,23 +48,56 @@ def render_compare(result: CompareResult, console: Console) -> None:
         checks.add_column(col)
     for c in result.checks:
         checks.add_row(c.check, f"[{_STYLE[c.status]}]{c.status}[/]", str(c.violations),
-                       str(c.threshold or ""), c.message or "")
+                       threshold_text(c.threshold), c.message or "")
     console.print(checks)
 
 
+def threshold_text(threshold) -> str:
+    """{'min_value': -1.0, 'max_value': 1.0} as '-1.0 ≤ x ≤ 1.0'; other shapes as key=value."""
+    if not threshold:
+        return ""
+    if not isinstance(threshold, dict):
+        return str(threshold)
+    low, high = threshold.get("min_value"), threshold.get("max_value")
+    rest = {k: v for k, v in threshold.items() if k not in ("min_value", "max_value")}
+    parts = []
+    if low is not None or high is not None:
+        parts.append(" ≤ ".join(str(p) for p in (low, "x", high) if p is not None))
+    parts += [f"{k}={v}" for k, v in rest.items()]
+    return ", ".join(parts)
+
+
+def _key_text(key: dict | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in (key or {}).items())
+
+
+def _row_text(row: dict | None, key: dict | None) -> str:
+    return "  ".join(f"{k}={v}" for k, v in (row or {}).items() if k not in (key or {}))
+
+
 def render_samples(result: CompareResult, console: Console, limit: int = 5) -> None:
-    for kind in ("missing_in_new", "extra_in_new", "mismatched"):
+    """The first few differences of each kind: changed columns as old → new."""
+    for kind in ("missing_in_new", "extra_in_new", "mismatched", "duplicates_old", "duplicates_new"):
         samples = result.samples.get(kind) or []
         if not samples:
             continue
-        table = Table(show_edge=False, title=f"{kind} (first {min(limit, len(samples))})", title_justify="left")
-        table.add_column("key")
-        table.add_column("old")
-        table.add_column("new")
-        table.add_column("columns")
-        for s in samples[:limit]:
-            table.add_row(str(s.get("key")), str(s.get("old", "")), str(s.get("new", "")),
-                          ", ".join(s.get("columns", [])))
+        total = result.totals.get(kind) or len(samples)
+        table = Table(show_edge=False, title=f"{kind}: first {min(limit, len(samples))} of {total:,}",
+                      title_justify="left", header_style="bold")
+        table.add_column("key", no_wrap=True)
+        if kind == "mismatched":
+            table.add_column("column")
+            table.add_column("old")
+            table.add_column("new")
+            for s in samples[:limit]:
+                for i, column in enumerate(s.get("columns", [])):
+                    table.add_row(_key_text(s.get("key")) if i == 0 else "", column,
+                                  str((s.get("old") or {}).get(column)), str((s.get("new") or {}).get(column)))
+        else:
+            side = "new" if kind in ("extra_in_new", "duplicates_new") else "old"
+            table.add_column(f"{side} row")
+            for s in samples[:limit]:
+                table.add_row(_key_text(s.get("key")), _row_text(s.get(side), s.get("key")))
         console.print(table)
 
 

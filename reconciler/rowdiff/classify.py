@@ -91,3 +91,28 @@ def settle_unmatched(only_old: dict, only_new: dict, tally: Tally, key_names: li
     for n in only_new.values():
         tally.extra_in_new[n.hour] += 1
         tally.sample("extra_in_new", {"key": _key_dict(n, key_names), "new": n.shown})
+
+
+def pair_adjacent_times(only_old: dict, only_new: dict, specs: list[ColumnSpec]) -> list[tuple]:
+    """Keys that hold the time column are floored to the precision, so an engine that
+    rounds (10:00:00.1236 -> .124) and one that truncates (-> .123) give keys one unit
+    apart. Pair such leftovers: same key but for a time exactly one unit away. Returns
+    (old key, new key) pairs, each row used once; the caller compares their values."""
+    key_specs = [s for s in specs if s.is_key]
+    time_pos = next((i for i, s in enumerate(key_specs) if s.is_time), None)
+    if time_pos is None or not only_old or not only_new:
+        return []
+    by_rest: dict[tuple, list] = {}
+    for key in only_new:
+        if key[time_pos] is not None:
+            by_rest.setdefault(key[:time_pos] + key[time_pos + 1:], []).append(key)
+    pairs, used = [], set()
+    for key in only_old:
+        if key[time_pos] is None:
+            continue
+        for candidate in by_rest.get(key[:time_pos] + key[time_pos + 1:], ()):
+            if candidate not in used and abs(candidate[time_pos] - key[time_pos]) == 1:
+                pairs.append((key, candidate))
+                used.add(candidate)
+                break
+    return pairs

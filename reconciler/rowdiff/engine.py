@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from reconciler.config.models import DatasetConfig
 from reconciler.drift import match_pct
 from reconciler.errors import ConfigError
-from reconciler.rowdiff.classify import KINDS, Row, Tally, match_rows, settle_unmatched, split_duplicates
+from reconciler.rowdiff.classify import (Row, Tally, match_rows, pair_adjacent_times, settle_unmatched,
+                                         split_duplicates)
 from reconciler.rowdiff.columns import INT, PRECISION_US, TEXT, build_specs, reflect_types
 from reconciler.rowdiff.normalize import display, key_of, value_of
 from reconciler.rowdiff.segments import (Segment, batches, differing, from_units, merge_adjacent, offset_regions,
@@ -119,9 +120,16 @@ class RowDiff:
             pool.shutdown(wait=True)
         if self.ds.snapshot and self.pool_old:
             self._look_up_missing()
+        self._pair_adjacent_times()
         settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
         self.outcome.fetched = dict(self.budget.rows)
         return self.outcome
+
+    def _pair_adjacent_times(self) -> None:
+        for old_key, new_key in pair_adjacent_times(self.pool_old, self.pool_new, self.specs):
+            old, new = self.pool_old.pop(old_key), self.pool_new.pop(new_key)
+            match_rows({old_key: old}, {old_key: new}, self.specs, self.ds.time_precision, self.tally,
+                       self.key_names)
 
     def _look_up_missing(self) -> None:
         """A snapshot compares what each side's filter selects. An old row whose key the new
