@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import CheckConfig
 from reconciler.errors import ConfigError, SourceError
-from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult, CompareResult
+from reconciler.results import FAIL, PASS, CheckResult, CompareResult
 from reconciler.sources import Source
 from reconciler.timeutil import Window
 
@@ -139,10 +139,3 @@ def run_check(ctx: CheckContext, name: str) -> CheckOutcome:
     cfg = ctx.loaded.config.checks[name]
     return RUNNERS[cfg.type](ctx, name, cfg)
 
-
-def error_result(name: str, window: Window, message: str) -> CheckResult:
-    return CheckResult(name, ERROR, window=window, message=message)
-
-
-def skipped_result(name: str, window: Window, message: str) -> CheckResult:
-    return CheckResult(name, SKIPPED, window=window, message=message)

@@ -133,7 +133,7 @@ def builtin_judgement(rows: list[dict], window: Window) -> list[CheckResult]:
     return results
 
 
-def judge(suite: Path | None, rows: list[dict], window: Window, extra_columns: dict | None = None):
+def judge(suite: Path | None, rows: list[dict], window: Window):
     """Run the suite over the hourly evidence; returns (check results, failing hours)."""
     if suite is None:
         results = builtin_judgement(rows, window)

@@ -17,7 +17,7 @@ from reconciler.rowdiff.classify import Row, Tally, match_rows, settle_unmatched
 from reconciler.rowdiff.columns import (BOOL, DECIMAL, FLOAT, INT, TEXT, TIMESTAMP, ColumnSpec, comparison_type,
                                         native_type)
 from reconciler.rowdiff.normalize import epoch_us, equal, key_of, value_of
-from reconciler.rowdiff.segments import (Segment, batches, differing, from_units, merge_adjacent, offset_regions,
+from reconciler.rowdiff.segments import (Segment, batches, from_units, merge_adjacent, offset_regions,
                                          to_units)
 from reconciler.timeaxis import TimeAxis
 
@@ -211,10 +211,6 @@ def test_batches_group_consecutive_segments_up_to_the_limit():
     assert batches(segs, sizes, 7) == [segs[0:2], segs[2:3], segs[3:6]]
     assert batches(segs, sizes, 100) == [segs]
     assert batches(segs, sizes, 1) == [[s] for s in segs]  # at least one segment each
-
-
-def test_differing_groups():
-    assert differing({1: (3, 10), 2: (1, 5)}, {1: (3, 10), 2: (1, 6), 3: (1, 1)}) == [2, 3]
 
 
 def test_offset_regions_cut_at_every_dst_change():

@@ -104,11 +104,4 @@ class Dialect(RowHashing):
     def describe(self) -> str:
         return self.name
 
-    def bucket_sql_literal(self, seconds: int) -> str:
-        minutes = seconds // 60
-        return f"{minutes} minutes"
-
-    @staticmethod
-    def ordinal(n: int):
-        return sa.literal_column(str(n))
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import datetime, timezone
 import sqlite3
+from datetime import datetime, timezone
 from decimal import Decimal
-
 
 _EPOCH = datetime(1970, 1, 1)
 

@@ -15,13 +15,18 @@ import sqlalchemy as sa
 from reconciler.config.models import DatasetConfig
 from reconciler.drift import match_pct
 from reconciler.errors import ConfigError
-from reconciler.rowdiff.classify import (Row, Tally, match_rows, pair_adjacent_times, settle_unmatched,
-                                         split_duplicates)
+from reconciler.relation import filter_clause
+from reconciler.rowdiff.classify import Row, Tally, match_rows, pair_adjacent_times, settle_unmatched, split_duplicates
 from reconciler.rowdiff.columns import INT, PRECISION_US, TEXT, build_specs, reflect_types
 from reconciler.rowdiff.normalize import display, key_of, value_of
-from reconciler.rowdiff.segments import (Segment, batches, differing, from_units, merge_adjacent, offset_regions,
-                                         to_units)
-from reconciler.relation import filter_clause
+from reconciler.rowdiff.segments import (
+    Segment,
+    batches,
+    from_units,
+    merge_adjacent,
+    offset_regions,
+    to_units,
+)
 from reconciler.rowdiff.sql import SideSQL
 from reconciler.timeutil import Window, floor_hour, iso
 

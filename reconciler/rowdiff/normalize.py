@@ -7,7 +7,7 @@ import math
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from reconciler.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, PRECISION_US, TEXT, TIMESTAMP, ColumnSpec
+from reconciler.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, PRECISION_US, TIMESTAMP, ColumnSpec
 from reconciler.timeaxis import TimeAxis
 
 UTC = timezone.utc

@@ -40,11 +40,6 @@ def merge_adjacent(segments: list[Segment]) -> list[Segment]:
     return out
 
 
-def differing(old: dict, new: dict) -> list:
-    """Group ids whose (count, hash) differ between the sides."""
-    return sorted(g for g in set(old) | set(new) if old.get(g) != new.get(g))
-
-
 def batches(segments: list[Segment], sizes: dict, limit: int) -> list[list[Segment]]:
     """Consecutive groups of segments whose sizes add up to at most `limit` (at least one each)."""
     out, current, total = [], [], 0
