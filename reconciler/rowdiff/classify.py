@@ -13,12 +13,20 @@ KINDS = ("missing_in_new", "extra_in_new", "mismatched", "duplicates_old", "dupl
 
 @dataclass
 class Row:
-    """One fetched row: normalized key, normalized values, display values, its UTC hour."""
+    """One fetched row: normalized key, normalized values, display values, its UTC hour.
+    `shown` may be a callable: most rows match and are never displayed, so their display
+    values are only built for the few that become samples."""
 
     key: tuple
     values: tuple
-    shown: dict
+    _shown: object
     hour: object
+
+    @property
+    def shown(self) -> dict:
+        if callable(self._shown):
+            self._shown = self._shown()
+        return self._shown
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
+from functools import partial
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -331,7 +332,7 @@ class RowDiff:
         for raw in result.execute(stmt):
             values = tuple(value_of(v, s, axis, self.ds.time_precision) for v, s in zip(raw, self.specs))
             key = key_of([raw[i] for i in key_idx], [self.specs[i] for i in key_idx], axis, self.ds.time_precision)
-            shown = {s.name: display(v, s, axis) for v, s in zip(raw, self.specs)}
+            shown = partial(_display_row, raw, self.specs, axis)
             hour = floor_hour(from_units(values[time_idx] // self.unit_us, self.unit_us)) \
                 if values[time_idx] is not None else None
             out.append(Row(key, values, shown, hour))
@@ -340,6 +341,10 @@ class RowDiff:
 
     def _add_timing(self, name: str, started: float) -> None:
         self.outcome.timings[name] = self.outcome.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def _display_row(raw, specs, axis) -> dict:
+    return {s.name: display(v, s, axis) for v, s in zip(raw, specs)}
 
 
 def finer_width(width: int) -> int:
