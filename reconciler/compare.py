@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
 from reconciler.config.loader import LoadedConfig
-from reconciler.counts import count_by_hour
+from reconciler.counts import count_by_hour, group_summary
 from reconciler.drift import drift_pct
 from reconciler.errors import ConfigError, UsageError
 from reconciler.relation import SideRelation
@@ -187,6 +187,8 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
             diff = diff_dataset(loaded.config.datasets[dataset], sides, window, conns, reporter=reporter)
             counts = {"old": diff.hour_old, "new": diff.hour_new}
             timings.update(diff.timings)
+            if snapshot and loaded.config.datasets[dataset].summary_by:
+                summaries = _summaries(loaded.config.datasets[dataset], sides, window, conns)
         else:
             if reporter:
                 reporter(f"counting rows per hour in {dataset} ({window.seconds / 3600:g} h)")
@@ -203,7 +205,11 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
             timings["query_old"], timings["query_new"] = done["old"][1], done["new"][1]
             timings["counts"] = max(timings["query_old"], timings["query_new"])
     if snapshot:
-        return _snapshot_result(dataset, diff, timings, t0)
+        result = _snapshot_result(dataset, diff, timings, t0)
+        if loaded.config.datasets[dataset].summary_by:
+            result.checks.append(summary_check(dataset, loaded.config.datasets[dataset], summaries))
+            result = replace(result, status=worst(c.status for c in result.checks))
+        return result
     evidence = hour_rows(window, counts["old"], counts["new"])
     totals = _count_totals(evidence)
     if diff is not None:
@@ -221,6 +227,34 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
     return CompareResult(dataset=dataset, window=window, status=worst(c.status for c in checks), totals=totals,
                          hours=hours, samples=samples, timings=timings, checks=checks,
                          truncated=bool(diff and diff.truncated), mode="rows" if rows else "counts")
+
+
+def _summaries(ds, sides: dict, window: Window, conns: dict) -> dict:
+    """The migration plan's own integrity query on each side: rows and distinct values per group."""
+    names = {new: (old or new) for old, new, _ in ds.column_pairs()}
+    for column in (ds.summary_by, ds.summary_distinct):
+        names.setdefault(column, column)
+    out = {}
+    for name, side in sides.items():
+        by = ds.summary_by if name == "new" else names[ds.summary_by]
+        distinct = ds.summary_distinct and (ds.summary_distinct if name == "new" else names[ds.summary_distinct])
+        out[name] = group_summary(side.rel, side.axis, window, by, distinct, conns[name])
+    return out
+
+
+def summary_check(dataset: str, ds, summaries: dict) -> CheckResult:
+    """Fails when any group's row or distinct count differs between old and new."""
+    rows, bad = [], []
+    for group in sorted(set(summaries["old"]) | set(summaries["new"])):
+        old, new = summaries["old"].get(group, (0, 0)), summaries["new"].get(group, (0, 0))
+        row = {ds.summary_by: group, "old": old[0], "new": new[0]}
+        if ds.summary_distinct:
+            row |= {f"old_{ds.summary_distinct}": old[1], f"new_{ds.summary_distinct}": new[1]}
+        rows.append(row)
+        if old != new:
+            bad.append(row)
+    return CheckResult(f"{dataset}.summary", FAIL if bad else PASS, observed=rows, threshold="equal on both sides",
+                       violations=len(bad), samples=bad, details={"severity": "critical", "source": "both"})
 
 
 def _snapshot_result(dataset: str, diff, timings: dict, t0: float) -> CompareResult:

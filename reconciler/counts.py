@@ -32,3 +32,13 @@ def count_by_hour(source: Source, rel: SideRelation, axis: TimeAxis, window: Win
         instant: datetime = axis.to_utc(source.dialect.bucket_value(value))
         counts[floor_hour(instant)] += int(n)
     return counts
+
+
+def group_summary(rel: SideRelation, axis: TimeAxis, window: Window, by: str, distinct: str | None, conn) -> dict:
+    """{value of `by`: (rows, distinct values of `distinct`)} over the side's window and filter."""
+    def col(name):
+        return rel.relation.c[name] if name in rel.relation.c else sa.column(name)
+
+    counted = [sa.func.count(), sa.func.count(sa.distinct(col(distinct))) if distinct else sa.literal(0)]
+    stmt = sa.select(col(by), *counted).where(*rel.where(axis, window)).group_by(sa.text("1"))
+    return {str(row[0]): (int(row[1]), int(row[2])) for row in conn.execute(stmt)}

@@ -57,7 +57,7 @@ def test_check_both_reports_exactly_the_planted_violations_classified(project, p
     assert code == 1
     doc = json.loads(out)
     assert doc["status"] == "fail"
-    assert [r["rule"] for r in doc["rules"]] == RULES + SUITE + ["bookings.complete"]
+    assert [r["rule"] for r in doc["rules"]] == RULES + SUITE + ["bookings.complete", "bookings.summary"]
     by_rule = {r["rule"]: r for r in doc["rules"]}
     planted = pair["planted"]["rules"]
     for rule in RULES:

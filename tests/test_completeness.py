@@ -36,7 +36,7 @@ def migrated(tmp_path, monkeypatch, old_url: str, new_url: str, now: datetime | 
     finally:
         for s in sources.values():
             s.dispose()
-    assert len(outcome.results) == 1
+    assert [r.check for r in outcome.results] == ["bookings.complete", "bookings.summary"]
     return outcome.results[0], outcome.compare
 
 
@@ -174,3 +174,28 @@ def test_a_booking_the_new_filter_leaves_out_is_changed_not_missing_and_today_is
     assert [(s["key"]["id"], s["columns"]) for s in sorted(compare.samples["mismatched"],
                                                            key=lambda s: s["key"]["id"])] == \
            [(4, ["guest_id"]), (6, ["status"]), (7, ["status"])]
+
+
+def test_the_per_status_summary_compares_counts_and_distinct_guests(small_pair, tmp_path, monkeypatch):
+    """The migration plan's own query (bookings and distinct guests per status) is weaker than
+    the row diff: 7 (confirmed) missing and 9 (confirmed) extra cancel out, 2 and 6 swap
+    `completed`; only in-progress differs."""
+    old, new = small_scenario(today_utc())
+    write_pair(small_pair, old, new)
+    config = copy_project(tmp_path / "project")
+    use_sources(monkeypatch, small_pair["old"], small_pair["new"])
+    loaded = load_config(config)
+    sources = open_sources(loaded)
+    try:
+        compare = run_check(CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=datetime.now(UTC)),
+                            "bookings_migrated").compare
+    finally:
+        for s in sources.values():
+            s.dispose()
+    summary = next(c for c in compare.checks if c.check == "bookings.summary")
+    assert summary.status == "fail" and summary.violations == 1
+    assert summary.observed == [
+        {"status": status, "old": o, "new": n, "old_guest_id": o, "new_guest_id": n}
+        for status, o, n in [("cancelled", 1, 1), ("completed", 1, 1), ("confirmed", 1, 1),
+                             ("in-progress", 1, 0), ("pending", 1, 1)]]
+    assert compare.status == "fail"

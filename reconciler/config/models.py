@@ -104,6 +104,8 @@ class DatasetConfig(Strict):
     time_precision: Literal["s", "ms", "us"] = "ms"
     diff: DiffConfig = DiffConfig()
     snapshot: bool = Field(default=False, description="compare every row the filters select, not a time window")
+    summary_by: str | None = Field(default=None, description="snapshot: rows per value of this column, old vs new")
+    summary_distinct: str | None = Field(default=None, description="snapshot: and distinct values of this one")
 
     @model_validator(mode="after")
     def _keys_align(self):
