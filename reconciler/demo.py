@@ -80,7 +80,7 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: 
     console.print(f"JSON written to {json_path}\n")
     _integrity(loaded, now, console)
     index = _store_and_report(loaded, start, end, now, console)
-    console.print(f"\nHTML report: {index}")
+    console.print(f"\nHTML report: {Path(index).resolve()}")
     console.print(f"again: reconciler compare device_events --start {iso(start)} --end {iso(end)}"
                   f"  (with OLD_DATABASE_URL/NEW_DATABASE_URL unset); reconciler report list")
     return result.status

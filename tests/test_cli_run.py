@@ -284,7 +284,7 @@ def test_demo_ends_with_the_html_report_and_report_list_shows_its_runs(tmp_path,
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli(capfd, "demo", "--hours", "6", "--rate", "0.05")
     assert code == 0
-    assert "HTML report: reports/index.html\n" in out
+    assert f"HTML report: {(tmp_path / 'reports' / 'index.html').resolve()}\n" in out
     assert "again: reconciler compare device_events --start " in out
     assert (tmp_path / "reports" / "index.html").is_file()
     assert "job hourly-shadow: 6 window(s) judged and stored" in out
