@@ -8,6 +8,9 @@ from sqlalchemy.dialects.postgresql import BIT
 from reconciler.dialects.base import Dialect
 
 
+_TRUNC_UNIT = {1: "microseconds", 1000: "milliseconds", 1_000_000: "second"}
+
+
 class PostgresDialect(Dialect):
     name = "postgresql"
 
@@ -29,8 +32,13 @@ class PostgresDialect(Dialect):
         )
 
     def epoch_units(self, col, native, kind, unit_us):
-        units = sa.func.extract("epoch", col) * (1_000_000 // unit_us)
-        return sa.cast(sa.func.floor(units), sa.BigInteger)
+        # date_part is double arithmetic, EXTRACT numeric (slower, PostgreSQL 14+). After
+        # date_trunc the value is a whole number of units, exact in a double while the
+        # epoch in microseconds stays below 2**53 (the years 1685 to 2255).
+        if native == "date":
+            return sa.cast(sa.func.date_part("epoch", col), sa.BigInteger) * (1_000_000 // unit_us)
+        truncated = sa.func.date_trunc(_TRUNC_UNIT[unit_us], col)
+        return sa.cast(sa.func.date_part("epoch", truncated) * (1_000_000 // unit_us), sa.BigInteger)
 
     def int_text(self, col, native):
         if native == "bool":
