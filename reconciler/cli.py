@@ -121,21 +121,17 @@ def check(ctx, rules, source, fmt):
     from reconciler.checks import CheckContext, run_check
     from reconciler.compare import SNAPSHOT_WINDOW
     from reconciler.rules import rules_to_json
-    from reconciler.sources import open_sources
+    from reconciler.sources import opened_sources
 
     loaded = _config(ctx)
     names = _integrity_checks(loaded, bool(rules))
-    sources = open_sources(loaded)
-    context = CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=_now(), rule_names=tuple(rules),
-                           source_override=source)
     _check_rule_names(loaded, rules)
     results = []
-    try:
+    with opened_sources(loaded) as sources:
+        context = CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=_now(), rule_names=tuple(rules),
+                               source_override=source)
         for name in names:
             results += run_check(context, name).results
-    finally:
-        for s in sources.values():
-            s.dispose()
     doc = rules_to_json(results)
     if fmt == "json":
         _emit_json(doc)

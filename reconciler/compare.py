@@ -17,7 +17,7 @@ from reconciler.drift import drift_pct
 from reconciler.errors import ConfigError, UsageError
 from reconciler.relation import SideRelation
 from reconciler.results import FAIL, PASS, CheckResult, CompareResult, HourCount, worst
-from reconciler.sources import Source, classify_query_error, first_line, is_unavailable, open_sources
+from reconciler.sources import Source, classify_query_error, first_line, is_unavailable, opened_sources
 from reconciler.timeaxis import TimeAxis
 from reconciler.timeutil import Window, iso
 
@@ -60,10 +60,9 @@ def suite_for(loaded: LoadedConfig, dataset: str) -> Path | None:
     return default if default.is_file() else None
 
 
-def open_sides(loaded: LoadedConfig, dataset: str, sources: dict[str, Source] | None = None,
+def open_sides(loaded: LoadedConfig, dataset: str, sources: dict[str, Source],
                now: datetime | None = None) -> dict[str, Side]:
     ds = loaded.config.datasets[dataset]
-    sources = sources or open_sources(loaded)
     pairs = ds.column_pairs()
     old_cols = [o for o, _, _ in pairs]
     new_cols = [n for _, n, _ in pairs]
@@ -164,12 +163,10 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
     suite = None if snapshot else suite_for(loaded, dataset)
     if suite is not None:
         suites.preload()
-    owned = sources is None
-    sources = sources or open_sources(loaded)
-    sides = open_sides(loaded, dataset, sources, now)
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
-        if owned:
-            stack.callback(lambda: [s.dispose() for s in sources.values()])
+        if sources is None:
+            sources = stack.enter_context(opened_sources(loaded))
+        sides = open_sides(loaded, dataset, sources, now)
         def connect(side: Side):
             started = time.perf_counter()
             conn = stack.enter_context(side.source.connect())

@@ -91,18 +91,14 @@ def _integrity(loaded, now: datetime, console) -> None:
     from reconciler.compare import SNAPSHOT_WINDOW
     from reconciler.render.terminal import render_rules
     from reconciler.rules import rules_to_json
-    from reconciler.sources import open_sources
+    from reconciler.sources import opened_sources
 
-    sources = open_sources(loaded)
-    try:
+    results = []
+    with opened_sources(loaded) as sources:
         context = CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=now)
-        results = []
         for name in ("bookings", "bookings_suite", "bookings_migrated"):
             if name in loaded.config.checks:
                 results += run_check(context, name).results
-    finally:
-        for s in sources.values():
-            s.dispose()
     console.print("[bold]bookings[/bold]: rules on old and new, the new system's table suite, migration completeness")
     render_rules(rules_to_json(results), console)
 

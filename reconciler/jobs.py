@@ -16,7 +16,7 @@ from reconciler.checks import CheckContext, run_check
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError, UsageError
 from reconciler.results import ERROR, RunResult, worst
-from reconciler.sources import open_sources, safe_url
+from reconciler.sources import opened_sources, safe_url
 from reconciler.timeutil import HOUR, Window, floor_hour
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,7 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
                        if loaded.config.checks[c].dataset})
     windows = job_windows(loaded, job, now, store.watermark(job), start, end)
     report = JobReport()
-    sources = open_sources(loaded)
-    try:
+    with opened_sources(loaded) as sources:
         for i, window in enumerate(windows):
             if progress:
                 progress(i, len(windows), window)
@@ -129,7 +128,4 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
             report.runs.append(entry)
         if progress:
             progress(len(windows), len(windows), None)
-    finally:
-        for s in sources.values():
-            s.dispose()
     return report

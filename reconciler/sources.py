@@ -212,6 +212,17 @@ def open_sources(loaded) -> dict[str, Source]:
     return out
 
 
+@contextmanager
+def opened_sources(loaded):
+    """open_sources for the length of a block; every engine is disposed at its end."""
+    sources = open_sources(loaded)
+    try:
+        yield sources
+    finally:
+        for source in sources.values():
+            source.dispose()
+
+
 def _anchored(url: str, base: Path) -> str:
     try:
         parsed = make_url(url)

@@ -7,7 +7,6 @@ from sqlalchemy.dialects.postgresql import BIT
 
 from reconciler.dialects.base import Dialect
 
-
 _TRUNC_UNIT = {1: "microseconds", 1000: "milliseconds", 1_000_000: "second"}
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from functools import partial
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import sqlalchemy as sa
 
