@@ -156,12 +156,13 @@ def engine_sql(config: Path, start: datetime, end: datetime) -> dict:
     from reconciler.config.loader import load_config
     from reconciler.rowdiff.columns import build_specs, reflect_types
     from reconciler.rowdiff.engine import RowDiff
+    from reconciler.sources import opened_sources
     from reconciler.timeutil import Window
 
     loaded = load_config(str(config))
-    sides = open_sides(loaded, "device_events")
     out = {}
     with ExitStack() as stack:
+        sides = open_sides(loaded, "device_events", stack.enter_context(opened_sources(loaded)))
         conns = {}
         for name, side in sides.items():
             conns[name] = stack.enter_context(side.source.connect())
@@ -174,8 +175,6 @@ def engine_sql(config: Path, start: datetime, end: datetime) -> dict:
             kw = {"dialect": postgresql.dialect(), "compile_kwargs": {"literal_binds": True}}
             out[name] = {"row_hash": str(sql.row_hash().compile(**kw)),
                          "time_units": str(sql.time_units.compile(**kw))}
-        for s in sides.values():
-            s.source.dispose()
     return out
 
 
