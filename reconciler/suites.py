@@ -8,6 +8,7 @@ import threading
 import warnings
 from pathlib import Path
 
+from reconciler.deferred_import import defer
 from reconciler.errors import ConfigError
 from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
 from reconciler.timeutil import Window
@@ -23,12 +24,23 @@ def preload() -> None:
     if _import_thread is None:
         def _import():
             try:
-                import great_expectations  # noqa: F401
+                _import_gx()
             except Exception:
                 pass  # the real import in _gx() reports it
 
         _import_thread = threading.Thread(target=_import, name="gx-import", daemon=True)
         _import_thread.start()
+
+
+# imported by Great Expectations at load time, used only by expectations our suites lack
+_DEFERRED = ("altair", "scipy.stats")
+
+
+def _import_gx():
+    defer(*_DEFERRED)
+    import great_expectations
+
+    return great_expectations
 
 
 def _gx():
@@ -37,7 +49,7 @@ def _gx():
         if _context is None:
             import logging
 
-            import great_expectations as gx
+            gx = _import_gx()
             from great_expectations.data_context.types.base import ProgressBarsConfig
 
             for name in list(logging.root.manager.loggerDict):
