@@ -87,11 +87,13 @@ def test_sqlite_epoch_seconds_against_iso_text_fetch_nothing(request, tmp_path):
     assert result.totals["rows_fetched"] == {"old": 0, "new": 0}
 
 
+@pytest.mark.parametrize("refine", [{}, {"list_rows": 0, "slice_seconds": 1}], ids=["listed", "grouped"])
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
-def test_differences_early_in_a_slice_survive_refinement(request, kind, tmp_path):
+def test_differences_early_in_a_slice_survive_refinement(request, kind, refine, tmp_path):
     """Refinement splits a 1 s slice into finer groups. With 1000 // 16 = 62 ms groups, the
     group holding a slice's first milliseconds began in the previous slice and was clipped
-    to the wrong segment (an empty range): those differences vanished. Widths now divide."""
+    to the wrong segment (an empty range): those differences vanished. Widths now divide.
+    `listed` reaches single instants in one pass; `grouped` splits level by level."""
     changed = [event(i, float(i), START + i * 1000 * MS * 37 + (i % 60) * MS) for i in range(1, 41)]
     steady = [event(i, float(i), START + (i - 1000) * 1000 * MS * 11 + 500 * MS) for i in range(1000, 1300)]
     old = changed + steady
@@ -100,7 +102,7 @@ def test_differences_early_in_a_slice_survive_refinement(request, kind, tmp_path
     load_events(old_url, old_table("legacy_early"), old)
     load_events(new_url, new_table("events_early"), new)
     path = schedule(tmp_path, old_url, new_url, old_table="legacy_early", new_table="events_early",
-                    diff={"chunk_rows": 5, "fetch_threshold": 5})
+                    diff={"chunk_rows": 5, "fetch_threshold": 5, **refine})
 
     result = compare(path, WINDOW)
 

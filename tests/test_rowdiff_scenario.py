@@ -97,14 +97,20 @@ def injected():
     return inject()
 
 
-@pytest.fixture(params=PAIRS, ids=lambda p: f"{p[0]}-{p[1]}")
+# how differing slices are narrowed before rows are fetched: not at all (few rows differ),
+# listed per instant in one pass, or split by GROUP BY level by level
+REFINE = {"fetched": {}, "listed": {"fetch_threshold": 1}, "grouped": {"fetch_threshold": 1, "list_rows": 0}}
+
+
+@pytest.fixture(params=[(pair, refine) for pair in PAIRS for refine in REFINE],
+                ids=lambda p: f"{p[0][0]}-{p[0][1]}-{p[1]}")
 def scenario_schedule(request, injected, tmp_path):
-    old_kind, new_kind = request.param
+    (old_kind, new_kind), refine = request.param
     old_url, new_url = server_url(request, old_kind, "scn_old"), server_url(request, new_kind, "scn_new")
     load_events(old_url, old_table("legacy_scn", decimal=True), injected.old, zone="America/Bogota")
     load_events(new_url, new_table("events_scn"), injected.new)
     return schedule(tmp_path, old_url, new_url, old_table="legacy_scn", new_table="events_scn",
-                    old_timezone="America/Bogota")
+                    old_timezone="America/Bogota", diff=REFINE[refine])
 
 
 def test_the_scenario_injects_what_the_test_expects(injected):

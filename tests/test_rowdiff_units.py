@@ -251,3 +251,34 @@ def test_sqlite_functions_agree_with_the_python_side():
     assert sqlite_epoch_us("2028-02-29T07:00:00.123999-05:00") == 1835438400123999
     assert [real_text(v) for v in (0.1 + 0.2, -0.0, 1e-7, 100.0, 1e15, 123456789012345.6, 1e-4, math.nan)] == \
         ["0.30000000000000004", "-0", "1e-07", "100", "1e+15", "123456789012345.6", "0.0001", "NaN"]
+
+
+def _passes(start: datetime, end: datetime, snapshot: bool = False) -> list[tuple[datetime, datetime]]:
+    from types import SimpleNamespace
+
+    from reconciler.rowdiff.engine import RowDiff
+
+    return list(RowDiff._passes(SimpleNamespace(ds=SimpleNamespace(snapshot=snapshot)), start, end))
+
+
+def test_the_first_pass_runs_an_hour_at_a_time_cut_on_whole_hours():
+    t = datetime(2026, 1, 1, 0, 30, tzinfo=timezone.utc)
+    h = timedelta(hours=1)
+    assert _passes(t, t + 2 * h + 10 * timedelta(minutes=1)) == [
+        (t, t + 30 * timedelta(minutes=1)), (t + 30 * timedelta(minutes=1), t + h + 30 * timedelta(minutes=1)),
+        (t + h + 30 * timedelta(minutes=1), t + 2 * h + 10 * timedelta(minutes=1))]
+    day = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert len(_passes(day, day + 24 * h)) == 24
+
+
+def test_a_window_longer_than_a_week_runs_in_at_most_168_passes_of_whole_hours():
+    day = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    passes = _passes(day, day + 10 * 24 * timedelta(hours=1))
+    assert len(passes) == 120 and {hi - lo for lo, hi in passes} == {timedelta(hours=2)}
+    assert len(_passes(day, day + 168 * timedelta(hours=1))) == 168
+    assert len(_passes(day, day + 169 * timedelta(hours=1))) == 85
+
+
+def test_a_snapshot_runs_in_one_pass_over_its_whole_history():
+    day = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert _passes(day - timedelta(days=3650), day, snapshot=True) == [(day - timedelta(days=3650), day)]

@@ -89,8 +89,11 @@ class ColumnConfig(Strict):
 
 
 class DiffConfig(Strict):
-    slice_seconds: float = Field(default=1.0, gt=0, description="finest time slice of the first checksum pass")
+    slice_seconds: float | None = Field(default=None, gt=0, description="time slice of the first checksum pass "
+                                        "(default 0.25 s, or one time_precision unit if coarser)")
     fetch_threshold: int = Field(default=20000, gt=0, description="rows in differing slices fetched without refining")
+    list_rows: int = Field(default=200000, ge=0, description="differing rows up to this many are refined in one "
+                           "pass, as one (instant, hash) per row; more, by GROUP BY passes in the databases")
     max_rows_fetched: int = Field(default=200000, gt=0, description="budget: rows fetched per side per run")
     max_seconds: float = Field(default=900, gt=0, description="budget: seconds of row comparison per run")
     chunk_rows: int = Field(default=5000, gt=0)

@@ -8,7 +8,7 @@ from bisect import bisect_right
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from reconciler.rowdiff.classify import Row, Tally, match_rows, pair_adjacent_ti
 from reconciler.rowdiff.columns import INT, PRECISION_US, TEXT, build_specs, reflect_types
 from reconciler.rowdiff.normalize import display, key_of, value_of
 from reconciler.rowdiff.segments import (
+    EPOCH,
     Segment,
     batches,
     from_units,
@@ -31,11 +32,16 @@ from reconciler.rowdiff.segments import (
 from reconciler.rowdiff.sql import SideSQL
 from reconciler.timeutil import Window, floor_hour, iso
 
+SLICE_US = 250_000  # first-pass slice: ~50 rows at 200 events/s, so a differing one is cheap to re-read
+HOUR_US = 3_600_000_000
+MAX_PASSES = 168  # first-pass queries per side and offset region: a week of hours
 REFINE_FACTOR = 16
 KEY_PARTITIONS = 64
 RANGES_PER_QUERY = 200
 LOOKUP_KEYS = 1000
 SPREAD_RATIO = 0.5
+LIST_BATCH = 20_000
+_COUNT_SHIFT = 96  # a listed instant packs count << 96 | hash sum (60-bit hashes: exact below 2**36 rows)
 
 
 @dataclass
@@ -96,9 +102,9 @@ class RowDiff:
     def __init__(self, ds: DatasetConfig, sides: dict, window: Window, reporter=None):
         self.ds, self.sides, self.window, self.reporter = ds, sides, window, reporter
         self.unit_us = PRECISION_US[ds.time_precision]
-        slice_us = round(ds.diff.slice_seconds * 1_000_000)
+        slice_us = round(ds.diff.slice_seconds * 1_000_000) if ds.diff.slice_seconds else max(SLICE_US, self.unit_us)
         if slice_us % self.unit_us or 3_600_000_000 % slice_us:
-            raise ConfigError(f"diff.slice_seconds {ds.diff.slice_seconds:g} must divide an hour and be a whole "
+            raise ConfigError(f"diff.slice_seconds {slice_us / 1e6:g} must divide an hour and be a whole "
                               f"number of time_precision units ({ds.time_precision})")
         self.slice_units = slice_us // self.unit_us
         self.budget = Budget(ds.diff.max_rows_fetched, ds.diff.max_seconds)
@@ -106,6 +112,7 @@ class RowDiff:
         self.outcome = DiffOutcome(Counter(), Counter(), self.tally)
         self.pool_old: dict = {}
         self.pool_new: dict = {}
+        self._hours: dict = {}
 
     def log(self, message: str) -> None:
         if self.reporter:
@@ -121,7 +128,8 @@ class RowDiff:
         self.pool = pool
         try:
             for start, end in offset_regions(self.window.start, self.window.end, zones):
-                self._region(start, end)
+                for lo, hi in self._passes(start, end):
+                    self._region(lo, hi)
         finally:
             pool.shutdown(wait=True)
         if self.ds.snapshot and self.pool_old:
@@ -130,6 +138,17 @@ class RowDiff:
         settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
         self.outcome.fetched = dict(self.budget.rows)
         return self.outcome
+
+    def _passes(self, start: datetime, end: datetime):
+        """The first pass runs an hour at a time, so memory holds one hour's slices whatever
+        the window; a window of more than MAX_PASSES hours runs in MAX_PASSES spans of
+        whole hours. A snapshot's window spans its table's whole history, mostly empty
+        hours: it runs in one pass."""
+        if self.ds.snapshot:
+            yield start, end
+            return
+        hours = -(-(end - start) // timedelta(hours=1))
+        yield from _spans(start, end, -(-hours // MAX_PASSES) * HOUR_US)
 
     def _pair_adjacent_times(self) -> None:
         for old_key, new_key in pair_adjacent_times(self.pool_old, self.pool_new, self.specs):
@@ -204,25 +223,35 @@ class RowDiff:
         lo, hi = to_units(start, self.unit_us), to_units(end, self.unit_us)
         self.log(f"checksums {iso(start)} → {iso(end)}")
         sums = self._checksums([Segment(lo, hi)], start, self.slice_units)
+        width = self.slice_units
         for name, counter in (("old", self.outcome.hour_old), ("new", self.outcome.hour_new)):
             for g, (n, _) in sums[name].items():
-                counter[floor_hour(from_units(g * self.slice_units, self.unit_us))] += n
+                counter[self._hour(g * width)] += n
         self._add_timing("checksums", t)
-        pending = self._settle_equal(sums, self.slice_units, lambda g: Segment(max(lo, g * self.slice_units),
-                                                                               min(hi, (g + 1) * self.slice_units)))
+        pending = self._settle_equal(sums, lambda g: Segment(max(lo, g * width), min(hi, (g + 1) * width)),
+                                     lambda g: g * width)
         self._refine_and_fetch(pending, start)
 
-    def _settle_equal(self, sums: dict, width: int, segment_of) -> dict:
-        """Count equal groups as matched; return {segment: rows} of the differing ones."""
+    def _settle_equal(self, sums: dict, segment_of, lo_of, count=lambda v: v[0]) -> dict:
+        """Count equal groups as matched; return {segment: rows} of the differing ones.
+        lo_of(g) is a unit inside group g, for its hour: a time group never straddles an
+        hour (widths divide an hour), so the segment itself is built only where it differs."""
         pending = {}
-        for g in set(sums["old"]) | set(sums["new"]):
-            o, n = sums["old"].get(g), sums["new"].get(g)
-            seg = segment_of(g)
+        old, new = sums["old"], sums["new"]
+        for g in old.keys() | new.keys():
+            o, n = old.get(g), new.get(g)
             if o == n:
-                self.tally.matched[floor_hour(from_units(seg.lo, self.unit_us))] += o[0]
+                self.tally.matched[self._hour(lo_of(g))] += count(o)
             else:
-                pending[seg] = max(o[0] if o else 0, n[0] if n else 0)
+                pending[segment_of(g)] = max(count(o) if o else 0, count(n) if n else 0)
         return pending
+
+    def _hour(self, units: int) -> datetime:
+        index = units * self.unit_us // 3_600_000_000
+        hour = self._hours.get(index)
+        if hour is None:
+            hour = self._hours[index] = floor_hour(from_units(units, self.unit_us))
+        return hour
 
     def _refine_and_fetch(self, pending: dict, start: datetime) -> None:
         width = self.slice_units
@@ -261,13 +290,39 @@ class RowDiff:
         out = {s: n for s, n in big.items() if s.partitions}
         if timed:
             segs = merge_adjacent(timed)
-            sums = self._checksums(segs, start, finer)
             starts = [s.lo for s in segs]
-            out.update(self._settle_equal(sums, finer, lambda g: self._clip(g, finer, segs, starts)))
+            if sum(big[s] for s in timed) <= self.ds.diff.list_rows:
+                sums, count = self._listed_sums(segs, start), lambda v: v >> _COUNT_SHIFT
+                out.update(self._settle_equal(sums, lambda g: Segment(g, g + 1), lambda g: g, count))
+            else:
+                sums = self._checksums(segs, start, finer)
+                out.update(self._settle_equal(sums, lambda g: self._clip(g, finer, segs, starts),
+                                              lambda g: g * finer))
         for seg in instants:
             sums = self._checksums([seg], start, 1, KEY_PARTITIONS)
-            out.update(self._settle_equal(sums, 1, lambda p, seg=seg: Segment(seg.lo, seg.hi, KEY_PARTITIONS, p)))
+            out.update(self._settle_equal(sums, lambda p, seg=seg: Segment(seg.lo, seg.hi, KEY_PARTITIONS, p),
+                                          lambda p, seg=seg: seg.lo))
         return out
+
+    def _listed_sums(self, segments: list[Segment], start: datetime) -> dict:
+        """Per-instant count and hash sum of the rows in `segments`, added up here from one
+        (instant, hash) row per database row: with few differing rows this is cheaper than
+        GROUP BY passes, and it reaches the finest width at once."""
+        def one(name):
+            sql = self._side_sql(name, start)
+            # streamed: a PostgreSQL cursor also plans without parallel workers, which
+            # cost more than they save on a listing this size
+            conn = self.conns[name].execution_options(stream_results=True, yield_per=LIST_BATCH)
+            out: dict = {}
+            get, one_row = out.get, 1 << _COUNT_SHIFT
+            for chunk in _chunks(segments, RANGES_PER_QUERY):
+                for g, h in conn.execute(sql.hash_list_select(self._conditions(name, chunk, sql))):
+                    g = int(g)
+                    out[g] = get(g, 0) + one_row + int(h)
+            return out
+
+        self.outcome.queries += 2
+        return self._both(one)
 
     @staticmethod
     def _clip(g: int, width: int, segs: list[Segment], starts: list[int]) -> Segment:
@@ -356,6 +411,15 @@ def finer_width(width: int) -> int:
         if width % d == 0:
             return d
     return 1
+
+
+def _spans(start: datetime, end: datetime, span_us: int):
+    """[start, end) cut at multiples of span_us since the epoch."""
+    unit = timedelta(microseconds=span_us)
+    while start < end:
+        cut = EPOCH + (start - EPOCH) // unit * unit + unit
+        yield start, min(cut, end)
+        start = min(cut, end)
 
 
 def _chunks(items: list, n: int):

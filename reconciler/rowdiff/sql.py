@@ -77,6 +77,10 @@ class SideSQL:
                           self.dialect.hash_sum(self.row_hash()).label("h"))
                 .where(*conditions).group_by(sa.text("1")))
 
+    def hash_list_select(self, conditions: list):
+        """One (instant, row hash) per row: the finest checksum, added up by the caller."""
+        return sa.select(self.time_units.label("g"), self.row_hash().label("h")).where(*conditions)
+
     def rows_select(self, conditions: list):
         cols = [self.column(s).label(f"c{i}") for i, s in enumerate(self.specs)]
         return sa.select(*cols).where(*conditions)
