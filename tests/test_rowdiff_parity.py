@@ -24,28 +24,28 @@ LONG = "x" * 5000 + "ñ"
 
 # (label, column, value, {spec name: encoded text}); every other column of the row is NULL
 CASES = [
-    ("0.1+0.2", "f", 0.1 + 0.2, {"f_exact": "V19:0.30000000000000004", "f_tol": "V6:300000", "f_half": "V1:1"}),
-    ("-0.0", "f", -0.0, {"f_exact": "V2:-0", "f_tol": "V1:0", "f_half": "V1:0"}),
-    ("1e-7", "f", 1e-7, {"f_exact": "V5:1e-07", "f_tol": "V1:0", "f_half": "V1:0"}),
+    ("0.1+0.2", "f", 0.1 + 0.2, {"f_exact": "0.30000000000000004,", "f_tol": "300000,", "f_half": "1,"}),
+    ("-0.0", "f", -0.0, {"f_exact": "-0,", "f_tol": "0,", "f_half": "0,"}),
+    ("1e-7", "f", 1e-7, {"f_exact": "1e-07,", "f_tol": "0,", "f_half": "0,"}),
     ("123456789.123456", "f", 123456789.123456,
-     {"f_exact": "V16:123456789.123456", "f_tol": "V15:123456789123456", "f_half": "V9:246913578"}),
-    ("100.0", "f", 100.0, {"f_exact": "V3:100", "f_tol": "V9:100000000", "f_half": "V3:200"}),
+     {"f_exact": "123456789.123456,", "f_tol": "123456789123456,", "f_half": "246913578,"}),
+    ("100.0", "f", 100.0, {"f_exact": "100,", "f_tol": "100000000,", "f_half": "200,"}),
     # exactly on a rounding boundary of the tolerance (q = value / tolerance ends in .5):
     # floor(q + 0.5) everywhere; round() would be half-even on PostgreSQL and MariaDB and
     # half away from zero on SQLite
-    ("0.25 / 0.5", "f", 0.25, {"f_exact": "V4:0.25", "f_tol": "V6:250000", "f_half": "V1:1"}),
-    ("1.25 / 0.5", "f", 1.25, {"f_exact": "V4:1.25", "f_tol": "V7:1250000", "f_half": "V1:3"}),
-    ("-0.25 / 0.5", "f", -0.25, {"f_exact": "V5:-0.25", "f_tol": "V7:-250000", "f_half": "V1:0"}),
-    ("-1.25 / 0.5", "f", -1.25, {"f_exact": "V5:-1.25", "f_tol": "V8:-1250000", "f_half": "V2:-2"}),
-    ("5e-7 / 1e-6", "f", 5e-7, {"f_exact": "V5:5e-07", "f_tol": "V1:1", "f_half": "V1:0"}),
-    ("-5e-7 / 1e-6", "f", -5e-7, {"f_exact": "V6:-5e-07", "f_tol": "V1:0", "f_half": "V1:0"}),
+    ("0.25 / 0.5", "f", 0.25, {"f_exact": "0.25,", "f_tol": "250000,", "f_half": "1,"}),
+    ("1.25 / 0.5", "f", 1.25, {"f_exact": "1.25,", "f_tol": "1250000,", "f_half": "3,"}),
+    ("-0.25 / 0.5", "f", -0.25, {"f_exact": "-0.25,", "f_tol": "-250000,", "f_half": "0,"}),
+    ("-1.25 / 0.5", "f", -1.25, {"f_exact": "-1.25,", "f_tol": "-1250000,", "f_half": "-2,"}),
+    ("5e-7 / 1e-6", "f", 5e-7, {"f_exact": "5e-07,", "f_tol": "1,", "f_half": "0,"}),
+    ("-5e-7 / 1e-6", "f", -5e-7, {"f_exact": "-5e-07,", "f_tol": "0,", "f_half": "0,"}),
     # value / tolerance beyond 2**53: the value keeps its exact text (an integer text there
     # would be inexact: PostgreSQL's float8 -> numeric cast keeps 15 digits)
     ("123456789012.345", "f", 123456789012.345,
-     {"f_exact": "V16:123456789012.345", "f_tol": "V16:123456789012.345", "f_half": "V12:246913578025"}),
-    ("1e15", "f", 1e15, {"f_exact": "V5:1e+15", "f_tol": "V5:1e+15", "f_half": "V16:2000000000000000"}),
-    ("decimal 123456789.123456789", "d", 123456789.123456789, {"d_tol": "V15:123456789123457"}),
-    ("decimal -0.000000001", "d", -0.000000001, {"d_tol": "V1:0"}),
+     {"f_exact": "123456789012.345,", "f_tol": "123456789012.345,", "f_half": "246913578025,"}),
+    ("1e15", "f", 1e15, {"f_exact": "1e+15,", "f_tol": "1e+15,", "f_half": "2000000000000000,"}),
+    ("decimal 123456789.123456789", "d", 123456789.123456789, {"d_tol": "123456789123457,"}),
+    ("decimal -0.000000001", "d", -0.000000001, {"d_tol": "0,"}),
     ("empty text", "t", "", {"t": "V0:"}),
     ("ñ", "t", "ñ", {"t": "V1:ñ"}),
     ("Ω", "t", "Ω", {"t": "V1:Ω"}),
@@ -56,22 +56,22 @@ CASES = [
     ("text '0'", "t", "0", {"t": "V1:0"}),
     # UTC instants at America/New_York's spring-forward and fall-back, a leap day, sub-ms jitter
     ("before spring-forward", "ts", utc(2026, 3, 8, 6, 59, 59, 999999),
-     {"ts_ms": "V13:1772953199999", "ts_us": "V16:1772953199999999"}),
-    ("spring-forward", "ts", utc(2026, 3, 8, 7), {"ts_ms": "V13:1772953200000", "ts_us": "V16:1772953200000000"}),
+     {"ts_ms": "1772953199999,", "ts_us": "1772953199999999,"}),
+    ("spring-forward", "ts", utc(2026, 3, 8, 7), {"ts_ms": "1772953200000,", "ts_us": "1772953200000000,"}),
     ("fall-back, first pass", "ts", utc(2026, 11, 1, 5, 30, 0, 500),
-     {"ts_ms": "V13:1793511000000", "ts_us": "V16:1793511000000500"}),
-    ("fall-back, second pass", "ts", utc(2026, 11, 1, 6, 30), {"ts_ms": "V13:1793514600000",
-                                                               "ts_us": "V16:1793514600000000"}),
+     {"ts_ms": "1793511000000,", "ts_us": "1793511000000500,"}),
+    ("fall-back, second pass", "ts", utc(2026, 11, 1, 6, 30), {"ts_ms": "1793514600000,",
+                                                               "ts_us": "1793514600000000,"}),
     ("leap day", "ts", utc(2028, 2, 29, 23, 59, 59, 999000),
-     {"ts_ms": "V13:1835481599999", "ts_us": "V16:1835481599999000"}),
+     {"ts_ms": "1835481599999,", "ts_us": "1835481599999000,"}),
     ("sub-ms jitter", "ts", utc(2028, 2, 29, 12, 0, 0, 123999),
-     {"ts_ms": "V13:1835438400123", "ts_us": "V16:1835438400123999"}),
-    ("int 0", "i", 0, {"i": "V1:0"}),
-    ("int -1", "i", -1, {"i": "V2:-1"}),
-    ("int 2**53+1", "i", 2 ** 53 + 1, {"i": "V16:9007199254740993"}),
-    ("int -2**62", "i", -(2 ** 62), {"i": "V20:-4611686018427387904"}),
-    ("true", "b", True, {"b": "V1:1"}),
-    ("false", "b", False, {"b": "V1:0"}),
+     {"ts_ms": "1835438400123,", "ts_us": "1835438400123999,"}),
+    ("int 0", "i", 0, {"i": "0,"}),
+    ("int -1", "i", -1, {"i": "-1,"}),
+    ("int 2**53+1", "i", 2 ** 53 + 1, {"i": "9007199254740993,"}),
+    ("int -2**62", "i", -(2 ** 62), {"i": "-4611686018427387904,"}),
+    ("true", "b", True, {"b": "1,"}),
+    ("false", "b", False, {"b": "0,"}),
     ("all NULL", None, None, {}),
 ]
 
@@ -80,16 +80,16 @@ CASES = [
 # '1e15' for 1e+15. Only unscaled floats (no absolute tolerance) and values beyond 2**53
 # tolerance units take that text, so this costs a fetch of such rows, nothing more.
 MARIADB_TEXT = {
-    ("-0.0", "f_exact"): "V1:0",
-    ("1e-7", "f_exact"): "V9:0.0000001",
-    ("5e-7 / 1e-6", "f_exact"): "V9:0.0000005",
-    ("-5e-7 / 1e-6", "f_exact"): "V10:-0.0000005",
-    ("1e15", "f_exact"): "V4:1e15",
-    ("1e15", "f_tol"): "V4:1e15",
+    ("-0.0", "f_exact"): "0,",
+    ("1e-7", "f_exact"): "0.0000001,",
+    ("5e-7 / 1e-6", "f_exact"): "0.0000005,",
+    ("-5e-7 / 1e-6", "f_exact"): "-0.0000005,",
+    ("1e15", "f_exact"): "1e15,",
+    ("1e15", "f_tol"): "1e15,",
 }
 
 # SQLite stores a REAL without fraction as an integer on disk: -0.0 reads back as 0.0.
-SQLITE_TEXT = {("-0.0", "f_exact"): "V1:0"}
+SQLITE_TEXT = {("-0.0", "f_exact"): "0,"}
 
 SPECS = [
     ColumnSpec("f_exact", "f", "f", FLOAT, "", "", ColumnConfig()),
@@ -211,7 +211,7 @@ def test_mariadb_gives_identical_row_hashes_except_where_it_spells_a_double_diff
 def test_a_null_differs_from_zero_and_from_the_empty_string_in_the_checksum(normalized):
     text = normalized["postgresql"]["text"]
     assert (text[("all NULL", "f_exact")], text[("-0.0", "f_tol")], text[("text '0'", "t")],
-            text[("empty text", "t")], text[("all NULL", "t")]) == ("N", "V1:0", "V1:0", "V0:", "N")
+            text[("empty text", "t")], text[("all NULL", "t")]) == ("N", "0,", "V1:0", "V0:", "N")
 
 
 @pytest.mark.parametrize("engine", ["mariadb", "sqlite"])

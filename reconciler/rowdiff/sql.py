@@ -8,6 +8,8 @@ import sqlalchemy as sa
 
 from reconciler.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, TIMESTAMP, ColumnSpec
 
+_COMMA_FREE = (TIMESTAMP, DATE, INT, BOOL, FLOAT, DECIMAL)  # their text never holds a ','
+
 
 @dataclass(frozen=True)
 class SideSQL:
@@ -54,11 +56,16 @@ class SideSQL:
         return text
 
     def encoded(self, spec: ColumnSpec):
-        """'N' for NULL, else 'V<length>:<text>': injective, so no two rows share a text."""
-        d, col = self.dialect, self.column(spec)
-        value = self.value_text(spec)
-        present = d.concat([sa.literal_column("'V'"), d.text(d.char_length(value)), sa.literal_column("':'"), value])
-        return sa.case((col.is_(None), sa.literal_column("'N'")), else_=present)
+        """'N' for NULL; text as 'V<length>:<text>'; any other value as '<text>,'. Numbers,
+        epochs, booleans and dates never spell a ',', so every row has its own text. The
+        value is computed once: NULL || anything is NULL, and coalesce turns it into 'N'."""
+        d, value = self.dialect, self.value_text(spec)
+        if spec.ctype in _COMMA_FREE:
+            present = d.concat([value, sa.literal_column("','")])
+        else:
+            present = d.concat([sa.literal_column("'V'"), d.text(d.char_length(value)), sa.literal_column("':'"),
+                                value])
+        return sa.func.coalesce(present, sa.literal_column("'N'"))
 
     def row_hash(self):
         return self.dialect.hash60(self.dialect.concat([self.encoded(s) for s in self.specs]))
