@@ -3,6 +3,8 @@ on one side across fetch batches, and SQLite epoch-number time columns."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -109,3 +111,24 @@ def test_differences_early_in_a_slice_survive_refinement(request, kind, refine, 
     assert mismatched_columns(result) == {e["id"]: ["value"] for e in changed}
     assert result.totals["matched"] == 300
     assert result.totals["rows_fetched"] == {"old": 40, "new": 40}
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0]}-{p[1]}")
+def test_differences_before_1970_are_found(request, pair, tmp_path):
+    """Integer division truncates toward zero on every engine: before 1970 a row's first-pass
+    slice was one off from the range then read back, and its difference went unseen."""
+    start = utc(1969, 12, 31, 23)
+    rows = [event(i, float(i), start + timedelta(milliseconds=997 * i + 3)) for i in range(1, 3000)]
+    changed = {17, 1234, 2999}
+    old = rows
+    new = [dict(e, value=e["value"] + 1) if e["id"] in changed else e for e in rows]
+    old_url, new_url = server_url(request, pair[0], "pre70_old"), server_url(request, pair[1], "pre70_new")
+    load_events(old_url, old_table("legacy_pre70"), old)
+    load_events(new_url, new_table("events_pre70"), new)
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_pre70", new_table="events_pre70",
+                    diff={"fetch_threshold": 1})
+
+    result = compare(path, Window(start, start + 2 * H))
+
+    assert mismatched_columns(result) == {i: ["value"] for i in sorted(changed)}
+    assert result.totals["matched"] == 2999 - 3

@@ -30,6 +30,11 @@ class RowHashing:
     def epoch_units(self, col, native: str, kind: str, unit_us: int):
         raise NotImplementedError
 
+    def slice_of(self, col, native: str, kind: str, slice_us: int):
+        """floor(epoch in microseconds / slice_us) by a cheaper route than epoch_units, or
+        None where the dialect has none."""
+        return None
+
     def int_text(self, col, native: str):
         return self.text(sa.cast(col, sa.BigInteger))
 
@@ -80,7 +85,10 @@ class RowHashing:
         return int(value or 0)
 
     def floor_div(self, expr, n: int):
-        return expr // n
+        """floor(expr / n) for n > 0. `//` is integer division here, which truncates toward
+        zero: before 1970 that put a row one slice off from the segment then read back,
+        and its difference went unseen."""
+        return sa.case((expr >= 0, expr // n), else_=(expr + 1) // n - 1)
 
 
 class Dialect(RowHashing):

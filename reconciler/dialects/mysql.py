@@ -53,7 +53,10 @@ class MySQLDialect(Dialect):
         micros = sa.func.timestampdiff(sa.text("MICROSECOND"), sa.literal_column("'1970-01-01 00:00:00'"), col)
         if unit_us == 1:
             return micros
-        return micros // unit_us
+        return self.floor_div(micros, unit_us)
+
+    def floor_div(self, expr, n: int):
+        return expr // n  # FLOOR(expr / n): exact decimal division, already a floor
 
     def int_text(self, col, native):
         return self.text(sa.cast(col, sa.BigInteger))

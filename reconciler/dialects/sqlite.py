@@ -50,7 +50,7 @@ class SQLiteDialect(Dialect):
             micros = sa.cast(sa.func.round(col * sa.literal_column("1000000.0")), sa.Integer)
         else:
             micros = sa.func.rc_epoch_us(col, type_=sa.BigInteger)
-        return micros if unit_us == 1 else micros // unit_us
+        return micros if unit_us == 1 else self.floor_div(micros, unit_us)
 
     def int_text(self, col, native):
         return self.text(sa.cast(col, sa.Integer))
