@@ -1,19 +1,14 @@
 #!/usr/bin/env python3
-"""Diagnosis: what the engine's normalized row hash costs in PostgreSQL, piece by piece.
+"""Diagnosis: what the engine's statements cost in PostgreSQL, piece by piece.
 
 One side (old) of a scenario, one statement at a time (no concurrency), --reps rounds,
 variants alternating within a round; prints the median wall per variant. Variants:
 
   count            SELECT count(*) over the window (scan cost only)
   floor            count + sum(engine row hash)                 (the benchmark's floor, one side)
-  pass1            the engine's first checksum pass: floor + GROUP BY time slice (1 s)
-  pass1_hashagg    pass1 with SET work_mem = '64MB', jit = off   (planner picks HashAggregate)
-  floor_datepart   floor with the time term computed as
-                   (date_part('epoch', date_trunc('milliseconds', time)) * 1000)::bigint
-                   instead of floor(EXTRACT(epoch FROM time) * 1000)::bigint (numeric arithmetic)
-  floor_lean       floor_datepart, and no NULL CASE / length prefix on columns that are NOT NULL
-                   and not text (ints, timestamps: their text never contains the ':' separator)
-  pass1_lean       pass1 with floor_lean's hash and the date_part time term as the slice
+  pass1            the engine's first checksum pass: floor + GROUP BY 0.25 s slice
+  pass1_hashagg    pass1 with SET work_mem = '64MB', jit = off
+  listing          one (instant, row hash) per row, no aggregate (how differing slices are narrowed)
   concat_only      floor without md5: sum(length(<the engine's normalized row text>)), the normalization alone
   reladiff_like    the expression reladiff 0.6 sends (concat of ::varchar / to_char, md5, 60 bits)
 
@@ -33,10 +28,6 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_rows  # noqa: E402
 
-EXTRACT_MS = "CAST(floor(EXTRACT(epoch FROM device_events.time) * 1000) AS BIGINT)"
-DATEPART_MS = "CAST(date_part('epoch', date_trunc('milliseconds', device_events.time)) * 1000 AS BIGINT)"
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("scenario", choices=list(bench_rows.SCENARIOS))
@@ -46,16 +37,7 @@ def main():
     config, _ = bench_rows.write_configs(sc)
     sqls = bench_rows.engine_sql(config, sc["start"], sc["end"])
     rh, tu = sqls["old"]["row_hash"], sqls["old"]["time_units"]
-    assert EXTRACT_MS in rh, "the engine's time term changed; update EXTRACT_MS"
     where = "WHERE device_events.time >= %(lo)s AND device_events.time < %(hi)s"
-    id_case = ("CASE WHEN (device_events.event_id IS NULL) THEN 'N' ELSE (('V' || CAST(length(CAST(CAST("
-               "device_events.event_id AS BIGINT) AS TEXT)) AS TEXT)) || ':') || CAST(CAST(device_events.event_id "
-               "AS BIGINT) AS TEXT) END")
-    time_case = (f"CASE WHEN (device_events.time IS NULL) THEN 'N' ELSE (('V' || CAST(length(CAST({EXTRACT_MS} "
-                 f"AS TEXT)) AS TEXT)) || ':') || CAST({EXTRACT_MS} AS TEXT) END")
-    assert id_case in rh and time_case in rh, "the engine's encoding changed; update expr_cost.py"
-    lean = rh.replace(id_case, "(CAST(device_events.event_id AS TEXT) || ',')").replace(
-        time_case, f"(CAST({DATEPART_MS} AS TEXT) || ',')")
     reladiff = ("('x' || substring(md5(device_events.event_id::varchar || "
                 "to_char(device_events.time::timestamp(6), 'YYYY-mm-dd HH24:MI:SS.US') || "
                 "device_events.device_id::varchar || device_events.event_type::varchar || "
@@ -63,24 +45,14 @@ def main():
     variants = {
         "count": (f"SELECT count(*) FROM device_events {where}", []),
         "floor": (f"SELECT count(*), sum({rh}) FROM device_events {where}", []),
-        "pass1": (f"SELECT {tu} / 1000 AS g, count(*), sum({rh}) FROM device_events {where} GROUP BY 1", []),
-        "pass1_hashagg": (f"SELECT {tu} / 1000 AS g, count(*), sum({rh}) FROM device_events {where} GROUP BY 1",
+        "pass1": (f"SELECT {tu} / 250 AS g, count(*), sum({rh}) FROM device_events {where} GROUP BY 1", []),
+        "pass1_hashagg": (f"SELECT {tu} / 250 AS g, count(*), sum({rh}) FROM device_events {where} GROUP BY 1",
                           ["SET work_mem = '64MB'", "SET jit = off"]),
-        "floor_datepart": (f"SELECT count(*), sum({rh.replace(EXTRACT_MS, DATEPART_MS)}) FROM device_events {where}",
-                           []),
-        "floor_lean": (f"SELECT count(*), sum({lean}) FROM device_events {where}", []),
-        "pass1_lean": (f"SELECT {DATEPART_MS} / 1000 AS g, count(*), sum({lean}) FROM device_events {where} "
-                       f"GROUP BY 1", []),
+        "listing": (f"SELECT {tu} AS g, {rh} AS h FROM device_events {where}", []),
         "concat_only": (f"SELECT count(*), sum(length({rh[rh.index('md5(') + 4:rh.rindex('), 1, 15)')]})) "
                         f"FROM device_events {where}", []),
         "reladiff_like": (f"SELECT count(*), sum({reladiff}) FROM device_events {where}", []),
     }
-    # the cheaper time term must give the same numbers as the engine's
-    with psycopg.connect(f"{sc['dsn']} dbname={sc['old_db']}", autocommit=True) as c:
-        c.execute("SET TIME ZONE 'UTC'")
-        same = c.execute(f"SELECT count(*) FILTER (WHERE {EXTRACT_MS} <> {DATEPART_MS}) FROM device_events {where}",
-                         {"lo": sc["start"], "hi": sc["end"]}).fetchone()[0]
-    print(f"rows where the date_part time term differs from the engine's EXTRACT term: {same}")
     times = {k: [] for k in variants}
     for _ in range(a.reps):
         for name, (sql, settings) in variants.items():
@@ -98,7 +70,7 @@ def main():
     doc = json.loads(path.read_text()) if path.is_file() else {"scenarios": {}}
     doc.setdefault("expr_cost", {})[a.scenario] = {
         "db": sc["old_db"], "reps": a.reps, "load1": round(os.getloadavg()[0], 2),
-        "datepart_rows_differing": same, "median_s": {k: statistics.median(v) for k, v in times.items()},
+"median_s": {k: statistics.median(v) for k, v in times.items()},
         "over_floor": {k: statistics.median(v) / base for k, v in times.items()},
         "statements": {k: v[0] for k, v in variants.items()}, "code": bench_rows.code_fingerprint(),
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
