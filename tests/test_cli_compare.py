@@ -165,6 +165,20 @@ def test_exit_1_and_one_json_document_with_the_design_shape(project, capfd):
     assert "counting rows per hour in device_events (17 h)" in err  # progress goes to stderr
 
 
+@pytest.mark.parametrize("entry", ["installed", "module"])
+def test_the_real_process_prints_the_whole_document_and_exits_1_without_interpreter_teardown(project, entry):
+    """The console script leaves with os._exit once everything is printed (tearing down Great
+    Expectations' modules costs a second): the JSON must be complete and the code kept."""
+    argv = [str(BIN / "reconciler")] if entry == "installed" else [sys.executable, "-m", "reconciler"]
+    proc = subprocess.run([*argv, "compare", *window_args(0, HOURS + 1), "--rows", "--format", "json"],
+                          capture_output=True, text=True, timeout=120, cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert proc.stdout.endswith("}\n")
+    assert {k: doc["totals"][k] for k in ("old", "new")} == {"old": 2719, "new": 2808}
+    assert {c["check"] for c in doc["checks"] if c["status"] == "fail"} >= {"row_match"}  # GX judged
+
+
 def test_table_format_fails_with_exit_1_and_shows_the_failing_hour(project, capfd, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")  # rich reads these: keep the layout fixed
     monkeypatch.delenv("FORCE_COLOR", raising=False)
