@@ -41,7 +41,10 @@ def defer(*names: str) -> None:
         for name in names:
             if name in sys.modules:
                 continue
-            spec = importlib.util.find_spec(name)
+            try:
+                spec = importlib.util.find_spec(name)
+            except ImportError:  # its parent package is missing
+                continue
             if spec is None:
                 continue
             stand_in = _Deferred(name)
