@@ -35,46 +35,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
+from bench_config import schedule_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BARE_SQL = ("SELECT date_trunc('hour', time), count(*) FROM device_events "
             "WHERE time >= %s AND time < %s GROUP BY 1")
 
-SCHEDULE = """\
-# Written by bench/bench_counts.py: the bench databases, reference schema on both sides.
-sources:
-  old: {{url: "postgresql+psycopg://{user}@{host}:{port}/{old_db}"}}
-  new: {{url: "postgresql+psycopg://{user}@{host}:{port}/{new_db}"}}
-datasets:
-  device_events:
-    old: {{source: old, table: device_events, time: time, key: [event_id]}}
-    new: {{source: new, table: device_events, time: time, key: [event_id]}}
-    columns:
-      device_id: {{}}
-      event_type: {{}}
-      value: {{tolerance: 0.000001}}
-    time_precision: ms
-checks:
-  event_counts: {{type: counts, dataset: device_events, suite: device_events}}
-  event_rows:   {{type: rows,   dataset: device_events, suite: device_events}}
-report_store: {{url: "sqlite:///{out}/reconciler.db"}}
-"""
-
-
-def parse_dsn(dsn: str) -> dict:
-    return dict(part.split("=", 1) for part in dsn.split())
-
-
 def write_config(out: Path, manifest: dict, suite: bool = True) -> Path:
     """schedule.yaml in bench/out/, with the project's suite copied beside it (suites are
     looked up in expectations/ next to the config file). suite=False writes
     bench/out/nosuite/schedule.yaml, whose checks name no suite: the compare then judges
     with its built-in 1 % rule and never imports Great Expectations (for diagnosis only)."""
-    dsn = parse_dsn(manifest["dsn"])
-    text = SCHEDULE.format(user=dsn.get("user", "postgres"), host=dsn.get("host", "127.0.0.1"),
-                           port=dsn.get("port", "5432"), old_db=manifest["old_db"],
-                           new_db=manifest["new_db"], out=out)
     if suite:
         (out / "expectations").mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "expectations" / "device_events.json", out / "expectations" / "device_events.json")
@@ -83,9 +55,9 @@ def write_config(out: Path, manifest: dict, suite: bool = True) -> Path:
         out = out / "nosuite"
         out.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(out / "expectations", ignore_errors=True)
-        text = text.replace(", suite: device_events}", "}")
         path = out / "schedule.yaml"
-    path.write_text(text)
+    path.write_text(schedule_text("bench_counts.py: the bench databases", manifest["dsn"], manifest["old_db"],
+                                  manifest["new_db"], out, suite))
     return path
 
 

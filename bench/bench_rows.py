@@ -54,6 +54,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
+from bench_config import parse_dsn, schedule_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -72,33 +73,7 @@ SCENARIOS = {
 TOOLS = ["floor", "rec", "rec_nosuite", "reladiff_best", "reladiff_default"]
 RELADIFF_BEST = ["-j", "8", "--bisection-factor", "32", "--bisection-threshold", "65536"]
 
-SCHEDULE = """\
-# Written by bench/bench_rows.py: scenario {scenario}, reference schema on both sides.
-sources:
-  old: {{url: "postgresql+psycopg://{user}@{host}:{port}/{old_db}"}}
-  new: {{url: "postgresql+psycopg://{user}@{host}:{port}/{new_db}"}}
-datasets:
-  device_events:
-    old: {{source: old, table: device_events, time: time, key: [event_id]}}
-    new: {{source: new, table: device_events, time: time, key: [event_id]}}
-    columns:
-      device_id: {{}}
-      event_type: {{}}
-      value: {{tolerance: 0.000001}}
-    time_precision: ms
-    diff: {{sample_limit: {sample_limit}}}
-checks:
-  event_counts: {{type: counts, dataset: device_events, suite: device_events}}
-  event_rows:   {{type: rows,   dataset: device_events, suite: device_events}}
-report_store: {{url: "sqlite:///{out}/reconciler.db"}}
-"""
-
-
 # ---------------------------------------------------------------- scenarios and configs
-
-def parse_dsn(dsn: str) -> dict:
-    return dict(part.split("=", 1) for part in dsn.split())
-
 
 def iso(t: datetime) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -132,14 +107,13 @@ def write_configs(sc: dict) -> tuple[Path, Path]:
     base = OUT / "rows" / sc["name"]
     (base / "expectations").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "expectations" / "device_events.json", base / "expectations" / "device_events.json")
-    text = SCHEDULE.format(scenario=sc["name"], user=sc["user"], host=sc["host"], port=sc["port"],
-                           old_db=sc["old_db"], new_db=sc["new_db"], out=base, sample_limit=SAMPLE_LIMIT)
-    (base / "schedule.yaml").write_text(text)
     nosuite = base / "nosuite"
     nosuite.mkdir(exist_ok=True)
     shutil.rmtree(nosuite / "expectations", ignore_errors=True)
-    (nosuite / "schedule.yaml").write_text(text.replace(", suite: device_events}", "}")
-                                           .replace(str(base) + "/reconciler.db", str(nosuite) + "/reconciler.db"))
+    for out, suite in ((base, True), (nosuite, False)):
+        (out / "schedule.yaml").write_text(schedule_text(f"bench_rows.py: scenario {sc['name']}", sc["dsn"],
+                                                         sc["old_db"], sc["new_db"], out, suite,
+                                                         diff=f"sample_limit: {SAMPLE_LIMIT}"))
     return base / "schedule.yaml", nosuite / "schedule.yaml"
 
 
