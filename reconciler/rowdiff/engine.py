@@ -368,7 +368,7 @@ class RowDiff:
     def _mark_unverified(self, segments: list[Segment], pending: dict) -> None:
         self.outcome.truncated = True
         for s in segments:
-            self.outcome.unverified[floor_hour(from_units(s.lo, self.unit_us))] += pending[s]
+            self.outcome.unverified[self._hour(s.lo)] += pending[s]
 
     def _fetch_side(self, name: str, batch: list[Segment]) -> list[Row]:
         sql = self._side_sql(name, from_units(batch[0].lo, self.unit_us))
@@ -388,7 +388,7 @@ class RowDiff:
             values = tuple(value_of(v, s, axis, self.ds.time_precision) for v, s in zip(raw, self.specs))
             key = key_of([raw[i] for i in key_idx], [self.specs[i] for i in key_idx], axis, self.ds.time_precision)
             shown = partial(_display_row, raw, self.specs, axis)
-            hour = floor_hour(from_units(values[time_idx] // self.unit_us, self.unit_us)) \
+            hour = self._hour(values[time_idx] // self.unit_us) \
                 if values[time_idx] is not None else None
             out.append(Row(key, values, shown, hour))
         self.budget.spend(name, len(out))
