@@ -23,7 +23,6 @@ from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, String,
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeDecorator
 
-BOOKING_STATUSES = ("pending", "confirmed", "in-progress", "completed", "cancelled")
 TABLES = ("bookings", "booking_status_history", "access_codes", "devices", "notifications")
 DAY = timedelta(days=1)
 

@@ -226,17 +226,6 @@ def _both_sides(rule: Rule, old_rows: list[dict], new_rows: list[dict], sample_l
                                         split.resolved))
 
 
-def run_rule(conn: Connection, rule: Rule, params: dict, sample_limit: int = 20,
-             side: str = "new") -> CheckResult:
-    """One rule on one connection; `params` holds `today` and `now` (keys the SQL does not use
-    are ignored)."""
-    try:
-        rows = fetch_violations(conn, rule, params)
-    except RuleFailure as exc:
-        return _error(rule, side, str(exc))
-    return _one_side(rule, side, rows, sample_limit)
-
-
 Connectable = Engine | Connection | Callable[[], Any]
 
 

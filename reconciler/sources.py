@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+
 import sqlite3
 import threading
 import time
@@ -19,26 +19,10 @@ from reconciler.config.models import SourceConfig
 from reconciler.dialects import BY_ENGINE, Dialect, TimescaleDialect
 from reconciler.dialects.timescale import DETECT_SQL
 from reconciler.errors import ConfigError, SourceError
+from reconciler.redact import safe_url, scrub  # noqa: F401  (re-exported)
 
 _DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "pymysql": "PyMySQL",
                     "mysqldb": "mysqlclient"}
-
-
-def safe_url(url: str) -> str:
-    """The URL with its password masked; never fails, even on garbage."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-
-
-def scrub(text: str, url: str) -> str:
-    """Remove the password of `url` from an error text."""
-    try:
-        password = make_url(url).password
-    except Exception:
-        password = None
-    return text.replace(password, "***") if password else text
 
 
 def first_line(exc: BaseException) -> str:

@@ -156,7 +156,16 @@ def validate_table(suite_path: Path, url: str, table: str, window: Window | None
             else:
                 results[i] = _to_result(suite_data["name"], exp, res, window, key, sample_limit)
                 results[i].details["table"] = target
-    return [results[i] for i in sorted(results)]
+    return [_without_secrets(results[i], url) for i in sorted(results)]
+
+
+def _without_secrets(result: CheckResult, url: str) -> CheckResult:
+    """GX repeats its connection string in some error texts: never let the password through."""
+    from dataclasses import replace
+
+    from reconciler.redact import scrub
+
+    return replace(result, message=scrub(result.message, url)) if result.message else result
 
 
 def _run_sql(name: str, url: str, table: str, expectations: list[dict], index_column: str) -> list:

@@ -30,8 +30,23 @@ def parse_duration(value) -> timedelta:
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Fields holding a URL with a password or a token: masked in repr() and str().
+    _secret_urls: tuple[str, ...] = ()
+    _secret_values: tuple[str, ...] = ()
+
+    def __repr_args__(self):
+        from reconciler.redact import safe_url
+
+        for name, value in super().__repr_args__():
+            if name in self._secret_urls and isinstance(value, str) and value:
+                value = safe_url(value)
+            elif name in self._secret_values and value:
+                value = "***"
+            yield name, value
+
 
 class SourceConfig(Strict):
+    _secret_urls = ("url",)
     url: str = Field(description="SQLAlchemy URL (or redis:// for a queue); empty disables the source")
     statement_timeout: timedelta = timedelta(minutes=5)
     connect_timeout: timedelta = timedelta(seconds=10)
@@ -127,9 +142,6 @@ class DatasetConfig(Strict):
         return out
 
 
-CHECK_TYPES = ("counts", "rows", "sql", "suite", "health", "caggs")
-
-
 class CheckConfig(Strict):
     type: Literal["counts", "rows", "sql", "suite", "health", "caggs"]
     dataset: str | None = None
@@ -182,12 +194,14 @@ class JobConfig(Strict):
 
 
 class ReportStoreConfig(Strict):
+    _secret_urls = ("url",)
     url: str = "sqlite:///reports/reconciler.db"
     keep_days: int = Field(default=90, ge=1)
     directory: str = "reports"
 
 
 class SlackConfig(Strict):
+    _secret_values = ("token", "webhook_url")
     token: str = ""
     channel: str = "#migration-updates"
     webhook_url: str = ""

@@ -109,7 +109,4 @@ class Dialect(RowHashing):
             return value
         return datetime.fromisoformat(str(value))
 
-    def describe(self) -> str:
-        return self.name
-
 

@@ -36,9 +36,6 @@ class MySQLDialect(Dialect):
             sa.text(f"INTERVAL (MINUTE({_compile(col)}) DIV {minutes}) * {minutes} MINUTE"),
         )
 
-    def describe(self):
-        return "mariadb" if self.mariadb else "mysql"
-
 
     def concat(self, parts):
         return sa.func.concat(*parts)
@@ -57,9 +54,6 @@ class MySQLDialect(Dialect):
 
     def floor_div(self, expr, n: int):
         return expr // n  # FLOOR(expr / n): exact decimal division, already a floor
-
-    def int_text(self, col, native):
-        return self.text(sa.cast(col, sa.BigInteger))
 
     def as_double(self, col):
         return _as_double(col)

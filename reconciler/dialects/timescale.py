@@ -19,8 +19,5 @@ class TimescaleDialect(PostgresDialect):
     def hour_bucket(self, col, seconds, kind):
         return sa.func.time_bucket(sa.text(f"interval '{seconds} seconds'"), col)
 
-    def describe(self):
-        return f"timescaledb {self.version}".strip()
-
 
 DETECT_SQL = "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"

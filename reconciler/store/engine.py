@@ -10,17 +10,10 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from reconciler.errors import ConfigError, SourceError
+from reconciler.redact import safe_url as redact_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 IMMEDIATE = "sqlite_begin_immediate"
-
-
-def redact_url(url: str) -> str:
-    """The URL with its password replaced by ***; unparseable text is returned without anything after '@'."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
-        return url.rsplit("@", 1)[-1]
 
 
 def make_store_engine(url: str) -> Engine:
