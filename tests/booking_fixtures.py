@@ -1,9 +1,8 @@
 """Throw-away booking databases on the real servers, and small booking scenarios.
 
-Servers: PostgreSQL at TEST_POSTGRES_URL (default postgres@127.0.0.1:5432, trust auth)
-and MariaDB at TEST_MARIADB_URL (default root@127.0.0.1:3306, no password); each test
-session creates `reconciler_test_rules_<pid>` on them and drops it afterwards. A server
-that cannot be reached skips its tests, or fails them when CI=true.
+Servers: the ones conftest.py names (RECONCILER_TEST_PG_URL, RECONCILER_TEST_MARIADB_URL);
+each test session creates `reconciler_test_rules_<pid>` on them and drops it afterwards. A
+server that cannot be reached skips its tests, or fails them when CI=true (conftest.unavailable).
 """
 
 from __future__ import annotations
@@ -13,30 +12,20 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, unavailable
 from reconciler.demo_bookings import (
     Stay, clear_bookings, create_booking_schema, device_rows, merge_rows, stay_rows, write_rows,
 )
 
 TODAY = date(2026, 3, 15)
 DIALECTS = ("postgresql", "mariadb", "sqlite")
-ADMIN_URLS = {
-    "postgresql": os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-    "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/"),
-}
+ADMIN_URLS = {"postgresql": PG_ADMIN_URL, "mariadb": MARIADB_ADMIN_URL}
 CONNECT_ARGS = {"postgresql": {"connect_timeout": 5}, "mariadb": {"connect_timeout": 5}}
-
-
-def unavailable(reason: str):
-    """Skip, or fail when CI=true: in CI a missing server is a broken pipeline, not a skip."""
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 class Databases:

@@ -29,7 +29,11 @@ def in_ci() -> bool:
 
 def server_unavailable(what: str, reason: str) -> None:
     """Fail in CI, skip elsewhere; always says which server and why."""
-    message = f"{what} is not available: {reason}"
+    unavailable(f"{what} is not available: {reason}")
+
+
+def unavailable(message: str) -> None:
+    """The one place that decides: a missing server fails the test in CI and skips it elsewhere."""
     if in_ci():
         pytest.fail(f"{message} (CI=true: the test servers must be running)", pytrace=False)
     pytest.skip(f"{message} (start it, e.g. with .ci/run, to run this test)")

@@ -12,21 +12,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from conftest import PG_ADMIN_URL, unavailable
 from reconciler.results import CheckResult, CompareResult, HourCount, RunResult, worst
 from reconciler.timeutil import HOUR, Window
 
 UTC = timezone.utc
-PG_ADMIN_URL = os.environ.get("RECONCILER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 T0 = datetime(2026, 11, 27, 10, tzinfo=UTC)
 PROVENANCE = {"tool_version": "0.1.0", "config_fingerprint": "sha256:feedface",
               "source_names": {"old": "mysql://legacy:s3cret@old-db/events", "new": "postgresql://new-db/events"}}
-
-
-def unavailable(reason: str):
-    """A server a test needs is missing: a failure in CI, a skip on a laptop."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: the server must be available)")
-    pytest.skip(reason)
 
 
 def _admin_engine():
