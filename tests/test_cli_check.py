@@ -6,13 +6,17 @@ and unreachable sources, through `reconciler.cli.main` in this process."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 import sqlalchemy as sa
 
 from integrity_fixtures import (  # noqa: F401  (fixtures)
     CLOSED_PORT_PG, copy_project, pg_mariadb_bookings, run_cli, sqlite_demo, use_sources,
 )
+
+CHECK_SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "docs" / "schemas" / "check.schema.json").read_text())
 
 RULES = ["access_code_valid", "no_duplicate_bookings", "no_overlapping_bookings", "notifications_sent",
          "status_matches_dates", "valid_status_transitions"]
@@ -56,6 +60,7 @@ def test_check_both_reports_exactly_the_planted_violations_classified(project, p
     code, out, _ = run_cli(capfd, "check", "--source", "both", "--format", "json")
     assert code == 1
     doc = json.loads(out)
+    jsonschema.validate(doc, CHECK_SCHEMA)
     assert doc["status"] == "fail"
     assert [r["rule"] for r in doc["rules"]] == RULES + SUITE + ["bookings.complete", "bookings.summary"]
     by_rule = {r["rule"]: r for r in doc["rules"]}

@@ -80,45 +80,8 @@ def window_args(first_hour: int, hours: int) -> list[str]:
 
 # ---------------------------------------------------------------- the DESIGN.md JSON shape
 
-NUMBER_OR_NULL = {"type": ["number", "null"]}
-COUNT = {"type": "integer", "minimum": 0}
-COUNT_OR_NULL = {"type": ["integer", "null"], "minimum": 0}
-TIME = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"}
-COMPARE_SCHEMA = {
-    "type": "object",
-    "required": ["dataset", "window", "status", "totals", "hours", "samples", "timings"],
-    "properties": {
-        "dataset": {"type": "string"},
-        "window": {"type": "object", "required": ["start", "end"], "properties": {"start": TIME, "end": TIME}},
-        "status": {"enum": ["pass", "fail", "error"]},
-        "totals": {
-            "type": "object",
-            "required": ["old", "new", "matched", "mismatched", "missing_in_new", "extra_in_new",
-                         "duplicates_old", "duplicates_new", "drift_pct", "match_pct"],
-            "properties": {
-                "old": COUNT, "new": COUNT, "matched": COUNT_OR_NULL, "mismatched": COUNT_OR_NULL,
-                "missing_in_new": COUNT_OR_NULL, "extra_in_new": COUNT_OR_NULL,
-                "duplicates_old": COUNT_OR_NULL, "duplicates_new": COUNT_OR_NULL,
-                "drift_pct": NUMBER_OR_NULL, "match_pct": NUMBER_OR_NULL,
-            },
-        },
-        "hours": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["hour", "old", "new", "drift_pct", "status"],
-                "properties": {"hour": TIME, "old": COUNT, "new": COUNT, "drift_pct": NUMBER_OR_NULL,
-                               "status": {"enum": ["pass", "fail"]}},
-            },
-        },
-        "samples": {
-            "type": "object",
-            "required": ["missing_in_new", "extra_in_new", "mismatched"],
-            "properties": {k: {"type": "array"} for k in ("missing_in_new", "extra_in_new", "mismatched")},
-        },
-        "timings": {"type": "object", "required": ["total"], "additionalProperties": {"type": "number"}},
-    },
-}
+# The contract users read (docs/json-contract.md) is the schema the output is checked against.
+COMPARE_SCHEMA = json.loads((ROOT / "docs" / "schemas" / "compare.schema.json").read_text())
 ROW_KEYS = ("matched", "mismatched", "missing_in_new", "extra_in_new", "match_pct")
 
 
@@ -175,6 +138,7 @@ def test_the_real_process_prints_the_whole_document_and_exits_1_without_interpre
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     assert proc.stdout.endswith("}\n")
+    jsonschema.validate(doc, COMPARE_SCHEMA)  # the row-level document too, checks included
     assert {k: doc["totals"][k] for k in ("old", "new")} == {"old": 2719, "new": 2808}
     assert {c["check"] for c in doc["checks"] if c["status"] == "fail"} >= {"row_match"}  # GX judged
 
