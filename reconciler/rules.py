@@ -277,7 +277,7 @@ def fetch_violations(conn: Connection, rule: Rule, params: dict, side: str = "ne
         message = _db_error(exc)
         table = _missing_table(message)
         if table:
-            hint = (f"the rule expects the reference booking schema (docs/rules.md); for another schema "
+            hint = (f"the rule expects the reference booking schema of docs/rules.md; for another schema "
                     f"add {rule.name}.{side}.sql beside it" if not rule.variant(side) else "")
             raise RuleFailure(f"{path}: table {table} does not exist on source {side!r}"
                               f"{' (' + hint + ')' if hint else ''}: {message}") from exc
