@@ -106,14 +106,6 @@ def test_an_empty_database_url_variable_names_the_variable():
                             f"  - {where}:47: checks.bookings.source: {reason}")
 
 
-def test_the_projects_schedule_yaml_shows_every_check_type():
-    from reconciler.config.models import CHECK_TYPES
-
-    text = (ROOT / "schedule.yaml").read_text()
-    assert [t for t in CHECK_TYPES if f"type: {t}" not in text] == []
-    assert [t for t in CHECK_TYPES if f"# {t}" not in text and f"# {t} " not in text] == []
-
-
 # ---------------------------------------------------------------- one mistake each
 
 CASES = {
