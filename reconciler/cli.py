@@ -61,13 +61,13 @@ def _reporter(window):
 
 @click.group(cls=CommonOptionsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", envvar="RECONCILER_CONFIG", default="schedule.yaml", show_default=True,
-              type=click.Path(dir_okay=False), help="schedule.yaml to use ($RECONCILER_CONFIG); before or after the command.")
+              type=click.Path(dir_okay=False), help="schedule.yaml to use ($RECONCILER_CONFIG).")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr.")
 @click.version_option(package_name="shadow-reconciler")
 @click.pass_context
 def cli(ctx, config_path, verbose):
     """Proves a shadow-mode migration safe: compares the old and the new database hour by
-    hour, keeps the evidence, and tells the team."""
+    hour, keeps the evidence, and tells the team. --config and -v may also follow the command."""
     logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx.ensure_object(dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime) -> str:
     console.print(f"building demo databases in {out}/ ({hours} h at {rate:g} events/s)…")
     scenario = build_demo_databases(out, start, hours, rate)
     config_path = write_demo_config(out, DEMO_ZONE)
+    _forget_earlier_runs(out)
     loaded = load_config(config_path, env={})
     window = Window(start, end)
     result = compare_dataset(loaded, "device_events", window, rows=True)
@@ -84,6 +86,13 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime) -> str:
                   soft_wrap=True, markup=False, highlight=False)
     console.print(f"       reconciler report list --config {shown}", soft_wrap=True, markup=False, highlight=False)
     return result.status
+
+
+def _forget_earlier_runs(out: Path) -> None:
+    """The demo's store and reports hold this demo's runs only (they are its own, under --out)."""
+    for name in ("reconciler.db", "reconciler.db-wal", "reconciler.db-shm", "index.html"):
+        (out / name).unlink(missing_ok=True)
+    shutil.rmtree(out / "runs", ignore_errors=True)
 
 
 def _shown(path: Path) -> str:

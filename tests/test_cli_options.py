@@ -140,6 +140,9 @@ def test_demo_again_hint_compares_the_pair_of_its_own_out(tmp_path, capfd, monke
     code, listed, _ = run_cli(capfd, *listing.split()[1:], "--format", "json")
     assert (code, len(json.loads(listed)["runs"])) == (0, 3)
     assert (out_dir / "schedule.yaml").read_text().count("${") == 0
+    code, _, _ = run_cli(capfd, "demo", "--hours", "2", "--rate", "0.05", "--out", out_dir)  # again, same --out
+    code, listed, _ = run_cli(capfd, *listing.split()[1:], "--format", "json")
+    assert (code, len(json.loads(listed)["runs"])) == (0, 3)  # the demo's store holds its last demo only
 
 
 def test_empty_redis_url_with_a_health_check_is_a_config_error(tmp_path, capfd, monkeypatch):
