@@ -5,7 +5,6 @@ exact message."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import click
@@ -98,7 +97,7 @@ def store_config(tmp_path, url: str) -> Path:
 
 def test_nested_groups_with_the_config_after_them(tmp_path, capfd):
     path = store_config(tmp_path, "sqlite:///state/reconciler.db")
-    code, out, err = run_cli(capfd, "db", "upgrade", "--config", path, "-v")
+    code, out, _ = run_cli(capfd, "db", "upgrade", "--config", path, "-v")
     assert (code, out.startswith(f"report store sqlite:///{tmp_path}/state/reconciler.db is at revision ")) == (0, True)
     assert run_cli(capfd, "report", "list", "--format", "json", "--config", path) == (0, '{\n  "runs": []\n}\n', "")
 
