@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import CheckConfig
-from reconciler.errors import ConfigError, SourceError
+from reconciler.errors import ConfigError, SourceError, UsageError
 from reconciler.results import FAIL, PASS, CheckResult, CompareResult
 from reconciler.sources import Source
 from reconciler.timeutil import Window
@@ -65,11 +65,27 @@ def sql_sides(cfg: CheckConfig, override: str | None) -> tuple[str, ...]:
     return ("old", "new") if source == "both" else (source,)
 
 
+def validate_source_override(loaded: LoadedConfig, source: str | None) -> None:
+    """`check --source X`: X is `both` or a configured database source (queues excluded)."""
+    if source is None:
+        return
+    from reconciler.sources import open_sources
+
+    known = ["both", *open_sources(loaded)]
+    if source not in known:
+        import difflib
+
+        close = difflib.get_close_matches(source, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"--source: unknown source {source!r} (known: {', '.join(known)}; "
+                         f"the database sources of {loaded.path}){hint}")
+
+
 def run_sql(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.rules import load_rules, run_rules
+    from reconciler.rules import load_rules, run_rules, with_severities
 
     started = time.perf_counter()
-    rules = load_rules(ctx.loaded.resolve(cfg.rules))
+    rules = with_severities(load_rules(ctx.loaded.resolve(cfg.rules)), cfg.severity_overrides)
     if ctx.rule_names:
         rules = [r for r in rules if r.name in ctx.rule_names]
     sides = sql_sides(cfg, ctx.source_override)

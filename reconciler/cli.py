@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import click
 
+from reconciler.cli_options import CommonOptionsGroup
 from reconciler.errors import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, ReconcilerError, UsageError
 
 log = logging.getLogger("reconciler")
@@ -58,7 +59,7 @@ def _reporter(window):
     return Reporter(enabled=window.seconds > PROGRESS_AFTER_HOURS * 3600)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CommonOptionsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", envvar="RECONCILER_CONFIG", default="schedule.yaml", show_default=True,
               type=click.Path(dir_okay=False), help="schedule.yaml to use ($RECONCILER_CONFIG).")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr.")
@@ -66,7 +67,7 @@ def _reporter(window):
 @click.pass_context
 def cli(ctx, config_path, verbose):
     """Proves a shadow-mode migration safe: compares the old and the new database hour by
-    hour, keeps the evidence, and tells the team."""
+    hour, keeps the evidence, and tells the team. --config and -v may also follow the command."""
     logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx.ensure_object(dict)
@@ -99,15 +100,17 @@ def compare(ctx, dataset, start, end, rows, fmt):
 
 
 @cli.command()
-@click.option("--hours", default=24, show_default=True, help="Hours of demo events.")
-@click.option("--rate", default=2.0, show_default=True, help="Events per second (scaled down from production).")
+@click.option("--hours", default=24, show_default=True, type=click.IntRange(min=1), help="Hours of demo events.")
+@click.option("--rate", default=2.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Events per second (scaled down from production).")
 @click.option("--out", default="reports/demo", show_default=True, type=click.Path(file_okay=False))
 @click.pass_context
 def demo(ctx, hours, rate, out):
-    """Build a demo old/new pair (SQLite) with injected faults, compare it and write the report."""
+    """Build a demo old/new pair (SQLite) with injected faults, compare it and write the report.
+    Everything goes under --out, with the demo's own OUT/schedule.yaml (--config is not read)."""
     from reconciler.demo import run_demo
 
-    status = run_demo(out_dir=out, hours=hours, rate=rate, now=_now(), config_path=ctx.obj["config_path"])
+    status = run_demo(out_dir=out, hours=hours, rate=rate, now=_now())
     ctx.exit(EXIT_OK if status in ("pass", "fail") else EXIT_FAILED)
 
 
@@ -119,12 +122,13 @@ def demo(ctx, hours, rate, out):
 def check(ctx, rules, source, fmt):
     """Run the relational rules (checks/*.sql) and, without RULE names, the table suites and
     migration-completeness checks. Exit 1 when any fails."""
-    from reconciler.checks import CheckContext, run_check
+    from reconciler.checks import CheckContext, run_check, validate_source_override
     from reconciler.compare import SNAPSHOT_WINDOW
     from reconciler.rules import rules_to_json
     from reconciler.sources import opened_sources
 
     loaded = _config(ctx)
+    validate_source_override(loaded, source)
     names = _integrity_checks(loaded, bool(rules))
     _check_rule_names(loaded, rules)
     results = []
@@ -205,10 +209,12 @@ def run(ctx, job, start, end, fmt):
 
 
 def _attach_store_commands():
+    from reconciler.cli_init import init
     from reconciler.cli_report import db, report
 
     cli.add_command(report)
     cli.add_command(db)
+    cli.add_command(init)
 
 
 _attach_store_commands()

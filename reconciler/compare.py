@@ -39,10 +39,12 @@ class Side:
 def resolve_dataset(loaded: LoadedConfig, name: str | None) -> str:
     datasets = loaded.config.datasets
     if name is None:
-        windowed = [n for n, d in datasets.items() if not d.snapshot]
-        if len(windowed) == 1:
-            return windowed[0]
-        raise UsageError(f"name a dataset: {', '.join(datasets) or 'none is configured in ' + str(loaded.path)}")
+        if len(datasets) == 1:
+            return next(iter(datasets))
+        if not datasets:
+            raise UsageError(f"no dataset is configured in {loaded.path} (datasets:)")
+        raise UsageError(f"name the dataset to compare: {loaded.path} configures {len(datasets)} "
+                         f"({', '.join(datasets)}), e.g. reconciler compare {next(iter(datasets))}")
     if name not in datasets:
         import difflib
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -46,9 +45,12 @@ def end_of(start: datetime, hours: int) -> datetime:
     return start + hours * HOUR
 
 
-def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: str | None = None) -> str:
+def run_demo(out_dir: str, hours: int, rate: float, now: datetime) -> str:
+    """Build the pair under `out_dir`, write the demo's own config there and run everything
+    against it. Returns the comparison's status."""
     from reconciler.compare import compare_dataset
     from reconciler.config import load_config
+    from reconciler.demo_config import write_demo_config
     from reconciler.render.terminal import console as make_console
     from reconciler.render.terminal import render_compare
 
@@ -58,13 +60,9 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: 
     start = end - hours * HOUR
     console.print(f"building demo databases in {out}/ ({hours} h at {rate:g} events/s)…")
     scenario = build_demo_databases(out, start, hours, rate)
-    env = dict(os.environ)
-    env.setdefault("OLD_DATABASE_URL", f"sqlite:///{out / 'old.db'}")
-    env.setdefault("NEW_DATABASE_URL", f"sqlite:///{out / 'new.db'}")
-    env["OLD_DATABASE_URL"] = f"sqlite:///{out / 'old.db'}"
-    env["NEW_DATABASE_URL"] = f"sqlite:///{out / 'new.db'}"
-    env["OLD_TIMEZONE"] = DEMO_ZONE
-    loaded = load_config(config_path or _default_config(), env=env)
+    config_path = write_demo_config(out, DEMO_ZONE)
+    _forget_earlier_runs(out)
+    loaded = load_config(config_path, env={})
     window = Window(start, end)
     result = compare_dataset(loaded, "device_events", window, rows=True)
     render_compare(result, console)
@@ -81,9 +79,28 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: 
     _integrity(loaded, now, console)
     index = _store_and_report(loaded, start, end, now, console)
     console.print(f"\nHTML report: {Path(index).resolve()}")
-    console.print(f"again: reconciler compare device_events --start {iso(start)} --end {iso(end)}"
-                  f"  (with OLD_DATABASE_URL/NEW_DATABASE_URL unset); reconciler report list")
+    console.print(f"config: {config_path} (the demo's own; the shipped schedule.yaml is for production)",
+                  soft_wrap=True, markup=False, highlight=False)
+    shown = _shown(config_path)
+    console.print(f"again: reconciler compare device_events --config {shown} --start {iso(start)} --end {iso(end)}",
+                  soft_wrap=True, markup=False, highlight=False)
+    console.print(f"       reconciler report list --config {shown}", soft_wrap=True, markup=False, highlight=False)
     return result.status
+
+
+def _forget_earlier_runs(out: Path) -> None:
+    """The demo's store and reports hold this demo's runs only (they are its own, under --out)."""
+    for name in ("reconciler.db", "reconciler.db-wal", "reconciler.db-shm", "index.html"):
+        (out / name).unlink(missing_ok=True)
+    shutil.rmtree(out / "runs", ignore_errors=True)
+
+
+def _shown(path: Path) -> str:
+    """`path` as a person would type it here: relative when it is under the working directory."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _integrity(loaded, now: datetime, console) -> None:
@@ -121,11 +138,3 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
 
 def _h(start: datetime, index: int) -> str:
     return (start + index * HOUR).strftime("%H:00")
-
-
-def _default_config() -> str:
-    for candidate in (os.environ.get("RECONCILER_CONFIG"), "schedule.yaml"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    print("reconciler demo: no schedule.yaml here; run it from the project checkout", file=sys.stderr)
-    raise SystemExit(2)

@@ -5,8 +5,13 @@ are indented comments) and then holds one SELECT:
 
     -- description: Two non-cancelled bookings of one property whose stays intersect.
     -- severity: critical
-    -- identity: booking_id, other_booking_id      (optional, see below)
+    -- key: booking_id, other_booking_id      (optional, see below; `identity:` is its older name)
     SELECT ...
+
+Any other header key is an error (a typo such as `severty:` must not pass silently).
+`NAME.SOURCE.sql` beside `NAME.sql` is the rule's SQL for the source named SOURCE (a legacy
+schema with other table and column names); it returns the same columns and may carry only
+a `description:` header. A rule with variants must declare its `key:`.
 
 The runner binds `:today` (the run's UTC date) and `:now` (naive UTC datetime) where
 the SQL uses them, so tests freeze the clock by passing it in.
@@ -15,7 +20,7 @@ Run on one side, a rule fails when it returns rows and its severity is `critical
 `warning` rule with rows passes, with the count in `violations` and a `message`.
 
 Run on old and new ("both"), the violation sets are compared. A violation's identity is
-its whole row (or the columns listed under `identity:`), normalized so the same row
+its whole row (or the columns listed under `key:`), normalized so the same row
 read from MariaDB, PostgreSQL or SQLite compares equal: dates and datetimes as ISO text
 (aware ones in UTC, midnight as the bare date), Decimals as int or float, datetime-like
 SQLite text parsed. Rows selected by a rule should therefore hold no volatile column
@@ -33,7 +38,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +57,19 @@ _CONTINUATION = re.compile(r"^--\s{2,}(\S.*)$")
 _DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
+HEADER_KEYS = ("description", "severity", "key", "identity")  # identity: the older name of key
+VARIANT_HEADER_KEYS = ("description",)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The rule's SQL for one source, from `NAME.SOURCE.sql` beside the portable `NAME.sql`."""
+
+    source: str
+    path: Path
+    sql: str
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -60,9 +78,27 @@ class Rule:
     severity: str
     sql: str
     identity: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
+
+    def variant(self, side: str) -> Variant | None:
+        return next((v for v in self.variants if v.source == side), None)
+
+    def sql_for(self, side: str) -> tuple[Path, str]:
+        """(file, SQL) the rule runs on source `side`: its variant there, else the portable one."""
+        v = self.variant(side)
+        return (v.path, v.sql) if v else (self.path, self.sql)
 
 
-def parse_rule(path: Path) -> Rule:
+def _did_you_mean(name: str, known) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _split_header(path: Path, allowed: tuple[str, ...]) -> tuple[dict[str, str], str]:
+    """The `-- key: value` header (unknown keys are errors) and the SQL, header lines blanked
+    so that line numbers in the database's messages still match the file."""
     source = path.read_text(encoding="utf-8")
     header: dict[str, str] = {}
     key = None
@@ -76,27 +112,64 @@ def parse_rule(path: Path) -> Rule:
             header[key] += " " + m.group(1).strip()
         elif m := _HEADER.match(stripped):
             key = m.group(1).lower()
+            if key not in allowed:
+                raise ConfigError(f"unknown header key {m.group(1)!r} (known: {', '.join(allowed)})"
+                                  f"{_did_you_mean(key, allowed)}", file=f"{path}:{number + 1}")
             header[key] = m.group(2).strip()
+    return header, "\n".join(lines).rstrip().rstrip(";").rstrip()
+
+
+def parse_rule(path: Path, variants: tuple[Variant, ...] = ()) -> Rule:
+    header, sql = _split_header(path, HEADER_KEYS)
     severity = header.get("severity", "critical").lower()
     if severity not in SEVERITIES:
         raise ConfigError(f"severity: {severity!r} is not one of {', '.join(SEVERITIES)}", file=str(path))
-    sql = "\n".join(lines).rstrip().rstrip(";").rstrip()
-    identity = tuple(c.strip().lower() for c in header.get("identity", "").split(",") if c.strip())
-    return Rule(path.stem, path, header.get("description", ""), severity, sql, identity)
+    if "key" in header and "identity" in header:
+        raise ConfigError("give 'key' or its older name 'identity', not both", file=str(path))
+    columns = header.get("key", header.get("identity", ""))
+    identity = tuple(c.strip().lower() for c in columns.split(",") if c.strip())
+    if variants and not identity:
+        raise ConfigError(
+            f"this rule has per-source variants ({', '.join(v.path.name for v in variants)}): declare the "
+            "columns that identify a violation on every side with a header line such as `-- key: booking_id`",
+            file=str(path))
+    return Rule(path.stem, path, header.get("description", ""), severity, sql, identity, variants)
+
+
+def parse_variant(path: Path) -> Variant:
+    _, sql = _split_header(path, VARIANT_HEADER_KEYS)
+    return Variant(path.name.split(".")[-2], path, sql)
 
 
 def load_rules(path: str | Path) -> list[Rule]:
-    """Every `*.sql` of a directory (sorted by name), or one file."""
+    """Every rule of a directory (sorted by name), or one file. `NAME.sql` is a rule and
+    `NAME.SOURCE.sql` beside it that rule's SQL for the source named SOURCE."""
     path = Path(path)
     if path.is_dir():
         files = sorted(path.glob("*.sql"))
         if not files:
             raise ConfigError(f"no *.sql rule files in {path}/", file=str(path))
-        return [parse_rule(f) for f in files]
+        portable = [f for f in files if "." not in f.stem]
+        names = {f.stem for f in portable}
+        variants: dict[str, list[Variant]] = {}
+        for f in files:
+            if "." in f.stem:
+                rule_name = f.stem.split(".")[0]
+                if rule_name not in names or f.stem.count(".") != 1:
+                    raise ConfigError(
+                        f"a per-source variant is named RULE.SOURCE.sql beside RULE.sql, and there is no "
+                        f"{rule_name}.sql{_did_you_mean(rule_name, names)}", file=str(f))
+                variants.setdefault(rule_name, []).append(parse_variant(f))
+        return [parse_rule(f, tuple(variants.get(f.stem, ()))) for f in portable]
     if path.is_file():
         return [parse_rule(path)]
     raise ConfigError("rules path does not exist (expected a directory of .sql files or one .sql file)",
                       file=str(path))
+
+
+def with_severities(rules: list[Rule], overrides: dict[str, str]) -> list[Rule]:
+    """The rules with schedule.yaml's `severity_overrides` applied."""
+    return [replace(r, severity=overrides[r.name]) if r.name in overrides else r for r in rules]
 
 
 def select_rules(rules: list[Rule], names) -> list[Rule]:
@@ -164,8 +237,8 @@ class RuleFailure(Exception):
     """A rule's SQL could not run; the message names the file and the database's error."""
 
 
-def _statement(rule: Rule, params: dict):
-    clause = text(rule.sql)
+def _statement(sql: str, params: dict):
+    clause = text(sql)
     types = {"today": Date(), "now": DateTime()}
     used = clause.compile().params
     binds = [bindparam(k, v, type_=types.get(k)) for k, v in params.items() if k in used]
@@ -178,14 +251,37 @@ def _db_error(exc: SQLAlchemyError) -> str:
     return message[:500]
 
 
-def fetch_violations(conn: Connection, rule: Rule, params: dict) -> list[dict]:
-    """All rows of the rule, inside a savepoint so a failing rule leaves `conn` usable."""
+_MISSING_TABLE = (
+    re.compile(r'relation "([^"]+)" does not exist'),                # PostgreSQL
+    re.compile(r"Table '(?:[^'.]+\.)?([^']+)' doesn't exist"),        # MariaDB / MySQL
+    re.compile(r"no such table: (\S+)"),                             # SQLite
+)
+
+
+def _missing_table(message: str) -> str | None:
+    for pattern in _MISSING_TABLE:
+        if m := pattern.search(message):
+            return m.group(1)
+    return None
+
+
+def fetch_violations(conn: Connection, rule: Rule, params: dict, side: str = "new") -> list[dict]:
+    """All rows of the rule on source `side` (its variant there, if it has one), inside a
+    savepoint so a failing rule leaves `conn` usable."""
+    path, sql = rule.sql_for(side)
     try:
         with conn.begin_nested():
-            result = conn.execute(_statement(rule, params))
+            result = conn.execute(_statement(sql, params))
             return [{k.lower(): v for k, v in row.items()} for row in result.mappings()]
     except SQLAlchemyError as exc:
-        raise RuleFailure(f"{rule.path}: {_db_error(exc)}") from exc
+        message = _db_error(exc)
+        table = _missing_table(message)
+        if table:
+            hint = (f"the rule expects the reference booking schema of docs/rules.md; for another schema "
+                    f"add {rule.name}.{side}.sql beside it" if not rule.variant(side) else "")
+            raise RuleFailure(f"{path}: table {table} does not exist on source {side!r}"
+                              f"{' (' + hint + ')' if hint else ''}: {message}") from exc
+        raise RuleFailure(f"{path}: {message}") from exc
 
 
 def _details(rule: Rule, source: str, severity: str, new=None, inherited=None, resolved=None) -> dict:
@@ -256,7 +352,7 @@ def _rows_per_side(rules, connections, sides, params) -> dict[str, dict[str, lis
         with _connect(side, connections[side]) as conn:
             for rule in rules:
                 try:
-                    out[side][rule.name] = fetch_violations(conn, rule, params)
+                    out[side][rule.name] = fetch_violations(conn, rule, params, side)
                 except RuleFailure as exc:
                     out[side][rule.name] = exc
     return out
@@ -268,6 +364,10 @@ def _combine(rule: Rule, per_side: dict, sides: tuple, sample_limit: int) -> Che
     source = "both" if len(sides) > 1 else sides[0]
     if failures:
         return _error(rule, source, "; ".join(failures))
+    missing = [f"{side}: {rule.sql_for(side)[0]} returns no column {c!r} (its key)" for side in sides
+               for c in rule.identity if per_side[side][rule.name] and c not in per_side[side][rule.name][0]]
+    if missing:
+        return _error(rule, source, "; ".join(missing))
     if len(sides) == 1:
         return _one_side(rule, sides[0], per_side[sides[0]][rule.name], sample_limit)
     return _both_sides(rule, per_side["old"][rule.name], per_side["new"][rule.name], sample_limit)

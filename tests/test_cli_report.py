@@ -72,11 +72,24 @@ def test_db_upgrade_creates_the_store_next_to_the_config(config, tmp_path):
     assert invoke(config, "db", "upgrade").exit_code == 0
 
 
-def test_report_list_before_any_upgrade_says_what_to_run(config, tmp_path):
-    result = invoke(config, "report", "list")
-    assert result.exit_code == 3
-    assert result.stderr == (f"error: report store sqlite:///{tmp_path}/state/reconciler.db has no schema yet, "
-                             "this version needs 0002: run `reconciler db upgrade`\n")
+def test_report_list_before_any_upgrade_creates_the_schema_as_run_does(config, tmp_path):
+    """Every command that opens the store brings its schema to head first (reading or writing),
+    so a fresh store answers `report list` with no runs instead of an error."""
+    from reconciler.errors import SourceError
+    from reconciler.store import open_report_store
+
+    with pytest.raises(SourceError) as e:  # the opt-out still says what to run
+        open_report_store(load_config(config), upgrade=False)
+    head = ReportStore(store_url(load_config(config))).head()
+    assert str(e.value) == (f"report store sqlite:///{tmp_path}/state/reconciler.db has no schema yet, "
+                            f"this version needs {head}: run `reconciler db upgrade`")
+    result = invoke(config, "report", "list", "--format", "json")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, '{\n  "runs": []\n}\n', "")
+    store = ReportStore(store_url(load_config(config)))
+    try:
+        assert store.revision() == head
+    finally:
+        store.close()
 
 
 def test_report_list_json_filters(config, stored):

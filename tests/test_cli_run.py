@@ -275,24 +275,26 @@ def test_job_windows_explicit_range_is_cut_into_hours(jobs_config):
 # ------------------------------------------------------------------ reconciler demo
 
 def test_demo_ends_with_the_html_report_and_report_list_shows_its_runs(tmp_path, monkeypatch, capfd):
-    for item in ("schedule.yaml", "expectations", "checks"):
-        source = ROOT / item
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / item)
+    """The README's first command: no schedule.yaml in the working directory and no variable set;
+    the demo writes and uses its own config under --out (default reports/demo)."""
     for name in ("OLD_DATABASE_URL", "NEW_DATABASE_URL", "OLD_TIMEZONE", "REDIS_URL", "REPORT_DATABASE_URL",
                  "RECONCILER_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli(capfd, "demo", "--hours", "6", "--rate", "0.05")
     assert code == 0
-    assert f"HTML report: {(tmp_path / 'reports' / 'index.html').resolve()}\n" in out
-    assert "again: reconciler compare device_events --start " in out
-    assert (tmp_path / "reports" / "index.html").is_file()
+    demo = tmp_path / "reports" / "demo"
+    assert f"HTML report: {(demo / 'index.html').resolve()}\n" in out
+    assert "again: reconciler compare device_events --config reports/demo/schedule.yaml --start " in out
+    assert "       reconciler report list --config reports/demo/schedule.yaml\n" in out
+    assert (demo / "index.html").is_file()
+    assert not (tmp_path / "schedule.yaml").exists()
     assert "job hourly-shadow: 6 window(s) judged and stored" in out
     assert "job hourly-bookings: 1 window(s) judged and stored, 1 not passing" in out
-    code, out, _ = run_cli(capfd, "report", "list", "--format", "json")
+    code, out, _ = run_cli(capfd, "report", "list", "--config", "reports/demo/schedule.yaml", "--format", "json")
     assert code == 0
     runs = json.loads(out)["runs"]
     assert sorted((r["id"], r["job"]) for r in runs) == [(i, "hourly-shadow") for i in range(1, 7)] + [
         (7, "hourly-bookings")]
     assert {r["id"]: r["status"] for r in runs}[7] == "fail"
-    assert len(list((tmp_path / "reports" / "runs").glob("*.html"))) == 7
+    assert len(list((demo / "runs").glob("*.html"))) == 7

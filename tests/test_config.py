@@ -71,11 +71,39 @@ def test_a_good_file_loads_into_typed_immutable_objects(workdir):
         "schedule.yaml:6: datasets.device_events.old.table"
 
 
-def test_the_projects_schedule_yaml_loads_with_its_defaults():
-    loaded = load_config(ROOT / "schedule.yaml", env={})
-    assert loaded.config.sources["old"].url == "sqlite:///reports/demo/old.db"
-    assert loaded.config.sources["new"].url == "sqlite:///reports/demo/new.db"
-    assert loaded.config.datasets["device_events"].old.timezone == "America/Bogota"
+def test_the_projects_schedule_yaml_needs_its_database_urls_and_defaults_to_utc():
+    """The shipped schedule.yaml is a production template: no fallback to demo databases."""
+    with pytest.raises(ConfigError) as e:
+        load_config(ROOT / "schedule.yaml", env={})
+    assert str(e.value) == (
+        "2 problems\n"
+        f"  - {ROOT / 'schedule.yaml'}:11: sources.old.url: environment variable OLD_DATABASE_URL is not set "
+        "(set it, or give a default: ${OLD_DATABASE_URL:-value})\n"
+        f"  - {ROOT / 'schedule.yaml'}:12: sources.new.url: environment variable NEW_DATABASE_URL is not set "
+        "(set it, or give a default: ${NEW_DATABASE_URL:-value})")
+    env = {"OLD_DATABASE_URL": "sqlite:///old.db", "NEW_DATABASE_URL": "postgresql+psycopg://u:pw@db/new"}
+    loaded = load_config(ROOT / "schedule.yaml", env=env)
+    assert loaded.config.sources["old"].url == "sqlite:///old.db"
+    assert loaded.config.sources["new"].url == "postgresql+psycopg://u:pw@db/new"
+    assert loaded.config.sources["queue"].url == ""
+    ds = loaded.config.datasets["device_events"]
+    assert (ds.old.table, ds.old.time, ds.old.key, ds.new.table, ds.new.time, ds.new.key) == (
+        "legacy_events", "ts", ["id"], "device_events", "time", ["event_id"])
+    assert (ds.old.timezone, ds.new.timezone) == ("UTC", "UTC")
+    assert load_config(ROOT / "schedule.yaml", env={**env, "OLD_TIMEZONE": "America/Bogota"}).config.datasets[
+        "device_events"].old.timezone == "America/Bogota"
+
+
+def test_an_empty_database_url_variable_names_the_variable():
+    env = {"OLD_DATABASE_URL": "", "NEW_DATABASE_URL": "sqlite:///new.db"}
+    with pytest.raises(ConfigError) as e:
+        load_config(ROOT / "schedule.yaml", env=env)
+    where = ROOT / "schedule.yaml"
+    reason = ("source 'old' has an empty url: sources.old.url is '${OLD_DATABASE_URL}' and OLD_DATABASE_URL is "
+              "unset or empty (set OLD_DATABASE_URL, or remove what uses the source)")
+    assert str(e.value) == (f"3 problems\n  - {where}:18: datasets.device_events.old.source: {reason}\n"
+                            f"  - {where}:29: datasets.bookings.old.source: {reason}\n"
+                            f"  - {where}:47: checks.bookings.source: {reason}")
 
 
 # ---------------------------------------------------------------- one mistake each

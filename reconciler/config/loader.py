@@ -115,7 +115,27 @@ def _mapping(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _cross_references(raw: dict, where) -> list[str]:
+def _written(root, *keys) -> str | None:
+    """The scalar at `keys` as written in the file, before ${VAR} interpolation."""
+    node = root
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        node = next((v for k, v in node.value if str(k.value) == key), None)
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _empty_url(name: str, root) -> str:
+    """Why source `name`'s url is empty: the variables it is made of, when it has any."""
+    written = _written(root, "sources", name, "url") or ""
+    variables = [m.group(1) for m in _VAR.finditer(written)]
+    if not variables:
+        return f"source {name!r} has an empty url"
+    return (f"source {name!r} has an empty url: sources.{name}.url is {written!r} and "
+            f"{' / '.join(variables)} is unset or empty (set {variables[0]}, or remove what uses the source)")
+
+
+def _cross_references(raw: dict, where, root=None) -> list[str]:
     """Names that point at other sections. Works on the raw mapping so these are reported
     alongside schema mistakes, not after them."""
     problems = []
@@ -133,7 +153,7 @@ def _cross_references(raw: dict, where) -> list[str]:
                     f"(known: {', '.join(sources)}){_did_you_mean(source, sources)}"
                 )
             elif "url" in _mapping(sources[source]) and not _mapping(sources[source])["url"]:
-                problems.append(f"{where('datasets', name, side_name, 'source')}: source {source!r} has an empty url")
+                problems.append(f"{where('datasets', name, side_name, 'source')}: {_empty_url(source, root)}")
     for name, check in checks.items():
         dataset = _mapping(check).get("dataset")
         if isinstance(dataset, str) and dataset not in datasets:
@@ -147,6 +167,10 @@ def _cross_references(raw: dict, where) -> list[str]:
                 f"{where('checks', name, 'source')}: unknown source {source!r} "
                 f"(known: both, {', '.join(sources)}){_did_you_mean(source, sources)}"
             )
+        for used in (("old", "new") if source == "both" else (source,)):
+            if isinstance(used, str) and used in sources and "url" in _mapping(sources[used]) \
+                    and not _mapping(sources[used])["url"]:
+                problems.append(f"{where('checks', name, 'source')}: {_empty_url(used, root)}")
     for name, job in _mapping(raw.get("jobs")).items():
         for i, check in enumerate(_mapping(job).get("checks") or []):
             if isinstance(check, str) and check not in checks:
@@ -166,6 +190,32 @@ def _files_exist(cfg: Config, loaded: LoadedConfig) -> list[str]:
                 problems.append(f"{loaded.where('checks', name, 'suite')}: suite file {path} does not exist")
         if check.rules is not None and not loaded.resolve(check.rules).exists():
             problems.append(f"{loaded.where('checks', name, 'rules')}: rules path {loaded.resolve(check.rules)} does not exist")
+        elif check.rules is not None:
+            problems += _rules_valid(name, check, loaded)
+    return problems
+
+
+def _rules_valid(name: str, check, loaded: LoadedConfig) -> list[str]:
+    """Rule files parse (headers, variants) and severity_overrides name existing rules."""
+    from reconciler.rules import load_rules
+
+    try:
+        rules = load_rules(loaded.resolve(check.rules))
+    except ConfigError as e:
+        return [f"{loaded.where('checks', name, 'rules')}: {p}" for p in e.render().splitlines()]
+    problems = []
+    known = [r.name for r in rules]
+    for rule in check.severity_overrides:
+        if rule not in known:
+            problems.append(f"{loaded.where('checks', name, 'severity_overrides', rule)}: unknown rule {rule!r} "
+                            f"(rules in {check.rules}: {', '.join(known)}){_did_you_mean(rule, known)}")
+    sources = list(loaded.config.sources)
+    for rule in rules:
+        for variant in rule.variants:
+            if variant.source not in sources:
+                problems.append(f"{loaded.where('checks', name, 'rules')}: {variant.path}: no source named "
+                                f"{variant.source!r} (known: {', '.join(sources)})"
+                                f"{_did_you_mean(variant.source, sources)}")
     return problems
 
 
@@ -202,7 +252,7 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
             if err["type"] == "extra_forbidden":
                 message = f"unknown key{_extra_hint(err, loc)}"
             problems.append(f"{where(*loc)}: {message}")
-    problems += _cross_references(raw, where)
+    problems += _cross_references(raw, where, root)
     if cfg is not None:
         loaded = LoadedConfig(cfg, path, lines)
         problems += _files_exist(cfg, loaded)

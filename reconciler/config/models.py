@@ -157,6 +157,8 @@ class CheckConfig(Strict):
     bucket_column: str = "bucket"
     count_column: str = "events"
     refresh_lag: timedelta = timedelta(hours=2)
+    severity_overrides: dict[str, Literal["critical", "warning"]] = Field(
+        default_factory=dict, description="sql: rule name -> severity, replacing the rule file's own")
 
     @field_validator("refresh_lag", mode="before")
     @classmethod
@@ -170,6 +172,8 @@ class CheckConfig(Strict):
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"a check of type {self.type!r} needs {', '.join(repr(m) for m in missing)}")
+        if self.severity_overrides and self.type != "sql":
+            raise ValueError("severity_overrides applies to checks of type 'sql' only")
         return self
 
 

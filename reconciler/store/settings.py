@@ -9,6 +9,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import make_url
 
 from reconciler.config.loader import LoadedConfig
+from reconciler.errors import SourceError
 from reconciler.store.store import ReportStore
 
 
@@ -29,12 +30,20 @@ def reports_directory(loaded: LoadedConfig) -> Path:
     return loaded.resolve(loaded.config.report_store.directory)
 
 
-def open_report_store(loaded: LoadedConfig, *, upgrade: bool = False) -> ReportStore:
-    """The configured store; `upgrade=True` (the service, `reconciler run`) migrates it first,
-    otherwise a store whose schema is not current is an error that says how to fix it."""
+def open_report_store(loaded: LoadedConfig, *, upgrade: bool = True) -> ReportStore:
+    """The configured store, its schema created or brought to head first (what `reconciler db
+    upgrade` does): every command that opens the store, reading or writing, does this, so a
+    fresh store answers `report list` as it answers `run`. `upgrade=False` instead makes a
+    store whose schema is not current an error that says how to fix it."""
     store = ReportStore(store_url(loaded))
     if upgrade:
-        store.upgrade()
+        from alembic.util.exc import CommandError
+
+        try:
+            store.upgrade()
+        except CommandError as e:  # a revision this version does not know: written by a newer one
+            raise SourceError(f"report store {store.display_url}: {e}; this version's newest revision is "
+                              f"{store.head()}: use the reconciler version that upgraded the store") from None
     else:
         store.require_current_schema()
     return store

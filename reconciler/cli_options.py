@@ -1,0 +1,110 @@
+"""Common options (`--config`, `-v`) accepted before or after the command.
+
+People type `reconciler compare --config x.yaml` as often as `reconciler --config x.yaml
+compare`. The root group declares the common options once; `CommonOptionsGroup` moves any
+of them found after the command (at any depth: `report list --config x.yaml`) in front of
+the command before click parses, so the group callback sees them all and every command,
+including those registered later by other modules, gets them without doing anything.
+
+A token is moved only when it is an option token of the command line itself: the values of
+the command's own options (`--job -v` keeps `-v` as the job's name) and everything after
+`--` stay where they are, and a command that declares an option of the same name keeps it.
+`--config` given twice: the last one wins, as for any click option; `-v` counts add up.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+COMMON_FLAGS = ("-v", "--verbose")
+COMMON_VALUED = ("--config",)
+_VERBOSE_CLUSTER = re.compile(r"^-v+$")
+
+
+def _takes_value(command: click.Command, token: str) -> int:
+    """How many following tokens are the value of `token` as an option of `command`."""
+    name = token.split("=", 1)[0]
+    if "=" in token and name.startswith("--"):
+        return 0
+    for param in command.params:
+        if isinstance(param, click.Option) and name in (*param.opts, *param.secondary_opts):
+            return 0 if (param.is_flag or param.count) else param.nargs
+    return 0
+
+
+def _declares(command: click.Command, name: str) -> bool:
+    return any(isinstance(p, click.Option) and name in (*p.opts, *p.secondary_opts) for p in command.params)
+
+
+def _common_option(token: str) -> tuple[str, int] | None:
+    """(option name, tokens it consumes after itself) when `token` is a common option."""
+    if token in COMMON_FLAGS or _VERBOSE_CLUSTER.match(token):
+        return ("-v" if token != "--verbose" else "--verbose"), 0
+    if token in COMMON_VALUED:
+        return token, 1
+    if token.startswith("--config="):
+        return "--config", 0
+    return None
+
+
+def _command_end(group: click.Group, ctx: click.Context, args: list[str], start: int):
+    """Index of the command name in `args` at or after `start` (skipping `group`'s own options
+    and their values), or None."""
+    i = start
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            return None
+        if token.startswith("-") and token != "-":
+            i += 1 + _takes_value(group, token)
+            continue
+        return i
+    return None
+
+
+def hoist_common_options(group: click.Group, ctx: click.Context, args: list[str]) -> list[str]:
+    """`args` with the common options that follow the command moved in front of it."""
+    at = _command_end(group, ctx, args, 0)
+    if at is None:
+        return list(args)
+    command = group.get_command(ctx, args[at])
+    if command is None:
+        return list(args)
+    chain = [command]
+    i = at + 1
+    moved: list[str] = []
+    kept: list[str] = []
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            kept += args[i:]
+            break
+        current = chain[-1]
+        common = _common_option(token)
+        if common and not any(_declares(c, common[0]) for c in chain):
+            moved += args[i:i + 1 + common[1]]
+            i += 1 + common[1]
+            continue
+        if token.startswith("-") and token != "-":
+            width = 1 + _takes_value(current, token)
+            kept += args[i:i + width]
+            i += width
+            continue
+        if isinstance(current, click.Group):
+            sub = current.get_command(ctx, token)
+            if sub is not None:
+                chain.append(sub)
+        kept.append(token)
+        i += 1
+    return args[:at] + moved + args[at:at + 1] + kept
+
+
+class CommonOptionsGroup(click.Group):
+    """The root group: common options are accepted before or after any (sub)command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = hoist_common_options(self, ctx, args)
+        return super().parse_args(ctx, args)
