@@ -209,6 +209,7 @@ def _attach_store_commands():
 
     cli.add_command(report)
     cli.add_command(db)
+    from reconciler.cli_gate import calibrate, gate; cli.add_command(gate); cli.add_command(calibrate)  # noqa: E702
 
 
 _attach_store_commands()

@@ -116,7 +116,10 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
                              progress=progress)
             failed = sum(r["status"] != "pass" for r in report.runs)
             console.print(f"job {job}: {len(report.runs)} window(s) judged and stored, {failed} not passing")
-    return write_index(open_report_store(loaded), reports_directory(loaded), now=now)
+    from reconciler.gate.summary import index_gate
+
+    store = open_report_store(loaded)
+    return write_index(store, reports_directory(loaded), now=now, gate=index_gate(store, loaded, now))
 
 
 def _h(start: datetime, index: int) -> str:

@@ -91,6 +91,7 @@ def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: d
 
 def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None, progress=None,
             write_report: bool = True) -> JobReport:
+    from reconciler.gate.summary import index_gate
     from reconciler.report import write_reports
     from reconciler.store import open_report_store, reports_directory
 
@@ -124,7 +125,8 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
                     run_id = store.record_run(run, **provenance)
                     entry = {"id": run_id, "window": window, "status": run.status}
             if write_report:
-                entry["html"], entry["json"] = write_reports(store, run_id, reports_directory(loaded), now=now)
+                entry["html"], entry["json"] = write_reports(store, run_id, reports_directory(loaded), now=now,
+                                                             gate=index_gate(store, loaded, now))
             report.runs.append(entry)
         if progress:
             progress(len(windows), len(windows), None)
