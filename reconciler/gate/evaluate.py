@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reconciler.errors import UsageError
+from reconciler.results import jsonable
 from reconciler.gate.criteria import INCOMPLETE, JUDGES, MET, NOT_MET, Outcome, clean_hours
 from reconciler.gate.evidence import read_evidence
 from reconciler.timeutil import HOUR, Window, floor_hour, iso
@@ -46,7 +47,7 @@ class GateReport:
             "clean_evidence": {"hours": self.clean_hours, "days": round(self.clean_hours / 24, 2),
                                "days_required": self.days_required},
             "criteria": [o.to_dict() for o in self.outcomes], "reasons": self.reasons,
-            "runs": {str(k): v for k, v in self.runs.items()},
+            "runs": jsonable({str(k): v for k, v in self.runs.items()}),
         }
 
 
