@@ -5,7 +5,11 @@ ingestion column: the age of the newest event at run time, a point-in-time resul
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import sqlalchemy as sa
+
+from reconciler.dialects.sqlite_functions import epoch_us
 
 from reconciler.errors import ConfigError
 from reconciler.health.percentiles import method, read_percentiles
@@ -14,6 +18,7 @@ from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
 from reconciler.timeutil import HOUR, Window, iso
 
 DEFAULT_MAX_LAG_SECONDS = 5.0
+_EPOCH = datetime(1970, 1, 1)
 
 
 def seconds_between(dialect, earlier, later):
@@ -61,6 +66,17 @@ def lag_results(ctx, name: str, cfg) -> list[CheckResult]:
     return out
 
 
+def _as_utc(value, axis) -> datetime:
+    """A time column's value (datetime, ISO text or epoch number) as aware UTC."""
+    if isinstance(value, datetime):
+        return axis.to_utc(value)
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(float(value), timezone.utc)
+    wall = _EPOCH + timedelta(microseconds=epoch_us(value))  # offset-aware text comes back as UTC
+    return axis.to_utc(wall) if "+" not in str(value)[10:] and not str(value).endswith("Z") else wall.replace(
+        tzinfo=timezone.utc)
+
+
 def _newest_event_age(ctx, name, conn, rel, axis, bound) -> CheckResult:
     newest_raw = conn.execute(sa.select(sa.func.max(rel.time)).select_from(rel.relation)
                               .where(rel.time < sa.bindparam("now", axis.bound(ctx.now)))).scalar()
@@ -69,14 +85,7 @@ def _newest_event_age(ctx, name, conn, rel, axis, bound) -> CheckResult:
     if newest_raw is None:
         return CheckResult(f"{name}.newest_event_age", FAIL, observed=None, threshold=threshold, violations=1,
                            window=ctx.window, message="the new system holds no event before now", details=details)
-    from reconciler.dialects.sqlite_functions import epoch_us  # parses ISO text and epoch numbers alike
-    from datetime import datetime, timezone
-
-    if isinstance(newest_raw, datetime):
-        newest = axis.to_utc(newest_raw)
-    else:
-        newest = axis.to_utc(datetime.fromtimestamp(epoch_us(newest_raw) / 1e6, timezone.utc).replace(tzinfo=None)) \
-            if axis.kind != "epoch" else datetime.fromtimestamp(float(newest_raw), timezone.utc)
+    newest = _as_utc(newest_raw, axis)
     age = round((ctx.now - newest).total_seconds(), 3)
     details["newest"] = iso(newest)
     return CheckResult(f"{name}.newest_event_age", PASS if age <= bound else FAIL, observed={"seconds": age},
