@@ -83,9 +83,10 @@ def calibrate(ctx, dataset, start, end, side, replica, settle, fmt):
     from reconciler.timeutil import Window
 
     now = datetime.now(timezone.utc)
-    window = Window(_time("--start", start, now), _time("--end", end, now))
-    if window.end <= window.start:
-        raise UsageError(f"bad window: end {end} is not after start {start}")
+    try:
+        window = Window(_time("--start", start, now), _time("--end", end, now))
+    except ValueError as e:
+        raise UsageError(f"bad window: {e}") from None
     try:
         delay = parse_duration(settle).total_seconds()
     except ValueError as e:
