@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import CheckConfig
 from reconciler.errors import ConfigError
-from reconciler.results import FAIL, PASS, CheckResult, CompareResult
+from reconciler.results import CheckResult, CompareResult
 from reconciler.sources import Source
 from reconciler.timeutil import Window
 

@@ -89,6 +89,12 @@ def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: d
                      status=worst(r.status for r in results), results=results, compares=compares)
 
 
+def _observed(now: datetime) -> datetime:
+    """The gate's "now" for the index: runs are stamped with the wall clock (started_at), so
+    the results just stored count even when `now` was taken before they ran."""
+    return max(now, datetime.now(timezone.utc))
+
+
 def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None, progress=None,
             write_report: bool = True) -> JobReport:
     from reconciler.gate.summary import index_gate
@@ -126,7 +132,7 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
                     entry = {"id": run_id, "window": window, "status": run.status}
             if write_report:
                 entry["html"], entry["json"] = write_reports(store, run_id, reports_directory(loaded), now=now,
-                                                             gate=index_gate(store, loaded, now))
+                                                             gate=index_gate(store, loaded, _observed(now)))
             report.runs.append(entry)
         if progress:
             progress(len(windows), len(windows), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.gate.evaluate import GateReport
+from reconciler.timeutil import iso
 
 STATE_LABEL = {"met": "MET", "not met": "NOT MET", "incomplete": "INCOMPLETE"}
 
@@ -21,9 +22,9 @@ def report_path(report: GateReport, run_id, directory: Path | None) -> str | Non
 
 def gate_lines(report: GateReport, directory: Path | None = None) -> list[str]:
     period = report.period.to_dict()
-    lines = [f"gate {report.phase}: {period['start']} → {period['end']} ({len(report.period.hours())} hours; "
-             f"point-in-time evidence up to {report.to_dict()['observed_until']}), datasets: "
-             f"{', '.join(report.datasets) or 'none'}"]
+    until = iso(report.observed_until.replace(microsecond=0))
+    lines = [(f"gate {report.phase}: {period['start']} → {period['end']} ({len(report.period.hours())} hours; "
+              f"point-in-time evidence up to {until}), datasets: {', '.join(report.datasets) or 'none'}")]
     width = max((len(o.criterion) for o in report.outcomes), default=8)
     for o in report.outcomes:
         line = f"  {o.criterion:<{width}}  {STATE_LABEL[o.state]:<10}  {o.summary}"

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from reconciler.dialects.sqlite_functions import epoch_us
-
 from reconciler.errors import ConfigError
 from reconciler.health.percentiles import method, read_percentiles
 from reconciler.relation import SideRelation
@@ -27,8 +26,9 @@ def seconds_between(dialect, earlier, later):
         return sa.extract("epoch", later - earlier)
     if dialect.name == "mysql":
         return sa.func.timestampdiff(sa.text("MICROSECOND"), earlier, later) / sa.literal_column("1000000.0")
-    us = lambda c: sa.func.rc_epoch_us(c, type_=sa.BigInteger)  # noqa: E731 - sqlite_functions.epoch_us
-    return (us(later) - us(earlier)) / sa.literal_column("1000000.0")
+    later_us = sa.func.rc_epoch_us(later, type_=sa.BigInteger)  # sqlite_functions.epoch_us, on every connection
+    earlier_us = sa.func.rc_epoch_us(earlier, type_=sa.BigInteger)
+    return (later_us - earlier_us) / sa.literal_column("1000000.0")
 
 
 def _side(ctx, name, cfg):
