@@ -131,6 +131,9 @@ def test_gate_on_the_demo_runs_is_no_go_with_its_reasons(tmp_path, monkeypatch, 
     faulty = iso(end - HOUR)  # every injected fault of the small demo lies in its last hour
     assert (state["drift"]["state"], state["drift"]["worst"]["at"]) == ("not met", faulty)
     assert (state["match"]["state"], state["match"]["worst"]["at"]) == ("not met", faulty)
+    # `reconciler run` heads the index with the gate as of the wall clock (its verdict depends on the minute)
+    index = (tmp_path / "reports" / "index.html").read_text()
+    assert '<section class="gate glance' in index and "<h2>Gate (shadow): " in index
     assert [r.split(":")[0] for r in doc["reasons"]] == [
         "coverage incomplete", "drift not met", "match not met", "lag incomplete", "latency incomplete",
         "queues incomplete", "bookings incomplete"]

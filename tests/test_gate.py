@@ -190,6 +190,7 @@ def test_gate_summary_is_the_shadow_phase_and_serializes(gate_env):
     summary = gate_summary(store, loaded, NOW)
     doc = json.loads(json.dumps(summary.to_dict()))
     assert (doc["phase"], doc["verdict"], doc["exit_code"], doc["hours"]) == ("shadow", "incomplete", 4, 168)
+    assert doc["headline"] == "gate shadow: INCOMPLETE (incomplete: coverage, drift, match, lag), 7.0 of 7 days clean"
     assert doc["reasons"] == [f"coverage incomplete: 167 of 168 dataset-hours judged; not judged: "
                               f"device_events {iso(START)} (no run)",
                               "drift incomplete: within ±1 % in all 167 judged hours; 1 hour(s) without evidence "

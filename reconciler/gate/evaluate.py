@@ -39,9 +39,19 @@ class GateReport:
         """One line per criterion that keeps the gate shut."""
         return [f"{o.criterion} {o.state}: {o.summary}" for o in self.outcomes if o.state != MET]
 
+    @property
+    def headline(self) -> str:
+        """One line for a digest: `gate shadow: NO-GO (not met: drift; incomplete: coverage), 2.5 of 7 days clean`."""
+        not_met = [o.criterion for o in self.outcomes if o.state == NOT_MET]
+        incomplete = [o.criterion for o in self.outcomes if o.state == INCOMPLETE]
+        why = "; ".join(part for part in (f"not met: {', '.join(not_met)}" if not_met else "",
+                                          f"incomplete: {', '.join(incomplete)}" if incomplete else "") if part)
+        return (f"gate {self.phase}: {self.verdict.upper()}{f' ({why})' if why else ''}, "
+                f"{self.clean_hours / 24:.1f} of {self.days_required} days clean")
+
     def to_dict(self) -> dict:
         return {
-            "phase": self.phase, "verdict": self.verdict, "exit_code": self.exit_code,
+            "phase": self.phase, "verdict": self.verdict, "exit_code": self.exit_code, "headline": self.headline,
             "period": self.period.to_dict(), "hours": len(self.period.hours()),
             "observed_until": iso(self.observed_until), "datasets": list(self.datasets),
             "clean_evidence": {"hours": self.clean_hours, "days": round(self.clean_hours / 24, 2),
