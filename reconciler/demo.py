@@ -121,7 +121,12 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
     store = open_report_store(loaded)
     # the runs are stamped with the wall clock, after `now`: the gate counts them up to the present
     observed = datetime.now(timezone.utc)
-    return write_index(store, reports_directory(loaded), now=now, gate=index_gate(store, loaded, observed))
+    gate = index_gate(store, loaded, observed)
+    if gate:
+        states = ", ".join(f"{c['criterion']} {c['state']}" for c in gate["criteria"])
+        console.print(f"go/no-go gate ({gate['phase']}): {gate['verdict'].upper()} — {states}; "
+                      "reasons: reconciler gate")
+    return write_index(store, reports_directory(loaded), now=now, gate=gate)
 
 
 def _h(start: datetime, index: int) -> str:
