@@ -99,9 +99,8 @@ def show_run(ctx, run, output):
 @click.pass_context
 def open_index(ctx, browser):
     """Refresh the HTML index of the last 7 days and print its path."""
-    from reconciler.report import write_index
-
     from reconciler.gate.summary import index_gate
+    from reconciler.report import write_index
 
     loaded = _loaded(ctx)
     store = open_report_store(loaded)
