@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import CheckConfig
-from reconciler.errors import ConfigError, SourceError, UsageError
-from reconciler.results import FAIL, PASS, CheckResult, CompareResult
+from reconciler.errors import ConfigError, UsageError
+from reconciler.results import CheckResult, CompareResult
 from reconciler.sources import Source
 from reconciler.timeutil import Window
 
@@ -118,25 +118,25 @@ def run_suite(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
 
 
 def run_health(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    """Dead-letter queue depth in Redis (LLEN of a list, or ZCARD/XLEN by key type)."""
-    import redis
+    """Dead-letter queues in Redis (reconciler/health/dlq.py)."""
+    from reconciler.health import queue_results
 
     started = time.perf_counter()
-    url = ctx.loaded.config.sources[cfg.source].url
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
-        kind = client.type(cfg.dlq_key).decode()
-        depth = {"list": client.llen, "zset": client.zcard, "stream": client.xlen, "set": client.scard}.get(
-            kind, lambda _k: 0)(cfg.dlq_key)
-    except redis.RedisError as e:
-        from reconciler.sources import safe_url
+    return CheckOutcome(_tagged(queue_results(ctx, name, cfg), name, started))
 
-        raise SourceError(f"source {cfg.source!r} ({safe_url(url)}) is unreachable: {e}") from None
-    limit = cfg.max_dlq or 0
-    status = PASS if depth <= limit else FAIL
-    result = CheckResult(f"{name}.dlq_depth", status, observed=depth, threshold={"max": limit},
-                         violations=max(0, depth - limit), window=ctx.window, details={"key": cfg.dlq_key})
-    return CheckOutcome(_tagged([result], name, started))
+
+def run_lag(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
+    from reconciler.health import lag_results
+
+    started = time.perf_counter()
+    return CheckOutcome(_tagged(lag_results(ctx, name, cfg), name, started))
+
+
+def run_latency(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
+    from reconciler.health import latency_results
+
+    started = time.perf_counter()
+    return CheckOutcome(_tagged(latency_results(ctx, name, cfg), name, started))
 
 
 def run_caggs(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
@@ -148,7 +148,7 @@ def run_caggs(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
 
 
 RUNNERS = {"counts": run_counts, "rows": run_rows, "sql": run_sql, "suite": run_suite, "health": run_health,
-           "caggs": run_caggs}
+           "caggs": run_caggs, "lag": run_lag, "latency": run_latency}
 
 
 def run_check(ctx: CheckContext, name: str) -> CheckOutcome:

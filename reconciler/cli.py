@@ -209,13 +209,12 @@ def run(ctx, job, start, end, fmt):
 
 
 def _attach_store_commands():
+    from reconciler.cli_gate import calibrate, gate
     from reconciler.cli_init import init
     from reconciler.cli_report import db, report
 
-    cli.add_command(report)
-    cli.add_command(db)
-    cli.add_command(init)
-
+    for command in (report, db, init, gate, calibrate):
+        cli.add_command(command)
 
 _attach_store_commands()
 

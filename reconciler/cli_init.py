@@ -65,8 +65,13 @@ checks:
   bookings_suite:    {{type: suite, source: new, suite: bookings, table: bookings}}
   # rows of a snapshot dataset: were all active and future bookings migrated?
   bookings_migrated: {{type: rows,  dataset: bookings}}
-  # health: the dead-letter queue's depth in Redis (needs REDIS_URL); add it to a job to use it
-  # pipeline_dlq: {{type: health, source: queue, dlq_key: "events:dlq", max_dlq: 0}}
+  # Pipeline health (README "Pipeline health"); add them to a job once the sources exist.
+  # health: dead-letter queue depth in Redis (needs REDIS_URL); default keys events:dlq, events:dlq:permanent
+  # pipeline_dlq: {{type: health, source: queue, max_dlq: 0}}
+  # lag: processing lag per hour from the new table's ingestion-time column, p99 against 5 s
+  # event_lag: {{type: lag, dataset: {dataset}, ingested_column: ingested_at}}
+  # latency: write latency p99 against 10 ms, from the new service's Prometheus histogram
+  # write_latency: {{type: latency, metrics_url: "http://new-service:9100/metrics", histogram: db_write_duration_seconds}}
   # caggs: a TimescaleDB continuous aggregate against its hypertable ('skipped' without TimescaleDB)
   # event_caggs: {{type: caggs, dataset: {dataset}, refresh_lag: 2h}}
 
@@ -79,6 +84,23 @@ jobs:
 report_store: {{url: "${{REPORT_DATABASE_URL:-sqlite:///reports/reconciler.db}}"}}
 notify:
   slack: {{token: "${{SLACK_BOT_TOKEN:-}}", channel: "#migration-updates", webhook_url: "${{SLACK_WEBHOOK_URL:-}}"}}
+
+phases:                                      # the go/no-go gate (`reconciler gate`); numbers are the plan's
+  shadow:
+    days: 7
+    criteria:
+      coverage: {{}}                           # every hour judged: missing, error or empty hours are incomplete
+      drift: {{max_abs_pct: 1.0}}
+      match: {{min_pct: 99.9}}
+      lag: {{max_seconds: 5, percentile: p99}}
+      latency: {{max_ms: 10, percentile: p99}}
+      queues: {{max_depth: 0}}
+      bookings: {{severity: critical}}
+  traffic-split:                             # the shape of the next phase's criteria (not measured yet)
+    criteria:
+      coverage: {{}}
+      error_rate_ratio: {{max_ratio: 1.0}}
+      p99_latency_ratio: {{max_ratio: 1.1}}
 """
 
 DEFAULT_NAMES = {"dataset": "device_events", "old_table": "legacy_events", "new_table": "device_events",

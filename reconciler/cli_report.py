@@ -99,10 +99,12 @@ def show_run(ctx, run, output):
 @click.pass_context
 def open_index(ctx, browser):
     """Refresh the HTML index of the last 7 days and print its path."""
+    from reconciler.gate.summary import index_gate
     from reconciler.report import write_index
 
     loaded = _loaded(ctx)
-    path = write_index(open_report_store(loaded), reports_directory(loaded), now=_now())
+    store = open_report_store(loaded)
+    path = write_index(store, reports_directory(loaded), now=_now(), gate=index_gate(store, loaded, _now()))
     click.echo(str(path))
     if browser:
         click.launch(str(path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -133,7 +133,17 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
                              progress=progress)
             failed = sum(r["status"] != "pass" for r in report.runs)
             console.print(f"job {job}: {len(report.runs)} window(s) judged and stored, {failed} not passing")
-    return write_index(open_report_store(loaded), reports_directory(loaded), now=now)
+    from reconciler.gate.summary import index_gate
+
+    store = open_report_store(loaded)
+    # the runs are stamped with the wall clock, after `now`: the gate counts them up to the present
+    observed = datetime.now(timezone.utc)
+    gate = index_gate(store, loaded, observed)
+    if gate:
+        states = ", ".join(f"{c['criterion']} {c['state']}" for c in gate["criteria"])
+        console.print(f"go/no-go gate ({gate['phase']}): {gate['verdict'].upper()} — {states}; "
+                      "reasons: reconciler gate")
+    return write_index(store, reports_directory(loaded), now=now, gate=gate)
 
 
 def _h(start: datetime, index: int) -> str:

@@ -89,8 +89,15 @@ def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: d
                      status=worst(r.status for r in results), results=results, compares=compares)
 
 
+def _observed(now: datetime) -> datetime:
+    """The gate's "now" for the index: runs are stamped with the wall clock (started_at), so
+    the results just stored count even when `now` was taken before they ran."""
+    return max(now, datetime.now(timezone.utc))
+
+
 def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None, progress=None,
             write_report: bool = True) -> JobReport:
+    from reconciler.gate.summary import index_gate
     from reconciler.report import write_reports
     from reconciler.store import open_report_store, reports_directory
 
@@ -124,7 +131,8 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
                     run_id = store.record_run(run, **provenance)
                     entry = {"id": run_id, "window": window, "status": run.status}
             if write_report:
-                entry["html"], entry["json"] = write_reports(store, run_id, reports_directory(loaded), now=now)
+                entry["html"], entry["json"] = write_reports(store, run_id, reports_directory(loaded), now=now,
+                                                             gate=index_gate(store, loaded, _observed(now)))
             report.runs.append(entry)
         if progress:
             progress(len(windows), len(windows), None)

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from reconciler.config.phases import PhaseConfig, default_phases
+
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -142,8 +144,11 @@ class DatasetConfig(Strict):
         return out
 
 
+PLAN_DLQ_KEYS = ("events:dlq", "events:dlq:permanent")
+
+
 class CheckConfig(Strict):
-    type: Literal["counts", "rows", "sql", "suite", "health", "caggs"]
+    type: Literal["counts", "rows", "sql", "suite", "health", "caggs", "lag", "latency"]
     dataset: str | None = None
     suite: str | None = None
     source: str | None = None
@@ -153,6 +158,17 @@ class CheckConfig(Strict):
     max_dlq: int | None = None
     max_lag_seconds: float | None = None
     dlq_key: str | None = None
+    dlq_keys: list[str] | None = Field(default=None, min_length=1, description="health: Redis keys of the "
+                                       "dead-letter queues (default: dlq_key, else events:dlq and events:dlq:permanent)")
+    lag_percentile: Literal["p50", "p95", "p99", "max"] = "p99"
+    ingested_column: str | None = Field(default=None, description="lag: the new side's ingestion-time column")
+    max_latency_ms: float | None = Field(default=None, gt=0)
+    latency_percentile: Literal["p50", "p95", "p99", "max"] = "p99"
+    latency_query: str | None = Field(default=None, description="latency: SELECT of latency_ms rows, or one row "
+                                      "with p50_ms / p95_ms / p99_ms / max_ms")
+    metrics_url: str | None = Field(default=None, description="latency: the new service's Prometheus /metrics URL")
+    histogram: str | None = Field(default=None, description="latency: histogram metric name (values in seconds)")
+    scrape_interval: timedelta = timedelta(0)
     aggregate: str | None = None
     bucket_column: str = "bucket"
     count_column: str = "events"
@@ -160,15 +176,23 @@ class CheckConfig(Strict):
     severity_overrides: dict[str, Literal["critical", "warning"]] = Field(
         default_factory=dict, description="sql: rule name -> severity, replacing the rule file's own")
 
-    @field_validator("refresh_lag", mode="before")
+    @field_validator("refresh_lag", "scrape_interval", mode="before")
     @classmethod
     def _duration(cls, v):
         return parse_duration(v)
 
+    @property
+    def queue_keys(self) -> list[str]:
+        return self.dlq_keys or ([self.dlq_key] if self.dlq_key else list(PLAN_DLQ_KEYS))
+
     @model_validator(mode="after")
     def _needs(self):
-        need = {"counts": ["dataset"], "rows": ["dataset"], "sql": ["rules"],
-                "suite": ["suite", "table"], "caggs": ["dataset"], "health": ["source", "dlq_key"]}[self.type]
+        if self.type == "latency" and not (self.metrics_url and self.histogram) and not self.latency_query:
+            raise ValueError("a check of type 'latency' needs 'metrics_url' and 'histogram', or 'latency_query'")
+        if self.type == "latency" and self.latency_query and not self.source:
+            raise ValueError("a check of type 'latency' with 'latency_query' needs 'source'")
+        need = {"counts": ["dataset"], "rows": ["dataset"], "sql": ["rules"], "lag": ["dataset"], "latency": [],
+                "suite": ["suite", "table"], "caggs": ["dataset"], "health": ["source"]}[self.type]
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"a check of type {self.type!r} needs {', '.join(repr(m) for m in missing)}")
@@ -223,3 +247,4 @@ class Config(Strict):
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     report_store: ReportStoreConfig = ReportStoreConfig()
     notify: NotifyConfig = NotifyConfig()
+    phases: dict[str, PhaseConfig] = Field(default_factory=default_phases)

@@ -31,12 +31,13 @@ def _write_atomically(path: Path, text: str) -> Path:
     return path
 
 
-def write_index(store, directory, *, now: datetime | None = None, days: int = 7) -> Path:
+def write_index(store, directory, *, now: datetime | None = None, days: int = 7, gate: dict | None = None) -> Path:
     now = now or datetime.now(timezone.utc)
-    return _write_atomically(Path(directory) / INDEX, render_index(store, now, days))
+    return _write_atomically(Path(directory) / INDEX, render_index(store, now, days, gate=gate))
 
 
-def write_reports(store, run_id, directory, *, now: datetime | None = None) -> tuple[Path, Path]:
+def write_reports(store, run_id, directory, *, now: datetime | None = None,
+                  gate: dict | None = None) -> tuple[Path, Path]:
     """The stored run's HTML and JSON reports, and a refreshed index. Returns (html_path, json_path)."""
     now = now or datetime.now(timezone.utc)
     run = store.get_run(run_id)
@@ -44,5 +45,5 @@ def write_reports(store, run_id, directory, *, now: datetime | None = None) -> t
     html_path = _write_atomically(base.with_suffix(".html"),
                                   render_html(run, index_href=f"../{INDEX}", generated_at=now))
     json_path = _write_atomically(base.with_suffix(".json"), render_json(run))
-    write_index(store, directory, now=now)
+    write_index(store, directory, now=now, gate=gate)
     return html_path, json_path

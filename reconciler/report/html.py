@@ -34,8 +34,9 @@ def render_html(run, *, index_href: str | None = None, generated_at: datetime | 
         **view, index_href=index_href, generated_at=iso(generated_at) if generated_at else None)
 
 
-def render_index(store, now: datetime, days: int = 7) -> str:
-    """The last `days` UTC days hour by hour, and the runs of that period, newest first."""
+def render_index(store, now: datetime, days: int = 7, gate: dict | None = None) -> str:
+    """The last `days` UTC days hour by hour, and the runs of that period, newest first;
+    headed by the gate's state (`reconciler.gate.summary.index_view`) when given."""
     start = floor_hour(now).replace(hour=0) - timedelta(days=days - 1)
     runs = store.runs_overlapping(start, start + timedelta(days=days))
     rows = timeline(runs, now, days)
@@ -46,4 +47,4 @@ def render_index(store, now: datetime, days: int = 7) -> str:
                 counts[cell["status"]] += 1
     return _ENV.get_template("index.html.j2").render(
         timeline=rows, runs=sorted(runs, key=lambda r: r["id"], reverse=True), days=days, counts=counts,
-        run_href=run_href, generated_at=iso(now))
+        run_href=run_href, generated_at=iso(now), gate=gate)

@@ -1,0 +1,79 @@
+"""`phases:` in schedule.yaml: each migration phase and the criteria that let it end.
+
+A criterion names what it judges; every bound left out takes the migration plan's number
+(PLAN_DEFAULTS), so `lag: {}` means "processing lag p99 under 5 s"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# criterion -> the plan's bounds (README "The go/no-go gate" says where each comes from)
+PLAN_DEFAULTS: dict[str, dict] = {
+    "coverage": {},
+    "drift": {"max_abs_pct": 1.0},
+    "match": {"min_pct": 99.9},
+    "lag": {"max_seconds": 5.0, "percentile": "p99"},
+    "latency": {"max_ms": 10.0, "percentile": "p99"},
+    "queues": {"max_depth": 0},
+    "bookings": {"severity": "critical"},
+    "error_rate_ratio": {"max_ratio": 1.0},
+    "p99_latency_ratio": {"max_ratio": 1.1},
+}
+CRITERIA = tuple(PLAN_DEFAULTS)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CriterionConfig(_Strict):
+    max_abs_pct: float | None = Field(default=None, ge=0)
+    min_pct: float | None = Field(default=None, ge=0, le=100)
+    max_seconds: float | None = Field(default=None, gt=0)
+    max_ms: float | None = Field(default=None, gt=0)
+    percentile: Literal["p50", "p95", "p99", "max"] | None = None
+    max_depth: int | None = Field(default=None, ge=0)
+    severity: Literal["critical", "warning"] | None = None
+    max_ratio: float | None = Field(default=None, gt=0)
+
+    def bound(self, criterion: str, key: str):
+        value = getattr(self, key)
+        return PLAN_DEFAULTS[criterion].get(key) if value is None else value
+
+
+def _shadow_criteria() -> dict[str, CriterionConfig]:
+    return {name: CriterionConfig() for name in ("coverage", "drift", "match", "lag", "latency", "queues", "bookings")}
+
+
+class PhaseConfig(_Strict):
+    days: int = Field(default=7, ge=1, description="consecutive days of evidence the phase needs")
+    datasets: list[str] | None = Field(default=None, description="datasets judged hour by hour (default: every "
+                                       "dataset that is not a snapshot)")
+    settle: timedelta = Field(default=timedelta(minutes=15), description="the last hour counts once it ended this long ago")
+    criteria: dict[str, CriterionConfig | None] = Field(default_factory=_shadow_criteria)
+
+    @field_validator("settle", mode="before")
+    @classmethod
+    def _duration(cls, v):
+        from reconciler.config.models import parse_duration
+
+        return parse_duration(v)
+
+    @field_validator("criteria")
+    @classmethod
+    def _known(cls, v):
+        unknown = [name for name in v if name not in CRITERIA]
+        if unknown:
+            raise ValueError(f"unknown criterion {unknown[0]!r} (known: {', '.join(CRITERIA)})")
+        return {name: c or CriterionConfig() for name, c in v.items()}
+
+
+def default_phases() -> dict[str, PhaseConfig]:
+    return {
+        "shadow": PhaseConfig(),
+        "traffic-split": PhaseConfig(criteria={"coverage": CriterionConfig(), "error_rate_ratio": CriterionConfig(),
+                                               "p99_latency_ratio": CriterionConfig()}),
+    }

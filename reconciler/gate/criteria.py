@@ -1,0 +1,318 @@
+"""Each criterion of a phase judged over the evidence: met, not met or incomplete, with the
+worst hour or moment. Pure functions over `Evidence`; no I/O, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reconciler.config.phases import CriterionConfig
+from reconciler.gate.evidence import Evidence
+from reconciler.results import ERROR, FAIL, PASS, SKIPPED
+from reconciler.timeutil import HOUR, iso
+from reconciler.timeutil import parse_time
+
+
+def parse_iso(text: str):
+    return parse_time(text, None)
+
+MET, NOT_MET, INCOMPLETE = "met", "not met", "incomplete"
+EVIDENCE_VERDICTS = (PASS, FAIL)  # `error`, `empty` and a missing verdict are no evidence
+LISTED = 5  # hours named on a criterion's line; the JSON lists them all
+
+
+@dataclass(frozen=True)
+class Worst:
+    at: str                 # an hour (ISO) or a moment
+    value: object
+    run_id: int | None
+    dataset: str | None = None
+    text: str = ""
+
+    def to_dict(self) -> dict:
+        return {"at": self.at, "value": self.value, "run_id": self.run_id, "dataset": self.dataset, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    criterion: str
+    state: str
+    summary: str
+    bound: dict
+    worst: Worst | None = None
+    gaps: list = field(default_factory=list)     # [{"dataset", "hour", "reason", "run_id"}]
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"criterion": self.criterion, "state": self.state, "summary": self.summary, "bound": self.bound,
+                "worst": self.worst.to_dict() if self.worst else None, "gaps": self.gaps, **self.extra}
+
+
+def period_hours(ev: Evidence) -> list:
+    return ev.period.hours()
+
+
+def gap_ranges(gaps: list) -> list[dict]:
+    """Consecutive hours of one dataset with one reason, merged: {dataset, first, last, hours, reason}."""
+    ranges: list[dict] = []
+    for g in gaps:
+        last = ranges[-1] if ranges else None
+        if last and last["dataset"] == g.get("dataset") and last["reason"] == g["reason"] \
+                and parse_iso(g["hour"]) - parse_iso(last["last"]) == HOUR:
+            last["last"], last["hours"] = g["hour"], last["hours"] + 1
+        else:
+            ranges.append({"dataset": g.get("dataset"), "first": g["hour"], "last": g["hour"], "hours": 1,
+                           "reason": g["reason"]})
+    return ranges
+
+
+def _gap_text(gaps: list) -> str:
+    ranges = gap_ranges(gaps)
+
+    def one(r):
+        where = f"{r['dataset']} " if r["dataset"] else ""
+        if r["hours"] == 1:
+            return f"{where}{r['first']} ({r['reason']})"
+        return f"{where}{r['first']} … {r['last']} ({r['hours']} hours, {r['reason']})"
+
+    named = ", ".join(one(r) for r in ranges[:LISTED])
+    return named + (f" and {len(ranges) - LISTED} more" if len(ranges) > LISTED else "")
+
+
+def judged(ev: Evidence):
+    """(dataset, hour, ledger row) of every hour with a conclusive verdict, and the gaps."""
+    found, gaps = [], []
+    for dataset in ev.datasets:
+        for hour in period_hours(ev):
+            row = ev.ledger.get((dataset, hour))
+            verdict = row["verdict"] if row else None
+            if verdict in EVIDENCE_VERDICTS:
+                found.append((dataset, hour, row))
+            else:
+                reason = verdict if verdict in (ERROR, "empty") else ("no run" if row is None else f"{row['state']}")
+                gaps.append({"dataset": dataset, "hour": iso(hour), "reason": reason,
+                             "run_id": row["run_id"] if row else None})
+    return found, gaps
+
+
+def coverage(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    found, gaps = judged(ev)
+    total = len(ev.datasets) * len(period_hours(ev))
+    bound = {"hours": total}
+    if not ev.datasets:
+        return Outcome("coverage", INCOMPLETE, "no dataset is judged hour by hour (phases.*.datasets)", bound)
+    if gaps:
+        return Outcome("coverage", INCOMPLETE, f"{len(found)} of {total} dataset-hours judged; not judged: "
+                       f"{_gap_text(gaps)}", bound, gaps=gaps)
+    return Outcome("coverage", MET, f"all {total} dataset-hours judged (pass or fail)", bound)
+
+
+def _unjudged_note(gaps) -> str:
+    return f"; {len(gaps)} hour(s) without evidence (see coverage)" if gaps else ""
+
+
+def drift(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    limit = cfg.bound("drift", "max_abs_pct")
+    bound = {"max_abs_pct": limit}
+    found, gaps = judged(ev)
+    over, worst = [], None
+    for dataset, hour, row in found:
+        value = row["drift_pct"]
+        if value is None:
+            undefined = (row["old"] or 0) == 0 and (row["new"] or 0) > 0
+            if undefined:
+                w = Worst(iso(hour), None, row["run_id"], dataset, f"rows only in new (old 0, new {row['new']})")
+                over.append(w)
+                worst = w if worst is None or worst.value is not None else worst
+            continue
+        w = Worst(iso(hour), value, row["run_id"], dataset, f"{value:+.4g} %")
+        if abs(value) > limit:
+            over.append(w)
+        if worst is None or (worst.value is not None and abs(value) > abs(worst.value)):
+            worst = w
+    if over:
+        named = ", ".join(f"{w.dataset} {w.at} {w.text}" for w in over[:LISTED])
+        more = f" and {len(over) - LISTED} more" if len(over) > LISTED else ""
+        first = max(over, key=lambda w: float("inf") if w.value is None else abs(w.value))
+        return Outcome("drift", NOT_MET, f"{len(over)} hour(s) beyond ±{limit:g} %: {named}{more}", bound, first,
+                       gaps=[{"dataset": w.dataset, "hour": w.at, "reason": w.text, "run_id": w.run_id} for w in over])
+    if not found:
+        return Outcome("drift", INCOMPLETE, "no judged hour in the period", bound)
+    state = INCOMPLETE if gaps else MET
+    return Outcome("drift", state, f"within ±{limit:g} % in all {len(found)} judged hours{_unjudged_note(gaps)}",
+                   bound, worst)
+
+
+def _match_of(totals: dict):
+    keys = ("matched", "mismatched", "missing_in_new", "extra_in_new")
+    if any(totals.get(k) is None for k in keys):
+        return None
+    denominator = sum(int(totals[k]) for k in keys)
+    return int(totals["matched"]), denominator
+
+
+def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    limit = cfg.bound("match", "min_pct")
+    bound = {"min_pct": limit}
+    found, gaps = judged(ev)
+    below, worst, matched, rows = [], None, 0, 0
+    no_rows = []
+    for dataset, hour, row in found:
+        window_totals = ev.totals.get((row["run_id"], dataset))
+        counted = _match_of(window_totals[1]) if window_totals and window_totals[0].hours() == [hour] else None
+        if counted is None:
+            no_rows.append({"dataset": dataset, "hour": iso(hour), "reason": "no row-level comparison",
+                            "run_id": row["run_id"]})
+            continue
+        ok, total = counted
+        matched, rows = matched + ok, rows + total
+        pct = 100.0 if total == 0 else ok / total * 100
+        w = Worst(iso(hour), round(pct, 4), row["run_id"], dataset, f"{pct:.4f} % ({total - ok} of {total} differ)")
+        if pct < limit:
+            below.append(w)
+        if worst is None or pct < worst.value:
+            worst = w
+    period_pct = round(matched / rows * 100, 4) if rows else None
+    extra = {"period_match_pct": period_pct, "rows": rows, "matched": matched}
+    if below or (period_pct is not None and period_pct < limit):
+        named = ", ".join(f"{w.dataset} {w.at} {w.text}" for w in below[:LISTED])
+        more = f" and {len(below) - LISTED} more" if len(below) > LISTED else ""
+        text = (f"{len(below)} hour(s) below {limit:g} %: {named}{more}" if below else "") + \
+               (f"{'; ' if below else ''}period {period_pct:.4f} % over {rows} rows")
+        return Outcome("match", NOT_MET, text, bound, min(below, key=lambda w: w.value) if below else worst,
+                       gaps=[{"dataset": w.dataset, "hour": w.at, "reason": w.text, "run_id": w.run_id} for w in below],
+                       extra=extra)
+    missing = gaps + no_rows
+    if rows == 0:
+        return Outcome("match", INCOMPLETE, "no hour compared row by row in the period", bound, gaps=missing,
+                       extra=extra)
+    state = INCOMPLETE if missing else MET
+    note = f"; {len(no_rows)} judged hour(s) without a row comparison" if no_rows else ""
+    return Outcome("match", state, f"≥ {limit:g} % in every compared hour; period {period_pct:.4f} % over {rows} "
+                   f"rows{note}{_unjudged_note(gaps)}", bound, worst, gaps=no_rows, extra=extra)
+
+
+def _errors(results) -> list:
+    return [r for r in results if r["status"] == ERROR]
+
+
+def _moment(r) -> str:
+    return iso(r["moment"].replace(microsecond=0))
+
+
+def lag(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    limit, percentile = cfg.bound("lag", "max_seconds"), cfg.bound("lag", "percentile")
+    bound = {"max_seconds": limit, "percentile": percentile}
+    hourly = [r for r in ev.hourly if r["details"].get("measure") == "processing_lag"]
+    if hourly:
+        by_hour = {}
+        for r in hourly:
+            by_hour[r["window"].start.replace(minute=0, second=0, microsecond=0)] = r  # newest run wins
+        values = [(h, r, (r["observed"] or {}).get(percentile)) for h, r in sorted(by_hour.items())]
+        over = [(h, r, v) for h, r, v in values if v is not None and v > limit]
+        measured = [(h, r, v) for h, r, v in values if v is not None]
+        worst_h = max(measured, key=lambda x: x[2]) if measured else None
+        worst = Worst(iso(worst_h[0]), worst_h[2], worst_h[1]["run_id"], None, f"{percentile} {worst_h[2]:g} s") \
+            if worst_h else None
+        if over:
+            return Outcome("lag", NOT_MET, f"{len(over)} hour(s) with {percentile} lag above {limit:g} s; worst "
+                           f"{worst.at} {worst.text}", bound, worst)
+        missing = [{"hour": iso(h), "reason": "no lag result"} for h in period_hours(ev) if h not in by_hour]
+        missing += [{"hour": iso(h), "reason": "error"} for h, r, _ in values if r["status"] == ERROR]
+        if missing:
+            return Outcome("lag", INCOMPLETE, f"{percentile} within {limit:g} s where measured; not measured: "
+                           f"{_gap_text(missing)}", bound, worst, gaps=missing)
+        return Outcome("lag", MET, f"{percentile} within {limit:g} s in every hour", bound, worst)
+    ages = [r for r in ev.point_in_time if r["details"].get("measure") == "newest_event_age"]
+    return _point_in_time("lag", ages, limit, lambda r: (r["observed"] or {}).get("seconds"), bound, "s",
+                          "no processing-lag evidence: configure a `lag` check (ingested_column) on the new dataset",
+                          "newest event age")
+
+
+def _point_in_time(name, found, limit, value_of, bound, unit, none_text, what) -> Outcome:
+    if not found:
+        return Outcome(name, INCOMPLETE, none_text, bound)
+    measured = [(r, value_of(r)) for r in found if value_of(r) is not None]
+    worst = None
+    if measured:
+        r, v = max(measured, key=lambda x: x[1])
+        worst = Worst(_moment(r), v, r["run_id"], None, f"{what} {v:g} {unit}")
+    over = [(r, v) for r, v in measured if v > limit]
+    if over or any(r["status"] == FAIL and value_of(r) is None for r in found):
+        count = len(over) or 1
+        return Outcome(name, NOT_MET, f"{count} measurement(s) above {limit:g} {unit}; worst {worst.at} "
+                       f"{worst.text}" if worst else f"{what} failed", bound, worst)
+    errors = _errors(found)
+    if errors:
+        return Outcome(name, INCOMPLETE, f"{len(errors)} measurement(s) in error, e.g. {_moment(errors[0])}",
+                       bound, worst)
+    if not measured:
+        return Outcome(name, INCOMPLETE, f"{len(found)} measurement(s), none with a value", bound)
+    return Outcome(name, MET, f"{len(measured)} measurement(s), all within {limit:g} {unit}", bound, worst)
+
+
+def latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    limit, percentile = cfg.bound("latency", "max_ms"), cfg.bound("latency", "percentile")
+    found = [r for r in ev.point_in_time if r["details"].get("measure") == "write_latency"]
+    return _point_in_time("latency", found, limit, lambda r: (r["observed"] or {}).get(percentile),
+                          {"max_ms": limit, "percentile": percentile}, "ms",
+                          "no write-latency evidence: configure a `latency` check", f"{percentile}")
+
+
+def queues(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    limit = cfg.bound("queues", "max_depth")
+    found = [r for r in ev.point_in_time if r["details"].get("measure") == "dlq_depth"]
+    out = _point_in_time("queues", found, limit, lambda r: r["observed"] if isinstance(r["observed"], int) else None,
+                         {"max_depth": limit}, "entries", "no dead-letter-queue evidence: configure a `health` check",
+                         "depth")
+    growing = [r for r in found if r["details"].get("warning") == "growing"]
+    if growing and out.state == MET:
+        return Outcome(out.criterion, out.state, f"{out.summary}; warning: grew in {len(growing)} run(s), last at "
+                       f"{_moment(growing[-1])}", out.bound, out.worst)
+    return out
+
+
+def bookings(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    severity = cfg.bound("bookings", "severity")
+    bound = {"severity": severity}
+    rules = [r for r in ev.point_in_time if "severity" in r["details"]]
+    if not rules:
+        return Outcome("bookings", INCOMPLETE, "no booking rule ran in the period", bound)
+    counted = ("critical",) if severity == "critical" else ("critical", "warning")
+    bad = [r for r in rules if r["status"] == FAIL and r["details"].get("severity") in counted]
+    if bad:
+        r = max(bad, key=lambda r: r["violations"])
+        worst = Worst(_moment(r), r["violations"], r["run_id"], None, f"{r['check']}: {r['violations']} violation(s)")
+        names = sorted({b["check"] for b in bad})
+        return Outcome("bookings", NOT_MET, f"{len(bad)} {severity} violation result(s) ({', '.join(names)}); "
+                       f"worst {worst.at} {worst.text}", bound, worst)
+    errors = _errors(rules)
+    if errors:
+        return Outcome("bookings", INCOMPLETE, f"{len(errors)} rule(s) in error, e.g. {errors[0]['check']} at "
+                       f"{_moment(errors[0])}", bound)
+    return Outcome("bookings", MET, f"{len(rules)} rule result(s), no {severity} violation", bound)
+
+
+def not_measured(name: str):
+    def judge(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+        return Outcome(name, INCOMPLETE, "not measured by this version: it records no old-vs-new error rates or "
+                       "latencies yet", {"max_ratio": cfg.bound(name, "max_ratio")})
+    return judge
+
+
+JUDGES = {"coverage": coverage, "drift": drift, "match": match, "lag": lag, "latency": latency, "queues": queues,
+          "bookings": bookings, "error_rate_ratio": not_measured("error_rate_ratio"),
+          "p99_latency_ratio": not_measured("p99_latency_ratio")}
+
+
+def clean_hours(ev: Evidence) -> int:
+    """Consecutive hours, back from the period's end, in which every dataset passed."""
+    count = 0
+    for hour in reversed(period_hours(ev)):
+        rows = [ev.ledger.get((d, hour)) for d in ev.datasets]
+        if not ev.datasets or any(r is None or r["verdict"] != PASS for r in rows):
+            break
+        count += 1
+    return count
+
+
+__all__ = ["JUDGES", "MET", "NOT_MET", "INCOMPLETE", "Outcome", "Worst", "clean_hours", "HOUR", "SKIPPED"]

@@ -1,0 +1,119 @@
+"""The go/no-go gate of a phase: its period, the evidence the store holds for it, each
+criterion's outcome and the verdict. `gate_summary` is what the report index and the
+Slack digest show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from reconciler.errors import UsageError
+from reconciler.results import jsonable
+from reconciler.gate.criteria import INCOMPLETE, JUDGES, MET, NOT_MET, Outcome, clean_hours
+from reconciler.gate.evidence import read_evidence
+from reconciler.timeutil import HOUR, Window, floor_hour, iso
+
+GO, NO_GO = "go", "no-go"
+EXIT_CODES = {GO: 0, NO_GO: 1, INCOMPLETE: 4}
+DEFAULT_PHASE = "shadow"
+
+
+@dataclass(frozen=True)
+class GateReport:
+    phase: str
+    period: Window
+    observed_until: datetime
+    verdict: str
+    outcomes: list[Outcome]
+    clean_hours: int
+    days_required: int
+    datasets: tuple[str, ...]
+    runs: dict  # run_id -> {id, job, window}: what the outcomes link to
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    @property
+    def reasons(self) -> list[str]:
+        """One line per criterion that keeps the gate shut."""
+        return [f"{o.criterion} {o.state}: {o.summary}" for o in self.outcomes if o.state != MET]
+
+    @property
+    def headline(self) -> str:
+        """One line for a digest: `gate shadow: NO-GO (not met: drift; incomplete: coverage), 2.5 of 7 days clean`."""
+        not_met = [o.criterion for o in self.outcomes if o.state == NOT_MET]
+        incomplete = [o.criterion for o in self.outcomes if o.state == INCOMPLETE]
+        why = "; ".join(part for part in (f"not met: {', '.join(not_met)}" if not_met else "",
+                                          f"incomplete: {', '.join(incomplete)}" if incomplete else "") if part)
+        return (f"gate {self.phase}: {self.verdict.upper()}{f' ({why})' if why else ''}, "
+                f"{self.clean_hours / 24:.1f} of {self.days_required} days clean")
+
+    def to_dict(self) -> dict:
+        return {
+            "phase": self.phase, "verdict": self.verdict, "exit_code": self.exit_code, "headline": self.headline,
+            "period": self.period.to_dict(), "hours": len(self.period.hours()),
+            "observed_until": iso(self.observed_until), "datasets": list(self.datasets),
+            "clean_evidence": {"hours": self.clean_hours, "days": round(self.clean_hours / 24, 2),
+                               "days_required": self.days_required},
+            "criteria": [o.to_dict() for o in self.outcomes], "reasons": self.reasons,
+            "runs": jsonable({str(k): v for k, v in self.runs.items()}),
+        }
+
+
+def verdict_of(outcomes: list[Outcome]) -> str:
+    """Any criterion not met is a no-go, even where other evidence is incomplete."""
+    states = {o.state for o in outcomes}
+    if NOT_MET in states:
+        return NO_GO
+    return INCOMPLETE if INCOMPLETE in states or not outcomes else GO
+
+
+def phase_config(loaded, phase: str):
+    phases = loaded.config.phases
+    if phase not in phases:
+        raise UsageError(f"unknown phase {phase!r} in {loaded.path} (known: {', '.join(phases) or 'none'})")
+    return phases[phase]
+
+
+def gate_period(now: datetime, days: int, settle: timedelta, start=None, end=None) -> tuple[Window, datetime]:
+    """(period, observed_until). By days: `days` x 24 whole hours ending at the start of the
+    hour that ended at least `settle` before now; point-in-time results count up to now.
+    Explicit: [start, end) in whole hours; point-in-time results count up to end."""
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise UsageError("give both --start and --end, or --days")
+        if start != floor_hour(start) or end != floor_hour(end):
+            raise UsageError(f"the gate judges whole hours: --start {iso(start)} and --end {iso(end)} "
+                             "must fall on the hour")
+        if end <= start:
+            raise UsageError(f"bad period: end {iso(end)} is not after start {iso(start)}")
+        return Window(start, end), end
+    last_end = floor_hour(now - settle)
+    return Window(last_end - days * 24 * HOUR, last_end), now
+
+
+def gate_datasets(loaded, cfg) -> tuple[str, ...]:
+    if cfg.datasets is not None:
+        unknown = [d for d in cfg.datasets if d not in loaded.config.datasets]
+        if unknown:
+            raise UsageError(f"{loaded.path}: phases: unknown dataset {unknown[0]!r}")
+        return tuple(cfg.datasets)
+    return tuple(n for n, d in loaded.config.datasets.items() if not d.snapshot)
+
+
+def evaluate_gate(store, loaded, now: datetime, *, phase: str = DEFAULT_PHASE, days: int | None = None,
+                  start: datetime | None = None, end: datetime | None = None) -> GateReport:
+    cfg = phase_config(loaded, phase)
+    days = days or cfg.days
+    period, observed_until = gate_period(now, days, cfg.settle, start, end)
+    datasets = gate_datasets(loaded, cfg)
+    evidence = read_evidence(store, datasets, period, observed_until)
+    outcomes = [JUDGES[name](evidence, criterion) for name, criterion in cfg.criteria.items()]
+    return GateReport(phase, period, observed_until, verdict_of(outcomes), outcomes, clean_hours(evidence), days,
+                      datasets, evidence.runs)
+
+
+def gate_summary(store, loaded, now: datetime, phase: str = DEFAULT_PHASE) -> GateReport:
+    """The phase's gate as of now over its configured days (for the report index, Slack)."""
+    return evaluate_gate(store, loaded, now, phase=phase)
