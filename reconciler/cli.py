@@ -209,6 +209,8 @@ def _attach_store_commands():
 
     cli.add_command(report)
     cli.add_command(db)
+    from reconciler.cli_notify import notify
+    cli.add_command(notify)
 
 
 _attach_store_commands()

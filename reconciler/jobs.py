@@ -15,6 +15,7 @@ from reconciler import __version__
 from reconciler.checks import CheckContext, run_check
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError, UsageError
+from reconciler.notify import notify_after_run
 from reconciler.results import ERROR, RunResult, worst
 from reconciler.sources import opened_sources, safe_url
 from reconciler.timeutil import HOUR, Window, floor_hour
@@ -28,6 +29,7 @@ class JobReport:
     """What one `run JOB` did: stored run ids, their statuses, and the report paths."""
 
     runs: list[dict] = field(default_factory=list)
+    notify: object = None  # the outbox drain's DrainReport
 
     @property
     def status(self) -> str:
@@ -128,4 +130,5 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
             report.runs.append(entry)
         if progress:
             progress(len(windows), len(windows), None)
+    report.notify = notify_after_run(loaded, store, now)
     return report
