@@ -68,7 +68,7 @@ def flush(ctx, dry_run, fmt):
     loaded = _loaded(ctx)
     store = open_report_store(loaded, upgrade=True)
     report = drain_outbox(store, loaded.config.notify, now=datetime.now(timezone.utc), dry_run=dry_run,
-                          reports_dir=reports_directory(loaded))
+                          reports_dir=reports_directory(loaded).resolve())
     if fmt == "json":
         doc = report.to_dict()
         if dry_run:

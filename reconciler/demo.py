@@ -64,6 +64,7 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: 
     env["OLD_DATABASE_URL"] = f"sqlite:///{out / 'old.db'}"
     env["NEW_DATABASE_URL"] = f"sqlite:///{out / 'new.db'}"
     env["OLD_TIMEZONE"] = DEMO_ZONE
+    env["SLACK_BOT_TOKEN"] = env["SLACK_WEBHOOK_URL"] = ""  # the demo shows Slack messages, never sends them
     loaded = load_config(config_path or _default_config(), env=env)
     window = Window(start, end)
     result = compare_dataset(loaded, "device_events", window, rows=True)
@@ -80,6 +81,7 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime, config_path: 
     console.print(f"JSON written to {json_path}\n")
     _integrity(loaded, now, console)
     index = _store_and_report(loaded, start, end, now, console)
+    _show_slack_messages(loaded, now, console)
     console.print(f"\nHTML report: {Path(index).resolve()}")
     console.print(f"again: reconciler compare device_events --start {iso(start)} --end {iso(end)}"
                   f"  (with OLD_DATABASE_URL/NEW_DATABASE_URL unset); reconciler report list")
@@ -117,6 +119,18 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
             failed = sum(r["status"] != "pass" for r in report.runs)
             console.print(f"job {job}: {len(report.runs)} window(s) judged and stored, {failed} not passing")
     return write_index(open_report_store(loaded), reports_directory(loaded), now=now)
+
+
+def _show_slack_messages(loaded, now: datetime, console) -> None:
+    from reconciler.notify.preview import as_text, demo_messages
+    from reconciler.store import open_report_store, reports_directory
+
+    store = open_report_store(loaded)
+    messages = demo_messages(store, loaded.config.notify, reports_directory(loaded).resolve(), now)
+    console.print("\n[bold]Slack[/bold] (dry run: no token or webhook configured; the exact payloads are the JSON files)")
+    for kind, path, payload in messages:
+        console.print(f"\n[bold]── {kind}[/bold]  {path}")
+        console.print(as_text(payload), markup=False, highlight=False)
 
 
 def _h(start: datetime, index: int) -> str:

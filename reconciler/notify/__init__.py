@@ -33,7 +33,7 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
 
     try:
         report = drain_outbox(store, loaded.config.notify, now=now, dry_run=dry_run,
-                              reports_dir=reports_directory(loaded))
+                              reports_dir=reports_directory(loaded).resolve())
     except SourceError as e:
         logging.getLogger(__name__).warning("Slack messages stay in the outbox: %s", e)
         return None

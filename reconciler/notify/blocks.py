@@ -115,7 +115,8 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _check_label(facts: dict) -> str:
-    return facts.get("check") or facts.get("job") or "?"
+    check = facts.get("check") or facts.get("job") or "?"
+    return f"{check} ({facts['dataset']})" if facts.get("dataset") else check
 
 
 def render(kind: str, facts: dict, t: Texts, links: Links) -> dict:
@@ -177,7 +178,7 @@ def render_reminder(facts: dict, t: Texts, links: Links) -> dict:
 def _progress_values(facts: dict) -> dict:
     return {"check": _check_label(facts), "job": facts["job"], "hour": when(facts.get("hour")),
             "failures": facts.get("failures", 1), "hours": facts.get("failed_hours", 1),
-            "since": when(facts.get("opened_at")), "reason": facts.get("reason") or "?"}
+            "since": when(facts.get("first_hour") or facts.get("opened_at")), "reason": facts.get("reason") or "?"}
 
 
 def render_recovered(facts: dict, t: Texts, links: Links) -> dict:
@@ -200,7 +201,7 @@ def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
     title = t("resolved.tool.title", job=facts["job"]) if tool else t("resolved.data.title", check=check)
     out.header(title)
     summary = t("resolved.summary", duration=t.duration(facts.get("duration_s") or 0),
-                since=when(facts.get("opened_at")), until=when(facts.get("resolved_at")),
+                since=when(facts.get("first_hour")), until=when(facts.get("hour")),
                 hours=facts.get("failed_hours", 0))
     out.section(summary)
     out.section(f"{t('field.reason')}\n~{facts.get('reason') or '?'}~")

@@ -104,7 +104,7 @@ def _cell(row) -> str:
 
 
 def _alert(a, reasons: dict) -> dict:
-    return {"kind": a.kind, "job": a.job, "check": a.check_name or a.job, "since": iso(a.opened_at),
+    return {"kind": a.kind, "job": a.job, "check": a.check_name or a.job, "since": iso(a.first_hour or a.opened_at),
             "failed_hours": len(a.failed_hours or []), "reason": reasons.get(a.id)}
 
 

@@ -147,7 +147,8 @@ class _RunContext:
                           .values(failed_hours=hours, failures=failures))
         followup = {k: base[k] for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason", "hour",
                                          "run_id", "report")}
-        followup.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]))
+        followup.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]),
+                        first_hour=iso(alert["first_hour"]))
         self._enqueue(f"followup:{alert['id']}:{self.run_id}", "followup", followup, alert["id"], alert["top_key"])
 
     def recovery(self, fingerprint: str) -> None:
@@ -162,6 +163,7 @@ class _RunContext:
                    "duration_s": (self.hour - alert["first_hour"]).total_seconds(),
                    "failed_hours": len(alert["failed_hours"]), "failures": alert["failures"],
                    "opened_at": iso(alert["opened_at"]), "resolved_at": iso(self.now),
+                   "first_hour": iso(alert["first_hour"]),
                    "run_id": self.run_id, "report": self.report}
         self._enqueue(f"recovered:{alert['id']}", "recovered", summary, alert["id"], alert["top_key"])
         resolved = {**top["facts"], **summary, "first_hour": iso(alert["first_hour"]),
