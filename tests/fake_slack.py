@@ -69,6 +69,12 @@ class FakeSlack:
 
             def _answer(self, status: int, body, headers=None):
                 data = (json.dumps(body) if not isinstance(body, str) else body).encode()
+                try:
+                    self._send(status, body, data, headers)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client was killed while we held its answer
+
+            def _send(self, status, body, data, headers):
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
                 self.send_header("Content-Length", str(len(data)))
@@ -114,7 +120,8 @@ class FakeSlack:
                     return self._answer(200, {"ok": False, "error": "invalid_auth"})
                 handler = {"chat.postMessage": self._post, "chat.update": self._update,
                            "conversations.history": self._history,
-                           "conversations.replies": self._replies}.get(method)
+                           "conversations.replies": self._replies,
+                           "conversations.list": self._list}.get(method)
                 if handler is None:
                     return self._answer(200, {"ok": False, "error": "unknown_method"})
                 return handler(args)
@@ -150,6 +157,11 @@ class FakeSlack:
             def _listing(self, messages):
                 body = [{"ts": m["ts"], "text": m["text"], "metadata": m["metadata"]} for m in messages]
                 return self._answer(200, {"ok": True, "messages": body, "has_more": False})
+
+            def _list(self, args):
+                return self._answer(200, {"ok": True, "channels": [{"id": "C0OTHER", "name": "general"},
+                                                                   {"id": CHANNEL_ID, "name": "migration-updates"}],
+                                          "response_metadata": {"next_cursor": ""}})
 
             def _history(self, args):
                 oldest = float(args.get("oldest") or 0)

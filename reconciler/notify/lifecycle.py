@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from reconciler.notify import outbox
 from reconciler.notify.reasons import reason_of
@@ -40,6 +40,9 @@ def report_of(run_id: int, run: RunResult) -> str:
 
 def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:
     """The messages this run causes, written with the run (same transaction)."""
+    if conn.dialect.name == "postgresql":  # replicas storing runs of one job decide its alerts one at a time
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                     {"key": int(hashlib.sha1(f"notify:{run.job}".encode()).hexdigest()[:15], 16)})
     ctx = _RunContext(conn, run_id, run, now)
     if run.status == ERROR and not run.results:
         ctx.failure(TOOL, f"tool|{run.job}", {"check": None, "dataset": None, "reason": run.message or "?"})

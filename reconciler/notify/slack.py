@@ -122,11 +122,28 @@ class BotDelivery:
         answer = self._call("chat_update", channel=channel, ts=ts, text=payload["text"], blocks=payload["blocks"])
         return Posted(answer.get("channel") or channel, answer.get("ts") or ts)
 
+    def channel_id(self) -> str | None:
+        """The configured channel's id (conversations.list, scope channels:read / groups:read):
+        reading a channel's history takes an id, where posting takes a name."""
+        if CHANNEL_ID.match(self.channel):
+            return self.channel
+        name, cursor = self.channel.lstrip("#"), None
+        for _page in range(50):
+            answer = self._call("conversations_list", types="public_channel,private_channel", limit=1000,
+                                exclude_archived=True, **({"cursor": cursor} if cursor else {}))
+            for channel in answer.get("channels") or []:
+                if channel.get("name") == name:
+                    return channel.get("id")
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
     def find(self, key: str, channel_id: str | None, oldest: float, thread_ts: str | None = None) -> Posted | None:
         """A message this tool posted with `key` in its metadata, since `oldest` (epoch seconds)."""
-        channel_id = channel_id or (self.channel if CHANNEL_ID.match(self.channel) else None)
+        channel_id = channel_id or self.channel_id()
         if channel_id is None:
-            log.warning("cannot look for an earlier copy of %s: channel id of %s not known yet", key, self.channel)
+            log.warning("cannot look for an earlier copy of %s: no channel named %s found", key, self.channel)
             return None
         args = {"channel": channel_id, "oldest": f"{oldest:.6f}", "include_all_metadata": True, "limit": 200}
         method = "conversations_replies" if thread_ts else "conversations_history"
