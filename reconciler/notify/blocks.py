@@ -136,7 +136,8 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
         on = t("on_dataset", dataset=facts["dataset"]) if facts.get("dataset") else ""
         out.section(t("alert.data.intro", job=facts["job"], on_dataset=on))
     out.section(f"{t('field.reason')}\n{facts.get('reason') or '?'}")
-    fields = [f"{t('field.worst_hour')}\n{when(facts.get('hour'))}", f"{t('field.job')}\n{facts['job']}"]
+    hour_label = t("field.hour" if tool else "field.worst_hour")
+    fields = [f"{hour_label}\n{when(facts.get('hour'))}", f"{t('field.job')}\n{facts['job']}"]
     if not tool:
         fields.append(f"{t('field.violations')}\n{facts.get('violations', 0)}")
     link = out.report_link(facts.get("report"))
@@ -205,7 +206,8 @@ def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
                 hours=facts.get("failed_hours", 0))
     out.section(summary)
     out.section(f"{t('field.reason')}\n~{facts.get('reason') or '?'}~")
-    fields = [f"{t('field.worst_hour')}\n{when(facts.get('first_hour'))}", f"{t('field.job')}\n{facts['job']}"]
+    hour_label = t("field.hour" if tool else "field.worst_hour")
+    fields = [f"{hour_label}\n{when(facts.get('first_hour'))}", f"{t('field.job')}\n{facts['job']}"]
     link = out.report_link(facts.get("first_report"))
     if link:
         fields.append(f"{t('field.report')}\n{link}")

@@ -120,7 +120,8 @@ def render_digest_blocks(out, facts: dict) -> str:
     out.section(t("digest.status", status=status))
     if facts.get("gate"):
         out.section(f"{t('digest.gate.title')}\n{t('digest.gate', **facts['gate'])}")
-    changed = [t(f"digest.changed.{c['what']}", check=c["check"], job=c["job"], at=when(c["at"]))
+    changed = [t(f"digest.changed.{c['what']}", check=t("digest.checker") if c["kind"] == "tool" else c["check"],
+                 job=c["job"], at=when(c["at"]))
                for c in facts["changed"]] or [t("digest.changed.none")]
     out.section(f"{t('digest.changed.title')}\n" + "\n".join(f"• {line}" for line in changed[:ISSUES_SHOWN])
                 + (f"\n{t('more', n=len(changed) - ISSUES_SHOWN)}" if len(changed) > ISSUES_SHOWN else ""))
