@@ -134,3 +134,27 @@ def test_run_stores_then_tells_slack_through_the_outbox(tmp_path, monkeypatch, s
     assert outbox_depth(store) == 0
     assert len({m["metadata"]["event_payload"]["key"] for m in slack.messages}) == len(slack.messages)
 
+
+
+def test_store_down_is_told_directly_once_then_its_recovery(tmp_path, monkeypatch, sqlite_demo, slack, capfd):
+    copy_project(tmp_path)
+    use_sources(monkeypatch, sqlite_demo["old"], sqlite_demo["new"], sqlite_demo["timezone"])
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("NOTIFY_DIGEST_AT", "")
+    monkeypatch.setenv("REPORT_DATABASE_URL", "postgresql+psycopg://reconciler:hunter2secret@127.0.0.1:1/nowhere")
+    monkeypatch.chdir(tmp_path)
+    hour = ["--start", iso(sqlite_demo["start"]), "--end", iso(sqlite_demo["start"] + (sqlite_demo["end"] - sqlite_demo["start"]) / 4)]
+    for _ in range(2):
+        code, out, err = run_cli(capfd, "run", "hourly-shadow", *hour)
+        assert code == 3 and "report store postgresql+psycopg://reconciler:***@127.0.0.1:1/nowhere" in err
+    assert len(slack.messages) == 1  # the second failure is within remind_every
+    [down] = slack.messages
+    assert down["text"].startswith("⚠️ The checker is broken: hourly-shadow could not run: report store ")
+    assert "hunter2secret" not in str(down) and "hunter2secret" not in "".join(slack.raw_requests)
+    monkeypatch.delenv("REPORT_DATABASE_URL")
+    code, out, err = run_cli(capfd, "run", "hourly-shadow", *hour)
+    assert code == 0, err
+    [back] = [m for m in slack.messages if m.get("thread_ts") == down["ts"]]
+    assert back["text"].startswith("✅ The checker works again: *hourly-shadow* ran")
+    assert not (tmp_path / "reports" / "notify" / "store-down.json").exists()

@@ -31,7 +31,10 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
     from reconciler.errors import SourceError
     from reconciler.store import reports_directory
 
+    from reconciler.notify.direct import store_back
+
     try:
+        store_back(loaded.config.notify, now, reports_directory(loaded).resolve())
         report = drain_outbox(store, loaded.config.notify, now=now, dry_run=dry_run,
                               reports_dir=reports_directory(loaded).resolve())
     except SourceError as e:
@@ -40,3 +43,11 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
     if report.error:
         logging.getLogger(__name__).warning("Slack messages stay in the outbox (%d): %s", report.pending, report.error)
     return report
+
+
+def notify_store_down(loaded, job: str, error: Exception, now) -> bool:
+    """The report store cannot be opened: tell Slack directly (the outbox lives in that store)."""
+    from reconciler.notify.direct import alert_store_down
+    from reconciler.store import reports_directory
+
+    return alert_store_down(loaded.config.notify, job, error, now, reports_directory(loaded).resolve())
