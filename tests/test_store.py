@@ -82,7 +82,7 @@ def test_a_store_without_schema_says_how_to_create_it(tmp_path):
     with pytest.raises(SourceError) as e:
         s.require_current_schema()
     assert str(e.value) == (f"report store sqlite:///{tmp_path}/empty.db has no schema yet, this version needs "
-                            "0002: run `reconciler db upgrade`")
+                            f"{s.head()}: run `reconciler db upgrade`")
 
 
 def test_sqlite_store_creates_its_directory_and_uses_wal(tmp_path):
