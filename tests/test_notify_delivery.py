@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from fake_slack import GOOD_TOKEN, WEBHOOK_PATH, FakeSlack
 from notify_helpers import HOUR, T0, make_store, notify_config, record
+from store_fixtures import pg_database, pg_url, store_url  # noqa: F401  (fixtures)
 from sqlalchemy import select
 
 from reconciler.notify import drain_outbox, outbox_depth
@@ -153,22 +154,23 @@ def test_truncation_with_500_violations_stays_within_block_limits(tmp_path, slac
 
 
 def test_no_token_or_webhook_secret_in_logs_payloads_or_store(tmp_path, slack, caplog):
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)  # slack-sdk logs requests at DEBUG, webhook URL included
     store = make_store(tmp_path)
     record(store, "fail", T0)
     record(store, "run_error", T0 + HOUR)
     drain_outbox(store, notify_config(slack), reports_dir=tmp_path)
     record(store, "fail", T0 + 2 * HOUR)
     drain_outbox(store, notify_config(slack, webhook=True), reports_dir=tmp_path)
-    logging.getLogger("slack_sdk").setLevel(logging.DEBUG)
+    slack.stop()  # errors name where Slack is, never the secret
+    record(store, "pass", T0 + 3 * HOUR)
+    report = drain_outbox(store, notify_config(slack, webhook=True), reports_dir=tmp_path)
+    assert report.error == f"Slack webhook http://127.0.0.1:{slack.port}/*** is unreachable: [Errno 111] Connection refused"
     payloads = str(slack.messages) + str(slack.webhook_posts) + str(slack.updates)
     with store.engine.connect() as conn:
         stored = str([dict(r._mapping) for r in conn.execute(select(notify_outbox))])
-    secrets = [GOOD_TOKEN, "SECRET", WEBHOOK_PATH.rsplit("/", 1)[-1], "reader@"]
-    assert slack.messages and slack.webhook_posts
-    for secret in secrets[:3]:
+    assert slack.messages and slack.webhook_posts and caplog.text
+    for secret in (GOOD_TOKEN, WEBHOOK_PATH.rsplit("/", 1)[-1]):
         assert secret not in caplog.text and secret not in payloads and secret not in stored
-    assert "postgresql://reader@db/old" in stored  # the run's message as given; record_failure's caller redacts
 
 
 def test_unknown_bot_error_stops_the_drain_in_order_and_keeps_the_message(tmp_path, slack):
@@ -181,3 +183,19 @@ def test_unknown_bot_error_stops_the_drain_in_order_and_keeps_the_message(tmp_pa
     assert "channel_not_found" in report.error and "#migration-updates" in report.error
     report = drain_outbox(store, notify_config(slack), reports_dir=tmp_path)
     assert report.sent == 2 and len(slack.top_level()) == 1
+
+
+def test_the_lifecycle_on_both_report_store_dialects(store_url, tmp_path, slack):
+    from reconciler.store import ReportStore
+
+    store = ReportStore(store_url)
+    store.upgrade()
+    cfg = notify_config(slack)
+    for i, status in enumerate(["fail", "run_error", "fail", "pass"]):
+        record(store, status, T0 + i * HOUR)
+    report = drain_outbox(store, cfg, reports_dir=tmp_path)
+    assert (report.sent, report.pending, report.error) == (7, 0, None)
+    assert statuses(store) == [("alert", "sent"), ("alert", "sent"), ("recovered", "sent"), ("resolved", "sent"),
+                               ("followup", "sent"), ("recovered", "sent"), ("resolved", "sent")]
+    assert len(slack.top_level()) == 2 and len(slack.updates) == 2
+    store.close()
