@@ -144,7 +144,8 @@ def test_store_down_is_told_directly_once_then_its_recovery(tmp_path, monkeypatc
     monkeypatch.setenv("NOTIFY_DIGEST_AT", "")
     monkeypatch.setenv("REPORT_DATABASE_URL", "postgresql+psycopg://reconciler:hunter2secret@127.0.0.1:1/nowhere")
     monkeypatch.chdir(tmp_path)
-    hour = ["--start", iso(sqlite_demo["start"]), "--end", iso(sqlite_demo["start"] + (sqlite_demo["end"] - sqlite_demo["start"]) / 4)]
+    quarter = (sqlite_demo["end"] - sqlite_demo["start"]) / 4
+    hour = ["--start", iso(sqlite_demo["start"]), "--end", iso(sqlite_demo["start"] + quarter)]
     for _ in range(2):
         code, out, err = run_cli(capfd, "run", "hourly-shadow", *hour)
         assert code == 3 and "report store postgresql+psycopg://reconciler:***@127.0.0.1:1/nowhere" in err

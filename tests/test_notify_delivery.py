@@ -64,7 +64,8 @@ def test_fail_error_fail_stays_one_data_alert_and_the_error_reads_as_the_checker
     assert [r["text"].split(":")[0] for r in slack.replies(data[0]["ts"])] == ["🔁 Still failing"]
     assert [r["text"].split(":")[0] for r in slack.replies(tool[0]["ts"])] == ["✅ The checker works again"]
     with store.engine.connect() as conn:
-        alerts = [(a.kind, a.state, a.failures) for a in conn.execute(select(notify_alerts).order_by(notify_alerts.c.id))]
+        alerts = [(a.kind, a.state, a.failures)
+                  for a in conn.execute(select(notify_alerts).order_by(notify_alerts.c.id))]
     assert alerts == [("data", "open", 2), ("tool", "resolved", 1)]
 
 
@@ -164,7 +165,8 @@ def test_no_token_or_webhook_secret_in_logs_payloads_or_store(tmp_path, slack, c
     slack.stop()  # errors name where Slack is, never the secret
     record(store, "pass", T0 + 3 * HOUR)
     report = drain_outbox(store, notify_config(slack, webhook=True), reports_dir=tmp_path)
-    assert report.error == f"Slack webhook http://127.0.0.1:{slack.port}/*** is unreachable: [Errno 111] Connection refused"
+    assert report.error == (f"Slack webhook http://127.0.0.1:{slack.port}/*** is unreachable: "
+                            "[Errno 111] Connection refused")
     payloads = str(slack.messages) + str(slack.webhook_posts) + str(slack.updates)
     with store.engine.connect() as conn:
         stored = str([dict(r._mapping) for r in conn.execute(select(notify_outbox))])

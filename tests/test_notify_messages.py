@@ -139,5 +139,6 @@ def test_digest_is_enqueued_once_a_day_at_digest_at(tmp_path):
     assert not enqueue_digest_if_due(store, cfg, day.replace(hour=9))
     assert enqueue_digest_if_due(store, cfg, day.replace(hour=8) + timedelta(days=1))
     with store.engine.connect() as conn:
-        assert [r.message_key for r in conn.execute(select(notify_outbox))] == ["digest:2026-11-28", "digest:2026-11-29"]
+        keys = [r.message_key for r in conn.execute(select(notify_outbox))]
+    assert keys == ["digest:2026-11-28", "digest:2026-11-29"]
     assert not enqueue_digest_if_due(store, notify_config(digest_at=None), day.replace(hour=23))

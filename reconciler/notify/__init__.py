@@ -40,6 +40,9 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
     except SourceError as e:
         logging.getLogger(__name__).warning("Slack messages stay in the outbox: %s", e)
         return None
+    except Exception:  # a notifier bug must not turn a stored, judged run into a failed command
+        logging.getLogger(__name__).exception("delivering the Slack outbox failed; the messages stay in it")
+        return None
     if report.error:
         logging.getLogger(__name__).warning("Slack messages stay in the outbox (%d): %s", report.pending, report.error)
     return report

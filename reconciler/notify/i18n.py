@@ -28,11 +28,13 @@ TEXTS = {
         "more": "…and {n} more",
         "more_link": "…and {n} more, see <{link}|the full report>",
         "more_path": "…and {n} more, see the full report: `{link}`",
-        "followup.data": "🔁 Still failing: *{check}* in hour {hour} ({failures} failing runs, failed hours so far: {hours}).",
+        "followup.data": ("🔁 Still failing: *{check}* in hour {hour} ({failures} failing runs, "
+                          "failed hours so far: {hours})."),
         "followup.tool": "🔁 The checker still cannot run *{job}* (hour {hour}): {reason}",
         "reminder.data": ("⏰ Reminder: *{check}* has been failing since {since}: {failures} failing runs, "
                           "failed hours: {hours}. Latest hour: {hour}."),
-        "reminder.tool": "⏰ Reminder: the checker has not been able to run *{job}* since {since} ({failures} attempts).",
+        "reminder.tool": ("⏰ Reminder: the checker has not been able to run *{job}* since {since} "
+                          "({failures} attempts)."),
         "recovered.data": ("✅ Recovered: *{check}* passes again (hour {hour}). It failed for {duration}, "
                            "failed hours: {hours}."),
         "recovered.tool": "✅ The checker works again: *{job}* ran (hour {hour}) after {duration} broken.",
@@ -100,11 +102,13 @@ TEXTS = {
         "more": "…y {n} más",
         "more_link": "…y {n} más, ver <{link}|el reporte completo>",
         "more_path": "…y {n} más, ver el reporte completo: `{link}`",
-        "followup.data": "🔁 Sigue fallando: *{check}* en la hora {hour} ({failures} ejecuciones con falla, horas falladas hasta ahora: {hours}).",
+        "followup.data": ("🔁 Sigue fallando: *{check}* en la hora {hour} ({failures} ejecuciones con falla, "
+                          "horas falladas hasta ahora: {hours})."),
         "followup.tool": "🔁 El verificador sigue sin poder ejecutar *{job}* (hora {hour}): {reason}",
         "reminder.data": ("⏰ Recordatorio: *{check}* falla desde {since}: {failures} ejecuciones con falla, "
                           "horas falladas: {hours}. Última hora: {hour}."),
-        "reminder.tool": "⏰ Recordatorio: el verificador no puede ejecutar *{job}* desde {since} ({failures} intentos).",
+        "reminder.tool": ("⏰ Recordatorio: el verificador no puede ejecutar *{job}* desde {since} "
+                          "({failures} intentos)."),
         "recovered.data": ("✅ Recuperado: *{check}* vuelve a pasar (hora {hour}). Falló durante {duration}, "
                            "horas falladas: {hours}."),
         "recovered.tool": "✅ El verificador funciona de nuevo: *{job}* se ejecutó (hora {hour}) tras {duration} roto.",
@@ -120,7 +124,8 @@ TEXTS = {
         "digest.title": "📋 Actualización diaria, {date}",
         "digest.status": "*Estado:* {status}",
         "digest.status.green": "🟢 en curso: todas las horas juzgadas pasaron y no hay alertas abiertas",
-        "digest.status.yellow": "🟡 atención: {failed} horas falladas en las últimas 24 h, ninguna alerta abierta ahora",
+        "digest.status.yellow": ("🟡 atención: {failed} horas falladas en las últimas 24 h, "
+                                 "ninguna alerta abierta ahora"),
         "digest.status.red": "🔴 bloqueado: {open} alertas abiertas",
         "digest.hours.title": "*Últimas 24 horas, hora por hora* (juzgadas / falladas / vacías / faltantes)",
         "digest.hours.totals": "Totales: {judged} juzgadas, {failed} falladas, {empty} vacías, {missing} faltantes",

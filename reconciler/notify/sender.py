@@ -24,7 +24,7 @@ from reconciler.notify.i18n import Texts
 from reconciler.notify.slack import BotDelivery, SlackDeliveryError, make_delivery
 from reconciler.store.engine import writer
 from reconciler.store.schema import notify_alerts
-from reconciler.timeutil import HOUR, Window
+from reconciler.timeutil import Window
 
 log = logging.getLogger(__name__)
 UTC = timezone.utc
@@ -62,7 +62,8 @@ def drain_outbox(store, notify: NotifyConfig, *, now: datetime | None = None, dr
     from reconciler.notify.digest import enqueue_digest_if_due
 
     now = now or datetime.now(UTC)
-    enqueue_digest_if_due(store, notify, now, gate=gate)
+    if not dry_run:
+        enqueue_digest_if_due(store, notify, now, gate=gate)
     delivery = None if dry_run else make_delivery(notify.slack)
     sender = _Sender(store, notify, delivery, Links(notify.report_base_url, str(reports_dir) if reports_dir else None),
                      write_dir=None if dry_run else (Path(reports_dir) / "notify" if reports_dir else None))
