@@ -142,3 +142,17 @@ def test_digest_is_enqueued_once_a_day_at_digest_at(tmp_path):
         keys = [r.message_key for r in conn.execute(select(notify_outbox))]
     assert keys == ["digest:2026-11-28", "digest:2026-11-29"]
     assert not enqueue_digest_if_due(store, notify_config(digest_at=None), day.replace(hour=23))
+
+
+def test_a_list_longer_than_the_blocks_allow_ends_with_how_many_more_and_the_link():
+    items = [f"• violation {i}: " + "x" * 250 for i in range(500)]
+    facts = {"alert_kind": "data", "job": "hourly-bookings", "check": "no_overlapping_bookings", "dataset": None,
+             "reason": "500 overlapping bookings", "hour": "2026-11-27T10:00:00Z", "items": items, "items_total": 500,
+             "report": "runs/000001-hourly-bookings-20261127T1000Z.html", "violations": 500}
+    payload = render("alert", facts, Texts("es"), Links(None, "/srv/reports"))
+    sections = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section" and "text" in b]
+    assert len(payload["blocks"]) <= MAX_BLOCKS and max(len(s) for s in sections) <= 3000
+    shown = sum(s.count("• violation ") for s in sections)
+    assert shown == 44  # 12 000 characters of 269-character lines
+    assert sections[-1].endswith(f"…y {500 - shown} más, ver el reporte completo: "
+                                 "`/srv/reports/runs/000001-hourly-bookings-20261127T1000Z.html`")

@@ -16,6 +16,7 @@ MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_TEXT = 3000  # the notification fallback; Slack truncates beyond 40 000 anyway
 MAX_ITEM = 280
+MAX_ITEMS_CHARS = 12_000  # a list stays readable, and the whole message well under Slack's size limits
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,11 @@ class _Builder:
         sections: list[list[str]] = []
         current: list[str] = [title]
         size = len(title)
-        shown = 0
+        shown, total_chars = 0, 0
         for line in lines:
+            total_chars += len(line) + 1
+            if total_chars > MAX_ITEMS_CHARS:
+                break
             if size + 1 + len(line) > MAX_SECTION - 200:  # room left for the closing "…and N more"
                 if len(sections) + 2 > budget:
                     break
