@@ -71,9 +71,10 @@ def _retry_handlers():
 
 
 def _quiet_logger(name: str) -> logging.Logger:
-    """slack-sdk logs the webhook URL (the secret) at DEBUG: its logger stays at WARNING."""
+    """slack-sdk logs the webhook URL (the secret) at DEBUG, and each failed try at ERROR:
+    our own message after the retries says it once, without the secret."""
     logger = logging.getLogger(f"reconciler.notify.{name}")
-    logger.setLevel(logging.WARNING)
+    logger.setLevel(logging.CRITICAL)
     return logger
 
 
