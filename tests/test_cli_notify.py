@@ -159,3 +159,24 @@ def test_store_down_is_told_directly_once_then_its_recovery(tmp_path, monkeypatc
     [back] = [m for m in slack.messages if m.get("thread_ts") == down["ts"]]
     assert back["text"].startswith("✅ The checker works again: *hourly-shadow* ran")
     assert not (tmp_path / "reports" / "notify" / "store-down.json").exists()
+
+
+def test_bad_notify_keys_are_named_with_file_line_and_exit_2(tmp_path, capfd):
+    config = tmp_path / "schedule.yaml"
+    config.write_text('sources:\n  old: {url: "sqlite:///old.db"}\nnotify:\n  locale: fr\n  digest_at: "25:00"\n'
+                      '  remind_every: often\n  slack: {token: x, api_ur: "http://x"}\n')
+    code, out, err = run_cli(capfd, "--config", config, "notify", "flush")
+    assert (code, out) == (2, "")
+    assert err == (
+        "reconciler: 4 problems\n"
+        f"  - {config}:7: notify.slack.api_ur: unknown key (expected one of: token, channel, webhook_url, base_url, "
+        "api_url); did you mean 'api_url'?\n"
+        f"  - {config}:4: notify.locale: must be one of 'en' or 'es', got 'fr'\n"
+        f"  - {config}:5: notify.digest_at: expected a UTC time HH:MM such as 08:00, got '25:00'\n"
+        f"  - {config}:6: notify.remind_every: expected a duration such as 30s, 10m, 1h30m or 2d, got 'often'\n")
+
+
+def test_an_unquoted_digest_time_is_read_as_the_time_it_says(tmp_path):
+    config = tmp_path / "schedule.yaml"
+    config.write_text('sources:\n  old: {url: "sqlite:///old.db"}\nnotify:\n  digest_at: 10:30\n')
+    assert load_config(config).config.notify.digest_at == "10:30"
