@@ -83,9 +83,13 @@ def flush(ctx, dry_run, fmt):
                 click.echo(f"{key}: no Slack configured, payload written to {path}")
         if report.busy:
             click.echo("another process is delivering the outbox now; nothing done")
+        for key, why in report.failed:
+            click.echo(f"{key}: refused by Slack and set aside: {why}")
         click.echo(f"sent {report.sent}, found already posted {report.recovered}, folded into reminders "
                    f"{report.folded}, skipped {report.skipped}, dry run {len(report.dry_run)}; "
                    f"{report.pending} still pending")
     if report.error:
         click.echo(f"reconciler: {report.error}", err=True)
+        ctx.exit(EXIT_UNAVAILABLE)
+    if report.failed:
         ctx.exit(EXIT_UNAVAILABLE)

@@ -54,3 +54,19 @@ def notify_config(fake=None, *, webhook=False, locale="en", **options) -> Notify
 
         slack = SlackConfig(token=GOOD_TOKEN, api_url=fake.api_url)
     return NotifyConfig(slack=slack, locale=locale, digest_at=options.pop("digest_at", None), **options)
+
+
+def record_results(store: ReportStore, hour: datetime, results: list, *, job="hourly-bookings") -> int:
+    from reconciler.results import worst
+
+    window = Window(hour, hour + HOUR)
+    now = hour + HOUR + timedelta(minutes=5)
+    run = RunResult(job=job, window=window, started_at=now, finished_at=now,
+                    status=worst(r.status for r in results), results=results)
+    return store.record_run(run, now=now, **PROVENANCE)
+
+
+def rule(name: str, status: str, *, message=None, violations=0) -> CheckResult:
+    return CheckResult(name, status, observed=violations, threshold=0, violations=violations, message=message,
+                       samples=[{"booking_id": i} for i in range(violations)],
+                       details={"config_check": "bookings", "severity": "critical"})

@@ -202,3 +202,37 @@ def test_the_lifecycle_on_both_report_store_dialects(store_url, tmp_path, slack)
                                ("followup", "sent"), ("recovered", "sent"), ("resolved", "sent")]
     assert len(slack.top_level()) == 2 and len(slack.updates) == 2
     store.close()
+
+
+def test_rules_in_error_are_one_checker_alert_and_do_not_touch_the_data_alert(tmp_path, slack):
+    from notify_helpers import record_results, rule
+
+    store = make_store(tmp_path)
+    cfg = notify_config(slack)
+    record_results(store, T0, [rule("no_overlaps", "fail", violations=2), rule("codes_valid", "pass")])
+    broken = "no such table: access_codes (checks/bookings/codes_valid.sql)"
+    record_results(store, T0 + HOUR, [rule("no_overlaps", "error", message="no such table: bookings"),
+                                      rule("codes_valid", "error", message=broken)])
+    record_results(store, T0 + 2 * HOUR, [rule("no_overlaps", "fail", violations=1), rule("codes_valid", "pass")])
+    assert drain_outbox(store, cfg, reports_dir=tmp_path).sent == 5
+    top = slack.top_level()
+    assert [m["text"].split(":")[0] for m in top] == ["🔴 Data check failing", "✅ Resolved"]
+    assert top[1]["text"].startswith("✅ Resolved: bookings is evaluated again (hourly-bookings)")
+    tool_post = [r for r in slack.raw_requests if r.startswith("POST /api/chat.postMessage")
+                 and "The checker is broken: bookings could not be evaluated (hourly-bookings)" in r]
+    assert len(tool_post) == 1 and "no_overlaps: no such table: bookings" in tool_post[0]
+    assert "codes_valid: no such table: access_codes" in tool_post[0]
+    assert [m["text"].split(":")[0] for m in slack.replies(top[0]["ts"])] == ["🔁 Still failing"]
+    assert [m["text"].split(":")[0] for m in slack.replies(top[1]["ts"])] == ["✅ The checker works again"]
+
+
+def test_a_message_slack_refuses_is_set_aside_and_the_next_ones_go(tmp_path, slack):
+    store = make_store(tmp_path)
+    record(store, "fail", T0, job="job-a")
+    record(store, "fail", T0, job="job-b")
+    slack.errors = ["invalid_blocks"]
+    report = drain_outbox(store, notify_config(slack), reports_dir=tmp_path)
+    assert (report.sent, report.pending, report.error) == (1, 0, None)
+    assert report.failed == [("alert:1", "Slack answered 'invalid_blocks'")]
+    assert statuses(store) == [("alert", "failed"), ("alert", "sent")]
+    assert "job-b" in slack.messages[0]["text"] or "job-b" in str(slack.messages[0]["blocks"])

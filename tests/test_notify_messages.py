@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from notify_helpers import HOUR, T0, UTC, make_store, notify_config, record
+from notify_helpers import HOUR, T0, UTC, make_store, notify_config, record, record_results, rule
 from sqlalchemy import delete, insert, select
 
 from reconciler.notify.blocks import MAX_BLOCKS, RENDERERS, Links, render
@@ -44,13 +44,18 @@ def messages(tmp_path_factory):
     record(store, "run_error", T0 + 2 * HOUR)
     record(store, "pass", T0 + 3 * HOUR)
     record(store, "fail", T0 + 3 * HOUR, reason="a late event arrived: 1 row missing in new")  # recheck
+    record_results(store, T0, [rule("no_overlapping_bookings", "error", message="no such table: bookings"),
+                               rule("access_code_valid", "error", message="no such column: valid_to")])
+    record_results(store, T0 + HOUR, [rule("no_overlapping_bookings", "pass"), rule("access_code_valid", "pass")])
     _ledger(store, [("device_events", T0 + i * HOUR, s, d) for i, (s, d) in
                     enumerate([("drifted", -0.62), ("drifted", -0.49), ("error", None), ("verified", 0.01)])])
     with store.engine.connect() as conn:
         rows = [(r.kind, r.facts) for r in conn.execute(select(notify_outbox).order_by(notify_outbox.c.id))]
     found = {}
     for kind, facts in rows:
-        found.setdefault(f"{kind}.{facts.get('alert_kind', 'data')}", (kind, facts))
+        variant = facts.get("alert_kind", "data") + ("_check" if facts.get("alert_kind") == "tool"
+                                                       and facts.get("check") else "")
+        found.setdefault(f"{kind}.{variant}", (kind, facts))
     followup = found["followup.data"][1]
     found["reminder.data"] = ("reminder", {**followup, "failures": 7, "failed_hours": 7})
     found["followup.tool"] = ("followup", {**found["alert.tool"][1], "failures": 2, "failed_hours": 2,
@@ -63,8 +68,9 @@ def messages(tmp_path_factory):
     return found
 
 
-EXPECTED = ["alert.data", "alert.tool", "changed.data", "digest", "followup.data", "followup.tool", "recovered.data",
-            "recovered.tool", "reminder.data", "reminder.tool", "resolved.data", "resolved.tool", "test.bot",
+EXPECTED = ["alert.data", "alert.tool", "alert.tool_check", "changed.data", "digest", "followup.data", "followup.tool", "recovered.data",
+            "recovered.tool", "recovered.tool_check", "reminder.data", "reminder.tool", "resolved.data",
+            "resolved.tool", "resolved.tool_check", "test.bot",
             "test.webhook"]
 
 

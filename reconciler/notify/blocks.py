@@ -123,6 +123,13 @@ def _check_label(facts: dict) -> str:
     return f"{check} ({facts['dataset']})" if facts.get("dataset") else check
 
 
+def _tool_title(t: Texts, kind: str, facts: dict) -> str:
+    """A whole run that could not be computed, or one configured check that could not be evaluated."""
+    if facts.get("check"):
+        return t(f"{kind}.tool.check_title", check=_check_label(facts), job=facts["job"])
+    return t(f"{kind}.tool.title", job=facts["job"])
+
+
 def render(kind: str, facts: dict, t: Texts, links: Links) -> dict:
     """The payload (without channel/thread) of one outbox message."""
     return RENDERERS[kind](facts, t, links)
@@ -132,7 +139,7 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     out = _Builder(t, links)
     tool = facts.get("alert_kind") == "tool"
     check = _check_label(facts)
-    title = t("alert.tool.title", job=facts["job"]) if tool else t("alert.data.title", check=check)
+    title = _tool_title(t, "alert", facts) if tool else t("alert.data.title", check=check)
     out.header(title)
     if tool:
         out.section(t("alert.tool.intro"))
@@ -150,7 +157,7 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     out.section("", fields)
     items = facts.get("items") or []
     if items:
-        out.items(t("items.title"), items, max(int(facts.get("items_total") or 0), len(items)),
+        out.items(t("items.tool.title" if tool else "items.title"), items, max(int(facts.get("items_total") or 0), len(items)),
                   facts.get("report"), reserve=1)
     out.context(f"`{facts.get('fingerprint', '')}`")
     return out.payload(f"{title}: {facts.get('reason') or ''}")
@@ -203,7 +210,7 @@ def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
     out = _Builder(t, links)
     tool = facts.get("alert_kind") == "tool"
     check = _check_label(facts)
-    title = t("resolved.tool.title", job=facts["job"]) if tool else t("resolved.data.title", check=check)
+    title = _tool_title(t, "resolved", facts) if tool else t("resolved.data.title", check=check)
     out.header(title)
     summary = t("resolved.summary", duration=t.duration(facts.get("duration_s") or 0),
                 since=when(facts.get("first_hour")), until=when(facts.get("hour")),

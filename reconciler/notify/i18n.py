@@ -10,6 +10,9 @@ TEXTS = {
         "alert.data.title": "🔴 Data check failing: {check}",
         "alert.data.intro": "*{job}* found a difference between the old and the new system{on_dataset}.",
         "alert.tool.title": "⚠️ The checker is broken: {job} could not run",
+        "alert.tool.check_title": "⚠️ The checker is broken: {check} could not be evaluated ({job})",
+        "items.tool.title": "*What failed*",
+        "resolved.tool.check_title": "✅ Resolved: {check} is evaluated again ({job})",
         "alert.tool.intro": ("This is a fault of the reconciler itself, *not a verdict on the data*: "
                              "the hour was not judged and will be judged again on the next run."),
         "on_dataset": " in *{dataset}*",
@@ -84,6 +87,9 @@ TEXTS = {
         "alert.data.title": "🔴 Falla un chequeo de datos: {check}",
         "alert.data.intro": "*{job}* encontró una diferencia entre el sistema viejo y el nuevo{on_dataset}.",
         "alert.tool.title": "⚠️ El verificador está roto: {job} no pudo ejecutarse",
+        "alert.tool.check_title": "⚠️ El verificador está roto: {check} no pudo evaluarse ({job})",
+        "items.tool.title": "*Qué falló*",
+        "resolved.tool.check_title": "✅ Resuelto: {check} vuelve a evaluarse ({job})",
         "alert.tool.intro": ("Es una falla del propio reconciliador, *no un veredicto sobre los datos*: "
                              "la hora no fue juzgada y se juzgará de nuevo en la próxima ejecución."),
         "on_dataset": " en *{dataset}*",

@@ -48,21 +48,37 @@ def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime
         ctx.failure(TOOL, f"tool|{run.job}", {"check": None, "dataset": None, "reason": run.message or "?"})
         return
     ctx.recovery(f"tool|{run.job}")
+    _check_errors(ctx, run)
     earlier = _earlier_statuses(conn, run.job, run.window.start, run_id)
     for fingerprint, result in _by_fingerprint(run):
+        if result.status == ERROR:
+            continue  # a fault of the checker, told once per configured check above; the data alert stays
         if fingerprint in earlier:
             ctx.recheck(fingerprint, result, earlier[fingerprint])
-            continue
-        facts = _result_facts(result)
-        if result.status == ERROR:
-            ctx.failure(TOOL, f"tool|{fingerprint}", facts)
-            continue
-        if result.status in (PASS, FAIL):
-            ctx.recovery(f"tool|{fingerprint}")
-        if result.status == FAIL:
-            ctx.failure(DATA, fingerprint, facts, result)
+        elif result.status == FAIL:
+            ctx.failure(DATA, fingerprint, _result_facts(result), result)
         elif result.status == PASS:
             ctx.recovery(fingerprint)
+
+
+def _check_errors(ctx: "_RunContext", run: RunResult) -> None:
+    """A configured check whose results are in error (a broken rule file, a failed query) is one
+    alert of the tool, `tool|JOB|CHECK`, however many of its results errored; it recovers once
+    the check runs without error."""
+    by_check: dict[str, list[CheckResult]] = {}
+    for r in run.results:
+        by_check.setdefault(str((r.details or {}).get("config_check") or r.check), []).append(r)
+    for name, found in by_check.items():
+        errors = [r for r in found if r.status == ERROR]
+        fingerprint = f"tool|{run.job}|{name}"
+        if not errors:
+            if any(r.status in (PASS, FAIL) for r in found):
+                ctx.recovery(fingerprint)
+            continue
+        facts = _result_facts(errors[0])
+        facts.update(check=name, violations=len(errors), items_total=len(errors),
+                     items=[f"• {r.check}: {r.message or reason_of(r)}" for r in errors[:MAX_ITEMS]])
+        ctx.failure(TOOL, fingerprint, facts)
 
 
 def _by_fingerprint(run: RunResult) -> list[tuple[str, CheckResult]]:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, select, update
 
 from reconciler.store.schema import notify_outbox
 
-PENDING, SENT, FOLDED, DRY_RUN, SKIPPED = "pending", "sent", "folded", "dry_run", "skipped"
+PENDING, SENT, FOLDED, DRY_RUN, SKIPPED, FAILED = "pending", "sent", "folded", "dry_run", "skipped", "failed"
 
 
 def enqueue(conn: Connection, key: str, kind: str, facts: dict, *, now: datetime, run_id: int | None = None,

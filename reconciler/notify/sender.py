@@ -21,7 +21,7 @@ from reconciler.config.models import NotifyConfig
 from reconciler.notify import outbox
 from reconciler.notify.blocks import Links, render
 from reconciler.notify.i18n import Texts
-from reconciler.notify.slack import BotDelivery, SlackDeliveryError, make_delivery
+from reconciler.notify.slack import MESSAGE_ERRORS, BotDelivery, SlackDeliveryError, make_delivery
 from reconciler.store.engine import writer
 from reconciler.store.schema import notify_alerts
 from reconciler.timeutil import Window
@@ -39,6 +39,7 @@ class DrainReport:
     folded: int = 0
     skipped: int = 0
     recovered: int = 0  # found already posted after a crash, marked without posting again
+    failed: list = field(default_factory=list)  # (message key, why): refused by Slack, set aside
     dry_run: list = field(default_factory=list)  # (message key, payload, path or None)
     pending: int = 0
     error: str | None = None
@@ -46,6 +47,7 @@ class DrainReport:
 
     def to_dict(self) -> dict:
         return {"sent": self.sent, "folded": self.folded, "skipped": self.skipped, "found_posted": self.recovered,
+                "failed": [{"key": key, "error": why} for key, why in self.failed],
                 "dry_run": len(self.dry_run), "pending": self.pending, "error": self.error, "busy": self.busy}
 
 
@@ -93,6 +95,12 @@ class _Sender:
             try:
                 self._one(row, report)
             except SlackDeliveryError as e:
+                if e.code in MESSAGE_ERRORS:
+                    with self._tx() as conn:
+                        outbox.mark(conn, row["id"], status=outbox.FAILED, last_error=str(e)[:1000])
+                    log.error("Slack refused message %s, set aside: %s", row["message_key"], e)
+                    report.failed.append((row["message_key"], str(e)))
+                    continue
                 with self._tx() as conn:
                     outbox.mark(conn, row["id"], last_error=str(e)[:1000])
                 log.warning("Slack delivery stopped at message %s: %s (%d left in the outbox)",
