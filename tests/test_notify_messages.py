@@ -68,7 +68,8 @@ def messages(tmp_path_factory):
     return found
 
 
-EXPECTED = ["alert.data", "alert.tool", "alert.tool_check", "changed.data", "digest", "followup.data", "followup.tool", "recovered.data",
+EXPECTED = ["alert.data", "alert.tool", "alert.tool_check", "changed.data", "digest", "followup.data", "followup.tool",
+            "recovered.data",
             "recovered.tool", "recovered.tool_check", "reminder.data", "reminder.tool", "resolved.data",
             "resolved.tool", "resolved.tool_check", "test.bot",
             "test.webhook"]

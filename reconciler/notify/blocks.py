@@ -157,8 +157,8 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     out.section("", fields)
     items = facts.get("items") or []
     if items:
-        out.items(t("items.tool.title" if tool else "items.title"), items, max(int(facts.get("items_total") or 0), len(items)),
-                  facts.get("report"), reserve=1)
+        total = max(int(facts.get("items_total") or 0), len(items))
+        out.items(t("items.tool.title" if tool else "items.title"), items, total, facts.get("report"), reserve=1)
     out.context(f"`{facts.get('fingerprint', '')}`")
     return out.payload(f"{title}: {facts.get('reason') or ''}")
 
