@@ -211,9 +211,10 @@ def run(ctx, job, start, end, fmt):
 def _attach_store_commands():
     from reconciler.cli_gate import calibrate, gate
     from reconciler.cli_init import init
+    from reconciler.cli_notify import notify
     from reconciler.cli_report import db, report
 
-    for command in (report, db, init, gate, calibrate):
+    for command in (report, db, init, gate, calibrate, notify):
         cli.add_command(command)
 
 _attach_store_commands()

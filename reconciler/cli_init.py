@@ -82,8 +82,13 @@ jobs:
 
 # The runs, verdicts and samples; use PostgreSQL when several replicas share it.
 report_store: {{url: "${{REPORT_DATABASE_URL:-sqlite:///reports/reconciler.db}}"}}
-notify:
-  slack: {{token: "${{SLACK_BOT_TOKEN:-}}", channel: "#migration-updates", webhook_url: "${{SLACK_WEBHOOK_URL:-}}"}}
+notify:                                      # Slack (README "Slack"); neither token nor webhook: dry run
+  slack: {{token: "${{SLACK_BOT_TOKEN:-}}", channel: "#migration-updates", webhook_url: "${{SLACK_WEBHOOK_URL:-}}",
+          api_url: "${{SLACK_API_URL:-}}"}}
+  locale: "${{NOTIFY_LOCALE:-en}}"                # es | en
+  digest_at: "${{NOTIFY_DIGEST_AT-08:00}}"       # UTC; empty: no daily digest
+  remind_every: 6h                             # webhook mode: a failing alert is repeated at most this often
+  report_base_url: "${{REPORT_BASE_URL:-}}"      # where reports/ is served; empty: links are file paths
 
 phases:                                      # the go/no-go gate (`reconciler gate`); numbers are the plan's
   shadow:

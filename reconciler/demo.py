@@ -78,6 +78,7 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime) -> str:
     console.print(f"JSON written to {json_path}\n")
     _integrity(loaded, now, console)
     index = _store_and_report(loaded, start, end, now, console)
+    _show_slack_messages(loaded, now, console)
     console.print(f"\nHTML report: {Path(index).resolve()}")
     console.print(f"config: {config_path} (the demo's own; the shipped schedule.yaml is for production)",
                   soft_wrap=True, markup=False, highlight=False)
@@ -144,6 +145,18 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
         console.print(f"go/no-go gate ({gate['phase']}): {gate['verdict'].upper()} — {states}; "
                       "reasons: reconciler gate")
     return write_index(store, reports_directory(loaded), now=now, gate=gate)
+
+
+def _show_slack_messages(loaded, now: datetime, console) -> None:
+    from reconciler.notify.preview import as_text, demo_messages
+    from reconciler.store import open_report_store, reports_directory
+
+    store = open_report_store(loaded)
+    messages = demo_messages(store, loaded.config.notify, reports_directory(loaded).resolve(), now)
+    console.print("\n[bold]Slack[/bold] (dry run: no token or webhook configured; the exact payloads are the JSON files)")
+    for kind, path, payload in messages:
+        console.print(f"\n[bold]── {kind}[/bold]  {path}")
+        console.print(as_text(payload), markup=False, highlight=False)
 
 
 def _h(start: datetime, index: int) -> str:

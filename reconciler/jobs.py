@@ -15,6 +15,7 @@ from reconciler import __version__
 from reconciler.checks import CheckContext, run_check
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError, UsageError
+from reconciler.notify import notify_after_run, notify_store_down
 from reconciler.results import ERROR, RunResult, worst
 from reconciler.sources import opened_sources, safe_url
 from reconciler.timeutil import HOUR, Window, floor_hour
@@ -28,6 +29,7 @@ class JobReport:
     """What one `run JOB` did: stored run ids, their statuses, and the report paths."""
 
     runs: list[dict] = field(default_factory=list)
+    notify: object = None  # the outbox drain's DrainReport
 
     @property
     def status(self) -> str:
@@ -107,7 +109,11 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
         close = difflib.get_close_matches(job, list(loaded.config.jobs), n=1)
         raise UsageError(f"unknown job {job!r} in {loaded.path} (known: {', '.join(loaded.config.jobs) or 'none'})"
                          + (f"; did you mean {close[0]!r}?" if close else ""))
-    store = open_report_store(loaded, upgrade=True)
+    try:
+        store = open_report_store(loaded, upgrade=True)
+    except SourceError as e:
+        notify_store_down(loaded, job, e, now)
+        raise
     provenance = {"tool_version": __version__, "config_fingerprint": config_fingerprint(loaded),
                   "source_names": source_names(loaded)}
     datasets = sorted({loaded.config.checks[c].dataset for c in loaded.config.jobs[job].checks
@@ -136,4 +142,5 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
             report.runs.append(entry)
         if progress:
             progress(len(windows), len(windows), None)
+    report.notify = notify_after_run(loaded, store, now)
     return report

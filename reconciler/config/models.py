@@ -234,10 +234,41 @@ class SlackConfig(Strict):
     channel: str = "#migration-updates"
     webhook_url: str = ""
     base_url: str | None = None
+    api_url: str | None = Field(default=None, description="Slack Web API address (default Slack's own); "
+                                "a proxy or a test server")
+
+    @property
+    def web_api_url(self) -> str:
+        return self.api_url or self.base_url or "https://slack.com/api/"
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 class NotifyConfig(Strict):
     slack: SlackConfig = SlackConfig()
+    locale: Literal["en", "es"] = "en"
+    digest_at: str | None = Field(default="08:00", description="UTC HH:MM of the daily digest; empty: no digest")
+    remind_every: timedelta = Field(default=timedelta(hours=6), description="webhook mode: a still-failing "
+                                    "alert is repeated at most this often")
+    report_base_url: str | None = Field(default=None, description="where the reports are served; links in "
+                                        "messages (default: the report's path)")
+
+    @field_validator("remind_every", mode="before")
+    @classmethod
+    def _duration(cls, v):
+        return parse_duration(v)
+
+    @field_validator("digest_at", mode="before")
+    @classmethod
+    def _clock(cls, v):
+        if v in (None, ""):
+            return None
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 24 * 60:
+            v = f"{v // 60:02d}:{v % 60:02d}"  # YAML 1.1 reads an unquoted 10:30 as 630 (base 60)
+        if not _CLOCK.match(str(v)):
+            raise ValueError(f"expected a UTC time HH:MM such as 08:00, got {v!r}")
+        return str(v)
 
 
 class Config(Strict):

@@ -199,3 +199,46 @@ window_claims = Table(
     Column("claimed_at", UTCDateTime),
     Column("expires_at", UTCDateTime),
 )
+
+# Slack alerts (reconciler/notify): one row per alert, open until its check passes again.
+notify_alerts = Table(
+    "notify_alerts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(600), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("job", String(200), nullable=False),
+    Column("check_name", String(200)),
+    Column("dataset", String(200)),
+    Column("state", String(16), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("opened_run_id", Integer),
+    Column("first_hour", UTCDateTime),
+    Column("failed_hours", Document, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("top_key", String(300), nullable=False),
+    Column("reminded_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Index(None, "fingerprint", "state"),
+)
+
+# Messages to Slack, written in the transaction of the run that caused them, sent in id order.
+notify_outbox = Table(
+    "notify_outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_key", String(300), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("run_id", Integer),
+    Column("alert_id", Integer),
+    Column("parent_key", String(300)),
+    Column("facts", Document, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("attempted_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("channel", String(100)),
+    Column("ts", String(40)),
+    UniqueConstraint("message_key"),
+    Index(None, "status", "id"),
+)

@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import delete, select, text
 
 from reconciler.errors import SourceError, UsageError
+from reconciler.notify.lifecycle import enqueue_for_run as enqueue_notifications
 from reconciler.results import ERROR, RunResult
 from reconciler.store import claims, ledger
 from reconciler.store import runs as run_rows
@@ -90,6 +91,7 @@ class ReportStore:
         judgements = ledger.judgements_of(run) + ledger.failure_judgements(failed_datasets, run.window)
         with writer(self.engine).begin() as conn:
             run_id = run_rows.insert_run(conn, run.to_dict(), provenance, self.sample_limit)
+            enqueue_notifications(conn, run_id, run, recorded_at)
             ledger.write_judgements(conn, run_id, judgements, recorded_at)
             if run.status != ERROR:
                 ledger.advance_watermark(conn, run.job, run.window.hours()[-1], run_id, recorded_at)

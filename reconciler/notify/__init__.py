@@ -1,0 +1,56 @@
+"""Slack notifications: alerts with a lifecycle, a daily digest, delivered through an outbox.
+
+lifecycle.py decides, inside the run's own transaction, which messages a stored run causes;
+outbox.py holds them; sender.py delivers them (slack.py talks to Slack); blocks.py and
+digest.py render them in the locale's words (i18n.py); reasons.py says why a check failed.
+Nothing here imports slack_sdk until a message is rendered or sent."""
+
+from reconciler.notify.reasons import reason_of
+
+
+def drain_outbox(store, notify, **options):
+    from reconciler.notify.sender import drain_outbox as _drain
+
+    return _drain(store, notify, **options)
+
+
+def outbox_depth(store) -> int:
+    from reconciler.notify.sender import outbox_depth as _depth
+
+    return _depth(store)
+
+
+__all__ = ["drain_outbox", "outbox_depth", "reason_of"]
+
+
+def notify_after_run(loaded, store, now, *, dry_run: bool = False):
+    """What `reconciler run` and the scheduler call once a window is stored: deliver the outbox.
+    Slack being down is logged, never raised: the messages wait in the outbox."""
+    import logging
+
+    from reconciler.errors import SourceError
+    from reconciler.store import reports_directory
+
+    from reconciler.notify.direct import store_back
+
+    try:
+        store_back(loaded.config.notify, now, reports_directory(loaded).resolve())
+        report = drain_outbox(store, loaded.config.notify, now=now, dry_run=dry_run,
+                              reports_dir=reports_directory(loaded).resolve())
+    except SourceError as e:
+        logging.getLogger(__name__).warning("Slack messages stay in the outbox: %s", e)
+        return None
+    except Exception:  # a notifier bug must not turn a stored, judged run into a failed command
+        logging.getLogger(__name__).exception("delivering the Slack outbox failed; the messages stay in it")
+        return None
+    if report.error:
+        logging.getLogger(__name__).warning("Slack messages stay in the outbox (%d): %s", report.pending, report.error)
+    return report
+
+
+def notify_store_down(loaded, job: str, error: Exception, now) -> bool:
+    """The report store cannot be opened: tell Slack directly (the outbox lives in that store)."""
+    from reconciler.notify.direct import alert_store_down
+    from reconciler.store import reports_directory
+
+    return alert_store_down(loaded.config.notify, job, error, now, reports_directory(loaded).resolve())

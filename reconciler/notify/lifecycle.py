@@ -1,0 +1,216 @@
+"""Alert lifecycle, decided inside the transaction that stores a run (`enqueue_for_run`).
+
+An alert's fingerprint is job + configured check + dataset + result check (the rule or
+expectation). The first failure opens it (a top-level message); later failures of the same
+fingerprint follow up in its thread; the first pass closes it (a "recovered" reply and the
+top message rewritten). A window judged again (a recheck) only says so when its verdict
+changed. The tool's own errors (a run that could not be computed, a check in error) open
+alerts of their own, fingerprinted `tool|...`, so a broken checker never reads as broken data."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, text, update
+
+from reconciler.notify import outbox
+from reconciler.notify.reasons import reason_of
+from reconciler.results import ERROR, FAIL, PASS, CheckResult, RunResult, jsonable, worst
+from reconciler.store.schema import notify_alerts, results, runs
+from reconciler.timeutil import iso
+
+DATA, TOOL = "data", "tool"
+OPEN, RESOLVED = "open", "resolved"
+MAX_ITEMS = 100
+
+
+def fingerprint_of(job: str, result) -> str:
+    get = result.get if isinstance(result, dict) else (lambda k: getattr(result, k, None))
+    details = get("details") or {}
+    check = get("check")
+    return "|".join([job, str(details.get("config_check") or check), str(details.get("dataset") or ""), str(check)])
+
+
+def report_of(run_id: int, run: RunResult) -> str:
+    from reconciler.report.model import run_basename
+
+    return f"runs/{run_basename({'id': run_id, 'job': run.job, 'window': run.window.to_dict()})}.html"
+
+
+def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:
+    """The messages this run causes, written with the run (same transaction)."""
+    if conn.dialect.name == "postgresql":  # replicas storing runs of one job decide its alerts one at a time
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                     {"key": int(hashlib.sha1(f"notify:{run.job}".encode()).hexdigest()[:15], 16)})
+    ctx = _RunContext(conn, run_id, run, now)
+    if run.status == ERROR and not run.results:
+        ctx.failure(TOOL, f"tool|{run.job}", {"check": None, "dataset": None, "reason": run.message or "?"})
+        return
+    ctx.recovery(f"tool|{run.job}")
+    _check_errors(ctx, run)
+    earlier = _earlier_statuses(conn, run.job, run.window.start, run_id)
+    for fingerprint, result in _by_fingerprint(run):
+        if result.status == ERROR:
+            continue  # a fault of the checker, told once per configured check above; the data alert stays
+        if fingerprint in earlier:
+            ctx.recheck(fingerprint, result, earlier[fingerprint])
+        elif result.status == FAIL:
+            ctx.failure(DATA, fingerprint, _result_facts(result), result)
+        elif result.status == PASS:
+            ctx.recovery(fingerprint)
+
+
+def _check_errors(ctx: "_RunContext", run: RunResult) -> None:
+    """A configured check whose results are in error (a broken rule file, a failed query) is one
+    alert of the tool, `tool|JOB|CHECK`, however many of its results errored; it recovers once
+    the check runs without error."""
+    by_check: dict[str, list[CheckResult]] = {}
+    for r in run.results:
+        by_check.setdefault(str((r.details or {}).get("config_check") or r.check), []).append(r)
+    for name, found in by_check.items():
+        errors = [r for r in found if r.status == ERROR]
+        fingerprint = f"tool|{run.job}|{name}"
+        if not errors:
+            if any(r.status in (PASS, FAIL) for r in found):
+                ctx.recovery(fingerprint)
+            continue
+        facts = _result_facts(errors[0])
+        facts.update(check=name, violations=len(errors), items_total=len(errors),
+                     items=[f"• {r.check}: {r.message or reason_of(r)}" for r in errors[:MAX_ITEMS]])
+        ctx.failure(TOOL, fingerprint, facts)
+
+
+def _by_fingerprint(run: RunResult) -> list[tuple[str, CheckResult]]:
+    """One result per fingerprint (the worst), in the run's order."""
+    chosen: dict[str, CheckResult] = {}
+    for r in run.results:
+        fp = fingerprint_of(run.job, r)
+        if fp not in chosen or worst([chosen[fp].status, r.status]) != chosen[fp].status:
+            chosen[fp] = r
+    return list(chosen.items())
+
+
+def _earlier_statuses(conn: Connection, job: str, start: datetime, run_id: int) -> dict[str, str]:
+    """fingerprint -> status in the latest earlier run of this job and window that computed it."""
+    query = (select(results.c.check_name, results.c.details, results.c.status, results.c.run_id)
+             .join(runs, runs.c.id == results.c.run_id)
+             .where(runs.c.job == job, runs.c.window_start == start, runs.c.id != run_id,
+                    results.c.compare_id.is_(None))
+             .order_by(results.c.run_id, results.c.position))
+    out: dict[str, str] = {}
+    for row in conn.execute(query):
+        out[fingerprint_of(job, {"check": row.check_name, "details": row.details or {}})] = row.status
+    return out
+
+
+def _result_facts(result: CheckResult) -> dict:
+    details = result.details or {}
+    items = [_item(s) for s in (result.samples or [])[:MAX_ITEMS]]
+    return {"check": result.check, "config_check": details.get("config_check"), "dataset": details.get("dataset"),
+            "reason": reason_of(result), "violations": int(result.violations or 0), "items": items,
+            "items_total": max(int(result.violations or 0), len(result.samples or []))}
+
+
+def _item(sample) -> str:
+    sample = jsonable(sample)
+    if isinstance(sample, dict):
+        return "• " + ", ".join(f"{k}={_flat(v)}" for k, v in sample.items())
+    return f"• {_flat(sample)}"
+
+
+def _flat(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_flat(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _fp_hash(fingerprint: str) -> str:
+    return hashlib.sha1(fingerprint.encode()).hexdigest()[:12]
+
+
+class _RunContext:
+    def __init__(self, conn: Connection, run_id: int, run: RunResult, now: datetime):
+        self.conn, self.run_id, self.run, self.now = conn, run_id, run, now
+        self.hour = run.window.start
+        self.report = report_of(run_id, run)
+
+    def _open_alert(self, fingerprint: str) -> dict | None:
+        row = self.conn.execute(select(notify_alerts).where(notify_alerts.c.fingerprint == fingerprint,
+                                                            notify_alerts.c.state == OPEN)
+                                .order_by(notify_alerts.c.id.desc()).limit(1)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def _enqueue(self, key: str, kind: str, facts: dict, alert_id: int | None = None, parent: str | None = None):
+        outbox.enqueue(self.conn, key, kind, jsonable(facts), now=self.now, run_id=self.run_id, alert_id=alert_id,
+                       parent_key=parent)
+
+    def failure(self, kind: str, fingerprint: str, facts: dict, result: CheckResult | None = None) -> None:
+        hour = iso(_worst_hour(self.run, result) if result is not None else self.hour)
+        base = {"alert_kind": kind, "fingerprint": fingerprint, "job": self.run.job, **facts, "hour": hour,
+                "window": self.run.window.to_dict(), "run_id": self.run_id, "report": self.report}
+        alert = self._open_alert(fingerprint)
+        if alert is None:
+            alert_id = self.conn.execute(insert(notify_alerts).values(
+                fingerprint=fingerprint, kind=kind, job=self.run.job, check_name=facts.get("check"),
+                dataset=facts.get("dataset"), state=OPEN, opened_at=self.now, opened_run_id=self.run_id,
+                first_hour=self.hour, failed_hours=[iso(self.hour)], failures=1, top_key="",
+                ).returning(notify_alerts.c.id)).scalar_one()
+            top_key = f"alert:{alert_id}"
+            self.conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert_id).values(top_key=top_key))
+            self._enqueue(top_key, "alert", base, alert_id)
+            return
+        hours = sorted(set(alert["failed_hours"]) | {iso(self.hour)})
+        failures = alert["failures"] + 1
+        self.conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert["id"])
+                          .values(failed_hours=hours, failures=failures))
+        followup = {k: base[k] for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason", "hour",
+                                         "run_id", "report")}
+        followup.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]),
+                        first_hour=iso(alert["first_hour"]))
+        self._enqueue(f"followup:{alert['id']}:{self.run_id}", "followup", followup, alert["id"], alert["top_key"])
+
+    def recovery(self, fingerprint: str) -> None:
+        alert = self._open_alert(fingerprint)
+        if alert is None:
+            return
+        self.conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert["id"])
+                          .values(state=RESOLVED, resolved_at=self.now))
+        top = outbox.by_key(self.conn, alert["top_key"]) or {"facts": {}}
+        summary = {"alert_kind": alert["kind"], "fingerprint": fingerprint, "job": alert["job"],
+                   "check": alert["check_name"], "dataset": alert["dataset"], "hour": iso(self.hour),
+                   "duration_s": (self.hour - alert["first_hour"]).total_seconds(),
+                   "failed_hours": len(alert["failed_hours"]), "failures": alert["failures"],
+                   "opened_at": iso(alert["opened_at"]), "resolved_at": iso(self.now),
+                   "first_hour": iso(alert["first_hour"]),
+                   "run_id": self.run_id, "report": self.report}
+        self._enqueue(f"recovered:{alert['id']}", "recovered", summary, alert["id"], alert["top_key"])
+        resolved = {**top["facts"], **summary, "first_hour": iso(alert["first_hour"]),
+                    "first_report": top["facts"].get("report")}
+        self._enqueue(f"resolved:{alert['id']}", "resolved", resolved, alert["id"], alert["top_key"])
+
+    def recheck(self, fingerprint: str, result: CheckResult, before: str) -> None:
+        after = result.status
+        if before == after or {before, after} - {PASS, FAIL}:
+            return
+        alert = self._open_alert(fingerprint)
+        facts = {"alert_kind": DATA, "fingerprint": fingerprint, "job": self.run.job, "check": result.check,
+                 "dataset": (result.details or {}).get("dataset"), "hour": iso(self.hour), "before": before,
+                 "after": after, "reason": reason_of(result) if after == FAIL else None, "run_id": self.run_id,
+                 "report": self.report}
+        self._enqueue(f"changed:{self.run_id}:{_fp_hash(fingerprint)}", "changed", facts,
+                      alert["id"] if alert else None, alert["top_key"] if alert else None)
+
+
+def _worst_hour(run: RunResult, result: CheckResult) -> datetime:
+    """The failing hour with the largest drift among the result's dataset, else the window start."""
+    dataset = (result.details or {}).get("dataset")
+    worst_hour, worst_drift = None, -1.0
+    for compare in run.compares:
+        if dataset and compare.dataset != dataset:
+            continue
+        for h in compare.hours:
+            drift = float("inf") if h.drift_pct is None and h.status == FAIL else abs(h.drift_pct or 0.0)
+            if h.status == FAIL and drift > worst_drift:
+                worst_hour, worst_drift = h.hour, drift
+    return worst_hour or run.window.start
