@@ -163,3 +163,17 @@ def test_a_list_longer_than_the_blocks_allow_ends_with_how_many_more_and_the_lin
     assert shown == 44  # 12 000 characters of 269-character lines
     assert sections[-1].endswith(f"…y {500 - shown} más, ver el reporte completo: "
                                  "`/srv/reports/runs/000001-hourly-bookings-20261127T1000Z.html`")
+
+
+def test_digest_shows_the_gate_reports_verdict_and_headline(tmp_path):
+    """The scheduler and `run` pass the real GateReport (gate.evaluate): its verdict and headline."""
+    from reconciler.config import load_config
+    from reconciler.gate.evaluate import gate_summary
+
+    config = tmp_path / "schedule.yaml"
+    config.write_text(f'sources: {{}}\nreport_store: {{url: "sqlite:///{tmp_path}/gate.db"}}\n')
+    store = make_store(tmp_path)
+    gate = gate_summary(store, load_config(config), NOW)
+    facts = digest_facts(store, NOW, gate=gate)
+    assert facts["gate"] == {"state": "incomplete", "summary": gate.headline}
+    assert facts["gate"]["summary"].startswith("gate shadow: INCOMPLETE")

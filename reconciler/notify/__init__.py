@@ -36,7 +36,7 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
     try:
         store_back(loaded.config.notify, now, reports_directory(loaded).resolve())
         report = drain_outbox(store, loaded.config.notify, now=now, dry_run=dry_run,
-                              reports_dir=reports_directory(loaded).resolve())
+                              reports_dir=reports_directory(loaded).resolve(), gate=_gate(store, loaded, now))
     except SourceError as e:
         logging.getLogger(__name__).warning("Slack messages stay in the outbox: %s", e)
         return None
@@ -46,6 +46,20 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
     if report.error:
         logging.getLogger(__name__).warning("Slack messages stay in the outbox (%d): %s", report.pending, report.error)
     return report
+
+
+def _gate(store, loaded, now):
+    """The shadow phase's gate for the daily digest; None (logged) when it cannot be evaluated."""
+    from reconciler.errors import ReconcilerError
+    from reconciler.gate.evaluate import gate_summary
+
+    try:
+        return gate_summary(store, loaded, now)
+    except ReconcilerError as e:
+        import logging
+
+        logging.getLogger(__name__).warning("gate state left out of the digest: %s", e)
+        return None
 
 
 def notify_store_down(loaded, job: str, error: Exception, now) -> bool:

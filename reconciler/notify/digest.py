@@ -49,8 +49,8 @@ def _gate_dict(gate) -> dict | None:
         gate = gate.to_dict()
     elif not isinstance(gate, dict):
         gate = {k: getattr(gate, k) for k in ("status", "summary", "message") if hasattr(gate, k)}
-    state = gate.get("status") or gate.get("state") or "?"
-    summary = gate.get("summary") or gate.get("message") or ""
+    state = gate.get("verdict") or gate.get("status") or gate.get("state") or "?"
+    summary = gate.get("headline") or gate.get("summary") or gate.get("message") or ""
     return {"state": str(state), "summary": str(summary)}
 
 
