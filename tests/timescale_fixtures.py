@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
@@ -56,11 +56,17 @@ def compress_all(engine: sa.Engine, table: str, segment_by: str, order_by: str) 
 
 
 def chunks(conn, table: str) -> dict[str, tuple[datetime, datetime]]:
-    """{chunk name: (range start, range end)} of a hypertable, from TimescaleDB's catalogue."""
+    """{chunk name: (range start, range end)} of a hypertable, from TimescaleDB's catalogue.
+    The catalogue shows a naive `timestamp` range as that wall-clock time taken as UTC: it
+    comes back naive here, comparable with the naive bounds an engine binds."""
     rows = conn.execute(sa.text(
-        "SELECT chunk_name, range_start, range_end FROM timescaledb_information.chunks "
+        "SELECT chunk_name, range_start, range_end, primary_dimension_type FROM timescaledb_information.chunks "
         "WHERE hypertable_name = :t"), {"t": table}).all()
-    return {name: (lo, hi) for name, lo, hi in rows}
+
+    def as_stored(value, kind):
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if kind == "timestamp without time zone" else value
+
+    return {name: (as_stored(lo, kind), as_stored(hi, kind)) for name, lo, hi, kind in rows}
 
 
 def compressed_chunk_of(conn) -> dict[str, str]:
@@ -72,18 +78,20 @@ def compressed_chunk_of(conn) -> dict[str, str]:
 
 
 @contextmanager
-def captured_statements(engine: sa.Engine):
-    """Every (statement, parameters) the engine sends while the block runs."""
+def captured_statements(*engines: sa.Engine):
+    """Every (statement, parameters) the engines send while the block runs."""
     seen: list[tuple[str, object]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _executemany):
         seen.append((statement, parameters))
 
-    sa.event.listen(engine, "before_cursor_execute", capture)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", capture)
     try:
         yield seen
     finally:
-        sa.event.remove(engine, "before_cursor_execute", capture)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", capture)
 
 
 def planned_chunks(url: str, statement: str, parameters) -> set[str]:
