@@ -131,7 +131,12 @@ def check_continuous_aggregate(ctx, name, cfg) -> CheckResult:
                      f"read from {source}, not through the view, which computes unmaterialised hours from the "
                      f"raw table")
     if chosen.bucket_seconds != 3600:
-        notes.append(f"{chosen.bucket_text()} buckets added up per hour")
+        notes.append(f"buckets of {chosen.bucket_text()} added up per hour")
+    if bad:
+        differ = f"{len(bad)} hours differ" if len(bad) != 1 else "1 hour differs"
+        notes.append(f"{differ} from the raw table: rows arrived after the last refresh, or the refresh policy is "
+                     f"behind (CALL refresh_continuous_aggregate('{chosen.view}', '{bad[0]['hour']}', "
+                     f"'{iso(judged.end)}') refreshes them)")
     return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold={"differing_hours": 0},
                        violations=len(bad), samples=bad[:20], window=judged,
                        message="; ".join(notes) or None, details=details)
