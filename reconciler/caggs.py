@@ -81,6 +81,9 @@ def choose_aggregate(ctx, name: str, cfg, table: str, conn) -> Aggregate | str:
         if not found:
             return f"no continuous aggregate on {table}"
         where = ctx.loaded.where("checks", name)
+    if cfg.aggregate and table and table.rpartition(".")[2] != found[0].hypertable.rpartition(".")[2]:
+        raise ConfigError(f"{where}: continuous aggregate {found[0].view} aggregates {found[0].hypertable}, not "
+                          f"the dataset's table {table} (datasets.{cfg.dataset}.new.table)")
     usable = [a for a in found if a.divides_an_hour]
     if not usable:
         listed = ", ".join(f"{a.view} ({a.bucket_text()} buckets)" for a in found)

@@ -285,6 +285,22 @@ def test_the_cli_refuses_day_buckets_with_exit_2(tmp_path, tsdb, monkeypatch, ca
     assert "checks.events_caggs.aggregate: public.events_daily (1 day buckets)" in err
 
 
+def test_an_aggregate_of_another_hypertable_is_refused(tmp_path, tsdb):
+    with tsdb.engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE other_events (time timestamptz NOT NULL)")
+        conn.exec_driver_sql("SELECT create_hypertable('other_events', by_range('time', INTERVAL '1 hour'))")
+        conn.exec_driver_sql("CREATE MATERIALIZED VIEW other_hourly WITH (timescaledb.continuous) AS SELECT "
+                             "time_bucket('1 hour', time) AS bucket, count(*) AS events FROM other_events GROUP BY 1")
+    try:
+        with pytest.raises(ConfigError, match=r"checks\.events_caggs\.aggregate: continuous aggregate "
+                                              r"public\.other_hourly aggregates public\.other_events, not the "
+                                              r"dataset's table device_events \(datasets\.device_events\.new\.table\)"):
+            run_caggs(named(tmp_path, tsdb, "other_hourly"))
+    finally:
+        with tsdb.engine.connect() as conn:
+            conn.exec_driver_sql("DROP TABLE other_events CASCADE")
+
+
 def test_a_wrong_count_column_is_named(tmp_path, tsdb):
     tsdb.aggregate("events_hourly")
     loaded = named(tmp_path, tsdb, "events_hourly", ", count_column: n")
