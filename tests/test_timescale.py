@@ -171,3 +171,20 @@ def test_every_windowed_statement_scans_only_the_chunks_of_its_ranges(tmp_path, 
         # counts and checksums read the whole window, so each plans exactly the window's chunks
         assert planned[(side, "counts")] == planned[(side, "checksums")] == window_chunks[side]
         assert planned[(side, "fetch")] and planned[(side, "fetch")] <= window_chunks[side]
+
+
+def test_a_timescaledb_source_is_detected_and_its_session_is_read_only_utc(hypertables):
+    from reconciler.config.models import SourceConfig
+    from reconciler.sources import Source
+
+    source = Source("new", SourceConfig(url=hypertables["url"]))
+    try:
+        with source.connect() as conn:
+            version = conn.exec_driver_sql("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").scalar()
+            settings = conn.exec_driver_sql("SELECT current_setting('transaction_read_only'), "
+                                            "current_setting('TimeZone')").one()
+        assert (source.dialect.name, source.dialect.has_time_bucket) == ("timescaledb", True)
+        assert source.dialect.describe() == f"timescaledb {version}"
+        assert tuple(settings) == ("on", "UTC")
+    finally:
+        source.dispose()
