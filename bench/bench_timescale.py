@@ -15,7 +15,7 @@ Both new databases also get a continuous aggregate device_events_hourly (1-hour 
 refreshed). Every round runs, for each storage (plain, compressed), old vs that new side:
 
   rows        `python -m reconciler compare device_events --rows --format json` (no suite, so
-              no Great Expectations import): wall time and the engine's timings
+              no Great Expectations import; --suite adds it): wall time and the engine's timings
   counts      the same with --counts-only
   scan_sql    the bare hourly count on the new side: SELECT time_bucket('1 hour', time),
               count(*) ... WHERE time >= $1 AND time < $2 GROUP BY 1
@@ -27,6 +27,7 @@ The differing keys of every rows run are checked against the loader's injected k
 
     .venv/bin/python bench/bench_timescale.py --load
     .venv/bin/python bench/bench_timescale.py --runs 5
+    .venv/bin/python bench/bench_timescale.py --runs 3 --suite   # results_suite.json
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -94,13 +96,15 @@ def load(dsn: str, hours: float, rate: float) -> dict:
     return manifest
 
 
-def configs(manifest: dict) -> dict[str, Path]:
+def configs(manifest: dict, suite: bool) -> dict[str, Path]:
     out = {}
     for storage in ("plain", "compressed"):
-        directory = OUT / storage
+        directory = OUT / (f"{storage}_suite" if suite else storage)
         directory.mkdir(parents=True, exist_ok=True)
+        if suite:
+            shutil.copytree(ROOT / "expectations", directory / "expectations", dirs_exist_ok=True)
         (directory / "schedule.yaml").write_text(schedule_text(f"bench_timescale.py ({storage})", manifest["dsn"],
-                                                               DBS["old"], DBS[storage], directory, suite=False,
+                                                               DBS["old"], DBS[storage], directory, suite=suite,
                                                                diff="sample_limit: 1000"))
         out[storage] = directory / "schedule.yaml"
     return out
@@ -200,6 +204,8 @@ def main(argv=None) -> int:
     p.add_argument("--rate", type=float, default=40, help="events per second (must divide 1,000,000)")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--dsn", default="host=127.0.0.1 port=5433 user=postgres", help="libpq string without dbname")
+    p.add_argument("--suite", action="store_true",
+                   help="judge with the device_events suite (imports Great Expectations in every run)")
     args = p.parse_args(argv)
     manifest_path = OUT / "dataset.json"
     if args.load or not manifest_path.exists():
@@ -208,9 +214,9 @@ def main(argv=None) -> int:
         manifest = json.loads(manifest_path.read_text())
     if args.runs <= 0:
         return 0
-    results = measure(manifest, configs(manifest), args.runs)
-    text = table(results, manifest, args.dsn)
-    (OUT / "results.json").write_text(json.dumps({"runs": results, "table": text}, indent=1, default=str))
+    results = measure(manifest, configs(manifest, args.suite), args.runs)
+    text = table(results, manifest, args.dsn) + ("\n(with the device_events suite)" if args.suite else "")
+    (OUT / ("results_suite.json" if args.suite else "results.json")).write_text(json.dumps({"runs": results, "table": text}, indent=1, default=str))
     print(text)
     return 0 if all(r["keys_as_injected"] and r["cagg_equals_scan"] for r in results) else 1
 
