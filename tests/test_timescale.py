@@ -150,6 +150,7 @@ def test_every_windowed_statement_scans_only_the_chunks_of_its_ranges(tmp_path, 
     with engine.connect() as conn:
         chunk_ranges = {t: chunks(conn, t) for t in ("legacy_ts", table)}
     engine.dispose()
+    # the window [10:00, 12:00) UTC is [05:00, 07:00) on the old side's Bogota wall clock
     window_chunks = {"legacy_ts": overlapping(chunk_ranges["legacy_ts"], [(datetime(2026, 1, 15, 5),
                                                                           datetime(2026, 1, 15, 7))]),
                      table: overlapping(chunk_ranges[table], [(WINDOW.start, WINDOW.end)])}
