@@ -3,7 +3,9 @@ them, and a schedule.yaml writer.
 
 A test that needs a server fails when CI=true and the server is unreachable (CI must not
 go green by skipping), and skips with the reason elsewhere. Server addresses can be moved
-with RECONCILER_TEST_PG_URL, RECONCILER_TEST_MARIADB_URL and RECONCILER_TEST_REDIS_URL."""
+with RECONCILER_TEST_PG_URL, RECONCILER_TEST_MARIADB_URL and RECONCILER_TEST_REDIS_URL.
+TimescaleDB (>= 2.13) is its own server, RECONCILER_TEST_TIMESCALE_URL (.ci/run starts one
+with ../shared/tools/timescaledb-server on 127.0.0.1:5433)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("RECONCILER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MARIADB_ADMIN_URL = os.environ.get("RECONCILER_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/")
 REDIS_URL = os.environ.get("RECONCILER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TIMESCALE_ADMIN_URL = os.environ.get("RECONCILER_TEST_TIMESCALE_URL",
+                                     "postgresql+psycopg://postgres@127.0.0.1:5433/postgres")
+TIMESCALE_MIN_VERSION = (2, 13)
 
 
 def in_ci() -> bool:
@@ -74,10 +79,11 @@ def require_redis(url: str = REDIS_URL) -> str:
 class ThrowAwayDatabases:
     """Creates `rc_test_<name>_<pid>` databases on one server; drops them all at the end."""
 
-    def __init__(self, admin: sa.Engine, admin_url: str):
+    def __init__(self, admin: sa.Engine, admin_url: str, extension: str | None = None):
         self.admin = admin
         self.admin_url = make_url(admin_url)
         self.backend = self.admin_url.get_backend_name()
+        self.extension = extension
         self.created: dict[str, str] = {}
 
     def __call__(self, name: str) -> str:
@@ -91,6 +97,13 @@ class ThrowAwayDatabases:
                     conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{db}`")
                     conn.exec_driver_sql(f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4")
             self.created[db] = self.admin_url.set(database=db).render_as_string(hide_password=False)
+            if self.extension:
+                engine = sa.create_engine(self.created[db], isolation_level="AUTOCOMMIT")
+                try:
+                    with engine.connect() as conn:
+                        conn.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS {self.extension}")
+                finally:
+                    engine.dispose()
         return self.created[db]
 
     def drop_all(self) -> None:
@@ -120,9 +133,33 @@ def mariadb_admin():
 
 
 @pytest.fixture(scope="session")
+def timescale_admin():
+    """AUTOCOMMIT engine on the TimescaleDB server (PostgreSQL with timescaledb preloaded)."""
+    engine = require_sql_server("TimescaleDB", TIMESCALE_ADMIN_URL)
+    with engine.connect() as conn:
+        version = conn.exec_driver_sql(
+            "SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'").scalar()
+    if version is None or tuple(int(p) for p in version.split(".")[:2]) < TIMESCALE_MIN_VERSION:
+        engine.dispose()
+        server_unavailable(f"TimescaleDB at {make_url(TIMESCALE_ADMIN_URL).render_as_string()}",
+                           f"the timescaledb extension is {version or 'not installed'}, the tests need >= 2.13")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def make_pg_database(pg_admin):
     """make_pg_database("counts") -> URL of a fresh database, dropped at the end of the session."""
     dbs = ThrowAwayDatabases(pg_admin, PG_ADMIN_URL)
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def make_timescale_database(timescale_admin):
+    """make_timescale_database("caggs") -> URL of a fresh database with CREATE EXTENSION
+    timescaledb on the TimescaleDB server, dropped at the end of the session."""
+    dbs = ThrowAwayDatabases(timescale_admin, TIMESCALE_ADMIN_URL, extension="timescaledb")
     yield dbs
     dbs.drop_all()
 

@@ -17,6 +17,7 @@ from reconciler.scenario import LEGACY, REFERENCE, generate_events, load, to_row
 from reconciler.timeutil import Window
 
 from conftest import write_schedule
+from timescale_fixtures import compress_all, is_timescale, make_hypertable
 
 UTC = timezone.utc
 H = timedelta(hours=1)
@@ -39,6 +40,8 @@ def server_url(request, kind: str, name: str) -> str:
         return request.getfixturevalue("make_pg_database")(name)
     if kind == "mariadb":
         return request.getfixturevalue("make_mariadb_database")(name)
+    if is_timescale(kind):
+        return request.getfixturevalue("make_timescale_database")(name)
     raise AssertionError(kind)
 
 
@@ -75,14 +78,25 @@ def new_table(name: str) -> sa.Table:
     )
 
 
-def load_events(url: str, table: sa.Table, events: list[dict], zone: str | None = None) -> None:
+def load_events(url: str, table: sa.Table, events: list[dict], zone: str | None = None,
+                kind: str = "") -> None:
     """Events (generator dicts, aware UTC times) into `table`, naive in `zone` if given;
-    scenario.load also ANALYZEs, so PostgreSQL plans the range queries on the index."""
-    names = LEGACY if "ts" in table.c else REFERENCE
+    scenario.load also ANALYZEs, so PostgreSQL plans the range queries on the index.
+    kind "timescaledb": a hypertable with 1-hour chunks; "timescaledb-compressed": the
+    same with every chunk compressed (segment by device, order by time)."""
+    legacy = "ts" in table.c
+    names = LEGACY if legacy else REFERENCE
     engine = sa.create_engine(url)
     try:
         table.metadata.drop_all(engine, tables=[table])
+        if is_timescale(kind):
+            table.metadata.create_all(engine, tables=[table])
+            make_hypertable(engine, table.name, "ts" if legacy else "time")
         load(engine, table, to_rows(events, names, zone=zone))
+        if kind == "timescaledb-compressed":
+            compress_all(engine, table.name, "device" if legacy else "device_id", "ts" if legacy else "time")
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f'ANALYZE "{table.name}"')
     finally:
         engine.dispose()
 

@@ -1,6 +1,8 @@
-"""Hourly counts on real engines: the same scenario on PostgreSQL, MariaDB and SQLite as
-the old side (legacy schema, naive local times) against PostgreSQL (timestamptz) as the new
-side; hour boundaries; naive times in fixed, DST and half-hour zones; empty hours."""
+"""Hourly counts on real engines: the same scenario on PostgreSQL, MariaDB, SQLite and
+TimescaleDB as the old side (legacy schema, naive local times) against PostgreSQL or
+TimescaleDB (timestamptz) as the new side, TimescaleDB tables being hypertables with 1-hour
+chunks (`time_bucket` counts); hour boundaries; naive times in fixed, DST and half-hour
+zones; empty hours."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from reconciler.sources import Source
 from reconciler.timeutil import Window
 
 from conftest import write_schedule
+from timescale_fixtures import is_timescale, make_hypertable
 
 UTC = timezone.utc
 H = timedelta(hours=1)
@@ -34,6 +37,8 @@ HOURS = 16
 WINDOW = Window(START, START + (HOURS + 1) * H)  # one more hour, empty on both sides
 
 OLD_ENGINES = ["sqlite", "postgresql", "mariadb"]
+# (old, new): every old engine against PostgreSQL, and TimescaleDB hypertables on either side
+PAIRS = [(old, "postgresql") for old in OLD_ENGINES] + [("postgresql", "timescaledb"), ("timescaledb", "timescaledb")]
 
 
 def utc(*args) -> datetime:
@@ -67,26 +72,39 @@ def engine_url(request, kind: str, name: str) -> str:
         return request.getfixturevalue("make_pg_database")(name)
     if kind == "mariadb":
         return request.getfixturevalue("make_mariadb_database")(name)
+    if is_timescale(kind):
+        return request.getfixturevalue("make_timescale_database")(name)
     raise AssertionError(kind)
 
 
-def load_table(url: str, table: sa.Table, rows: list[dict]) -> None:
+def load_table(url: str, table: sa.Table, rows: list[dict], kind: str = "") -> None:
+    """Rows into `table`; on TimescaleDB a hypertable with 1-hour chunks."""
     engine = sa.create_engine(url)
     try:
+        if is_timescale(kind) and not sa.inspect(engine).has_table(table.name):
+            table.metadata.create_all(engine, tables=[table])
+            make_hypertable(engine, table.name, "ts" if "ts" in table.c else "time")
         load(engine, table, rows)
     finally:
         engine.dispose()
 
 
-@pytest.fixture(params=OLD_ENGINES)
-def old_url(request):
-    return engine_url(request, request.param, "old")
+@pytest.fixture(params=PAIRS, ids="-".join)
+def engine_pair(request):
+    return request.param
 
 
-@pytest.fixture(scope="session")
-def new_pg_url(make_pg_database, scenario):
-    url = make_pg_database("new")
-    load_table(url, reference_table(sa.MetaData()), to_rows(scenario.new, REFERENCE))
+@pytest.fixture
+def old_url(request, engine_pair):
+    return engine_url(request, engine_pair[0], "old")
+
+
+@pytest.fixture
+def new_url(request, engine_pair, scenario, loaded_tables):
+    url = engine_url(request, engine_pair[1], "new")
+    if (url, "device_events") not in loaded_tables:
+        load_table(url, reference_table(sa.MetaData()), to_rows(scenario.new, REFERENCE), kind=engine_pair[1])
+        loaded_tables.add((url, "device_events"))
     return url
 
 
@@ -114,13 +132,14 @@ def test_the_scenario_has_the_faults_these_tests_rely_on(scenario):
 
 
 @pytest.mark.parametrize("zone", ["America/Bogota", "America/New_York", "Asia/Kolkata"])
-def test_same_scenario_gives_the_generators_counts_on_every_engine(request, old_url, new_pg_url, scenario,
+def test_same_scenario_gives_the_generators_counts_on_every_engine(request, engine_pair, old_url, new_url, scenario,
                                                                    loaded_tables, zone, tmp_path):
     table = f"legacy_{slug(zone)}"
     if (old_url, table) not in loaded_tables:
-        load_table(old_url, legacy_table(sa.MetaData(), table), to_rows(scenario.old, LEGACY, zone=zone))
+        load_table(old_url, legacy_table(sa.MetaData(), table), to_rows(scenario.old, LEGACY, zone=zone),
+                   kind=engine_pair[0])
         loaded_tables.add((old_url, table))
-    path = write_schedule(tmp_path, old_url, new_pg_url, old_table=table, old_timezone=zone)
+    path = write_schedule(tmp_path, old_url, new_url, old_table=table, old_timezone=zone)
 
     result = compare_dataset(load_config(path), "device_events", WINDOW)
 
@@ -136,7 +155,7 @@ def test_same_scenario_gives_the_generators_counts_on_every_engine(request, old_
 
 # ---------------------------------------------------------------- small hand-made tables
 
-STORAGES = ["sqlite", "postgresql", "mariadb", "postgresql-timestamptz"]
+STORAGES = ["sqlite", "postgresql", "mariadb", "postgresql-timestamptz", "timescaledb", "timescaledb-timestamptz"]
 
 
 def count_side(request, storage: str, times_utc: list[datetime], zone: str, window: Window) -> dict:
@@ -154,7 +173,7 @@ def count_side(request, storage: str, times_utc: list[datetime], zone: str, wind
     else:
         table, rows, time_col, key = legacy_table(sa.MetaData(), table_name), to_rows(events, LEGACY, zone=zone), \
             "ts", "id"
-    load_table(url, table, rows)
+    load_table(url, table, rows, kind=kind)
     source = Source("old", SourceConfig(url=url))
     rel = SideRelation.build(SideConfig(source="old", table=table_name, time=time_col, key=[key], timezone=zone), [])
     try:
@@ -179,17 +198,20 @@ BOUNDARY_TIMES = [
 ]
 
 
-NAIVE_STORAGE_ZONES = [(s, z) for s in STORAGES[:3] for z in ("UTC", "America/Bogota", "Asia/Kolkata")]
+NAIVE_STORAGE_ZONES = [(s, z) for s in ("sqlite", "postgresql", "mariadb", "timescaledb")
+                       for z in ("UTC", "America/Bogota", "Asia/Kolkata")]
 
 
-@pytest.mark.parametrize("storage, zone", NAIVE_STORAGE_ZONES + [("postgresql-timestamptz", "UTC")])
+@pytest.mark.parametrize("storage, zone", NAIVE_STORAGE_ZONES + [("postgresql-timestamptz", "UTC"),
+                                                                 ("timescaledb-timestamptz", "UTC")])
 def test_hour_boundaries(request, storage, zone):
     whole = Window(utc(2026, 1, 15, 9), utc(2026, 1, 15, 14))
     assert count_side(request, storage, BOUNDARY_TIMES, zone, whole) == \
         {"09:00": 1, "10:00": 4, "11:00": 1, "12:00": 2, "13:00": 1}
 
 
-@pytest.mark.parametrize("storage, zone", NAIVE_STORAGE_ZONES + [("postgresql-timestamptz", "UTC")])
+@pytest.mark.parametrize("storage, zone", NAIVE_STORAGE_ZONES + [("postgresql-timestamptz", "UTC"),
+                                                                 ("timescaledb-timestamptz", "UTC")])
 def test_10_00_00_000_is_hour_10_and_09_59_59_999_is_hour_9(request, storage, zone):
     times = [utc(2026, 1, 15, 9, 59, 59, 999000), utc(2026, 1, 15, 10, 0, 0, 0), utc(2026, 1, 15, 10, 0, 0, 0)]
     window = Window(utc(2026, 1, 15, 9), utc(2026, 1, 15, 11))
@@ -237,7 +259,7 @@ def every_10_minutes(start: datetime, hours: int) -> list[datetime]:
     return [start + timedelta(minutes=10 * i) for i in range(hours * 6)]
 
 
-@pytest.mark.parametrize("storage", ["sqlite", "postgresql", "mariadb"])
+@pytest.mark.parametrize("storage", ["sqlite", "postgresql", "mariadb", "timescaledb"])
 @pytest.mark.parametrize("zone, change", [("America/New_York", utc(2026, 3, 8, 7)),
                                           ("Europe/Berlin", utc(2026, 3, 29, 1))])
 def test_naive_times_across_spring_forward_line_up_with_utc(request, storage, zone, change):
@@ -254,7 +276,7 @@ def test_naive_times_across_spring_forward_line_up_with_utc(request, storage, zo
     assert got == {(change - H).strftime("%H:%M"): 2, change.strftime("%H:%M"): 3}
 
 
-@pytest.mark.parametrize("storage", ["sqlite", "postgresql", "mariadb"])
+@pytest.mark.parametrize("storage", ["sqlite", "postgresql", "mariadb", "timescaledb"])
 @pytest.mark.parametrize("zone, change", [("America/New_York", utc(2026, 11, 1, 6)),
                                           ("Europe/Berlin", utc(2026, 10, 25, 1))])
 def test_naive_times_across_fall_back_are_attributed_to_the_first_pass(request, storage, zone, change):

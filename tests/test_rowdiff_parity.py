@@ -1,5 +1,5 @@
-"""Normalization parity: the same tricky values stored in PostgreSQL, MariaDB and SQLite
-give the same normalized text per value (SideSQL.encoded, computed by each database)
+"""Normalization parity: the same tricky values stored in PostgreSQL, MariaDB, SQLite and
+TimescaleDB (a hypertable split into chunks by id: the time column is NULL in most rows) give the same normalized text per value (SideSQL.encoded, computed by each database)
 and the same 60-bit row hash, so equal data never costs a fetch. Where an engine cannot
 spell a value the same way, the exact comparison in Python still says equal: that costs
 a fetch, never a wrong verdict. Those exceptions are listed, each with its reason."""
@@ -18,8 +18,9 @@ from reconciler.rowdiff.sql import SideSQL
 from reconciler.sources import Source
 
 from rowdiff_fixtures import server_url, utc
+from timescale_fixtures import make_hypertable
 
-ENGINES = ("postgresql", "mariadb", "sqlite")
+ENGINES = ("postgresql", "mariadb", "sqlite", "timescaledb")
 LONG = "x" * 5000 + "ñ"
 
 # (label, column, value, {spec name: encoded text}); every other column of the row is NULL
@@ -142,6 +143,8 @@ def normalized(request):
         try:
             table.metadata.drop_all(engine)
             table.metadata.create_all(engine)
+            if kind == "timescaledb":
+                make_hypertable(engine, "parity", "id", chunk="10")
             with engine.begin() as conn:
                 conn.execute(table.insert(), rows())
         finally:
@@ -202,6 +205,16 @@ def test_postgresql_and_sqlite_give_identical_text_and_row_hash_for_every_value_
     assert {label for label in pg["hash"] if pg["hash"][label] != lite["hash"][label]} == {"-0.0"}
 
 
+def test_timescaledb_gives_postgresqls_text_and_row_hash_for_every_value(request, normalized):
+    engine = sa.create_engine(server_url(request, "timescaledb", "parity"))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM show_chunks('parity')").scalar() == 4  # ids 0..36 by 10
+    engine.dispose()
+    pg, tsdb = normalized["postgresql"], normalized["timescaledb"]
+    assert tsdb["text"] == pg["text"]
+    assert tsdb["hash"] == pg["hash"]
+
+
 def test_mariadb_gives_identical_row_hashes_except_where_it_spells_a_double_differently(normalized):
     pg, maria = normalized["postgresql"], normalized["mariadb"]
     differing = {label for label in pg["hash"] if pg["hash"][label] != maria["hash"][label]}
@@ -215,7 +228,7 @@ def test_a_null_differs_from_zero_and_from_the_empty_string_in_the_checksum(norm
             text[("empty text", "t")], text[("all NULL", "t")]) == ("N", "0,", "V1:0", "V0:", "N")
 
 
-@pytest.mark.parametrize("engine", ["mariadb", "sqlite"])
+@pytest.mark.parametrize("engine", ["mariadb", "sqlite", "timescaledb"])
 def test_python_normalization_of_what_each_driver_returns_is_equal_to_postgresqls(normalized, engine):
     """The exact comparison decides: every value read from either engine compares equal with
     PostgreSQL's, including those whose checksum text differs (MARIADB_TEXT), and gives the
@@ -251,4 +264,4 @@ def test_timestamps_normalize_to_the_same_utc_epoch_on_every_engine(normalized):
            for e in ENGINES}
     assert got == {e: 1835438400123999 for e in ENGINES}
     assert {e: normalized[e]["axis"].kind for e in ENGINES} == {"postgresql": "aware", "mariadb": "naive",
-                                                                 "sqlite": "text"}
+                                                                 "sqlite": "text", "timescaledb": "aware"}

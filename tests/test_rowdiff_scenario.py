@@ -1,6 +1,8 @@
 """A generated scenario with known injected differences: the row diff reports exactly the
-injected keys, class by class, on MariaDB -> PostgreSQL, PostgreSQL -> PostgreSQL and
-SQLite -> SQLite (the old side stores naive America/Bogota wall-clock times)."""
+injected keys, class by class, on MariaDB -> PostgreSQL, PostgreSQL -> PostgreSQL,
+SQLite -> SQLite, PostgreSQL -> TimescaleDB and TimescaleDB -> TimescaleDB (hypertables with
+1-hour chunks; once more with every chunk compressed). The old side stores naive
+America/Bogota wall-clock times."""
 
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ START = utc(2026, 1, 15, 10)
 WINDOW = Window(START, START + 2 * H)
 US = timedelta(microseconds=1)
 
-PAIRS = [("mariadb", "postgresql"), ("postgresql", "postgresql"), ("sqlite", "sqlite")]
+PAIRS = [("mariadb", "postgresql"), ("postgresql", "postgresql"), ("sqlite", "sqlite"),
+         ("postgresql", "timescaledb"), ("timescaledb", "timescaledb"),
+         ("timescaledb-compressed", "timescaledb-compressed")]
 
 
 @dataclass
@@ -107,8 +111,8 @@ REFINE = {"fetched": {}, "listed": {"fetch_threshold": 1}, "grouped": {"fetch_th
 def scenario_schedule(request, injected, tmp_path):
     (old_kind, new_kind), refine = request.param
     old_url, new_url = server_url(request, old_kind, "scn_old"), server_url(request, new_kind, "scn_new")
-    load_events(old_url, old_table("legacy_scn", decimal=True), injected.old, zone="America/Bogota")
-    load_events(new_url, new_table("events_scn"), injected.new)
+    load_events(old_url, old_table("legacy_scn", decimal=True), injected.old, zone="America/Bogota", kind=old_kind)
+    load_events(new_url, new_table("events_scn"), injected.new, kind=new_kind)
     return schedule(tmp_path, old_url, new_url, old_table="legacy_scn", new_table="events_scn",
                     old_timezone="America/Bogota", diff=REFINE[refine])
 

@@ -1,6 +1,7 @@
-"""TimescaleDB: PostgreSQL plus time_bucket. Everything else is inherited; the SQL it
-emits differs from plain PostgreSQL only in the bucket function, so the plain-PostgreSQL
-tests cover the rest of the path."""
+"""TimescaleDB: PostgreSQL plus time_bucket. Everything else is inherited: the SQL it
+emits differs from plain PostgreSQL only in the bucket function. The tests run it on real
+hypertables (tests/test_timescale.py, and the TimescaleDB cases of the counts, row-diff and
+parity tests); what the catalogue says about continuous aggregates is in timescale_catalog."""
 
 from __future__ import annotations
 
