@@ -185,7 +185,7 @@ def test_a_timescaledb_source_is_detected_and_its_session_is_read_only_utc(hyper
             settings = conn.exec_driver_sql("SELECT current_setting('transaction_read_only'), "
                                             "current_setting('TimeZone')").one()
         assert (source.dialect.name, source.dialect.has_time_bucket) == ("timescaledb", True)
-        assert source.dialect.describe() == f"timescaledb {version}"
+        assert source.dialect.version == version
         assert tuple(settings) == ("on", "UTC")
     finally:
         source.dispose()
