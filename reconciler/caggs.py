@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window, floor_hour, iso
 
 FIND_AGGREGATE = sa.text(
@@ -59,6 +60,6 @@ def check_continuous_aggregate(ctx, name, cfg) -> CheckResult:
         raw = count_by_hour(side.source, side.rel, side.axis, judged, conn)
         agg = aggregate_counts(conn, f"{found[0]}.{found[1]}", cfg.bucket_column, cfg.count_column, judged)
     bad = compare_hourly(agg, raw, judged.hours())
-    return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold={"differing_hours": 0},
+    return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold=Threshold.at_most(0, "differing hours"),
                        violations=len(bad), samples=bad[:20], window=judged,
                        details={"aggregate": f"{found[0]}.{found[1]}"})

@@ -3,6 +3,7 @@ turns one configured check into CheckResults (and, for dataset checks, the compa
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -11,8 +12,12 @@ from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import CheckConfig
 from reconciler.errors import ConfigError, SourceError
 from reconciler.results import FAIL, PASS, CheckResult, CompareResult
+from reconciler.reasons import with_reason
 from reconciler.sources import Source
-from reconciler.timeutil import Window
+from reconciler.thresholds import Threshold
+from reconciler.timeutil import Window, iso
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -118,7 +123,7 @@ def run_health(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
         raise SourceError(f"source {cfg.source!r} ({safe_url(url)}) is unreachable: {e}") from None
     limit = cfg.max_dlq or 0
     status = PASS if depth <= limit else FAIL
-    result = CheckResult(f"{name}.dlq_depth", status, observed=depth, threshold={"max": limit},
+    result = CheckResult(f"{name}.dlq_depth", status, observed=depth, threshold=Threshold.at_most(limit, "messages"),
                          violations=max(0, depth - limit), window=ctx.window, details={"key": cfg.dlq_key})
     return CheckOutcome(_tagged([result], name, started))
 
@@ -136,6 +141,23 @@ RUNNERS = {"counts": run_counts, "rows": run_rows, "sql": run_sql, "suite": run_
 
 
 def run_check(ctx: CheckContext, name: str) -> CheckOutcome:
+    """One configured check; every result leaves with its reason (reconciler/reasons.py)."""
     cfg = ctx.loaded.config.checks[name]
-    return RUNNERS[cfg.type](ctx, name, cfg)
+    started = time.perf_counter()
+    outcome = RUNNERS[cfg.type](ctx, name, cfg)
+    results = [with_reason(r) for r in outcome.results]
+    _log_progress(ctx, name, results, outcome.compare, time.perf_counter() - started)
+    return CheckOutcome(results, outcome.compare)
+
+
+def _log_progress(ctx: CheckContext, name: str, results: list[CheckResult], compare, seconds: float) -> None:
+    """`-v`: window, check, phases and seconds, one line per configured check."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    statuses = ", ".join(f"{r.check} {r.status}" for r in results) or "no result"
+    phases = ""
+    if compare is not None and compare.timings:
+        phases = " (" + ", ".join(f"{k} {v:.2f} s" for k, v in compare.timings.items() if k != "total") + ")"
+    log.info("window %s → %s, check %s: %.2f s%s: %s", iso(ctx.window.start), iso(ctx.window.end), name, seconds,
+             phases, statuses)
 

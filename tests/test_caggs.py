@@ -18,6 +18,7 @@ from reconciler.config import load_config
 from reconciler.dialects import TimescaleDialect
 from reconciler.sources import open_sources
 from reconciler.timeutil import HOUR, Window
+from reconciler.thresholds import Threshold
 
 from integrity_fixtures import run_cli
 
@@ -178,7 +179,7 @@ def imitated_timescale(events_db):
 def test_caggs_check_fails_on_the_stale_aggregate_of_the_table(tmp_path, imitated_timescale):
     result = run_caggs(config(tmp_path, imitated_timescale), now=WINDOW.end + 3 * HOUR, timescale=True)
     assert (result.status, result.observed, result.violations) == ("fail", 2, 2)
-    assert result.threshold == {"differing_hours": 0}
+    assert result.threshold == Threshold.at_most(0, "differing hours")
     assert result.samples == [{"hour": "2026-03-08T11:00:00Z", "aggregate": 4, "raw": 5},
                               {"hour": "2026-03-08T12:00:00Z", "aggregate": 0, "raw": 2}]
     assert result.window == WINDOW

@@ -162,7 +162,9 @@ def test_rerunning_a_window_supersedes_its_verdict_and_keeps_the_history(project
     assert (first_code, code) == (1, 1)
     hour = demo_hour(sqlite_demo, last)
     assert out == (f"run     2  {iso(hour)} → {iso(hour + HOUR)}  fail   "
-                   f"reports/runs/000002-hourly-shadow-{hour:%Y%m%dT%H%MZ}.html\n")
+                   f"reports/runs/000002-hourly-shadow-{hour:%Y%m%dT%H%MZ}.html\n"
+                   "    fail drift_defined: no events in old, 106 in new\n"
+                   "    fail row_match: match 0 % < 99.9 %: 106 of 106 rows differ (106 extra)\n")
     store = store_of(project)
     try:
         [row] = store.ledger("device_events")

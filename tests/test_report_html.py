@@ -18,6 +18,7 @@ import pytest
 from reconciler.report import render_html, render_index, write_reports
 from reconciler.report.charts import drift_chart
 from reconciler.store import ReportStore
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
 from store_fixtures import PROVENANCE, T0, evidence_run, make_run, unavailable
 
@@ -115,7 +116,9 @@ def test_html_report_shows_charts_threshold_and_samples_in_chromium(evidence_rep
     thresholds = [(a["y1"], a["data-threshold"]) for a, _ in page.having("line", "threshold")]
     assert thresholds == [("58.0", "1.0"), ("146.0", "-1.0")]
     drift_bars = [a["class"] for a, _ in page.having("rect", "bar-drift")]
-    assert drift_bars == ["bar-drift status-pass", "bar-drift status-fail", "bar-drift status-pass"]
+    # the run's three hours, drawn among the day before them from the store, and coloured by the threshold
+    assert drift_bars == ["bar-drift status-pass current", "bar-drift status-fail current",
+                          "bar-drift status-pass current"]
     assert len(page.having("rect", "bar-old")) == len(page.having("rect", "bar-new")) == 3
     assert [t for _, t in page.having("td", "match-pct")] == ["99.1551 %"]
     differing = [(a["class"], t) for a, t in page.having("td", "differs")][:2]
@@ -167,7 +170,7 @@ def test_index_timeline_colours_each_hour_by_its_latest_runs(store, tmp_path):
 def test_drift_chart_draws_both_thresholds_and_marks_undefined_drift():
     hours = [{"hour": "2026-11-27T10:00:00Z", "old": 100, "new": 105, "drift_pct": 5.0, "status": "fail"},
              {"hour": "2026-11-27T11:00:00Z", "old": 0, "new": 3, "drift_pct": None, "status": "fail"}]
-    chart = drift_chart(hours, threshold=1.0)
+    chart = drift_chart(hours, threshold=Threshold.symmetric(1.0, "%"))
     lines = [(line["cls"], line["y1"], line.get("threshold")) for line in chart["lines"]]
     assert lines == [("zero", 102.0, None), ("threshold", 86.7, 1.0), ("threshold", 117.3, -1.0)]
     assert [(b["y"], b["h"]) for b in chart["bars"]] == [(25.5, 76.5)]
