@@ -12,9 +12,12 @@ from reconciler.thresholds import MINUS, Threshold, number
 MAX_HOURS_LISTED = 2
 
 
+NBSP = "\u00a0"
+
+
 def count(n) -> str:
-    """10 000 (a space between thousands, as in the migration plan)."""
-    return f"{int(n):,}".replace(",", " ")
+    """10 000: thousands apart by a no-break space, so a wrapped line never splits a number."""
+    return f"{int(n):,}".replace(",", NBSP)
 
 
 def signed_pct(value: float) -> str:

@@ -128,7 +128,7 @@ def number(value) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     if float(value).is_integer():
-        return f"{int(value):,}".replace(",", " ").replace("-", MINUS)
+        return f"{int(value):,}".replace(",", "\u00a0").replace("-", MINUS)
     return f"{value:g}".replace("-", MINUS)
 
 

@@ -76,7 +76,7 @@ def checks_table(results: list[dict], title: str = "checks", run: dict | None = 
     table.add_column("status", no_wrap=True)
     table.add_column("reason", ratio=3, overflow="fold")
     table.add_column("threshold", overflow="fold")
-    table.add_column("observed", style="dim", ratio=1, overflow="fold")
+    table.add_column("observed", style="dim", ratio=1, overflow="fold", max_width=30)
     rows = check_rows({"results": results, **({"started_at": run.get("started_at")} if run else {})})
     for c in rows:
         reason = c["reason"]
