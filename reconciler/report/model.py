@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from reconciler.reasons import reason_for
@@ -170,7 +171,7 @@ def drift_threshold(compare: dict, default: Threshold = DEFAULT_DRIFT) -> Thresh
         threshold = threshold_of(check.get("threshold"))
         judges_drift = details.get("column") == "drift_pct" or check["check"].endswith("count_drift")
         if judges_drift and threshold is not None and threshold.has_bounds:
-            return threshold
+            return threshold if threshold.unit else replace(threshold, unit="%")
     return default
 
 
