@@ -146,18 +146,15 @@ def run_check(ctx: CheckContext, name: str) -> CheckOutcome:
     started = time.perf_counter()
     outcome = RUNNERS[cfg.type](ctx, name, cfg)
     results = [with_reason(r) for r in outcome.results]
-    _log_progress(ctx, name, results, outcome.compare, time.perf_counter() - started)
+    _log_progress(ctx, name, results, time.perf_counter() - started)
     return CheckOutcome(results, outcome.compare)
 
 
-def _log_progress(ctx: CheckContext, name: str, results: list[CheckResult], compare, seconds: float) -> None:
-    """`-v`: window, check, phases and seconds, one line per configured check."""
+def _log_progress(ctx: CheckContext, name: str, results: list[CheckResult], seconds: float) -> None:
+    """`-v`: window, check, seconds and verdicts, one line per configured check."""
     if not log.isEnabledFor(logging.INFO):
         return
     statuses = ", ".join(f"{r.check} {r.status}" for r in results) or "no result"
-    phases = ""
-    if compare is not None and compare.timings:
-        phases = " (" + ", ".join(f"{k} {v:.2f} s" for k, v in compare.timings.items() if k != "total") + ")"
-    log.info("window %s → %s, check %s: %.2f s%s: %s", iso(ctx.window.start), iso(ctx.window.end), name, seconds,
-             phases, statuses)
+    log.info("window %s → %s, check %s: %.2f s: %s", iso(ctx.window.start), iso(ctx.window.end), name, seconds,
+             statuses)
 

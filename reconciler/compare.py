@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -23,6 +24,7 @@ from reconciler.thresholds import Threshold
 from reconciler.timeaxis import TimeAxis
 from reconciler.timeutil import Window, iso
 
+log = logging.getLogger(__name__)
 DEFAULT_DRIFT_PCT = 1.0
 DEFAULT_MATCH_PCT = 99.9
 SNAPSHOT_WINDOW = Window(datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc))
@@ -221,6 +223,8 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
     timings["suite"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     checks, hours = explain(checks, failing, evidence, totals)
+    log.info("window %s → %s, dataset %s: %.2f s (%s)", iso(window.start), iso(window.end), dataset,
+             timings["total"], ", ".join(f"{k} {v:.2f} s" for k, v in timings.items() if k != "total"))
     samples = diff.samples if diff else {"missing_in_new": [], "extra_in_new": [], "mismatched": []}
     return CompareResult(dataset=dataset, window=window, status=worst(c.status for c in checks), totals=totals,
                          hours=hours, samples=samples, timings=timings, checks=checks,

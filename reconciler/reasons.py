@@ -95,8 +95,7 @@ def column_reason(column: str | None, row: dict, threshold: Threshold) -> str:
     value = row.get(column)
     shown = "null" if value is None else (count(value) if isinstance(value, int) and not isinstance(value, bool)
                                           else str(value))
-    inside = threshold.admits(value) if threshold.has_bounds or threshold.value_set is not None else False
-    return f"{column} {shown} {'within' if inside else 'outside'} {threshold.describe()}"
+    return f"{column} = {shown}, required {threshold.describe()}"
 
 
 # -- a check judged over the hours of a window -------------------------------------------------

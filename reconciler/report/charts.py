@@ -11,6 +11,7 @@ WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 14, 30
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_X_LABELS = 12
+CLIP_FACTOR = 10
 
 
 def _r(value: float) -> float:
@@ -68,7 +69,11 @@ def drift_chart(hours: list[dict], threshold: Threshold) -> dict:
     chart = _chart("drift", f"Count drift % per hour (threshold {threshold.describe()})")
     bounds = [b for b in (threshold.max, threshold.min) if b is not None]
     drifts = [abs(h["drift_pct"]) for h in hours if h.get("drift_pct") is not None]
-    span = max([abs(b) * 2 for b in bounds] + [d * 1.15 for d in drifts] + [1e-9])
+    limit = max((abs(b) for b in bounds), default=0)
+    peak = max(drifts, default=0) * 1.15
+    # An outlier (−40 %) must not squash the threshold lines into the zero line: the scale
+    # stops at CLIP_FACTOR times the threshold, and a taller bar is cut and labelled.
+    span = max(limit * 2, min(peak, limit * CLIP_FACTOR) if limit else peak, 1e-9)
     zero = TOP + PLOT_H / 2
     scale = (PLOT_H / 2) / span
     slot = PLOT_W / max(len(hours), 1)
@@ -80,8 +85,14 @@ def drift_chart(hours: list[dict], threshold: Threshold) -> dict:
             chart["texts"].append({"x": _r(x + 0.35 * slot), "y": TOP + 12, "text": "∞", "anchor": "middle",
                                    "cls": "drift-null"})
             continue
-        height = abs(h["drift_pct"]) * scale
+        height = min(abs(h["drift_pct"]), span) * scale
         y = zero - height if h["drift_pct"] >= 0 else zero
+        if abs(h["drift_pct"]) > span:
+            right_half = i >= len(hours) / 2
+            chart["texts"].append({"x": _r(x - 2 if right_half else x + 0.7 * slot + 2),
+                                   "y": TOP + 10 if h["drift_pct"] > 0 else TOP + PLOT_H - 2,
+                                   "text": f"{h['drift_pct']:+.1f} %", "anchor": "end" if right_half else "start",
+                                   "cls": "clipped"})
         verdict = "pass" if threshold.admits(h["drift_pct"]) else "fail"
         chart["bars"].append({"x": _r(x), "y": _r(y), "w": _r(max(slot * 0.7, 0.5)), "h": _r(max(height, 0.5)),
                               "cls": f"bar-drift status-{verdict}{_current(h)}",
