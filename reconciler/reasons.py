@@ -103,37 +103,45 @@ def column_reason(column: str | None, row: dict, threshold: Threshold) -> str:
 def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | None = None) -> str:
     """A check over the hourly evidence: the flagged hours' own reasons, or, when it passes,
     the window's figure (one hour: that hour's)."""
-    column = (result.details or {}).get("column")
-    threshold = result.threshold or Threshold()
     if result.status in (ERROR, SKIPPED):
         return status_message(result)
+    column = (result.details or {}).get("column")
+    threshold = result.threshold or Threshold()
     flagged = set((result.details or {}).get("unexpected_index") or [])
     bad = [r for r in rows if r["hour"] in flagged]
-    if result.status == FAIL and bad:
-        if len(rows) == 1:
-            return column_reason(column, bad[0], threshold)
-        listed = "; ".join(f"{hhmm(r['hour'])} {column_reason(column, r, threshold)}" for r in bad[:MAX_HOURS_LISTED])
-        more = f"; {count(len(bad) - MAX_HOURS_LISTED)} more" if len(bad) > MAX_HOURS_LISTED else ""
-        return f"{count(len(bad))} of {plural(len(rows), 'hour')} fail: {listed}{more}"
     if result.status == FAIL:
-        return generic_reason(result)
+        return _failing_hours(column, bad, rows, threshold) if bad else generic_reason(result)
     if len(rows) == 1:
         return column_reason(column, rows[0], threshold)
-    if column == "drift_pct" and rows and not threshold.has_bounds:
-        return f"drift defined in all {plural(len(rows), 'hour')}"
-    if column == "drift_pct" and rows:
+    return _passing_hours(result, column, rows, threshold, totals)
+
+
+def _failing_hours(column: str | None, bad: list[dict], rows: list[dict], threshold: Threshold) -> str:
+    if len(rows) == 1:
+        return column_reason(column, bad[0], threshold)
+    listed = "; ".join(f"{hhmm(r['hour'])} {column_reason(column, r, threshold)}" for r in bad[:MAX_HOURS_LISTED])
+    more = f"; {count(len(bad) - MAX_HOURS_LISTED)} more" if len(bad) > MAX_HOURS_LISTED else ""
+    return f"{count(len(bad))} of {plural(len(rows), 'hour')} fail: {listed}{more}"
+
+
+def _passing_hours(result: CheckResult, column: str | None, rows: list[dict], threshold: Threshold,
+                   totals: dict | None) -> str:
+    hours = plural(len(rows), "hour")
+    if column == "drift_pct" and not threshold.has_bounds:
+        return f"drift defined in all {hours}"
+    if column == "drift_pct":
         worst = max((r for r in rows if r.get("drift_pct") is not None), key=lambda r: abs(r["drift_pct"]),
                     default=None)
         tail = f" (largest {signed_pct(worst['drift_pct'])} % at {hhmm(worst['hour'])})" if worst else ""
         if worst and worst["drift_pct"] == 0:
             tail = " (equal counts in every hour)"
-        return f"drift within {threshold.describe()} in all {plural(len(rows), 'hour')}{tail}"
+        return f"drift within {threshold.describe()} in all {hours}{tail}"
     if column == "match_pct" and totals and totals.get("matched") is not None:
         return match_reason(totals["matched"], totals.get("mismatched") or 0, totals.get("missing_in_new") or 0,
-                            totals.get("extra_in_new") or 0, threshold) + f", every hour ≥ {threshold.describe()}"
+                            totals.get("extra_in_new") or 0, threshold) + f", every hour {threshold.describe()}"
     if column == "truncated":
-        return f"every row compared in all {plural(len(rows), 'hour')}"
-    return f"{column or result.check} {threshold.describe()} in all {plural(len(rows), 'hour')}"
+        return f"every row compared in all {hours}"
+    return f"{column or result.check} {threshold.describe()} in all {hours}"
 
 
 def hour_reason(row: dict, flagging: list[CheckResult]) -> str:

@@ -166,3 +166,11 @@ def test_the_threshold_round_trips_through_its_dict():
     assert threshold.to_dict() == {"min": -2.5, "max": 2.5, "unit": "%", "value_set": [1, 2], "mostly": 0.9}
     assert Threshold.from_dict(threshold.to_dict()) == threshold
     assert CheckResult("x", "pass", threshold={"min_value": 1}).threshold == Threshold(min=1)
+
+
+def test_a_passing_match_over_several_hours_gives_the_window_figure():
+    rows = [hour(0, 1000, 1000, 0.0), hour(1, 1000, 1000, 0.0)]
+    totals = {"matched": 1999, "mismatched": 1, "missing_in_new": 0, "extra_in_new": 0}
+    check = CheckResult("row_match", "pass", threshold=MATCH, details={"column": "match_pct"})
+    assert spaced_hourly_check_reason(check, rows, totals) == (
+        "match 99.95 % ≥ 99.9 %: 1 of 2 000 rows differ (1 changed), every hour ≥ 99.9 %")

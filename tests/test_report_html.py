@@ -87,7 +87,7 @@ class Elements(HTMLParser):
         """The cells of one column of the table of `table_class`, header excluded."""
         start = next(i for i, (t, attrs, _) in enumerate(self.found)
                      if t == "table" and table_class in (attrs.get("class") or "").split())
-        cells, rows = [], []
+        rows: list[list] = []
         for t, attrs, text in self.found[start + 1:]:
             if t == "table":
                 break
