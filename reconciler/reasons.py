@@ -276,9 +276,11 @@ def summary_reason(result: CheckResult) -> str:
 def generic_reason(result: CheckResult) -> str:
     threshold = result.threshold.describe() if result.threshold is not None else None
     observed = result.observed
-    if isinstance(observed, (int, float)) and not isinstance(observed, bool) and threshold:
-        verdict = "within" if result.status == PASS else "outside"
-        return f"{number(observed)} {verdict} {threshold}"
+    numeric = isinstance(observed, (int, float)) and not isinstance(observed, bool)
+    if numeric and result.threshold is not None and result.threshold.has_bounds:
+        return f"{number(observed)} {'within' if result.threshold.admits(observed) else 'outside'} {threshold}"
+    if numeric and threshold:
+        return f"observed {number(observed)}, threshold {threshold}"
     if result.violations:
         return f"{plural(result.violations, 'violation')}" + (f" (allowed: {threshold})" if threshold else "")
     return "passed" if result.status == PASS else result.status
@@ -297,7 +299,7 @@ def reason_for(result: CheckResult) -> str:
         return completeness_reason(result)
     if result.check.endswith(".summary"):
         return summary_reason(result)
-    if "severity" in d and "file" in d:
+    if "severity" in d:
         return rule_reason(result)
     if d.get("expectation"):
         return suite_reason(result)

@@ -75,13 +75,14 @@ class Threshold:
     def from_dict(cls, value) -> "Threshold | None":
         """This shape, or any shape stored before it: Great Expectations kwargs
         (`min_value`...), the built-in judgement's (`max_abs_drift_pct`, `min_match_pct`),
-        health's `{"max": n}`, `{"differing_hours": 0}`, a bare number (a most), a text."""
+        health's `{"max": n}`, `{"differing_hours": 0}`, a rule's bare 0 (at most 0), a text.
+        Another bare number says nothing of its direction: it is kept as text."""
         if value is None or isinstance(value, Threshold):
             return value
         if isinstance(value, bool):
             return cls(value_set=(value,))
         if isinstance(value, (int, float)):
-            return cls(max=value)
+            return cls(max=value) if value == 0 else cls(text=number(value))
         if isinstance(value, str):
             return cls(text=value)
         if not isinstance(value, dict):

@@ -154,6 +154,7 @@ def test_a_threshold_describes_itself_in_full(threshold, text):
     ({"max": 0}, Threshold.at_most(0)),
     ({"differing_hours": 0}, Threshold.at_most(0, "differing hours")),
     (0, Threshold.at_most(0)),
+    (99.9, Threshold(text="99.9")),
     ("equal on both sides", Threshold(text="equal on both sides")),
     (None, None),
 ])

@@ -302,3 +302,21 @@ def test_index_hourly_and_snapshot_pages_in_chromium(demo_reports, tmp_path, sql
     assert re.search(r"as of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, mode snapshot", dom)
     assert "Rule violations" in dom
     assert "2 new overlapping bookings (2 inherited from old)" in visible_text(dom)
+
+
+def test_a_run_stored_by_0_1_still_renders_with_reasons_and_thresholds():
+    """The golden report of 0.1: no reasons, thresholds as bare numbers and dicts."""
+    import io
+
+    from rich.console import Console
+
+    from reconciler.report.terminal import run_renderable
+
+    stored = json.loads((GOLDEN.parent / "run_report_0.1.json").read_text())
+    page = Elements(render_html(stored))
+    reasons = [t for _, t in page.having("td", "reason")]
+    assert reasons[:4] == ["observed 1.5, threshold 1", "observed 99.1551, threshold 99.9",
+                       "2 overlapping bookings on new", "passed"]
+    out = Console(file=io.StringIO(), width=160, color_system=None)
+    out.print(run_renderable(stored))
+    assert "fail no_overlapping_bookings: 2 overlapping bookings on new" in out.file.getvalue()
