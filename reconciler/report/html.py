@@ -6,10 +6,21 @@ from datetime import datetime, timedelta
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from reconciler.report.model import as_run_dict, moment, run_basename, run_view, span, timeline
+from reconciler.report.model import as_run_dict, moment, reason_of, run_basename, run_view, span, timeline
 from reconciler.timeutil import floor_hour, iso
 
 RUNS_DIR = "runs"
+WHY_RUNS = 100  # the newest runs that did not pass get their reasons on the index
+WHY_REASONS = 2
+
+
+def why_text(summary: dict, run: dict | None) -> str:
+    """Why a run did not pass, in one cell: its message, or its first failing checks' reasons."""
+    if summary.get("message") or run is None:
+        return summary.get("message") or ""
+    failing = [f"{r['check']}: {reason_of(r)}" for r in run.get("results", []) if r["status"] in ("fail", "error")]
+    more = f"; {len(failing) - WHY_REASONS} more" if len(failing) > WHY_REASONS else ""
+    return "; ".join(failing[:WHY_REASONS]) + more
 
 
 def _environment() -> Environment:
@@ -49,6 +60,9 @@ def render_index(store, now: datetime, days: int = 7, *, generated_at: datetime 
         for cell in row["cells"]:
             if cell["status"] in counts:
                 counts[cell["status"]] += 1
+    runs = sorted(runs, key=lambda r: r["id"], reverse=True)
+    explained = [r for r in runs if r["status"] != "pass"][:WHY_RUNS]
+    why = {r["id"]: why_text(r, store.get_run(r["id"]) if not r.get("message") else None) for r in explained}
     return _ENV.get_template("index.html.j2").render(
-        timeline=rows, runs=sorted(runs, key=lambda r: r["id"], reverse=True), days=days, counts=counts,
+        timeline=rows, runs=runs, why=why, days=days, counts=counts,
         run_href=run_href, generated_at=moment(iso(generated_at or now)), **(extra or {}))
