@@ -251,6 +251,18 @@ def test_one_hour_without_context_has_no_chart_and_a_snapshot_no_window():
     assert "1900-01-01" not in page and "2200" not in page and "<svg" not in page
     assert "as of 2026-11-27 11:10:00 UTC, mode snapshot" in page
     assert "Rule violations" not in page
+    # a point-in-time result of the scheduler: `as_of` and no window
+    doc["compares"][0] = {**doc["compares"][0], "mode": "rows", "window": None, "as_of": "2026-11-27T12:00:00.5Z"}
+    assert "as of 2026-11-27 12:00:00 UTC, mode rows" in render_html(doc)
+    import io
+
+    from rich.console import Console
+
+    from reconciler.report.terminal import run_renderable
+
+    out = Console(file=io.StringIO(), width=160, color_system=None)
+    out.print(run_renderable(doc))
+    assert "bookings  as of 2026-11-27 12:00:00 UTC  FAIL" in out.file.getvalue()
 
 
 # -- the pages of real runs, as Chromium shows them ------------------------------------------
