@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from reconciler.dialects.timescale_catalog import Aggregate, find_aggregates, watermark
 from reconciler.errors import ConfigError
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window, floor_hour, iso
 
 
@@ -140,7 +141,7 @@ def check_continuous_aggregate(ctx, name, cfg) -> CheckResult:
         notes.append(f"{differ} from the raw table: rows arrived after the last refresh, or the refresh policy is "
                      f"behind (CALL refresh_continuous_aggregate('{chosen.view}', '{bad[0]['hour']}', "
                      f"'{iso(judged.end)}') refreshes them)")
-    return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold={"differing_hours": 0},
+    return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold=Threshold.at_most(0, "differing hours"),
                        violations=len(bad), samples=bad[:20], window=judged,
                        message="; ".join(notes) or None, details=details)
 

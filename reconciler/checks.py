@@ -3,6 +3,7 @@ turns one configured check into CheckResults (and, for dataset checks, the compa
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -10,9 +11,12 @@ from datetime import datetime, timezone
 from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import CheckConfig
 from reconciler.errors import ConfigError, UsageError
+from reconciler.reasons import with_reason
 from reconciler.results import CheckResult, CompareResult
 from reconciler.sources import Source
-from reconciler.timeutil import Window
+from reconciler.timeutil import Window, iso
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -152,6 +156,20 @@ RUNNERS = {"counts": run_counts, "rows": run_rows, "sql": run_sql, "suite": run_
 
 
 def run_check(ctx: CheckContext, name: str) -> CheckOutcome:
+    """One configured check; every result leaves with its reason (reconciler/reasons.py)."""
     cfg = ctx.loaded.config.checks[name]
-    return RUNNERS[cfg.type](ctx, name, cfg)
+    started = time.perf_counter()
+    outcome = RUNNERS[cfg.type](ctx, name, cfg)
+    results = [with_reason(r) for r in outcome.results]
+    _log_progress(ctx, name, results, time.perf_counter() - started)
+    return CheckOutcome(results, outcome.compare)
+
+
+def _log_progress(ctx: CheckContext, name: str, results: list[CheckResult], seconds: float) -> None:
+    """`-v`: window, check, seconds and verdicts, one line per configured check."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    statuses = ", ".join(f"{r.check} {r.status}" for r in results) or "no result"
+    log.info("window %s → %s, check %s: %.2f s: %s", iso(ctx.window.start), iso(ctx.window.end), name, seconds,
+             statuses)
 

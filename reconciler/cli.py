@@ -68,8 +68,11 @@ def _reporter(window):
 def cli(ctx, config_path, verbose):
     """Proves a shadow-mode migration safe: compares the old and the new database hour by
     hour, keeps the evidence, and tells the team. --config and -v may also follow the command."""
-    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
+    # -v: our own progress (INFO of `reconciler`); -vv: our DEBUG and the libraries' INFO too
+    logging.basicConfig(level=logging.INFO if verbose >= 2 else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if verbose:
+        log.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 
@@ -195,12 +198,13 @@ def run(ctx, job, start, end, fmt):
     if fmt == "json":
         _emit_json({"job": job, "status": report.status, "runs": [
             {"id": r["id"], "window": r["window"].to_dict(), "status": r["status"], "message": r.get("message"),
-             "html": str(r.get("html") or ""), "json": str(r.get("json") or "")} for r in report.runs]})
+             "html": str(r.get("html") or ""), "json": str(r.get("json") or ""),
+             "failing": [{k: f.get(k) for k in ("check", "status", "reason", "message")} for f in r.get("failing", [])]}
+            for r in report.runs]})
     else:
-        for r in report.runs:
-            w = r["window"].to_dict()
-            click.echo(f"run {r['id']:>5}  {w['start']} → {w['end']}  {r['status']:<5}  "
-                       f"{r.get('html') or r.get('message') or ''}")
+        from reconciler.report.terminal import console, render_job_runs
+
+        render_job_runs(report.runs, console())
         if not report.runs:
             click.echo("nothing to judge: every settled window is already judged or claimed")
     if report.unreachable:

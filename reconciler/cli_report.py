@@ -89,7 +89,9 @@ def show_run(ctx, run, output):
     if output == "json":
         _echo_json(stored)
     elif output == "html":
-        click.echo(render_html(stored, generated_at=_now()), nl=False)
+        from reconciler.report.files import run_context
+
+        click.echo(render_html(stored, generated_at=_now(), context=run_context(store, stored)), nl=False)
     else:
         console().print(run_renderable(stored))
 

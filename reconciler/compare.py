@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -15,12 +16,15 @@ from reconciler.config.loader import LoadedConfig
 from reconciler.counts import count_by_hour, group_summary
 from reconciler.drift import drift_pct
 from reconciler.errors import ConfigError, UsageError
+from reconciler.reasons import hour_reason, hourly_check_reason, with_reason
 from reconciler.relation import SideRelation
 from reconciler.results import FAIL, PASS, CheckResult, CompareResult, HourCount, worst
 from reconciler.sources import Source, classify_query_error, first_line, is_unavailable, opened_sources
+from reconciler.thresholds import Threshold
 from reconciler.timeaxis import TimeAxis
 from reconciler.timeutil import Window, iso
 
+log = logging.getLogger(__name__)
 DEFAULT_DRIFT_PCT = 1.0
 DEFAULT_MATCH_PCT = 99.9
 SNAPSHOT_WINDOW = Window(datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc))
@@ -122,15 +126,15 @@ def builtin_judgement(rows: list[dict], window: Window) -> list[CheckResult]:
     def check(name, bad, threshold, shown):
         return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold=threshold,
                            violations=len(bad), samples=[{"hour": r["hour"], shown: r[shown]} for r in bad[:20]],
-                           window=window, details={"unexpected_index": [r["hour"] for r in bad]})
+                           window=window, details={"unexpected_index": [r["hour"] for r in bad], "column": shown})
 
     drift = [r for r in rows if r["drift_pct"] is None or abs(r["drift_pct"]) > DEFAULT_DRIFT_PCT]
-    results = [check("hourly_count_drift", drift, {"max_abs_drift_pct": DEFAULT_DRIFT_PCT}, "drift_pct")]
+    results = [check("hourly_count_drift", drift, Threshold.symmetric(DEFAULT_DRIFT_PCT, "%"), "drift_pct")]
     if rows and "match_pct" in rows[0]:
         low = [r for r in rows if r["match_pct"] is not None and r["match_pct"] < DEFAULT_MATCH_PCT]
-        results.append(check("row_match", low, {"min_match_pct": DEFAULT_MATCH_PCT}, "match_pct"))
+        results.append(check("row_match", low, Threshold.at_least(DEFAULT_MATCH_PCT, "%"), "match_pct"))
         cut = [r for r in rows if r["truncated"]]
-        results.append(check("row_diff_complete", cut, {"truncated": False}, "truncated"))
+        results.append(check("row_diff_complete", cut, Threshold(value_set=(False,)), "truncated"))
     return results
 
 
@@ -220,12 +224,29 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
     checks, failing = judge(suite, evidence, window)
     timings["suite"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
-    hours = [HourCount(_parse(r["hour"]), r["old"], r["new"], r["drift_pct"], FAIL if r["hour"] in failing else PASS)
-             for r in evidence]
+    checks, hours = explain(checks, failing, evidence, totals)
+    log.info("window %s → %s, dataset %s: %.2f s (%s)", iso(window.start), iso(window.end), dataset,
+             timings["total"], ", ".join(f"{k} {v:.2f} s" for k, v in timings.items() if k != "total"))
     samples = diff.samples if diff else {"missing_in_new": [], "extra_in_new": [], "mismatched": []}
     return CompareResult(dataset=dataset, window=window, status=worst(c.status for c in checks), totals=totals,
                          hours=hours, samples=samples, timings=timings, checks=checks,
                          truncated=bool(diff and diff.truncated), mode="rows" if rows else "counts")
+
+
+def explain(checks: list[CheckResult], failing: set, evidence: list[dict],
+            totals: dict) -> tuple[list[CheckResult], list[HourCount]]:
+    """The judged checks with their reasons, and the hours with their classes and reasons."""
+    checks = [replace(c, reason=hourly_check_reason(c, evidence, totals)) for c in checks]
+    return checks, [_hour_count(r, failing, checks) for r in evidence]
+
+
+def _hour_count(row: dict, failing: set, checks: list[CheckResult]) -> HourCount:
+    """One hour of evidence as a HourCount, with its row classes and the reason of its verdict."""
+    flagging = [c for c in checks if c.status == FAIL and row["hour"] in (c.details.get("unexpected_index") or ())]
+    return HourCount(_parse(row["hour"]), row["old"], row["new"], row["drift_pct"],
+                     FAIL if row["hour"] in failing else PASS, missing_in_new=row.get("missing_in_new"),
+                     extra_in_new=row.get("extra_in_new"), mismatched=row.get("mismatched"),
+                     reason=hour_reason(row, flagging))
 
 
 def _summaries(ds, sides: dict, window: Window, conns: dict) -> dict:
@@ -252,8 +273,9 @@ def summary_check(dataset: str, ds, summaries: dict) -> CheckResult:
         rows.append(row)
         if old != new:
             bad.append(row)
-    return CheckResult(f"{dataset}.summary", FAIL if bad else PASS, observed=rows, threshold="equal on both sides",
-                       violations=len(bad), samples=bad, details={"severity": "critical", "source": "both"})
+    return with_reason(CheckResult(f"{dataset}.summary", FAIL if bad else PASS, observed=rows,
+                                   threshold=Threshold(text="equal on both sides"), violations=len(bad), samples=bad,
+                                   details={"severity": "critical", "source": "both"}))
 
 
 def _snapshot_result(dataset: str, diff, timings: dict, t0: float) -> CompareResult:
@@ -267,10 +289,11 @@ def _snapshot_result(dataset: str, diff, timings: dict, t0: float) -> CompareRes
     checks = [CheckResult(f"{dataset}.complete", FAIL if failing or diff.truncated else PASS,
                           observed={"missing_in_new": t.total("missing_in_new"), "mismatched": t.total("mismatched"),
                                     "extra_in_new": t.total("extra_in_new")},
-                          threshold={"missing_in_new": 0, "mismatched": 0}, violations=failing,
+                          threshold=Threshold.at_most(0, "rows missing or changed"), violations=failing,
                           samples=(diff.samples["missing_in_new"] + diff.samples["mismatched"])[:20],
                           message="truncated by the row budget" if diff.truncated else None,
                           details={"severity": "critical", "source": "both"})]
+    checks = [with_reason(c) for c in checks]
     timings["total"] = time.perf_counter() - t0
     return CompareResult(dataset=dataset, window=SNAPSHOT_WINDOW, status=worst(c.status for c in checks),
                          totals=totals, hours=[], samples=diff.samples, timings=timings, checks=checks,

@@ -135,7 +135,8 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
                     entry = {"id": run_id, "window": window, "status": ERROR, "message": str(e), "unreachable": True}
                 else:
                     run_id = store.record_run(run, **provenance)
-                    entry = {"id": run_id, "window": window, "status": run.status}
+                    entry = {"id": run_id, "window": window, "status": run.status,
+                             "failing": [r.to_dict() for r in run.results if r.status in ("fail", "error")]}
             if write_report:
                 entry["html"], entry["json"] = write_reports(store, run_id, reports_directory(loaded), now=now,
                                                              gate=index_gate(store, loaded, _observed(now)))

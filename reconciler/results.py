@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window, iso
 
 PASS, FAIL, ERROR, SKIPPED = "pass", "fail", "error", "skipped"
@@ -51,22 +52,31 @@ def jsonable(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """`reason` is the one-line verdict a person reads first (reconciler/reasons.py);
+    `threshold` is always a Threshold (older shapes given here are converted)."""
+
     check: str
     status: str
     observed: Any = None
-    threshold: Any = None
+    threshold: Threshold | None = None
     violations: int = 0
     samples: list = field(default_factory=list)
     window: Window | None = None
     message: str | None = None
     details: dict = field(default_factory=dict)
+    reason: str | None = None
+
+    def __post_init__(self):
+        if self.threshold is not None and not isinstance(self.threshold, Threshold):
+            object.__setattr__(self, "threshold", Threshold.from_dict(self.threshold))
 
     def to_dict(self) -> dict:
         out = {
             "check": self.check,
             "status": self.status,
+            "reason": self.reason,
             "observed": jsonable(self.observed),
-            "threshold": jsonable(self.threshold),
+            "threshold": self.threshold.to_dict() if self.threshold is not None else None,
             "violations": self.violations,
             "samples": jsonable(self.samples),
             "window": self.window.to_dict() if self.window else None,
@@ -80,15 +90,22 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class HourCount:
+    """One hour of a comparison. The row classes are None when only counts were compared."""
+
     hour: datetime
     old: int
     new: int
     drift_pct: float | None
     status: str
+    missing_in_new: int | None = None
+    extra_in_new: int | None = None
+    mismatched: int | None = None
+    reason: str | None = None
 
     def to_dict(self) -> dict:
         return {"hour": iso(self.hour), "old": self.old, "new": self.new,
-                "drift_pct": self.drift_pct, "status": self.status}
+                "drift_pct": self.drift_pct, "status": self.status, "missing_in_new": self.missing_in_new,
+                "extra_in_new": self.extra_in_new, "mismatched": self.mismatched, "reason": self.reason}
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from reconciler.errors import ConfigError, SourceError, UsageError
 from reconciler.results import ERROR, FAIL, PASS, CheckResult, jsonable, worst
+from reconciler.thresholds import Threshold
 
 SEVERITIES = ("critical", "warning")
 _HEADER = re.compile(r"^--\s*([A-Za-z_]+)\s*:\s*(.*)$")
@@ -300,7 +301,7 @@ def _one_side(rule: Rule, side: str, rows: list[dict], sample_limit: int) -> Che
         status = FAIL
     elif rows:
         message = f"{len(rows)} violation(s) of a warning rule on {side}"
-    return CheckResult(check=rule.name, status=status, observed=len(rows), threshold=0,
+    return CheckResult(check=rule.name, status=status, observed=len(rows), threshold=Threshold.at_most(0, "violations"),
                        violations=len(rows), samples=[sample(r) for r in rows[:sample_limit]],
                        message=message, details=_details(rule, side, rule.severity))
 
@@ -315,7 +316,8 @@ def _both_sides(rule: Rule, old_rows: list[dict], new_rows: list[dict], sample_l
     if split.inherited:
         message = (f"{len(split.inherited)} inherited violation(s) also present in old (warning); "
                    f"{len(split.new)} new")
-    return CheckResult(check=rule.name, status=status, observed=len(new_rows), threshold=0,
+    return CheckResult(check=rule.name, status=status, observed=len(new_rows),
+                       threshold=Threshold.at_most(0, "new violations"),
                        violations=len(new_rows), samples=[sample(r) for r in tagged[:sample_limit]],
                        message=message,
                        details=_details(rule, "both", severity, len(split.new), len(split.inherited),
@@ -399,7 +401,7 @@ def rules_to_json(results: list[CheckResult]) -> dict:
     rules = []
     for r in results:
         d = r.details or {}
-        rules.append({"rule": r.check, "status": r.status, "violations": r.violations,
+        rules.append({"rule": r.check, "status": r.status, "reason": r.reason, "violations": r.violations,
                       "severity": d.get("severity"), "source": d.get("source"),
                       "new": d.get("new"), "inherited": d.get("inherited"),
                       "message": r.message, "file": d.get("file"), "samples": jsonable(r.samples)})

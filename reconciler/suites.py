@@ -13,6 +13,7 @@ from pathlib import Path
 from reconciler.deferred_import import defer
 from reconciler.errors import ConfigError
 from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
+from reconciler.thresholds import Threshold, unit_of_column
 from reconciler.timeutil import Window
 
 _context = None
@@ -105,9 +106,27 @@ def check_name(suite_name: str, exp: dict) -> str:
     return f"{suite_name}.{exp['type'].removeprefix('expect_')}" + (f".{column}" if column else "")
 
 
-def _threshold(kwargs: dict) -> dict:
-    keys = ("min_value", "max_value", "mostly", "value_set", "regex", "strict_min", "strict_max")
-    return {k: kwargs[k] for k in keys if k in kwargs}
+EXPECTATION_TEXT = {"expect_column_values_to_not_be_null": "not null",
+                    "expect_column_values_to_be_unique": "unique"}
+
+
+def _pair_text(kwargs: dict) -> str | None:
+    a, b = kwargs.get("column_A"), kwargs.get("column_B")
+    if not (isinstance(a, str) and isinstance(b, str)):
+        return None
+    return f"{a} {'≥' if kwargs.get('or_equal') else '>'} {b}"
+
+
+def _threshold(kwargs: dict, expectation: str | None = None) -> Threshold:
+    value_set = kwargs.get("value_set")
+    text = EXPECTATION_TEXT.get(expectation or "")
+    if expectation == "expect_column_pair_values_a_to_be_greater_than_b":
+        text = _pair_text(kwargs)
+    return Threshold(text=text, min=kwargs.get("min_value"), max=kwargs.get("max_value"),
+                     unit=unit_of_column(kwargs.get("column")), strict_min=bool(kwargs.get("strict_min")),
+                     strict_max=bool(kwargs.get("strict_max")),
+                     value_set=tuple(value_set) if isinstance(value_set, list) else None,
+                     regex=kwargs.get("regex"), mostly=kwargs.get("mostly"))
 
 
 def validate_frame(suite_path: Path, frame, window: Window | None = None, index_column: str = "hour",
@@ -122,7 +141,7 @@ def validate_frame(suite_path: Path, frame, window: Window | None = None, index_
         missing = _columns_used(exp.get("kwargs", {})) - present
         if missing:
             results[i] = CheckResult(
-                check_name(name, exp), SKIPPED, threshold=_threshold(exp.get("kwargs", {})), window=window,
+                check_name(name, exp), SKIPPED, threshold=_threshold(exp.get("kwargs", {}), exp["type"]), window=window,
                 message=f"evidence has no column {', '.join(sorted(missing))}", details={"suite": name},
             )
         else:
@@ -230,7 +249,7 @@ def _to_result(suite_name, exp, res, window, index_column, sample_limit) -> Chec
     info = (res.exception_info or {}) if res is not None else {}
     if res is None or info.get("raised_exception"):
         message = info.get("exception_message") or "expectation did not run"
-        return CheckResult(check, ERROR, threshold=_threshold(kwargs), window=window, message=message,
+        return CheckResult(check, ERROR, threshold=_threshold(kwargs, exp["type"]), window=window, message=message,
                            details=details)
     result = res.result or {}
     unexpected = int(result.get("unexpected_count") or 0)
@@ -240,7 +259,7 @@ def _to_result(suite_name, exp, res, window, index_column, sample_limit) -> Chec
     observed = result.get("observed_value")
     if observed is None:
         observed = {"unexpected": unexpected, "of": result.get("element_count")}
-    return CheckResult(check, PASS if res.success else FAIL, observed=observed, threshold=_threshold(kwargs),
+    return CheckResult(check, PASS if res.success else FAIL, observed=observed, threshold=_threshold(kwargs, exp["type"]),
                        violations=unexpected, samples=samples, window=window, details=details)
 
 

@@ -11,6 +11,7 @@ from reconciler.config import load_config
 from reconciler.results import CheckResult, CompareResult, HourCount, RunResult, worst
 from reconciler.store import ReportStore
 from reconciler.store.settings import store_url
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
 
 UTC = timezone.utc
@@ -54,14 +55,14 @@ def hour_run(hour: datetime, *, old: int = 1000, new: int = 1000, mismatched: in
     results = [
         CheckResult("pipeline_lag.processing_lag", "pass" if lag_p99 <= 5 else "fail",
                     observed={"count": 1000, "p50": 0.5, "p95": 1.0, "p99": lag_p99, "max": lag_p99 + 0.5},
-                    threshold={"percentile": "p99", "max_seconds": 5.0}, window=window,
+                    threshold=Threshold(max=5.0, unit="s", text="at p99"), window=window,
                     details={"measure": "processing_lag", "seconds": lag_p99}),
         CheckResult("pipeline_dlq.dlq_depth.events:dlq", "pass" if dlq == 0 else "fail", observed=dlq,
-                    threshold={"max": 0}, window=window,
+                    threshold=Threshold.at_most(0, "messages"), window=window,
                     details={"measure": "dlq_depth", "point_in_time": True, "key": "events:dlq"}),
         CheckResult("write.write_latency", "pass" if latency_p99 <= 10 else "fail",
                     observed={"count": 500, "p50": 1.0, "p95": 3.0, "p99": latency_p99, "max": 20.0},
-                    threshold={"percentile": "p99", "max_ms": 10.0}, window=window,
+                    threshold=Threshold(max=10.0, unit="ms", text="at p99"), window=window,
                     details={"measure": "write_latency", "point_in_time": True}),
         CheckResult("no_overlapping_bookings", "fail" if booking_violations else "pass", observed=booking_violations,
                     threshold=0, violations=booking_violations, window=window,

@@ -13,7 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import PG_ADMIN_URL, unavailable
+from reconciler.reasons import drift_reason, hour_reason, hourly_check_reason, with_reason
 from reconciler.results import CheckResult, CompareResult, HourCount, RunResult, worst
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
 
 UTC = timezone.utc
@@ -78,7 +80,10 @@ def hour_counts(start: datetime, counts: list[tuple[int, int]], threshold: float
     for i, (old, new) in enumerate(counts):
         d = drift(old, new)
         status = "fail" if d is None or abs(d) > threshold else "pass"
-        out.append(HourCount(start + i * HOUR, old, new, d, status))
+        row = {"old": old, "new": new, "drift_pct": d}
+        reason = (drift_reason(old, new, d, Threshold.symmetric(threshold, "%")) if status == "fail"
+                  else hour_reason(row, []))
+        out.append(HourCount(start + i * HOUR, old, new, d, status, reason=reason))
     return out
 
 
@@ -101,7 +106,7 @@ def make_run(job: str, start: datetime, counts: list[tuple[int, int]], *, datase
     compare = make_compare(dataset, start, counts, rows_status=rows_status)
     started = started or compare.window.end + timedelta(minutes=10)
     checks = results if results is not None else [
-        CheckResult("event_counts", compare.status, observed=compare.totals["drift_pct"], threshold=1.0,
+        CheckResult("event_counts", compare.status, observed=compare.totals["drift_pct"], threshold=Threshold.symmetric(1.0, "%"),
                     violations=sum(h.status == "fail" for h in compare.hours), window=compare.window)]
     return RunResult(job=job, window=compare.window, started_at=started, finished_at=started + timedelta(seconds=3),
                      status=worst([compare.status] + [c.status for c in checks]), results=checks,
@@ -127,17 +132,22 @@ def evidence_run() -> RunResult:
     compare = make_compare("device_events", start, [(1000, 1000), (2000, 2030), (1000, 990)],
                            rows_status="fail", samples=samples, totals=totals)
     compare = replace(compare, timings={"counts": 0.21, "checksums": 2.4, "fetch": 0.3, "total": 2.91})
-    booking = CheckResult("no_overlapping_bookings", "fail", observed=2, threshold=0, violations=2, window=window,
-                          samples=[{"booking_a": 101, "booking_b": 102, "property_id": 5,
-                                    "check_in": "2026-11-20", "check_out": "2026-11-23"}],
-                          details={"severity": "critical", "source": "new", "classification": "new",
-                                   "duration_s": 0.042})
-    health = CheckResult("pipeline_health", "pass", observed={"dlq": 0, "lag_s": 1.2}, threshold={"dlq": 10},
-                         window=window, details={"duration_s": 0.01})
-    counts = CheckResult("event_counts", "fail", observed=1.5, threshold=1.0, violations=1, window=window,
-                         details={"duration_s": 0.21})
-    rows = CheckResult("event_rows", "fail", observed=99.1551, threshold=99.9, violations=34, window=window,
-                       details={"duration_s": 2.7})
+    booking = with_reason(CheckResult(
+        "no_overlapping_bookings", "fail", observed=2, threshold=Threshold.at_most(0, "violations"), violations=2,
+        window=window, samples=[{"booking_a": 101, "booking_b": 102, "property_id": 5,
+                                 "check_in": "2026-11-20", "check_out": "2026-11-23"}],
+        details={"severity": "critical", "source": "new", "classification": "new", "file": "no_overlapping_bookings.sql",
+                 "duration_s": 0.042}))
+    health = with_reason(CheckResult("queue.dlq_depth", "pass", observed=0, threshold=Threshold.at_most(10, "messages"),
+                                     window=window, details={"key": "events:dlq", "duration_s": 0.01}))
+    counts = CheckResult("hourly_count_drift", "fail", observed={"unexpected": 1, "of": 3},
+                         threshold=Threshold.symmetric(1.0, "%"), violations=1, window=window,
+                         details={"column": "drift_pct", "unexpected_index": ["2026-11-27T11:00:00Z"],
+                                  "duration_s": 0.21})
+    counts = replace(counts, reason=hourly_check_reason(counts, [h.to_dict() for h in compare.hours]))
+    rows = CheckResult("row_match", "fail", observed={"unexpected": 2, "of": 3}, threshold=Threshold.at_least(99.9, "%"),
+                       violations=2, window=window, details={"column": "match_pct", "duration_s": 2.7},
+                       reason="match 99.155 % < 99.9 %: 34 of 4 024 rows differ (4 missing, 24 extra, 6 changed)")
     started = window.end + timedelta(minutes=10)
     return RunResult(job="hourly-shadow", window=window, started_at=started, finished_at=started + timedelta(seconds=4),
                      status="fail", results=[counts, rows, booking, health], compares=[compare])

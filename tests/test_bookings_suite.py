@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from reconciler.suites import validate_table
+from reconciler.thresholds import Threshold
 
 from integrity_fixtures import ROOT
 
@@ -127,7 +128,7 @@ def test_each_planted_fault_fails_its_expectation_with_the_exact_rows(database):
     assert [s["id"] for s in results["bookings_guest_not_null"].samples] == [7]
     assert sorted(s["booking_id"] for s in results["access_code_format"].samples) == [2, 3, 6]
     assert results["bookings_status_known"].observed == {"unexpected": 1, "of": 8}
-    assert results["access_code_format"].threshold == {"regex": "^[0-9]{6}$"}
+    assert results["access_code_format"].threshold == Threshold(regex="^[0-9]{6}$")
 
 
 def test_a_threshold_edited_in_the_suite_json_changes_the_verdict(database, tmp_path):
@@ -147,8 +148,8 @@ def test_a_threshold_edited_in_the_suite_json_changes_the_verdict(database, tmp_
         "bookings_check_out_after_check_in": ("fail", 2),
         "access_code_format": ("pass", 0),
     }
-    assert results["bookings_status_known"].threshold == {
-        "value_set": ["pending", "confirmed", "in-progress", "completed", "cancelled"], "mostly": 0.8}
+    assert results["bookings_status_known"].threshold == Threshold(
+        value_set=("pending", "confirmed", "in-progress", "completed", "cancelled"), mostly=0.8)
     # the shipped suite, unchanged, still fails the same data
     assert verdicts(validate_table(SUITE, database, "bookings"))["bookings_status_known"] == ("fail", 1)
 

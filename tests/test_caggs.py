@@ -20,6 +20,7 @@ from reconciler.config import load_config
 from reconciler.errors import ConfigError
 from reconciler.sources import open_sources
 from reconciler.timeutil import HOUR, Window
+from reconciler.thresholds import Threshold
 
 from integrity_fixtures import run_cli
 
@@ -191,7 +192,7 @@ def test_rows_inserted_after_the_refresh_fail_their_hour_with_the_counts(tmp_pat
     insert(tsdb.engine, (101, T0 + HOUR + timedelta(minutes=50)), (102, T0 + HOUR + timedelta(minutes=51)))
     result = run_caggs(config(tmp_path, tsdb.url))
     assert (result.status, result.observed, result.violations) == ("fail", 1, 1)
-    assert result.threshold == {"differing_hours": 0}
+    assert result.threshold == Threshold.at_most(0, "differing hours")
     assert result.samples == [{"hour": "2026-03-08T11:00:00Z", "aggregate": 5, "raw": 7}]
     assert result.message == ("1 hour differs from the raw table: rows arrived after the last refresh, or the "
                               "refresh policy is behind (CALL refresh_continuous_aggregate('public.events_hourly', "

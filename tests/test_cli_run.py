@@ -63,6 +63,10 @@ def test_run_stores_every_hour_writes_reports_and_exits_1_on_the_faults(project,
     assert [(r["window"]["start"], r["window"]["end"], r["status"]) for r in doc["runs"]] == expected
     assert [r["id"] for r in doc["runs"]] == [1, 2, 3, 4]
     assert all(r["message"] is None for r in doc["runs"])
+    assert [r["failing"] for r in doc["runs"][:-1]] == [[]] * (DEMO_HOURS - 1)
+    assert [(f["check"], f["status"]) for f in doc["runs"][-1]["failing"]] == [
+        ("drift_defined", "fail"), ("row_match", "fail")]
+    assert all(f["reason"] for f in doc["runs"][-1]["failing"])
     for r in doc["runs"]:
         html, report = Path(r["html"]), Path(r["json"])  # relative to the config's folder, the cwd here
         name = f"reports/runs/{r['id']:06d}-hourly-shadow-{r['window']['start'][:13].replace('-', '')}00Z"
@@ -162,7 +166,9 @@ def test_rerunning_a_window_supersedes_its_verdict_and_keeps_the_history(project
     assert (first_code, code) == (1, 1)
     hour = demo_hour(sqlite_demo, last)
     assert out == (f"run     2  {iso(hour)} → {iso(hour + HOUR)}  fail   "
-                   f"reports/runs/000002-hourly-shadow-{hour:%Y%m%dT%H%MZ}.html\n")
+                   f"reports/runs/000002-hourly-shadow-{hour:%Y%m%dT%H%MZ}.html\n"
+                   "    fail drift_defined: no events in old, 106 in new\n"
+                   "    fail row_match: match 0 % < 99.9 %: 106 of 106 rows differ (106 extra)\n")
     store = store_of(project)
     try:
         [row] = store.ledger("device_events")

@@ -17,6 +17,7 @@ from reconciler.config import load_config
 from reconciler.errors import SourceError
 from reconciler.store import open_report_store
 from reconciler.timeutil import Window
+from reconciler.thresholds import Threshold
 
 from integrity_fixtures import run_cli
 
@@ -57,7 +58,7 @@ def test_an_empty_dlq_passes(tmp_path, dlq):
     assert client.exists(key) == 0  # Redis drops an emptied list: "empty" is "no key"
     result = depth_result(config(tmp_path, url, key))
     assert (result.check, result.status, result.observed, result.violations) == ("pipeline_dlq.dlq_depth", "pass", 0, 0)
-    assert result.threshold == {"max": 0}
+    assert result.threshold == Threshold.at_most(0, "messages")
     assert result.details["key"] == key
     assert result.window == WINDOW
 
@@ -66,14 +67,14 @@ def test_three_dead_letters_fail_a_max_of_zero(tmp_path, dlq):
     url, key, client = dlq
     client.rpush(key, "event-1", "event-2", "event-3")
     result = depth_result(config(tmp_path, url, key, max_dlq=0))
-    assert (result.status, result.observed, result.threshold, result.violations) == ("fail", 3, {"max": 0}, 3)
+    assert (result.status, result.observed, result.threshold, result.violations) == ("fail", 3, Threshold.at_most(0, "messages"), 3)
 
 
 def test_no_max_dlq_means_zero(tmp_path, dlq):
     url, key, client = dlq
     client.rpush(key, "event-1")
     result = depth_result(config(tmp_path, url, key, max_dlq=None))
-    assert (result.status, result.observed, result.threshold, result.violations) == ("fail", 1, {"max": 0}, 1)
+    assert (result.status, result.observed, result.threshold, result.violations) == ("fail", 1, Threshold.at_most(0, "messages"), 1)
 
 
 def test_depth_at_the_limit_passes(tmp_path, dlq):

@@ -11,14 +11,14 @@ from datetime import datetime, timezone
 
 import pytest
 import redis
+from integrity_fixtures import run_cli
 
 from reconciler.checks import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.config.models import PLAN_DLQ_KEYS, CheckConfig
 from reconciler.store import open_report_store
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window
-
-from integrity_fixtures import run_cli
 
 UTC = timezone.utc
 WINDOW = Window(datetime(2026, 3, 8, 10, tzinfo=UTC), datetime(2026, 3, 8, 11, tzinfo=UTC))
@@ -62,7 +62,7 @@ def test_depth_below_at_and_above_the_bound(tmp_path, queues, depth, status, vio
     client.rpush(keys[0], *[f"event-{i}" for i in range(depth)])
     first, second = results(config(tmp_path, url, keys, max_dlq=2))
     assert (first.check, first.status, first.observed, first.threshold, first.violations) == (
-        f"dlq.dlq_depth.{keys[0]}", status, depth, {"max": 2}, violations)
+        f"dlq.dlq_depth.{keys[0]}", status, depth, Threshold.at_most(2, "messages"), violations)
     assert (second.check, second.status, second.observed) == (f"dlq.dlq_depth.{keys[1]}", "pass", 0)
     assert first.details["measure"] == "dlq_depth" and first.details["point_in_time"] is True
     assert first.details["oldest_age_s"] is None  # a list carries no time

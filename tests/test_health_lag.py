@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from reconciler.checks import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.sources import opened_sources
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
 
 UTC = timezone.utc
@@ -93,7 +94,7 @@ def test_lag_percentiles_per_hour_match_the_hand_computed_values(tmp_path, engin
             assert result.observed[key] == pytest.approx(EXPECTED[hour][key], abs=1e-6), (engine, hour, key)
         assert result.details["method"] == ("percentile_cont" if engine == "postgresql"
                                             else "row_number interpolation")
-    assert (first.status, first.threshold, first.violations) == ("fail", {"percentile": "p99", "max_seconds": 5.0}, 1)
+    assert (first.status, first.threshold, first.violations) == ("fail", Threshold(max=5.0, unit="s", text="at p99"), 1)
     assert (second.status, second.violations) == ("pass", 0)
     assert (third.status, third.observed["count"], third.message) == ("skipped", 0, "no events in this hour")
 

@@ -17,17 +17,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
+from integrity_fixtures import run_cli
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
 from reconciler.checks import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.errors import SourceError
-from reconciler.health.latency import histogram_percentiles, histogram_quantile, measure_histogram
+from reconciler.health.latency import (
+    histogram_percentiles,
+    histogram_quantile,
+    measure_histogram,
+)
 from reconciler.sources import opened_sources
 from reconciler.store import open_report_store
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window
-
-from integrity_fixtures import run_cli
 
 UTC = timezone.utc
 WINDOW = Window(datetime(2026, 11, 27, 10, tzinfo=UTC), datetime(2026, 11, 27, 11, tzinfo=UTC))
@@ -127,8 +131,8 @@ def test_since_the_last_run_from_the_stored_scrape(tmp_path, endpoint, monkeypat
     endpoint.observe(0.0005, 100)
     code, first_run, first = run_health(capfd, loaded)
     assert (code, first["status"], first["details"]["basis"]) == (0, "pass", "since the service started")
-    assert (first["check"], first["observed"]["p99"], first["threshold"]) == (
-        "write.write_latency", 0.99, {"percentile": "p99", "max_ms": 10.0})
+    assert (first["check"], first["observed"]["p99"], Threshold.from_dict(first["threshold"])) == (
+        "write.write_latency", 0.99, Threshold(max=10.0, unit="ms", text="at p99"))
     endpoint.observe(0.003, 98)
     endpoint.observe(0.020, 2)
     code, _, second = run_health(capfd, loaded)

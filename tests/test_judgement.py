@@ -11,6 +11,7 @@ import pytest
 from reconciler.compare import judge
 from reconciler.errors import ConfigError
 from reconciler.timeutil import Window
+from reconciler.thresholds import Threshold
 
 SUITE = Path(__file__).parent.parent / "expectations" / "device_events.json"
 WINDOW = Window(datetime(2026, 11, 27, tzinfo=timezone.utc), datetime(2026, 11, 28, tzinfo=timezone.utc))
@@ -79,7 +80,7 @@ def test_editing_the_threshold_in_the_suite_file_changes_the_verdict(tmp_path):
     edited.write_text(json.dumps(suite))
     drift = by_check(judge(edited, rows, WINDOW)[0])["hourly_count_drift"]
     assert drift.status == "pass"
-    assert drift.threshold == {"min_value": -5.0, "max_value": 5.0}
+    assert drift.threshold == Threshold(min=-5.0, max=5.0, unit="%")
 
 
 def test_without_a_suite_the_builtin_defaults_judge():

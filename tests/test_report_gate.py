@@ -25,7 +25,7 @@ def test_the_index_opens_with_the_gate(tmp_path):
                                                                        f"{iso(START + 9 * HOUR)} +10 %")
         assert drift["href"] == f"runs/{ids[START + 9 * HOUR]:06d}-hourly-shadow-20261123T0900Z.html"
         html = render_index(store, NOW, gate=view)
-        path = write_index(store, tmp_path / "out", now=NOW, gate=view)
+        path = write_index(store, tmp_path / "out", now=NOW, generated_at=NOW, gate=view)
     finally:
         store.close()
     assert path.read_text() == html

@@ -18,7 +18,12 @@ import pytest
 from reconciler.report import render_html, render_index, write_reports
 from reconciler.report.charts import drift_chart
 from reconciler.store import ReportStore
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
+from integrity_fixtures import DEMO_HOURS, copy_project, sqlite_demo, use_sources  # noqa: F401  (fixtures)
+from reconciler.cli import main
+from reconciler.results import CheckResult
+from reconciler.timeutil import iso
 from store_fixtures import PROVENANCE, T0, evidence_run, make_run, unavailable
 
 GOLDEN = Path(__file__).parent / "golden" / "run_report.json"
@@ -64,6 +69,33 @@ class Elements(HTMLParser):
     def handle_data(self, data):
         if self.open:
             self.open[-1][2] += data
+
+    def inside(self, css_class: str, tag: str) -> list[str]:
+        """Tags found after the first element of `css_class` and before the next element of its kind."""
+        start = next(i for i, (_, attrs, _) in enumerate(self.found)
+                     if css_class in (attrs.get("class") or "").split())
+        kind = self.found[start][0]
+        out = []
+        for t, _, _ in self.found[start + 1:]:
+            if t == kind:
+                break
+            if t == tag:
+                out.append(t)
+        return out
+
+    def found_cells(self, table_class: str, column: int) -> list[tuple[dict, str]]:
+        """The cells of one column of the table of `table_class`, header excluded."""
+        start = next(i for i, (t, attrs, _) in enumerate(self.found)
+                     if t == "table" and table_class in (attrs.get("class") or "").split())
+        rows: list[list] = []
+        for t, attrs, text in self.found[start + 1:]:
+            if t == "table":
+                break
+            if t == "tr":
+                rows.append([])
+            elif t == "td" and rows:
+                rows[-1].append((attrs, text.strip()))
+        return [row[column] for row in rows if len(row) > column]
 
     def having(self, tag: str, css_class: str) -> list[tuple[dict, str]]:
         return [(attrs, text.strip()) for t, attrs, text in self.found
@@ -115,7 +147,9 @@ def test_html_report_shows_charts_threshold_and_samples_in_chromium(evidence_rep
     thresholds = [(a["y1"], a["data-threshold"]) for a, _ in page.having("line", "threshold")]
     assert thresholds == [("58.0", "1.0"), ("146.0", "-1.0")]
     drift_bars = [a["class"] for a, _ in page.having("rect", "bar-drift")]
-    assert drift_bars == ["bar-drift status-pass", "bar-drift status-fail", "bar-drift status-pass"]
+    # the run's three hours, drawn among the day before them from the store, and coloured by the threshold
+    assert drift_bars == ["bar-drift status-pass current", "bar-drift status-fail current",
+                          "bar-drift status-pass current"]
     assert len(page.having("rect", "bar-old")) == len(page.having("rect", "bar-new")) == 3
     assert [t for _, t in page.having("td", "match-pct")] == ["99.1551 %"]
     differing = [(a["class"], t) for a, t in page.having("td", "differs")][:2]
@@ -167,8 +201,139 @@ def test_index_timeline_colours_each_hour_by_its_latest_runs(store, tmp_path):
 def test_drift_chart_draws_both_thresholds_and_marks_undefined_drift():
     hours = [{"hour": "2026-11-27T10:00:00Z", "old": 100, "new": 105, "drift_pct": 5.0, "status": "fail"},
              {"hour": "2026-11-27T11:00:00Z", "old": 0, "new": 3, "drift_pct": None, "status": "fail"}]
-    chart = drift_chart(hours, threshold=1.0)
+    chart = drift_chart(hours, threshold=Threshold.symmetric(1.0, "%"))
     lines = [(line["cls"], line["y1"], line.get("threshold")) for line in chart["lines"]]
     assert lines == [("zero", 102.0, None), ("threshold", 86.7, 1.0), ("threshold", 117.3, -1.0)]
     assert [(b["y"], b["h"]) for b in chart["bars"]] == [(25.5, 76.5)]
     assert [t["text"] for t in chart["texts"] if t.get("cls") == "drift-null"] == ["∞"]
+
+
+# -- thresholds: the chart draws the judging check's own bounds ------------------------------
+
+def suite_run(threshold) -> dict:
+    """Four hours: 0 %, −0.83 % (the hour fails on row match, not on drift), +2.0 %, −3.0 %;
+    the drift check's threshold as given (typed, or a shape stored by an older version)."""
+    run = make_run("hourly-shadow", T0, [(1000, 1000), (1200, 1190), (1000, 1020), (1000, 970)])
+    compare = run.compares[0]
+    hours = [replace(h, status=s) for h, s in zip(compare.hours, ["pass", "fail", "pass", "fail"])]
+    check = CheckResult("hourly_count_drift", "fail", observed={"unexpected": 1, "of": 4},
+                        threshold=Threshold.symmetric(2.5, "%"), violations=1, window=compare.window,
+                        details={"column": "drift_pct", "expectation": "expect_column_values_to_be_between"})
+    doc = replace(run, compares=[replace(compare, hours=hours, checks=[check])]).to_dict()
+    doc["compares"][0]["checks"][0]["threshold"] = threshold
+    return doc
+
+
+@pytest.mark.parametrize("threshold", [Threshold.symmetric(2.5, "%").to_dict(), {"min_value": -2.5, "max_value": 2.5}],
+                         ids=["typed", "stored-by-0.1"])
+def test_a_suite_of_plus_minus_2_5_percent_is_what_the_chart_draws(threshold):
+    page = Elements(render_html(suite_run(threshold)))
+    lines = [a["data-threshold"] for a, _ in page.having("line", "threshold")]
+    assert lines == ["2.5", "-2.5"]
+    bars = [a["class"] for a, _ in page.having("rect", "bar-drift")]
+    assert bars == ["bar-drift status-pass", "bar-drift status-pass", "bar-drift status-pass", "bar-drift status-fail"]
+    titles = [text for tag, _, text in page.found if tag == "title"]
+    assert "2026-11-27T11:00:00Z drift -0.8333 % (pass at ±2.5 %)" in titles
+    assert [a["aria-label"] for a, _ in page.having("svg", "chart-drift")] == [
+        "Count drift % per hour (threshold ±2.5 %)"]
+
+
+def test_one_hour_without_context_has_no_chart_and_a_snapshot_no_window():
+    one = make_run("hourly-shadow", T0, [(1000, 990)])
+    page = render_html(one)
+    assert "<svg" not in page and "Hour by hour" in page
+    snapshot = replace(make_run("hourly-bookings", T0, [(1, 1)]), compares=[])
+    doc = snapshot.to_dict()
+    doc["compares"] = [{**make_run("x", T0, [(5, 4)]).compares[0].to_dict(), "dataset": "bookings",
+                        "mode": "snapshot", "hours": [],
+                        "window": {"start": "1900-01-01T00:00:00Z", "end": "2200-01-01T00:00:00Z"}}]
+    page = render_html(doc)
+    assert "1900-01-01" not in page and "2200" not in page and "<svg" not in page
+    assert "as of 2026-11-27 11:10:00 UTC, mode snapshot" in page
+    assert "Rule violations" not in page
+    # a point-in-time result of the scheduler: `as_of` and no window
+    doc["compares"][0] = {**doc["compares"][0], "mode": "rows", "window": None, "as_of": "2026-11-27T12:00:00.5Z"}
+    assert "as of 2026-11-27 12:00:00 UTC, mode rows" in render_html(doc)
+    import io
+
+    from rich.console import Console
+
+    from reconciler.report.terminal import run_renderable
+
+    out = Console(file=io.StringIO(), width=160, color_system=None)
+    out.print(run_renderable(doc))
+    assert "bookings  as of 2026-11-27 12:00:00 UTC  FAIL" in out.file.getvalue()
+
+
+# -- the pages of real runs, as Chromium shows them ------------------------------------------
+
+@pytest.fixture
+def demo_reports(tmp_path, monkeypatch, sqlite_demo):
+    """`reconciler run` of both jobs of the shipped schedule.yaml on the SQLite demo pair."""
+    copy_project(tmp_path)
+    use_sources(monkeypatch, sqlite_demo["old"], sqlite_demo["new"], sqlite_demo["timezone"])
+    monkeypatch.chdir(tmp_path)
+    start, end = sqlite_demo["start"], sqlite_demo["end"]
+    for job, first in (("hourly-shadow", start), ("hourly-bookings", end - HOUR)):
+        with pytest.raises(SystemExit):
+            main(["run", job, "--start", iso(first), "--end", iso(end)])
+    return tmp_path / "reports"
+
+
+def visible_text(dom: str) -> str:
+    return " ".join(text for tag, _, text in Elements(dom).found if tag not in ("style", "title", "script"))
+
+
+def test_index_hourly_and_snapshot_pages_in_chromium(demo_reports, tmp_path, sqlite_demo):
+    runs = sorted((demo_reports / "runs").glob("*.html"))
+    hourly, bookings = runs[DEMO_HOURS - 1], runs[DEMO_HOURS]
+    assert "hourly-shadow" in hourly.name and "hourly-bookings" in bookings.name
+    for path in [demo_reports / "index.html", *runs]:
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    sentinel = re.compile(r"1900-01-01|2200-01-01")
+    micro = re.compile(r"\d\d:\d\d:\d\d\.\d+ UTC|\d\d:\d\d:\d\d\.\d{6}")
+
+    dom, requested = open_in_chromium(demo_reports / "index.html", tmp_path)
+    assert requested == [] and not sentinel.search(dom) and not micro.search(visible_text(dom))
+    generated = re.search(r"Generated by shadow-reconciler at (\S+ \S+) UTC", dom).group(1)
+    started = [t for a, t in Elements(dom).found_cells("runs", 4)]
+    assert started and all(s[:19] <= generated for s in started)
+    why = [t for a, t in Elements(dom).found_cells("runs", 6)]
+    assert why[0] == ("access_code_valid: 2 new violations of access_code_valid (2 inherited from old); "
+                      "no_duplicate_bookings: 1 new duplicate booking (1 inherited from old); 7 more")
+    assert re.fullmatch(r"drift_defined: no events in old, (\d+) in new; row_match: match 0 % < 99\.9 %: "
+                        r"\1 of \1 rows differ \(\1 extra\)", why[1].replace("\u00a0", " "))
+
+    dom, _ = open_in_chromium(hourly, tmp_path)
+    page = Elements(dom)
+    assert not sentinel.search(dom) and not micro.search(visible_text(dom))
+    charts = page.having("svg", "chart")
+    assert len(charts) == 2
+    assert all(page.inside(svg, "rect") for svg in ("chart-counts", "chart-drift")), "an empty chart"
+    assert "Rule violations" not in dom and "Hour by hour" in dom
+    assert [t for _, t in page.having("td", "reason")][-1].startswith("no events in old")
+
+    dom, _ = open_in_chromium(bookings, tmp_path)
+    page = Elements(dom)
+    assert not sentinel.search(dom) and "<svg" not in dom and "Hour by hour" not in dom
+    assert re.search(r"as of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, mode snapshot", dom)
+    assert "Rule violations" in dom
+    assert "2 new overlapping bookings (2 inherited from old)" in visible_text(dom)
+
+
+def test_a_run_stored_by_0_1_still_renders_with_reasons_and_thresholds():
+    """The golden report of 0.1: no reasons, thresholds as bare numbers and dicts."""
+    import io
+
+    from rich.console import Console
+
+    from reconciler.report.terminal import run_renderable
+
+    stored = json.loads((GOLDEN.parent / "run_report_0.1.json").read_text())
+    page = Elements(render_html(stored))
+    reasons = [t for _, t in page.having("td", "reason")]
+    assert reasons[:4] == ["observed 1.5, threshold 1", "observed 99.1551, threshold 99.9",
+                       "2 overlapping bookings on new", "passed"]
+    out = Console(file=io.StringIO(), width=160, color_system=None)
+    out.print(run_renderable(stored))
+    assert "fail no_overlapping_bookings: 2 overlapping bookings on new" in out.file.getvalue()

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from reconciler.errors import SourceError
 from reconciler.health.history import previous_result
 from reconciler.results import FAIL, PASS, CheckResult
+from reconciler.thresholds import Threshold
 
 DEPTH = {"list": "llen", "zset": "zcard", "stream": "xlen", "set": "scard"}
 
@@ -69,7 +70,7 @@ def queue_results(ctx, name: str, cfg) -> list[CheckResult]:
                 details["warning"] = "growing"
                 message = (f"warning: {key} grew from {previous['observed']} to {depth} since run "
                            f"{previous['run_id']}")
-        out.append(CheckResult(check, PASS if depth <= limit else FAIL, observed=depth, threshold={"max": limit},
+        out.append(CheckResult(check, PASS if depth <= limit else FAIL, observed=depth, threshold=Threshold.at_most(limit, "messages"),
                                violations=max(0, depth - limit), window=ctx.window, message=message,
                                details=details))
     return out

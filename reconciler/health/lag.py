@@ -14,6 +14,7 @@ from reconciler.errors import ConfigError
 from reconciler.health.percentiles import method, read_percentiles
 from reconciler.relation import SideRelation
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window, iso
 
 DEFAULT_MAX_LAG_SECONDS = 5.0
@@ -49,7 +50,7 @@ def lag_results(ctx, name: str, cfg) -> list[CheckResult]:
         if not cfg.ingested_column:
             return [_newest_event_age(ctx, name, conn, rel, axis, bound)]
         lag = seconds_between(source.dialect, rel.time, rel.col(cfg.ingested_column))
-        threshold = {"percentile": cfg.lag_percentile, "max_seconds": bound}
+        threshold = Threshold(max=bound, unit="s", text=f"at {cfg.lag_percentile}")
         out = []
         for hour in ctx.window.hours():
             window = Window(max(hour, ctx.window.start), min(hour + HOUR, ctx.window.end))
@@ -81,7 +82,7 @@ def _newest_event_age(ctx, name, conn, rel, axis, bound) -> CheckResult:
     newest_raw = conn.execute(sa.select(sa.func.max(rel.time)).select_from(rel.relation)
                               .where(rel.time < sa.bindparam("now", axis.bound(ctx.now)))).scalar()
     details = {"measure": "newest_event_age", "point_in_time": True, "as_of": iso(ctx.now)}
-    threshold = {"max_seconds": bound}
+    threshold = Threshold.at_most(bound, "s")
     if newest_raw is None:
         return CheckResult(f"{name}.newest_event_age", FAIL, observed=None, threshold=threshold, violations=1,
                            window=ctx.window, message="the new system holds no event before now", details=details)

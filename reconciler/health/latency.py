@@ -17,6 +17,7 @@ from reconciler.errors import ConfigError, SourceError
 from reconciler.health.history import previous_result
 from reconciler.health.percentiles import QUANTILES, method, read_percentiles
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import iso
 
 DEFAULT_MAX_LATENCY_MS = 10.0
@@ -106,7 +107,7 @@ def measure_histogram(url: str, metric: str, previous: dict | None = None, betwe
 
 def latency_results(ctx, name: str, cfg) -> list[CheckResult]:
     bound = cfg.max_latency_ms if cfg.max_latency_ms is not None else DEFAULT_MAX_LATENCY_MS
-    threshold = {"percentile": cfg.latency_percentile, "max_ms": bound}
+    threshold = Threshold(max=bound, unit="ms", text=f"at {cfg.latency_percentile}")
     check = f"{name}.write_latency"
     details = {"measure": "write_latency", "point_in_time": True, "as_of": iso(ctx.now)}
     if cfg.latency_query:

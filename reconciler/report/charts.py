@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import math
 
+from reconciler.thresholds import Threshold
+
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 14, 30
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_X_LABELS = 12
+CLIP_FACTOR = 10
 
 
 def _r(value: float) -> float:
@@ -26,20 +29,30 @@ def _chart(kind: str, title: str) -> dict:
             "axis": {"x1": LEFT, "y1": TOP, "x2": LEFT, "y2": TOP + PLOT_H}}
 
 
+def _drawn(hours: list[dict]) -> list[dict]:
+    return [h for h in hours if h.get("old") is not None]
+
+
+def _current(h: dict) -> str:
+    return " current" if h.get("current") else ""
+
+
 def counts_chart(hours: list[dict]) -> dict:
-    """Old and new row counts per hour, side by side."""
+    """Old and new row counts per hour, side by side. Hours without counts are gaps."""
     chart = _chart("counts", "Rows per hour: old vs new")
-    if not hours:
+    if not _drawn(hours):
         return chart
-    top = max(max(h["old"] or 0, h["new"] or 0) for h in hours) or 1
+    top = max(max(h["old"] or 0, h["new"] or 0) for h in _drawn(hours)) or 1
     scale = PLOT_H / (top * 1.1)
     slot = PLOT_W / len(hours)
     bar = max(slot * 0.38, 0.5)
     for i, h in enumerate(hours):
+        if h.get("old") is None:
+            continue
         for offset, side in ((0.1, "old"), (0.52, "new")):
             value = h[side] or 0
             chart["bars"].append({"x": _r(LEFT + i * slot + offset * slot), "y": _r(TOP + PLOT_H - value * scale),
-                                  "w": _r(bar), "h": _r(value * scale), "cls": f"bar-{side}",
+                                  "w": _r(bar), "h": _r(value * scale), "cls": f"bar-{side}{_current(h)}",
                                   "title": f"{h['hour']} {side}: {value:,}"})
     for fraction in (0, 0.5, 1):
         value = top * fraction
@@ -50,30 +63,45 @@ def counts_chart(hours: list[dict]) -> dict:
     return chart
 
 
-def drift_chart(hours: list[dict], threshold: float) -> dict:
-    """Drift % per hour around a zero line, with the +/- threshold drawn as dashed lines."""
-    chart = _chart("drift", f"Count drift % per hour (threshold ±{threshold:g} %)")
-    drifts = [abs(h["drift_pct"]) for h in hours if h["drift_pct"] is not None]
-    span = max([threshold * 2] + [d * 1.15 for d in drifts])
+def drift_chart(hours: list[dict], threshold: Threshold) -> dict:
+    """Drift % per hour around a zero line, the threshold's bounds as dashed lines, and each
+    bar coloured by that threshold (an hour failing on something else is not a red drift)."""
+    chart = _chart("drift", f"Count drift % per hour (threshold {threshold.describe()})")
+    bounds = [b for b in (threshold.max, threshold.min) if b is not None]
+    drifts = [abs(h["drift_pct"]) for h in hours if h.get("drift_pct") is not None]
+    limit = max((abs(b) for b in bounds), default=0)
+    peak = max(drifts, default=0) * 1.15
+    # An outlier (−40 %) must not squash the threshold lines into the zero line: the scale
+    # stops at CLIP_FACTOR times the threshold, and a taller bar is cut and labelled.
+    span = max(limit * 2, min(peak, limit * CLIP_FACTOR) if limit else peak, 1e-9)
     zero = TOP + PLOT_H / 2
     scale = (PLOT_H / 2) / span
     slot = PLOT_W / max(len(hours), 1)
     for i, h in enumerate(hours):
         x = LEFT + i * slot + 0.15 * slot
+        if h.get("old") is None:
+            continue
         if h["drift_pct"] is None:
             chart["texts"].append({"x": _r(x + 0.35 * slot), "y": TOP + 12, "text": "∞", "anchor": "middle",
                                    "cls": "drift-null"})
             continue
-        height = abs(h["drift_pct"]) * scale
+        height = min(abs(h["drift_pct"]), span) * scale
         y = zero - height if h["drift_pct"] >= 0 else zero
+        if abs(h["drift_pct"]) > span:
+            right_half = i >= len(hours) / 2
+            chart["texts"].append({"x": _r(x - 2 if right_half else x + 0.7 * slot + 2),
+                                   "y": TOP + 10 if h["drift_pct"] > 0 else TOP + PLOT_H - 2,
+                                   "text": f"{h['drift_pct']:+.1f} %", "anchor": "end" if right_half else "start",
+                                   "cls": "clipped"})
+        verdict = "pass" if threshold.admits(h["drift_pct"]) else "fail"
         chart["bars"].append({"x": _r(x), "y": _r(y), "w": _r(max(slot * 0.7, 0.5)), "h": _r(max(height, 0.5)),
-                              "cls": f"bar-drift status-{h['status']}",
-                              "title": f"{h['hour']} drift {h['drift_pct']:+.4f} %"})
+                              "cls": f"bar-drift status-{verdict}{_current(h)}",
+                              "title": f"{h['hour']} drift {h['drift_pct']:+.4f} % ({verdict} at {threshold.describe()})"})
     chart["lines"].append({"x1": LEFT, "y1": _r(zero), "x2": WIDTH - RIGHT, "y2": _r(zero), "cls": "zero"})
-    for sign in (1, -1):
-        y = _r(zero - sign * threshold * scale)
+    for bound in bounds:
+        y = _r(zero - bound * scale)
         chart["lines"].append({"x1": LEFT, "y1": y, "x2": WIDTH - RIGHT, "y2": y, "cls": "threshold",
-                               "threshold": sign * threshold})
-        chart["texts"].append({"x": LEFT - 6, "y": y + 4, "text": f"{sign * threshold:+g} %", "anchor": "end"})
+                               "threshold": float(bound)})
+        chart["texts"].append({"x": LEFT - 6, "y": y + 4, "text": f"{bound:+g} %", "anchor": "end"})
     chart["texts"] += _x_labels(hours, slot)
     return chart

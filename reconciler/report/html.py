@@ -6,15 +6,36 @@ from datetime import datetime, timedelta
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from reconciler.report.model import DEFAULT_DRIFT_THRESHOLD, as_run_dict, run_basename, run_view, timeline
+from reconciler.report.model import (
+    as_run_dict,
+    moment,
+    reason_of,
+    run_basename,
+    run_view,
+    span,
+    timeline,
+)
 from reconciler.timeutil import floor_hour, iso
 
 RUNS_DIR = "runs"
+WHY_RUNS = 100  # the newest runs that did not pass get their reasons on the index
+WHY_REASONS = 2
+
+
+def why_text(summary: dict, run: dict | None) -> str:
+    """Why a run did not pass, in one cell: its message, or its first failing checks' reasons."""
+    if summary.get("message") or run is None:
+        return summary.get("message") or ""
+    failing = [f"{r['check']}: {reason_of(r)}" for r in run.get("results", []) if r["status"] in ("fail", "error")]
+    more = f"; {len(failing) - WHY_REASONS} more" if len(failing) > WHY_REASONS else ""
+    return "; ".join(failing[:WHY_REASONS]) + more
 
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("reconciler", "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["moment"] = moment
+    env.filters["span"] = span
     return env
 
 
@@ -27,14 +48,16 @@ def run_href(run: dict, *, from_runs_dir: bool = False) -> str:
 
 
 def render_html(run, *, index_href: str | None = None, generated_at: datetime | None = None,
-                drift_threshold_pct: float = DEFAULT_DRIFT_THRESHOLD) -> str:
-    """One run's page, from a RunResult or a stored run dict (`ReportStore.get_run`)."""
-    view = run_view(as_run_dict(run), drift_threshold_pct=drift_threshold_pct)
+                context: dict[str, list[dict]] | None = None) -> str:
+    """One run's page, from a RunResult or a stored run dict (`ReportStore.get_run`).
+    `context`: per dataset, the hours around the run from the store (model.context_hours)."""
+    view = run_view(as_run_dict(run), context=context)
     return _ENV.get_template("run.html.j2").render(
-        **view, index_href=index_href, generated_at=iso(generated_at) if generated_at else None)
+        **view, index_href=index_href, generated_at=moment(iso(generated_at)) if generated_at else None)
 
 
-def render_index(store, now: datetime, days: int = 7, gate: dict | None = None) -> str:
+def render_index(store, now: datetime, days: int = 7, *, generated_at: datetime | None = None,
+                 gate: dict | None = None) -> str:
     """The last `days` UTC days hour by hour, and the runs of that period, newest first;
     headed by the gate's state (`reconciler.gate.summary.index_view`) when given."""
     start = floor_hour(now).replace(hour=0) - timedelta(days=days - 1)
@@ -45,6 +68,9 @@ def render_index(store, now: datetime, days: int = 7, gate: dict | None = None) 
         for cell in row["cells"]:
             if cell["status"] in counts:
                 counts[cell["status"]] += 1
+    runs = sorted(runs, key=lambda r: r["id"], reverse=True)
+    explained = [r for r in runs if r["status"] != "pass"][:WHY_RUNS]
+    why = {r["id"]: why_text(r, store.get_run(r["id"]) if not r.get("message") else None) for r in explained}
     return _ENV.get_template("index.html.j2").render(
-        timeline=rows, runs=sorted(runs, key=lambda r: r["id"], reverse=True), days=days, counts=counts,
-        run_href=run_href, generated_at=iso(now), gate=gate)
+        timeline=rows, runs=runs, why=why, days=days, counts=counts,
+        run_href=run_href, generated_at=moment(iso(generated_at or now)), gate=gate)

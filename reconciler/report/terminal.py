@@ -1,17 +1,38 @@
-"""Terminal renderings of stored runs with rich: `report list` and `report show`."""
+"""The terminal renderer (rich): `compare`, `check`, `run`, `report list` and `report show`.
+Every value from the data reaches rich as a `Text` (never parsed as markup), so `[bold]` or
+`[x]` in a device id prints literally. Reasons come first; raw observed values after them."""
 
 from __future__ import annotations
 
 import sys
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from reconciler.report.model import as_run_dict, check_rows, rule_violations, sample_rows, show
+from reconciler.report.model import (
+    as_run_dict,
+    check_rows,
+    hour_rows,
+    plain,
+    reason_of,
+    rule_violations,
+    threshold_text,
+    when,
+)
+from reconciler.results import CompareResult
 
-STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold dark_orange", "skipped": "grey50"}
+STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold dark_orange", "skipped": "grey50",
+                "empty": "grey50"}
 WIDE = 160
+SAMPLE_LIMIT = 5
+SAMPLE_KINDS = ("missing_in_new", "extra_in_new", "mismatched", "duplicates_old", "duplicates_new")
+KIND_LABEL = {"missing_in_new": "missing in new", "extra_in_new": "extra in new", "mismatched": "changed",
+              "duplicates_old": "duplicate in old", "duplicates_new": "duplicate in new"}
+
+__all__ = ["console", "escape", "render_compare", "render_rules", "render_job_runs", "run_renderable",
+           "runs_table", "status_text", "threshold_text"]
 
 
 def console(file=None) -> Console:
@@ -24,6 +45,183 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
+def _text(value) -> Text:
+    return value if isinstance(value, Text) else Text("" if value is None else str(value))
+
+
+def _table(title: str | None = None, **kwargs) -> Table:
+    return Table(title=Text(title) if title else None, title_justify="left", header_style="bold",
+                 show_edge=False, min_width=min(len(title), WIDE) if title else None, **kwargs)
+
+
+def window_text(window: dict) -> str:
+    """ISO as typed on the command line (`--start`/`--end`), so it can be pasted back."""
+    return f"{window['start']} → {window['end']}"
+
+
+def _count(value) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _drift(value) -> str:
+    return "n/a" if value is None else f"{value:+.4f}"
+
+
+# -- checks -----------------------------------------------------------------------------------
+
+def checks_table(results: list[dict], title: str = "checks", run: dict | None = None) -> Table:
+    """Reason first; the threshold in full and the raw observed value after it."""
+    table = _table(title)
+    table.add_column("check", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("reason", ratio=3, overflow="fold")
+    table.add_column("threshold", overflow="fold")
+    table.add_column("observed", style="dim", ratio=1, overflow="fold", max_width=30)
+    rows = check_rows({"results": results, **({"started_at": run.get("started_at")} if run else {})})
+    for c in rows:
+        reason = c["reason"]
+        if c["message"] and c["message"] not in reason:
+            reason = f"{reason} — {c['message']}"
+        table.add_row(_text(c["check"]), status_text(c["status"]), _text(reason), _text(c["threshold"]),
+                      _text(c["observed"]))
+    return table
+
+
+def failing_lines(results: list[dict]) -> list[Text]:
+    """One line per failing or erroring check: its name and its reason."""
+    out = []
+    for r in results:
+        if r["status"] in ("fail", "error"):
+            line = Text.assemble("  ", status_text(r["status"]), " ", (r["check"], "bold"), ": ", reason_of(r))
+            if r.get("message") and r["message"] not in reason_of(r):
+                line.append(f" — {r['message']}")
+            out.append(line)
+    return out
+
+
+# -- comparisons ------------------------------------------------------------------------------
+
+def hours_table(compare: dict) -> Table:
+    rows = hour_rows(compare)
+    with_rows = any(h["mismatched"] is not None for h in rows)
+    table = _table()
+    for column, justify in (("hour (UTC)", "left"), ("old", "right"), ("new", "right"), ("drift %", "right")):
+        table.add_column(column, justify=justify, no_wrap=True)
+    if with_rows:
+        for column in ("missing", "extra", "changed"):
+            table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("reason", overflow="fold")
+    for h in rows:
+        cells = [h["label"], f"{h['old']:,}", f"{h['new']:,}", _drift(h["drift_pct"])]
+        if with_rows:
+            cells += [_count(h["missing_in_new"]), _count(h["extra_in_new"]), _count(h["mismatched"])]
+        table.add_row(*map(_text, cells), status_text(h["status"]), _text(h["reason"] if h["status"] != "pass" else ""))
+    t = compare.get("totals") or {}
+    if rows:
+        table.add_section()
+        cells = ["total", _count(t.get("old")), _count(t.get("new")), _drift(t.get("drift_pct"))]
+        if with_rows:
+            cells += [_count(t.get("missing_in_new")), _count(t.get("extra_in_new")), _count(t.get("mismatched"))]
+        table.add_row(*map(_text, cells), _text(""), _text(""))
+    return table
+
+
+def samples_table(samples: list, title: str, limit: int = SAMPLE_LIMIT, kind: str | None = None) -> Table:
+    """Rows side by side, one line each, every column shown: a changed value as `old → new`
+    (bold red), a missing or extra row with the values of the side that has it. Samples that
+    are plain rows (a rule's violations) get the union of their columns."""
+    samples = [s for s in samples if isinstance(s, dict)][:limit]
+    diff_shaped = samples and all("key" in s and ("old" in s or "new" in s) for s in samples)
+    table = _table(title)
+    if not diff_shaped:
+        columns = list(dict.fromkeys(k for s in samples for k in s))
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for s in samples:
+            table.add_row(*[_text(plain(s[c]) if c in s else "") for c in columns])
+        return table
+    keys = list(dict.fromkeys(k for s in samples for k in (s.get("key") or {})))
+    columns = list(dict.fromkeys(k for s in samples for side in ("old", "new") for k in (s.get(side) or {})
+                                 if k not in keys))
+    table.add_column("row", no_wrap=True)
+    table.add_column("key", no_wrap=True)
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for s in samples:
+        old, new = s.get("old"), s.get("new")
+        row_kind = kind or ("mismatched" if old is not None and new is not None else
+                            "missing_in_new" if old is not None else "extra_in_new")
+        differing = set(s.get("columns") or [])
+        cells = []
+        for c in columns:
+            if old is not None and new is not None and (c in differing or (not differing and old.get(c) != new.get(c))):
+                cells.append(Text(f"{plain(old.get(c))} → {plain(new.get(c))}", style="bold red"))
+            else:
+                cells.append(_text(plain((old if old is not None else new or {}).get(c))))
+        key = ", ".join(f"{k}={plain(v)}" for k, v in (s.get("key") or {}).items())
+        table.add_row(_text(KIND_LABEL.get(row_kind, row_kind)), _text(key), *cells)
+    return table
+
+
+def compare_renderables(compare: dict, run: dict | None = None) -> list:
+    moment = when(compare, run)
+    head = Text.assemble((compare["dataset"], "bold"), "  ",
+                         f"as of {moment['as_of']}" if moment["as_of"] else window_text(compare["window"]), "  ",
+                         Text(compare["status"].upper(), style=STATUS_STYLE.get(compare["status"], "")))
+    parts: list = [head]
+    if not moment["as_of"] and compare.get("hours"):
+        parts.append(hours_table(compare))
+    t = compare.get("totals") or {}
+    if t.get("matched") is not None:
+        parts.append(Text(
+            f"rows: matched {t['matched']:,}  changed {t.get('mismatched') or 0:,}  missing in new "
+            f"{t.get('missing_in_new') or 0:,}  extra in new {t.get('extra_in_new') or 0:,}  duplicates old/new "
+            f"{t.get('duplicates_old') or 0}/{t.get('duplicates_new') or 0}  match {t.get('match_pct')} %"))
+        if compare.get("truncated"):
+            parts.append(Text("TRUNCATED by the row budget: some rows were not compared", style="bold red"))
+    samples = compare.get("samples") or {}
+    for kind in SAMPLE_KINDS:
+        rows = samples.get(kind) or []
+        if rows:
+            total = t.get(kind) or len(rows)
+            shown = min(SAMPLE_LIMIT, len(rows))
+            parts.append(samples_table(rows, f"{KIND_LABEL[kind]}: first {shown} of {total:,}", kind=kind))
+    if compare.get("checks"):
+        parts.append(checks_table(compare["checks"], run=run))
+    return parts
+
+
+def render_compare(result: CompareResult | dict, out: Console) -> None:
+    compare = result.to_dict() if isinstance(result, CompareResult) else result
+    for part in compare_renderables(compare):
+        out.print(part)
+
+
+# -- rules (`reconciler check`) ---------------------------------------------------------------
+
+def render_rules(doc: dict, out: Console, limit: int = SAMPLE_LIMIT) -> None:
+    """`reconciler check`: one line per rule with its reason, then the rows of each failure."""
+    table = _table()
+    for col in ("rule", "status", "violations", "new / inherited", "severity", "source"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("reason", overflow="fold")
+    for r in doc["rules"]:
+        split = "" if r.get("new") is None else f"{r['new']} / {r['inherited']}"
+        reason = r.get("reason") or r.get("message") or ""
+        if r.get("message") and r["message"] not in reason and r["status"] == "error":
+            reason = f"{reason} — {r['message']}"
+        table.add_row(_text(r["rule"]), status_text(r["status"]), _text(r["violations"]), _text(split),
+                      _text(r.get("severity") or ""), _text(r.get("source") or ""), _text(reason))
+    out.print(table)
+    for r in doc["rules"]:
+        if r["status"] in ("fail", "error") and r["samples"]:
+            out.print(samples_table(r["samples"], f"{r['rule']}: first {min(limit, len(r['samples']))} rows", limit))
+    out.print(Text.assemble("overall: ", status_text(doc["status"].upper())))
+
+
+# -- stored runs (`report list`, `report show`, `run`) ----------------------------------------
+
 def runs_table(runs: list[dict]) -> Table:
     table = Table(title=f"{len(runs)} run{'s' if len(runs) != 1 else ''}", title_justify="left")
     for column, justify in (("run", "right"), ("job", "left"), ("window start", "left"), ("window end", "left"),
@@ -31,68 +229,47 @@ def runs_table(runs: list[dict]) -> Table:
                             ("message", "left")):
         table.add_column(column, justify=justify, overflow="fold")
     for r in runs:
-        table.add_row(str(r["id"]), r["job"], r["window"]["start"], r["window"]["end"], status_text(r["status"]),
-                      str(r.get("checks", "")), str(r.get("failing_checks", "")), f"{r['duration_s']:.1f}",
-                      r.get("message") or "")
+        table.add_row(_text(r["id"]), _text(r["job"]), _text(r["window"]["start"]), _text(r["window"]["end"]),
+                      status_text(r["status"]),
+                      _text(r.get("checks", "")), _text(r.get("failing_checks", "")), _text(f"{r['duration_s']:.1f}"),
+                      _text(r.get("message") or ""))
     return table
-
-
-def _checks_table(run: dict) -> Table:
-    table = Table(title="checks", title_justify="left")
-    for column in ("check", "status", "observed", "threshold", "violations", "seconds"):
-        table.add_column(column, overflow="fold")
-    for c in check_rows(run):
-        table.add_row(c["check"], status_text(c["status"]), c["observed"], c["threshold"], str(c["violations"]),
-                      "" if c["duration"] is None else f"{c['duration']:.3f}")
-    return table
-
-
-def _compare_tables(compare: dict) -> list:
-    totals = compare.get("totals") or {}
-    summary = Text.assemble(f"{compare['dataset']} ", status_text(compare["status"]),
-                            "  " + ", ".join(f"{k}={show(v)}" for k, v in totals.items() if v is not None))
-    hours = Table(title=f"{compare['dataset']} per hour", title_justify="left")
-    for column in ("hour", "old", "new", "drift %", "status"):
-        hours.add_column(column, justify="left" if column in ("hour", "status") else "right")
-    for h in compare.get("hours") or []:
-        drift = "n/a" if h["drift_pct"] is None else f"{h['drift_pct']:+.4f}"
-        hours.add_row(h["hour"], f"{h['old']:,}", f"{h['new']:,}", drift, status_text(h["status"]))
-    out = [summary, hours]
-    lines = sample_rows(compare.get("samples") or {})
-    if lines:
-        samples = Table(title=f"{compare['dataset']} discrepancy samples", title_justify="left")
-        for column in ("kind", "key", "column", "old", "new"):
-            samples.add_column(column, overflow="fold")
-        for s in lines:
-            style = "bold red" if s["differs"] else ""
-            samples.add_row(s["kind"] if s["first"] else "", s["key"] if s["first"] else "", s["column"],
-                            Text(s["old"], style=style), Text(s["new"], style=style))
-        out.append(samples)
-    return out
 
 
 def _rules_tables(run: dict) -> list:
     out = []
     for rule in rule_violations(run):
-        table = Table(title=f"{rule['rule']} ({rule['severity']}): {rule['violations']} violations",
-                      title_justify="left")
-        for column in rule["columns"]:
-            table.add_column(column, overflow="fold")
-        for row in rule["rows"]:
-            table.add_row(*row)
-        out.append(table)
+        samples = next(r.get("samples") or [] for r in run["results"] if r["check"] == rule["rule"])
+        title = f"{rule['rule']} ({rule['severity']}): {rule['reason']}"
+        out.append(samples_table(samples, title, limit=len(samples)))
     return out
 
 
 def run_renderable(run) -> Group:
     run = as_run_dict(run)
-    head = Text.assemble(f"run {run.get('id', '-')}  {run['job']}  {run['window']['start']} → {run['window']['end']}  ",
+    head = Text.assemble(f"run {run.get('id', '-')}  ", (run["job"], "bold"), f"  {window_text(run['window'])}  ",
                          status_text(run["status"]))
-    parts = [head]
+    parts: list = [head]
     if run.get("message"):
         parts.append(Text(run["message"], style="bold"))
-    parts.append(_checks_table(run))
+    failing = failing_lines(run.get("results", []))
+    if failing:
+        parts += [Text("what went wrong:", style="bold"), *failing]
+    parts.append(checks_table(run.get("results", []), run=run))
     for compare in run.get("compares", []):
-        parts += _compare_tables(compare)
+        parts += compare_renderables({**compare, "checks": []}, run)
     parts += _rules_tables(run)
     return Group(*parts)
+
+
+def render_job_runs(runs: list[dict], out: Console) -> None:
+    """`reconciler run`: one line per window, then its failing checks with their reasons and
+    the error's message. Each entry: id, window (Window), status, message, html, failing."""
+    for r in runs:
+        w = r["window"].to_dict() if hasattr(r["window"], "to_dict") else r["window"]
+        out.print(Text.assemble(f"run {r['id']:>5}  {window_text(w)}  ", status_text(r["status"]), " " * max(0, 5 - len(r["status"])) + "  ",
+                                str(r.get("html") or "")))
+        if r.get("message"):
+            out.print(Text(f"    {r['message']}", style="bold"))
+        for line in failing_lines(r.get("failing") or []):
+            out.print(Text.assemble("  ", line))

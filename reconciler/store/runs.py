@@ -12,6 +12,7 @@ from reconciler.store.schema import compares, results, runs, samples
 from reconciler.timeutil import iso
 
 RESULT_SAMPLES = "rows"
+REASON = "reason"
 
 
 def insert_run(conn: Connection, run: dict, provenance: dict, sample_limit: int) -> int:
@@ -70,9 +71,17 @@ def _insert_result(conn: Connection, writer: _SampleWriter, position: int, resul
         run_id=writer.run_id, compare_id=compare_id, position=position, check_name=result["check"],
         status=result["status"], observed=result.get("observed"), threshold=result.get("threshold"),
         violations=result.get("violations") or 0, window_start=window[0], window_end=window[1],
-        message=result.get("message"), details=result.get("details"), sample_total=len(rows),
+        message=result.get("message"), details=_details_with_reason(result), sample_total=len(rows),
     ).returning(results.c.id)).scalar_one()
     writer.add(RESULT_SAMPLES, rows, result_id=result_id)
+
+
+def _details_with_reason(result: dict) -> dict | None:
+    """The reason lives in the details document, so the schema needs no column for it."""
+    details = dict(result.get("details") or {})
+    if result.get("reason"):
+        details[REASON] = result["reason"]
+    return details or None
 
 
 def read_run(conn: Connection, run_id: int) -> dict | None:
@@ -139,16 +148,19 @@ def _run_summary(row) -> dict:
 
 
 def _result_dict(row, sample_rows) -> dict:
+    details = dict(row.details or {})
+    reason = details.pop(REASON, None)
     out = {
-        "check": row.check_name, "status": row.status, "observed": row.observed, "threshold": row.threshold,
+        "check": row.check_name, "status": row.status, "reason": reason, "observed": row.observed,
+        "threshold": row.threshold,
         "violations": row.violations,
         "samples": [s.row for s in sample_rows if s.result_id == row.id],
         "window": {"start": _iso(row.window_start), "end": _iso(row.window_end)} if row.window_start else None,
     }
     if row.message:
         out["message"] = row.message
-    if row.details:
-        out["details"] = row.details
+    if details:
+        out["details"] = details
     if row.sample_total > len(out["samples"]):
         out["samples_total"] = row.sample_total
     return out

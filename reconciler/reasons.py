@@ -1,0 +1,310 @@
+"""One-line reasons for verdicts, in the units people use: "match 99.889 % < 99.9 %: 160 of
+144 040 rows differ (100 missing, 40 extra, 20 changed)". Built from the typed evidence (hour
+rows, totals, thresholds, rule details), never from a library's raw output. Pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
+from reconciler.thresholds import MINUS, Threshold, number
+
+MAX_HOURS_LISTED = 2
+
+
+NBSP = "\u00a0"
+
+
+def count(n) -> str:
+    """10 000: thousands apart by a no-break space, so a wrapped line never splits a number."""
+    return f"{int(n):,}".replace(",", NBSP)
+
+
+def signed_pct(value: float) -> str:
+    """Drift: two decimals with its sign, −1.39 / +0.42 / 0.00."""
+    text = f"{value:+.2f}"
+    if text in ("+0.00", "-0.00"):
+        return "0.00"
+    return text.replace("-", MINUS)
+
+
+def match_text(pct: float) -> str:
+    """Match: up to three decimals, never rounded up to 100 when a row differs."""
+    text = f"{pct:.3f}".rstrip("0").rstrip(".")
+    return "99.999" if text == "100" and pct < 100 else text
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{count(n)} {word if n == 1 else (many or word + 's')}"
+
+
+def hhmm(hour: str) -> str:
+    return hour[11:16] if isinstance(hour, str) and len(hour) >= 16 else str(hour)
+
+
+# -- the evidence of one hour (or a whole window) ---------------------------------------------
+
+def drift_reason(old: int, new: int, drift: float | None, threshold: Threshold, noun: str = "events") -> str:
+    if drift is None:
+        return f"no {noun} in old, {count(new)} in new"
+    if new == 0 and old > 0:
+        return f"no {noun} in new, {count(old)} in old"
+    inside = threshold.admits(drift)
+    verdict = f"drift {signed_pct(drift)} % {'within' if inside else 'outside'} {threshold.describe()}"
+    gap = new - old
+    if gap == 0:
+        return f"{verdict}: equal counts ({count(old)})"
+    return f"{verdict}: {count(abs(gap))} {'fewer' if gap < 0 else 'more'} {noun} in new"
+
+
+def row_classes(missing: int, extra: int, changed: int) -> str:
+    parts = [f"{count(n)} {label}" for n, label in ((missing, "missing"), (extra, "extra"), (changed, "changed"))
+             if n]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def match_reason(matched: int, mismatched: int, missing: int, extra: int, threshold: Threshold) -> str:
+    total = matched + mismatched + missing + extra
+    differ = total - matched
+    pct = matched / total * 100 if total else 100.0
+    bound = threshold.min if threshold.min is not None else None
+    if threshold.admits(pct):
+        op = "≥" if bound is not None else "within"
+    else:
+        op = "<" if bound is not None and pct < bound else "outside"
+    limit = f"{number(bound)} %" if bound is not None else threshold.describe()
+    return (f"match {match_text(pct)} % {op} {limit}: {count(differ)} of {plural(total, 'row')} differ"
+            + row_classes(missing, extra, mismatched))
+
+
+def column_reason(column: str | None, row: dict, threshold: Threshold) -> str:
+    """Why one evidence row (an hour, or a window's totals) passes or fails on one column."""
+    if column == "drift_pct" and (threshold.has_bounds or row.get("drift_pct") is None):
+        return drift_reason(row["old"], row["new"], row.get("drift_pct"), threshold)
+    if column == "drift_pct":
+        return f"drift defined ({signed_pct(row['drift_pct'])} %)"
+    if column == "match_pct" and row.get("matched") is not None:
+        return match_reason(row["matched"], row.get("mismatched") or 0, row.get("missing_in_new") or 0,
+                            row.get("extra_in_new") or 0, threshold)
+    if column == "truncated":
+        return ("row comparison cut short by its budget: some rows were not compared" if row.get("truncated")
+                else "every row compared")
+    if column in ("new", "old") and row.get(column) == 0 and row.get("old" if column == "new" else "new"):
+        other = "old" if column == "new" else "new"
+        return f"no events in {column}, {count(row[other])} in {other}"
+    value = row.get(column)
+    shown = "null" if value is None else (count(value) if isinstance(value, int) and not isinstance(value, bool)
+                                          else str(value))
+    return f"{column} = {shown}, required {threshold.describe()}"
+
+
+# -- a check judged over the hours of a window -------------------------------------------------
+
+def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | None = None) -> str:
+    """A check over the hourly evidence: the flagged hours' own reasons, or, when it passes,
+    the window's figure (one hour: that hour's)."""
+    if result.status in (ERROR, SKIPPED):
+        return status_message(result)
+    column = (result.details or {}).get("column")
+    threshold = result.threshold or Threshold()
+    flagged = set((result.details or {}).get("unexpected_index") or [])
+    bad = [r for r in rows if r["hour"] in flagged]
+    if result.status == FAIL:
+        return _failing_hours(column, bad, rows, threshold) if bad else generic_reason(result)
+    if len(rows) == 1:
+        return column_reason(column, rows[0], threshold)
+    return _passing_hours(result, column, rows, threshold, totals)
+
+
+def _failing_hours(column: str | None, bad: list[dict], rows: list[dict], threshold: Threshold) -> str:
+    if len(rows) == 1:
+        return column_reason(column, bad[0], threshold)
+    listed = "; ".join(f"{hhmm(r['hour'])} {column_reason(column, r, threshold)}" for r in bad[:MAX_HOURS_LISTED])
+    more = f"; {count(len(bad) - MAX_HOURS_LISTED)} more" if len(bad) > MAX_HOURS_LISTED else ""
+    return f"{count(len(bad))} of {plural(len(rows), 'hour')} fail: {listed}{more}"
+
+
+def _passing_hours(result: CheckResult, column: str | None, rows: list[dict], threshold: Threshold,
+                   totals: dict | None) -> str:
+    hours = plural(len(rows), "hour")
+    if column == "drift_pct" and not threshold.has_bounds:
+        return f"drift defined in all {hours}"
+    if column == "drift_pct":
+        worst = max((r for r in rows if r.get("drift_pct") is not None), key=lambda r: abs(r["drift_pct"]),
+                    default=None)
+        tail = f" (largest {signed_pct(worst['drift_pct'])} % at {hhmm(worst['hour'])})" if worst else ""
+        if worst and worst["drift_pct"] == 0:
+            tail = " (equal counts in every hour)"
+        return f"drift within {threshold.describe()} in all {hours}{tail}"
+    if column == "match_pct" and totals and totals.get("matched") is not None:
+        return match_reason(totals["matched"], totals.get("mismatched") or 0, totals.get("missing_in_new") or 0,
+                            totals.get("extra_in_new") or 0, threshold) + f", every hour {threshold.describe()}"
+    if column == "truncated":
+        return f"every row compared in all {hours}"
+    return f"{column or result.check} {threshold.describe()} in all {hours}"
+
+
+def hour_reason(row: dict, flagging: list[CheckResult]) -> str:
+    """An hour's verdict: the reasons of the checks that flagged it; a passing hour shows its
+    drift and, with rows, its match."""
+    if flagging:
+        seen, parts = set(), []
+        for check in flagging:
+            text = column_reason((check.details or {}).get("column"), row, check.threshold or Threshold())
+            if text not in seen:
+                seen.add(text)
+                parts.append(text)
+        return "; ".join(parts)
+    parts = []
+    if row.get("drift_pct") is not None:
+        parts.append(f"drift {signed_pct(row['drift_pct'])} %")
+    if row.get("matched") is not None:
+        total = sum(row.get(k) or 0 for k in ("matched", "mismatched", "missing_in_new", "extra_in_new"))
+        pct = row["matched"] / total * 100 if total else 100.0
+        parts.append(f"match {match_text(pct)} %")
+    return ", ".join(parts)
+
+
+# -- checks that are not hourly ----------------------------------------------------------------
+
+def status_message(result: CheckResult) -> str:
+    first = (result.message or "").strip().splitlines()[0] if (result.message or "").strip() else ""
+    if result.status == ERROR:
+        return f"could not run: {first}" if first else "could not run"
+    if result.status == SKIPPED:
+        return f"not judged: {first}" if first else "not judged"
+    return first
+
+
+def rule_noun(name: str, n: int) -> str:
+    """no_overlapping_bookings → 'overlapping bookings' (one: 'overlapping booking');
+    another rule → 'violations of <rule>'."""
+    if name.startswith("no_"):
+        noun = name[3:].replace("_", " ")
+        return noun[:-1] if n == 1 and noun.endswith("s") else noun
+    return f"{'violation' if n == 1 else 'violations'} of {name}"
+
+
+def rule_reason(result: CheckResult) -> str:
+    d = result.details or {}
+    if d.get("source") == "both" and d.get("new") is not None:
+        new, inherited = d.get("new") or 0, d.get("inherited") or 0
+        text = f"{count(new)} new {rule_noun(result.check, new)}" if new else f"no new {rule_noun(result.check, 0)}"
+        if inherited:
+            text += f" ({count(inherited)} inherited from old)"
+        elif not new:
+            text += " on old or new"
+        return text
+    side = d.get("source") or "new"
+    if not result.violations:
+        return f"no {rule_noun(result.check, 0)} on {side}"
+    text = f"{count(result.violations)} {rule_noun(result.check, result.violations)} on {side}"
+    if d.get("severity") == "warning":
+        text += " (a warning rule: counted, not failed)"
+    return text
+
+
+GX_HOLDS = {
+    "expect_column_values_to_not_be_null": "{column} not null",
+    "expect_column_values_to_be_unique": "{column} unique",
+    "expect_column_values_to_be_between": "{column} {threshold}",
+    "expect_column_values_to_be_in_set": "{column} {threshold}",
+    "expect_column_values_to_match_regex": "{column} matches {regex}",
+}
+
+
+def suite_reason(result: CheckResult) -> str:
+    """A table suite's expectation from its counts: '3 of 120 rows fail: guest_id not null'."""
+    d = result.details or {}
+    observed = result.observed if isinstance(result.observed, dict) else {}
+    bad = observed.get("unexpected", result.violations) or 0
+    total = observed.get("of")
+    threshold = result.threshold or Threshold()
+    phrase = GX_HOLDS.get(d.get("expectation") or "")
+    holds = phrase.format(column=d.get("column"), threshold=threshold.describe(),
+                          regex=threshold.regex or "") if phrase and d.get("column") else (threshold.text or result.check)
+    rows = plural(total, "row") if isinstance(total, int) else "rows"
+    if result.status == PASS:
+        return f"{holds} in all {rows}" if isinstance(total, int) else f"{holds}: holds"
+    of = f" of {rows}" if isinstance(total, int) else f" {'row' if bad == 1 else 'rows'}"
+    return f"{count(bad)}{of} fail: {holds}"
+
+
+def queue_reason(result: CheckResult) -> str:
+    limit = (result.threshold.max if result.threshold else 0) or 0
+    key = (result.details or {}).get("key")
+    where = f" ({key})" if key else ""
+    depth = result.observed or 0
+    text = f"dead-letter queue{where} holds {plural(depth, 'message')}"
+    return f"{text}, more than the {count(limit)} allowed" if result.status == FAIL else f"{text} (at most {count(limit)})"
+
+
+def cagg_reason(result: CheckResult) -> str:
+    view = (result.details or {}).get("aggregate", "the continuous aggregate")
+    if not result.samples:
+        return f"{view} matches its raw table in every hour"
+    first = result.samples[0]
+    return (f"{view} differs from its raw table in {plural(result.violations, 'hour')}: "
+            f"{hhmm(first.get('hour'))} {count(first.get('aggregate', 0))} vs {count(first.get('raw', 0))} rows")
+
+
+def completeness_reason(result: CheckResult) -> str:
+    observed = result.observed if isinstance(result.observed, dict) else {}
+    missing, changed = observed.get("missing_in_new", 0), observed.get("mismatched", 0)
+    extra = observed.get("extra_in_new", 0)
+    if missing or changed:
+        text = f"{count(missing + changed)} rows missing or changed in new{row_classes(missing, 0, changed)}"
+    else:
+        text = "every selected old row is in new, unchanged"
+    if extra:
+        text += f"; {count(extra)} only in new (allowed)"
+    if result.message:
+        text += f"; {result.message}"
+    return text
+
+
+def summary_reason(result: CheckResult) -> str:
+    rows = result.observed if isinstance(result.observed, list) else []
+    bad = result.samples or []
+    if not bad:
+        return f"all {plural(len(rows), 'group')} equal on old and new"
+    key = next(iter(bad[0]))
+    shown = ", ".join(f"{b[key]}: {count(b['old'])} old vs {count(b['new'])} new" for b in bad[:3])
+    return f"{count(len(bad))} of {plural(len(rows), 'group')} differ between old and new ({shown})"
+
+
+def generic_reason(result: CheckResult) -> str:
+    threshold = result.threshold.describe() if result.threshold is not None else None
+    observed = result.observed
+    numeric = isinstance(observed, (int, float)) and not isinstance(observed, bool)
+    if numeric and result.threshold is not None and result.threshold.has_bounds:
+        return f"{number(observed)} {'within' if result.threshold.admits(observed) else 'outside'} {threshold}"
+    if numeric and threshold:
+        return f"observed {number(observed)}, threshold {threshold}"
+    if result.violations:
+        return f"{plural(result.violations, 'violation')}" + (f" (allowed: {threshold})" if threshold else "")
+    return "passed" if result.status == PASS else result.status
+
+
+def reason_for(result: CheckResult) -> str:
+    """The reason of a check that is not judged over hourly evidence."""
+    if result.status in (ERROR, SKIPPED):
+        return status_message(result)
+    d = result.details or {}
+    if result.check.endswith(".dlq_depth") or "key" in d and "severity" not in d:
+        return queue_reason(result)
+    if "aggregate" in d:
+        return cagg_reason(result)
+    if result.check.endswith(".complete"):
+        return completeness_reason(result)
+    if result.check.endswith(".summary"):
+        return summary_reason(result)
+    if "severity" in d:
+        return rule_reason(result)
+    if d.get("expectation"):
+        return suite_reason(result)
+    return generic_reason(result)
+
+
+def with_reason(result: CheckResult) -> CheckResult:
+    return result if result.reason else replace(result, reason=reason_for(result))

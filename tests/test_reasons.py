@@ -1,0 +1,177 @@
+"""Reasons (reconciler/reasons.py) and thresholds (reconciler/thresholds.py) as pure
+functions: exact strings, no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.reasons import (
+    drift_reason,
+    hour_reason,
+    hourly_check_reason,
+    match_reason,
+    reason_for,
+    with_reason,
+)
+from reconciler.results import CheckResult
+from reconciler.thresholds import Threshold
+
+DRIFT = Threshold.symmetric(1.0, "%")
+NBSP = "\u00a0"
+
+
+def spaced(text: str) -> str:
+    """Reasons keep thousands together with a no-break space; the expected strings use a space."""
+    return text.replace(NBSP, " ")
+
+
+def _spaced(function):
+    return lambda *args: spaced(function(*args))
+
+
+spaced_match_reason, spaced_drift_reason = _spaced(match_reason), _spaced(drift_reason)
+spaced_hour_reason, spaced_hourly_check_reason = _spaced(hour_reason), _spaced(hourly_check_reason)
+spaced_reason_for = _spaced(reason_for)
+MATCH = Threshold.at_least(99.9, "%")
+
+
+def test_match_reason_in_the_units_people_use():
+    assert spaced_match_reason(143_880, 20, 100, 40, MATCH) == (
+        "match 99.889 % < 99.9 %: 160 of 144 040 rows differ (100 missing, 40 extra, 20 changed)")
+    assert spaced_match_reason(144_040, 0, 0, 0, MATCH) == "match 100 % ≥ 99.9 %: 0 of 144 040 rows differ"
+    # one row in a million differs: never rounded up to 100 %
+    assert spaced_match_reason(999_999, 1, 0, 0, MATCH) == (
+        "match 99.999 % ≥ 99.9 %: 1 of 1 000 000 rows differ (1 changed)")
+
+
+def test_drift_reason_says_how_many_and_which_way():
+    assert spaced_drift_reason(144_000, 142_000, -1.3889, DRIFT) == "drift −1.39 % outside ±1 %: 2 000 fewer events in new"
+    assert spaced_drift_reason(1000, 1005, 0.5, DRIFT) == "drift +0.50 % within ±1 %: 5 more events in new"
+    assert spaced_drift_reason(7211, 7211, 0.0, DRIFT) == "drift 0.00 % within ±1 %: equal counts (7 211)"
+    assert spaced_drift_reason(0, 4233, None, DRIFT) == "no events in old, 4 233 in new"
+    assert spaced_drift_reason(7211, 0, -100.0, DRIFT) == "no events in new, 7 211 in old"
+    assert spaced_drift_reason(1000, 975, -2.5, Threshold.symmetric(2.5, "%")) == (
+        "drift −2.50 % within ±2.5 %: 25 fewer events in new")
+
+
+def hour(i, old, new, drift, **rows):
+    return {"hour": f"2026-11-27T{i:02d}:00:00Z", "old": old, "new": new, "drift_pct": drift, **rows}
+
+
+def test_an_hour_failing_on_rows_says_so_not_drift():
+    row = hour(4, 7211, 7211, 0.0, matched=7203, mismatched=8, missing_in_new=0, extra_in_new=0)
+    match = CheckResult("row_match", "fail", threshold=MATCH, details={"column": "match_pct"})
+    assert spaced_hour_reason(row, [match]) == "match 99.889 % < 99.9 %: 8 of 7 211 rows differ (8 changed)"
+    assert spaced_hour_reason(row, []) == "drift 0.00 %, match 99.889 %"
+
+
+def test_a_window_check_lists_its_failing_hours():
+    rows = [hour(0, 100, 100, 0.0), hour(1, 170, 165, -2.9412), hour(2, 207, 124, -40.0966), hour(3, 50, 50, 0.0)]
+    check = CheckResult("hourly_count_drift", "fail", threshold=DRIFT,
+                        details={"column": "drift_pct", "unexpected_index": [rows[1]["hour"], rows[2]["hour"]]})
+    assert spaced_hourly_check_reason(check, rows) == (
+        "2 of 4 hours fail: 01:00 drift −2.94 % outside ±1 %: 5 fewer events in new; "
+        "02:00 drift −40.10 % outside ±1 %: 83 fewer events in new")
+    passing = CheckResult("hourly_count_drift", "pass", threshold=DRIFT, details={"column": "drift_pct"})
+    assert spaced_hourly_check_reason(passing, [rows[0], rows[3], hour(4, 1000, 1004, 0.4)]) == (
+        "drift within ±1 % in all 3 hours (largest +0.40 % at 04:00)")
+    assert spaced_hourly_check_reason(passing, [rows[0]]) == "drift 0.00 % within ±1 %: equal counts (100)"
+
+
+def rule(name, status, violations, **details):
+    return CheckResult(name, status, observed=violations, threshold=Threshold.at_most(0, "new violations"),
+                       violations=violations, details={"severity": "critical", "file": f"{name}.sql", **details})
+
+
+def test_rule_reasons_split_new_from_inherited():
+    assert spaced_reason_for(rule("no_overlapping_bookings", "fail", 5, source="both", new=3, inherited=2)) == (
+        "3 new overlapping bookings (2 inherited from old)")
+    assert spaced_reason_for(rule("no_duplicate_bookings", "fail", 2, source="both", new=1, inherited=1)) == (
+        "1 new duplicate booking (1 inherited from old)")
+    assert spaced_reason_for(rule("no_overlapping_bookings", "pass", 2, source="both", new=0, inherited=2)) == (
+        "no new overlapping bookings (2 inherited from old)")
+    assert spaced_reason_for(rule("access_code_valid", "fail", 4, source="new")) == "4 violations of access_code_valid on new"
+    assert spaced_reason_for(rule("no_overlapping_bookings", "pass", 0, source="new")) == "no overlapping bookings on new"
+
+
+def test_queue_caggs_suites_completeness_summary_errors():
+    dlq = CheckResult("queue.dlq_depth", "fail", observed=12, threshold=Threshold.at_most(0, "messages"),
+                      violations=12, details={"key": "events:dlq"})
+    assert spaced_reason_for(dlq) == "dead-letter queue (events:dlq) holds 12 messages, more than the 0 allowed"
+    cagg = CheckResult("caggs", "fail", observed=2, threshold=Threshold.at_most(0, "differing hours"), violations=2,
+                       samples=[{"hour": "2026-11-27T10:00:00Z", "aggregate": 700, "raw": 720}],
+                       details={"aggregate": "public.events_hourly"})
+    assert spaced_reason_for(cagg) == ("public.events_hourly differs from its raw table in 2 hours: "
+                                "10:00 700 vs 720 rows")
+    suite = CheckResult("bookings_guest_not_null", "fail", observed={"unexpected": 3, "of": 120},
+                        threshold=Threshold(text="not null"), violations=3,
+                        details={"expectation": "expect_column_values_to_not_be_null", "column": "guest_id"})
+    assert spaced_reason_for(suite) == "3 of 120 rows fail: guest_id not null"
+    complete = CheckResult("bookings.complete", "fail", observed={"missing_in_new": 2, "mismatched": 3,
+                                                                  "extra_in_new": 1}, violations=5,
+                           details={"severity": "critical", "source": "both"})
+    assert spaced_reason_for(complete) == ("5 rows missing or changed in new (2 missing, 3 changed); "
+                                    "1 only in new (allowed)")
+    summary = CheckResult("bookings.summary", "fail", observed=[{"status": "a", "old": 1, "new": 1},
+                                                                {"status": "b", "old": 7, "new": 6}],
+                          samples=[{"status": "b", "old": 7, "new": 6}], violations=1,
+                          details={"severity": "critical", "source": "both"})
+    assert spaced_reason_for(summary) == "1 of 2 groups differ between old and new (b: 7 old vs 6 new)"
+    error = CheckResult("no_overlapping_bookings", "error", message="checks/x.sql: no such table: bookings\nmore",
+                        details={"severity": "critical", "file": "x.sql"})
+    assert spaced_reason_for(error) == "could not run: checks/x.sql: no such table: bookings"
+    skipped = CheckResult("row_match", "skipped", message="evidence has no column match_pct")
+    assert spaced_reason_for(skipped) == "not judged: evidence has no column match_pct"
+
+
+def test_with_reason_keeps_a_reason_already_given():
+    given = CheckResult("x", "fail", reason="because")
+    assert with_reason(given) is given
+    assert with_reason(CheckResult("x", "pass", observed=0.4, threshold=DRIFT)).reason == "0.4 within ±1 %"
+
+
+@pytest.mark.parametrize("threshold, text", [
+    (Threshold.symmetric(2.5, "%"), "±2.5 %"),
+    (Threshold.at_least(99.9, "%"), "≥ 99.9 %"),
+    (Threshold.at_most(0, "messages"), "≤ 0 messages"),
+    (Threshold(min=-1.0, max=2.5, unit="%"), "−1 % to 2.5 %"),
+    (Threshold(value_set=(False,)), "in [false]"),
+    (Threshold(value_set=("a", "b"), mostly=0.8), 'in ["a", "b"], for at least 80 % of rows'),
+    (Threshold(regex="^[0-9]{6}$"), "matches ^[0-9]{6}$"),
+    (Threshold(min=1, strict_min=True), "> 1"),
+])
+def test_a_threshold_describes_itself_in_full(threshold, text):
+    assert threshold.describe() == text
+
+
+@pytest.mark.parametrize("stored, expected", [
+    ({"min": -2.5, "max": 2.5, "unit": "%"}, Threshold.symmetric(2.5, "%")),
+    ({"min_value": -2.5, "max_value": 2.5}, Threshold(min=-2.5, max=2.5)),
+    ({"value_set": [False]}, Threshold(value_set=(False,))),
+    ({"max_abs_drift_pct": 1.0}, Threshold.symmetric(1.0, "%")),
+    ({"min_match_pct": 99.9}, Threshold.at_least(99.9, "%")),
+    ({"truncated": False}, Threshold(value_set=(False,))),
+    ({"max": 0}, Threshold.at_most(0)),
+    ({"differing_hours": 0}, Threshold.at_most(0, "differing hours")),
+    (0, Threshold.at_most(0)),
+    (99.9, Threshold(text="99.9")),
+    ("equal on both sides", Threshold(text="equal on both sides")),
+    (None, None),
+])
+def test_stored_threshold_shapes_of_every_version_read_back(stored, expected):
+    assert Threshold.from_dict(stored) == expected
+
+
+def test_the_threshold_round_trips_through_its_dict():
+    threshold = Threshold(min=-2.5, max=2.5, unit="%", value_set=(1, 2), mostly=0.9)
+    assert threshold.to_dict() == {"min": -2.5, "max": 2.5, "unit": "%", "value_set": [1, 2], "mostly": 0.9}
+    assert Threshold.from_dict(threshold.to_dict()) == threshold
+    assert CheckResult("x", "pass", threshold={"min_value": 1}).threshold == Threshold(min=1)
+
+
+def test_a_passing_match_over_several_hours_gives_the_window_figure():
+    rows = [hour(0, 1000, 1000, 0.0), hour(1, 1000, 1000, 0.0)]
+    totals = {"matched": 1999, "mismatched": 1, "missing_in_new": 0, "extra_in_new": 0}
+    check = CheckResult("row_match", "pass", threshold=MATCH, details={"column": "match_pct"})
+    assert spaced_hourly_check_reason(check, rows, totals) == (
+        "match 99.95 % ≥ 99.9 %: 1 of 2 000 rows differ (1 changed), every hour ≥ 99.9 %")
