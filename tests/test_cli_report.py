@@ -68,7 +68,7 @@ def invoke(config, *args):
 def test_db_upgrade_creates_the_store_next_to_the_config(config, tmp_path):
     result = invoke(config, "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert result.output == f"report store sqlite:///{tmp_path}/state/reconciler.db is at revision 0002 (head)\n"
+    assert result.output == f"report store sqlite:///{tmp_path}/state/reconciler.db is at revision 0003 (head)\n"
     assert invoke(config, "db", "upgrade").exit_code == 0
 
 
@@ -76,7 +76,7 @@ def test_report_list_before_any_upgrade_says_what_to_run(config, tmp_path):
     result = invoke(config, "report", "list")
     assert result.exit_code == 3
     assert result.stderr == (f"error: report store sqlite:///{tmp_path}/state/reconciler.db has no schema yet, "
-                             "this version needs 0002: run `reconciler db upgrade`\n")
+                             "this version needs 0003: run `reconciler db upgrade`\n")
 
 
 def test_report_list_json_filters(config, stored):

@@ -47,7 +47,7 @@ def states(store, dataset="device_events"):
 def test_migrations_from_empty_build_exactly_the_declared_schema(store_url):
     s = ReportStore(store_url)
     assert s.revision() is None
-    assert s.upgrade() == "0002" == s.head()
+    assert s.upgrade() == "0003" == s.head()
     with s.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diffs == []
@@ -65,15 +65,17 @@ def test_upgrade_from_previous_revision_backfills_judgements(store_url):
             conn.execute(sa.text("INSERT INTO ledger_verdicts (dataset, hour, run_id, state, judged_at)"
                                  " VALUES ('device_events', :h, :r, :s, :h)").bindparams(at_t0),
                          {"r": run_id, "s": state})
-    assert s.upgrade() == "0002"
+    assert s.upgrade() == "0003"
     assert s.ledger("device_events") == [{
         "dataset": "device_events", "hour": T0, "state": "verified", "verdict": "pass", "run_id": 3,
-        "judged_count": 3, "last_judged_at": T0, "old": None, "new": None, "drift_pct": None}]
-    history = [(v["run_id"], v["state"], v["superseded"], v["superseded_by"])
+        "judged_count": 3, "last_judged_at": T0, "old": None, "new": None, "drift_pct": None,
+        "last_error": None, "last_error_at": None, "last_error_run_id": None}]
+    history = [(v["run_id"], v["state"], v["verdict"], v["superseded"], v["superseded_by"])
                for v in s.ledger_history("device_events", T0)]
-    assert history == [(1, "drifted", True, 3), (2, "error", True, 3), (3, "verified", False, None)]
+    assert history == [(1, "drifted", "fail", True, 3), (2, "error", "error", True, 3),
+                       (3, "verified", "pass", False, None)]
     assert s.downgrade("0001") == "0001"
-    assert s.upgrade() == "0002"
+    assert s.upgrade() == "0003"
     s.close()
 
 
@@ -82,7 +84,7 @@ def test_a_store_without_schema_says_how_to_create_it(tmp_path):
     with pytest.raises(SourceError) as e:
         s.require_current_schema()
     assert str(e.value) == (f"report store sqlite:///{tmp_path}/empty.db has no schema yet, this version needs "
-                            "0002: run `reconciler db upgrade`")
+                            "0003: run `reconciler db upgrade`")
 
 
 def test_sqlite_store_creates_its_directory_and_uses_wal(tmp_path):

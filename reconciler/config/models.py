@@ -109,6 +109,8 @@ class DatasetConfig(Strict):
     snapshot: bool = Field(default=False, description="compare every row the filters select, not a time window")
     summary_by: str | None = Field(default=None, description="snapshot: rows per value of this column, old vs new")
     summary_distinct: str | None = Field(default=None, description="snapshot: and distinct values of this one")
+    allow_empty_hours: bool = Field(default=False, description="an hour with no rows on either side passes "
+                                    "instead of being recorded as `empty` (missing evidence)")
 
     @model_validator(mode="after")
     def _keys_align(self):
@@ -167,11 +169,26 @@ class JobConfig(Strict):
     window: Literal["previous_hour", "previous_day"] = "previous_hour"
     settle: timedelta = timedelta(minutes=10)
     recheck_hours: int = Field(default=2, ge=0)
+    timezone: str = Field(default="UTC", description="IANA zone the cron expression is read in")
+    max_catchup_hours: int = Field(default=24, ge=1, description="windows judged per scheduler tick at most")
+    retry_backoff: timedelta = Field(default=timedelta(minutes=5), description="first wait before a failed "
+                                     "window is judged again; doubles per failure, at most 6 h")
+    misfire_grace_time: timedelta = Field(default=timedelta(minutes=30),
+                                          description="a tick that could not start on time still runs this late")
 
-    @field_validator("settle", mode="before")
+    @field_validator("settle", "retry_backoff", "misfire_grace_time", mode="before")
     @classmethod
     def _duration(cls, v):
         return parse_duration(v)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v):
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as UTC or Europe/Berlin)") from None
+        return v
 
     @field_validator("cron")
     @classmethod
@@ -198,6 +215,18 @@ class NotifyConfig(Strict):
     slack: SlackConfig = SlackConfig()
 
 
+class ServiceConfig(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535, description="health and metrics HTTP port (0: any free port)")
+    shutdown_grace: timedelta = Field(default=timedelta(seconds=20), description="on SIGTERM, how long the "
+                                      "window being judged may take to finish before it is abandoned unstored")
+
+    @field_validator("shutdown_grace", mode="before")
+    @classmethod
+    def _duration(cls, v):
+        return parse_duration(v)
+
+
 class Config(Strict):
     sources: dict[str, SourceConfig]
     datasets: dict[str, DatasetConfig] = Field(default_factory=dict)
@@ -205,3 +234,4 @@ class Config(Strict):
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     report_store: ReportStoreConfig = ReportStoreConfig()
     notify: NotifyConfig = NotifyConfig()
+    service: ServiceConfig = ServiceConfig()
