@@ -269,7 +269,8 @@ def _judge_and_store(session: JobSession, job: str, window: Window | None, now: 
             "verdicts": sorted(set(verdicts.values()))}
 
 
-def job_plan(session: JobSession, job: str, now: datetime, cap: int | None = None) -> HourPlan | None:
+def job_plan(session: JobSession, job: str, now: datetime, cap: int | None = None,
+             start_watermark: bool = True) -> HourPlan | None:
     """The tick's hourly plan from the store (None for a job without windowed checks or with
     `window: previous_day`), with the watermark started where the job has none yet."""
     cfg = session.loaded.config.jobs[job]
@@ -280,6 +281,8 @@ def job_plan(session: JobSession, job: str, now: datetime, cap: int | None = Non
     since = min(last - MAX_CATCH_UP, watermark + HOUR if watermark else last)
     states = session.store.hour_states(job, since - HOUR, last)
     plan = plan_hours(cfg, now, watermark, states, cap)
+    if not start_watermark:
+        return plan
     if watermark is None and plan.windows:
         session.store.start_watermark(job, plan.windows[0].start - HOUR, now=now)
     elif watermark is not None and watermark < plan.floor:
