@@ -75,7 +75,12 @@ def job_windows(loaded: LoadedConfig, job: str, now: datetime, watermark: dateti
     if cfg.window == "previous_day":
         day_end = (now - cfg.settle).astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
         return [Window(day_end - timedelta(days=1), day_end)]
-    return plan_hours(cfg, now, watermark, {}).windows
+    from reconciler.store.windows import HourState
+
+    # without the store's view, every hour up to the watermark counts as judged before now
+    judged_before = {h: HourState(h, judged_at=datetime.min.replace(tzinfo=timezone.utc))
+                     for h in hour_starts(now - MAX_CATCH_UP - HOUR, watermark + HOUR)} if watermark else {}
+    return plan_hours(cfg, now, watermark, judged_before).windows
 
 
 @dataclass
@@ -99,20 +104,20 @@ def plan_hours(cfg, now: datetime, watermark: datetime | None, states: dict, cap
     """Pure: from the job's config, the clock, its watermark and its hours' states
     (hour -> store.windows.HourState), the windows of one tick. Unjudged hours oldest first, at
     most `cap` of them, the newest settled one always among them so that a long backlog never
-    starves fresh hours; failed hours only once their backoff has passed; plus the hours of the
-    recheck range judged before `now`."""
+    starves fresh hours; failed hours only once their backoff has passed; plus the
+    `recheck_hours` hours before the newest settled one, when they were judged before `now`."""
     last = floor_hour(now - cfg.settle)
     recheck_from = last - HOUR * (1 + cfg.recheck_hours)
     first = recheck_from if watermark is None else min(recheck_from, watermark + HOUR)
     floor = last - MAX_CATCH_UP
     hours = hour_starts(max(first, floor), last)
-    pending = [h for h in hours if h not in states or not states[h].judged]
+    pending = [h for h in hours if (watermark is None or h > watermark) and (h not in states or not states[h].judged)]
     failed = [h for h in pending if h in states and states[h].errors]
     backing_off = [h for h in failed if states[h].last_error_at + retry_delay(cfg, states[h].errors) > now]
     due = [h for h in pending if h not in backing_off]
     if cap is not None and len(due) > cap:
         due = due[:cap - 1] + due[-1:] if cap > 1 else due[-1:]
-    rechecks = [h for h in hours if h >= recheck_from and h in states and states[h].judged
+    rechecks = [h for h in hours if recheck_from <= h < last - HOUR and h in states and states[h].judged
                 and states[h].judged_at < now]
     windows = [Window(h, h + HOUR) for h in sorted(set(due) | set(rechecks))]
     return HourPlan(windows, rechecks, pending, failed, backing_off, floor - HOUR)

@@ -240,9 +240,11 @@ def test_job_windows_settle_and_recheck_without_a_watermark(jobs_config):
 def test_job_windows_catch_up_from_the_watermark(jobs_config):
     # watermark 05:00 (judged): catch up from 06:00, further back than the recheck
     assert starts(job_windows(jobs_config, "hourly", T, at(5))) == [at(6), at(7), at(8), at(9)]
-    # a recent watermark never shortens the recheck
-    assert starts(job_windows(jobs_config, "hourly", T, at(9))) == [at(7), at(8), at(9)]
-    assert starts(job_windows(jobs_config, "eager", T, at(9))) == [at(9)]
+    # a recent watermark never shortens the recheck: the 2 hours before the newest settled one
+    # (09:00, judged already) are judged again; with recheck_hours 0 nothing is
+    assert starts(job_windows(jobs_config, "hourly", T, at(9))) == [at(7), at(8)]
+    assert starts(job_windows(jobs_config, "hourly", T, at(8))) == [at(7), at(8), at(9)]
+    assert starts(job_windows(jobs_config, "eager", T, at(9))) == []
     assert starts(job_windows(jobs_config, "eager", T, at(7))) == [at(8), at(9)]
 
 
