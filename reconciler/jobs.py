@@ -257,6 +257,7 @@ def _label(window: Window | None, now: datetime) -> str:
 
 def _judge_and_store(session: JobSession, job: str, window: Window | None, now: datetime) -> dict:
     log.info("%s: judging %s", job, _label(window, now), extra={"job": job, "window": window and iso(window.start)})
+    started = datetime.now(timezone.utc)
     try:
         if window is None:
             run = judge_point_in_time(session.loaded, job, session.sources, now)
@@ -264,7 +265,8 @@ def _judge_and_store(session: JobSession, job: str, window: Window | None, now: 
             run = judge_window(session.loaded, job, window, session.sources, now)
     except SourceError as e:
         run_id = session.store.record_failure(job, window, str(e), datasets=session.datasets(job) if window else (),
-                                              as_of=None if window else now, now=now, **session.provenance)
+                                              as_of=None if window else now, started_at=started, now=now,
+                                              **session.provenance)
         log.warning("%s: %s stored as error: %s", job, _label(window, now), e)
         return {"id": run_id, "window": window, "as_of": None if window else now, "status": ERROR,
                 "message": str(e), "unreachable": True}

@@ -103,7 +103,8 @@ class ReportStore:
         """A run that could not be computed (source unreachable...): status error, the ledger
         hours of `datasets` get the error (beside a verdict already in force), the watermark stays
         where it was. `window=None, as_of=T`: point-in-time checks that could not run at T."""
-        finished_at = _now(provenance.get("now"))
+        # a caller that timed the attempt gives its real start; the end is then the real clock too
+        finished_at = datetime.now(UTC) if started_at is not None else _now(provenance.get("now"))
         run = RunResult(job=job, window=window, started_at=started_at or finished_at, finished_at=finished_at,
                         status=ERROR, results=[], message=message, as_of=as_of)
         return self.record_run(run, failed_datasets=datasets, **provenance)
