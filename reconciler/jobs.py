@@ -265,7 +265,8 @@ def _judge_and_store(session: JobSession, job: str, window: Window | None, now: 
             run = judge_window(session.loaded, job, window, session.sources, now)
     except SourceError as e:
         run_id = session.store.record_failure(job, window, str(e), datasets=session.datasets(job) if window else (),
-                                              as_of=None if window else now, started_at=started, now=now,
+                                              as_of=None if window else now, started_at=started,
+                                              finished_at=datetime.now(timezone.utc), now=now,
                                               **session.provenance)
         log.warning("%s: %s stored as error: %s", job, _label(window, now), e)
         return {"id": run_id, "window": window, "as_of": None if window else now, "status": ERROR,

@@ -89,7 +89,7 @@ CASES = {
     "unknown top-level section": (
         GOOD + "notfy: {}\n",
         "schedule.yaml:15: notfy: unknown key (expected one of: sources, datasets, checks, jobs, report_store, "
-        "notify); did you mean 'notify'?",
+        "notify, service); did you mean 'notify'?",
     ),
     "missing key": (
         GOOD.replace("time: ts, ", ""),

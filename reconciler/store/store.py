@@ -99,12 +99,12 @@ class ReportStore:
         return run_id
 
     def record_failure(self, job: str, window: Window | None, message: str, *, datasets=(),
-                       started_at: datetime | None = None, as_of: datetime | None = None, **provenance) -> int:
+                       started_at: datetime | None = None, finished_at: datetime | None = None,
+                       as_of: datetime | None = None, **provenance) -> int:
         """A run that could not be computed (source unreachable...): status error, the ledger
         hours of `datasets` get the error (beside a verdict already in force), the watermark stays
         where it was. `window=None, as_of=T`: point-in-time checks that could not run at T."""
-        # a caller that timed the attempt gives its real start; the end is then the real clock too
-        finished_at = datetime.now(UTC) if started_at is not None else _now(provenance.get("now"))
+        finished_at = finished_at or _now(provenance.get("now"))
         run = RunResult(job=job, window=window, started_at=started_at or finished_at, finished_at=finished_at,
                         status=ERROR, results=[], message=message, as_of=as_of)
         return self.record_run(run, failed_datasets=datasets, **provenance)
