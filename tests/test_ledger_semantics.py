@@ -70,6 +70,18 @@ def test_an_error_never_replaces_a_conclusive_verdict(store):
     assert store.watermark(JOB) == T0
 
 
+def test_the_watermark_never_passes_an_unjudged_hour(store):
+    store.start_watermark(JOB, T0 - HOUR, now=T0)
+    store.record_run(make_run(JOB, T0, [(5, 5)]), **PROVENANCE, now=T0 + 2 * HOUR)
+    store.record_failure(JOB, Window(T0 + HOUR, T0 + 2 * HOUR), "timeout", datasets=["device_events"],
+                         **PROVENANCE, now=T0 + 3 * HOUR)
+    store.record_run(make_run(JOB, T0 + 2 * HOUR, [(5, 5)]), **PROVENANCE, now=T0 + 4 * HOUR)
+    store.record_run(make_run(JOB, T0 + 3 * HOUR, [(5, 5)]), **PROVENANCE, now=T0 + 5 * HOUR)
+    assert store.watermark(JOB) == T0
+    store.record_run(make_run(JOB, T0 + HOUR, [(5, 5)]), **PROVENANCE, now=T0 + 6 * HOUR)
+    assert store.watermark(JOB) == T0 + 3 * HOUR
+
+
 def test_prune_keeps_the_verdicts_a_gate_period_needs(store):
     now = T0 + timedelta(days=30)
     superseded = store.record_run(make_run(JOB, now - timedelta(days=3), [(10, 20)]), **PROVENANCE,

@@ -43,6 +43,28 @@ def test_an_hour_is_judged_only_after_its_settle_delay(pg_events, tmp_path, make
     assert service.store.watermark(JOB) == T0
     assert tick_starts(service.tick(JOB, T0 + 2 * HOUR + 9 * M)) == []
     assert tick_starts(service.tick(JOB, T0 + 2 * HOUR + 10 * M)) == [T0 + HOUR]
+    body, _ = service.metrics.render()
+    assert 'reconciler_windows_judged_total{job="hourly",status="pass"} 2.0' in body.decode()
+    assert 'reconciler_watermark_lag_seconds{job="hourly"} 600.0' in body.decode()
+
+
+def test_sources_open_once_per_process_and_the_hook_runs_after_each_stored_window(pg_events, tmp_path):
+    from reconciler.service.scheduler import Service
+
+    stored = []
+    service = Service(load_config(write_project(tmp_path, pg_events["old"], pg_events["new"])),
+                      after_window=[stored.append])
+    try:
+        fresh(service)
+        first = service.tick(JOB, T0 + HOUR + 15 * M)
+        engines = {name: source.engine for name, source in service.sources.items()}
+        second = service.tick(JOB, T0 + 3 * HOUR + 15 * M)
+        assert {name: source.engine for name, source in service.sources.items()} == engines
+        assert stored == [r["id"] for r in first.report.runs + second.report.runs]
+        assert len(stored) == 3
+    finally:
+        service.close()
+        service.store.close()
 
 
 def test_catch_up_after_a_30_hour_outage_judges_every_hour_once_oldest_first_bounded(pg_events, tmp_path,
