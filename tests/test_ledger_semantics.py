@@ -189,3 +189,24 @@ def test_jobs_shows_next_run_watermark_pending_and_failed_hours(pg_events, tmp_p
         f"  watermark   {iso(T0)}", f"  pending     3 hour(s): {iso(T0 + HOUR)} .. {iso(T0 + 3 * HOUR)}",
         f"  failed      1 hour(s): {iso(T0 + HOUR)}"]
     store.close()
+
+
+def test_a_connection_that_never_answers_names_the_source_and_its_connect_timeout():
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)   # the handshake completes in the backlog; no byte ever comes back
+    port = silent.getsockname()[1]
+    source = Source("new", SourceConfig(url=f"postgresql://app:hunter2@127.0.0.1:{port}/events",
+                                        connect_timeout="1s", statement_timeout="300s"))
+    try:
+        with pytest.raises(SourceError) as e:
+            with source.connect():
+                pass
+    finally:
+        source.dispose()
+        silent.close()
+    assert str(e.value).startswith(f"source 'new' (postgresql://app:***@127.0.0.1:{port}/events) is unreachable: "
+                                   "no connection within its connect_timeout (1s): ")
+    assert "hunter2" not in str(e.value)

@@ -14,7 +14,7 @@ from reconciler.jobs import plan_hours
 from reconciler.service.scheduler import cron_trigger, next_run
 from reconciler.store.schema import results
 from reconciler.store.windows import HourState
-from reconciler.timeutil import HOUR
+from reconciler.timeutil import HOUR, iso
 
 from service_fixtures import (  # noqa: F401  (fixtures)
     EMPTY_HOUR, JOB, T0, add_new_event, make_service, pg_events, runs_by_hour, set_database_down, write_project,
@@ -138,6 +138,9 @@ def test_an_hour_without_rows_on_either_side_is_empty_unless_quiet_hours_are_all
     [row] = strict.store.ledger("device_events", EMPTY_HOUR, EMPTY_HOUR + HOUR)
     assert (row["verdict"], row["state"], row["old"], row["new"]) == ("empty", "empty", 0, 0)
     assert [v["verdict"] for v in strict.store.ledger_history("device_events", EMPTY_HOUR)] == ["empty"]
+    [run] = strict.store.list_runs()
+    assert run["message"] == (f"no row on either side: device_events {iso(EMPTY_HOUR)} recorded as empty (missing "
+                              "evidence; set allow_empty_hours where quiet hours are normal)")
     quiet = make_service(write_project(tmp_path / "quiet", pg_events["old"], pg_events["new"],
                                        dataset_extra="    allow_empty_hours: true\n"))
     assert tick_starts(quiet.tick(JOB, now)) == [EMPTY_HOUR]
