@@ -98,6 +98,8 @@ class DiffConfig(Strict):
     max_seconds: float = Field(default=900, gt=0, description="budget: seconds of row comparison per run")
     chunk_rows: int = Field(default=5000, gt=0)
     sample_limit: int = Field(default=20, ge=0)
+    row_hash: Literal["auto", "md5"] = Field(default="auto", description="auto: PostgreSQL/TimescaleDB on both "
+                                             "sides use the built-in hashtextextended, other pairs md5; md5: always")
 
 
 class DatasetConfig(Strict):
