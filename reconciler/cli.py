@@ -176,18 +176,19 @@ def _check_rule_names(loaded, rules) -> None:
 
 @cli.command()
 @click.argument("job")
-@click.option("--start", help="Judge from here (hour by hour). Default: the settled hours since the last run.")
-@click.option("--end", help="Judge until here (exclusive).")
+@click.option("--start", help="Judge from here (whole UTC hours). Default: the settled hours since the last run.")
+@click.option("--end", help="Judge until here (exclusive, a whole UTC hour).")
+@click.option("--now", "now_text", help="Judge as if the clock read this time (replays and tests).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
-def run(ctx, job, start, end, fmt):
+def run(ctx, job, start, end, now_text, fmt):
     """Run JOB now: judge its windows, store the evidence, write the reports."""
     from reconciler.jobs import run_job
     from reconciler.progress import window_progress
-    from reconciler.timeutil import parse_time
+    from reconciler.timeutil import iso, parse_time
 
     loaded = _config(ctx)
-    now = _now()
+    now = _clock(now_text)
     try:
         start_t = parse_time(start, now) if start else None
         end_t = parse_time(end, now) if end else None
@@ -195,16 +196,20 @@ def run(ctx, job, start, end, fmt):
         raise UsageError(f"bad window: {e}") from None
     with window_progress() as progress:
         report = run_job(loaded, job, now, start_t, end_t, progress=progress)
+
+    def window_of(r):
+        return r["window"].to_dict() if r["window"] is not None else {"as_of": iso(r["as_of"])}
+
     if fmt == "json":
         _emit_json({"job": job, "status": report.status, "runs": [
-            {"id": r["id"], "window": r["window"].to_dict(), "status": r["status"], "message": r.get("message"),
+            {"id": r["id"], "window": window_of(r), "status": r["status"], "message": r.get("message"),
              "html": str(r.get("html") or ""), "json": str(r.get("json") or ""),
              "failing": [{k: f.get(k) for k in ("check", "status", "reason", "message")} for f in r.get("failing", [])]}
             for r in report.runs]})
     else:
         from reconciler.report.terminal import console, render_job_runs
 
-        render_job_runs(report.runs, console())
+        render_job_runs([{**r, "window": window_of(r)} for r in report.runs], console())
         if not report.runs:
             click.echo("nothing to judge: every settled window is already judged or claimed")
     if report.unreachable:
@@ -212,13 +217,26 @@ def run(ctx, job, start, end, fmt):
     ctx.exit(EXIT_OK if report.status in ("pass", "skipped") else EXIT_FAILED)
 
 
+def _clock(now_text: str | None) -> datetime:
+    """The real clock, or `--now T` for replays."""
+    if not now_text:
+        return _now()
+    from reconciler.timeutil import parse_time
+
+    try:
+        return parse_time(now_text, _now())
+    except ValueError as e:
+        raise UsageError(f"--now: {e}") from None
+
+
 def _attach_store_commands():
     from reconciler.cli_gate import calibrate, gate
     from reconciler.cli_init import init
     from reconciler.cli_notify import notify
     from reconciler.cli_report import db, report
+    from reconciler.cli_service import jobs, schedule
 
-    for command in (report, db, init, gate, calibrate, notify):
+    for command in (report, db, init, gate, calibrate, notify, schedule, jobs):
         cli.add_command(command)
 
 _attach_store_commands()

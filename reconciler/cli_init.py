@@ -82,6 +82,8 @@ jobs:
 
 # The runs, verdicts and samples; use PostgreSQL when several replicas share it.
 report_store: {{url: "${{REPORT_DATABASE_URL:-sqlite:///reports/reconciler.db}}"}}
+# `reconciler schedule`: health and metrics endpoints (README "The scheduled service")
+service: {{host: "${{RECONCILER_HOST:-127.0.0.1}}", port: 9108}}
 notify:                                      # Slack (README "Slack"); neither token nor webhook: dry run
   slack: {{token: "${{SLACK_BOT_TOKEN:-}}", channel: "#migration-updates", webhook_url: "${{SLACK_WEBHOOK_URL:-}}",
           api_url: "${{SLACK_API_URL:-}}"}}

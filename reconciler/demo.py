@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -132,14 +132,17 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
         for job in loaded.config.jobs:
             report = run_job(loaded, job, now, start if job == "hourly-shadow" else end - HOUR, end,
                              progress=progress)
+            windows = [r for r in report.runs if r["window"] is not None]
+            moments = [r for r in report.runs if r["window"] is None]
             failed = sum(r["status"] != "pass" for r in report.runs)
-            console.print(f"job {job}: {len(report.runs)} window(s) judged and stored, {failed} not passing")
+            judged = [f"{len(windows)} hour(s)"] if windows else []
+            judged += [f"point-in-time checks as of {iso(r['as_of'])}" for r in moments]
+            console.print(f"job {job}: {', '.join(judged) or 'nothing'} judged and stored, {failed} not passing",
+                          markup=False, highlight=False)
     from reconciler.gate.summary import index_gate
 
     store = open_report_store(loaded)
-    # the runs are stamped with the wall clock, after `now`: the gate counts them up to the present
-    observed = datetime.now(timezone.utc)
-    gate = index_gate(store, loaded, observed)
+    gate = index_gate(store, loaded, now)
     if gate:
         states = ", ".join(f"{c['criterion']} {c['state']}" for c in gate["criteria"])
         console.print(f"go/no-go gate ({gate['phase']}): {gate['verdict'].upper()} — {states}; "

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from reconciler import __version__
@@ -16,9 +17,10 @@ from reconciler.checks import CheckContext, run_check
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError, UsageError
 from reconciler.notify import notify_after_run, notify_store_down
-from reconciler.results import ERROR, RunResult, worst
+from reconciler.results import ERROR, PASS, CompareResult, RunResult, worst
 from reconciler.sources import opened_sources, safe_url
-from reconciler.timeutil import HOUR, Window, floor_hour
+from reconciler.store.ledger import EMPTY, judgements_of
+from reconciler.timeutil import HOUR, Window, floor_hour, hour_starts, iso
 
 log = logging.getLogger(__name__)
 MAX_CATCH_UP = timedelta(days=7)
@@ -29,11 +31,17 @@ class JobReport:
     """What one `run JOB` did: stored run ids, their statuses, and the report paths."""
 
     runs: list[dict] = field(default_factory=list)
-    notify: object = None  # the outbox drain's DrainReport
+    skipped: list = field(default_factory=list)   # windows another process judged or holds
+    stopped: bool = False                          # asked to stop before every window was taken
+    notify: object = None                          # the Slack outbox drain's DrainReport
 
     @property
     def status(self) -> str:
-        return worst(r["status"] for r in self.runs) if self.runs else "pass"
+        """The worst run status; an `empty` hour (no evidence) is not a pass."""
+        status = worst(r["status"] for r in self.runs) if self.runs else "pass"
+        if status in ("pass", "skipped") and any(EMPTY in r.get("verdicts", ()) for r in self.runs):
+            return EMPTY
+        return status
 
     @property
     def unreachable(self) -> bool:
@@ -48,25 +56,73 @@ def source_names(loaded: LoadedConfig) -> dict:
     return {name: safe_url(cfg.url) for name, cfg in loaded.config.sources.items() if cfg.url}
 
 
+RETRY_BACKOFF_CAP = timedelta(hours=6)
+
+
 def job_windows(loaded: LoadedConfig, job: str, now: datetime, watermark: datetime | None,
                 start: datetime | None = None, end: datetime | None = None) -> list[Window]:
-    """Explicit [start, end) cut into hours; otherwise the settled hours since the watermark
-    (at most 7 days back) plus the last `recheck_hours` already judged."""
+    """Explicit [start, end) cut into hours (whole UTC hours only); otherwise the settled hours
+    since the watermark (at most 7 days back) plus the last `recheck_hours`."""
     cfg = loaded.config.jobs[job]
     if start is not None or end is not None:
         end = end or floor_hour(now - cfg.settle)
         start = start or end - HOUR
+        for flag, t in (("--start", start), ("--end", end)):
+            if t != floor_hour(t):
+                raise UsageError(f"bad window: {flag} {iso(t)} is not a whole UTC hour; the ledger holds whole "
+                                 "hours only. For an ad-hoc window use `reconciler compare --start T --end T`")
         if end <= start:
             raise UsageError(f"bad window: end {end} is not after start {start}")
         return Window(start, end).hour_windows()
     if cfg.window == "previous_day":
         day_end = (now - cfg.settle).astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
         return [Window(day_end - timedelta(days=1), day_end)]
+    from reconciler.store.windows import HourState
+
+    # without the store's view, every hour up to the watermark counts as judged before now
+    judged_before = {h: HourState(h, judged_at=datetime.min.replace(tzinfo=timezone.utc))
+                     for h in hour_starts(now - MAX_CATCH_UP - HOUR, watermark + HOUR)} if watermark else {}
+    return plan_hours(cfg, now, watermark, judged_before).windows
+
+
+@dataclass
+class HourPlan:
+    """What one tick of an hourly job should judge, and what it leaves for later."""
+
+    windows: list[Window]            # to judge now, oldest first
+    rechecks: list[datetime]         # hours among them judged before, judged again
+    pending: list[datetime]          # settled hours after the watermark never judged (within 7 days)
+    failed: list[datetime]           # pending hours whose last run ended in error
+    backing_off: list[datetime]      # failed hours whose retry is not due yet
+    floor: datetime                  # the watermark is at least this (older hours are out of reach)
+
+
+def retry_delay(cfg, errors: int) -> timedelta:
+    """retry_backoff after the first failure, doubling with each further one, at most 6 h."""
+    return min(cfg.retry_backoff * (2 ** max(0, errors - 1)), RETRY_BACKOFF_CAP)
+
+
+def plan_hours(cfg, now: datetime, watermark: datetime | None, states: dict, cap: int | None = None) -> HourPlan:
+    """Pure: from the job's config, the clock, its watermark and its hours' states
+    (hour -> store.windows.HourState), the windows of one tick. Unjudged hours oldest first, at
+    most `cap` of them, the newest settled one always among them so that a long backlog never
+    starves fresh hours; failed hours only once their backoff has passed; plus the
+    `recheck_hours` hours before the newest settled one, when they were judged before `now`."""
     last = floor_hour(now - cfg.settle)
-    first = last - HOUR * (1 + cfg.recheck_hours)
-    if watermark is not None:
-        first = min(first, max(watermark + HOUR, last - MAX_CATCH_UP))
-    return Window(first, last).hour_windows()
+    recheck_from = last - HOUR * (1 + cfg.recheck_hours)
+    first = recheck_from if watermark is None else min(recheck_from, watermark + HOUR)
+    floor = last - MAX_CATCH_UP
+    hours = hour_starts(max(first, floor), last)
+    pending = [h for h in hours if (watermark is None or h > watermark) and (h not in states or not states[h].judged)]
+    failed = [h for h in pending if h in states and states[h].errors]
+    backing_off = [h for h in failed if states[h].last_error_at + retry_delay(cfg, states[h].errors) > now]
+    due = [h for h in pending if h not in backing_off]
+    if cap is not None and len(due) > cap:
+        due = due[:cap - 1] + due[-1:] if cap > 1 else due[-1:]
+    rechecks = [h for h in hours if recheck_from <= h < last - HOUR and h in states and states[h].judged
+                and states[h].judged_at < now]
+    windows = [Window(h, h + HOUR) for h in sorted(set(due) | set(rechecks))]
+    return HourPlan(windows, rechecks, pending, failed, backing_off, floor - HOUR)
 
 
 def checks_to_run(loaded: LoadedConfig, job: str) -> list[str]:
@@ -78,30 +134,182 @@ def checks_to_run(loaded: LoadedConfig, job: str) -> list[str]:
     return [n for n in names if not (checks[n].type == "counts" and checks[n].dataset in with_rows)]
 
 
-def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: datetime, reporter=None) -> RunResult:
-    started = datetime.now(timezone.utc)
+def is_windowed(loaded: LoadedConfig, check: str) -> bool:
+    """Evidence about an hour (counts, rows, caggs of a time-windowed dataset), as opposed to a
+    point-in-time check (SQL rules, a table suite, a snapshot, queue health) that judges the
+    moment it runs."""
+    cfg = loaded.config.checks[check]
+    return cfg.type in ("counts", "rows", "caggs") and not loaded.config.datasets[cfg.dataset].snapshot
+
+
+def windowed_checks(loaded: LoadedConfig, job: str) -> list[str]:
+    return [n for n in checks_to_run(loaded, job) if is_windowed(loaded, n)]
+
+
+def point_in_time_checks(loaded: LoadedConfig, job: str) -> list[str]:
+    return [n for n in checks_to_run(loaded, job) if not is_windowed(loaded, n)]
+
+
+def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareResult:
+    """An hour with no row on either side proves nothing: `empty`, unless the dataset says
+    quiet hours are normal (`allow_empty_hours`)."""
+    ds = loaded.config.datasets.get(compare.dataset)
+    if ds is None or ds.allow_empty_hours or compare.mode == "snapshot":
+        return compare
+    hours = [replace(h, status=EMPTY) if h.old == 0 and h.new == 0 and h.status == PASS else h
+             for h in compare.hours]
+    return replace(compare, hours=hours)
+
+
+def _judge(loaded: LoadedConfig, job: str, names: list[str], window: Window, sources, now: datetime,
+           reporter=None) -> tuple[list, list]:
     ctx = CheckContext(loaded, sources, window, now=now, reporter=reporter)
     results, compares = [], []
-    for name in checks_to_run(loaded, job):
+    for name in names:
         outcome = run_check(ctx, name)
         results += outcome.results
         if outcome.compare is not None:
-            compares.append(outcome.compare)
+            compares.append(mark_empty_hours(loaded, outcome.compare))
+    return results, compares
+
+
+def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: datetime, reporter=None) -> RunResult:
+    """The job's windowed checks over one window."""
+    started = datetime.now(timezone.utc)
+    results, compares = _judge(loaded, job, windowed_checks(loaded, job), window, sources, now, reporter)
+    empty = [f"{c.dataset} {iso(h.hour)}" for c in compares for h in c.hours if h.status == EMPTY]
+    message = (f"no row on either side: {', '.join(empty)} recorded as empty (missing evidence; "
+               "set allow_empty_hours where quiet hours are normal)") if empty else None
     return RunResult(job=job, window=window, started_at=started, finished_at=datetime.now(timezone.utc),
-                     status=worst(r.status for r in results), results=results, compares=compares)
+                     status=worst(r.status for r in results), results=results, compares=compares, message=message)
 
 
-def _observed(now: datetime) -> datetime:
-    """The gate's "now" for the index: runs are stamped with the wall clock (started_at), so
-    the results just stored count even when `now` was taken before they ran."""
-    return max(now, datetime.now(timezone.utc))
+def judge_point_in_time(loaded: LoadedConfig, job: str, sources, now: datetime) -> RunResult:
+    """The job's point-in-time checks, once, as of `now`: their results carry no window."""
+    from reconciler.compare import SNAPSHOT_WINDOW
+
+    started = datetime.now(timezone.utc)
+    results, compares = _judge(loaded, job, point_in_time_checks(loaded, job), SNAPSHOT_WINDOW, sources, now)
+    results = [replace(r, window=None) for r in results]
+    return RunResult(job=job, window=None, started_at=started, finished_at=datetime.now(timezone.utc),
+                     status=worst(r.status for r in results), results=results, compares=compares, as_of=now)
+
+
+@dataclass
+class JobSession:
+    """What judging needs, opened once for a process (`run`, or the scheduler for its whole
+    life): the config, the report store, the sources, and what to do after each stored window."""
+
+    loaded: LoadedConfig
+    store: object
+    sources: dict
+    write_report: bool = True
+    after_window: list = field(default_factory=list)   # callables(run_id), e.g. the Slack outbox drain
+    stop: object = None                                 # a threading.Event: take no further window
+
+    @property
+    def provenance(self) -> dict:
+        return {"tool_version": __version__, "config_fingerprint": config_fingerprint(self.loaded),
+                "source_names": source_names(self.loaded)}
+
+    def datasets(self, job: str) -> list[str]:
+        checks = self.loaded.config.checks
+        return sorted({checks[c].dataset for c in windowed_checks(self.loaded, job)})
+
+
+def judge_windows(session: JobSession, job: str, windows: list[Window], now: datetime, *, mark: int,
+                  point_in_time: bool = True, progress=None, on_stored=None) -> JobReport:
+    """Judge and store each window (claimed; skipped when another process judged it since `mark`
+    was taken, i.e. after these windows were listed), then the point-in-time checks once."""
+    report = JobReport()
+    todo = [(w, w) for w in windows]
+    if point_in_time and point_in_time_checks(session.loaded, job):
+        todo.append((None, Window(now, now + HOUR)))  # claimed by its moment: replicas ticking together judge it once
+    for i, (window, key) in enumerate(todo):
+        if session.stop is not None and session.stop.is_set():
+            report.stopped = True
+            break
+        if progress:
+            progress(i, len(todo), window or key)
+        start, end = (window.start, window.end) if window is not None else (now, now)
+        with session.store.claim(job, key) as claimed:
+            if not claimed or session.store.judged_after(job, start, end, mark):
+                log.info("%s %s skipped: judged or being judged by another process", job, _label(window, now))
+                report.skipped.append(key)
+                continue
+            started = time.perf_counter()
+            entry = _judge_and_store(session, job, window, now)
+            entry["seconds"] = time.perf_counter() - started
+        if session.write_report:
+            from reconciler.gate.summary import index_gate
+            from reconciler.report import write_reports
+            from reconciler.store import reports_directory
+
+            entry["html"], entry["json"] = write_reports(session.store, entry["id"], reports_directory(session.loaded),
+                                                         now=now, gate=index_gate(session.store, session.loaded, now))
+        report.runs.append(entry)
+        if on_stored:
+            on_stored(job, entry)
+        for hook in session.after_window:
+            hook(entry["id"])
+    if progress:
+        progress(len(todo), len(todo), None)
+    return report
+
+
+def _label(window: Window | None, now: datetime) -> str:
+    return f"window {iso(window.start)}" if window is not None else f"point-in-time checks as of {iso(now)}"
+
+
+def _judge_and_store(session: JobSession, job: str, window: Window | None, now: datetime) -> dict:
+    log.info("%s: judging %s", job, _label(window, now), extra={"job": job, "window": window and iso(window.start)})
+    started = datetime.now(timezone.utc)
+    try:
+        if window is None:
+            run = judge_point_in_time(session.loaded, job, session.sources, now)
+        else:
+            run = judge_window(session.loaded, job, window, session.sources, now)
+    except SourceError as e:
+        run_id = session.store.record_failure(job, window, str(e), datasets=session.datasets(job) if window else (),
+                                              as_of=None if window else now, started_at=started,
+                                              finished_at=datetime.now(timezone.utc), now=now,
+                                              **session.provenance)
+        log.warning("%s: %s stored as error: %s", job, _label(window, now), e)
+        return {"id": run_id, "window": window, "as_of": None if window else now, "status": ERROR,
+                "message": str(e), "unreachable": True}
+    run_id = session.store.record_run(run, now=now, **session.provenance)
+    verdicts = {(j.dataset, j.hour): j.verdict for j in judgements_of(run)}
+    return {"id": run_id, "window": window, "as_of": run.as_of, "status": run.status,
+            "verdicts": sorted(set(verdicts.values())),
+            "failing": [r.to_dict() for r in run.results if r.status in ("fail", "error")]}
+
+
+def job_plan(session: JobSession, job: str, now: datetime, cap: int | None = None,
+             start_watermark: bool = True) -> HourPlan | None:
+    """The tick's hourly plan from the store (None for a job without windowed checks or with
+    `window: previous_day`), with the watermark started where the job has none yet."""
+    cfg = session.loaded.config.jobs[job]
+    if cfg.window != "previous_hour" or not windowed_checks(session.loaded, job):
+        return None
+    watermark = session.store.watermark(job)
+    last = floor_hour(now - cfg.settle)
+    since = min(last - MAX_CATCH_UP, watermark + HOUR if watermark else last)
+    states = session.store.hour_states(job, since - HOUR, last)
+    plan = plan_hours(cfg, now, watermark, states, cap)
+    if not start_watermark:
+        return plan
+    if watermark is None and plan.windows:
+        session.store.start_watermark(job, plan.windows[0].start - HOUR, now=now)
+    elif watermark is not None and watermark < plan.floor:
+        log.warning("%s: hours from %s to %s are older than %s and will not be caught up", job,
+                    iso(watermark + HOUR), iso(plan.floor), MAX_CATCH_UP)
+        session.store.start_watermark(job, plan.floor, now=now)
+    return plan
 
 
 def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None, progress=None,
             write_report: bool = True) -> JobReport:
-    from reconciler.gate.summary import index_gate
-    from reconciler.report import write_reports
-    from reconciler.store import open_report_store, reports_directory
+    from reconciler.store import open_report_store
 
     if job not in loaded.config.jobs:
         import difflib
@@ -114,34 +322,15 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
     except SourceError as e:
         notify_store_down(loaded, job, e, now)
         raise
-    provenance = {"tool_version": __version__, "config_fingerprint": config_fingerprint(loaded),
-                  "source_names": source_names(loaded)}
-    datasets = sorted({loaded.config.checks[c].dataset for c in loaded.config.jobs[job].checks
-                       if loaded.config.checks[c].dataset})
-    windows = job_windows(loaded, job, now, store.watermark(job), start, end)
-    report = JobReport()
     with opened_sources(loaded) as sources:
-        for i, window in enumerate(windows):
-            if progress:
-                progress(i, len(windows), window)
-            with store.claim(job, window) as claimed:
-                if not claimed:
-                    log.warning("window %s is being judged by another replica; skipped", window.to_dict())
-                    continue
-                try:
-                    run = judge_window(loaded, job, window, sources, now)
-                except SourceError as e:
-                    run_id = store.record_failure(job, window, str(e), datasets=datasets, **provenance)
-                    entry = {"id": run_id, "window": window, "status": ERROR, "message": str(e), "unreachable": True}
-                else:
-                    run_id = store.record_run(run, **provenance)
-                    entry = {"id": run_id, "window": window, "status": run.status,
-                             "failing": [r.to_dict() for r in run.results if r.status in ("fail", "error")]}
-            if write_report:
-                entry["html"], entry["json"] = write_reports(store, run_id, reports_directory(loaded), now=now,
-                                                             gate=index_gate(store, loaded, _observed(now)))
-            report.runs.append(entry)
-        if progress:
-            progress(len(windows), len(windows), None)
+        session = JobSession(loaded, store, sources, write_report=write_report)
+        mark = store.last_run_id()
+        if not windowed_checks(loaded, job):
+            windows = []
+        elif start is not None or end is not None or loaded.config.jobs[job].window != "previous_hour":
+            windows = job_windows(loaded, job, now, store.watermark(job), start, end)
+        else:
+            windows = job_plan(session, job, now).windows
+        report = judge_windows(session, job, windows, now, mark=mark, progress=progress)
     report.notify = notify_after_run(loaded, store, now)
     return report

@@ -140,21 +140,23 @@ class CompareResult:
 
 @dataclass(frozen=True)
 class RunResult:
-    """One job run over one window: what the report store keeps."""
+    """One job run over one window, or (window None) of the point-in-time checks as of one
+    moment: what the report store keeps."""
 
     job: str
-    window: Window
+    window: Window | None
     started_at: datetime
     finished_at: datetime
     status: str
     results: list[CheckResult]
     compares: list[CompareResult] = field(default_factory=list)
     message: str | None = None
+    as_of: datetime | None = None
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "job": self.job,
-            "window": self.window.to_dict(),
+            "window": self.window.to_dict() if self.window else None,
             "started_at": iso(self.started_at),
             "finished_at": iso(self.finished_at),
             "status": self.status,
@@ -162,3 +164,6 @@ class RunResult:
             "results": [r.to_dict() for r in self.results],
             "compares": [c.to_dict() for c in self.compares],
         }
+        if self.as_of is not None:
+            out["as_of"] = iso(self.as_of)
+        return out

@@ -119,6 +119,13 @@ class Source:
         def on_connect(dbapi_conn, _record):
             self._dialect.setup_session(dbapi_conn, timeout, read_only)
 
+        @sa.event.listens_for(engine, "handle_error")
+        def name_the_source(context):
+            # Both sides' connections are often open in one ExitStack: the error must be blamed
+            # on the source whose statement failed, not on whichever context it passes first.
+            if context.sqlalchemy_exception is not None:
+                context.sqlalchemy_exception.reconciler_source = self
+
         if engine.dialect.name == "sqlite":
             @sa.event.listens_for(engine, "before_cursor_execute")
             def start_clock(conn, *_args):
@@ -133,14 +140,12 @@ class Source:
         try:
             conn = engine.connect()
         except DBAPIError as e:
-            raise SourceError(
-                f"source {self.name!r} ({self.safe_url}) is unreachable: {scrub(first_line(e), self.config.url)}"
-            ) from None
+            raise unreachable_error(self, e) from None
         try:
             self._detect_timescale(conn)
             yield conn
         except DBAPIError as e:
-            raise classify_query_error(self, e) from None
+            raise classify_query_error(getattr(e, "reconciler_source", None) or self, e) from None
         finally:
             conn.close()
 
@@ -175,10 +180,19 @@ def is_unavailable(e: DBAPIError) -> bool:
     return _is_timeout(e) or _is_lost(e)
 
 
-def classify_query_error(source: Source, e: DBAPIError) -> Exception:
+def unreachable_error(source: Source, e: DBAPIError) -> SourceError:
     text = scrub(first_line(e), source.config.url)
     if _is_timeout(e):
-        return SourceError(f"source {source.name!r}: query exceeded the statement timeout "
+        return SourceError(f"source {source.name!r} ({source.safe_url}) is unreachable: no connection within its "
+                           f"connect_timeout ({source.config.connect_timeout.total_seconds():g}s): {text}")
+    return SourceError(f"source {source.name!r} ({source.safe_url}) is unreachable: {text}")
+
+
+def classify_query_error(source: Source, e: DBAPIError) -> Exception:
+    source = getattr(e, "reconciler_source", None) or source
+    text = scrub(first_line(e), source.config.url)
+    if _is_timeout(e):
+        return SourceError(f"source {source.name!r}: query exceeded its statement_timeout "
                            f"({source.config.statement_timeout.total_seconds():g}s): {text}")
     if _is_lost(e):
         return SourceError(f"source {source.name!r} ({source.safe_url}) failed: {text}")

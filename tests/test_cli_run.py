@@ -8,6 +8,7 @@ ends with the HTML report, whose runs `reconciler report list` shows."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -246,9 +247,11 @@ def test_job_windows_settle_and_recheck_without_a_watermark(jobs_config):
 def test_job_windows_catch_up_from_the_watermark(jobs_config):
     # watermark 05:00 (judged): catch up from 06:00, further back than the recheck
     assert starts(job_windows(jobs_config, "hourly", T, at(5))) == [at(6), at(7), at(8), at(9)]
-    # a recent watermark never shortens the recheck
-    assert starts(job_windows(jobs_config, "hourly", T, at(9))) == [at(7), at(8), at(9)]
-    assert starts(job_windows(jobs_config, "eager", T, at(9))) == [at(9)]
+    # a recent watermark never shortens the recheck: the 2 hours before the newest settled one
+    # (09:00, judged already) are judged again; with recheck_hours 0 nothing is
+    assert starts(job_windows(jobs_config, "hourly", T, at(9))) == [at(7), at(8)]
+    assert starts(job_windows(jobs_config, "hourly", T, at(8))) == [at(7), at(8), at(9)]
+    assert starts(job_windows(jobs_config, "eager", T, at(9))) == []
     assert starts(job_windows(jobs_config, "eager", T, at(7))) == [at(8), at(9)]
 
 
@@ -295,8 +298,9 @@ def test_demo_ends_with_the_html_report_and_report_list_shows_its_runs(tmp_path,
     assert "       reconciler report list --config reports/demo/schedule.yaml\n" in out
     assert (demo / "index.html").is_file()
     assert not (tmp_path / "schedule.yaml").exists()
-    assert "job hourly-shadow: 6 window(s) judged and stored" in out
-    assert "job hourly-bookings: 1 window(s) judged and stored, 1 not passing" in out
+    assert "job hourly-shadow: 6 hour(s) judged and stored" in out
+    assert re.search(r"^job hourly-bookings: point-in-time checks as of \S+Z judged and stored, 1 not passing$", out,
+                     re.M)
     code, out, _ = run_cli(capfd, "report", "list", "--config", "reports/demo/schedule.yaml", "--format", "json")
     assert code == 0
     runs = json.loads(out)["runs"]

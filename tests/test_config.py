@@ -117,7 +117,7 @@ CASES = {
     "unknown top-level section": (
         GOOD + "notfy: {}\n",
         "schedule.yaml:15: notfy: unknown key (expected one of: sources, datasets, checks, jobs, report_store, "
-        "notify, phases); did you mean 'notify'?",
+        "notify, phases, service); did you mean 'notify'?",
     ),
     "missing key": (
         GOOD.replace("time: ts, ", ""),

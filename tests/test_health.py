@@ -139,9 +139,11 @@ def test_run_with_a_full_dlq_exits_1(tmp_path, dlq, monkeypatch, capfd):
     assert [r["status"] for r in json.loads(out)["runs"]] == ["fail"]
     store = open_report_store(loaded)
     try:
-        assert store.watermark("pipeline") == WINDOW.start
+        # queue health is a point-in-time check: stored as of the run, never stamped on an hour
+        assert store.watermark("pipeline") is None
         [stored] = store.get_run(json.loads(out)["runs"][0]["id"])["results"]
-        assert (stored["check"], stored["status"], stored["observed"], stored["violations"]) == (
-            "pipeline_dlq.dlq_depth", "fail", 2, 1)
+        assert (stored["check"], stored["status"], stored["observed"], stored["violations"], stored["window"]) == (
+            "pipeline_dlq.dlq_depth", "fail", 2, 1, None)
+        assert stored["as_of"] == json.loads(out)["runs"][0]["window"]["as_of"]
     finally:
         store.close()

@@ -267,7 +267,7 @@ def test_statement_timeout_is_a_source_error(engine_pair):
                 conn.exec_driver_sql(sql).all()
     finally:
         source.dispose()
-    assert str(e.value) == f"source 'old': query exceeded the statement timeout (1s): {driver_text}"
+    assert str(e.value) == f"source 'old': query exceeded its statement_timeout (1s): {driver_text}"
     assert e.value.exit_code == 3
 
 

@@ -68,10 +68,12 @@ def test_upgrade_from_previous_revision_backfills_judgements(store_url):
     assert s.upgrade() == s.head()
     assert s.ledger("device_events") == [{
         "dataset": "device_events", "hour": T0, "state": "verified", "verdict": "pass", "run_id": 3,
-        "judged_count": 3, "last_judged_at": T0, "old": None, "new": None, "drift_pct": None}]
-    history = [(v["run_id"], v["state"], v["superseded"], v["superseded_by"])
+        "judged_count": 3, "last_judged_at": T0, "old": None, "new": None, "drift_pct": None,
+        "last_error": None, "last_error_at": None, "last_error_run_id": None}]
+    history = [(v["run_id"], v["state"], v["verdict"], v["superseded"], v["superseded_by"])
                for v in s.ledger_history("device_events", T0)]
-    assert history == [(1, "drifted", True, 3), (2, "error", True, 3), (3, "verified", False, None)]
+    assert history == [(1, "drifted", "fail", True, 3), (2, "error", "error", True, 3),
+                       (3, "verified", "pass", False, None)]
     assert s.downgrade("0001") == "0001"
     assert s.upgrade() == s.head()
     s.close()

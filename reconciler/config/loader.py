@@ -271,6 +271,7 @@ def _extra_hint(err: dict, loc: tuple) -> str:
         JobConfig,
         NotifyConfig,
         ReportStoreConfig,
+        ServiceConfig,
         SideConfig,
         SlackConfig,
         SourceConfig,
@@ -279,7 +280,7 @@ def _extra_hint(err: dict, loc: tuple) -> str:
     by_parent = {
         (): Config, ("sources",): SourceConfig, ("datasets",): DatasetConfig, ("checks",): CheckConfig,
         ("jobs",): JobConfig, ("report_store",): ReportStoreConfig, ("notify",): NotifyConfig,
-        ("notify", "slack"): SlackConfig,
+        ("notify", "slack"): SlackConfig, ("service",): ServiceConfig,
     }
     parent = loc[:-1]
     model = by_parent.get(parent)

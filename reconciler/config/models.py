@@ -115,6 +115,8 @@ class DiffConfig(Strict):
     max_seconds: float = Field(default=900, gt=0, description="budget: seconds of row comparison per run")
     chunk_rows: int = Field(default=5000, gt=0)
     sample_limit: int = Field(default=20, ge=0)
+    row_hash: Literal["auto", "md5"] = Field(default="auto", description="auto: PostgreSQL/TimescaleDB on both "
+                                             "sides use the built-in hashtextextended, other pairs md5; md5: always")
 
 
 class DatasetConfig(Strict):
@@ -126,6 +128,8 @@ class DatasetConfig(Strict):
     snapshot: bool = Field(default=False, description="compare every row the filters select, not a time window")
     summary_by: str | None = Field(default=None, description="snapshot: rows per value of this column, old vs new")
     summary_distinct: str | None = Field(default=None, description="snapshot: and distinct values of this one")
+    allow_empty_hours: bool = Field(default=False, description="an hour with no rows on either side passes "
+                                    "instead of being recorded as `empty` (missing evidence)")
 
     @model_validator(mode="after")
     def _keys_align(self):
@@ -207,11 +211,26 @@ class JobConfig(Strict):
     window: Literal["previous_hour", "previous_day"] = "previous_hour"
     settle: timedelta = timedelta(minutes=10)
     recheck_hours: int = Field(default=2, ge=0)
+    timezone: str = Field(default="UTC", description="IANA zone the cron expression is read in")
+    max_catchup_hours: int = Field(default=24, ge=1, description="windows judged per scheduler tick at most")
+    retry_backoff: timedelta = Field(default=timedelta(minutes=5), description="first wait before a failed "
+                                     "window is judged again; doubles per failure, at most 6 h")
+    misfire_grace_time: timedelta = Field(default=timedelta(minutes=30),
+                                          description="a tick that could not start on time still runs this late")
 
-    @field_validator("settle", mode="before")
+    @field_validator("settle", "retry_backoff", "misfire_grace_time", mode="before")
     @classmethod
     def _duration(cls, v):
         return parse_duration(v)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v):
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as UTC or Europe/Berlin)") from None
+        return v
 
     @field_validator("cron")
     @classmethod
@@ -271,6 +290,18 @@ class NotifyConfig(Strict):
         return str(v)
 
 
+class ServiceConfig(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535, description="health and metrics HTTP port (0: any free port)")
+    shutdown_grace: timedelta = Field(default=timedelta(seconds=20), description="on SIGTERM, how long the "
+                                      "window being judged may take to finish before it is abandoned unstored")
+
+    @field_validator("shutdown_grace", mode="before")
+    @classmethod
+    def _duration(cls, v):
+        return parse_duration(v)
+
+
 class Config(Strict):
     sources: dict[str, SourceConfig]
     datasets: dict[str, DatasetConfig] = Field(default_factory=dict)
@@ -279,3 +310,4 @@ class Config(Strict):
     report_store: ReportStoreConfig = ReportStoreConfig()
     notify: NotifyConfig = NotifyConfig()
     phases: dict[str, PhaseConfig] = Field(default_factory=default_phases)
+    service: ServiceConfig = ServiceConfig()

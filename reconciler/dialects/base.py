@@ -78,6 +78,11 @@ class RowHashing:
     def hash60(self, text_expr):
         raise NotImplementedError
 
+    def same_family_hash60(self, text_expr):
+        """A cheaper 60-bit hash usable only when both sides are of this engine family (the
+        same built-in function on both); None where there is none: md5 everywhere."""
+        return None
+
     def hash_sum(self, hash_expr):
         return sa.func.sum(hash_expr)
 

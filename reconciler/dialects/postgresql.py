@@ -65,3 +65,8 @@ class PostgresDialect(Dialect):
     def hash60(self, text_expr):
         hex15 = sa.literal("x").op("||")(sa.func.substr(sa.func.md5(text_expr), 1, 15))
         return sa.cast(sa.cast(hex15, BIT(60)), sa.BigInteger)
+
+    def same_family_hash60(self, text_expr):
+        # hash_any_extended (PostgreSQL 11+): the same 64 bits on every PostgreSQL and
+        # TimescaleDB server; the low 60 are kept so sums stay in the same range as md5's.
+        return sa.func.hashtextextended(text_expr, sa.literal_column("0")).op("&")(sa.literal_column(str(2 ** 60 - 1)))

@@ -8,12 +8,12 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exc, select
+from sqlalchemy import exc, func, select
 
 from reconciler.errors import SourceError
 from reconciler.store.ledger import ledger_rows
 from reconciler.store.schema import compares, results, runs
-from reconciler.timeutil import Window
+from reconciler.timeutil import Window, iso
 
 HOURLY_MEASURES = ("processing_lag",)
 
@@ -52,15 +52,17 @@ def _result_row(row, moment_column) -> dict:
 def point_in_time_results(conn, since: datetime, until: datetime) -> list[dict]:
     """Results that describe a moment rather than an hour: SQL rules (they carry a severity),
     queue depths, newest-event age, write latency (`details.point_in_time`). The moment is
-    the run's started_at today; it becomes `results.as_of` where that column exists."""
-    query = (select(results, runs.c.started_at).join(runs, runs.c.id == results.c.run_id)
-             .where(results.c.compare_id.is_(None), runs.c.started_at >= since, runs.c.started_at <= until)
-             .order_by(runs.c.started_at, results.c.id))
+    the result's `as_of` (the clock of the run that judged it); runs stored before that column
+    existed fall back to their started_at."""
+    moment = func.coalesce(results.c.as_of, runs.c.started_at)
+    query = (select(results, moment.label("moment")).join(runs, runs.c.id == results.c.run_id)
+             .where(results.c.compare_id.is_(None), moment >= since, moment <= until)
+             .order_by(moment, results.c.id))
     out = []
     for row in conn.execute(query):
         details = row.details or {}
         if "severity" in details or details.get("point_in_time"):
-            out.append(_result_row(row, row.started_at))
+            out.append(_result_row(row, row.moment))
     return out
 
 
@@ -86,7 +88,7 @@ def _runs(conn, run_ids) -> dict:
         return {}
     query = select(runs.c.id, runs.c.job, runs.c.window_start, runs.c.window_end, runs.c.started_at) \
         .where(runs.c.id.in_(run_ids))
-    return {r.id: {"id": r.id, "job": r.job, "window": Window(r.window_start, r.window_end).to_dict(),
+    return {r.id: {"id": r.id, "job": r.job, "window": {"start": iso(r.window_start), "end": iso(r.window_end)},  # equal for point-in-time runs
                    "started_at": r.started_at} for r in conn.execute(query)}
 
 

@@ -35,7 +35,19 @@ def fingerprint_of(job: str, result) -> str:
 def report_of(run_id: int, run: RunResult) -> str:
     from reconciler.report.model import run_basename
 
-    return f"runs/{run_basename({'id': run_id, 'job': run.job, 'window': run.window.to_dict()})}.html"
+    return f"runs/{run_basename({'id': run_id, 'job': run.job, 'window': _window_dict(run)})}.html"
+
+
+def _window_dict(run: RunResult) -> dict:
+    """The run's window; a point-in-time run is stored with both ends at its `as_of`."""
+    if run.window is not None:
+        return run.window.to_dict()
+    return {"start": iso(run.as_of), "end": iso(run.as_of)}
+
+
+def _moment(run: RunResult) -> datetime:
+    """Where a run sits in time: its window's start, or the moment a point-in-time run judged."""
+    return run.window.start if run.window is not None else run.as_of
 
 
 def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:
@@ -49,7 +61,7 @@ def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime
         return
     ctx.recovery(f"tool|{run.job}")
     _check_errors(ctx, run)
-    earlier = _earlier_statuses(conn, run.job, run.window.start, run_id)
+    earlier = _earlier_statuses(conn, run.job, _moment(run), run_id)
     for fingerprint, result in _by_fingerprint(run):
         if result.status == ERROR:
             continue  # a fault of the checker, told once per configured check above; the data alert stays
@@ -132,7 +144,7 @@ def _fp_hash(fingerprint: str) -> str:
 class _RunContext:
     def __init__(self, conn: Connection, run_id: int, run: RunResult, now: datetime):
         self.conn, self.run_id, self.run, self.now = conn, run_id, run, now
-        self.hour = run.window.start
+        self.hour = _moment(run)
         self.report = report_of(run_id, run)
 
     def _open_alert(self, fingerprint: str) -> dict | None:
@@ -148,7 +160,7 @@ class _RunContext:
     def failure(self, kind: str, fingerprint: str, facts: dict, result: CheckResult | None = None) -> None:
         hour = iso(_worst_hour(self.run, result) if result is not None else self.hour)
         base = {"alert_kind": kind, "fingerprint": fingerprint, "job": self.run.job, **facts, "hour": hour,
-                "window": self.run.window.to_dict(), "run_id": self.run_id, "report": self.report}
+                "window": _window_dict(self.run), "run_id": self.run_id, "report": self.report}
         alert = self._open_alert(fingerprint)
         if alert is None:
             alert_id = self.conn.execute(insert(notify_alerts).values(
@@ -213,4 +225,4 @@ def _worst_hour(run: RunResult, result: CheckResult) -> datetime:
             drift = float("inf") if h.drift_pct is None and h.status == FAIL else abs(h.drift_pct or 0.0)
             if h.status == FAIL and drift > worst_drift:
                 worst_hour, worst_drift = h.hour, drift
-    return worst_hour or run.window.start
+    return worst_hour or _moment(run)

@@ -55,7 +55,10 @@ def _table(title: str | None = None, **kwargs) -> Table:
 
 
 def window_text(window: dict) -> str:
-    """ISO as typed on the command line (`--start`/`--end`), so it can be pasted back."""
+    """ISO as typed on the command line (`--start`/`--end`), so it can be pasted back; a
+    point-in-time result has no window but the moment it judged."""
+    if "start" not in window:
+        return f"as of {window['as_of']}"
     return f"{window['start']} → {window['end']}"
 
 

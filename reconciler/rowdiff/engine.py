@@ -184,7 +184,14 @@ class RowDiff:
         if not side.axis.is_utc:
             offset_us = round(side.axis.zone.utcoffset(side.axis.wall(start)).total_seconds() * 1_000_000)
             offset = offset_us // self.unit_us
-        return SideSQL(side.source.dialect, side.rel, self.specs, name, side.axis.kind, self.unit_us, offset)
+        return SideSQL(side.source.dialect, side.rel, self.specs, name, side.axis.kind, self.unit_us, offset,
+                       same_family=self._same_family())
+
+    def _same_family(self) -> bool:
+        """Both sides PostgreSQL (or TimescaleDB): the first pass may use its built-in hash."""
+        families = {"timescaledb": "postgresql"}
+        names = {families.get(s.source.dialect.name, s.source.dialect.name) for s in self.sides.values()}
+        return self.ds.diff.row_hash == "auto" and names == {"postgresql"}
 
     def _conditions(self, name: str, segments: list[Segment], sql: SideSQL) -> list:
         side = self.sides[name]

@@ -22,6 +22,7 @@ class SideSQL:
     kind: str
     unit_us: int
     offset_units: int
+    same_family: bool = False   # both sides of one engine family: its cheaper built-in hash may be used
 
     def column(self, spec: ColumnSpec):
         return self.rel.col(spec.old if self.side == "old" else spec.new)
@@ -67,12 +68,16 @@ class SideSQL:
                                 value])
         return sa.func.coalesce(present, sa.literal_column("'N'"))
 
+    def hash60(self, text_expr):
+        fast = self.dialect.same_family_hash60(text_expr) if self.same_family else None
+        return fast if fast is not None else self.dialect.hash60(text_expr)
+
     def row_hash(self):
-        return self.dialect.hash60(self.dialect.concat([self.encoded(s) for s in self.specs]))
+        return self.hash60(self.dialect.concat([self.encoded(s) for s in self.specs]))
 
     def key_hash(self):
         keys = [s for s in self.specs if s.is_key]
-        return self.dialect.hash60(self.dialect.concat([self.encoded(s) for s in keys]))
+        return self.hash60(self.dialect.concat([self.encoded(s) for s in keys]))
 
     def time_slice(self, slice_units: int):
         """floor(time_units / slice_units), cheaper where the dialect knows how."""

@@ -1,6 +1,10 @@
 """The window ledger: one row per dataset x hour moving pending -> settled -> verified |
-drifted | error, plus the history of every verdict. Deriving judgements from a run is
-pure; writing them happens inside the caller's transaction."""
+drifted | empty | error, plus the history of every verdict. Deriving judgements from a run is
+pure; writing them happens inside the caller's transaction.
+
+A verdict is `pass`, `fail`, `empty` (no row on either side: missing evidence) or `error`.
+An error never replaces a verdict of the other three: it is recorded beside it
+(`last_error*`) and in the history, and the verdict in force stays."""
 
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ from reconciler.results import ERROR, FAIL, PASS, RunResult, worst
 from reconciler.store.schema import job_watermarks, ledger_verdicts, window_ledger
 from reconciler.timeutil import HOUR, Window
 
-PENDING, SETTLED, VERIFIED, DRIFTED = "pending", "settled", "verified", "drifted"
-STATE_OF_STATUS = {PASS: VERIFIED, FAIL: DRIFTED, ERROR: ERROR}
-LEDGER_STATES = (PENDING, SETTLED, VERIFIED, DRIFTED, ERROR)
+PENDING, SETTLED, VERIFIED, DRIFTED, EMPTY = "pending", "settled", "verified", "drifted", "empty"
+STATE_OF_STATUS = {PASS: VERIFIED, FAIL: DRIFTED, ERROR: ERROR, EMPTY: EMPTY}
+LEDGER_STATES = (PENDING, SETTLED, VERIFIED, DRIFTED, EMPTY, ERROR)
+OBSERVED = (PASS, FAIL, EMPTY)  # verdicts that were actually observed; an error observed nothing
+_RANK = {PASS: 0, EMPTY: 1, FAIL: 2, ERROR: 3}
 _UPSERTING_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
@@ -42,16 +48,18 @@ def judgements_of(run: RunResult) -> list[HourJudgement]:
     for compare in run.compares:
         single_hour = len(compare.window.hours()) == 1
         for hour in compare.hours:
-            statuses = [hour.status]
+            statuses = [PASS if hour.status == EMPTY else hour.status]
             if compare.status == ERROR or single_hour:
                 statuses.append(compare.status)
             verdict = worst(statuses)
             if verdict not in STATE_OF_STATUS:
                 continue
+            if verdict == PASS and hour.status == EMPTY:
+                verdict = EMPTY
             key = (compare.dataset, hour.hour)
             earlier = by_key.get(key)
             if earlier is not None:
-                verdict = worst([verdict, earlier.verdict])
+                verdict = max(verdict, earlier.verdict, key=_RANK.__getitem__)
             by_key[key] = HourJudgement(compare.dataset, hour.hour, verdict, hour.old, hour.new, hour.drift_pct)
     return [by_key[k] for k in sorted(by_key)]
 
@@ -70,21 +78,36 @@ def insert_ignoring_duplicates(conn: Connection, table, values: dict, keys: list
         conn.execute(insert(table).values(**values))
 
 
-def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgement], now: datetime) -> None:
+def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgement], now: datetime,
+                     message: str | None = None) -> None:
     """Sorted by key so that concurrent writers lock ledger rows in the same order (no deadlock)."""
     for j in sorted(judgements, key=lambda j: (j.dataset, j.hour)):
         insert_ignoring_duplicates(conn, window_ledger, {"dataset": j.dataset, "hour": j.hour, "state": SETTLED,
                                                           "updated_at": now, "judged_count": 0}, ["dataset", "hour"])
+        where = (window_ledger.c.dataset == j.dataset, window_ledger.c.hour == j.hour)
+        in_force = conn.execute(select(window_ledger.c.verdict).where(*where).with_for_update()).scalar()
+        judged = {"updated_at": now, "last_judged_at": now, "judged_count": window_ledger.c.judged_count + 1}
         counts = {"old_count": j.old, "new_count": j.new, "drift_pct": j.drift_pct}
-        conn.execute(update(window_ledger).where(window_ledger.c.dataset == j.dataset, window_ledger.c.hour == j.hour)
-                     .values(state=j.state, verdict=j.verdict, run_id=run_id, updated_at=now, last_judged_at=now,
-                             judged_count=window_ledger.c.judged_count + 1, **counts))
+        history = {"dataset": j.dataset, "hour": j.hour, "run_id": run_id, "state": j.state, "verdict": j.verdict,
+                   "judged_at": now}
+        if j.verdict == ERROR:
+            error = {"last_error": message or "error", "last_error_at": now, "last_error_run_id": run_id}
+            if in_force in OBSERVED:  # recorded beside the verdict in force, which stays
+                conn.execute(update(window_ledger).where(*where).values(**judged, **error))
+                conn.execute(insert(ledger_verdicts).values(**history, superseded=True, **counts))
+                continue
+            conn.execute(update(window_ledger).where(*where).values(state=j.state, verdict=j.verdict, run_id=run_id,
+                                                                     **judged, **error, **counts))
+        else:
+            cleared = {"last_error": None, "last_error_at": None, "last_error_run_id": None}
+            conn.execute(update(window_ledger).where(*where).values(state=j.state, verdict=j.verdict, run_id=run_id,
+                                                                     **judged, **cleared, **counts))
         conn.execute(update(ledger_verdicts)
                      .where(ledger_verdicts.c.dataset == j.dataset, ledger_verdicts.c.hour == j.hour,
                             ledger_verdicts.c.superseded == false())
                      .values(superseded=True, superseded_by=run_id))
-        conn.execute(insert(ledger_verdicts).values(dataset=j.dataset, hour=j.hour, run_id=run_id, state=j.state,
-                                                    judged_at=now, superseded=False, **counts))
+        changed = in_force if in_force in OBSERVED and j.verdict in OBSERVED and in_force != j.verdict else None
+        conn.execute(insert(ledger_verdicts).values(**history, superseded=False, changed_from=changed, **counts))
 
 
 def note_hours(conn: Connection, dataset: str, hours, *, now: datetime, settle: timedelta) -> None:
@@ -126,5 +149,7 @@ def verdict_history(conn: Connection, dataset: str, hour: datetime) -> list[dict
 def _ledger_dict(row) -> dict:
     return {"dataset": row["dataset"], "hour": row["hour"], "state": row["state"], "verdict": row["verdict"],
             "run_id": row["run_id"], "judged_count": row["judged_count"], "last_judged_at": row["last_judged_at"],
-            "old": row["old_count"], "new": row["new_count"], "drift_pct": row["drift_pct"]}
+            "old": row["old_count"], "new": row["new_count"], "drift_pct": row["drift_pct"],
+            "last_error": row["last_error"], "last_error_at": row["last_error_at"],
+            "last_error_run_id": row["last_error_run_id"]}
 

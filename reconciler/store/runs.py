@@ -16,13 +16,16 @@ REASON = "reason"
 
 
 def insert_run(conn: Connection, run: dict, provenance: dict, sample_limit: int) -> int:
-    window = _window(run["window"])
+    """A point-in-time run (no window, `as_of`) is stored with window_start = window_end = as_of,
+    and its results with `as_of` and no window."""
+    as_of = _time(run["as_of"]) if run.get("as_of") else None
+    window = _window(run["window"]) if run.get("window") else (as_of, as_of)
     run_id = conn.execute(insert(runs).values(
         job=run["job"], window_start=window[0], window_end=window[1],
         started_at=_time(run["started_at"]), finished_at=_time(run["finished_at"]),
         status=run["status"], message=run.get("message"), **provenance,
     ).returning(runs.c.id)).scalar_one()
-    writer = _SampleWriter(conn, run_id, provenance["recorded_at"], sample_limit)
+    writer = _SampleWriter(conn, run_id, provenance["recorded_at"], sample_limit, as_of)
     for position, compare in enumerate(run.get("compares", [])):
         _insert_compare(conn, writer, position, compare)
     for position, result in enumerate(run.get("results", [])):
@@ -34,8 +37,9 @@ def insert_run(conn: Connection, run: dict, provenance: dict, sample_limit: int)
 class _SampleWriter:
     """Collects bounded samples and inserts them in one statement."""
 
-    def __init__(self, conn: Connection, run_id: int, recorded_at: datetime, limit: int):
+    def __init__(self, conn: Connection, run_id: int, recorded_at: datetime, limit: int, as_of=None):
         self.conn, self.run_id, self.recorded_at, self.limit = conn, run_id, recorded_at, limit
+        self.as_of = as_of
         self.pending: list[dict] = []
 
     def add(self, kind: str, rows: list, *, result_id=None, compare_id=None) -> None:
@@ -65,13 +69,13 @@ def _insert_compare(conn: Connection, writer: _SampleWriter, position: int, comp
 
 
 def _insert_result(conn: Connection, writer: _SampleWriter, position: int, result: dict, compare_id) -> None:
-    window = _window(result["window"]) if result.get("window") else (None, None)
+    window = _window(result["window"]) if result.get("window") and writer.as_of is None else (None, None)
     rows = result.get("samples") or []
     result_id = conn.execute(insert(results).values(
         run_id=writer.run_id, compare_id=compare_id, position=position, check_name=result["check"],
         status=result["status"], observed=result.get("observed"), threshold=result.get("threshold"),
         violations=result.get("violations") or 0, window_start=window[0], window_end=window[1],
-        message=result.get("message"), details=_details_with_reason(result), sample_total=len(rows),
+        message=result.get("message"), details=_details_with_reason(result), sample_total=len(rows), as_of=writer.as_of,
     ).returning(results.c.id)).scalar_one()
     writer.add(RESULT_SAMPLES, rows, result_id=result_id)
 
@@ -136,7 +140,7 @@ def _attach_check_counts(conn: Connection, summaries: list[dict]) -> None:
 
 
 def _run_summary(row) -> dict:
-    return {
+    summary = {
         "id": row["id"], "job": row["job"],
         "window": {"start": _iso(row["window_start"]), "end": _iso(row["window_end"])},
         "started_at": _iso(row["started_at"]), "finished_at": _iso(row["finished_at"]),
@@ -145,6 +149,9 @@ def _run_summary(row) -> dict:
         "tool_version": row["tool_version"], "config_fingerprint": row["config_fingerprint"],
         "source_names": row["source_names"], "recorded_at": _iso(row["recorded_at"]),
     }
+    if row["window_start"] == row["window_end"]:  # point-in-time checks
+        summary["as_of"] = _iso(row["window_start"])
+    return summary
 
 
 def _result_dict(row, sample_rows) -> dict:
@@ -161,6 +168,8 @@ def _result_dict(row, sample_rows) -> dict:
         out["message"] = row.message
     if details:
         out["details"] = details
+    if row.as_of is not None:
+        out["as_of"] = _iso(row.as_of)
     if row.sample_total > len(out["samples"]):
         out["samples_total"] = row.sample_total
     return out

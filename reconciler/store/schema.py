@@ -131,6 +131,9 @@ results = Table(
     Column("message", Text),
     Column("details", Document),
     Column("sample_total", Integer, nullable=False),
+    # point-in-time checks (rules, table suites, snapshots, queue health): the moment they judged;
+    # their window_start/window_end are NULL
+    Column("as_of", UTCDateTime, index=True),
 )
 
 samples = Table(
@@ -161,6 +164,10 @@ window_ledger = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("judged_count", Integer, nullable=False, server_default="0"),
     Column("last_judged_at", UTCDateTime),
+    # an error while re-judging leaves the conclusive verdict above in force and is kept here
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("last_error_run_id", Integer),
     UniqueConstraint("dataset", "hour"),
 )
 
@@ -178,6 +185,8 @@ ledger_verdicts = Table(
     Column("judged_at", UTCDateTime, nullable=False),
     Column("superseded", Boolean, nullable=False, server_default=false()),
     Column("superseded_by", Integer),
+    Column("verdict", String(16)),        # pass | fail | error | empty
+    Column("changed_from", String(16)),   # the conclusive verdict this one replaced, when it differs
     Index(None, "dataset", "hour"),
 )
 

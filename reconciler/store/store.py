@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, text
 from reconciler.errors import SourceError, UsageError
 from reconciler.notify.lifecycle import enqueue_for_run as enqueue_notifications
 from reconciler.results import ERROR, RunResult
-from reconciler.store import claims, ledger
+from reconciler.store import claims, ledger, windows
 from reconciler.store import runs as run_rows
 from reconciler.store.engine import make_store_engine, redact_url, store_errors, writer
 from reconciler.store.schema import compares, job_watermarks, ledger_verdicts, results, runs, samples, window_ledger
@@ -24,6 +24,7 @@ from reconciler.timeutil import Window
 UTC = timezone.utc
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_SAMPLE_LIMIT = 20
+GATE_PERIOD = timedelta(days=7)  # the go/no-go gate judges the last 7 days: prune keeps their evidence
 _UPGRADE_LOCK_KEY = 0x5EC0_4EC0  # pg advisory lock: replicas starting together upgrade one at a time
 
 
@@ -88,22 +89,26 @@ class ReportStore:
         recorded_at = _now(now)
         provenance = {"tool_version": tool_version, "config_fingerprint": config_fingerprint,
                       "source_names": _safe_source_names(source_names), "recorded_at": recorded_at}
-        judgements = ledger.judgements_of(run) + ledger.failure_judgements(failed_datasets, run.window)
+        judgements = ledger.judgements_of(run)
+        if run.window is not None:
+            judgements += ledger.failure_judgements(failed_datasets, run.window)
         with writer(self.engine).begin() as conn:
             run_id = run_rows.insert_run(conn, run.to_dict(), provenance, self.sample_limit)
             enqueue_notifications(conn, run_id, run, recorded_at)
-            ledger.write_judgements(conn, run_id, judgements, recorded_at)
-            if run.status != ERROR:
-                ledger.advance_watermark(conn, run.job, run.window.hours()[-1], run_id, recorded_at)
+            ledger.write_judgements(conn, run_id, judgements, recorded_at, message=run.message)
+            if run.status != ERROR and run.window is not None:
+                windows.advance_over_judged(conn, run.job, run.window.start, run_id, recorded_at)
         return run_id
 
-    def record_failure(self, job: str, window: Window, message: str, *, datasets=(),
-                       started_at: datetime | None = None, **provenance) -> int:
+    def record_failure(self, job: str, window: Window | None, message: str, *, datasets=(),
+                       started_at: datetime | None = None, finished_at: datetime | None = None,
+                       as_of: datetime | None = None, **provenance) -> int:
         """A run that could not be computed (source unreachable...): status error, the ledger
-        hours of `datasets` go to error, the watermark stays where it was."""
-        finished_at = _now(provenance.get("now"))
+        hours of `datasets` get the error (beside a verdict already in force), the watermark stays
+        where it was. `window=None, as_of=T`: point-in-time checks that could not run at T."""
+        finished_at = finished_at or _now(provenance.get("now"))
         run = RunResult(job=job, window=window, started_at=started_at or finished_at, finished_at=finished_at,
-                        status=ERROR, results=[], message=message)
+                        status=ERROR, results=[], message=message, as_of=as_of)
         return self.record_run(run, failed_datasets=datasets, **provenance)
 
     @store_errors
@@ -117,6 +122,34 @@ class ReportStore:
         with writer(self.engine).begin() as conn:
             ledger.advance_watermark(conn, job, hour, run_id, _now(now))
 
+    @store_errors
+    def start_watermark(self, job: str, hour: datetime, *, now: datetime | None = None) -> None:
+        """Set the job's watermark to `hour` if it has none or an older one."""
+        with writer(self.engine).begin() as conn:
+            windows.start_watermark(conn, job, hour, _now(now))
+
+    @store_errors
+    def last_run_id(self) -> int:
+        """A mark taken when windows are listed: `judged_after(job, window, mark)` then tells whether
+        another process judged one of them since."""
+        with self.engine.connect() as conn:
+            return windows.last_run_id(conn)
+
+    @store_errors
+    def judged_after(self, job: str, start: datetime, end: datetime, mark: int) -> bool:
+        with self.engine.connect() as conn:
+            return windows.judged_after(conn, job, start, end, mark)
+
+    @store_errors
+    def hour_states(self, job: str, since: datetime, until: datetime) -> dict:
+        with self.engine.connect() as conn:
+            return windows.hour_states(conn, job, since, until)
+
+    @store_errors
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
     def claim(self, job: str, window: Window, *, owner: str | None = None,
               lease: timedelta = claims.DEFAULT_LEASE) -> AbstractContextManager[bool]:
         """`with store.claim(job, window) as claimed:` -- judge the window only when claimed is True."""
@@ -124,21 +157,29 @@ class ReportStore:
 
     @store_errors
     def prune(self, keep_days: int, now: datetime) -> dict[str, int]:
-        """Delete what is older than `keep_days`: samples first (the bulk), then results,
-        comparisons, runs, ledger rows and verdicts. Nothing newer is touched."""
+        """Delete runs started more than `keep_days` ago with their results, comparisons and
+        samples (samples first: the bulk). What a gate period (the last GATE_PERIOD) still needs is
+        kept whatever `keep_days` says: the ledger rows and verdict history of its hours, the runs
+        whose verdicts are in force for them (the gate reads their totals) and the point-in-time
+        runs stamped inside it. Samples older than `keep_days` go in any case."""
         cutoff = now - timedelta(days=keep_days)
-        old_runs = select(runs.c.id).where(runs.c.started_at < cutoff).scalar_subquery()
+        protect_from = min(cutoff, now - GATE_PERIOD)
+        needed = (select(window_ledger.c.run_id)
+                  .where(window_ledger.c.hour >= protect_from, window_ledger.c.run_id.is_not(None))
+                  .union(select(results.c.run_id).where(results.c.as_of >= protect_from)))
+        old_runs = select(runs.c.id).where(runs.c.started_at < cutoff, ~runs.c.id.in_(needed)).scalar_subquery()
         deleted = {}
         with writer(self.engine).begin() as conn:
             deleted["samples"] = conn.execute(delete(samples).where(
                 (samples.c.recorded_at < cutoff) | samples.c.run_id.in_(old_runs))).rowcount
         with writer(self.engine).begin() as conn:
+            doomed = [r for (r,) in conn.execute(select(runs.c.id).where(runs.c.id.in_(old_runs)))]
             for name, table in (("results", results), ("compares", compares)):
-                deleted[name] = conn.execute(delete(table).where(table.c.run_id.in_(old_runs))).rowcount
-            deleted["runs"] = conn.execute(delete(runs).where(runs.c.started_at < cutoff)).rowcount
-            deleted["ledger"] = conn.execute(delete(window_ledger).where(window_ledger.c.hour < cutoff)).rowcount
+                deleted[name] = conn.execute(delete(table).where(table.c.run_id.in_(doomed))).rowcount
+            deleted["runs"] = conn.execute(delete(runs).where(runs.c.id.in_(doomed))).rowcount
+            deleted["ledger"] = conn.execute(delete(window_ledger).where(window_ledger.c.hour < protect_from)).rowcount
             deleted["verdicts"] = conn.execute(
-                delete(ledger_verdicts).where(ledger_verdicts.c.judged_at < cutoff)).rowcount
+                delete(ledger_verdicts).where(ledger_verdicts.c.hour < protect_from)).rowcount
         return deleted
 
     # -- reading ------------------------------------------------------------------------

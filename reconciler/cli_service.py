@@ -1,0 +1,182 @@
+"""`reconciler schedule` (the service) and `reconciler jobs` (each job's state): thin commands
+over reconciler.service and reconciler.jobs. Heavy imports stay inside the commands."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+from datetime import datetime, timezone
+
+import click
+
+from reconciler.errors import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, UsageError
+
+log = logging.getLogger("reconciler.service")
+
+
+def _loaded(ctx: click.Context):
+    from reconciler.config import load_config
+
+    return load_config((ctx.obj or {}).get("config_path") or "schedule.yaml")
+
+
+def _clock(now_text: str | None) -> datetime:
+    from reconciler.timeutil import parse_time
+
+    now = datetime.now(timezone.utc)
+    if not now_text:
+        return now
+    try:
+        return parse_time(now_text, now)
+    except ValueError as e:
+        raise UsageError(f"--now: {e}") from None
+
+
+def _log_level() -> int:
+    return min(logging.INFO, logging.getLogger().level or logging.INFO)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Run every job once, with catch-up, and exit (for cron and CI).")
+@click.option("--now", "now_text", help="With --once: judge as if the clock read this time (replays, tests).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Health and metrics port (default: service.port, 9108).")
+@click.option("--host", help="Health and metrics address (default: service.host, 127.0.0.1).")
+@click.pass_context
+def schedule(ctx, once, now_text, port, host):
+    """The scheduler service: each job on its cron, catching up from its watermark; serves
+    /health/liveness, /health/readiness and /metrics. SIGTERM stops it cleanly (exit 0)."""
+    from reconciler.service import jsonlog
+
+    if now_text and not once:
+        raise UsageError("--now needs --once: the service follows the real clock")
+    loaded = _loaded(ctx)
+    jsonlog.configure(_log_level())
+    from reconciler.service.scheduler import Service
+
+    service = Service(loaded)
+    grace = loaded.config.service.shutdown_grace.total_seconds()
+    if once:
+        ctx.exit(_once(service, _clock(now_text), grace))
+    from reconciler.service.http import HealthServer
+    from reconciler.service.scheduler import wait_for_stop
+
+    cfg = loaded.config.service
+    server = HealthServer(service, host or cfg.host, cfg.port if port is None else port)
+    _on_stop_signals(service)
+    service.start()
+    server.start()
+    wait_for_stop(service)
+    log.info("stopping: no further window is taken", extra={"event": "stopping"})
+    finished = service.shutdown(grace)
+    server.close()
+    log.info("stopped", extra={"event": "stopped", "current_window": "finished" if finished else "abandoned"})
+    ctx.exit(EXIT_OK)
+
+
+def _on_stop_signals(service, grace: float | None = None) -> None:
+    def stop(signum, _frame):
+        log.info("%s received", signal.Signals(signum).name, extra={"event": "signal"})
+        service.request_stop()
+        if grace is not None:  # --once: the main thread waits for the worker, at most this long
+            def abandon():
+                log.warning("stopping: the window being judged did not finish within %gs; abandoned, nothing of "
+                            "it stored", grace, extra={"event": "abandoned"})
+                logging.shutdown()
+                os._exit(EXIT_OK)
+
+            timer = threading.Timer(grace, abandon)
+            timer.daemon = True
+            timer.start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+def _once(service, now: datetime, grace: float) -> int:
+    from reconciler.timeutil import iso
+
+    ticks, failure = [], []
+
+    def work():
+        try:
+            ticks.extend(service.run_once(now))
+        except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
+            failure.append(e)
+
+    _on_stop_signals(service, grace)
+    worker = threading.Thread(target=work, name="schedule-once", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+    service.close()
+    if failure:
+        raise failure[0]
+    statuses = []
+    for t in ticks:
+        runs = t.report.runs
+        statuses += [r["status"] for r in runs]
+        counts = {}
+        for r in runs:
+            key = "empty" if r["status"] == "pass" and "empty" in r.get("verdicts", ()) else r["status"]
+            counts[key] = counts.get(key, 0) + 1
+        watermark = service.store.watermark(t.job)
+        click.echo(f"{t.job}: {len(runs)} run(s) stored"
+                   + (f" ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))})" if counts else "")
+                   + f", {len(t.report.skipped)} skipped (another process had them)"
+                   + f"; watermark {iso(watermark) if watermark else '-'}"
+                   + (" -- stopped" if t.report.stopped else ""))
+        if any(r["status"] == "pass" and "empty" in r.get("verdicts", ()) for r in runs):
+            statuses.append("empty")
+    if any(r.get("unreachable") for t in ticks for r in t.report.runs):
+        return EXIT_UNAVAILABLE
+    return EXIT_OK if all(s in ("pass", "skipped") for s in statuses) else EXIT_FAILED
+
+
+@click.command("jobs")
+@click.option("--now", "now_text", help="As if the clock read this time.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def jobs(ctx, now_text, fmt):
+    """Each job: its cron, next run, watermark, pending and failed hours, last run."""
+    from reconciler.jobs import JobSession, job_plan, point_in_time_checks, windowed_checks
+    from reconciler.service.scheduler import next_run
+    from reconciler.store import open_report_store
+    from reconciler.timeutil import iso
+
+    loaded = _loaded(ctx)
+    now = _clock(now_text)
+    store = open_report_store(loaded, upgrade=True)
+    session = JobSession(loaded, store, {}, write_report=False)
+    out = []
+    for name, cfg in loaded.config.jobs.items():
+        plan = job_plan(session, name, now, start_watermark=False)
+        watermark = store.watermark(name)
+        last = store.list_runs(job=name, limit=1)
+        out.append({
+            "job": name, "cron": cfg.cron, "timezone": cfg.timezone, "next_run": iso(next_run(cfg, now)),
+            "windowed_checks": windowed_checks(loaded, name), "point_in_time_checks": point_in_time_checks(loaded, name),
+            "watermark": iso(watermark) if watermark else None,
+            "pending_hours": [iso(h) for h in plan.pending] if plan else [],
+            "failed_hours": [iso(h) for h in plan.failed] if plan else [],
+            "retry_waiting": [iso(h) for h in plan.backing_off] if plan else [],
+            "last_run": {"id": last[0]["id"], "status": last[0]["status"], "started_at": last[0]["started_at"]}
+            if last else None,
+        })
+    if fmt == "json":
+        click.echo(json.dumps({"now": iso(now), "jobs": out}, indent=2))
+        return
+    for j in out:
+        pending, failed = j["pending_hours"], j["failed_hours"]
+        click.echo(f"{j['job']}")
+        click.echo(f"  cron        {j['cron']} ({j['timezone']}), next run {j['next_run']}")
+        click.echo(f"  watermark   {j['watermark'] or '- (never judged)'}")
+        click.echo(f"  pending     {len(pending)} hour(s)" + (f": {pending[0]} .. {pending[-1]}" if pending else ""))
+        click.echo(f"  failed      {len(failed)} hour(s)" + (f": {', '.join(failed[:6])}" if failed else "")
+                   + (f" ({len(j['retry_waiting'])} waiting for their retry)" if j["retry_waiting"] else ""))
+        if not j["windowed_checks"]:
+            click.echo("  checks      point-in-time only (judged once per run, as of its time)")
+        last = j["last_run"]
+        click.echo("  last run    " + (f"{last['id']} {last['status']} at {last['started_at']}" if last else "-"))

@@ -1,0 +1,49 @@
+"""The service's Prometheus metrics, in a registry of its own (one per service object)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from reconciler.timeutil import HOUR
+
+
+class Metrics:
+    def __init__(self):
+        from prometheus_client import CollectorRegistry, Counter, Gauge
+
+        self.registry = CollectorRegistry()
+        self.windows = Counter("reconciler_windows_judged", "Windows judged and stored, by job and verdict "
+                               "(pass, fail, error, empty; point-in-time runs count under their status)",
+                               ["job", "status"], registry=self.registry)
+        self.failures = Counter("reconciler_window_failures", "Windows stored as error (a source unreachable "
+                                "or timed out); they are judged again with backoff", ["job"], registry=self.registry)
+        self.tick_errors = Counter("reconciler_tick_errors", "Ticks that stopped on an unexpected error",
+                                   ["job"], registry=self.registry)
+        self.lag = Gauge("reconciler_watermark_lag_seconds", "Now minus the end of the last hour the watermark "
+                         "covers (every hour before it judged)", ["job"], registry=self.registry)
+        self.duration = Gauge("reconciler_last_judge_duration_seconds", "Seconds the last window of the job "
+                              "took to judge and store", ["job"], registry=self.registry)
+        self.pending = Gauge("reconciler_pending_hours", "Settled hours not judged yet, at the last tick",
+                             ["job"], registry=self.registry)
+        self.outbox = Gauge("reconciler_outbox_depth", "Notifications waiting in the outbox (set by the "
+                            "notifier after each window)", registry=self.registry)
+        self.running = Gauge("reconciler_scheduler_running", "1 while the scheduler takes windows",
+                             registry=self.registry)
+
+    def window_stored(self, job: str, entry: dict) -> None:
+        verdicts = entry.get("verdicts") or []
+        status = "empty" if entry["status"] == "pass" and "empty" in verdicts else entry["status"]
+        self.windows.labels(job=job, status=status).inc()
+        if entry["status"] == "error":
+            self.failures.labels(job=job).inc()
+        if entry.get("seconds") is not None:
+            self.duration.labels(job=job).set(entry["seconds"])
+
+    def watermark(self, job: str, watermark: datetime | None, now: datetime) -> None:
+        if watermark is not None:
+            self.lag.labels(job=job).set(max(0.0, (now - (watermark + HOUR)).total_seconds()))
+
+    def render(self) -> tuple[bytes, str]:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,212 @@
+"""What a stored verdict means: an error never replaces a conclusive verdict; a recheck that
+changes the verdict is recorded as a change; point-in-time checks are stored once with
+`as_of`; `run` judges whole hours only; retention keeps what a gate period needs; a timeout
+names the source (and the timeout) that failed; `reconciler jobs` shows each job's state."""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from reconciler.config.models import SourceConfig
+from reconciler.errors import SourceError
+from reconciler.results import CheckResult
+from reconciler.sources import Source
+from reconciler.store import ReportStore
+from reconciler.store.schema import results
+from reconciler.timeutil import HOUR, Window, iso
+
+from integrity_fixtures import run_cli
+from service_fixtures import JOB, T0, pg_events, write_project  # noqa: F401  (fixtures)
+from store_fixtures import PROVENANCE, make_run, pg_database, pg_url, store_url  # noqa: F401
+
+M = timedelta(minutes=1)
+
+
+@pytest.fixture
+def store(store_url):
+    s = ReportStore(store_url)
+    s.upgrade()
+    yield s
+    s.close()
+
+
+def ledger_row(store, hour):
+    [row] = store.ledger("device_events", hour, hour + HOUR)
+    return row
+
+
+def test_an_error_never_replaces_a_conclusive_verdict(store):
+    window = Window(T0, T0 + HOUR)
+    failed = store.record_run(make_run(JOB, T0, [(1000, 1030)]), **PROVENANCE, now=T0 + 2 * HOUR)
+    error = store.record_failure(JOB, window, "source 'old' (mysql://old-db/events) is unreachable: refused",
+                                 datasets=["device_events"], **PROVENANCE, now=T0 + 3 * HOUR)
+    row = ledger_row(store, T0)
+    assert (row["verdict"], row["state"], row["run_id"], row["judged_count"], row["drift_pct"]) == (
+        "fail", "drifted", failed, 2, 3.0)
+    assert (row["last_error"], row["last_error_at"], row["last_error_run_id"]) == (
+        "source 'old' (mysql://old-db/events) is unreachable: refused", T0 + 3 * HOUR, error)
+    history = [(v["run_id"], v["verdict"], v["superseded"], v["changed_from"])
+               for v in store.ledger_history("device_events", T0)]
+    assert history == [(failed, "fail", False, None), (error, "error", True, None)]
+    # an hour that never had a conclusive verdict is `error`
+    never = store.record_failure(JOB, Window(T0 + HOUR, T0 + 2 * HOUR), "timeout", datasets=["device_events"],
+                                 **PROVENANCE, now=T0 + 3 * HOUR)
+    row = ledger_row(store, T0 + HOUR)
+    assert (row["verdict"], row["state"], row["run_id"], row["last_error_run_id"]) == ("error", "error", never, never)
+    # a conclusive verdict replaces both, records the change and clears the error
+    passed = store.record_run(make_run(JOB, T0, [(1000, 1000)]), **PROVENANCE, now=T0 + 4 * HOUR)
+    row = ledger_row(store, T0)
+    assert (row["verdict"], row["run_id"], row["last_error"], row["last_error_run_id"]) == ("pass", passed, None, None)
+    history = [(v["run_id"], v["verdict"], v["superseded"], v["superseded_by"], v["changed_from"])
+               for v in store.ledger_history("device_events", T0)]
+    assert history == [(failed, "fail", True, passed, None), (error, "error", True, None, None),
+                       (passed, "pass", False, None, "fail")]
+    assert store.watermark(JOB) == T0
+
+
+def test_the_watermark_never_passes_an_unjudged_hour(store):
+    store.start_watermark(JOB, T0 - HOUR, now=T0)
+    store.record_run(make_run(JOB, T0, [(5, 5)]), **PROVENANCE, now=T0 + 2 * HOUR)
+    store.record_failure(JOB, Window(T0 + HOUR, T0 + 2 * HOUR), "timeout", datasets=["device_events"],
+                         **PROVENANCE, now=T0 + 3 * HOUR)
+    store.record_run(make_run(JOB, T0 + 2 * HOUR, [(5, 5)]), **PROVENANCE, now=T0 + 4 * HOUR)
+    store.record_run(make_run(JOB, T0 + 3 * HOUR, [(5, 5)]), **PROVENANCE, now=T0 + 5 * HOUR)
+    assert store.watermark(JOB) == T0
+    store.record_run(make_run(JOB, T0 + HOUR, [(5, 5)]), **PROVENANCE, now=T0 + 6 * HOUR)
+    assert store.watermark(JOB) == T0 + 3 * HOUR
+
+
+def test_prune_keeps_the_verdicts_a_gate_period_needs(store):
+    now = T0 + timedelta(days=30)
+    superseded = store.record_run(make_run(JOB, now - timedelta(days=3), [(10, 20)]), **PROVENANCE,
+                                  now=now - timedelta(days=3) + HOUR)
+    in_force = store.record_run(make_run(JOB, now - timedelta(days=3), [(10, 10)]), **PROVENANCE,
+                                now=now - timedelta(days=3) + 2 * HOUR)
+    ancient = store.record_run(make_run(JOB, now - timedelta(days=12), [(10, 10)]), **PROVENANCE,
+                               now=now - timedelta(days=12) + HOUR)
+    rule = CheckResult("no_overlapping_bookings", "pass", violations=0)
+    as_of = now - timedelta(days=2)
+    point = store.record_run(replace(make_run(JOB, as_of, [(1, 1)]), window=None, compares=[], results=[rule],
+                                     as_of=as_of), **PROVENANCE, now=as_of)
+    deleted = store.prune(keep_days=1, now=now)
+    assert deleted == {"samples": 0, "results": 2, "compares": 2, "runs": 2, "ledger": 1, "verdicts": 1}
+    assert sorted(r["id"] for r in store.list_runs()) == [in_force, point]
+    assert {superseded, ancient}.isdisjoint(r["id"] for r in store.list_runs())
+    row = ledger_row(store, now - timedelta(days=3))
+    assert (row["verdict"], row["run_id"]) == ("pass", in_force)
+    assert store.get_run(in_force)["compares"][0]["totals"]["old"] == 10
+    assert len(store.ledger_history("device_events", now - timedelta(days=3))) == 2
+    assert store.get_run(point)["results"][0]["as_of"] == iso(as_of)
+
+
+def test_a_statement_timeout_names_the_source_whose_statement_failed(make_pg_database):
+    old = Source("old", SourceConfig(url=make_pg_database("timeout_old"), statement_timeout="1s"))
+    new = Source("new", SourceConfig(url=make_pg_database("timeout_new"), statement_timeout="300s"))
+    try:
+        with pytest.raises(SourceError) as e:
+            # both sides open at once, as a comparison holds them: new's context is the innermost
+            with ExitStack() as stack:
+                conns = {s.name: stack.enter_context(s.connect()) for s in (old, new)}
+                conns["new"].exec_driver_sql("SELECT 1").scalar()
+                conns["old"].exec_driver_sql("SELECT pg_sleep(5)").scalar()
+    finally:
+        old.dispose()
+        new.dispose()
+    assert str(e.value) == ("source 'old': query exceeded its statement_timeout (1s): "
+                            "canceling statement due to statement timeout")
+
+
+def test_run_refuses_a_window_that_is_not_whole_hours(tmp_path, monkeypatch, capfd):
+    path = write_project(tmp_path, "postgresql://u:pw@127.0.0.1:1/old", "postgresql://u:pw@127.0.0.1:1/new")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capfd, "--config", path, "run", JOB, "--start", "2026-11-20T20:00Z",
+                             "--end", "2026-11-20T20:15Z")
+    assert (code, out) == (2, "")
+    assert err == ("reconciler: bad window: --end 2026-11-20T20:15:00Z is not a whole UTC hour; the ledger holds "
+                   "whole hours only. For an ad-hoc window use `reconciler compare --start T --end T`\n")
+    assert ReportStore(f"sqlite:///{tmp_path / 'store.db'}").list_runs() == []
+
+
+def test_a_backfill_stores_a_sql_rule_once_with_as_of_not_per_hour(pg_events, tmp_path, capfd):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "no_negative_values.sql").write_text(
+        "-- description: values are never negative\n-- severity: critical\n"
+        "SELECT event_id, value FROM device_events WHERE value < 0\n")
+    path = write_project(tmp_path, pg_events["old"], pg_events["new"], job={"checks": "[event_rows, values]"},
+                         checks=f"  values: {{type: sql, source: new, rules: {rules}}}\n")
+    now = T0 + timedelta(days=5, minutes=3)
+    code, out, _ = run_cli(capfd, "--config", path, "run", JOB, "--start", iso(T0), "--end", iso(T0 + 3 * HOUR),
+                           "--now", iso(now), "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert [(r["window"], r["status"]) for r in doc["runs"]] == [
+        ({"start": iso(T0 + i * HOUR), "end": iso(T0 + (i + 1) * HOUR)}, "pass") for i in range(3)] + [
+        ({"as_of": iso(now)}, "pass")]
+    store = ReportStore(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        with store.engine.connect() as conn:
+            stored = conn.execute(sa.select(results.c.run_id, results.c.as_of, results.c.window_start)
+                                  .where(results.c.check_name == "no_negative_values")).all()
+        assert stored == [(doc["runs"][3]["id"], now, None)]
+        assert store.get_run(doc["runs"][3]["id"])["as_of"] == iso(now)
+    finally:
+        store.close()
+
+
+def test_jobs_shows_next_run_watermark_pending_and_failed_hours(pg_events, tmp_path, capfd, pg_admin):
+    from service_fixtures import set_database_down
+
+    path = write_project(tmp_path, pg_events["old"], pg_events["new"])
+    store = ReportStore(f"sqlite:///{tmp_path / 'store.db'}")
+    store.upgrade()
+    store.start_watermark(JOB, T0 - HOUR, now=T0)
+    code, _, _ = run_cli(capfd, "--config", path, "run", JOB, "--now", iso(T0 + HOUR + 15 * M))
+    assert code == 0
+    set_database_down(pg_admin, pg_events["old"], True)
+    code, _, _ = run_cli(capfd, "--config", path, "run", JOB, "--now", iso(T0 + 2 * HOUR + 15 * M))
+    assert code == 3
+    set_database_down(pg_admin, pg_events["old"], False)
+    now = T0 + 4 * HOUR + 20 * M
+    code, out, _ = run_cli(capfd, "--config", path, "jobs", "--now", iso(now), "--format", "json")
+    assert code == 0
+    [job] = json.loads(out)["jobs"]
+    assert {k: job[k] for k in ("job", "cron", "timezone", "next_run", "watermark", "pending_hours", "failed_hours",
+                                "retry_waiting")} == {
+        "job": JOB, "cron": "5 * * * *", "timezone": "UTC", "next_run": iso(T0 + 5 * HOUR + 5 * M),
+        "watermark": iso(T0), "pending_hours": [iso(T0 + i * HOUR) for i in (1, 2, 3)],
+        "failed_hours": [iso(T0 + HOUR)], "retry_waiting": []}
+    assert job["last_run"]["status"] == "error"
+    code, out, _ = run_cli(capfd, "--config", path, "jobs", "--now", iso(now))
+    assert out.splitlines()[:5] == [
+        JOB, f"  cron        5 * * * * (UTC), next run {iso(T0 + 5 * HOUR + 5 * M)}",
+        f"  watermark   {iso(T0)}", f"  pending     3 hour(s): {iso(T0 + HOUR)} .. {iso(T0 + 3 * HOUR)}",
+        f"  failed      1 hour(s): {iso(T0 + HOUR)}"]
+    store.close()
+
+
+def test_a_connection_that_never_answers_names_the_source_and_its_connect_timeout():
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)   # the handshake completes in the backlog; no byte ever comes back
+    port = silent.getsockname()[1]
+    source = Source("new", SourceConfig(url=f"postgresql://app:hunter2@127.0.0.1:{port}/events",
+                                        connect_timeout="1s", statement_timeout="300s"))
+    try:
+        with pytest.raises(SourceError) as e:
+            with source.connect():
+                pass
+    finally:
+        source.dispose()
+        silent.close()
+    assert str(e.value).startswith(f"source 'new' (postgresql://app:***@127.0.0.1:{port}/events) is unreachable: "
+                                   "no connection within its connect_timeout (1s): ")
+    assert "hunter2" not in str(e.value)
