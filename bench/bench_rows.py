@@ -126,11 +126,11 @@ def engine_sql(config: Path, start: datetime, end: datetime) -> dict:
 
     from sqlalchemy.dialects import postgresql
 
-    from reconciler.compare import open_sides, prepare_side
+    from reconciler.compare.dataset import open_sides, prepare_side
+    from reconciler.compare.rowdiff.columns import build_specs, reflect_types
+    from reconciler.compare.rowdiff.engine import RowDiff
     from reconciler.config.loader import load_config
-    from reconciler.rowdiff.columns import build_specs, reflect_types
-    from reconciler.rowdiff.engine import RowDiff
-    from reconciler.sources import opened_sources
+    from reconciler.sources.connection import opened_sources
     from reconciler.timeutil import Window
 
     loaded = load_config(str(config))
@@ -423,7 +423,7 @@ def explain(sc: dict, config: Path) -> str:
     on its database (plus the floor)."""
     import sqlalchemy as sa
 
-    from reconciler.compare import compare_dataset
+    from reconciler.compare.dataset import compare_dataset
     from reconciler.config.loader import load_config
     from reconciler.timeutil import Window
 

@@ -29,8 +29,20 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_rows import (OUT, ROOT, Monitor, engine_sql, floor_run, floor_sql, iso, med, reladiff_run,  # noqa: E402
-                        scenario, wait_quiet, write_configs)
+from bench_rows import (  # noqa: E402
+    OUT,
+    ROOT,
+    Monitor,
+    engine_sql,
+    floor_run,
+    floor_sql,
+    iso,
+    med,
+    reladiff_run,
+    scenario,
+    wait_quiet,
+    write_configs,
+)
 
 sys.path.insert(0, str(ROOT))
 JOB = "bench"
@@ -61,7 +73,7 @@ class WarmService:
         self.now = sc["end"] + timedelta(hours=1)
 
     def judge(self) -> dict:
-        from reconciler.jobs import judge_windows
+        from reconciler.service.jobs import judge_windows
 
         store = self.service.store
         t = time.perf_counter()

@@ -28,6 +28,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_rows  # noqa: E402
 
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("scenario", choices=list(bench_rows.SCENARIOS))

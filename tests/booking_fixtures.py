@@ -12,14 +12,20 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
+from conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, unavailable
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, unavailable
-from reconciler.demo_bookings import (
-    Stay, clear_bookings, create_booking_schema, device_rows, merge_rows, stay_rows, write_rows,
+from reconciler.demo.bookings import (
+    Stay,
+    clear_bookings,
+    create_booking_schema,
+    device_rows,
+    merge_rows,
+    stay_rows,
+    write_rows,
 )
 
 TODAY = date(2026, 3, 15)

@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from reconciler.cli import main
-from reconciler.demo import DEMO_ZONE, build_demo_databases
-from reconciler.demo_bookings import load_demo_bookings
+from reconciler.demo.bookings import load_demo_bookings
+from reconciler.demo.run import DEMO_ZONE, build_demo_databases
 from reconciler.timeutil import HOUR, floor_hour
 
 ROOT = Path(__file__).resolve().parent.parent

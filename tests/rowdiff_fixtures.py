@@ -9,15 +9,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql
-
-from reconciler.compare import compare_dataset
-from reconciler.config import load_config
-from reconciler.scenario import LEGACY, REFERENCE, generate_events, load, to_rows
-from reconciler.timeutil import Window
-
 from conftest import write_schedule
+from sqlalchemy.dialects import mysql, postgresql
 from timescale_fixtures import compress_all, is_timescale, make_hypertable
+
+from reconciler.compare.dataset import compare_dataset
+from reconciler.config import load_config
+from reconciler.demo.scenario import LEGACY, REFERENCE, generate_events, load, to_rows
+from reconciler.timeutil import Window
 
 UTC = timezone.utc
 H = timedelta(hours=1)

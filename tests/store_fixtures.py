@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import PG_ADMIN_URL, unavailable
+
 from reconciler.reasons import drift_reason, hour_reason, hourly_check_reason, with_reason
 from reconciler.results import CheckResult, CompareResult, HourCount, RunResult, worst
 from reconciler.thresholds import Threshold

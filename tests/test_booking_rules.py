@@ -8,14 +8,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from booking_fixtures import DIALECTS, TODAY, Databases, booking, day, scenario, write_scenario
 from sqlalchemy import create_engine
 
-from reconciler.demo_bookings import at, find_rows, load_demo_bookings, remove_rows
-from reconciler.errors import ConfigError, SourceError, UsageError
-from reconciler.rules import (
-    classify, load_rules, normalize_value, parse_rule, rules_to_json, run_rules, select_rules,
+from reconciler.checks.rules import (
+    classify,
+    load_rules,
+    normalize_value,
+    parse_rule,
+    rules_to_json,
+    run_rules,
+    select_rules,
 )
-from booking_fixtures import DIALECTS, TODAY, Databases, booking, day, scenario, write_scenario
+from reconciler.demo.bookings import at, find_rows, load_demo_bookings, remove_rows
+from reconciler.errors import ConfigError, SourceError, UsageError
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "checks" / "bookings"
 RULES = {r.name: r for r in load_rules(RULES_DIR)}

@@ -11,11 +11,10 @@ from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
-
-from reconciler.suites import validate_table
-from reconciler.thresholds import Threshold
-
 from integrity_fixtures import ROOT
+
+from reconciler.checks.suites import validate_table
+from reconciler.thresholds import Threshold
 
 SUITE = ROOT / "expectations" / "bookings.json"
 CHECKS = ["bookings_unique_id", "bookings_status_known", "bookings_check_out_after_check_in",

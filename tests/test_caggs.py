@@ -13,16 +13,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from integrity_fixtures import run_cli
 
-from reconciler.caggs import MisalignedBuckets, compare_hourly, roll_up
-from reconciler.checks import CheckContext, run_check
+from reconciler.checks.caggs import MisalignedBuckets, compare_hourly, roll_up
+from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.errors import ConfigError
-from reconciler.sources import open_sources
-from reconciler.timeutil import HOUR, Window
+from reconciler.sources.connection import open_sources
 from reconciler.thresholds import Threshold
-
-from integrity_fixtures import run_cli
+from reconciler.timeutil import HOUR, Window
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 8, 10, tzinfo=UTC)

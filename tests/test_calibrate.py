@@ -10,12 +10,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from integrity_fixtures import run_cli
 
-from reconciler.calibrate import calibrate_dataset
+from reconciler.compare.calibrate import calibrate_dataset
 from reconciler.config import load_config
 from reconciler.timeutil import HOUR, Window
-
-from integrity_fixtures import run_cli
 
 UTC = timezone.utc
 H10 = datetime(2026, 11, 27, 10, tzinfo=UTC)

@@ -11,10 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import sqlalchemy as sa
-
-from integrity_fixtures import (  # noqa: F401  (fixtures)
-    CLOSED_PORT_PG, copy_project, pg_mariadb_bookings, run_cli, sqlite_demo, use_sources,
-)
+from integrity_fixtures import CLOSED_PORT_PG, copy_project, pg_mariadb_bookings, run_cli, sqlite_demo, use_sources  # noqa: F401  (fixtures)
 
 CHECK_SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "docs" / "schemas" / "check.schema.json").read_text())
 

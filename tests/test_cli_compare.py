@@ -18,11 +18,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 import sqlalchemy as sa
+from conftest import write_schedule
 
 from reconciler.cli import main
-from reconciler.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows
-
-from conftest import write_schedule
+from reconciler.demo.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

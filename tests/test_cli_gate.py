@@ -8,11 +8,10 @@ import json
 from datetime import timedelta
 
 import pytest
+from gate_fixtures import END, NOW, START, fabricate_week, gate_config, open_store
+from integrity_fixtures import CLOSED_PORT_PG, DEMO_HOURS, copy_project, run_cli, sqlite_demo, use_sources  # noqa: F401
 
 from reconciler.timeutil import HOUR, iso
-
-from gate_fixtures import END, NOW, START, fabricate_week, gate_config, open_store
-from integrity_fixtures import DEMO_HOURS, CLOSED_PORT_PG, copy_project, run_cli, sqlite_demo, use_sources  # noqa: F401
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ from __future__ import annotations
 import typing
 
 import pytest
+from integrity_fixtures import ROOT, run_cli
 
-from reconciler.cli_init import DEFAULT_NAMES, render_template
+from reconciler.cli.init import DEFAULT_NAMES, render_template
 from reconciler.config import load_config
 from reconciler.config.models import CheckConfig
 from reconciler.errors import ConfigError
-
-from integrity_fixtures import ROOT, run_cli
 
 ENV = {"OLD_DATABASE_URL": "sqlite:///old.db", "NEW_DATABASE_URL": "sqlite:///new.db"}
 

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 import pytest
+from integrity_fixtures import ROOT, copy_project, run_cli, sqlite_demo, use_sources  # noqa: F401  (fixtures)
 
 from reconciler.cli import cli
-from reconciler.cli_options import hoist_common_options
-
-from integrity_fixtures import ROOT, copy_project, run_cli, sqlite_demo, use_sources  # noqa: F401  (fixtures)
+from reconciler.cli.options import hoist_common_options
 
 
 def leaf_paths(group: click.Group, prefix=()) -> list[tuple[str, ...]]:

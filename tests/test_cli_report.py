@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 import click
 import pytest
 from click.testing import CliRunner
+from store_fixtures import PROVENANCE, T0, evidence_run, make_run
 
-from reconciler.cli_report import db, report
+from reconciler.cli.report import db, report
+from reconciler.config import load_config
 from reconciler.errors import ReconcilerError
 from reconciler.store import ReportStore, store_url
-from reconciler.config import load_config
 from reconciler.timeutil import HOUR, Window, iso
-from store_fixtures import PROVENANCE, T0, evidence_run, make_run
 
 HEAD = ReportStore("sqlite://").head()  # the newest migration
 

@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from integrity_fixtures import CLOSED_PORT_PG, DEMO_HOURS, ROOT, copy_project, run_cli, sqlite_demo, use_sources  # noqa: F401  (fixtures)
 
 from reconciler.config import load_config
 from reconciler.errors import UsageError
-from reconciler.jobs import MAX_CATCH_UP, checks_to_run, job_windows
+from reconciler.service.jobs import MAX_CATCH_UP, checks_to_run, job_windows
 from reconciler.store import open_report_store
 from reconciler.timeutil import HOUR, Window, iso
-
-from integrity_fixtures import (  # noqa: F401  (fixtures)
-    CLOSED_PORT_PG, DEMO_HOURS, ROOT, copy_project, run_cli, sqlite_demo, use_sources,
-)
 
 UTC = timezone.utc
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from integrity_fixtures import ROOT, copy_project, sqlite_demo  # noqa: F401  (fixtures)
+
 from reconciler.timeutil import HOUR, iso
 
 
@@ -30,9 +31,9 @@ def test_v_logs_our_progress_and_no_library_noise(tmp_path, sqlite_demo):
     assert done.returncode == 1, done.stderr
     lines = done.stderr.splitlines()
     window = f"window {iso(last)} → {iso(sqlite_demo['end'])}"
-    dataset = [line for line in lines if f"INFO reconciler.compare: {window}, dataset device_events:" in line]
+    dataset = [line for line in lines if f"INFO reconciler.compare.dataset: {window}, dataset device_events:" in line]
     assert len(dataset) == 1 and re.search(r"connect \d+\.\d\d s, .*suite \d+\.\d\d s\)$", dataset[0])
-    check = [line for line in lines if f"INFO reconciler.checks: {window}, check event_rows:" in line]
+    check = [line for line in lines if f"INFO reconciler.checks.registry: {window}, check event_rows:" in line]
     assert len(check) == 1 and check[0].endswith("row_match fail, row_diff_complete pass")
     assert not [line for line in lines if " INFO " in line and " reconciler." not in line]
     assert "great_expectations" not in done.stderr

@@ -8,19 +8,23 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from integrity_fixtures import UTC, copy_project, pg_mariadb_bookings, sqlite_demo, today_utc, use_sources  # noqa: F401  (fixtures)
 
-from reconciler.checks import CheckContext, run_check
-from reconciler.compare import SNAPSHOT_WINDOW
+from reconciler.checks.registry import CheckContext, run_check
+from reconciler.compare.dataset import SNAPSHOT_WINDOW
 from reconciler.config import load_config
-from reconciler.demo_bookings import (
-    Stay, clear_bookings, create_booking_schema, device_rows, find_rows, merge_rows, stay_rows, write_rows,
+from reconciler.demo.bookings import (
+    Stay,
+    clear_bookings,
+    create_booking_schema,
+    device_rows,
+    find_rows,
+    merge_rows,
+    stay_rows,
+    write_rows,
 )
-from reconciler.sources import open_sources
+from reconciler.sources.connection import open_sources
 from reconciler.thresholds import Threshold
-
-from integrity_fixtures import (  # noqa: F401  (fixtures)
-    UTC, copy_project, pg_mariadb_bookings, sqlite_demo, today_utc, use_sources,
-)
 
 DAY = timedelta(days=1)
 

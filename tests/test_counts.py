@@ -12,20 +12,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-
-from reconciler.compare import compare_dataset
-from reconciler.config import load_config
-from reconciler.config.models import SideConfig, SourceConfig
-from reconciler.counts import count_by_hour
-from reconciler.drift import drift_pct
-from reconciler.relation import SideRelation
-from reconciler.scenario import (LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table,
-                                 to_rows)
-from reconciler.sources import Source
-from reconciler.timeutil import Window
-
 from conftest import write_schedule
 from timescale_fixtures import is_timescale, make_hypertable
+
+from reconciler.compare.counts import count_by_hour
+from reconciler.compare.dataset import compare_dataset
+from reconciler.compare.drift import drift_pct
+from reconciler.config import load_config
+from reconciler.config.models import SideConfig, SourceConfig
+from reconciler.demo.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows
+from reconciler.sources.connection import Source
+from reconciler.sources.relation import SideRelation
+from reconciler.timeutil import Window
 
 UTC = timezone.utc
 H = timedelta(hours=1)
@@ -374,14 +372,14 @@ def test_drift_pct_is_signed_and_rounded_to_four_places(old, new, expected):
 
 
 def test_drift_threshold_is_strictly_above_one_percent():
-    from reconciler.drift import drift_exceeds
+    from reconciler.compare.drift import drift_exceeds
 
     assert [drift_exceeds(d, 1.0) for d in (0.0, 1.0, -1.0, 1.0001, -1.0001, None)] == \
         [False, False, False, True, True, True]
 
 
 def test_match_pct():
-    from reconciler.drift import match_pct
+    from reconciler.compare.drift import match_pct
 
     assert match_pct(719500, 200, 300, 100) == 99.9167
     assert match_pct(0, 0, 0, 0) == 100.0

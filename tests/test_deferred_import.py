@@ -29,7 +29,7 @@ def test_a_deferred_module_loads_on_first_attribute_and_then_is_the_real_one():
 def test_great_expectations_imports_without_loading_altair_or_scipy_stats():
     out = run_python("""
         import sys
-        from reconciler.suites import _gx
+        from reconciler.checks.suites import _gx
         _gx()
         print(sorted(m for m in ("altair.vegalite", "scipy.stats._stats_py") if m in sys.modules))
         from scipy import stats

@@ -12,14 +12,13 @@ import json
 from datetime import timedelta
 
 import pytest
+from gate_fixtures import END, NOW, PROVENANCE, START, fabricate_week, gate_config, hour_run, open_store, record
 from sqlalchemy import update
 
 from reconciler.gate import evaluate_gate, gate_summary
 from reconciler.gate.render import gate_lines
 from reconciler.store.schema import window_ledger
 from reconciler.timeutil import HOUR, iso
-
-from gate_fixtures import END, NOW, PROVENANCE, START, fabricate_week, gate_config, hour_run, open_store, record
 
 
 @pytest.fixture

@@ -11,15 +11,14 @@ from datetime import datetime, timezone
 
 import pytest
 import redis
+from integrity_fixtures import run_cli
 
-from reconciler.checks import CheckContext, run_check
+from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.errors import SourceError
 from reconciler.store import open_report_store
-from reconciler.timeutil import Window
 from reconciler.thresholds import Threshold
-
-from integrity_fixtures import run_cli
+from reconciler.timeutil import Window
 
 UTC = timezone.utc
 WINDOW = Window(datetime(2026, 3, 8, 10, tzinfo=UTC), datetime(2026, 3, 8, 11, tzinfo=UTC))

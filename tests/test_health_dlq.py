@@ -13,7 +13,7 @@ import pytest
 import redis
 from integrity_fixtures import run_cli
 
-from reconciler.checks import CheckContext, run_check
+from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.config.models import PLAN_DLQ_KEYS, CheckConfig
 from reconciler.store import open_report_store

@@ -1,5 +1,5 @@
 """Processing lag per hour on PostgreSQL (percentile_cont), MariaDB and SQLite (ROW_NUMBER()
-interpolation, reconciler/health/percentiles.py) against hand-computed percentiles, and the
+interpolation, reconciler/checks/health/percentiles.py) against hand-computed percentiles, and the
 newest event's age when the new table has no ingestion-time column.
 
 Hand computation (continuous percentile, pos = 1 + p * (n - 1), linear between ranks):
@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from reconciler.checks import CheckContext, run_check
+from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
-from reconciler.sources import opened_sources
+from reconciler.sources.connection import opened_sources
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
 

@@ -20,15 +20,11 @@ import sqlalchemy as sa
 from integrity_fixtures import run_cli
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from reconciler.checks import CheckContext, run_check
+from reconciler.checks.health.latency import histogram_percentiles, histogram_quantile, measure_histogram
+from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.errors import SourceError
-from reconciler.health.latency import (
-    histogram_percentiles,
-    histogram_quantile,
-    measure_histogram,
-)
-from reconciler.sources import opened_sources
+from reconciler.sources.connection import opened_sources
 from reconciler.store import open_report_store
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.compare import judge
+from reconciler.compare.dataset import judge
 from reconciler.errors import ConfigError
-from reconciler.timeutil import Window
 from reconciler.thresholds import Threshold
+from reconciler.timeutil import Window
 
 SUITE = Path(__file__).parent.parent / "expectations" / "device_events.json"
 WINDOW = Window(datetime(2026, 11, 27, tzinfo=timezone.utc), datetime(2026, 11, 28, tzinfo=timezone.utc))

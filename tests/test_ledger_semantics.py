@@ -12,18 +12,17 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from integrity_fixtures import run_cli
+from service_fixtures import JOB, T0, pg_events, write_project  # noqa: F401  (fixtures)
+from store_fixtures import PROVENANCE, make_run, pg_database, pg_url, store_url  # noqa: F401
 
 from reconciler.config.models import SourceConfig
 from reconciler.errors import SourceError
 from reconciler.results import CheckResult
-from reconciler.sources import Source
+from reconciler.sources.connection import Source
 from reconciler.store import ReportStore
 from reconciler.store.schema import results
 from reconciler.timeutil import HOUR, Window, iso
-
-from integrity_fixtures import run_cli
-from service_fixtures import JOB, T0, pg_events, write_project  # noqa: F401  (fixtures)
-from store_fixtures import PROVENANCE, make_run, pg_database, pg_url, store_url  # noqa: F401
 
 M = timedelta(minutes=1)
 

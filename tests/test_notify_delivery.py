@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from fake_slack import GOOD_TOKEN, WEBHOOK_PATH, FakeSlack
 from notify_helpers import HOUR, T0, make_store, notify_config, record
-from store_fixtures import pg_database, pg_url, store_url  # noqa: F401  (fixtures)
 from sqlalchemy import select
+from store_fixtures import pg_database, pg_url, store_url  # noqa: F401  (fixtures)
 
 from reconciler.notify import drain_outbox, outbox_depth
 from reconciler.store.schema import notify_alerts, notify_outbox

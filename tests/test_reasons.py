@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.reasons import (
-    drift_reason,
-    hour_reason,
-    hourly_check_reason,
-    match_reason,
-    reason_for,
-    with_reason,
-)
+from reconciler.reasons import drift_reason, hour_reason, hourly_check_reason, match_reason, reason_for, with_reason
 from reconciler.results import CheckResult
 from reconciler.thresholds import Threshold
 

@@ -3,12 +3,12 @@ the days of clean evidence, and a link to the worst hour's run."""
 
 from __future__ import annotations
 
+from gate_fixtures import NOW, START, fabricate_week, gate_config, open_store
+
 from reconciler.gate import gate_summary
 from reconciler.gate.summary import index_gate, index_view
 from reconciler.report import render_index, write_index
 from reconciler.timeutil import HOUR, iso
-
-from gate_fixtures import NOW, START, fabricate_week, gate_config, open_store
 
 
 def test_the_index_opens_with_the_gate(tmp_path):

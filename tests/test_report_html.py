@@ -14,17 +14,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from integrity_fixtures import DEMO_HOURS, copy_project, sqlite_demo, use_sources  # noqa: F401  (fixtures)
+from store_fixtures import PROVENANCE, T0, evidence_run, make_run, unavailable
 
+from reconciler.cli import main
 from reconciler.report import render_html, render_index, write_reports
 from reconciler.report.charts import drift_chart
+from reconciler.results import CheckResult
 from reconciler.store import ReportStore
 from reconciler.thresholds import Threshold
-from reconciler.timeutil import HOUR, Window
-from integrity_fixtures import DEMO_HOURS, copy_project, sqlite_demo, use_sources  # noqa: F401  (fixtures)
-from reconciler.cli import main
-from reconciler.results import CheckResult
-from reconciler.timeutil import iso
-from store_fixtures import PROVENANCE, T0, evidence_run, make_run, unavailable
+from reconciler.timeutil import HOUR, Window, iso
 
 GOLDEN = Path(__file__).parent / "golden" / "run_report.json"
 RECORDED_AT = T0 + 4 * HOUR

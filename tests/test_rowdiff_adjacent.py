@@ -4,13 +4,12 @@ unit apart are paired, not reported missing + extra."""
 
 from datetime import timedelta
 
-from reconciler.rowdiff.classify import Row, pair_adjacent_times
-from reconciler.rowdiff.columns import ColumnSpec
+from rowdiff_fixtures import NO_DIFFERENCES, compare, differences, load_events, new_table, old_table, schedule, utc
+
+from reconciler.compare.rowdiff.classify import Row, pair_adjacent_times
+from reconciler.compare.rowdiff.columns import ColumnSpec
 from reconciler.config.models import ColumnConfig
 from reconciler.timeutil import Window
-
-from rowdiff_fixtures import NO_DIFFERENCES, compare, differences, load_events, new_table, old_table, \
-    schedule, utc
 
 
 def spec(name, ctype, is_key=False, is_time=False):

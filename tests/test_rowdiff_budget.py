@@ -8,11 +8,10 @@ import json
 import random
 
 import pytest
+from rowdiff_fixtures import H, compare, events, load_events, new_table, old_table, schedule, server_url, utc
 
 from reconciler.cli import main
 from reconciler.timeutil import Window
-
-from rowdiff_fixtures import H, compare, events, load_events, new_table, old_table, schedule, server_url, utc
 
 START = utc(2026, 4, 2, 9)
 WINDOW = Window(START, START + H)

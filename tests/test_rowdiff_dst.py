@@ -11,11 +11,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from rowdiff_fixtures import (
+    NO_DIFFERENCES,
+    H,
+    compare,
+    differences,
+    load_events,
+    mismatched_columns,
+    new_table,
+    old_table,
+    schedule,
+    server_url,
+    utc,
+)
 
 from reconciler.timeutil import Window, iso
-
-from rowdiff_fixtures import (H, NO_DIFFERENCES, compare, differences, load_events, mismatched_columns, new_table,
-                              old_table, schedule, server_url, utc)
 
 SPRING = utc(2026, 3, 8, 7)  # 02:00 EST -> 03:00 EDT
 FALL = utc(2026, 11, 1, 6)  # 02:00 EDT -> 01:00 EST

@@ -7,11 +7,23 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from rowdiff_fixtures import (
+    MS,
+    NO_DIFFERENCES,
+    H,
+    compare,
+    differences,
+    load_events,
+    mismatched_columns,
+    new_table,
+    old_table,
+    sample_keys,
+    schedule,
+    server_url,
+    utc,
+)
 
 from reconciler.timeutil import Window
-
-from rowdiff_fixtures import (H, MS, NO_DIFFERENCES, compare, differences, load_events, mismatched_columns,
-                              new_table, old_table, sample_keys, schedule, server_url, utc)
 
 START = utc(2026, 5, 4, 12)
 WINDOW = Window(START, START + H)

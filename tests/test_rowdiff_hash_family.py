@@ -11,12 +11,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from reconciler.compare.rowdiff.engine import RowDiff
 from reconciler.config.models import DatasetConfig
 from reconciler.dialects.mysql import MySQLDialect
 from reconciler.dialects.postgresql import PostgresDialect
 from reconciler.dialects.sqlite import SQLiteDialect
 from reconciler.dialects.timescale import TimescaleDialect
-from reconciler.rowdiff.engine import RowDiff
 from reconciler.timeutil import Window
 
 T0 = datetime(2026, 11, 27, 10, tzinfo=timezone.utc)

@@ -4,15 +4,25 @@ because the checksums of the two engines agree (one aggregate query per side).""
 from __future__ import annotations
 
 import pytest
+from rowdiff_fixtures import (
+    NO_DIFFERENCES,
+    H,
+    compare,
+    differences,
+    events,
+    load_events,
+    new_table,
+    old_table,
+    schedule,
+    server_url,
+    utc,
+)
 
-from reconciler.compare import open_sides, prepare_side
+from reconciler.compare.dataset import open_sides, prepare_side
+from reconciler.compare.rowdiff.engine import RowDiff
 from reconciler.config import load_config
-from reconciler.rowdiff.engine import RowDiff
-from reconciler.sources import open_sources
+from reconciler.sources.connection import open_sources
 from reconciler.timeutil import Window
-
-from rowdiff_fixtures import (H, NO_DIFFERENCES, compare, differences, events, load_events, new_table, old_table,
-                              schedule, server_url, utc)
 
 START = utc(2026, 3, 8, 5)  # America/New_York springs forward at 07:00 UTC, inside the window
 HOURS = 4

@@ -8,11 +8,23 @@ import random
 from datetime import timedelta
 
 import pytest
+from rowdiff_fixtures import (
+    MS,
+    H,
+    compare,
+    events,
+    load_events,
+    mismatched_columns,
+    new_table,
+    old_table,
+    pick,
+    sample_keys,
+    schedule,
+    server_url,
+    utc,
+)
 
 from reconciler.timeutil import Window, iso
-
-from rowdiff_fixtures import (H, MS, compare, events, load_events, mismatched_columns, new_table, old_table, pick,
-                              sample_keys, schedule, server_url, utc)
 
 US = timedelta(microseconds=1)
 PAIRS = [("mariadb", "postgresql"), ("postgresql", "postgresql"), ("sqlite", "sqlite")]

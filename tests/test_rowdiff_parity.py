@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql
-
-from reconciler.config.models import ColumnConfig, SideConfig, SourceConfig
-from reconciler.relation import SideRelation
-from reconciler.rowdiff.columns import BOOL, DECIMAL, FLOAT, INT, TEXT, TIMESTAMP, ColumnSpec, reflect_types
-from reconciler.rowdiff.normalize import equal, key_of, value_of
-from reconciler.rowdiff.sql import SideSQL
-from reconciler.sources import Source
-
 from rowdiff_fixtures import server_url, utc
+from sqlalchemy.dialects import mysql, postgresql
 from timescale_fixtures import make_hypertable
+
+from reconciler.compare.rowdiff.columns import BOOL, DECIMAL, FLOAT, INT, TEXT, TIMESTAMP, ColumnSpec, reflect_types
+from reconciler.compare.rowdiff.normalize import equal, key_of, value_of
+from reconciler.compare.rowdiff.sql import SideSQL
+from reconciler.config.models import ColumnConfig, SideConfig, SourceConfig
+from reconciler.sources.connection import Source
+from reconciler.sources.relation import SideRelation
 
 ENGINES = ("postgresql", "mariadb", "sqlite", "timescaledb")
 LONG = "x" * 5000 + "ñ"

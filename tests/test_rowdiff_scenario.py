@@ -11,11 +11,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from rowdiff_fixtures import (
+    MS,
+    H,
+    compare,
+    events,
+    load_events,
+    mismatched_columns,
+    new_table,
+    old_table,
+    pick,
+    sample_keys,
+    schedule,
+    server_url,
+    utc,
+)
 
 from reconciler.timeutil import Window
-
-from rowdiff_fixtures import (H, MS, compare, events, load_events, mismatched_columns, new_table, old_table, pick,
-                              sample_keys, schedule, server_url, utc)
 
 START = utc(2026, 1, 15, 10)
 WINDOW = Window(START, START + 2 * H)

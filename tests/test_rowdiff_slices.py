@@ -8,11 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from rowdiff_fixtures import server_url
 from sqlalchemy.dialects import postgresql
 
 from reconciler.dialects.postgresql import PostgresDialect
-
-from rowdiff_fixtures import server_url
 
 US = timedelta(microseconds=1)
 BASES = [datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc), datetime(1969, 12, 31, 23, 59, 59, tzinfo=timezone.utc),

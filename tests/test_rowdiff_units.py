@@ -11,15 +11,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from reconciler.compare.rowdiff.classify import Row, Tally, match_rows, settle_unmatched, split_duplicates
+from reconciler.compare.rowdiff.columns import (
+    BOOL,
+    DECIMAL,
+    FLOAT,
+    INT,
+    TEXT,
+    TIMESTAMP,
+    ColumnSpec,
+    comparison_type,
+    native_type,
+)
+from reconciler.compare.rowdiff.normalize import epoch_us, equal, key_of, value_of
+from reconciler.compare.rowdiff.segments import Segment, batches, from_units, merge_adjacent, offset_regions, to_units
 from reconciler.config.models import ColumnConfig
-from reconciler.dialects.sqlite_functions import HashSum, epoch_us as sqlite_epoch_us, real_text, row_hash60
-from reconciler.rowdiff.classify import Row, Tally, match_rows, settle_unmatched, split_duplicates
-from reconciler.rowdiff.columns import (BOOL, DECIMAL, FLOAT, INT, TEXT, TIMESTAMP, ColumnSpec, comparison_type,
-                                        native_type)
-from reconciler.rowdiff.normalize import epoch_us, equal, key_of, value_of
-from reconciler.rowdiff.segments import (Segment, batches, from_units, merge_adjacent, offset_regions,
-                                         to_units)
-from reconciler.timeaxis import TimeAxis
+from reconciler.dialects.sqlite_functions import HashSum, real_text, row_hash60
+from reconciler.dialects.sqlite_functions import epoch_us as sqlite_epoch_us
+from reconciler.sources.timeaxis import TimeAxis
 
 UTC = timezone.utc
 H = timedelta(hours=1)
@@ -256,7 +265,7 @@ def test_sqlite_functions_agree_with_the_python_side():
 def _passes(start: datetime, end: datetime, snapshot: bool = False) -> list[tuple[datetime, datetime]]:
     from types import SimpleNamespace
 
-    from reconciler.rowdiff.engine import RowDiff
+    from reconciler.compare.rowdiff.engine import RowDiff
 
     return list(RowDiff._passes(SimpleNamespace(ds=SimpleNamespace(snapshot=snapshot)), start, end))
 

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from integrity_fixtures import ROOT, run_cli
 
 from reconciler.config import load_config
-from reconciler.demo_bookings import create_booking_schema
+from reconciler.demo.bookings import create_booking_schema
 from reconciler.errors import ConfigError
-
-from integrity_fixtures import ROOT, run_cli
 
 RULES = ROOT / "checks" / "bookings"
 
@@ -210,7 +209,7 @@ def test_rule_folder_mistakes_are_found_when_the_config_loads(tmp_path):
 
 @pytest.mark.parametrize("engine", ["postgresql", "mariadb", "sqlite"])
 def test_a_missing_table_is_named_on_every_engine(engine, tmp_path, request):
-    from reconciler.rules import load_rules, run_rules
+    from reconciler.checks.rules import load_rules, run_rules
 
     url = {"postgresql": lambda: request.getfixturevalue("make_pg_database")("legacy_missing"),
            "mariadb": lambda: request.getfixturevalue("make_mariadb_database")("legacy_missing"),

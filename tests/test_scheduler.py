@@ -8,17 +8,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from service_fixtures import (  # noqa: F401  (fixtures)
+    EMPTY_HOUR,
+    JOB,
+    T0,
+    add_new_event,
+    make_service,
+    pg_events,
+    runs_by_hour,
+    set_database_down,
+    write_project,
+)
 
 from reconciler.config import load_config
-from reconciler.jobs import plan_hours
+from reconciler.service.jobs import plan_hours
 from reconciler.service.scheduler import cron_trigger, next_run
 from reconciler.store.schema import results
 from reconciler.store.windows import HourState
 from reconciler.timeutil import HOUR, iso
-
-from service_fixtures import (  # noqa: F401  (fixtures)
-    EMPTY_HOUR, JOB, T0, add_new_event, make_service, pg_events, runs_by_hour, set_database_down, write_project,
-)
 
 UTC = timezone.utc
 M = timedelta(minutes=1)

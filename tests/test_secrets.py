@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from reconciler.checks.suites import _without_secrets
 from reconciler.config.models import Config, SourceConfig
 from reconciler.redact import safe_url, scrub
 from reconciler.results import ERROR, CheckResult
-from reconciler.sources import Source
-from reconciler.suites import _without_secrets
+from reconciler.sources.connection import Source
 
 URL = "postgresql+psycopg://reader:s3cret-pw@db.internal:5432/events"
 

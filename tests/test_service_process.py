@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from service_fixtures import JOB, T0, make_service, pg_events, runs_by_hour, set_database_down, write_project  # noqa: F401  (fixtures)
 
 from reconciler.config import load_config
 from reconciler.service.http import HealthServer
@@ -23,10 +24,6 @@ from reconciler.service.jsonlog import redact
 from reconciler.service.scheduler import Service, SingleInstance
 from reconciler.store import ReportStore
 from reconciler.timeutil import HOUR, iso
-
-from service_fixtures import (  # noqa: F401  (fixtures)
-    JOB, T0, make_service, pg_events, runs_by_hour, set_database_down, write_project,
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,13 +155,13 @@ def test_log_lines_are_json_without_secrets():
 
     from reconciler.service.jsonlog import JsonFormatter
 
-    record = logging.LogRecord("reconciler.jobs", logging.WARNING, __file__, 1,
+    record = logging.LogRecord("reconciler.service.jobs", logging.WARNING, __file__, 1,
                                "source 'old' (postgresql://app:hunter2@db/events) failed; token xoxb-123-abc", None,
                                None)
     record.job = "hourly"
     line = JsonFormatter().format(record)
     doc = json.loads(line)
-    assert (doc["level"], doc["logger"], doc["job"]) == ("warning", "reconciler.jobs", "hourly")
+    assert (doc["level"], doc["logger"], doc["job"]) == ("warning", "reconciler.service.jobs", "hourly")
     assert doc["message"] == "source 'old' (postgresql://app:***@db/events) failed; token xox*-***"
     assert "hunter2" not in line and "\n" not in line
     assert redact("https://hooks.slack.com/services/T000/B000/XXXX") == "https://hooks.slack.com/services/***"

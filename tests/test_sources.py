@@ -12,18 +12,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import write_schedule
 from sqlalchemy.engine import make_url
 
 from reconciler.cli import main
-from reconciler.compare import compare_dataset
+from reconciler.compare.dataset import compare_dataset
 from reconciler.config import load_config
 from reconciler.config.models import SourceConfig
+from reconciler.demo.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows
 from reconciler.errors import ConfigError, SourceError
-from reconciler.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows
-from reconciler.sources import Source, open_sources, safe_url, scrub
+from reconciler.sources.connection import Source, open_sources, safe_url, scrub
 from reconciler.timeutil import Window
-
-from conftest import write_schedule
 
 UTC = timezone.utc
 H = timedelta(hours=1)

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from store_fixtures import PROVENANCE, T0, evidence_run, make_run, pg_database, pg_url, store_url  # noqa: F401
 
 from reconciler.errors import SourceError, UsageError
 from reconciler.report import render_json
@@ -24,7 +25,6 @@ from reconciler.results import CheckResult
 from reconciler.store import ReportStore, judgements_of
 from reconciler.store.schema import UTCDateTime, metadata
 from reconciler.timeutil import HOUR, Window
-from store_fixtures import PROVENANCE, T0, evidence_run, make_run, pg_database, pg_url, store_url  # noqa: F401
 
 TESTS = Path(__file__).parent
 JOB = "hourly-shadow"

@@ -12,14 +12,13 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
-
-from reconciler.compare import compare_dataset
-from reconciler.config import load_config
-from reconciler.sources import open_sources
-from reconciler.timeutil import Window
-
-from rowdiff_fixtures import H, MS, differences, events, load_events, new_table, old_table, schedule, server_url, utc
+from rowdiff_fixtures import MS, H, differences, events, load_events, new_table, old_table, schedule, server_url, utc
 from timescale_fixtures import captured_statements, chunks, overlapping, planned_chunks
+
+from reconciler.compare.dataset import compare_dataset
+from reconciler.config import load_config
+from reconciler.sources.connection import open_sources
+from reconciler.timeutil import Window
 
 START = utc(2026, 1, 15, 8)                 # data 08:00 - 14:00 UTC, 1-hour chunks
 WINDOW = Window(START + 2 * H, START + 4 * H)  # [10:00, 12:00): two chunks per table
@@ -176,7 +175,7 @@ def test_every_windowed_statement_scans_only_the_chunks_of_its_ranges(tmp_path, 
 
 def test_a_timescaledb_source_is_detected_and_its_session_is_read_only_utc(hypertables):
     from reconciler.config.models import SourceConfig
-    from reconciler.sources import Source
+    from reconciler.sources.connection import Source
 
     source = Source("new", SourceConfig(url=hypertables["url"]))
     try:

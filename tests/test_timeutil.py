@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reconciler.timeaxis import AWARE, EPOCH, NAIVE, TEXT, TimeAxis, text_bound
+from reconciler.sources.timeaxis import AWARE, EPOCH, NAIVE, TEXT, TimeAxis, text_bound
 from reconciler.timeutil import Window, floor_hour, hour_starts, iso, parse_time, previous_hour
 
 UTC = timezone.utc

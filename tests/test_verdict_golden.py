@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from reconciler.compare import explain, judge
-from reconciler.drift import drift_pct, match_pct
+from reconciler.checks.rules import rules_to_json
+from reconciler.compare.dataset import explain, judge
+from reconciler.compare.drift import drift_pct, match_pct
 from reconciler.reasons import with_reason
 from reconciler.report.terminal import render_compare, render_job_runs, render_rules, run_renderable
 from reconciler.results import CheckResult, CompareResult, RunResult, worst
-from reconciler.rules import rules_to_json
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
 

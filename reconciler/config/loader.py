@@ -197,7 +197,7 @@ def _files_exist(cfg: Config, loaded: LoadedConfig) -> list[str]:
 
 def _rules_valid(name: str, check, loaded: LoadedConfig) -> list[str]:
     """Rule files parse (headers, variants) and severity_overrides name existing rules."""
-    from reconciler.rules import load_rules
+    from reconciler.checks.rules import load_rules
 
     try:
         rules = load_rules(loaded.resolve(check.rules))

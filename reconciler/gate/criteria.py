@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from reconciler.config.phases import CriterionConfig
 from reconciler.gate.evidence import Evidence
 from reconciler.results import ERROR, FAIL, PASS, SKIPPED
-from reconciler.timeutil import HOUR, iso
-from reconciler.timeutil import parse_time
+from reconciler.timeutil import HOUR, iso, parse_time
 
 
 def parse_iso(text: str):

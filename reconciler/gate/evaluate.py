@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reconciler.errors import UsageError
-from reconciler.results import jsonable
 from reconciler.gate.criteria import INCOMPLETE, JUDGES, MET, NOT_MET, Outcome, clean_hours
 from reconciler.gate.evidence import read_evidence
+from reconciler.results import jsonable
 from reconciler.timeutil import HOUR, Window, floor_hour, iso
 
 GO, NO_GO = "go", "no-go"

@@ -29,9 +29,8 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
     import logging
 
     from reconciler.errors import SourceError
-    from reconciler.store import reports_directory
-
     from reconciler.notify.direct import store_back
+    from reconciler.store import reports_directory
 
     try:
         store_back(loaded.config.notify, now, reports_directory(loaded).resolve())

@@ -1,4 +1,4 @@
-"""HTML rendering with the Jinja2 templates shipped in `reconciler/templates/`."""
+"""HTML rendering with the Jinja2 templates shipped in `reconciler/report/templates/`."""
 
 from __future__ import annotations
 
@@ -6,15 +6,7 @@ from datetime import datetime, timedelta
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from reconciler.report.model import (
-    as_run_dict,
-    moment,
-    reason_of,
-    run_basename,
-    run_view,
-    span,
-    timeline,
-)
+from reconciler.report.model import as_run_dict, moment, reason_of, run_basename, run_view, span, timeline
 from reconciler.timeutil import floor_hour, iso
 
 RUNS_DIR = "runs"
@@ -32,7 +24,7 @@ def why_text(summary: dict, run: dict | None) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("reconciler", "templates"), autoescape=True, undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("reconciler.report", "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["moment"] = moment
     env.filters["span"] = span

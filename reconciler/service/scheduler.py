@@ -20,9 +20,16 @@ from zoneinfo import ZoneInfo
 
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import UsageError
-from reconciler.jobs import (JobReport, JobSession, job_plan, job_windows, judge_windows, point_in_time_checks,
-                             windowed_checks)
-from reconciler.sources import open_sources
+from reconciler.service.jobs import (
+    JobReport,
+    JobSession,
+    job_plan,
+    job_windows,
+    judge_windows,
+    point_in_time_checks,
+    windowed_checks,
+)
+from reconciler.sources.connection import open_sources
 from reconciler.timeutil import iso
 
 log = logging.getLogger(__name__)
@@ -115,7 +122,7 @@ class Service:
         self.scheduler = None
         self._instance = None
         if any(c.suite for c in loaded.config.checks.values()):
-            from reconciler import suites
+            from reconciler.checks import suites
 
             suites.preload()  # Great Expectations, once per process, while the first tick starts
 

@@ -15,7 +15,7 @@ DEMO_ZONE = "America/Bogota"
 
 
 def build_demo_databases(out_dir: Path, start: datetime, hours: int, rate: float):
-    from reconciler.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows
+    from reconciler.demo.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows
 
     out_dir.mkdir(parents=True, exist_ok=True)
     scenario = demo_scenario(start, hours, rate)
@@ -26,7 +26,7 @@ def build_demo_databases(out_dir: Path, start: datetime, hours: int, rate: float
     load(old_engine, legacy_table(sa.MetaData()), to_rows(scenario.old, LEGACY, zone=DEMO_ZONE))
     load(new_engine, reference_table(sa.MetaData()), to_rows(scenario.new, REFERENCE))
     try:
-        from reconciler.demo_bookings import create_booking_schema, load_demo_bookings
+        from reconciler.demo.bookings import create_booking_schema, load_demo_bookings
 
         with old_engine.begin() as old_conn, new_engine.begin() as new_conn:
             create_booking_schema(old_conn)
@@ -48,11 +48,11 @@ def end_of(start: datetime, hours: int) -> datetime:
 def run_demo(out_dir: str, hours: int, rate: float, now: datetime) -> str:
     """Build the pair under `out_dir`, write the demo's own config there and run everything
     against it. Returns the comparison's status."""
-    from reconciler.compare import compare_dataset
+    from reconciler.compare.dataset import compare_dataset
     from reconciler.config import load_config
-    from reconciler.demo_config import write_demo_config
-    from reconciler.render.terminal import console as make_console
-    from reconciler.render.terminal import render_compare
+    from reconciler.demo.config import write_demo_config
+    from reconciler.report.terminal import console as make_console
+    from reconciler.report.terminal import render_compare
 
     console = make_console()
     out = Path(out_dir).resolve()
@@ -105,11 +105,11 @@ def _shown(path: Path) -> str:
 
 
 def _integrity(loaded, now: datetime, console) -> None:
-    from reconciler.checks import CheckContext, run_check
-    from reconciler.compare import SNAPSHOT_WINDOW
-    from reconciler.render.terminal import render_rules
-    from reconciler.rules import rules_to_json
-    from reconciler.sources import opened_sources
+    from reconciler.checks.registry import CheckContext, run_check
+    from reconciler.checks.rules import rules_to_json
+    from reconciler.compare.dataset import SNAPSHOT_WINDOW
+    from reconciler.report.terminal import render_rules
+    from reconciler.sources.connection import opened_sources
 
     results = []
     with opened_sources(loaded) as sources:
@@ -123,9 +123,9 @@ def _integrity(loaded, now: datetime, console) -> None:
 
 def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, console) -> Path:
     """Judge every demo hour as the hourly job would, store it, render the reports."""
-    from reconciler.jobs import run_job
     from reconciler.progress import window_progress
     from reconciler.report import write_index
+    from reconciler.service.jobs import run_job
     from reconciler.store import open_report_store, reports_directory
 
     with window_progress() as progress:

@@ -12,16 +12,16 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from reconciler.compare.counts import count_by_hour, group_summary
+from reconciler.compare.drift import drift_pct
 from reconciler.config.loader import LoadedConfig
-from reconciler.counts import count_by_hour, group_summary
-from reconciler.drift import drift_pct
 from reconciler.errors import ConfigError, UsageError
 from reconciler.reasons import hour_reason, hourly_check_reason, with_reason
-from reconciler.relation import SideRelation
 from reconciler.results import FAIL, PASS, CheckResult, CompareResult, HourCount, worst
-from reconciler.sources import Source, classify_query_error, first_line, is_unavailable, opened_sources
+from reconciler.sources.connection import Source, classify_query_error, first_line, is_unavailable, opened_sources
+from reconciler.sources.relation import SideRelation
+from reconciler.sources.timeaxis import TimeAxis
 from reconciler.thresholds import Threshold
-from reconciler.timeaxis import TimeAxis
 from reconciler.timeutil import Window, iso
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def judge(suite: Path | None, rows: list[dict], window: Window):
         return results, failing
     import pandas as pd
 
-    from reconciler.suites import failing_indexes, validate_frame
+    from reconciler.checks.suites import failing_indexes, validate_frame
 
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -159,7 +159,7 @@ def judge(suite: Path | None, rows: list[dict], window: Window):
 def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows: bool = False,
                     sources: dict[str, Source] | None = None, reporter=None,
                     now: datetime | None = None) -> CompareResult:
-    from reconciler import suites
+    from reconciler.checks import suites
 
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -185,7 +185,7 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
         timings["connect"] = max(t for _, t in opened.values())
         diff = None
         if rows:
-            from reconciler.rowdiff.engine import diff_dataset
+            from reconciler.compare.rowdiff.engine import diff_dataset
 
             diff = diff_dataset(loaded.config.datasets[dataset], sides, window, conns, reporter=reporter)
             counts = {"old": diff.hour_old, "new": diff.hour_new}

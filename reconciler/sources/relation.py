@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from reconciler.config.models import SideConfig
-from reconciler.timeaxis import TimeAxis
+from reconciler.sources.timeaxis import TimeAxis
 from reconciler.timeutil import Window
 
 

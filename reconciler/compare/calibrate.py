@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from reconciler.compare.counts import count_by_hour
+from reconciler.compare.drift import drift_pct
 from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import ColumnConfig, SourceConfig
-from reconciler.counts import count_by_hour
-from reconciler.drift import drift_pct
-from reconciler.sources import opened_sources, safe_url
+from reconciler.sources.connection import opened_sources, safe_url
 from reconciler.timeutil import Window, iso
 
 CALIBRATION = "calibration"
@@ -103,7 +103,7 @@ def calibrate_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, sid
                       replica_url: str | None = None, between=None) -> Calibration:
     """Read twice (`between` runs between the reads: a sleep, or a test's hook) or, with
     `replica_url`, the source against its replica."""
-    from reconciler.compare import compare_dataset, open_sides, prepare_side
+    from reconciler.compare.dataset import compare_dataset, open_sides, prepare_side
 
     twin = self_comparison(loaded, dataset, side, replica_url)
     first = None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reconciler.rowdiff.columns import ColumnSpec
-from reconciler.rowdiff.normalize import equal
+from reconciler.compare.rowdiff.columns import ColumnSpec
+from reconciler.compare.rowdiff.normalize import equal
 
 KINDS = ("missing_in_new", "extra_in_new", "mismatched", "duplicates_old", "duplicates_new")
 

@@ -1,5 +1,5 @@
 """`reconciler schedule` (the service) and `reconciler jobs` (each job's state): thin commands
-over reconciler.service and reconciler.jobs. Heavy imports stay inside the commands."""
+over reconciler.service and reconciler.service.jobs. Heavy imports stay inside the commands."""
 
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def _once(service, now: datetime, grace: float) -> int:
 @click.pass_context
 def jobs(ctx, now_text, fmt):
     """Each job: its cron, next run, watermark, pending and failed hours, last run."""
-    from reconciler.jobs import JobSession, job_plan, point_in_time_checks, windowed_checks
+    from reconciler.service.jobs import JobSession, job_plan, point_in_time_checks, windowed_checks
     from reconciler.service.scheduler import next_run
     from reconciler.store import open_report_store
     from reconciler.timeutil import iso

@@ -190,7 +190,7 @@ def _without_secrets(result: CheckResult, url: str) -> CheckResult:
 def _run_sql(name: str, url: str, table: str, expectations: list[dict], index_column: str) -> list:
     import great_expectations as gx
 
-    from reconciler.sources import read_only_url, safe_url
+    from reconciler.sources.connection import read_only_url, safe_url
 
     ctx = _gx()
     with _context_lock, warnings.catch_warnings():

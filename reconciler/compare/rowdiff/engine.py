@@ -13,14 +13,18 @@ from functools import partial
 
 import sqlalchemy as sa
 
-from reconciler.config.models import DatasetConfig
-from reconciler.drift import match_pct
-from reconciler.errors import ConfigError
-from reconciler.relation import filter_clause
-from reconciler.rowdiff.classify import Row, Tally, match_rows, pair_adjacent_times, settle_unmatched, split_duplicates
-from reconciler.rowdiff.columns import INT, PRECISION_US, TEXT, build_specs, reflect_types
-from reconciler.rowdiff.normalize import display, key_of, value_of
-from reconciler.rowdiff.segments import (
+from reconciler.compare.drift import match_pct
+from reconciler.compare.rowdiff.classify import (
+    Row,
+    Tally,
+    match_rows,
+    pair_adjacent_times,
+    settle_unmatched,
+    split_duplicates,
+)
+from reconciler.compare.rowdiff.columns import INT, PRECISION_US, TEXT, build_specs, reflect_types
+from reconciler.compare.rowdiff.normalize import display, key_of, value_of
+from reconciler.compare.rowdiff.segments import (
     EPOCH,
     Segment,
     batches,
@@ -29,7 +33,10 @@ from reconciler.rowdiff.segments import (
     offset_regions,
     to_units,
 )
-from reconciler.rowdiff.sql import SideSQL
+from reconciler.compare.rowdiff.sql import SideSQL
+from reconciler.config.models import DatasetConfig
+from reconciler.errors import ConfigError
+from reconciler.sources.relation import filter_clause
 from reconciler.timeutil import Window, floor_hour, iso
 
 SLICE_US = 250_000  # first-pass slice: ~50 rows at 200 events/s, so a differing one is cheap to re-read

@@ -55,7 +55,7 @@ jobs:
 report_store: {{url: "sqlite:///reconciler.db", directory: .}}
 """
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SUITES = ("device_events", "bookings")
 RULES = "checks/bookings"
 

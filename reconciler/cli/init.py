@@ -155,7 +155,7 @@ def init(ctx, path, force, **names):
     empty = [f"--{k.replace('_', '-')}" for k, v in names.items() if not v]
     if empty:
         raise UsageError(f"{', '.join(empty)}: give a name")
-    from reconciler.demo_config import copy_suites_and_rules
+    from reconciler.demo.config import copy_suites_and_rules
 
     write_template(target, force=force, **names)
     copied = copy_suites_and_rules(target.parent, overwrite=False)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from reconciler.checks.health.history import previous_result
 from reconciler.errors import SourceError
-from reconciler.health.history import previous_result
 from reconciler.results import FAIL, PASS, CheckResult
 from reconciler.thresholds import Threshold
 
@@ -43,7 +43,7 @@ def read_queue(client, key: str) -> tuple[int, str, datetime | None]:
 def queue_results(ctx, name: str, cfg) -> list[CheckResult]:
     import redis
 
-    from reconciler.sources import safe_url
+    from reconciler.sources.connection import safe_url
 
     url = ctx.loaded.config.sources[cfg.source].url
     keys = cfg.queue_keys

@@ -13,7 +13,7 @@ from reconciler.config.models import CheckConfig
 from reconciler.errors import ConfigError, UsageError
 from reconciler.reasons import with_reason
 from reconciler.results import CheckResult, CompareResult
-from reconciler.sources import Source
+from reconciler.sources.connection import Source
 from reconciler.timeutil import Window, iso
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def _tagged(results: list[CheckResult], name: str, started: float) -> list[Check
 
 
 def run_dataset(ctx: CheckContext, name: str, cfg: CheckConfig, rows: bool) -> CheckOutcome:
-    from reconciler.compare import compare_dataset
+    from reconciler.compare.dataset import compare_dataset
 
     started = time.perf_counter()
     result = compare_dataset(ctx.loaded, cfg.dataset, ctx.window, rows=rows, sources=ctx.sources,
@@ -73,7 +73,7 @@ def validate_source_override(loaded: LoadedConfig, source: str | None) -> None:
     """`check --source X`: X is `both` or a configured database source (queues excluded)."""
     if source is None:
         return
-    from reconciler.sources import open_sources
+    from reconciler.sources.connection import open_sources
 
     known = ["both", *open_sources(loaded)]
     if source not in known:
@@ -86,7 +86,7 @@ def validate_source_override(loaded: LoadedConfig, source: str | None) -> None:
 
 
 def run_sql(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.rules import load_rules, run_rules, with_severities
+    from reconciler.checks.rules import load_rules, run_rules, with_severities
 
     started = time.perf_counter()
     rules = with_severities(load_rules(ctx.loaded.resolve(cfg.rules)), cfg.severity_overrides)
@@ -105,7 +105,7 @@ def run_sql(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
 
 
 def run_suite(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.suites import validate_table
+    from reconciler.checks.suites import validate_table
 
     started = time.perf_counter()
     source_name = ctx.source_override if ctx.source_override not in (None, "both") else (cfg.source or "new")
@@ -122,29 +122,29 @@ def run_suite(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
 
 
 def run_health(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    """Dead-letter queues in Redis (reconciler/health/dlq.py)."""
-    from reconciler.health import queue_results
+    """Dead-letter queues in Redis (reconciler/checks/health/dlq.py)."""
+    from reconciler.checks.health import queue_results
 
     started = time.perf_counter()
     return CheckOutcome(_tagged(queue_results(ctx, name, cfg), name, started))
 
 
 def run_lag(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.health import lag_results
+    from reconciler.checks.health import lag_results
 
     started = time.perf_counter()
     return CheckOutcome(_tagged(lag_results(ctx, name, cfg), name, started))
 
 
 def run_latency(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.health import latency_results
+    from reconciler.checks.health import latency_results
 
     started = time.perf_counter()
     return CheckOutcome(_tagged(latency_results(ctx, name, cfg), name, started))
 
 
 def run_caggs(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.caggs import check_continuous_aggregate
+    from reconciler.checks.caggs import check_continuous_aggregate
 
     started = time.perf_counter()
     result = check_continuous_aggregate(ctx, name, cfg)

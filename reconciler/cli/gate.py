@@ -1,5 +1,5 @@
 """`reconciler gate` and `reconciler calibrate`: thin commands over reconciler.gate and
-reconciler.calibrate. The config path comes in ctx.obj["config_path"]."""
+reconciler.compare.calibrate. The config path comes in ctx.obj["config_path"]."""
 
 from __future__ import annotations
 
@@ -77,8 +77,8 @@ def calibrate(ctx, dataset, start, end, side, replica, settle, fmt):
     suggest thresholds above the drift and mismatch that appear with no migration."""
     import time
 
-    from reconciler.calibrate import calibrate_dataset, calibration_lines
-    from reconciler.compare import resolve_dataset
+    from reconciler.compare.calibrate import calibrate_dataset, calibration_lines
+    from reconciler.compare.dataset import resolve_dataset
     from reconciler.config.models import parse_duration
     from reconciler.timeutil import Window
 

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from reconciler.checks.health.percentiles import method, read_percentiles
 from reconciler.dialects.sqlite_functions import epoch_us
 from reconciler.errors import ConfigError
-from reconciler.health.percentiles import method, read_percentiles
-from reconciler.relation import SideRelation
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
+from reconciler.sources.relation import SideRelation
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window, iso
 

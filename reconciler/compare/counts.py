@@ -7,9 +7,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from reconciler.relation import SideRelation
-from reconciler.sources import Source
-from reconciler.timeaxis import TimeAxis
+from reconciler.sources.connection import Source
+from reconciler.sources.relation import SideRelation
+from reconciler.sources.timeaxis import TimeAxis
 from reconciler.timeutil import Window, floor_hour
 
 

@@ -96,8 +96,8 @@ def choose_aggregate(ctx, name: str, cfg, table: str, conn) -> Aggregate | str:
 
 
 def check_continuous_aggregate(ctx, name, cfg) -> CheckResult:
-    from reconciler.compare import open_sides, prepare_side
-    from reconciler.counts import count_by_hour
+    from reconciler.compare.counts import count_by_hour
+    from reconciler.compare.dataset import open_sides, prepare_side
 
     ds = ctx.loaded.config.datasets[cfg.dataset]
     side = open_sides(ctx.loaded, cfg.dataset, ctx.sources, ctx.now)["new"]

@@ -13,9 +13,9 @@ import urllib.request
 
 import sqlalchemy as sa
 
+from reconciler.checks.health.history import previous_result
+from reconciler.checks.health.percentiles import QUANTILES, method, read_percentiles
 from reconciler.errors import ConfigError, SourceError
-from reconciler.health.history import previous_result
-from reconciler.health.percentiles import QUANTILES, method, read_percentiles
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import iso

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from reconciler import __version__
-from reconciler.checks import CheckContext, run_check
+from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError, UsageError
 from reconciler.notify import notify_after_run, notify_store_down
 from reconciler.results import ERROR, PASS, CompareResult, RunResult, worst
-from reconciler.sources import opened_sources, safe_url
+from reconciler.sources.connection import opened_sources, safe_url
 from reconciler.store.ledger import EMPTY, judgements_of
 from reconciler.timeutil import HOUR, Window, floor_hour, hour_starts, iso
 
@@ -186,7 +186,7 @@ def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: d
 
 def judge_point_in_time(loaded: LoadedConfig, job: str, sources, now: datetime) -> RunResult:
     """The job's point-in-time checks, once, as of `now`: their results carry no window."""
-    from reconciler.compare import SNAPSHOT_WINDOW
+    from reconciler.compare.dataset import SNAPSHOT_WINDOW
 
     started = datetime.now(timezone.utc)
     results, compares = _judge(loaded, job, point_in_time_checks(loaded, job), SNAPSHOT_WINDOW, sources, now)

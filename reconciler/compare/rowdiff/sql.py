@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from reconciler.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, TIMESTAMP, ColumnSpec
+from reconciler.compare.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, TIMESTAMP, ColumnSpec
 
 _COMMA_FREE = (TIMESTAMP, DATE, INT, BOOL, FLOAT, DECIMAL)  # their text never holds a ','
 

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import click
 
-from reconciler.cli_options import CommonOptionsGroup
+from reconciler.cli.options import CommonOptionsGroup
 from reconciler.errors import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, ReconcilerError, UsageError
 
 log = logging.getLogger("reconciler")
@@ -86,7 +86,7 @@ def cli(ctx, config_path, verbose):
 @click.pass_context
 def compare(ctx, dataset, start, end, rows, fmt):
     """Compare DATASET between old and new over [--start, --end)."""
-    from reconciler.compare import compare_dataset, resolve_dataset
+    from reconciler.compare.dataset import compare_dataset, resolve_dataset
 
     loaded = _config(ctx)
     window = _window(start, end)
@@ -96,7 +96,7 @@ def compare(ctx, dataset, start, end, rows, fmt):
     if fmt == "json":
         _emit_json(result.to_dict())
     else:
-        from reconciler.render.terminal import console, render_compare
+        from reconciler.report.terminal import console, render_compare
 
         render_compare(result, console())
     ctx.exit(EXIT_OK if result.status == "pass" else EXIT_FAILED)
@@ -111,7 +111,7 @@ def compare(ctx, dataset, start, end, rows, fmt):
 def demo(ctx, hours, rate, out):
     """Build a demo old/new pair (SQLite) with injected faults, compare it and write the report.
     Everything goes under --out, with the demo's own OUT/schedule.yaml (--config is not read)."""
-    from reconciler.demo import run_demo
+    from reconciler.demo.run import run_demo
 
     status = run_demo(out_dir=out, hours=hours, rate=rate, now=_now())
     ctx.exit(EXIT_OK if status in ("pass", "fail") else EXIT_FAILED)
@@ -125,10 +125,10 @@ def demo(ctx, hours, rate, out):
 def check(ctx, rules, source, fmt):
     """Run the relational rules (checks/*.sql) and, without RULE names, the table suites and
     migration-completeness checks. Exit 1 when any fails."""
-    from reconciler.checks import CheckContext, run_check, validate_source_override
-    from reconciler.compare import SNAPSHOT_WINDOW
-    from reconciler.rules import rules_to_json
-    from reconciler.sources import opened_sources
+    from reconciler.checks.registry import CheckContext, run_check, validate_source_override
+    from reconciler.checks.rules import rules_to_json
+    from reconciler.compare.dataset import SNAPSHOT_WINDOW
+    from reconciler.sources.connection import opened_sources
 
     loaded = _config(ctx)
     validate_source_override(loaded, source)
@@ -144,7 +144,7 @@ def check(ctx, rules, source, fmt):
     if fmt == "json":
         _emit_json(doc)
     else:
-        from reconciler.render.terminal import console, render_rules
+        from reconciler.report.terminal import console, render_rules
 
         render_rules(doc, console())
     ctx.exit(EXIT_OK if doc["status"] == "pass" else EXIT_FAILED)
@@ -165,7 +165,7 @@ def _integrity_checks(loaded, only_rules: bool) -> list[str]:
 def _check_rule_names(loaded, rules) -> None:
     if not rules:
         return
-    from reconciler.rules import load_rules, select_rules
+    from reconciler.checks.rules import load_rules, select_rules
 
     known = []
     for c in loaded.config.checks.values():
@@ -183,8 +183,8 @@ def _check_rule_names(loaded, rules) -> None:
 @click.pass_context
 def run(ctx, job, start, end, now_text, fmt):
     """Run JOB now: judge its windows, store the evidence, write the reports."""
-    from reconciler.jobs import run_job
     from reconciler.progress import window_progress
+    from reconciler.service.jobs import run_job
     from reconciler.timeutil import iso, parse_time
 
     loaded = _config(ctx)
@@ -230,11 +230,11 @@ def _clock(now_text: str | None) -> datetime:
 
 
 def _attach_store_commands():
-    from reconciler.cli_gate import calibrate, gate
-    from reconciler.cli_init import init
-    from reconciler.cli_notify import notify
-    from reconciler.cli_report import db, report
-    from reconciler.cli_service import jobs, schedule
+    from reconciler.cli.gate import calibrate, gate
+    from reconciler.cli.init import init
+    from reconciler.cli.notify import notify
+    from reconciler.cli.report import db, report
+    from reconciler.cli.service import jobs, schedule
 
     for command in (report, db, init, gate, calibrate, notify, schedule, jobs):
         cli.add_command(command)

@@ -7,8 +7,8 @@ import math
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from reconciler.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, PRECISION_US, TIMESTAMP, ColumnSpec
-from reconciler.timeaxis import TimeAxis
+from reconciler.compare.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, PRECISION_US, TIMESTAMP, ColumnSpec
+from reconciler.sources.timeaxis import TimeAxis
 
 UTC = timezone.utc
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

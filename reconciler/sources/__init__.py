@@ -1,0 +1,1 @@
+"""Sources: opening them (read-only, timeouts, UTC), one side's relation and its time axis."""
