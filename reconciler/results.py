@@ -12,14 +12,15 @@ from typing import Any
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window, iso
 
-PASS, FAIL, ERROR, SKIPPED = "pass", "fail", "error", "skipped"
-STATUSES = (PASS, FAIL, ERROR, SKIPPED)
+PASS, FAIL, ERROR, SKIPPED, EMPTY = "pass", "fail", "error", "skipped", "empty"
+STATUSES = (PASS, FAIL, ERROR, SKIPPED, EMPTY)
 
 
 def worst(statuses) -> str:
-    """error beats fail beats pass; skipped counts as pass only when nothing else ran."""
+    """error beats fail beats empty (no evidence) beats pass; skipped counts as pass only when
+    nothing else ran."""
     seen = set(statuses)
-    for s in (ERROR, FAIL, PASS):
+    for s in (ERROR, FAIL, EMPTY, PASS):
         if s in seen:
             return s
     return SKIPPED if seen else PASS

@@ -8,12 +8,14 @@ from datetime import timedelta
 
 import pytest
 from fake_slack import GOOD_TOKEN, WEBHOOK_PATH, FakeSlack
-from notify_helpers import HOUR, T0, make_store, notify_config, record
+from notify_helpers import HOUR, PROVENANCE, T0, make_store, notify_config, record, result
 from sqlalchemy import select
 from store_fixtures import pg_database, pg_url, store_url  # noqa: F401  (fixtures)
 
 from reconciler.notify import drain_outbox, outbox_depth
+from reconciler.results import RunResult
 from reconciler.store.schema import notify_alerts, notify_outbox
+from reconciler.timeutil import Window
 
 
 @pytest.fixture
@@ -67,6 +69,28 @@ def test_fail_error_fail_stays_one_data_alert_and_the_error_reads_as_the_checker
         alerts = [(a.kind, a.state, a.failures)
                   for a in conn.execute(select(notify_alerts).order_by(notify_alerts.c.id))]
     assert alerts == [("data", "open", 2), ("tool", "resolved", 1)]
+
+
+def test_an_empty_hour_neither_recovers_nor_fails_an_alert(tmp_path, slack):
+    """An hour with no row on either side passes every check but proves nothing: the alert
+    stays open through it, and the next real pass recovers it."""
+    store = make_store(tmp_path)
+    cfg = notify_config(slack)
+    record(store, "fail", T0)
+    drain_outbox(store, cfg, reports_dir=tmp_path)
+    empty = T0 + HOUR
+    now = empty + HOUR + timedelta(minutes=5)
+    run = RunResult(job="hourly-shadow", window=Window(empty, empty + HOUR), started_at=now, finished_at=now,
+                    status="empty", results=[result("pass", empty)])
+    store.record_run(run, now=now, **PROVENANCE)
+    drain_outbox(store, cfg, reports_dir=tmp_path)
+    [top] = slack.top_level()
+    assert slack.replies(top["ts"]) == []
+    with store.engine.connect() as conn:
+        assert [(a.state, a.failures) for a in conn.execute(select(notify_alerts))] == [("open", 1)]
+    record(store, "pass", T0 + 2 * HOUR)
+    drain_outbox(store, cfg, reports_dir=tmp_path)
+    assert [r["text"].split(":")[0] for r in slack.replies(top["ts"])] == ["✅ Recovered"]
 
 
 def test_a_rechecked_hour_whose_verdict_changes_says_so(tmp_path, slack):

@@ -146,6 +146,7 @@ def test_an_hour_without_rows_on_either_side_is_empty_unless_quiet_hours_are_all
     assert (row["verdict"], row["state"], row["old"], row["new"]) == ("empty", "empty", 0, 0)
     assert [v["verdict"] for v in strict.store.ledger_history("device_events", EMPTY_HOUR)] == ["empty"]
     [run] = strict.store.list_runs()
+    assert run["status"] == "empty"  # not a pass: `report list`, the exit code and Slack see no evidence
     assert run["message"] == (f"no row on either side: device_events {iso(EMPTY_HOUR)} recorded as empty (missing "
                               "evidence; set allow_empty_hours where quiet hours are normal)")
     quiet = make_service(write_project(tmp_path / "quiet", pg_events["old"], pg_events["new"],
@@ -153,6 +154,7 @@ def test_an_hour_without_rows_on_either_side_is_empty_unless_quiet_hours_are_all
     assert tick_starts(quiet.tick(JOB, now)) == [EMPTY_HOUR]
     [row] = quiet.store.ledger("device_events", EMPTY_HOUR, EMPTY_HOUR + HOUR)
     assert (row["verdict"], row["state"]) == ("pass", "verified")
+    assert [r["status"] for r in quiet.store.list_runs()] == ["pass"]
 
 
 def test_point_in_time_checks_run_once_per_tick_with_as_of(pg_events, tmp_path, make_service):

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from reconciler.notify import outbox
 from reconciler.notify.reasons import reason_of
-from reconciler.results import ERROR, FAIL, PASS, CheckResult, RunResult, jsonable, worst
+from reconciler.results import EMPTY, ERROR, FAIL, PASS, CheckResult, RunResult, jsonable, worst
 from reconciler.store.schema import notify_alerts, results, runs
 from reconciler.timeutil import iso
 
@@ -61,6 +61,8 @@ def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime
         return
     ctx.recovery(f"tool|{run.job}")
     _check_errors(ctx, run)
+    if run.status == EMPTY:
+        return  # no row on either side proves nothing: neither a failure nor a recovery of the data
     earlier = _earlier_statuses(conn, run.job, _moment(run), run_id)
     for fingerprint, result in _by_fingerprint(run):
         if result.status == ERROR:

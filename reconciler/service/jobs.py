@@ -180,8 +180,10 @@ def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: d
     empty = [f"{c.dataset} {iso(h.hour)}" for c in compares for h in c.hours if h.status == EMPTY]
     message = (f"no row on either side: {', '.join(empty)} recorded as empty (missing evidence; "
                "set allow_empty_hours where quiet hours are normal)") if empty else None
+    # checks pass on an hour without a single row; the run says what it is: no evidence
+    status = worst([r.status for r in results] + ([EMPTY] if empty else []))
     return RunResult(job=job, window=window, started_at=started, finished_at=datetime.now(timezone.utc),
-                     status=worst(r.status for r in results), results=results, compares=compares, message=message)
+                     status=status, results=results, compares=compares, message=message)
 
 
 def judge_point_in_time(loaded: LoadedConfig, job: str, sources, now: datetime) -> RunResult:
