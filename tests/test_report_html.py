@@ -336,3 +336,23 @@ def test_a_run_stored_by_0_1_still_renders_with_reasons_and_thresholds():
     out = Console(file=io.StringIO(), width=160, color_system=None)
     out.print(run_renderable(stored))
     assert "fail no_overlapping_bookings: 2 overlapping bookings on new" in out.file.getvalue()
+
+
+def test_a_point_in_time_run_reads_as_of_its_moment_not_as_a_window(store, tmp_path):
+    """Rules and table suites judge a moment: their stored run has both window ends at `as_of`;
+    its page, the index and the title say "as of", never a zero-length window."""
+    from reconciler.results import RunResult
+
+    moment = T0 + 3 * HOUR + timedelta(minutes=17, seconds=5)
+    rule = CheckResult("no_overlapping_bookings", "fail", observed=2, threshold=0, violations=2, window=None,
+                       details={"severity": "critical", "source": "new"})
+    run = RunResult(job="hourly-bookings", window=None, started_at=moment, finished_at=moment, status="fail",
+                    results=[rule], as_of=moment)
+    run_id = store.record_run(run, now=moment, **PROVENANCE)
+    html_path, _ = write_reports(store, run_id, tmp_path / "out", now=moment)
+    page = html_path.read_text()
+    assert "<td>As of (UTC)</td>" in page and "Window (UTC" not in page
+    assert f"hourly-bookings as of {iso(moment)[:10]} {iso(moment)[11:19]} UTC — FAIL" in page
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert f">as of {iso(moment)[:10]} {iso(moment)[11:19]}</td>" in index  # the runs table's window cell
+    assert f"{iso(moment)[11:19]} → {iso(moment)[11:19]}" not in page + index

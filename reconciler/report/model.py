@@ -67,6 +67,8 @@ def span(window: dict | None) -> str:
     """[start, end) compactly: '2026-11-27 10:00:00 → 11:00:00 UTC' within one day."""
     if not window:
         return ""
+    if window["start"] == window["end"]:  # a point-in-time run: the moment it judged
+        return f"as of {moment(window['start'])}"
     start, end = moment(window["start"])[:-4], moment(window["end"])[:-4]
     if start[:10] == end[:10]:
         end = end[11:]
@@ -86,6 +88,8 @@ def when(item: dict, run: dict | None = None) -> dict:
     if item.get("as_of"):
         return {"as_of": moment(item["as_of"]), "window": None}
     window = item.get("window")
+    if window and window.get("start") and window.get("start") == window.get("end"):  # a point-in-time run
+        return {"as_of": moment(window["start"]), "window": None}
     if item.get("mode") == "snapshot" or is_open_window(window):
         return {"as_of": moment((run or {}).get("started_at")), "window": None}
     return {"as_of": None, "window": span(window) if window else None}
@@ -252,9 +256,10 @@ def run_view(run, *, context: dict[str, list[dict]] | None = None) -> dict:
     run = as_run_dict(run)
     checks = check_rows(run)
     has_rules = any(is_rule(r) for r in run.get("results", []))
+    at = when(run, run)
     return {
-        "run": run, "title": f"{run['job']} {span(run['window'])} — {run['status'].upper()}",
-        "window": span(run["window"]), "started": moment(run.get("started_at")),
+        "run": run, "title": f"{run['job']} {at['window'] or 'as of ' + at['as_of']} — {run['status'].upper()}",
+        "window": at["window"], "as_of": at["as_of"], "started": moment(run.get("started_at")),
         "finished": moment(run.get("finished_at")), "checks": checks, "has_rules": has_rules,
         "rules": rule_violations(run),
         "compares": [compare_view(c, run, (context or {}).get(c["dataset"])) for c in run.get("compares", [])],

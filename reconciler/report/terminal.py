@@ -59,6 +59,8 @@ def window_text(window: dict) -> str:
     point-in-time result has no window but the moment it judged."""
     if "start" not in window:
         return f"as of {window['as_of']}"
+    if window["start"] == window["end"]:  # a stored point-in-time run
+        return f"as of {window['start']}"
     return f"{window['start']} → {window['end']}"
 
 
