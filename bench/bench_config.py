@@ -1,9 +1,21 @@
-"""The schedule.yaml both benchmarks write: the bench databases, reference schema on both
-sides, the device_events dataset with its counts and rows checks."""
+"""What the benchmark scripts share: the schedule.yaml they write (the bench databases,
+reference schema on both sides, the device_events dataset with its counts and rows checks),
+the suite copied beside it, UTC times, and a subprocess measured for wall time and peak RSS.
+
+Each script runs as `python bench/SCRIPT.py`, so this folder is first on sys.path and the
+`reconciler` package is imported as any user imports it (installed, or on PYTHONPATH)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from datetime import datetime, timezone
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SCHEDULE = """\
 # Written by bench/{writer}, reference schema on both sides.
@@ -40,3 +52,31 @@ def schedule_text(writer: str, dsn: str, old_db: str, new_db: str, out: Path, su
                            port=d.get("port", "5432"), old_db=old_db, new_db=new_db, out=out,
                            diff=f"    diff: {{{diff}}}\n" if diff else "",
                            suite=", suite: device_events" if suite else "")
+
+
+def copy_suite(directory: Path) -> None:
+    """The project's device_events suite into DIRECTORY/expectations/ (suites are looked up
+    beside the config file)."""
+    (directory / "expectations").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "expectations" / "device_events.json", directory / "expectations" / "device_events.json")
+
+
+def iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def run_measured(cmd: list[str], env=None) -> tuple[int, float, object, str, str]:
+    """Run CMD from the repository root: (exit code, wall seconds, rusage with the peak RSS
+    of that process (os.wait4), stdout, stderr)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        out.seek(0)
+        err.seek(0)
+        return os.waitstatus_to_exitcode(status), wall, usage, out.read().decode(), err.read().decode()

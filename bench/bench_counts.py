@@ -26,19 +26,16 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
-from bench_config import schedule_text
+from bench_config import copy_suite, parse_time, run_measured, schedule_text
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 BARE_SQL = ("SELECT date_trunc('hour', time), count(*) FROM device_events "
             "WHERE time >= %s AND time < %s GROUP BY 1")
 
@@ -48,8 +45,7 @@ def write_config(out: Path, manifest: dict, suite: bool = True) -> Path:
     bench/out/nosuite/schedule.yaml, whose checks name no suite: the compare then judges
     with its built-in 1 % rule and never imports Great Expectations (for diagnosis only)."""
     if suite:
-        (out / "expectations").mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "expectations" / "device_events.json", out / "expectations" / "device_events.json")
+        copy_suite(out)
         path = out / "schedule.yaml"
     else:
         out = out / "nosuite"
@@ -90,19 +86,11 @@ def reconciler_run(exe: list[str], config: Path, start: str, end: str) -> dict:
                  "--start", start, "--end", end]
     env = dict(os.environ)
     env.pop("RECONCILER_CONFIG", None)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"reconciler exited {proc.returncode}:\n{stderr}")
+    code, wall, usage, stdout, stderr = run_measured(cmd, env)
+    if code not in (0, 1):
+        raise SystemExit(f"reconciler exited {code}:\n{stderr}")
     doc = json.loads(stdout)
-    return {"wall": wall, "exit": proc.returncode, "max_rss_mb": usage.ru_maxrss / 1024,
+    return {"wall": wall, "exit": code, "max_rss_mb": usage.ru_maxrss / 1024,
             "cpu_user": usage.ru_utime, "cpu_sys": usage.ru_stime, "timings": doc["timings"],
             "status": doc["status"], "old": doc["totals"]["old"], "new": doc["totals"]["new"],
             "hours": len(doc["hours"])}
@@ -167,8 +155,7 @@ def main(argv=None) -> int:
     manifest = json.loads(manifest_path.read_text())
     start_s = args.start or manifest["start"]
     end_s = args.end or manifest["end"]
-    start = datetime.fromisoformat(start_s.replace("Z", "+00:00")).astimezone(timezone.utc)
-    end = datetime.fromisoformat(end_s.replace("Z", "+00:00")).astimezone(timezone.utc)
+    start, end = parse_time(start_s), parse_time(end_s)
     config = write_config(out, manifest, suite=not args.no_suite)
     result_name = "counts_nosuite.json" if args.no_suite else "counts.json"
     exe = args.reconciler.split() if args.reconciler else [str(Path(sys.executable).parent / "reconciler")]

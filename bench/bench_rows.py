@@ -47,14 +47,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
-from bench_config import parse_dsn, schedule_text
+from bench_config import copy_suite, iso, parse_dsn, parse_time, run_measured, schedule_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -75,17 +74,10 @@ RELADIFF_BEST = ["-j", "8", "--bisection-factor", "32", "--bisection-threshold",
 
 # ---------------------------------------------------------------- scenarios and configs
 
-def iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-def scenario(name: str) -> dict:
+def scenario(name: str, out: Path = OUT) -> dict:
+    """The scenario's window and databases, from the manifest load_events.py wrote under `out`."""
     spec = SCENARIOS[name]
-    path = OUT / spec["manifest"]
+    path = Path(out) / spec["manifest"]
     if not path.is_file():
         raise SystemExit(f"{path} not found: load the data first (see bench/README.md)")
     m = json.loads(path.read_text())
@@ -94,7 +86,7 @@ def scenario(name: str) -> dict:
     whole = end == parse_time(m["end"]) and start == parse_time(m["start"])
     rows = int(round((end - start).total_seconds() * m["rate"]))
     d = parse_dsn(m["dsn"])
-    return {"name": name, "manifest": m, "manifest_path": str(path), "start": start, "end": end,
+    return {"name": name, "out": Path(out), "manifest": m, "manifest_path": str(path), "start": start, "end": end,
             "whole_table": whole, "rows_per_side_window": rows, "old_db": m["old_db"], "new_db": m["new_db"],
             "dsn": m["dsn"], "user": d.get("user", "postgres"), "host": d.get("host", "127.0.0.1"),
             "port": d.get("port", "5432"), "injected": m.get("injected") if whole or start == parse_time(
@@ -104,9 +96,8 @@ def scenario(name: str) -> dict:
 def write_configs(sc: dict) -> tuple[Path, Path]:
     """<out>/rows/<scenario>/schedule.yaml (with the project's suite copied beside it) and
     .../nosuite/schedule.yaml (checks without a suite: no Great Expectations import)."""
-    base = OUT / "rows" / sc["name"]
-    (base / "expectations").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "expectations" / "device_events.json", base / "expectations" / "device_events.json")
+    base = sc["out"] / "rows" / sc["name"]
+    copy_suite(base)
     nosuite = base / "nosuite"
     nosuite.mkdir(exist_ok=True)
     shutil.rmtree(nosuite / "expectations", ignore_errors=True)
@@ -316,17 +307,6 @@ def floor_run(conns: list, sqls: list[str], start: datetime, end: datetime) -> d
             "sums_equal": results[0][2] == results[1][2] and results[0][1] == results[1][1]}
 
 
-def run_measured(cmd: list[str], env=None) -> tuple[int, float, object, str, str]:
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t
-        out.seek(0)
-        err.seek(0)
-        return os.waitstatus_to_exitcode(status), wall, usage, out.read().decode(), err.read().decode()
-
-
 def rec_command(config: Path, sc: dict) -> list[str]:
     exe = str(Path(sys.executable).parent / "reconciler")
     return [exe, "--config", str(config), "compare", "device_events", "--rows", "--format", "json",
@@ -512,8 +492,8 @@ def summarize(runs: dict) -> dict:
 
 
 def bench_scenario(name: str, tools: list[str], runs: int, warmup: bool, quiet_wait: float = 120,
-                   max_foreign: float = 0.25) -> dict:
-    sc = scenario(name)
+                   max_foreign: float = 0.25, out: Path = OUT) -> dict:
+    sc = scenario(name, out)
     config, config_nosuite = write_configs(sc)
     sqls = engine_sql(config, sc["start"], sc["end"])
     floor_sqls = [floor_sql(sqls["old"]["row_hash"]), floor_sql(sqls["new"]["row_hash"])]
@@ -611,8 +591,8 @@ def bench_scenario(name: str, tools: list[str], runs: int, warmup: bool, quiet_w
     return entry
 
 
-def load_results() -> dict:
-    path = OUT / "rows.json"
+def load_results(out: Path = OUT) -> dict:
+    path = out / "rows.json"
     return json.loads(path.read_text()) if path.is_file() else {"scenarios": {}}
 
 
@@ -676,35 +656,39 @@ def main(argv=None) -> int:
                    help="EXPLAIN ANALYZE the engine's statements to bench/out/rows_explain_<scenario>.txt")
     p.add_argument("--show-sql", metavar="SCENARIO", choices=list(SCENARIOS),
                    help="print the engine's row-hash expression and the floor statement")
+    p.add_argument("--out", type=Path, default=OUT,
+                   help="folder of the loaders' manifests, the configs and rows.json (default bench/out)")
     args = p.parse_args(argv)
+    out = args.out
 
     if args.show_sql:
-        sc = scenario(args.show_sql)
+        sc = scenario(args.show_sql, out)
         config, _ = write_configs(sc)
         sqls = engine_sql(config, sc["start"], sc["end"])
         for side in ("old", "new"):
             print(f"-- {side} ({sc[side + '_db']})\n{floor_sql(sqls[side]['row_hash'])};\n")
         return 0
     if args.explain:
-        sc = scenario(args.explain)
+        sc = scenario(args.explain, out)
         config, _ = write_configs(sc)
         text = explain(sc, config)
-        path = OUT / f"rows_explain_{sc['name']}.txt"
+        path = out / f"rows_explain_{sc['name']}.txt"
         path.write_text(text)
         print(f"written to {path}")
         return 0
-    doc = load_results()
+    doc = load_results(out)
     if args.table:
         for entry in doc["scenarios"].values():
             entry["median"] = summarize(entry["runs_detail"])
-        (OUT / "rows.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
+        (out / "rows.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
     else:
         tools = [t.strip() for t in args.tools.split(",") if t.strip()]
         unknown = set(tools) - set(TOOLS)
         if unknown:
             p.error(f"unknown tools: {', '.join(sorted(unknown))}")
         for name in args.scenario or ["1h_identical", "1h_diff"]:
-            entry = bench_scenario(name, tools, args.runs, not args.no_warmup, args.quiet_wait, args.max_foreign)
+            entry = bench_scenario(name, tools, args.runs, not args.no_warmup, args.quiet_wait, args.max_foreign,
+                                   out)
             old = doc["scenarios"].get(name)
             if old:  # keep tools measured earlier and not re-run now
                 for tool, s in old.get("median", {}).items():
@@ -720,9 +704,9 @@ def main(argv=None) -> int:
             doc["targets"] = {"identical_hour_engine_over_floor_max": 1.5, "diff_hour_engine_over_floor_max": 2.0,
                               "diff_hour_end_to_end": "< reladiff best",
                               "24h_end_to_end_over_reladiff_best_max": 0.5, "peak_rss_mb_max": 300}
-            (OUT / "rows.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
+            (out / "rows.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
     print_table(doc)
-    print(f"\nall runs in {OUT / 'rows.json'}")
+    print(f"\nall runs in {out / 'rows.json'}")
     return 0
 
 

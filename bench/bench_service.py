@@ -13,7 +13,7 @@ times, round-robin:
   reladiff_best  reladiff 0.6, -j 8 --bisection-factor 32 --bisection-threshold 65536
 
     .venv/bin/python bench/load_events.py --hours 1 --old-db rc_bench1h_old --new-db rc_bench1h_new --out bench/out/h1
-    .venv/bin/python bench/bench_service.py [--runs 5] [--tools floor,floor_fast,service,service_md5,reladiff_best]
+    .venv/bin/python bench/bench_service.py [--runs 5] [--tools floor,floor_fast,service,service_md5,reladiff_best] [--out DIR]
 
 Targets: service <= 2x floor and <= 0.5x reladiff best. Results: bench/out/service.json."""
 
@@ -27,16 +27,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_rows import (  # noqa: E402
+from bench_config import copy_suite, iso
+from bench_rows import (
     OUT,
-    ROOT,
     Monitor,
     engine_sql,
     floor_run,
     floor_sql,
-    iso,
     med,
     reladiff_run,
     scenario,
@@ -44,15 +41,13 @@ from bench_rows import (  # noqa: E402
     write_configs,
 )
 
-sys.path.insert(0, str(ROOT))
 JOB = "bench"
 
 
 def service_config(sc: dict, row_hash: str) -> Path:
     config, _ = write_configs(sc)
-    base = OUT / "service" / sc["name"] / row_hash
-    (base / "expectations").mkdir(parents=True, exist_ok=True)
-    (base / "expectations" / "device_events.json").write_text((ROOT / "expectations" / "device_events.json").read_text())
+    base = sc["out"] / "service" / sc["name"] / row_hash
+    copy_suite(base)
     text = config.read_text().replace(str(config.parent), str(base))
     text = text.replace("    diff: {", f"    diff: {{row_hash: {row_hash}, ")
     text += f'jobs:\n  {JOB}: {{cron: "5 * * * *", checks: [event_rows], settle: 0m, recheck_hours: 0}}\n'
@@ -94,9 +89,11 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--tools", default="floor,floor_fast,service,service_md5,reladiff_best")
     p.add_argument("--quiet-wait", type=float, default=60)
+    p.add_argument("--out", type=Path, default=OUT,
+                   help="folder of the loaders' manifests; configs and service.json are written here (default bench/out)")
     args = p.parse_args(argv)
     tools = args.tools.split(",")
-    sc = scenario(args.scenario)
+    sc = scenario(args.scenario, args.out)
     paths = {h: service_config(sc, h) for h in ("auto", "md5")}
     floor_sqls = {}
     for tool, h in (("floor", "md5"), ("floor_fast", "auto")):
@@ -145,7 +142,7 @@ def main(argv=None) -> int:
     doc = {"scenario": sc["name"], "window": [iso(sc["start"]), iso(sc["end"])],
            "rows_per_side": sc["rows_per_side_window"], "service_start_s": started,
            "summary": summary, "ratios": ratios, "runs": runs}
-    (OUT / "service.json").write_text(json.dumps(doc, indent=2, default=str))
+    (args.out / "service.json").write_text(json.dumps(doc, indent=2, default=str))
     print(json.dumps({"summary": summary, "ratios": ratios}, indent=2))
     for w in warm.values():
         w.service.close()

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -45,13 +44,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
-from bench_config import schedule_text
+from bench_config import ROOT, copy_suite, schedule_text
 from load_events import inject_diff, injected_ids, load_side, vacuum
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 OUT = HERE / "out" / "timescale"
-DBS = {"old": "rc_bench_ts_old", "plain": "rc_bench_ts_new", "compressed": "rc_bench_ts_newc"}
+DBS = {"old": "rc_bench_ts_old", "plain": "rc_bench_ts_new", "compressed": "rc_bench_ts_newc"}  # the defaults
 START = datetime(2026, 11, 26, tzinfo=timezone.utc)
 
 
@@ -59,62 +57,62 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def load(dsn: str, hours: float, rate: float) -> dict:
+def load(dsn: str, hours: float, rate: float, dbs: dict[str, str], out: Path) -> dict:
     total, step_us = int(round(hours * 3600 * rate)), int(round(1_000_000 / rate))
     with psycopg.connect(f"{dsn} dbname=postgres", autocommit=True) as conn:
-        for db in DBS.values():
+        for db in dbs.values():
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone():
                 conn.execute(f'CREATE DATABASE "{db}"')
-    for db in DBS.values():
+    for db in dbs.values():
         with psycopg.connect(f"{dsn} dbname={db}", autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
     threads = [threading.Thread(target=load_side, args=(dsn, db, START, total, step_us, log, True))
-               for db in DBS.values()]
+               for db in dbs.values()]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     ids = injected_ids(rate, total)
     for storage in ("plain", "compressed"):
-        inject_diff(dsn, DBS[storage], START, step_us, ids, log)
-    with psycopg.connect(f"{dsn} dbname={DBS['compressed']}", autocommit=True) as conn:
+        inject_diff(dsn, dbs[storage], START, step_us, ids, log)
+    with psycopg.connect(f"{dsn} dbname={dbs['compressed']}", autocommit=True) as conn:
         conn.execute("ALTER TABLE device_events SET (timescaledb.compress, timescaledb.compress_segmentby = "
                      "'device_id', timescaledb.compress_orderby = 'time')")
         n = conn.execute("SELECT count(compress_chunk(c)) FROM show_chunks('device_events') c").fetchone()[0]
-        log(f"{DBS['compressed']}: {n} chunks compressed")
+        log(f"{dbs['compressed']}: {n} chunks compressed")
     for storage in ("plain", "compressed"):
-        with psycopg.connect(f"{dsn} dbname={DBS[storage]}", autocommit=True) as conn:
+        with psycopg.connect(f"{dsn} dbname={dbs[storage]}", autocommit=True) as conn:
             conn.execute("CREATE MATERIALIZED VIEW device_events_hourly WITH (timescaledb.continuous) AS "
                          "SELECT time_bucket('1 hour', time) AS bucket, count(*) AS events FROM device_events "
                          "GROUP BY 1 WITH DATA")
-    for db in DBS.values():
+    for db in dbs.values():
         vacuum(dsn, db, log)
-    manifest = {"dsn": dsn, "dbs": DBS, "start": START.isoformat(), "end": (START + timedelta(hours=hours)).isoformat(),
+    manifest = {"dsn": dsn, "dbs": dbs, "start": START.isoformat(), "end": (START + timedelta(hours=hours)).isoformat(),
                 "rows_per_side": total, "injected": ids, "loaded_at": datetime.now(timezone.utc).isoformat()}
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "dataset.json").write_text(json.dumps(manifest, indent=1))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dataset.json").write_text(json.dumps(manifest, indent=1))
     return manifest
 
 
-def configs(manifest: dict, suite: bool) -> dict[str, Path]:
-    out = {}
+def configs(manifest: dict, suite: bool, out: Path) -> dict[str, Path]:
+    dbs, paths = manifest["dbs"], {}
     for storage in ("plain", "compressed"):
-        directory = OUT / (f"{storage}_suite" if suite else storage)
+        directory = out / (f"{storage}_suite" if suite else storage)
         directory.mkdir(parents=True, exist_ok=True)
         if suite:
-            shutil.copytree(ROOT / "expectations", directory / "expectations", dirs_exist_ok=True)
+            copy_suite(directory)
         (directory / "schedule.yaml").write_text(schedule_text(f"bench_timescale.py ({storage})", manifest["dsn"],
-                                                               DBS["old"], DBS[storage], directory, suite=suite,
+                                                               dbs["old"], dbs[storage], directory, suite=suite,
                                                                diff="sample_limit: 1000"))
-        out[storage] = directory / "schedule.yaml"
-    return out
+        paths[storage] = directory / "schedule.yaml"
+    return paths
 
 
 def rec(config: Path, manifest: dict, rows: bool) -> dict:
     cmd = [sys.executable, "-m", "reconciler", "--config", str(config), "compare", "device_events",
            "--rows" if rows else "--counts-only", "--format", "json", "--start", manifest["start"],
            "--end", manifest["end"]]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
     env.pop("RECONCILER_CONFIG", None)
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
@@ -151,8 +149,8 @@ def measure(manifest: dict, paths: dict, runs: int) -> list[dict]:
             row = {"round": round_no, "storage": storage, "load1": os.getloadavg()[0]}
             row["rows"] = rec(config, manifest, rows=True)
             row["counts"] = rec(config, manifest, rows=False)
-            row["scan_sql"], scan = timed_sql(manifest["dsn"], DBS[storage], SCAN, manifest)
-            row["cagg_sql"], cagg = timed_sql(manifest["dsn"], DBS[storage], CAGG, manifest)
+            row["scan_sql"], scan = timed_sql(manifest["dsn"], manifest["dbs"][storage], SCAN, manifest)
+            row["cagg_sql"], cagg = timed_sql(manifest["dsn"], manifest["dbs"][storage], CAGG, manifest)
             row["cagg_equals_scan"] = scan == cagg
             row["keys_as_injected"] = {k: len(v) for k, v in row["rows"]["keys"].items()} == {
                 k: len(v) for k, v in manifest["injected"].items()} and all(
@@ -165,10 +163,10 @@ def measure(manifest: dict, paths: dict, runs: int) -> list[dict]:
     return results
 
 
-def sizes(dsn: str) -> dict:
+def sizes(dsn: str, dbs: dict[str, str]) -> dict:
     out = {}
     for storage in ("plain", "compressed"):
-        with psycopg.connect(f"{dsn} dbname={DBS[storage]}") as conn:
+        with psycopg.connect(f"{dsn} dbname={dbs[storage]}") as conn:
             out[storage] = conn.execute("SELECT pg_size_pretty(hypertable_size('device_events'))").fetchone()[0]
     return out
 
@@ -177,7 +175,7 @@ def table(results: list[dict], manifest: dict, dsn: str) -> str:
     def med(storage, get):
         return statistics.median(get(r) for r in results if r["storage"] == storage)
 
-    size = sizes(dsn)
+    size = sizes(dsn, manifest["dbs"])
     lines = [f"{manifest['rows_per_side']:,} rows per side, {manifest['start']} .. {manifest['end']}, "
              f"median of {len(results) // 2} runs",
              "| new side | size | rows end to end | checksums | fetch | counts-only end to end | "
@@ -207,17 +205,24 @@ def main(argv=None) -> int:
     p.add_argument("--dsn", default="host=127.0.0.1 port=5433 user=postgres", help="libpq string without dbname")
     p.add_argument("--suite", action="store_true",
                    help="judge with the device_events suite (imports Great Expectations in every run)")
+    p.add_argument("--old-db", default=DBS["old"])
+    p.add_argument("--new-db", default=DBS["plain"], help="the new side, uncompressed")
+    p.add_argument("--compressed-db", default=DBS["compressed"], help="the new side, every chunk compressed")
+    p.add_argument("--out", type=Path, default=OUT,
+                   help="manifest, configs and results go here (default bench/out/timescale)")
     args = p.parse_args(argv)
-    manifest_path = OUT / "dataset.json"
+    out = args.out
+    manifest_path = out / "dataset.json"
     if args.load or not manifest_path.exists():
-        manifest = load(args.dsn, args.hours, args.rate)
+        dbs = {"old": args.old_db, "plain": args.new_db, "compressed": args.compressed_db}
+        manifest = load(args.dsn, args.hours, args.rate, dbs, out)
     else:
         manifest = json.loads(manifest_path.read_text())
     if args.runs <= 0:
         return 0
-    results = measure(manifest, configs(manifest, args.suite), args.runs)
+    results = measure(manifest, configs(manifest, args.suite, out), args.runs)
     text = table(results, manifest, args.dsn) + ("\n(with the device_events suite)" if args.suite else "")
-    (OUT / ("results_suite.json" if args.suite else "results.json")).write_text(json.dumps({"runs": results, "table": text}, indent=1, default=str))
+    (out / ("results_suite.json" if args.suite else "results.json")).write_text(json.dumps({"runs": results, "table": text}, indent=1, default=str))
     print(text)
     return 0 if all(r["keys_as_injected"] and r["cagg_equals_scan"] for r in results) else 1
 

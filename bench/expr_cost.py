@@ -9,7 +9,7 @@ variants alternating within a round; prints the median wall per variant. Variant
   pass1            the engine's first checksum pass: floor + GROUP BY 0.25 s slice
   pass1_hashagg    pass1 with SET work_mem = '64MB', jit = off
   listing          one (instant, row hash) per row, no aggregate (how differing slices are narrowed)
-  concat_only      floor without md5: sum(length(<the engine's normalized row text>)), the normalization alone
+  concat_only      floor without the hash: sum(length(<the engine's normalized row text>)), the normalization alone
   reladiff_like    the expression reladiff 0.6 sends (concat of ::varchar / to_char, md5, 60 bits)
 
     .venv/bin/python bench/expr_cost.py 1h_identical
@@ -19,22 +19,29 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
+import bench_rows
 import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_rows  # noqa: E402
+
+def normalized_text(row_hash: str) -> str:
+    """The normalized row text inside the engine's row hash: md5(...) or, where both sides are
+    PostgreSQL (diff.row_hash: auto), hashtextextended(..., 0)."""
+    if "hashtextextended(" in row_hash:
+        return row_hash[row_hash.index("hashtextextended(") + len("hashtextextended("):row_hash.rindex(", 0)")]
+    return row_hash[row_hash.index("md5(") + 4:row_hash.rindex("), 1, 15)")]
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("scenario", choices=list(bench_rows.SCENARIOS))
     p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--out", type=Path, default=bench_rows.OUT,
+                   help="folder of the loaders' manifests and of rows.json (default bench/out)")
     a = p.parse_args()
-    sc = bench_rows.scenario(a.scenario)
+    sc = bench_rows.scenario(a.scenario, a.out)
     config, _ = bench_rows.write_configs(sc)
     sqls = bench_rows.engine_sql(config, sc["start"], sc["end"])
     rh, tu = sqls["old"]["row_hash"], sqls["old"]["time_units"]
@@ -50,7 +57,7 @@ def main():
         "pass1_hashagg": (f"SELECT {tu} / 250 AS g, count(*), sum({rh}) FROM device_events {where} GROUP BY 1",
                           ["SET work_mem = '64MB'", "SET jit = off"]),
         "listing": (f"SELECT {tu} AS g, {rh} AS h FROM device_events {where}", []),
-        "concat_only": (f"SELECT count(*), sum(length({rh[rh.index('md5(') + 4:rh.rindex('), 1, 15)')]})) "
+        "concat_only": (f"SELECT count(*), sum(length({normalized_text(rh)})) "
                         f"FROM device_events {where}", []),
         "reladiff_like": (f"SELECT count(*), sum({reladiff}) FROM device_events {where}", []),
     }
@@ -67,7 +74,7 @@ def main():
     base = statistics.median(times["floor"])
     import json
     from datetime import datetime, timezone
-    path = bench_rows.OUT / "rows.json"
+    path = a.out / "rows.json"
     doc = json.loads(path.read_text()) if path.is_file() else {"scenarios": {}}
     doc.setdefault("expr_cost", {})[a.scenario] = {
         "db": sc["old_db"], "reps": a.reps, "load1": round(os.getloadavg()[0], 2),

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
+from bench_config import parse_time
 
 EVENT_TYPES = ["heartbeat", "temperature", "door_open", "door_close", "battery"]
 DEFAULT_START = "2026-11-26T00:00:00Z"
@@ -140,7 +141,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(Path(__file__).resolve().parent / "out"))
     args = p.parse_args(argv)
 
-    start = datetime.fromisoformat(args.start.replace("Z", "+00:00")).astimezone(timezone.utc)
+    start = parse_time(args.start)
     total = int(round(args.hours * 3600 * args.rate))
     step_us = int(round(1_000_000 / args.rate))
     if abs(step_us * args.rate - 1_000_000) > 1e-6:
