@@ -14,6 +14,7 @@ from reconciler.timeutil import Window, iso
 
 PASS, FAIL, ERROR, SKIPPED = "pass", "fail", "error", "skipped"
 STATUSES = (PASS, FAIL, ERROR, SKIPPED)
+DEFAULT_SAMPLE_LIMIT = 20  # samples a result keeps when no dataset configures diff.sample_limit
 
 
 def worst(statuses) -> str:

@@ -16,7 +16,7 @@ from conftest import write_schedule
 from timescale_fixtures import is_timescale, make_hypertable
 
 from reconciler.compare.counts import count_by_hour
-from reconciler.compare.dataset import compare_dataset
+from reconciler.checks.judgement import compare_dataset
 from reconciler.compare.drift import drift_pct
 from reconciler.config import load_config
 from reconciler.config.models import SideConfig, SourceConfig

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.compare.dataset import judge
+from reconciler.checks.judgement import judge
 from reconciler.errors import ConfigError
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window
