@@ -18,7 +18,7 @@ DEFAULT_DRIFT = Threshold.symmetric(DEFAULT_DRIFT_PCT, "%")
 SAMPLE_KINDS = ("mismatched", "missing_in_new", "extra_in_new")
 DURATION_KEYS = ("duration_s", "duration", "seconds", "elapsed_s")
 CONTEXT_HOURS = 24
-# A window this wide is a whole table read at one instant, not a time window (compare.SNAPSHOT_WINDOW).
+# A window this wide is a whole table read at one instant, not a time window (compare/snapshot.py SNAPSHOT_WINDOW).
 OPEN_WINDOW_YEARS = (1950, 2100)
 
 
