@@ -100,7 +100,7 @@ def explain(manifest: dict, config: Path, start: datetime, end: datetime) -> str
     """EXPLAIN ANALYZE of the bare query and of what the reconciler sends, on both sides."""
     import sqlalchemy as sa
 
-    from reconciler.compare.dataset import compare_dataset
+    from reconciler.checks.judgement import compare_dataset
     from reconciler.config import load_config
     from reconciler.timeutil import Window
 

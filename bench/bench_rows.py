@@ -117,7 +117,7 @@ def engine_sql(config: Path, start: datetime, end: datetime) -> dict:
 
     from sqlalchemy.dialects import postgresql
 
-    from reconciler.compare.dataset import open_sides, prepare_side
+    from reconciler.compare.sides import open_sides, prepare_side
     from reconciler.compare.rowdiff.columns import build_specs, reflect_types
     from reconciler.compare.rowdiff.engine import RowDiff
     from reconciler.config.loader import load_config
@@ -403,7 +403,7 @@ def explain(sc: dict, config: Path) -> str:
     on its database (plus the floor)."""
     import sqlalchemy as sa
 
-    from reconciler.compare.dataset import compare_dataset
+    from reconciler.checks.judgement import compare_dataset
     from reconciler.config.loader import load_config
     from reconciler.timeutil import Window
 

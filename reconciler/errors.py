@@ -38,3 +38,18 @@ class SourceError(ReconcilerError):
     """A source could not be reached or a query on it failed or timed out."""
 
     exit_code = EXIT_UNAVAILABLE
+
+
+def did_you_mean(name: str, known) -> str:
+    """`; did you mean 'x'?` for the closest of `known`, or "" when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, [str(k) for k in known], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error (the driver's own when SQLAlchemy wraps one), else its type."""
+    inner = getattr(exc, "orig", None) or exc
+    lines = str(inner).strip().splitlines()
+    return lines[0] if lines else type(inner).__name__

@@ -14,6 +14,7 @@ from reconciler.timeutil import Window, iso
 
 PASS, FAIL, ERROR, SKIPPED, EMPTY = "pass", "fail", "error", "skipped", "empty"
 STATUSES = (PASS, FAIL, ERROR, SKIPPED, EMPTY)
+DEFAULT_SAMPLE_LIMIT = 20  # samples a result keeps when no dataset configures diff.sample_limit
 
 
 def worst(statuses) -> str:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 MINUS = "\u2212"
+# The migration plan's numbers (DESIGN.md), used wherever nothing configures another bound
+DEFAULT_DRIFT_PCT = 1.0  # hourly count drift, at most ± this
+DEFAULT_MATCH_PCT = 99.9  # rows matched, at least this
 
 
 @dataclass(frozen=True)

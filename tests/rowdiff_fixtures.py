@@ -13,7 +13,7 @@ from conftest import write_schedule
 from sqlalchemy.dialects import mysql, postgresql
 from timescale_fixtures import compress_all, is_timescale, make_hypertable
 
-from reconciler.compare.dataset import compare_dataset
+from reconciler.checks.judgement import compare_dataset
 from reconciler.config import load_config
 from reconciler.demo.scenario import LEGACY, REFERENCE, generate_events, load, to_rows
 from reconciler.timeutil import Window

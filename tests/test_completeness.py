@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from integrity_fixtures import UTC, copy_project, pg_mariadb_bookings, sqlite_demo, today_utc, use_sources  # noqa: F401  (fixtures)
 
 from reconciler.checks.registry import CheckContext, run_check
-from reconciler.compare.dataset import SNAPSHOT_WINDOW
+from reconciler.compare.snapshot import SNAPSHOT_WINDOW
 from reconciler.config import load_config
 from reconciler.demo.bookings import (
     Stay,

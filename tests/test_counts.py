@@ -16,9 +16,9 @@ from conftest import write_schedule
 from timescale_fixtures import is_timescale, make_hypertable
 
 from reconciler.compare.counts import count_by_hour
-from reconciler.compare.dataset import compare_dataset
+from reconciler.checks.judgement import compare_dataset
 from reconciler.compare.drift import drift_pct
-from reconciler.config import load_config
+from reconciler.config import LoadedConfig, load_config
 from reconciler.config.models import SideConfig, SourceConfig
 from reconciler.demo.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows
 from reconciler.sources.connection import Source
@@ -384,3 +384,19 @@ def test_match_pct():
     assert match_pct(719500, 200, 300, 100) == 99.9167
     assert match_pct(0, 0, 0, 0) == 100.0
     assert match_pct(2, 1, 0, 0) == 66.6667
+
+
+def test_the_datasets_sample_limit_bounds_the_verdicts_samples(tmp_path):
+    t = utc(2026, 1, 15, 10, 5)
+    path = sqlite_pair(tmp_path, [t, t + H, t + H + MS, t + 2 * H], [t, t + 2 * H, t + 2 * H + MS])
+    loaded = load_config(path)
+    ds = loaded.config.datasets["device_events"]
+    one = ds.model_copy(update={"diff": ds.diff.model_copy(update={"sample_limit": 1})})
+    loaded = LoadedConfig(loaded.config.model_copy(update={"datasets": {"device_events": one}}), loaded.path,
+                          loaded.lines)
+
+    result = compare_dataset(loaded, "device_events", Window(utc(2026, 1, 15, 10), utc(2026, 1, 15, 13)))
+
+    drift = next(c for c in result.checks if c.check == "hourly_count_drift")
+    assert (drift.status, drift.violations) == ("fail", 2)
+    assert [(s["hour"], s["drift_pct"]) for s in drift.samples] == [("2026-01-15T11:00:00Z", -100.0)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.compare.dataset import judge
+from reconciler.checks.judgement import judge
 from reconciler.errors import ConfigError
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window
@@ -98,3 +98,12 @@ def test_a_broken_suite_file_names_the_file_and_line(tmp_path):
     with pytest.raises(ConfigError) as err:
         judge(broken, [hour(0, 1, 1, 0.0)], WINDOW)
     assert str(err.value) == f"{broken}:3: not valid JSON: Expecting value"
+
+
+def test_the_built_in_judgement_keeps_at_most_sample_limit_samples():
+    rows = [hour(i, 100, 90, -10.0) for i in range(3)]
+    results, failing = judge(None, rows, WINDOW, sample_limit=2)
+    drift = by_check(results)["hourly_count_drift"]
+    assert (drift.status, drift.violations, len(failing)) == ("fail", 3, 3)
+    assert drift.samples == [{"hour": "2026-11-27T00:00:00Z", "drift_pct": -10.0},
+                             {"hour": "2026-11-27T01:00:00Z", "drift_pct": -10.0}]

@@ -16,7 +16,7 @@ from conftest import write_schedule
 from sqlalchemy.engine import make_url
 
 from reconciler.cli import main
-from reconciler.compare.dataset import compare_dataset
+from reconciler.checks.judgement import compare_dataset
 from reconciler.config import load_config
 from reconciler.config.models import SourceConfig
 from reconciler.demo.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from rowdiff_fixtures import MS, H, differences, events, load_events, new_table, old_table, schedule, server_url, utc
 from timescale_fixtures import captured_statements, chunks, overlapping, planned_chunks
 
-from reconciler.compare.dataset import compare_dataset
+from reconciler.checks.judgement import compare_dataset
 from reconciler.config import load_config
 from reconciler.sources.connection import open_sources
 from reconciler.timeutil import Window

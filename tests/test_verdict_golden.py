@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from reconciler.checks.rules import rules_to_json
-from reconciler.compare.dataset import explain, judge
+from reconciler.checks.judgement import explain, judge
 from reconciler.compare.drift import drift_pct, match_pct
 from reconciler.reasons import with_reason
 from reconciler.report.terminal import render_compare, render_job_runs, render_rules, run_renderable

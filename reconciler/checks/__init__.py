@@ -1,2 +1,2 @@
-"""Declared checks and how each type is judged: the registry, SQL rules, Great Expectations
-suites, continuous aggregates and pipeline health."""
+"""Declared checks and how each type is judged: the registry, a dataset's evidence
+(judgement), SQL rules, Great Expectations suites, continuous aggregates and pipeline health."""

@@ -97,7 +97,7 @@ def choose_aggregate(ctx, name: str, cfg, table: str, conn) -> Aggregate | str:
 
 def check_continuous_aggregate(ctx, name, cfg) -> CheckResult:
     from reconciler.compare.counts import count_by_hour
-    from reconciler.compare.dataset import open_sides, prepare_side
+    from reconciler.compare.sides import open_sides, prepare_side
 
     ds = ctx.loaded.config.datasets[cfg.dataset]
     side = open_sides(ctx.loaded, cfg.dataset, ctx.sources, ctx.now)["new"]
@@ -142,7 +142,7 @@ def check_continuous_aggregate(ctx, name, cfg) -> CheckResult:
                      f"behind (CALL refresh_continuous_aggregate('{chosen.view}', '{bad[0]['hour']}', "
                      f"'{iso(judged.end)}') refreshes them)")
     return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold=Threshold.at_most(0, "differing hours"),
-                       violations=len(bad), samples=bad[:20], window=judged,
+                       violations=len(bad), samples=bad[:ds.diff.sample_limit], window=judged,
                        message="; ".join(notes) or None, details=details)
 
 

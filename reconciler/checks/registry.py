@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import CheckConfig
-from reconciler.errors import ConfigError, UsageError
+from reconciler.errors import ConfigError, UsageError, did_you_mean
 from reconciler.reasons import with_reason
 from reconciler.results import CheckResult, CompareResult
 from reconciler.sources.connection import Source
@@ -46,7 +46,7 @@ def _tagged(results: list[CheckResult], name: str, started: float) -> list[Check
 
 
 def run_dataset(ctx: CheckContext, name: str, cfg: CheckConfig, rows: bool) -> CheckOutcome:
-    from reconciler.compare.dataset import compare_dataset
+    from reconciler.checks.judgement import compare_dataset
 
     started = time.perf_counter()
     result = compare_dataset(ctx.loaded, cfg.dataset, ctx.window, rows=rows, sources=ctx.sources,
@@ -77,12 +77,8 @@ def validate_source_override(loaded: LoadedConfig, source: str | None) -> None:
 
     known = ["both", *open_sources(loaded)]
     if source not in known:
-        import difflib
-
-        close = difflib.get_close_matches(source, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UsageError(f"--source: unknown source {source!r} (known: {', '.join(known)}; "
-                         f"the database sources of {loaded.path}){hint}")
+                         f"the database sources of {loaded.path}){did_you_mean(source, known)}")
 
 
 def run_sql(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
@@ -114,7 +110,7 @@ def run_suite(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
     source = ctx.sources[source_name]
     with source.connect():
         pass  # unreachable sources fail here with exit 3, before GX builds its own engine
-    path = ctx.loaded.resolve(f"expectations/{cfg.suite}.json")
+    path = ctx.loaded.suite_path(cfg.suite)
     results = validate_table(path, source.config.url, cfg.table, ctx.window)
     for r in results:
         r.details["source"] = source_name

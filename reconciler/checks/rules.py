@@ -48,8 +48,8 @@ from sqlalchemy import Date, DateTime, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from reconciler.errors import ConfigError, SourceError, UsageError
-from reconciler.results import ERROR, FAIL, PASS, CheckResult, jsonable, worst
+from reconciler.errors import ConfigError, SourceError, UsageError, did_you_mean
+from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, FAIL, PASS, CheckResult, jsonable, worst
 from reconciler.thresholds import Threshold
 
 SEVERITIES = ("critical", "warning")
@@ -90,13 +90,6 @@ class Rule:
         return (v.path, v.sql) if v else (self.path, self.sql)
 
 
-def _did_you_mean(name: str, known) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def _split_header(path: Path, allowed: tuple[str, ...]) -> tuple[dict[str, str], str]:
     """The `-- key: value` header (unknown keys are errors) and the SQL, header lines blanked
     so that line numbers in the database's messages still match the file."""
@@ -115,7 +108,7 @@ def _split_header(path: Path, allowed: tuple[str, ...]) -> tuple[dict[str, str],
             key = m.group(1).lower()
             if key not in allowed:
                 raise ConfigError(f"unknown header key {m.group(1)!r} (known: {', '.join(allowed)})"
-                                  f"{_did_you_mean(key, allowed)}", file=f"{path}:{number + 1}")
+                                  f"{did_you_mean(key, allowed)}", file=f"{path}:{number + 1}")
             header[key] = m.group(2).strip()
     return header, "\n".join(lines).rstrip().rstrip(";").rstrip()
 
@@ -159,7 +152,7 @@ def load_rules(path: str | Path) -> list[Rule]:
                 if rule_name not in names or f.stem.count(".") != 1:
                     raise ConfigError(
                         f"a per-source variant is named RULE.SOURCE.sql beside RULE.sql, and there is no "
-                        f"{rule_name}.sql{_did_you_mean(rule_name, names)}", file=str(f))
+                        f"{rule_name}.sql{did_you_mean(rule_name, names)}", file=str(f))
                 variants.setdefault(rule_name, []).append(parse_variant(f))
         return [parse_rule(f, tuple(variants.get(f.stem, ()))) for f in portable]
     if path.is_file():
@@ -377,7 +370,7 @@ def _combine(rule: Rule, per_side: dict, sides: tuple, sample_limit: int) -> Che
 
 def run_rules(rules: list[Rule], connections: dict[str, Connectable], sides=("new",),
               today: date | None = None, now: datetime | None = None,
-              sample_limit: int = 20) -> list[CheckResult]:
+              sample_limit: int = DEFAULT_SAMPLE_LIMIT) -> list[CheckResult]:
     """Run every rule on each side (one connection per side) and return one result per rule.
 
     `connections` maps a side name to an Engine, a Connection or a callable returning a

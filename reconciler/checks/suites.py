@@ -11,8 +11,8 @@ import warnings
 from pathlib import Path
 
 from reconciler.deferred_import import defer
-from reconciler.errors import ConfigError
-from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
+from reconciler.errors import ConfigError, first_line
+from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, FAIL, PASS, SKIPPED, CheckResult
 from reconciler.thresholds import Threshold, unit_of_column
 from reconciler.timeutil import Window
 
@@ -130,7 +130,7 @@ def _threshold(kwargs: dict, expectation: str | None = None) -> Threshold:
 
 
 def validate_frame(suite_path: Path, frame, window: Window | None = None, index_column: str = "hour",
-                   sample_limit: int = 20) -> list[CheckResult]:
+                   sample_limit: int = DEFAULT_SAMPLE_LIMIT) -> list[CheckResult]:
     """One CheckResult per expectation. Expectations on columns the frame lacks (row
     columns in a counts-only run) are reported as skipped, not passed."""
     suite_data = load_suite(suite_path)
@@ -153,7 +153,7 @@ def validate_frame(suite_path: Path, frame, window: Window | None = None, index_
 
 
 def validate_table(suite_path: Path, url: str, table: str, window: Window | None = None, index_column: str = "id",
-                   sample_limit: int = 20) -> list[CheckResult]:
+                   sample_limit: int = DEFAULT_SAMPLE_LIMIT) -> list[CheckResult]:
     """Validate a suite against database tables through GX's SQL data source, so the
     database does the work. An expectation may name another table in `meta.table`."""
     suite_data = load_suite(suite_path)
@@ -170,7 +170,7 @@ def validate_table(suite_path: Path, url: str, table: str, window: Window | None
         for (i, exp), res in zip(items, outcome):
             if isinstance(res, Exception):
                 results[i] = CheckResult(check_name(suite_data["name"], exp), ERROR, window=window,
-                                         message=f"{target}: {str(res).splitlines()[0][:300]}",
+                                         message=f"{target}: {first_line(res)[:300]}",
                                          details={"suite": suite_data["name"], "table": target})
             else:
                 results[i] = _to_result(suite_data["name"], exp, res, window, key, sample_limit)

@@ -86,7 +86,8 @@ def cli(ctx, config_path, verbose):
 @click.pass_context
 def compare(ctx, dataset, start, end, rows, fmt):
     """Compare DATASET between old and new over [--start, --end)."""
-    from reconciler.compare.dataset import compare_dataset, resolve_dataset
+    from reconciler.checks.judgement import compare_dataset
+    from reconciler.config.loader import resolve_dataset
 
     loaded = _config(ctx)
     window = _window(start, end)
@@ -127,7 +128,7 @@ def check(ctx, rules, source, fmt):
     migration-completeness checks. Exit 1 when any fails."""
     from reconciler.checks.registry import CheckContext, run_check, validate_source_override
     from reconciler.checks.rules import rules_to_json
-    from reconciler.compare.dataset import SNAPSHOT_WINDOW
+    from reconciler.compare.snapshot import SNAPSHOT_WINDOW
     from reconciler.sources.connection import opened_sources
 
     loaded = _config(ctx)

@@ -78,7 +78,7 @@ def calibrate(ctx, dataset, start, end, side, replica, settle, fmt):
     import time
 
     from reconciler.compare.calibrate import calibrate_dataset, calibration_lines
-    from reconciler.compare.dataset import resolve_dataset
+    from reconciler.config.loader import resolve_dataset
     from reconciler.config.models import parse_duration
     from reconciler.timeutil import Window
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from reconciler.errors import UsageError
+from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT
 
 TEMPLATE = """\
 # shadow-reconciler: production configuration (`reconciler init` writes this template).
@@ -54,7 +55,7 @@ checks:
   # counts: events per hour on both sides; the suite (expectations/SUITE.json) fails an hour
   # whose drift is outside +-1 % or that has events only in new
   event_counts: {{type: counts, dataset: {dataset}, suite: device_events}}
-  # rows: every key matched, missing in new, extra in new or changed; fails below 99.9 % match
+  # rows: every key matched, missing in new, extra in new or changed; fails below {match_pct} % match
   event_rows:   {{type: rows,   dataset: {dataset}, suite: device_events}}
   # sql: relational rules, one SELECT per file returning the violating rows; on both sides a
   # violation only in new fails, one also in old is reported as inherited. The tables the
@@ -97,8 +98,8 @@ phases:                                      # the go/no-go gate (`reconciler ga
     days: 7
     criteria:
       coverage: {{}}                           # every hour judged: missing, error or empty hours are incomplete
-      drift: {{max_abs_pct: 1.0}}
-      match: {{min_pct: 99.9}}
+      drift: {{max_abs_pct: {drift_pct}}}
+      match: {{min_pct: {match_pct}}}
       lag: {{max_seconds: 5, percentile: p99}}
       latency: {{max_ms: 10, percentile: p99}}
       queues: {{max_depth: 0}}
@@ -119,7 +120,8 @@ def render_template(**names: str) -> str:
     unknown = set(names) - set(DEFAULT_NAMES)
     if unknown:
         raise TypeError(f"unknown template names: {', '.join(sorted(unknown))}")
-    return TEMPLATE.format(**{**DEFAULT_NAMES, **{k: v for k, v in names.items() if v}})
+    return TEMPLATE.format(**{**DEFAULT_NAMES, **{k: v for k, v in names.items() if v}},
+                           drift_pct=DEFAULT_DRIFT_PCT, match_pct=DEFAULT_MATCH_PCT)
 
 
 def write_template(path: Path, force: bool = False, **names: str) -> Path:

@@ -8,6 +8,7 @@ Whatever drift and mismatch appear are noise; the suggested thresholds sit above
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 from reconciler.compare.counts import count_by_hour
@@ -15,6 +16,7 @@ from reconciler.compare.drift import drift_pct
 from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import ColumnConfig, SourceConfig
 from reconciler.sources.connection import opened_sources, safe_url
+from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT
 from reconciler.timeutil import Window, iso
 
 CALIBRATION = "calibration"
@@ -94,8 +96,8 @@ def self_comparison(loaded: LoadedConfig, dataset: str, side: str, replica_url: 
 def configured_thresholds(loaded: LoadedConfig) -> tuple[float, float]:
     shadow = loaded.config.phases.get("shadow")
     criteria = shadow.criteria if shadow else {}
-    drift = criteria["drift"].bound("drift", "max_abs_pct") if "drift" in criteria else 1.0
-    match = criteria["match"].bound("match", "min_pct") if "match" in criteria else 99.9
+    drift = criteria["drift"].bound("drift", "max_abs_pct") if "drift" in criteria else DEFAULT_DRIFT_PCT
+    match = criteria["match"].bound("match", "min_pct") if "match" in criteria else DEFAULT_MATCH_PCT
     return drift, match
 
 
@@ -103,7 +105,8 @@ def calibrate_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, sid
                       replica_url: str | None = None, between=None) -> Calibration:
     """Read twice (`between` runs between the reads: a sleep, or a test's hook) or, with
     `replica_url`, the source against its replica."""
-    from reconciler.compare.dataset import compare_dataset, open_sides, prepare_side
+    from reconciler.compare.dataset import collect_evidence, log_timings
+    from reconciler.compare.sides import open_sides, prepare_side
 
     twin = self_comparison(loaded, dataset, side, replica_url)
     first = None
@@ -115,15 +118,17 @@ def calibrate_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, sid
                 first = count_by_hour(sources[A], sides["old"].rel, sides["old"].axis, window, conn)
             if between is not None:
                 between()
-        result = compare_dataset(twin, CALIBRATION, window, rows=True, sources=sources)
+        started = time.perf_counter()
+        evidence = collect_evidence(twin, CALIBRATION, window, rows=True, sources=sources)
+        log_timings(CALIBRATION, window, {**evidence.timings, "total": time.perf_counter() - started})
     hours = []
-    for h in result.hours:
-        before = first.get(h.hour, 0) if first is not None else h.old
-        hours.append({"hour": iso(h.hour), "first": before, "second": h.new, "rows_added": h.new - before,
-                      "drift_pct": drift_pct(before, h.new)})
+    for hour, row in zip(window.hours(), evidence.hours):
+        before = first.get(hour, 0) if first is not None else row["old"]
+        hours.append({"hour": iso(hour), "first": before, "second": row["new"], "rows_added": row["new"] - before,
+                      "drift_pct": drift_pct(before, row["new"])})
     drift_bound, match_bound = configured_thresholds(loaded)
     return Calibration(dataset, side, "replica" if replica_url else "read twice", window, hours,
-                       dict(result.totals), drift_bound, match_bound, safe_url(replica_url) if replica_url else None)
+                       dict(evidence.totals), drift_bound, match_bound, safe_url(replica_url) if replica_url else None)
 
 
 def calibration_lines(c: Calibration) -> list[str]:

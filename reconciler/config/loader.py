@@ -3,7 +3,6 @@ every key, and reports all mistakes at once with file, line, key path and expect
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from reconciler.config.models import Config
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, UsageError, did_you_mean
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
 
@@ -39,6 +38,26 @@ class LoadedConfig:
     def resolve(self, relative: str) -> Path:
         p = Path(relative)
         return p if p.is_absolute() else self.base_dir / p
+
+    def suite_path(self, name: str) -> Path:
+        """The expectation suite `name`: expectations/NAME.json beside the config."""
+        return self.resolve(f"expectations/{name}.json")
+
+
+def resolve_dataset(loaded: LoadedConfig, name: str | None) -> str:
+    """The dataset a command names, or the only one configured; a clear UsageError otherwise."""
+    datasets = loaded.config.datasets
+    if name is None:
+        if len(datasets) == 1:
+            return next(iter(datasets))
+        if not datasets:
+            raise UsageError(f"no dataset is configured in {loaded.path} (datasets:)")
+        raise UsageError(f"name the dataset to compare: {loaded.path} configures {len(datasets)} "
+                         f"({', '.join(datasets)}), e.g. reconciler compare {next(iter(datasets))}")
+    if name not in datasets:
+        raise UsageError(f"unknown dataset {name!r} in {loaded.path} (known: {', '.join(datasets)})"
+                         f"{did_you_mean(name, datasets)}")
+    return name
 
 
 def _nearest_line(lines: dict, keys: tuple) -> int | None:
@@ -106,11 +125,6 @@ def _describe(err: dict) -> str:
     return msg
 
 
-def _did_you_mean(name: str, known) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def _mapping(value) -> dict:
     return value if isinstance(value, dict) else {}
 
@@ -138,11 +152,21 @@ def _empty_url(name: str, root) -> str:
 def _cross_references(raw: dict, where, root=None) -> list[str]:
     """Names that point at other sections. Works on the raw mapping so these are reported
     alongside schema mistakes, not after them."""
-    problems = []
     sources = _mapping(raw.get("sources"))
     datasets = _mapping(raw.get("datasets"))
     checks = _mapping(raw.get("checks"))
-    for name, ds in _mapping(datasets).items():
+    return (_dataset_references(datasets, sources, where, root)
+            + _check_references(checks, datasets, sources, where, root)
+            + _job_references(_mapping(raw.get("jobs")), checks, where))
+
+
+def _has_empty_url(sources: dict, name: str) -> bool:
+    return "url" in _mapping(sources[name]) and not _mapping(sources[name])["url"]
+
+
+def _dataset_references(datasets: dict, sources: dict, where, root) -> list[str]:
+    problems = []
+    for name, ds in datasets.items():
         for side_name in ("old", "new"):
             source = _mapping(_mapping(ds).get(side_name)).get("source")
             if not isinstance(source, str):
@@ -150,33 +174,42 @@ def _cross_references(raw: dict, where, root=None) -> list[str]:
             if source not in sources:
                 problems.append(
                     f"{where('datasets', name, side_name, 'source')}: unknown source {source!r} "
-                    f"(known: {', '.join(sources)}){_did_you_mean(source, sources)}"
+                    f"(known: {', '.join(sources)}){did_you_mean(source, sources)}"
                 )
-            elif "url" in _mapping(sources[source]) and not _mapping(sources[source])["url"]:
+            elif _has_empty_url(sources, source):
                 problems.append(f"{where('datasets', name, side_name, 'source')}: {_empty_url(source, root)}")
+    return problems
+
+
+def _check_references(checks: dict, datasets: dict, sources: dict, where, root) -> list[str]:
+    problems = []
     for name, check in checks.items():
         dataset = _mapping(check).get("dataset")
         if isinstance(dataset, str) and dataset not in datasets:
             problems.append(
                 f"{where('checks', name, 'dataset')}: unknown dataset {dataset!r} "
-                f"(known: {', '.join(datasets) or 'none'}){_did_you_mean(dataset, datasets)}"
+                f"(known: {', '.join(datasets) or 'none'}){did_you_mean(dataset, datasets)}"
             )
         source = _mapping(check).get("source")
         if isinstance(source, str) and source != "both" and source not in sources:
             problems.append(
                 f"{where('checks', name, 'source')}: unknown source {source!r} "
-                f"(known: both, {', '.join(sources)}){_did_you_mean(source, sources)}"
+                f"(known: both, {', '.join(sources)}){did_you_mean(source, sources)}"
             )
         for used in (("old", "new") if source == "both" else (source,)):
-            if isinstance(used, str) and used in sources and "url" in _mapping(sources[used]) \
-                    and not _mapping(sources[used])["url"]:
+            if isinstance(used, str) and used in sources and _has_empty_url(sources, used):
                 problems.append(f"{where('checks', name, 'source')}: {_empty_url(used, root)}")
-    for name, job in _mapping(raw.get("jobs")).items():
+    return problems
+
+
+def _job_references(jobs: dict, checks: dict, where) -> list[str]:
+    problems = []
+    for name, job in jobs.items():
         for i, check in enumerate(_mapping(job).get("checks") or []):
             if isinstance(check, str) and check not in checks:
                 problems.append(
                     f"{where('jobs', name, 'checks', i)}: unknown check {check!r} "
-                    f"(known: {', '.join(checks) or 'none'}){_did_you_mean(check, checks)}"
+                    f"(known: {', '.join(checks) or 'none'}){did_you_mean(check, checks)}"
                 )
     return problems
 
@@ -185,7 +218,7 @@ def _files_exist(cfg: Config, loaded: LoadedConfig) -> list[str]:
     problems = []
     for name, check in cfg.checks.items():
         if check.suite is not None:
-            path = loaded.resolve(f"expectations/{check.suite}.json")
+            path = loaded.suite_path(check.suite)
             if not path.is_file():
                 problems.append(f"{loaded.where('checks', name, 'suite')}: suite file {path} does not exist")
         if check.rules is not None and not loaded.resolve(check.rules).exists():
@@ -208,14 +241,14 @@ def _rules_valid(name: str, check, loaded: LoadedConfig) -> list[str]:
     for rule in check.severity_overrides:
         if rule not in known:
             problems.append(f"{loaded.where('checks', name, 'severity_overrides', rule)}: unknown rule {rule!r} "
-                            f"(rules in {check.rules}: {', '.join(known)}){_did_you_mean(rule, known)}")
+                            f"(rules in {check.rules}: {', '.join(known)}){did_you_mean(rule, known)}")
     sources = list(loaded.config.sources)
     for rule in rules:
         for variant in rule.variants:
             if variant.source not in sources:
                 problems.append(f"{loaded.where('checks', name, 'rules')}: {variant.path}: no source named "
                                 f"{variant.source!r} (known: {', '.join(sources)})"
-                                f"{_did_you_mean(variant.source, sources)}")
+                                f"{did_you_mean(variant.source, sources)}")
     return problems
 
 
@@ -293,4 +326,4 @@ def _extra_hint(err: dict, loc: tuple) -> str:
     if model is None:
         return ""
     known = list(model.model_fields)
-    return f" (expected one of: {', '.join(known)}){_did_you_mean(loc[-1], known)}"
+    return f" (expected one of: {', '.join(known)}){did_you_mean(loc[-1], known)}"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.config.phases import PhaseConfig, default_phases
+from reconciler.results import DEFAULT_SAMPLE_LIMIT
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -114,7 +115,7 @@ class DiffConfig(Strict):
     max_rows_fetched: int = Field(default=200000, gt=0, description="budget: rows fetched per side per run")
     max_seconds: float = Field(default=900, gt=0, description="budget: seconds of row comparison per run")
     chunk_rows: int = Field(default=5000, gt=0)
-    sample_limit: int = Field(default=20, ge=0)
+    sample_limit: int = Field(default=DEFAULT_SAMPLE_LIMIT, ge=0)
     row_hash: Literal["auto", "md5"] = Field(default="auto", description="auto: PostgreSQL/TimescaleDB on both "
                                              "sides use the built-in hashtextextended, other pairs md5; md5: always")
 

@@ -10,11 +10,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT
+
 # criterion -> the plan's bounds (README "The go/no-go gate" says where each comes from)
 PLAN_DEFAULTS: dict[str, dict] = {
     "coverage": {},
-    "drift": {"max_abs_pct": 1.0},
-    "match": {"min_pct": 99.9},
+    "drift": {"max_abs_pct": DEFAULT_DRIFT_PCT},
+    "match": {"min_pct": DEFAULT_MATCH_PCT},
     "lag": {"max_seconds": 5.0, "percentile": "p99"},
     "latency": {"max_ms": 10.0, "percentile": "p99"},
     "queues": {"max_depth": 0},

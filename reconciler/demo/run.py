@@ -48,7 +48,7 @@ def end_of(start: datetime, hours: int) -> datetime:
 def run_demo(out_dir: str, hours: int, rate: float, now: datetime) -> str:
     """Build the pair under `out_dir`, write the demo's own config there and run everything
     against it. Returns the comparison's status."""
-    from reconciler.compare.dataset import compare_dataset
+    from reconciler.checks.judgement import compare_dataset
     from reconciler.config import load_config
     from reconciler.demo.config import write_demo_config
     from reconciler.report.terminal import console as make_console
@@ -107,7 +107,7 @@ def _shown(path: Path) -> str:
 def _integrity(loaded, now: datetime, console) -> None:
     from reconciler.checks.registry import CheckContext, run_check
     from reconciler.checks.rules import rules_to_json
-    from reconciler.compare.dataset import SNAPSHOT_WINDOW
+    from reconciler.compare.snapshot import SNAPSHOT_WINDOW
     from reconciler.report.terminal import render_rules
     from reconciler.sources.connection import opened_sources
 

@@ -11,14 +11,14 @@ from datetime import datetime, timedelta, timezone
 from reconciler.reasons import reason_for
 from reconciler.report.charts import counts_chart, drift_chart
 from reconciler.results import CheckResult, RunResult, worst
-from reconciler.thresholds import Threshold
+from reconciler.thresholds import DEFAULT_DRIFT_PCT, Threshold
 from reconciler.timeutil import HOUR, floor_hour, iso, parse_time
 
-DEFAULT_DRIFT = Threshold.symmetric(1.0, "%")
+DEFAULT_DRIFT = Threshold.symmetric(DEFAULT_DRIFT_PCT, "%")
 SAMPLE_KINDS = ("mismatched", "missing_in_new", "extra_in_new")
 DURATION_KEYS = ("duration_s", "duration", "seconds", "elapsed_s")
 CONTEXT_HOURS = 24
-# A window this wide is a whole table read at one instant, not a time window (compare.SNAPSHOT_WINDOW).
+# A window this wide is a whole table read at one instant, not a time window (compare/snapshot.py SNAPSHOT_WINDOW).
 OPEN_WINDOW_YEARS = (1950, 2100)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from reconciler import __version__
 from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config.loader import LoadedConfig
-from reconciler.errors import SourceError, UsageError
+from reconciler.errors import SourceError, UsageError, did_you_mean
 from reconciler.notify import notify_after_run, notify_store_down
 from reconciler.results import ERROR, PASS, CompareResult, RunResult, worst
 from reconciler.sources.connection import opened_sources, safe_url
@@ -188,7 +188,7 @@ def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: d
 
 def judge_point_in_time(loaded: LoadedConfig, job: str, sources, now: datetime) -> RunResult:
     """The job's point-in-time checks, once, as of `now`: their results carry no window."""
-    from reconciler.compare.dataset import SNAPSHOT_WINDOW
+    from reconciler.compare.snapshot import SNAPSHOT_WINDOW
 
     started = datetime.now(timezone.utc)
     results, compares = _judge(loaded, job, point_in_time_checks(loaded, job), SNAPSHOT_WINDOW, sources, now)
@@ -314,11 +314,8 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
     from reconciler.store import open_report_store
 
     if job not in loaded.config.jobs:
-        import difflib
-
-        close = difflib.get_close_matches(job, list(loaded.config.jobs), n=1)
         raise UsageError(f"unknown job {job!r} in {loaded.path} (known: {', '.join(loaded.config.jobs) or 'none'})"
-                         + (f"; did you mean {close[0]!r}?" if close else ""))
+                         + did_you_mean(job, loaded.config.jobs))
     try:
         store = open_report_store(loaded, upgrade=True)
     except SourceError as e:

@@ -17,17 +17,12 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from reconciler.config.models import SourceConfig
 from reconciler.dialects import BY_ENGINE, Dialect, TimescaleDialect
 from reconciler.dialects.timescale import DETECT_SQL
-from reconciler.errors import ConfigError, SourceError
+from reconciler.errors import ConfigError, SourceError, first_line
 from reconciler.redact import safe_url, scrub  # noqa: F401  (re-exported)
+from reconciler.sources.urls import anchored_sqlite_url, with_default_driver
 
 _DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "pymysql": "PyMySQL",
                     "mysqldb": "mysqlclient"}
-
-
-def first_line(exc: BaseException) -> str:
-    inner = getattr(exc, "orig", None) or exc
-    text = str(inner).strip().splitlines()
-    return text[0] if text else type(inner).__name__
 
 
 @dataclass
@@ -67,10 +62,7 @@ class Source:
                 f"source {self.name!r}: unsupported database {backend!r} "
                 f"(supported: postgresql+psycopg, mysql+pymysql, mariadb+pymysql, sqlite)"
             )
-        if backend == "postgresql" and url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")
-        if backend in ("mysql", "mariadb") and "+" not in url.drivername:
-            url = url.set(drivername=f"{backend}+pymysql")
+        url = with_default_driver(url)
         kwargs: dict = {"pool_pre_ping": False}
         timeout = self.config.connect_timeout.total_seconds()
         if backend == "sqlite":
@@ -205,7 +197,7 @@ def open_sources(loaded) -> dict[str, Source]:
     for name, cfg in loaded.config.sources.items():
         if not cfg.url or "://" not in cfg.url or cfg.url.startswith(("redis://", "rediss://")):
             continue
-        out[name] = Source(name, cfg.model_copy(update={"url": _anchored(cfg.url, loaded.base_dir)}))
+        out[name] = Source(name, cfg.model_copy(update={"url": anchored_sqlite_url(cfg.url, loaded.base_dir)}))
     return out
 
 
@@ -220,30 +212,14 @@ def opened_sources(loaded):
             source.dispose()
 
 
-def _anchored(url: str, base: Path) -> str:
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return url
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" \
-            or database.startswith("file:") or Path(database).is_absolute():
-        return url
-    return parsed.set(database=str(base / database)).render_as_string(hide_password=False)
-
-
 def read_only_url(url: str) -> str:
     """The same database for a library that builds its own engine (Great Expectations),
     with the session made read-only through the URL."""
-    parsed = make_url(url)
+    parsed = with_default_driver(make_url(url))
     backend = parsed.get_backend_name()
     if backend == "postgresql":
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
         parsed = parsed.update_query_dict({"options": "-c default_transaction_read_only=on -c TimeZone=UTC"})
     elif backend in ("mysql", "mariadb"):
-        if "+" not in parsed.drivername:
-            parsed = parsed.set(drivername=f"{backend}+pymysql")
         parsed = parsed.update_query_dict({"init_command": "SET SESSION TRANSACTION READ ONLY"})
     elif backend == "sqlite" and parsed.database:
         parsed = parsed.set(database=f"file:{Path(parsed.database).resolve()}?mode=ro").update_query_dict(

@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from reconciler.errors import ConfigError, SourceError
+from reconciler.errors import ConfigError, SourceError, first_line
 from reconciler.redact import safe_url as redact_url
+from reconciler.sources.urls import with_default_driver
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 IMMEDIATE = "sqlite_begin_immediate"
@@ -24,8 +25,7 @@ def make_store_engine(url: str) -> Engine:
                           "(e.g. sqlite:///reports/reconciler.db or postgresql+psycopg://host/db)") from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    parsed = with_default_driver(parsed)
     connect_args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
     try:
         return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
@@ -70,11 +70,7 @@ def store_errors(method):
         try:
             return method(self, *args, **kwargs)
         except (exc.OperationalError, exc.InterfaceError) as e:
-            raise SourceError(f"report store {self.display_url}: {_first_line(e)}") from e
+            raise SourceError(f"report store {self.display_url}: {first_line(e)}") from e
 
     return wrapper
 
-
-def _first_line(error: exc.DBAPIError) -> str:
-    text = str(getattr(error, "orig", None) or error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -5,25 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import exc
-from sqlalchemy.engine import make_url
-
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError
+from reconciler.sources.urls import anchored_sqlite_url
 from reconciler.store.store import ReportStore
 
 
 def store_url(loaded: LoadedConfig) -> str:
-    url = loaded.config.report_store.url
-    try:
-        parsed = make_url(url)
-    except exc.ArgumentError:
-        return url  # ReportStore names the problem
-    database = parsed.database
-    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:" \
-            and not database.startswith("file:") and not Path(database).is_absolute():
-        return parsed.set(database=str(loaded.resolve(database))).render_as_string(hide_password=False)
-    return url
+    return anchored_sqlite_url(loaded.config.report_store.url, loaded.base_dir)
 
 
 def reports_directory(loaded: LoadedConfig) -> Path:

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, text
 
 from reconciler.errors import SourceError, UsageError
 from reconciler.notify.lifecycle import enqueue_for_run as enqueue_notifications
-from reconciler.results import ERROR, RunResult
+from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, RunResult
 from reconciler.store import claims, ledger, windows
 from reconciler.store import runs as run_rows
 from reconciler.store.engine import make_store_engine, redact_url, store_errors, writer
@@ -23,7 +23,6 @@ from reconciler.timeutil import Window
 
 UTC = timezone.utc
 MIGRATIONS = Path(__file__).parent / "migrations"
-DEFAULT_SAMPLE_LIMIT = 20
 GATE_PERIOD = timedelta(days=7)  # the go/no-go gate judges the last 7 days: prune keeps their evidence
 _UPGRADE_LOCK_KEY = 0x5EC0_4EC0  # pg advisory lock: replicas starting together upgrade one at a time
 

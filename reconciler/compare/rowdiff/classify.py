@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from reconciler.compare.rowdiff.columns import ColumnSpec
 from reconciler.compare.rowdiff.normalize import equal
+from reconciler.results import DEFAULT_SAMPLE_LIMIT
 
 KINDS = ("missing_in_new", "extra_in_new", "mismatched", "duplicates_old", "duplicates_new")
 
@@ -38,7 +39,7 @@ class Tally:
     duplicates_old: Counter = field(default_factory=Counter)
     duplicates_new: Counter = field(default_factory=Counter)
     samples: dict = field(default_factory=lambda: {k: [] for k in KINDS})
-    sample_limit: int = 20
+    sample_limit: int = DEFAULT_SAMPLE_LIMIT
 
     def sample(self, kind: str, item: dict) -> None:
         if len(self.samples[kind]) < self.sample_limit:

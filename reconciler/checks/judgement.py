@@ -1,0 +1,159 @@
+"""Judging a dataset's evidence: its Great Expectations suite or the built-in thresholds
+over the hourly evidence; a snapshot's completeness and per-group summaries. Each verdict
+leaves with its reason. `compare_dataset` is the one entry: collect, then judge."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from reconciler.compare.dataset import DatasetEvidence, collect_evidence, log_timings
+from reconciler.compare.drift import drift_exceeds
+from reconciler.compare.snapshot import SNAPSHOT_WINDOW, SnapshotEvidence, collect_snapshot
+from reconciler.config.loader import LoadedConfig
+from reconciler.reasons import hour_reason, hourly_check_reason, with_reason
+from reconciler.results import DEFAULT_SAMPLE_LIMIT, FAIL, PASS, CheckResult, CompareResult, HourCount, worst
+from reconciler.sources.connection import Source
+from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold
+from reconciler.timeutil import Window
+
+
+def suite_for(loaded: LoadedConfig, dataset: str) -> Path | None:
+    """The suite of the dataset's counts or rows check, else expectations/DATASET.json if it exists."""
+    for check in loaded.config.checks.values():
+        if check.dataset == dataset and check.suite and check.type in ("counts", "rows"):
+            return loaded.suite_path(check.suite)
+    default = loaded.suite_path(dataset)
+    return default if default.is_file() else None
+
+
+def builtin_judgement(rows: list[dict], window: Window,
+                      sample_limit: int = DEFAULT_SAMPLE_LIMIT) -> list[CheckResult]:
+    """Used only when a dataset has no suite: the DESIGN.md defaults (drift within
+    ±1 %, and with rows: match at least 99.9 %, no truncated comparison)."""
+    def check(name, bad, threshold, shown):
+        return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold=threshold,
+                           violations=len(bad),
+                           samples=[{"hour": r["hour"], shown: r[shown]} for r in bad[:sample_limit]],
+                           window=window, details={"unexpected_index": [r["hour"] for r in bad], "column": shown})
+
+    drift = [r for r in rows if drift_exceeds(r["drift_pct"], DEFAULT_DRIFT_PCT)]
+    results = [check("hourly_count_drift", drift, Threshold.symmetric(DEFAULT_DRIFT_PCT, "%"), "drift_pct")]
+    if rows and "match_pct" in rows[0]:
+        low = [r for r in rows if r["match_pct"] is not None and r["match_pct"] < DEFAULT_MATCH_PCT]
+        results.append(check("row_match", low, Threshold.at_least(DEFAULT_MATCH_PCT, "%"), "match_pct"))
+        cut = [r for r in rows if r["truncated"]]
+        results.append(check("row_diff_complete", cut, Threshold(value_set=(False,)), "truncated"))
+    return results
+
+
+def judge(suite: Path | None, rows: list[dict], window: Window, sample_limit: int = DEFAULT_SAMPLE_LIMIT):
+    """Run the suite over the hourly evidence; returns (check results, failing hours)."""
+    if suite is None:
+        results = builtin_judgement(rows, window, sample_limit)
+        failing = {h for r in results if r.status == FAIL for h in r.details["unexpected_index"]}
+        return results, failing
+    import pandas as pd
+
+    from reconciler.checks.suites import failing_indexes, validate_frame
+
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        frame = pd.DataFrame(columns=["hour", "old", "new", "drift_pct"])
+    frame["drift_pct"] = frame["drift_pct"].astype("float64")
+    results = validate_frame(suite, frame, window, sample_limit=sample_limit)
+    return results, failing_indexes(results)
+
+
+def explain(checks: list[CheckResult], failing: set, evidence: list[dict],
+            totals: dict) -> tuple[list[CheckResult], list[HourCount]]:
+    """The judged checks with their reasons, and the hours with their classes and reasons."""
+    checks = [replace(c, reason=hourly_check_reason(c, evidence, totals)) for c in checks]
+    return checks, [_hour_count(r, failing, checks) for r in evidence]
+
+
+def _hour_count(row: dict, failing: set, checks: list[CheckResult]) -> HourCount:
+    """One hour of evidence as a HourCount, with its row classes and the reason of its verdict."""
+    flagging = [c for c in checks if c.status == FAIL and row["hour"] in (c.details.get("unexpected_index") or ())]
+    return HourCount(datetime.fromisoformat(row["hour"].replace("Z", "+00:00")), row["old"], row["new"],
+                     row["drift_pct"], FAIL if row["hour"] in failing else PASS,
+                     missing_in_new=row.get("missing_in_new"), extra_in_new=row.get("extra_in_new"),
+                     mismatched=row.get("mismatched"), reason=hour_reason(row, flagging))
+
+
+def judge_evidence(evidence: DatasetEvidence, suite: Path | None, *, sample_limit: int = DEFAULT_SAMPLE_LIMIT,
+                   reporter=None, started: float | None = None) -> CompareResult:
+    """The windowed evidence judged by `suite` (or the built-in thresholds), with reasons."""
+    started = time.perf_counter() if started is None else started
+    if reporter and suite is not None:
+        reporter("judging the evidence with the expectation suite")
+    rows = list(evidence.hours)
+    t = time.perf_counter()
+    checks, failing = judge(suite, rows, evidence.window, sample_limit)
+    timings = {**evidence.timings, "suite": time.perf_counter() - t, "total": time.perf_counter() - started}
+    checks, hours = explain(checks, failing, rows, evidence.totals)
+    log_timings(evidence.dataset, evidence.window, timings)
+    return CompareResult(dataset=evidence.dataset, window=evidence.window, status=worst(c.status for c in checks),
+                         totals=evidence.totals, hours=hours, samples=evidence.samples, timings=timings,
+                         checks=checks, truncated=evidence.truncated, mode=evidence.mode)
+
+
+def complete_check(evidence: SnapshotEvidence, sample_limit: int = DEFAULT_SAMPLE_LIMIT) -> CheckResult:
+    """A snapshot passes when every selected old row exists in new with equal fields. Rows
+    only in new are reported, not failed: the new system may have taken bookings of its own."""
+    classes = evidence.classes
+    failing = classes["missing_in_new"] + classes["mismatched"]
+    return with_reason(CheckResult(
+        f"{evidence.dataset}.complete", FAIL if failing or evidence.truncated else PASS, observed=dict(classes),
+        threshold=Threshold.at_most(0, "rows missing or changed"), violations=failing,
+        samples=(evidence.samples["missing_in_new"] + evidence.samples["mismatched"])[:sample_limit],
+        message="truncated by the row budget" if evidence.truncated else None,
+        details={"severity": "critical", "source": "both"}))
+
+
+def summary_check(dataset: str, ds, summaries: dict) -> CheckResult:
+    """Fails when any group's row or distinct count differs between old and new."""
+    rows, bad = [], []
+    for group in sorted(set(summaries["old"]) | set(summaries["new"])):
+        old, new = summaries["old"].get(group, (0, 0)), summaries["new"].get(group, (0, 0))
+        row = {ds.summary_by: group, "old": old[0], "new": new[0]}
+        if ds.summary_distinct:
+            row |= {f"old_{ds.summary_distinct}": old[1], f"new_{ds.summary_distinct}": new[1]}
+        rows.append(row)
+        if old != new:
+            bad.append(row)
+    return with_reason(CheckResult(f"{dataset}.summary", FAIL if bad else PASS, observed=rows,
+                                   threshold=Threshold(text="equal on both sides"), violations=len(bad), samples=bad,
+                                   details={"severity": "critical", "source": "both"}))
+
+
+def judge_snapshot(loaded: LoadedConfig, evidence: SnapshotEvidence, started: float) -> CompareResult:
+    """A snapshot dataset has no hours: its completeness and, with summary_by, its summaries."""
+    ds = loaded.config.datasets[evidence.dataset]
+    checks = [complete_check(evidence, ds.diff.sample_limit)]
+    if evidence.summaries is not None:
+        checks.append(summary_check(evidence.dataset, ds, evidence.summaries))
+    timings = {**evidence.timings, "total": time.perf_counter() - started}
+    return CompareResult(dataset=evidence.dataset, window=SNAPSHOT_WINDOW, status=worst(c.status for c in checks),
+                         totals=evidence.totals, hours=[], samples=evidence.samples, timings=timings, checks=checks,
+                         truncated=evidence.truncated, mode="snapshot")
+
+
+def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows: bool = False,
+                    sources: dict[str, Source] | None = None, reporter=None,
+                    now: datetime | None = None) -> CompareResult:
+    """Compare one dataset over one window (a snapshot dataset: every selected row) and judge it."""
+    started = time.perf_counter()
+    if loaded.config.datasets[dataset].snapshot:
+        evidence = collect_snapshot(loaded, dataset, sources=sources, reporter=reporter, now=now)
+        return judge_snapshot(loaded, evidence, started)
+    suite = suite_for(loaded, dataset)
+    if suite is not None:
+        from reconciler.checks import suites
+
+        suites.preload()
+    evidence = collect_evidence(loaded, dataset, window, rows=rows, sources=sources, reporter=reporter, now=now)
+    return judge_evidence(evidence, suite, sample_limit=loaded.config.datasets[dataset].diff.sample_limit,
+                          reporter=reporter, started=started)

@@ -1,0 +1,68 @@
+"""Imports run one way: the engines (sources, dialects, compare) never reach up into the
+layers that judge, store, render, notify or serve their evidence, and only the CLI imports
+the CLI. Read from the source with `ast`, so a lazy import inside a function counts too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "reconciler"
+ENGINE = ("compare", "sources", "dialects")
+ABOVE_ENGINE = ("reconciler.checks", "reconciler.store", "reconciler.report", "reconciler.cli",
+                "reconciler.service", "reconciler.notify", "reconciler.gate")
+
+
+def package_of(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+
+
+def imported(path: Path, package: str | None = None) -> set[str]:
+    """Every module `path` imports, absolute; `from reconciler import cli` counts as reconciler.cli."""
+    package = package or package_of(path)
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def modules(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (PACKAGE / folder).rglob("*.py"))
+
+
+def reaches(names: set[str], layers) -> list[str]:
+    return sorted(n for n in names for layer in layers if n == layer or n.startswith(layer + "."))
+
+
+def test_the_engines_import_nothing_above_them():
+    found = modules(*ENGINE)
+    assert len(found) > 20 and PACKAGE / "compare" / "dataset.py" in found
+    offending = {str(p.relative_to(PACKAGE)): reaches(imported(p), ABOVE_ENGINE) for p in found}
+    assert {p: bad for p, bad in offending.items() if bad} == {}
+
+
+def test_only_the_cli_imports_the_cli():
+    """`python -m reconciler` (__main__.py) is the CLI's other door, so it may."""
+    outside = [p for p in PACKAGE.rglob("*.py") if (PACKAGE / "cli") not in p.parents and p.name != "__main__.py"]
+    assert PACKAGE / "service" / "scheduler.py" in outside
+    offending = {str(p.relative_to(PACKAGE)): reaches(imported(p), ("reconciler.cli",)) for p in outside}
+    assert {p: bad for p, bad in offending.items() if bad} == {}
+
+
+def test_the_import_reader_sees_lazy_and_relative_imports(tmp_path):
+    """The guard itself: a function-level import and a relative one are both found."""
+    module = tmp_path / "probe.py"
+    module.write_text("import json\n\ndef f():\n    from reconciler.checks.suites import preload\n"
+                      "    from ..store import engine\n    from . import counts\n")
+    names = imported(module, "reconciler.compare")
+    assert reaches(names, ABOVE_ENGINE) == ["reconciler.checks.suites", "reconciler.checks.suites.preload",
+                                            "reconciler.store", "reconciler.store.engine"]
+    assert {"json", "reconciler.compare", "reconciler.compare.counts"} <= names
