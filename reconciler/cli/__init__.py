@@ -175,14 +175,14 @@ def _check_rule_names(loaded, rules) -> None:
     select_rules(known, rules)
 
 
-@cli.command()
+@cli.command("run")
 @click.argument("job")
 @click.option("--start", help="Judge from here (whole UTC hours). Default: the settled hours since the last run.")
 @click.option("--end", help="Judge until here (exclusive, a whole UTC hour).")
 @click.option("--now", "now_text", help="Judge as if the clock read this time (replays and tests).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
-def run(ctx, job, start, end, now_text, fmt):
+def run_command(ctx, job, start, end, now_text, fmt):
     """Run JOB now: judge its windows, store the evidence, write the reports."""
     from reconciler.progress import window_progress
     from reconciler.service.jobs import run_job

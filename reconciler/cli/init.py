@@ -21,7 +21,7 @@ TEMPLATE = """\
 # command with exit 2 naming the variable, the file and the key, so a deployment that forgot
 # one never compares the wrong databases. `reconciler demo` does not read this file (it
 # writes its own under its --out folder). Relative paths are taken from this file's folder.
-# Every key: README.md, "Configuration reference".
+# Every key: docs/configuration.md.
 
 sources:
   # Any SQLAlchemy URL: postgresql+psycopg://user:pw@host/db, mysql+pymysql://..., sqlite:///file.db
