@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from reconciler.thresholds import Threshold
@@ -89,6 +89,15 @@ class CheckResult:
             out["details"] = jsonable(self.details)
         return out
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "CheckResult":
+        """The inverse of to_dict, for any stored shape: older thresholds are converted, a
+        point-in-time result has no window."""
+        return cls(check=d["check"], status=d["status"], observed=d.get("observed"),
+                   threshold=Threshold.from_dict(d.get("threshold")), violations=int(d.get("violations") or 0),
+                   samples=list(d.get("samples") or []), window=window_from_dict(d.get("window")),
+                   message=d.get("message"), details=dict(d.get("details") or {}), reason=d.get("reason"))
+
 
 @dataclass(frozen=True)
 class HourCount:
@@ -108,6 +117,12 @@ class HourCount:
         return {"hour": iso(self.hour), "old": self.old, "new": self.new,
                 "drift_pct": self.drift_pct, "status": self.status, "missing_in_new": self.missing_in_new,
                 "extra_in_new": self.extra_in_new, "mismatched": self.mismatched, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "HourCount":
+        return cls(hour=time_from_text(d["hour"]), old=d["old"], new=d["new"], drift_pct=d.get("drift_pct"),
+                   status=d["status"], missing_in_new=d.get("missing_in_new"), extra_in_new=d.get("extra_in_new"),
+                   mismatched=d.get("mismatched"), reason=d.get("reason"))
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,14 @@ class CompareResult:
             "checks": [c.to_dict() for c in self.checks],
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "CompareResult":
+        return cls(dataset=d["dataset"], window=window_from_dict(d["window"]), status=d["status"],
+                   totals=dict(d.get("totals") or {}), hours=[HourCount.from_dict(h) for h in d.get("hours") or []],
+                   samples=dict(d.get("samples") or {}), timings=dict(d.get("timings") or {}),
+                   checks=[CheckResult.from_dict(c) for c in d.get("checks") or []],
+                   truncated=bool(d.get("truncated")), mode=d.get("mode") or "counts")
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -169,3 +192,29 @@ class RunResult:
         if self.as_of is not None:
             out["as_of"] = iso(self.as_of)
         return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunResult":
+        """A run as `to_dict` wrote it or as the report store reads it back: a stored
+        point-in-time run (both window ends at its moment) comes back with no window and `as_of`."""
+        window = window_from_dict(d.get("window"))
+        as_of = d.get("as_of") or (d["window"]["start"] if d.get("window") and window is None else None)
+        return cls(job=d["job"], window=window, started_at=time_from_text(d["started_at"]),
+                   finished_at=time_from_text(d["finished_at"]), status=d["status"],
+                   results=[CheckResult.from_dict(r) for r in d.get("results") or []],
+                   compares=[CompareResult.from_dict(c) for c in d.get("compares") or []],
+                   message=d.get("message"), as_of=time_from_text(as_of) if as_of else None)
+
+
+def time_from_text(text: str | datetime) -> datetime:
+    """An ISO time as the JSON and the store write it (`...Z`), as an aware UTC datetime."""
+    if isinstance(text, datetime):
+        return text
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def window_from_dict(d: dict | None) -> Window | None:
+    """A window dict back to a Window; None for no window or a zero-length (point-in-time) one."""
+    if not d or not d.get("start") or d.get("start") == d.get("end"):
+        return None
+    return Window(time_from_text(d["start"]), time_from_text(d["end"]))

@@ -191,6 +191,11 @@ class ReportStore:
                              "(`reconciler report list` shows the runs)")
         return found
 
+    def load_run(self, run_id) -> RunResult:
+        """The stored run as the typed value it was written from (`RunResult.from_dict`): the
+        same types in as out, whatever version of the store wrote it."""
+        return RunResult.from_dict(self.get_run(run_id))
+
     @store_errors
     def latest_run_id(self, job: str | None = None) -> int | None:
         found = self.list_runs(job=job, limit=1)
