@@ -30,6 +30,15 @@ def parse_duration(value) -> timedelta:
     raise ValueError(f"expected a duration such as 30s, 10m, 1h30m or 2d, got {value!r}")
 
 
+def known_zone(name: str) -> str:
+    """An IANA time zone name, checked."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as UTC or America/Bogota)") from None
+    return name
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -78,11 +87,7 @@ class SideConfig(Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v):
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as UTC or America/Bogota)") from None
-        return v
+        return known_zone(v)
 
     @model_validator(mode="after")
     def _table_or_query(self):
@@ -227,11 +232,7 @@ class JobConfig(Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v):
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as UTC or Europe/Berlin)") from None
-        return v
+        return known_zone(v)
 
     @field_validator("cron")
     @classmethod
