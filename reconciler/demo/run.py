@@ -136,7 +136,7 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
             moments = [r for r in report.runs if r["window"] is None]
             failed = sum(r["status"] != "pass" for r in report.runs)
             judged = [f"{len(windows)} hour(s)"] if windows else []
-            judged += [f"point-in-time checks as of {iso(r['as_of'])}" for r in moments]
+            judged += [f"point-in-time checks as of {iso(r['as_of'].replace(microsecond=0))}" for r in moments]
             console.print(f"job {job}: {', '.join(judged) or 'nothing'} judged and stored, {failed} not passing",
                           markup=False, highlight=False)
     from reconciler.gate.summary import index_gate

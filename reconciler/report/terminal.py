@@ -58,10 +58,15 @@ def window_text(window: dict) -> str:
     """ISO as typed on the command line (`--start`/`--end`), so it can be pasted back; a
     point-in-time result has no window but the moment it judged."""
     if "start" not in window:
-        return f"as of {window['as_of']}"
+        return f"as of {_to_second(window['as_of'])}"
     if window["start"] == window["end"]:  # a stored point-in-time run
-        return f"as of {window['start']}"
+        return f"as of {_to_second(window['start'])}"
     return f"{window['start']} → {window['end']}"
+
+
+def _to_second(text: str) -> str:
+    """`2026-11-30T08:20:41.795003Z` as people read it: `2026-11-30T08:20:41Z`."""
+    return text.split(".")[0] + "Z" if "." in text else text
 
 
 def _count(value) -> str:
