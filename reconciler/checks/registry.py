@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from reconciler.compare.snapshot import SNAPSHOT_WINDOW
 from reconciler.config.loader import LoadedConfig
 from reconciler.config.models import CheckConfig
 from reconciler.errors import ConfigError, UsageError, did_you_mean
@@ -166,6 +167,9 @@ def _log_progress(ctx: CheckContext, name: str, results: list[CheckResult], seco
     if not log.isEnabledFor(logging.INFO):
         return
     statuses = ", ".join(f"{r.check} {r.status}" for r in results) or "no result"
-    log.info("window %s → %s, check %s: %.2f s: %s", iso(ctx.window.start), iso(ctx.window.end), name, seconds,
-             statuses)
+    if ctx.window == SNAPSHOT_WINDOW:  # point-in-time checks judge the moment, not a window
+        where = f"as of {iso(ctx.now.replace(microsecond=0))}"
+    else:
+        where = f"window {iso(ctx.window.start)} → {iso(ctx.window.end)}"
+    log.info("%s, check %s: %.2f s: %s", where, name, seconds, statuses)
 
