@@ -1,0 +1,66 @@
+"""What a row diff found (DiffOutcome: hourly counts, row classes, samples, what it fetched)
+and the budget that bounds it. Plain values; the engine fills them."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from reconciler.compare.drift import match_pct
+from reconciler.compare.rowdiff.classify import Tally
+
+
+@dataclass
+class DiffOutcome:
+    hour_old: Counter
+    hour_new: Counter
+    tally: Tally
+    truncated: bool = False
+    unverified: Counter = field(default_factory=Counter)
+    fetched: dict = field(default_factory=lambda: {"old": 0, "new": 0})
+    timings: dict = field(default_factory=dict)
+    queries: int = 0
+    note: str | None = None
+
+    @property
+    def samples(self) -> dict:
+        return {k: v for k, v in self.tally.samples.items()}
+
+    def totals(self) -> dict:
+        t = self.tally
+        matched, mismatched = t.total("matched"), t.total("mismatched")
+        missing, extra = t.total("missing_in_new"), t.total("extra_in_new")
+        return {"matched": matched, "mismatched": mismatched, "missing_in_new": missing, "extra_in_new": extra,
+                "duplicates_old": t.total("duplicates_old"), "duplicates_new": t.total("duplicates_new"),
+                "match_pct": match_pct(matched, mismatched, missing, extra),
+                "unverified": sum(self.unverified.values()),
+                "rows_fetched": dict(self.fetched)}
+
+    def annotate(self, evidence: list[dict]) -> None:
+        """Add the row-level columns to the hourly evidence table."""
+        t = self.tally
+        for row in evidence:
+            h = _hour_key(row["hour"])
+            counts = [t.matched[h], t.mismatched[h], t.missing_in_new[h], t.extra_in_new[h]]
+            row.update({"matched": counts[0], "mismatched": counts[1], "missing_in_new": counts[2],
+                        "extra_in_new": counts[3], "duplicates_old": t.duplicates_old[h],
+                        "duplicates_new": t.duplicates_new[h], "match_pct": match_pct(*counts),
+                        "truncated": self.unverified[h] > 0})
+
+
+def _hour_key(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class Budget:
+    def __init__(self, max_rows: int, max_seconds: float):
+        self.max_rows, self.deadline = max_rows, time.monotonic() + max_seconds
+        self.rows = {"old": 0, "new": 0}
+
+    def spend(self, side: str, n: int) -> None:
+        self.rows[side] += n
+
+    def exhausted(self, upcoming: int = 0) -> bool:
+        return max(self.rows.values()) + upcoming > self.max_rows or time.monotonic() > self.deadline
