@@ -131,10 +131,11 @@ class HourCount:
 
 @dataclass(frozen=True)
 class CompareResult:
-    """What `reconciler compare` reports for one dataset and window (DESIGN.md JSON)."""
+    """What `reconciler compare` reports for one dataset and window (DESIGN.md JSON); a
+    comparison read at one moment has `as_of` and no window."""
 
     dataset: str
-    window: Window
+    window: Window | None
     status: str
     totals: dict
     hours: list[HourCount]
@@ -144,6 +145,7 @@ class CompareResult:
     truncated: bool = False
     mode: str = "counts"
     samples_total: dict | None = None  # per kind, samples found when the store kept fewer
+    as_of: datetime | None = None
 
     @property
     def is_snapshot(self) -> bool:
@@ -152,7 +154,7 @@ class CompareResult:
     def to_dict(self) -> dict:
         return {
             "dataset": self.dataset,
-            "window": self.window.to_dict(),
+            "window": self.window.to_dict() if self.window else None,
             "status": self.status,
             "mode": self.mode,
             "truncated": self.truncated,
@@ -162,6 +164,7 @@ class CompareResult:
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "checks": [c.to_dict() for c in self.checks],
             **({"samples_total": dict(self.samples_total)} if self.samples_total is not None else {}),
+            **({"as_of": iso(self.as_of)} if self.as_of is not None else {}),
         }
 
     @classmethod
@@ -171,7 +174,8 @@ class CompareResult:
                    samples=dict(d.get("samples") or {}), timings=dict(d.get("timings") or {}),
                    checks=[CheckResult.from_dict(c) for c in d.get("checks") or []],
                    truncated=bool(d.get("truncated")), mode=d.get("mode") or "counts",
-                   samples_total=dict(d["samples_total"]) if d.get("samples_total") else None)
+                   samples_total=dict(d["samples_total"]) if d.get("samples_total") else None,
+                   as_of=time_from_text(d["as_of"]) if d.get("as_of") else None)
 
 
 @dataclass(frozen=True)
