@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reconciler.report.model import check_rows, hour_rows, plain, reason_of, rule_violations, threshold_text, when
-from reconciler.results import CheckResult, CompareResult, RunResult, StoredRun
+from reconciler.results import CheckResult, CompareResult, RunResult, StoredRun, jsonable, worst
 from reconciler.timeutil import Window, iso
 
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold dark_orange", "skipped": "grey50",
@@ -216,24 +216,40 @@ def render_compare(result: CompareResult | dict, out: Console) -> None:
 
 # -- rules (`reconciler check`) ---------------------------------------------------------------
 
-def render_rules(doc: dict, out: Console, limit: int = SAMPLE_LIMIT) -> None:
-    """`reconciler check`: one line per rule with its reason, then the rows of each failure."""
+def render_rules(results: list[CheckResult] | dict, out: Console, limit: int = SAMPLE_LIMIT) -> None:
+    """`reconciler check`: one line per rule with its reason, then the rows of each failure.
+    `results`: the rules' CheckResults, or the command's JSON document (`rules_to_json`) read back."""
+    if isinstance(results, dict):
+        results = _rule_results(results)
     table = _table()
     for col in ("rule", "status", "violations", "new / inherited", "severity", "source"):
         table.add_column(col, no_wrap=True)
     table.add_column("reason", overflow="fold")
-    for r in doc["rules"]:
-        split = "" if r.get("new") is None else f"{r['new']} / {r['inherited']}"
-        reason = r.get("reason") or r.get("message") or ""
-        if r.get("message") and r["message"] not in reason and r["status"] == "error":
-            reason = f"{reason} — {r['message']}"
-        table.add_row(_text(r["rule"]), status_text(r["status"]), _text(r["violations"]), _text(split),
-                      _text(r.get("severity") or ""), _text(r.get("source") or ""), _text(reason))
+    for r in results:
+        details = r.details
+        split = "" if details.get("new") is None else f"{details['new']} / {details.get('inherited')}"
+        reason = r.reason or r.message or ""
+        if r.message and r.message not in reason and r.status == "error":
+            reason = f"{reason} — {r.message}"
+        table.add_row(_text(r.check), status_text(r.status), _text(r.violations), _text(split),
+                      _text(details.get("severity") or ""), _text(details.get("source") or ""), _text(reason))
     out.print(table)
-    for r in doc["rules"]:
-        if r["status"] in ("fail", "error") and r["samples"]:
-            out.print(samples_table(r["samples"], f"{r['rule']}: first {min(limit, len(r['samples']))} rows", limit))
-    out.print(Text.assemble("overall: ", status_text(doc["status"].upper())))
+    for r in results:
+        if r.status in ("fail", "error") and r.samples:
+            samples = jsonable(r.samples)  # as the JSON shows them: times in ISO
+            out.print(samples_table(samples, f"{r.check}: first {min(limit, len(samples))} rows", limit))
+    out.print(Text.assemble("overall: ", status_text(worst(r.status for r in results).upper())))
+
+
+RULE_DETAILS = ("severity", "source", "new", "inherited", "file")
+
+
+def _rule_results(doc: dict) -> list[CheckResult]:
+    """The JSON of `reconciler check` (`rules_to_json`) back as the rules' results."""
+    return [CheckResult(r["rule"], r["status"], violations=r.get("violations") or 0, samples=list(r.get("samples") or []),
+                        message=r.get("message"), reason=r.get("reason"),
+                        details={k: r[k] for k in RULE_DETAILS if r.get(k) is not None})
+            for r in doc["rules"]]
 
 
 # -- stored runs (`report list`, `report show`, `run`) ----------------------------------------
