@@ -67,6 +67,7 @@ class CheckResult:
     message: str | None = None
     details: dict = field(default_factory=dict)
     reason: str | None = None
+    samples_total: int | None = None  # samples found when the store kept fewer (`samples` holds the first)
 
     def __post_init__(self):
         if self.threshold is not None and not isinstance(self.threshold, Threshold):
@@ -87,6 +88,8 @@ class CheckResult:
             out["message"] = self.message
         if self.details:
             out["details"] = jsonable(self.details)
+        if self.samples_total is not None:
+            out["samples_total"] = self.samples_total
         return out
 
     @classmethod
@@ -96,7 +99,8 @@ class CheckResult:
         return cls(check=d["check"], status=d["status"], observed=d.get("observed"),
                    threshold=Threshold.from_dict(d.get("threshold")), violations=int(d.get("violations") or 0),
                    samples=list(d.get("samples") or []), window=window_from_dict(d.get("window")),
-                   message=d.get("message"), details=dict(d.get("details") or {}), reason=d.get("reason"))
+                   message=d.get("message"), details=dict(d.get("details") or {}), reason=d.get("reason"),
+                   samples_total=d.get("samples_total"))
 
 
 @dataclass(frozen=True)
@@ -127,10 +131,11 @@ class HourCount:
 
 @dataclass(frozen=True)
 class CompareResult:
-    """What `reconciler compare` reports for one dataset and window (DESIGN.md JSON)."""
+    """What `reconciler compare` reports for one dataset and window (DESIGN.md JSON); a
+    comparison read at one moment has `as_of` and no window."""
 
     dataset: str
-    window: Window
+    window: Window | None
     status: str
     totals: dict
     hours: list[HourCount]
@@ -139,11 +144,17 @@ class CompareResult:
     checks: list[CheckResult] = field(default_factory=list)
     truncated: bool = False
     mode: str = "counts"
+    samples_total: dict | None = None  # per kind, samples found when the store kept fewer
+    as_of: datetime | None = None
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.mode == "snapshot"
 
     def to_dict(self) -> dict:
         return {
             "dataset": self.dataset,
-            "window": self.window.to_dict(),
+            "window": self.window.to_dict() if self.window else None,
             "status": self.status,
             "mode": self.mode,
             "truncated": self.truncated,
@@ -152,6 +163,8 @@ class CompareResult:
             "samples": jsonable(self.samples),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "checks": [c.to_dict() for c in self.checks],
+            **({"samples_total": dict(self.samples_total)} if self.samples_total is not None else {}),
+            **({"as_of": iso(self.as_of)} if self.as_of is not None else {}),
         }
 
     @classmethod
@@ -160,7 +173,9 @@ class CompareResult:
                    totals=dict(d.get("totals") or {}), hours=[HourCount.from_dict(h) for h in d.get("hours") or []],
                    samples=dict(d.get("samples") or {}), timings=dict(d.get("timings") or {}),
                    checks=[CheckResult.from_dict(c) for c in d.get("checks") or []],
-                   truncated=bool(d.get("truncated")), mode=d.get("mode") or "counts")
+                   truncated=bool(d.get("truncated")), mode=d.get("mode") or "counts",
+                   samples_total=dict(d["samples_total"]) if d.get("samples_total") else None,
+                   as_of=time_from_text(d["as_of"]) if d.get("as_of") else None)
 
 
 @dataclass(frozen=True)
@@ -204,6 +219,36 @@ class RunResult:
                    results=[CheckResult.from_dict(r) for r in d.get("results") or []],
                    compares=[CompareResult.from_dict(c) for c in d.get("compares") or []],
                    message=d.get("message"), as_of=time_from_text(as_of) if as_of else None)
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A run as the report store holds it: the RunResult and where it came from. `id` is None
+    for a run that was never stored (rendered straight from a RunResult)."""
+
+    run: RunResult
+    id: int | None = None
+    recorded_at: datetime | None = None
+    tool_version: str | None = None
+    config_fingerprint: str | None = None
+    source_names: list | dict | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "StoredRun":
+        """A stored run dict (`ReportStore.get_run`, a run report's JSON, a 0.1 golden)."""
+        recorded = d.get("recorded_at")
+        return cls(run=RunResult.from_dict(d), id=int(d["id"]) if d.get("id") is not None else None,
+                   recorded_at=time_from_text(recorded) if recorded else None, tool_version=d.get("tool_version"),
+                   config_fingerprint=d.get("config_fingerprint"), source_names=d.get("source_names"))
+
+    @classmethod
+    def of(cls, run: "StoredRun | RunResult | dict") -> "StoredRun":
+        """Whatever a renderer is given, as a StoredRun: dicts are read with `from_dict` first."""
+        if isinstance(run, StoredRun):
+            return run
+        if isinstance(run, RunResult):
+            return cls(run=run)
+        return cls.from_dict(run)
 
 
 def time_from_text(text: str | datetime) -> datetime:

@@ -5,12 +5,13 @@ point-in-time run, and a run stored by an earlier version still loads."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from store_fixtures import PROVENANCE, T0, evidence_run
 
-from reconciler.results import CheckResult, CompareResult, HourCount, RunResult
+from reconciler.results import CheckResult, CompareResult, HourCount, RunResult, StoredRun
 from reconciler.store import ReportStore
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
@@ -60,3 +61,33 @@ def test_a_run_stored_by_version_0_1_still_loads_with_typed_thresholds():
     counts = next(r for r in run.results if r.check == "event_counts")
     assert counts.threshold == Threshold(text="1")  # a bare number says nothing of its direction
     assert run.window == Window(T0, T0 + 3 * HOUR)
+
+
+def test_a_stored_run_carries_its_provenance_and_the_samples_the_store_dropped(tmp_path):
+    store = ReportStore(f"sqlite:///{tmp_path}/reconciler.db", sample_limit=2)
+    store.upgrade()
+    rule = CheckResult("valid_transitions", "fail", violations=5, samples=[{"booking_id": i} for i in range(5)])
+    base = evidence_run()
+    missing = base.compares[0].samples["missing_in_new"][0]
+    compare = replace(base.compares[0], samples={**base.compares[0].samples, "missing_in_new": [missing] * 3})
+    run = replace(base, results=[rule], compares=[compare])
+    run_id = store.record_run(run, **PROVENANCE, now=T0 + 4 * HOUR)
+    stored = store.stored_run(run_id)
+    store.close()
+    assert isinstance(stored, StoredRun) and isinstance(stored.run, RunResult)
+    assert (stored.id, stored.recorded_at, stored.tool_version, stored.config_fingerprint) == (
+        run_id, T0 + 4 * HOUR, PROVENANCE["tool_version"], PROVENANCE["config_fingerprint"])
+    assert stored.source_names == {"old": "mysql://legacy:***@old-db/events", "new": "postgresql://new-db/events"}
+    [back] = stored.run.results
+    assert (back.samples, back.samples_total) == ([{"booking_id": 0}, {"booking_id": 1}], 5)
+    [compare] = stored.run.compares
+    assert compare.samples_total == {"missing_in_new": 3, "extra_in_new": 1, "mismatched": 1}
+    assert compare.samples["missing_in_new"] == [missing] * 2
+
+
+def test_any_run_a_renderer_is_given_becomes_a_stored_run():
+    run = evidence_run()
+    assert StoredRun.of(run) == StoredRun(run=run)
+    assert StoredRun.of(StoredRun(run=run, id=7)).id == 7
+    old = StoredRun.of(json.loads((GOLDEN / "run_report_0.1.json").read_text()))
+    assert old.run.job == json.loads((GOLDEN / "run_report_0.1.json").read_text())["job"]

@@ -147,7 +147,7 @@ def check(ctx, rules, source, fmt):
     else:
         from reconciler.report.terminal import console, render_rules
 
-        render_rules(doc, console())
+        render_rules(results, console())
     ctx.exit(EXIT_OK if doc["status"] == "pass" else EXIT_FAILED)
 
 

@@ -85,10 +85,14 @@ def show_run(ctx, run, output):
     run_id = store.latest_run_id() if run == "latest" else run
     if run_id is None:
         raise UsageError("the report store holds no run yet")
-    stored = store.get_run(run_id)
+    document = store.get_run(run_id)  # the JSON contract: the stored run as it is
     if output == "json":
-        _echo_json(stored)
-    elif output == "html":
+        _echo_json(document)
+        return
+    from reconciler.results import StoredRun
+
+    stored = StoredRun.from_dict(document)
+    if output == "html":
         from reconciler.report.files import run_context
 
         click.echo(render_html(stored, generated_at=_now(), context=run_context(store, stored)), nl=False)

@@ -106,7 +106,6 @@ def _shown(path: Path) -> str:
 
 def _integrity(loaded, now: datetime, console) -> None:
     from reconciler.checks.registry import CheckContext, run_check
-    from reconciler.checks.rules import rules_to_json
     from reconciler.compare.snapshot import SNAPSHOT_WINDOW
     from reconciler.report.terminal import render_rules
     from reconciler.sources.connection import opened_sources
@@ -118,7 +117,7 @@ def _integrity(loaded, now: datetime, console) -> None:
             if name in loaded.config.checks:
                 results += run_check(context, name).results
     console.print("[bold]bookings[/bold]: rules on old and new, the new system's table suite, migration completeness")
-    render_rules(rules_to_json(results), console)
+    render_rules(results, console)
 
 
 def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, console) -> Path:

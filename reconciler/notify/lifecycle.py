@@ -16,7 +16,7 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from reconciler.notify import outbox
 from reconciler.notify.reasons import reason_of
-from reconciler.results import EMPTY, ERROR, FAIL, PASS, CheckResult, RunResult, jsonable, worst
+from reconciler.results import EMPTY, ERROR, FAIL, PASS, CheckResult, RunResult, StoredRun, jsonable, worst
 from reconciler.store.schema import notify_alerts, results, runs
 from reconciler.timeutil import iso
 
@@ -35,7 +35,7 @@ def fingerprint_of(job: str, result) -> str:
 def report_of(run_id: int, run: RunResult) -> str:
     from reconciler.report.model import run_basename
 
-    return f"runs/{run_basename({'id': run_id, 'job': run.job, 'window': _window_dict(run)})}.html"
+    return f"runs/{run_basename(StoredRun(run=run, id=run_id))}.html"
 
 
 def _window_dict(run: RunResult) -> dict:

@@ -11,13 +11,15 @@ from pathlib import Path
 
 from reconciler.report.html import RUNS_DIR, render_html, render_index
 from reconciler.report.model import as_run_dict, context_hours, run_basename
-from reconciler.timeutil import parse_time
+from reconciler.results import RunResult, StoredRun
 
 INDEX = "index.html"
 FILE_MODE = 0o644
 
 
-def render_json(run) -> str:
+def render_json(run: RunResult | dict) -> str:
+    """A run report's JSON: the stored run's dict (`ReportStore.get_run`, with its provenance) as
+    it is, or a RunResult's `to_dict`."""
     return json.dumps(as_run_dict(run), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -49,15 +51,16 @@ def write_index(store, directory, *, now: datetime | None = None, days: int = 7,
                                                                    gate=gate))
 
 
-def run_context(store, run: dict) -> dict[str, list[dict]]:
+def run_context(store, run: StoredRun | RunResult) -> dict[str, list[dict]]:
     """Per dataset of the run, the day of hours before its window's end, from the ledger."""
-    end = parse_time(run["window"]["end"], _clock())
+    run = run.run if isinstance(run, StoredRun) else run
+    end = run.window.end if run.window is not None else run.as_of
     out = {}
-    for compare in run.get("compares", []):
-        if compare.get("mode") == "snapshot" or compare["dataset"] in out:
+    for compare in run.compares:
+        if compare.is_snapshot or compare.dataset in out:
             continue
-        ledger = store.ledger(compare["dataset"], since=end - timedelta(days=1), until=end)
-        out[compare["dataset"]] = context_hours(ledger, end)
+        ledger = store.ledger(compare.dataset, since=end - timedelta(days=1), until=end)
+        out[compare.dataset] = context_hours(ledger, end)
     return out
 
 
@@ -66,11 +69,12 @@ def write_reports(store, run_id, directory, *, now: datetime | None = None,
     """The stored run's HTML and JSON reports, and a refreshed index. Returns (html_path, json_path)."""
     now = now or _clock()
     generated_at = generated_at or max(now, _clock())
-    run = store.get_run(run_id)
-    base = Path(directory) / RUNS_DIR / run_basename(run)
+    document = store.get_run(run_id)
+    stored = StoredRun.from_dict(document)
+    base = Path(directory) / RUNS_DIR / run_basename(stored)
     html_path = _write_atomically(base.with_suffix(".html"),
-                                  render_html(run, index_href=f"../{INDEX}", generated_at=generated_at,
-                                              context=run_context(store, run)))
-    json_path = _write_atomically(base.with_suffix(".json"), render_json(run))
+                                  render_html(stored, index_href=f"../{INDEX}", generated_at=generated_at,
+                                              context=run_context(store, stored)))
+    json_path = _write_atomically(base.with_suffix(".json"), render_json(document))
     write_index(store, directory, now=now, generated_at=generated_at, gate=gate)
     return html_path, json_path

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from reconciler.report.model import as_run_dict, moment, reason_of, run_basename, run_view, span, timeline
+from reconciler.report.model import moment, reason_of, run_basename, run_view, span, timeline
+from reconciler.results import RunResult, StoredRun
 from reconciler.timeutil import floor_hour, iso
 
 RUNS_DIR = "runs"
@@ -14,11 +15,12 @@ WHY_RUNS = 100  # the newest runs that did not pass get their reasons on the ind
 WHY_REASONS = 2
 
 
-def why_text(summary: dict, run: dict | None) -> str:
-    """Why a run did not pass, in one cell: its message, or its first failing checks' reasons."""
+def why_text(summary: dict, run: RunResult | None) -> str:
+    """Why a run did not pass, in one cell: its message, or its first failing checks' reasons.
+    `summary`: the store's summary of the run (`runs_overlapping`)."""
     if summary.get("message") or run is None:
         return summary.get("message") or ""
-    failing = [f"{r['check']}: {reason_of(r)}" for r in run.get("results", []) if r["status"] in ("fail", "error")]
+    failing = [f"{r.check}: {reason_of(r)}" for r in run.results if r.status in ("fail", "error")]
     more = f"; {len(failing) - WHY_REASONS} more" if len(failing) > WHY_REASONS else ""
     return "; ".join(failing[:WHY_REASONS]) + more
 
@@ -34,16 +36,17 @@ def _environment() -> Environment:
 _ENV = _environment()
 
 
-def run_href(run: dict, *, from_runs_dir: bool = False) -> str:
+def run_href(run: StoredRun | dict, *, from_runs_dir: bool = False) -> str:
     name = f"{run_basename(run)}.html"
     return name if from_runs_dir else f"{RUNS_DIR}/{name}"
 
 
-def render_html(run, *, index_href: str | None = None, generated_at: datetime | None = None,
+def render_html(run: StoredRun | RunResult | dict, *, index_href: str | None = None, generated_at: datetime | None = None,
                 context: dict[str, list[dict]] | None = None) -> str:
-    """One run's page, from a RunResult or a stored run dict (`ReportStore.get_run`).
+    """One run's page, from a StoredRun (`ReportStore.stored_run`) or a RunResult; a stored run
+    dict (an older run report's JSON) is read with `StoredRun.from_dict` first.
     `context`: per dataset, the hours around the run from the store (model.context_hours)."""
-    view = run_view(as_run_dict(run), context=context)
+    view = run_view(StoredRun.of(run), context=context)
     return _ENV.get_template("run.html.j2").render(
         **view, index_href=index_href, generated_at=moment(iso(generated_at)) if generated_at else None)
 
@@ -62,7 +65,7 @@ def render_index(store, now: datetime, days: int = 7, *, generated_at: datetime 
                 counts[cell["status"]] += 1
     runs = sorted(runs, key=lambda r: r["id"], reverse=True)
     explained = [r for r in runs if r["status"] != "pass"][:WHY_RUNS]
-    why = {r["id"]: why_text(r, store.get_run(r["id"]) if not r.get("message") else None) for r in explained}
+    why = {r["id"]: why_text(r, store.load_run(r["id"]) if not r.get("message") else None) for r in explained}
     return _ENV.get_template("index.html.j2").render(
         timeline=rows, runs=runs, why=why, days=days, counts=counts,
         run_href=run_href, generated_at=moment(iso(generated_at or now)), gate=gate)

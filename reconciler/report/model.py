@@ -1,4 +1,5 @@
-"""From one run (RunResult or its stored dict) to what the report templates show.
+"""From one run (StoredRun, RunResult) to what the report templates show; the index from the
+store's run summaries.
 Pure functions: no I/O, no clock."""
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 
 from reconciler.reasons import reason_for
 from reconciler.report.charts import counts_chart, drift_chart
-from reconciler.results import CheckResult, RunResult, worst
+from reconciler.results import CheckResult, CompareResult, RunResult, StoredRun, worst
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, Threshold
-from reconciler.timeutil import HOUR, floor_hour, iso, parse_time
+from reconciler.timeutil import HOUR, Window, floor_hour, iso, parse_time
 
 DEFAULT_DRIFT = Threshold.symmetric(DEFAULT_DRIFT_PCT, "%")
 SAMPLE_KINDS = ("mismatched", "missing_in_new", "extra_in_new")
@@ -23,14 +24,21 @@ OPEN_WINDOW_YEARS = (1950, 2100)
 
 
 def as_run_dict(run) -> dict:
+    """The JSON document of a run: a stored dict as it is (`render_json` keeps its bytes)."""
     return run.to_dict() if isinstance(run, RunResult) else run
 
 
-def run_basename(run: dict) -> str:
-    """Stable file name of a stored run's report: `000012-hourly-shadow-20261127T1000Z`."""
-    job = re.sub(r"[^A-Za-z0-9_.-]+", "-", run["job"]).strip("-") or "job"
-    start = run["window"]["start"].replace("-", "").replace(":", "")[:13] + "Z"
-    return f"{int(run['id']):06d}-{job}-{start}" if run.get("id") is not None else f"{job}-{start}"
+def run_basename(run: StoredRun | dict) -> str:
+    """Stable file name of a stored run's report: `000012-hourly-shadow-20261127T1000Z`. `run`: a
+    StoredRun or a run summary of the store (`runs_overlapping`, `list_runs`)."""
+    if isinstance(run, StoredRun):
+        job, run_id = run.run.job, run.id
+        start = iso(run.run.window.start if run.run.window else run.run.as_of)
+    else:
+        job, run_id, start = run["job"], run.get("id"), run["window"]["start"]
+    job = re.sub(r"[^A-Za-z0-9_.-]+", "-", job).strip("-") or "job"
+    start = start.replace("-", "").replace(":", "")[:13] + "Z"
+    return f"{int(run_id):06d}-{job}-{start}" if run_id is not None else f"{job}-{start}"
 
 
 def plain(value) -> str:
@@ -56,73 +64,58 @@ def show(value) -> str:
 
 # -- times: to the second, in UTC ---------------------------------------------------------------
 
-def moment(text: str | None) -> str:
-    """'2026-11-27T10:00:05.123456Z' as '2026-11-27 10:00:05 UTC'."""
-    if not text:
+def moment(value: datetime | str | None) -> str:
+    """2026-11-27 10:00:05.123456 UTC (or its ISO text) as '2026-11-27 10:00:05 UTC'."""
+    if not value:
         return ""
+    text = iso(value) if isinstance(value, datetime) else value
     return text.replace("T", " ")[:19] + " UTC"
 
 
-def span(window: dict | None) -> str:
+def span(window: Window | dict | None) -> str:
     """[start, end) compactly: '2026-11-27 10:00:00 → 11:00:00 UTC' within one day."""
     if not window:
         return ""
-    if window["start"] == window["end"]:  # a point-in-time run: the moment it judged
-        return f"as of {moment(window['start'])}"
-    start, end = moment(window["start"])[:-4], moment(window["end"])[:-4]
+    low, high = (window.start, window.end) if isinstance(window, Window) else (window["start"], window["end"])
+    if low == high:  # a point-in-time run: the moment it judged
+        return f"as of {moment(low)}"
+    start, end = moment(low)[:-4], moment(high)[:-4]
     if start[:10] == end[:10]:
         end = end[11:]
     return f"{start} → {end} UTC"
 
 
-def is_open_window(window: dict | None) -> bool:
-    if not window or not window.get("start"):
-        return False
+def is_open_window(window: Window | None) -> bool:
     low, high = OPEN_WINDOW_YEARS
-    return int(window["start"][:4]) < low or int(window["end"][:4]) > high
+    return window is not None and (window.start.year < low or window.end.year > high)
 
 
-def when(item: dict, run: dict | None = None) -> dict:
+def when(item: CheckResult | CompareResult | RunResult, run: RunResult | None = None) -> dict:
     """A result or comparison is either over a window or read at one instant ("as of"): a
-    snapshot, a point-in-time check (`as_of`), or a result with no window of its own."""
-    if item.get("as_of"):
-        return {"as_of": moment(item["as_of"]), "window": None}
-    window = item.get("window")
-    if window and window.get("start") and window.get("start") == window.get("end"):  # a point-in-time run
-        return {"as_of": moment(window["start"]), "window": None}
-    if item.get("mode") == "snapshot" or is_open_window(window):
-        return {"as_of": moment((run or {}).get("started_at")), "window": None}
-    return {"as_of": None, "window": span(window) if window else None}
+    snapshot, a point-in-time run (`as_of`) and its results, or a result with no window of its own."""
+    as_of = getattr(item, "as_of", None) or (run.as_of if run is not None and item.window is None else None)
+    if as_of is not None:
+        return {"as_of": moment(as_of), "window": None}
+    if getattr(item, "is_snapshot", False) or is_open_window(item.window):
+        return {"as_of": moment(run.started_at if run is not None else None), "window": None}
+    return {"as_of": None, "window": span(item.window) if item.window else None}
 
 
 # -- results ----------------------------------------------------------------------------------
 
-def threshold_of(value) -> Threshold | None:
-    return Threshold.from_dict(value)
-
-
-def threshold_text(value) -> str:
-    threshold = threshold_of(value)
+def threshold_text(threshold: Threshold | None) -> str:
     return threshold.describe() if threshold is not None else ""
 
 
-def result_of(r: dict) -> CheckResult:
-    """A stored result dict as the typed result (its window left out: reasons do not use it)."""
-    return CheckResult(r["check"], r["status"], observed=r.get("observed"), threshold=r.get("threshold"),
-                       violations=r.get("violations") or 0, samples=r.get("samples") or [],
-                       message=r.get("message"), details=dict(r.get("details") or {}), reason=r.get("reason"))
-
-
-def reason_of(r: dict) -> str:
+def reason_of(result: CheckResult) -> str:
     """The stored reason; runs stored before reasons existed get one built from their evidence."""
-    return r.get("reason") or reason_for(result_of(r))
+    return result.reason or reason_for(result)
 
 
-def duration_of(result: dict) -> float | None:
-    details = result.get("details") or {}
+def duration_of(result: CheckResult) -> float | None:
     for key in DURATION_KEYS:
-        if isinstance(details.get(key), (int, float)):
-            return float(details[key])
+        if isinstance(result.details.get(key), (int, float)):
+            return float(result.details[key])
     return None
 
 
@@ -133,33 +126,32 @@ def shorten(text: str, limit: int = RAW_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def check_rows(run: dict) -> list[dict]:
+def check_rows(results: list[CheckResult], run: RunResult | None = None) -> list[dict]:
     """Per result: its reason first; the raw observed value (`observed_full`, and shortened)."""
-    return [{"check": r["check"], "status": r["status"], "reason": reason_of(r),
-             "observed": shorten(show(r.get("observed"))), "observed_full": show(r.get("observed")),
-             "threshold": threshold_text(r.get("threshold")), "violations": r.get("violations", 0),
-             "duration": duration_of(r), "message": r.get("message"), **when(r, run)}
-            for r in run.get("results", [])]
+    return [{"check": r.check, "status": r.status, "reason": reason_of(r),
+             "observed": shorten(show(r.observed)), "observed_full": show(r.observed),
+             "threshold": threshold_text(r.threshold), "violations": r.violations,
+             "duration": duration_of(r), "message": r.message, **when(r, run)}
+            for r in results]
 
 
-def is_rule(result: dict) -> bool:
+def is_rule(result: CheckResult) -> bool:
     """A relational (SQL) rule, a completeness or a summary check: results whose details carry a severity."""
-    return "severity" in (result.get("details") or {})
+    return "severity" in result.details
 
 
-def rule_violations(run: dict) -> list[dict]:
+def rule_violations(run: RunResult) -> list[dict]:
     """Rules that found rows: their reason and their violating rows, all columns."""
     out = []
-    for r in run.get("results", []):
-        details = r.get("details") or {}
-        if not is_rule(r) or r["status"] == "pass":
+    for r in run.results:
+        if not is_rule(r) or r.status == "pass":
             continue
-        rows = [row for row in r.get("samples") or [] if isinstance(row, dict)]
+        rows = [row for row in r.samples if isinstance(row, dict)]
         columns = list(dict.fromkeys(k for row in rows for k in row))
-        out.append({"rule": r["check"], "status": r["status"], "severity": details["severity"],
-                    "source": details.get("source"), "classification": details.get("classification"),
-                    "violations": r.get("violations", 0), "reason": reason_of(r), "columns": columns,
-                    "rows": [[_sample_cell(row.get(c)) for c in columns] for row in rows], "message": r.get("message")})
+        out.append({"rule": r.check, "status": r.status, "severity": r.details["severity"],
+                    "source": r.details.get("source"), "classification": r.details.get("classification"),
+                    "violations": r.violations, "reason": reason_of(r), "columns": columns,
+                    "rows": [[_sample_cell(row.get(c)) for c in columns] for row in rows], "message": r.message})
     return out
 
 
@@ -168,12 +160,11 @@ def _sample_cell(value) -> str:
     return show(value)
 
 
-def drift_threshold(compare: dict, default: Threshold = DEFAULT_DRIFT) -> Threshold:
+def drift_threshold(compare: CompareResult, default: Threshold = DEFAULT_DRIFT) -> Threshold:
     """The bounds of the check that judges the hourly drift, as that check stored them."""
-    for check in compare.get("checks", []):
-        details = check.get("details") or {}
-        threshold = threshold_of(check.get("threshold"))
-        judges_drift = details.get("column") == "drift_pct" or check["check"].endswith("count_drift")
+    for check in compare.checks:
+        threshold = check.threshold
+        judges_drift = check.details.get("column") == "drift_pct" or check.check.endswith("count_drift")
         if judges_drift and threshold is not None and threshold.has_bounds:
             return threshold if threshold.unit else replace(threshold, unit="%")
     return default
@@ -196,75 +187,76 @@ def sample_rows(samples: dict) -> list[dict]:
     return lines
 
 
-def hour_rows(compare: dict) -> list[dict]:
+def hour_rows(compare: CompareResult) -> list[dict]:
     """The per-hour table: counts, row classes (None in counts mode) and the hour's reason."""
-    rows = []
-    for h in compare.get("hours") or []:
-        rows.append({**h, "missing_in_new": h.get("missing_in_new"), "extra_in_new": h.get("extra_in_new"),
-                     "mismatched": h.get("mismatched"), "reason": h.get("reason") or "",
-                     "label": moment(h["hour"])[:16]})
-    return rows
+    return [{**h.to_dict(), "reason": h.reason or "", "label": moment(h.hour)[:16]} for h in compare.hours]
 
 
-def chart_hours(compare: dict, context: list[dict] | None) -> list[dict]:
+def chart_hours(compare: CompareResult, context: list[dict] | None) -> list[dict]:
     """What the charts draw: the run's own hours, or, when the run covers few hours, the day
     around them from the store (the run's hours marked `current`)."""
-    own = compare.get("hours") or []
+    own = [h.to_dict() for h in compare.hours]
     mine = {h["hour"] for h in own}
     hours = context if context and len(context) > len(own) else own
     return [{**h, "current": h["hour"] in mine and hours is not own} for h in hours]
 
 
-def compare_view(compare: dict, run: dict | None = None, context: list[dict] | None = None) -> dict:
+def compare_view(compare: CompareResult, run: RunResult | None = None, context: list[dict] | None = None) -> dict:
     threshold = drift_threshold(compare)
-    samples = compare.get("samples") or {}
     moment_of = when(compare, run)
     snapshot = moment_of["as_of"] is not None
     charted = [] if snapshot else chart_hours(compare, context)
     drawn = [h for h in charted if h.get("old") is not None]
     charts = [counts_chart(charted), drift_chart(charted, threshold)] if len(drawn) >= 2 else []
     return {
-        "dataset": compare["dataset"], "status": compare["status"], "mode": compare.get("mode"),
-        "truncated": compare.get("truncated"), "totals": compare.get("totals") or {}, **moment_of,
+        "dataset": compare.dataset, "status": compare.status, "mode": compare.mode,
+        "truncated": compare.truncated, "totals": compare.totals, **moment_of,
         "hours": [] if snapshot else hour_rows(compare), "threshold": threshold.describe(), "charts": charts,
-        "context": bool(charts) and len(charted) > len(compare.get("hours") or []),
-        "checks": [{"check": c["check"], "status": c["status"], "reason": reason_of(c)}
-                   for c in compare.get("checks", [])],
+        "context": bool(charts) and len(charted) > len(compare.hours),
+        "checks": [{"check": c.check, "status": c.status, "reason": reason_of(c)} for c in compare.checks],
         "sample_summary": _sample_summary(compare),
-        "samples": sample_rows(samples), "timings": compare.get("timings") or {},
+        "samples": sample_rows(compare.samples), "timings": compare.timings,
     }
 
 
-def _sample_summary(compare: dict) -> list[dict]:
+def _sample_summary(compare: CompareResult) -> list[dict]:
     """Per kind: samples shown, samples the run collected (before the store's bound), differences in total."""
-    samples, collected = compare.get("samples") or {}, compare.get("samples_total") or {}
-    totals = compare.get("totals") or {}
+    samples, collected = compare.samples, compare.samples_total or {}
     return [{"kind": k, "shown": len(samples.get(k) or []), "collected": collected.get(k, len(samples.get(k) or [])),
-             "total": totals.get(k)} for k in SAMPLE_KINDS]
+             "total": compare.totals.get(k)} for k in SAMPLE_KINDS]
 
 
-def failing_hours(compare: dict) -> list[dict]:
-    hours = compare.get("hours") or []
-    if len(hours) <= 1:
+def failing_hours(compare: CompareResult) -> list[dict]:
+    if len(compare.hours) <= 1:
         return []  # the checks' reasons already say it
-    return [{"label": moment(h["hour"])[:16], "reason": h.get("reason") or h["status"], "status": h["status"]}
-            for h in hours if h["status"] != "pass"]
+    return [{"label": moment(h.hour)[:16], "reason": h.reason or h.status, "status": h.status}
+            for h in compare.hours if h.status != "pass"]
 
 
-def run_view(run, *, context: dict[str, list[dict]] | None = None) -> dict:
-    """Everything a run's page shows. `context`: dataset -> the surrounding hours from the store."""
-    run = as_run_dict(run)
-    checks = check_rows(run)
-    has_rules = any(is_rule(r) for r in run.get("results", []))
+def provenance(stored: StoredRun) -> dict:
+    """The head of a run's page: what ran, and where it came from when it was stored."""
+    run = stored.run
+    return {"id": stored.id, "job": run.job, "status": run.status, "message": run.message,
+            "tool_version": stored.tool_version, "config_fingerprint": stored.config_fingerprint,
+            "source_names": stored.source_names}
+
+
+def run_view(run: StoredRun | RunResult | dict, *, context: dict[str, list[dict]] | None = None) -> dict:
+    """Everything a run's page shows. A stored dict (an older report's JSON) is read with
+    `from_dict` first. `context`: dataset -> the surrounding hours from the store."""
+    stored = StoredRun.of(run)
+    run = stored.run
+    checks = check_rows(run.results, run)
     at = when(run, run)
     return {
-        "run": run, "title": f"{run['job']} {at['window'] or 'as of ' + at['as_of']} — {run['status'].upper()}",
-        "window": at["window"], "as_of": at["as_of"], "started": moment(run.get("started_at")),
-        "finished": moment(run.get("finished_at")), "checks": checks, "has_rules": has_rules,
+        "run": provenance(stored),
+        "title": f"{run.job} {at['window'] or 'as of ' + at['as_of']} — {run.status.upper()}",
+        "window": at["window"], "as_of": at["as_of"], "started": moment(run.started_at),
+        "finished": moment(run.finished_at), "checks": checks, "has_rules": any(is_rule(r) for r in run.results),
         "rules": rule_violations(run),
-        "compares": [compare_view(c, run, (context or {}).get(c["dataset"])) for c in run.get("compares", [])],
+        "compares": [compare_view(c, run, (context or {}).get(c.dataset)) for c in run.compares],
         "failing": [c for c in checks if c["status"] in ("fail", "error")],
-        "failing_hours": [(c["dataset"], h) for c in run.get("compares", []) for h in failing_hours(c)],
+        "failing_hours": [(c.dataset, h) for c in run.compares for h in failing_hours(c)],
     }
 
 

@@ -5,23 +5,16 @@ Every value from the data reaches rich as a `Text` (never parsed as markup), so 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from reconciler.report.model import (
-    as_run_dict,
-    check_rows,
-    hour_rows,
-    plain,
-    reason_of,
-    rule_violations,
-    threshold_text,
-    when,
-)
-from reconciler.results import CompareResult
+from reconciler.report.model import check_rows, hour_rows, plain, reason_of, rule_violations, threshold_text, when
+from reconciler.results import CheckResult, CompareResult, RunResult, StoredRun, jsonable, worst
+from reconciler.timeutil import Window, iso
 
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold dark_orange", "skipped": "grey50",
                 "empty": "grey50"}
@@ -54,9 +47,11 @@ def _table(title: str | None = None, **kwargs) -> Table:
                  show_edge=False, min_width=min(len(title), WIDE) if title else None, **kwargs)
 
 
-def window_text(window: dict) -> str:
+def window_text(window: Window | dict) -> str:
     """ISO as typed on the command line (`--start`/`--end`), so it can be pasted back; a
     point-in-time result has no window but the moment it judged."""
+    if isinstance(window, Window):
+        return f"{iso(window.start)} → {iso(window.end)}"
     if "start" not in window:
         return f"as of {_to_second(window['as_of'])}"
     if window["start"] == window["end"]:  # a stored point-in-time run
@@ -79,7 +74,17 @@ def _drift(value) -> str:
 
 # -- checks -----------------------------------------------------------------------------------
 
-def checks_table(results: list[dict], title: str = "checks", run: dict | None = None) -> Table:
+def run_window_text(run: RunResult) -> str:
+    """A run's window, or the moment a point-in-time run judged."""
+    return window_text(run.window) if run.window is not None else f"as of {_to_second(iso(run.as_of))}"
+
+
+def _typed(results: list) -> list[CheckResult]:
+    """Results as CheckResults; a job-run entry's `failing` holds their dicts (`reconciler run --format json`)."""
+    return [r if isinstance(r, CheckResult) else CheckResult.from_dict(r) for r in results]
+
+
+def checks_table(results: list[CheckResult], title: str = "checks", run: RunResult | None = None) -> Table:
     """Reason first; the threshold in full and the raw observed value after it."""
     table = _table(title)
     table.add_column("check", no_wrap=True)
@@ -87,7 +92,7 @@ def checks_table(results: list[dict], title: str = "checks", run: dict | None = 
     table.add_column("reason", ratio=3, overflow="fold")
     table.add_column("threshold", overflow="fold")
     table.add_column("observed", style="dim", ratio=1, overflow="fold", max_width=30)
-    rows = check_rows({"results": results, **({"started_at": run.get("started_at")} if run else {})})
+    rows = check_rows(results, run)
     for c in rows:
         reason = c["reason"]
         if c["message"] and c["message"] not in reason:
@@ -97,21 +102,21 @@ def checks_table(results: list[dict], title: str = "checks", run: dict | None = 
     return table
 
 
-def failing_lines(results: list[dict]) -> list[Text]:
+def failing_lines(results: list[CheckResult]) -> list[Text]:
     """One line per failing or erroring check: its name and its reason."""
     out = []
     for r in results:
-        if r["status"] in ("fail", "error"):
-            line = Text.assemble("  ", status_text(r["status"]), " ", (r["check"], "bold"), ": ", reason_of(r))
-            if r.get("message") and r["message"] not in reason_of(r):
-                line.append(f" — {r['message']}")
+        if r.status in ("fail", "error"):
+            line = Text.assemble("  ", status_text(r.status), " ", (r.check, "bold"), ": ", reason_of(r))
+            if r.message and r.message not in reason_of(r):
+                line.append(f" — {r.message}")
             out.append(line)
     return out
 
 
 # -- comparisons ------------------------------------------------------------------------------
 
-def hours_table(compare: dict) -> Table:
+def hours_table(compare: CompareResult) -> Table:
     rows = hour_rows(compare)
     with_rows = any(h["mismatched"] is not None for h in rows)
     table = _table()
@@ -127,7 +132,7 @@ def hours_table(compare: dict) -> Table:
         if with_rows:
             cells += [_count(h["missing_in_new"]), _count(h["extra_in_new"]), _count(h["mismatched"])]
         table.add_row(*map(_text, cells), status_text(h["status"]), _text(h["reason"] if h["status"] != "pass" else ""))
-    t = compare.get("totals") or {}
+    t = compare.totals
     if rows:
         table.add_section()
         cells = ["total", _count(t.get("old")), _count(t.get("new")), _drift(t.get("drift_pct"))]
@@ -174,60 +179,77 @@ def samples_table(samples: list, title: str, limit: int = SAMPLE_LIMIT, kind: st
     return table
 
 
-def compare_renderables(compare: dict, run: dict | None = None) -> list:
+def compare_renderables(compare: CompareResult, run: RunResult | None = None) -> list:
     moment = when(compare, run)
-    head = Text.assemble((compare["dataset"], "bold"), "  ",
-                         f"as of {moment['as_of']}" if moment["as_of"] else window_text(compare["window"]), "  ",
-                         Text(compare["status"].upper(), style=STATUS_STYLE.get(compare["status"], "")))
+    head = Text.assemble((compare.dataset, "bold"), "  ",
+                         f"as of {moment['as_of']}" if moment["as_of"] else window_text(compare.window), "  ",
+                         Text(compare.status.upper(), style=STATUS_STYLE.get(compare.status, "")))
     parts: list = [head]
-    if not moment["as_of"] and compare.get("hours"):
+    if not moment["as_of"] and compare.hours:
         parts.append(hours_table(compare))
-    t = compare.get("totals") or {}
+    t = compare.totals
     if t.get("matched") is not None:
         parts.append(Text(
             f"rows: matched {t['matched']:,}  changed {t.get('mismatched') or 0:,}  missing in new "
             f"{t.get('missing_in_new') or 0:,}  extra in new {t.get('extra_in_new') or 0:,}  duplicates old/new "
             f"{t.get('duplicates_old') or 0}/{t.get('duplicates_new') or 0}  match {t.get('match_pct')} %"))
-        if compare.get("truncated"):
+        if compare.truncated:
             parts.append(Text("TRUNCATED by the row budget: some rows were not compared", style="bold red"))
-    samples = compare.get("samples") or {}
+    samples = compare.samples
     for kind in SAMPLE_KINDS:
         rows = samples.get(kind) or []
         if rows:
             total = t.get(kind) or len(rows)
             shown = min(SAMPLE_LIMIT, len(rows))
             parts.append(samples_table(rows, f"{KIND_LABEL[kind]}: first {shown} of {total:,}", kind=kind))
-    if compare.get("checks"):
-        parts.append(checks_table(compare["checks"], run=run))
+    if compare.checks:
+        parts.append(checks_table(compare.checks, run=run))
     return parts
 
 
 def render_compare(result: CompareResult | dict, out: Console) -> None:
-    compare = result.to_dict() if isinstance(result, CompareResult) else result
+    """`reconciler compare`; a comparison's JSON (`CompareResult.to_dict`) is read back first."""
+    compare = result if isinstance(result, CompareResult) else CompareResult.from_dict(result)
     for part in compare_renderables(compare):
         out.print(part)
 
 
 # -- rules (`reconciler check`) ---------------------------------------------------------------
 
-def render_rules(doc: dict, out: Console, limit: int = SAMPLE_LIMIT) -> None:
-    """`reconciler check`: one line per rule with its reason, then the rows of each failure."""
+def render_rules(results: list[CheckResult] | dict, out: Console, limit: int = SAMPLE_LIMIT) -> None:
+    """`reconciler check`: one line per rule with its reason, then the rows of each failure.
+    `results`: the rules' CheckResults, or the command's JSON document (`rules_to_json`) read back."""
+    if isinstance(results, dict):
+        results = _rule_results(results)
     table = _table()
     for col in ("rule", "status", "violations", "new / inherited", "severity", "source"):
         table.add_column(col, no_wrap=True)
     table.add_column("reason", overflow="fold")
-    for r in doc["rules"]:
-        split = "" if r.get("new") is None else f"{r['new']} / {r['inherited']}"
-        reason = r.get("reason") or r.get("message") or ""
-        if r.get("message") and r["message"] not in reason and r["status"] == "error":
-            reason = f"{reason} — {r['message']}"
-        table.add_row(_text(r["rule"]), status_text(r["status"]), _text(r["violations"]), _text(split),
-                      _text(r.get("severity") or ""), _text(r.get("source") or ""), _text(reason))
+    for r in results:
+        details = r.details
+        split = "" if details.get("new") is None else f"{details['new']} / {details.get('inherited')}"
+        reason = r.reason or r.message or ""
+        if r.message and r.message not in reason and r.status == "error":
+            reason = f"{reason} — {r.message}"
+        table.add_row(_text(r.check), status_text(r.status), _text(r.violations), _text(split),
+                      _text(details.get("severity") or ""), _text(details.get("source") or ""), _text(reason))
     out.print(table)
-    for r in doc["rules"]:
-        if r["status"] in ("fail", "error") and r["samples"]:
-            out.print(samples_table(r["samples"], f"{r['rule']}: first {min(limit, len(r['samples']))} rows", limit))
-    out.print(Text.assemble("overall: ", status_text(doc["status"].upper())))
+    for r in results:
+        if r.status in ("fail", "error") and r.samples:
+            samples = jsonable(r.samples)  # as the JSON shows them: times in ISO
+            out.print(samples_table(samples, f"{r.check}: first {min(limit, len(samples))} rows", limit))
+    out.print(Text.assemble("overall: ", status_text(worst(r.status for r in results).upper())))
+
+
+RULE_DETAILS = ("severity", "source", "new", "inherited", "file")
+
+
+def _rule_results(doc: dict) -> list[CheckResult]:
+    """The JSON of `reconciler check` (`rules_to_json`) back as the rules' results."""
+    return [CheckResult(r["rule"], r["status"], violations=r.get("violations") or 0, samples=list(r.get("samples") or []),
+                        message=r.get("message"), reason=r.get("reason"),
+                        details={k: r[k] for k in RULE_DETAILS if r.get(k) is not None})
+            for r in doc["rules"]]
 
 
 # -- stored runs (`report list`, `report show`, `run`) ----------------------------------------
@@ -246,28 +268,30 @@ def runs_table(runs: list[dict]) -> Table:
     return table
 
 
-def _rules_tables(run: dict) -> list:
+def _rules_tables(run: RunResult) -> list:
     out = []
     for rule in rule_violations(run):
-        samples = next(r.get("samples") or [] for r in run["results"] if r["check"] == rule["rule"])
+        samples = next(r.samples for r in run.results if r.check == rule["rule"])
         title = f"{rule['rule']} ({rule['severity']}): {rule['reason']}"
         out.append(samples_table(samples, title, limit=len(samples)))
     return out
 
 
-def run_renderable(run) -> Group:
-    run = as_run_dict(run)
-    head = Text.assemble(f"run {run.get('id', '-')}  ", (run["job"], "bold"), f"  {window_text(run['window'])}  ",
-                         status_text(run["status"]))
+def run_renderable(run: StoredRun | RunResult | dict) -> Group:
+    """`report show`: a stored run (a stored dict is read with `StoredRun.from_dict` first)."""
+    stored = StoredRun.of(run)
+    run = stored.run
+    head = Text.assemble(f"run {'-' if stored.id is None else stored.id}  ", (run.job, "bold"),
+                         f"  {run_window_text(run)}  ", status_text(run.status))
     parts: list = [head]
-    if run.get("message"):
-        parts.append(Text(run["message"], style="bold"))
-    failing = failing_lines(run.get("results", []))
+    if run.message:
+        parts.append(Text(run.message, style="bold"))
+    failing = failing_lines(run.results)
     if failing:
         parts += [Text("what went wrong:", style="bold"), *failing]
-    parts.append(checks_table(run.get("results", []), run=run))
-    for compare in run.get("compares", []):
-        parts += compare_renderables({**compare, "checks": []}, run)
+    parts.append(checks_table(run.results, run=run))
+    for compare in run.compares:
+        parts += compare_renderables(replace(compare, checks=[]), run)
     parts += _rules_tables(run)
     return Group(*parts)
 
@@ -281,5 +305,5 @@ def render_job_runs(runs: list[dict], out: Console) -> None:
                                 str(r.get("html") or "")))
         if r.get("message"):
             out.print(Text(f"    {r['message']}", style="bold"))
-        for line in failing_lines(r.get("failing") or []):
+        for line in failing_lines(_typed(r.get("failing") or [])):
             out.print(Text.assemble("  ", line))

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, text
 
 from reconciler.errors import SourceError, UsageError
 from reconciler.notify.lifecycle import enqueue_for_run as enqueue_notifications
-from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, RunResult
+from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, RunResult, StoredRun
 from reconciler.store import claims, ledger, windows
 from reconciler.store import runs as run_rows
 from reconciler.store.engine import make_store_engine, redact_url, store_errors, writer
@@ -195,6 +195,11 @@ class ReportStore:
         """The stored run as the typed value it was written from (`RunResult.from_dict`): the
         same types in as out, whatever version of the store wrote it."""
         return RunResult.from_dict(self.get_run(run_id))
+
+    def stored_run(self, run_id) -> StoredRun:
+        """The typed run with its provenance (id, recorded_at, tool version, config fingerprint,
+        sources): what the report renderers read."""
+        return StoredRun.from_dict(self.get_run(run_id))
 
     @store_errors
     def latest_run_id(self, job: str | None = None) -> int | None:
