@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from reconciler.compare.snapshot import SNAPSHOT_WINDOW
@@ -40,10 +40,7 @@ class CheckOutcome:
 def _tagged(results: list[CheckResult], name: str, started: float) -> list[CheckResult]:
     """Name the configured check each result came from and how long it took."""
     elapsed = round(time.perf_counter() - started, 3)
-    for r in results:
-        r.details.setdefault("config_check", name)
-        r.details.setdefault("duration_s", elapsed)
-    return results
+    return [replace(r, details={"config_check": name, "duration_s": elapsed, **r.details}) for r in results]
 
 
 def run_dataset(ctx: CheckContext, name: str, cfg: CheckConfig, rows: bool) -> CheckOutcome:
@@ -52,9 +49,9 @@ def run_dataset(ctx: CheckContext, name: str, cfg: CheckConfig, rows: bool) -> C
     started = time.perf_counter()
     result = compare_dataset(ctx.loaded, cfg.dataset, ctx.window, rows=rows, sources=ctx.sources,
                              reporter=ctx.reporter, now=ctx.now)
-    for c in result.checks:
-        c.details["dataset"] = cfg.dataset
-    return CheckOutcome(_tagged(list(result.checks), name, started), result)
+    checks = _tagged([replace(c, details={**c.details, "dataset": cfg.dataset}) for c in result.checks], name,
+                     started)
+    return CheckOutcome(checks, replace(result, checks=checks))
 
 
 def run_counts(ctx, name, cfg):
@@ -113,8 +110,7 @@ def run_suite(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
         pass  # unreachable sources fail here with exit 3, before GX builds its own engine
     path = ctx.loaded.suite_path(cfg.suite)
     results = validate_table(path, source.config.url, cfg.table, ctx.window)
-    for r in results:
-        r.details["source"] = source_name
+    results = [replace(r, details={**r.details, "source": source_name}) for r in results]
     return CheckOutcome(_tagged(results, name, started))
 
 

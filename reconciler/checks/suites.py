@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 from reconciler.deferred_import import defer
@@ -173,15 +174,13 @@ def validate_table(suite_path: Path, url: str, table: str, window: Window | None
                                          message=f"{target}: {first_line(res)[:300]}",
                                          details={"suite": suite_data["name"], "table": target})
             else:
-                results[i] = _to_result(suite_data["name"], exp, res, window, key, sample_limit)
-                results[i].details["table"] = target
+                result = _to_result(suite_data["name"], exp, res, window, key, sample_limit)
+                results[i] = replace(result, details={**result.details, "table": target})
     return [_without_secrets(results[i], url) for i in sorted(results)]
 
 
 def _without_secrets(result: CheckResult, url: str) -> CheckResult:
     """GX repeats its connection string in some error texts: never let the password through."""
-    from dataclasses import replace
-
     from reconciler.redact import scrub
 
     return replace(result, message=scrub(result.message, url)) if result.message else result
