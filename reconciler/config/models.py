@@ -10,24 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from reconciler.config.durations import Duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
 from reconciler.config.phases import PhaseConfig, default_phases
 from reconciler.results import DEFAULT_SAMPLE_LIMIT
-
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def parse_duration(value) -> timedelta:
-    """`90s`, `10m`, `1h30m`, `2d`, or a number of seconds."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        m = _DURATION.match(value.strip())
-        if m and any(m.groups()):
-            d, h, mi, s = (int(x or 0) for x in m.groups())
-            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
-    raise ValueError(f"expected a duration such as 30s, 10m, 1h30m or 2d, got {value!r}")
 
 
 def known_zone(name: str) -> str:
@@ -60,14 +45,9 @@ class Strict(BaseModel):
 class SourceConfig(Strict):
     _secret_urls = ("url",)
     url: str = Field(description="SQLAlchemy URL (or redis:// for a queue); empty disables the source")
-    statement_timeout: timedelta = timedelta(minutes=5)
-    connect_timeout: timedelta = timedelta(seconds=10)
+    statement_timeout: Duration = timedelta(minutes=5)
+    connect_timeout: Duration = timedelta(seconds=10)
     read_only: bool = True
-
-    @field_validator("statement_timeout", "connect_timeout", mode="before")
-    @classmethod
-    def _duration(cls, v):
-        return parse_duration(v)
 
 
 class SideConfig(Strict):
@@ -178,18 +158,13 @@ class CheckConfig(Strict):
                                       "with p50_ms / p95_ms / p99_ms / max_ms")
     metrics_url: str | None = Field(default=None, description="latency: the new service's Prometheus /metrics URL")
     histogram: str | None = Field(default=None, description="latency: histogram metric name (values in seconds)")
-    scrape_interval: timedelta = timedelta(0)
+    scrape_interval: Duration = timedelta(0)
     aggregate: str | None = None
     bucket_column: str = "bucket"
     count_column: str = "events"
-    refresh_lag: timedelta = timedelta(hours=2)
+    refresh_lag: Duration = timedelta(hours=2)
     severity_overrides: dict[str, Literal["critical", "warning"]] = Field(
         default_factory=dict, description="sql: rule name -> severity, replacing the rule file's own")
-
-    @field_validator("refresh_lag", "scrape_interval", mode="before")
-    @classmethod
-    def _duration(cls, v):
-        return parse_duration(v)
 
     @property
     def queue_keys(self) -> list[str]:
@@ -215,19 +190,14 @@ class JobConfig(Strict):
     cron: str
     checks: list[str] = Field(min_length=1)
     window: Literal["previous_hour", "previous_day"] = "previous_hour"
-    settle: timedelta = timedelta(minutes=10)
+    settle: Duration = timedelta(minutes=10)
     recheck_hours: int = Field(default=2, ge=0)
     timezone: str = Field(default="UTC", description="IANA zone the cron expression is read in")
     max_catchup_hours: int = Field(default=24, ge=1, description="windows judged per scheduler tick at most")
-    retry_backoff: timedelta = Field(default=timedelta(minutes=5), description="first wait before a failed "
+    retry_backoff: Duration = Field(default=timedelta(minutes=5), description="first wait before a failed "
                                      "window is judged again; doubles per failure, at most 6 h")
-    misfire_grace_time: timedelta = Field(default=timedelta(minutes=30),
+    misfire_grace_time: Duration = Field(default=timedelta(minutes=30),
                                           description="a tick that could not start on time still runs this late")
-
-    @field_validator("settle", "retry_backoff", "misfire_grace_time", mode="before")
-    @classmethod
-    def _duration(cls, v):
-        return parse_duration(v)
 
     @field_validator("timezone")
     @classmethod
@@ -270,15 +240,10 @@ class NotifyConfig(Strict):
     slack: SlackConfig = SlackConfig()
     locale: Literal["en", "es"] = "en"
     digest_at: str | None = Field(default="08:00", description="UTC HH:MM of the daily digest; empty: no digest")
-    remind_every: timedelta = Field(default=timedelta(hours=6), description="webhook mode: a still-failing "
+    remind_every: Duration = Field(default=timedelta(hours=6), description="webhook mode: a still-failing "
                                     "alert is repeated at most this often")
     report_base_url: str | None = Field(default=None, description="where the reports are served; links in "
                                         "messages (default: the report's path)")
-
-    @field_validator("remind_every", mode="before")
-    @classmethod
-    def _duration(cls, v):
-        return parse_duration(v)
 
     @field_validator("digest_at", mode="before")
     @classmethod
@@ -295,13 +260,8 @@ class NotifyConfig(Strict):
 class ServiceConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=9108, ge=0, le=65535, description="health and metrics HTTP port (0: any free port)")
-    shutdown_grace: timedelta = Field(default=timedelta(seconds=20), description="on SIGTERM, how long the "
+    shutdown_grace: Duration = Field(default=timedelta(seconds=20), description="on SIGTERM, how long the "
                                       "window being judged may take to finish before it is abandoned unstored")
-
-    @field_validator("shutdown_grace", mode="before")
-    @classmethod
-    def _duration(cls, v):
-        return parse_duration(v)
 
 
 class Config(Strict):

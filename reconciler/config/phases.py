@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from reconciler.config.durations import Duration
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT
 
 # criterion -> the plan's bounds (README "The go/no-go gate" says where each comes from)
@@ -54,15 +55,8 @@ class PhaseConfig(_Strict):
     days: int = Field(default=7, ge=1, description="consecutive days of evidence the phase needs")
     datasets: list[str] | None = Field(default=None, description="datasets judged hour by hour (default: every "
                                        "dataset that is not a snapshot)")
-    settle: timedelta = Field(default=timedelta(minutes=15), description="the last hour counts once it ended this long ago")
+    settle: Duration = Field(default=timedelta(minutes=15), description="the last hour counts once it ended this long ago")
     criteria: dict[str, CriterionConfig | None] = Field(default_factory=_shadow_criteria)
-
-    @field_validator("settle", mode="before")
-    @classmethod
-    def _duration(cls, v):
-        from reconciler.config.models import parse_duration
-
-        return parse_duration(v)
 
     @field_validator("criteria")
     @classmethod
