@@ -109,6 +109,13 @@ class _Builder:
             return self.t("more", n=n)
         return self.t("more_link" if self.links.clickable else "more_path", n=n, link=link)
 
+    def with_report_link(self, facts: dict, text: str) -> dict:
+        """The payload, ending with the link to the run's report when there is one."""
+        link = self.report_link(facts.get("report"))
+        if link:
+            self.context(link)
+        return self.payload(text)
+
     def payload(self, text: str) -> dict:
         assert len(self.blocks) <= MAX_BLOCKS, len(self.blocks)
         return {"text": _clip(text, MAX_TEXT), "blocks": [block.to_dict() for block in self.blocks]}
@@ -168,10 +175,7 @@ def render_followup(facts: dict, t: Texts, links: Links) -> dict:
     values = _progress_values(facts)
     text = t("followup.tool" if facts.get("alert_kind") == "tool" else "followup.data", **values)
     out.section(text)
-    link = out.report_link(facts.get("report"))
-    if link:
-        out.context(link)
-    return out.payload(text)
+    return out.with_report_link(facts, text)
 
 
 def render_reminder(facts: dict, t: Texts, links: Links) -> dict:
@@ -181,10 +185,7 @@ def render_reminder(facts: dict, t: Texts, links: Links) -> dict:
     out.section(text)
     if facts.get("reason"):
         out.section(f"{t('field.reason')}\n{facts['reason']}")
-    link = out.report_link(facts.get("report"))
-    if link:
-        out.context(link)
-    return out.payload(text)
+    return out.with_report_link(facts, text)
 
 
 def _progress_values(facts: dict) -> dict:
@@ -199,10 +200,7 @@ def render_recovered(facts: dict, t: Texts, links: Links) -> dict:
     text = t(key, check=_check_label(facts), job=facts["job"], hour=when(facts.get("hour")),
              duration=t.duration(facts.get("duration_s") or 0), hours=facts.get("failed_hours", 0))
     out.section(text)
-    link = out.report_link(facts.get("report"))
-    if link:
-        out.context(link)
-    return out.payload(text)
+    return out.with_report_link(facts, text)
 
 
 def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
@@ -234,10 +232,7 @@ def render_changed(facts: dict, t: Texts, links: Links) -> dict:
     out.section(text)
     if facts.get("reason"):
         out.section(t("changed.reason", reason=facts["reason"]))
-    link = out.report_link(facts.get("report"))
-    if link:
-        out.context(link)
-    return out.payload(text)
+    return out.with_report_link(facts, text)
 
 
 def render_test(facts: dict, t: Texts, links: Links) -> dict:
