@@ -177,3 +177,5 @@ def test_digest_shows_the_gate_reports_verdict_and_headline(tmp_path):
     facts = digest_facts(store, NOW, gate=gate)
     assert facts["gate"] == {"state": "incomplete", "summary": gate.headline}
     assert facts["gate"]["summary"].startswith("gate shadow: INCOMPLETE")
+    # run and the scheduler pass it lazily: the store is read for the gate only when a digest is due
+    assert digest_facts(store, NOW, gate=lambda: gate)["gate"] == facts["gate"]

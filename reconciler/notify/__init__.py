@@ -35,7 +35,7 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
     try:
         store_back(loaded.config.notify, now, reports_directory(loaded).resolve())
         report = drain_outbox(store, loaded.config.notify, now=now, dry_run=dry_run,
-                              reports_dir=reports_directory(loaded).resolve(), gate=_gate(store, loaded, now))
+                              reports_dir=reports_directory(loaded).resolve(), gate=lambda: _gate(store, loaded, now))
     except SourceError as e:
         logging.getLogger(__name__).warning("Slack messages stay in the outbox: %s", e)
         return None
@@ -48,7 +48,8 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
 
 
 def _gate(store, loaded, now):
-    """The shadow phase's gate for the daily digest; None (logged) when it cannot be evaluated."""
+    """The shadow phase's gate for the daily digest; None (logged) when it cannot be evaluated.
+    Passed as a callable: the gate is read from the store only when a digest is due."""
     from reconciler.errors import ReconcilerError
     from reconciler.gate.evaluate import gate_summary
 

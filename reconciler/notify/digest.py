@@ -43,6 +43,9 @@ def enqueue_digest_if_due(store, notify: NotifyConfig, now: datetime, gate=None)
 
 
 def _gate_dict(gate) -> dict | None:
+    """The gate's state for the digest; `gate` may be a callable, evaluated only when a digest is due."""
+    if callable(gate):
+        gate = gate()
     if gate is None:
         return None
     if hasattr(gate, "to_dict"):

@@ -60,7 +60,7 @@ def outbox_depth(store) -> int:
 def drain_outbox(store, notify: NotifyConfig, *, now: datetime | None = None, dry_run: bool = False,
                  reports_dir: str | Path | None = None, gate=None, limit: int | None = None) -> DrainReport:
     """Deliver what is pending. Called by `reconciler run` after storing, by the scheduler after
-    each window and by `reconciler notify flush`. `gate`: an optional gate summary for the digest."""
+    each window and by `reconciler notify flush`. `gate`: an optional gate summary (or a callable giving one) for the digest."""
     from reconciler.notify.digest import enqueue_digest_if_due
 
     now = now or datetime.now(UTC)
