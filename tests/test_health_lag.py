@@ -1,5 +1,5 @@
-"""Processing lag per hour on PostgreSQL (percentile_cont), MariaDB and SQLite (ROW_NUMBER()
-interpolation, reconciler/checks/health/percentiles.py) against hand-computed percentiles, and the
+"""Processing lag per hour on PostgreSQL and TimescaleDB (percentile_cont), MariaDB and SQLite
+(ROW_NUMBER() interpolation: the dialects' percentile_select) against hand-computed percentiles, and the
 newest event's age when the new table has no ingestion-time column.
 
 Hand computation (continuous percentile, pos = 1 + p * (n - 1), linear between ranks):
@@ -66,12 +66,13 @@ def lag_results(loaded, now=None):
         return run_check(CheckContext(loaded, sources, WINDOW, now=now or WINDOW.end), "lag").results
 
 
-@pytest.fixture(params=["postgresql", "mariadb", "sqlite"])
+@pytest.fixture(params=["postgresql", "timescaledb", "mariadb", "sqlite"])
 def engine_url(request, tmp_path):
-    if request.param == "postgresql":
-        url = request.getfixturevalue("make_pg_database")("lag")
+    if request.param in ("postgresql", "timescaledb"):
+        maker = "make_pg_database" if request.param == "postgresql" else "make_timescale_database"
+        url = request.getfixturevalue(maker)("lag")
         load_events(url, sa.DateTime(timezone=True))
-        return "postgresql", url
+        return request.param, url
     if request.param == "mariadb":
         url = request.getfixturevalue("make_mariadb_database")("lag")
         from sqlalchemy.dialects.mysql import DATETIME
@@ -92,7 +93,7 @@ def test_lag_percentiles_per_hour_match_the_hand_computed_values(tmp_path, engin
         assert result.observed["count"] == EXPECTED[hour]["count"]
         for key in ("p50", "p95", "p99", "max"):
             assert result.observed[key] == pytest.approx(EXPECTED[hour][key], abs=1e-6), (engine, hour, key)
-        assert result.details["method"] == ("percentile_cont" if engine == "postgresql"
+        assert result.details["method"] == ("percentile_cont" if engine in ("postgresql", "timescaledb")
                                             else "row_number interpolation")
     assert (first.status, first.threshold, first.violations) == ("fail", Threshold(max=5.0, unit="s", text="at p99"), 1)
     assert (second.status, second.violations) == ("pass", 0)

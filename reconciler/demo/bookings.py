@@ -20,23 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, String, Table
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeDecorator
 
 TABLES = ("bookings", "booking_status_history", "access_codes", "devices", "notifications")
 DAY = timedelta(days=1)
-
-
-class _SqliteTimestamp(sqlite.DATETIME):
-    def bind_processor(self, dialect):
-        default = super().bind_processor(dialect)
-
-        def process(value):
-            if isinstance(value, datetime) and value.time() == time(0):
-                return value.date().isoformat()
-            return default(value)
-
-        return process
 
 
 class UtcTimestamp(TypeDecorator):
@@ -46,9 +33,9 @@ class UtcTimestamp(TypeDecorator):
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(_SqliteTimestamp())
-        return dialect.type_descriptor(DateTime())
+        from reconciler.dialects import dialect_of
+
+        return dialect.type_descriptor(dialect_of(dialect).utc_timestamp_type())
 
 
 metadata = MetaData()

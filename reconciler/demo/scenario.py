@@ -147,8 +147,9 @@ def load(engine: sa.Engine, table: sa.Table, rows: list[dict], chunk: int = 2000
 def analyze(engine: sa.Engine, table: str) -> None:
     """Fresh planner statistics, as a production table has: without them PostgreSQL
     plans the diff's range queries as sequential scans."""
-    statement = {"postgresql": "ANALYZE {}", "mysql": "ANALYZE TABLE {}", "mariadb": "ANALYZE TABLE {}",
-                 "sqlite": "ANALYZE"}.get(engine.dialect.name)
+    from reconciler.dialects import dialect_of
+
+    statement = dialect_of(engine).analyze_statement(engine.dialect.identifier_preparer.quote(table))
     if statement:
         with engine.begin() as conn:
-            conn.exec_driver_sql(statement.format(engine.dialect.identifier_preparer.quote(table)))
+            conn.exec_driver_sql(statement)

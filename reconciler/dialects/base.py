@@ -99,6 +99,41 @@ class RowHashing:
 class Dialect(RowHashing):
     name = "generic"
     has_time_bucket = False
+    hash_family: str | None = None   # engines sharing a built-in row hash (same_family_hash60) name one family
+    percentile_method = "row_number interpolation"
+    default_driver: str | None = None  # the driver installed for a bare `backend://` URL
+
+    # -- opening an engine ------------------------------------------------------------------
+    @classmethod
+    def with_default_driver(cls, url):
+        """`backend://` with the driver this project installs; a URL naming its driver as given."""
+        if cls.default_driver and "+" not in url.drivername:
+            return url.set(drivername=f"{url.drivername}+{cls.default_driver}")
+        return url
+
+    @classmethod
+    def anchored(cls, url, base):
+        """The URL with a relative database file taken from `base` (file-based engines only)."""
+        return url
+
+    @classmethod
+    def read_only_url(cls, url):
+        """The URL for a library that builds its own engine (Great Expectations), with the
+        session made read-only (and in UTC) through the URL where the engine allows it."""
+        return url
+
+    def engine_arguments(self, url, source) -> tuple:
+        """(url, create_engine keyword arguments) for `source` (its name, safe_url, config)."""
+        timeout = source.config.connect_timeout.total_seconds()
+        return url, {"pool_pre_ping": False, "connect_args": {"connect_timeout": max(1, int(timeout))}}
+
+    def install_engine_hooks(self, engine) -> None:
+        """Engine events the dialect needs beyond setup_session (SQLite: its statement clock)."""
+
+    def refined(self, conn) -> "Dialect":
+        """The dialect of the server behind the first connection: PostgreSQL with the
+        TimescaleDB extension becomes TimescaleDB; any other stays as it is."""
+        return self
 
     def setup_session(self, dbapi_conn, timeout_s: float, read_only: bool) -> None:
         """Read-only session, statement timeout, session time zone UTC."""
@@ -107,6 +142,24 @@ class Dialect(RowHashing):
         """SQL expression for the wall-clock start of the `seconds`-wide bucket holding `col`.
         `kind` is the time column's storage kind (see timeaxis.TimeAxis.kind)."""
         raise NotImplementedError
+
+    def seconds_between(self, earlier, later):
+        """later - earlier in seconds (a fraction), as the database computes it."""
+        raise NotImplementedError
+
+    def percentile_select(self, v, quantiles) -> sa.Select:
+        """SELECT n, one column per quantile (continuous, as percentile_cont), max(v)."""
+        from reconciler.dialects.percentiles import ranked_percentiles
+
+        return ranked_percentiles(self, v, quantiles)
+
+    def utc_timestamp_type(self):
+        """Column type of a naive UTC timestamp that compares correctly with DATE columns."""
+        return sa.DateTime()
+
+    def analyze_statement(self, quoted_table: str) -> str | None:
+        """Fresh planner statistics for a table just loaded (the demo and the tests)."""
+        return None
 
     def bucket_value(self, value) -> datetime:
         """What the driver returned for hour_bucket(), as a datetime (naive = wall clock)."""

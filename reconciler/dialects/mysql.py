@@ -10,6 +10,11 @@ from reconciler.dialects.base import Dialect
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    default_driver = "pymysql"
+
+    @classmethod
+    def read_only_url(cls, url):
+        return url.update_query_dict({"init_command": "SET SESSION TRANSACTION READ ONLY"})
 
     def __init__(self, mariadb: bool = True):
         self.mariadb = mariadb
@@ -36,6 +41,11 @@ class MySQLDialect(Dialect):
             sa.text(f"INTERVAL (MINUTE({_compile(col)}) DIV {minutes}) * {minutes} MINUTE"),
         )
 
+    def seconds_between(self, earlier, later):
+        return sa.func.timestampdiff(sa.text("MICROSECOND"), earlier, later) / sa.literal_column("1000000.0")
+
+    def analyze_statement(self, quoted_table):
+        return f"ANALYZE TABLE {quoted_table}"
 
     def concat(self, parts):
         return sa.func.concat(*parts)

@@ -12,6 +12,20 @@ _TRUNC_UNIT = {1: "microseconds", 1000: "milliseconds", 1_000_000: "second"}
 
 class PostgresDialect(Dialect):
     name = "postgresql"
+    hash_family = "postgresql"
+    percentile_method = "percentile_cont"
+    default_driver = "psycopg"
+
+    @classmethod
+    def read_only_url(cls, url):
+        return url.update_query_dict({"options": "-c default_transaction_read_only=on -c TimeZone=UTC"})
+
+    def refined(self, conn):
+        from reconciler.dialects.timescale import DETECT_SQL, TimescaleDialect
+
+        version = conn.exec_driver_sql(DETECT_SQL).scalar()
+        conn.rollback()
+        return TimescaleDialect(version) if version else self
 
     def setup_session(self, dbapi_conn, timeout_s, read_only):
         with dbapi_conn.cursor() as cur:
@@ -29,6 +43,16 @@ class PostgresDialect(Dialect):
         return hour + sa.func.floor(sa.func.date_part("minute", col) / minutes) * sa.text(
             f"interval '{minutes} minutes'"
         )
+
+    def seconds_between(self, earlier, later):
+        return sa.extract("epoch", later - earlier)
+
+    def percentile_select(self, v, quantiles):
+        parts = [sa.func.percentile_cont(sa.literal_column(repr(q))).within_group(v) for q in quantiles]
+        return sa.select(sa.func.count(v), *parts, sa.func.max(v))
+
+    def analyze_statement(self, quoted_table):
+        return f"ANALYZE {quoted_table}"
 
     def epoch_units(self, col, native, kind, unit_us):
         # date_part is double arithmetic, EXTRACT numeric (slower, PostgreSQL 14+). After

@@ -3,16 +3,75 @@ is opened read-only through a `mode=ro` URI; a progress handler enforces the tim
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite as sqlite_types
 
 from reconciler.dialects.base import Dialect
+from reconciler.errors import ConfigError, SourceError
 
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
+
+    @classmethod
+    def anchored(cls, url, base):
+        database = url.database
+        if not database or database == ":memory:" or database.startswith("file:") or Path(database).is_absolute():
+            return url
+        return url.set(database=str(Path(base) / database))
+
+    @classmethod
+    def read_only_url(cls, url):
+        if not url.database:
+            return url
+        return url.set(database=f"file:{Path(url.database).resolve()}?mode=ro").update_query_dict({"uri": "true"})
+
+    def engine_arguments(self, url, source):
+        """A `mode=ro` URI connection (read_only) with our functions registered; a missing file
+        is an unreachable source, not a new empty database."""
+        database = url.database or ""
+        if database in ("", ":memory:"):
+            raise ConfigError(f"source {source.name!r}: an in-memory SQLite database has no data to compare")
+        path = Path(database)
+        if not path.exists():
+            raise SourceError(f"source {source.name!r} ({source.safe_url}): database file {path} does not exist")
+        # percent-encoded: a '#' or '?' in the path would otherwise end it and drop mode=ro
+        uri = f"file:{quote(str(path.resolve()))}?mode={'ro' if source.config.read_only else 'rw'}"
+        busy_timeout = source.config.statement_timeout.total_seconds()
+
+        def creator():
+            from reconciler.dialects.sqlite_functions import ClockedConnection, register_functions
+
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=busy_timeout,
+                                   factory=ClockedConnection)
+            register_functions(conn)
+            return conn
+
+        return url, {"pool_pre_ping": False, "creator": creator}
+
+    def install_engine_hooks(self, engine):
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def start_clock(conn, *_args):
+            clock = getattr(conn.connection.dbapi_connection, "_reconciler_clock", None)
+            if clock is not None:
+                clock["start"] = time.monotonic()
+
+    def seconds_between(self, earlier, later):
+        later_us = sa.func.rc_epoch_us(later, type_=sa.BigInteger)  # sqlite_functions.epoch_us, on every connection
+        earlier_us = sa.func.rc_epoch_us(earlier, type_=sa.BigInteger)
+        return (later_us - earlier_us) / sa.literal_column("1000000.0")
+
+    def analyze_statement(self, quoted_table):
+        return "ANALYZE"
+
+    def utc_timestamp_type(self):
+        return _DateAwareTimestamp()
 
     def setup_session(self, dbapi_conn, timeout_s, read_only):
         deadline_holder = {"start": None}
@@ -74,3 +133,18 @@ class SQLiteDialect(Dialect):
 
     def hash_sum(self, hash_expr):
         return sa.func.rc_hashsum(hash_expr)
+
+
+class _DateAwareTimestamp(sqlite_types.DATETIME):
+    """A timestamp at midnight is bound as its date, so that it compares equal to a DATE
+    column's text ('2026-11-27' rather than '2026-11-27 00:00:00.000000')."""
+
+    def bind_processor(self, dialect):
+        default = super().bind_processor(dialect)
+
+        def process(value):
+            if isinstance(value, datetime) and value.time() == datetime.min.time():
+                return value.date().isoformat()
+            return default(value)
+
+        return process

@@ -17,6 +17,9 @@ class TimescaleDialect(PostgresDialect):
     def __init__(self, version: str = ""):
         self.version = version
 
+    def refined(self, conn):
+        return self
+
     def hour_bucket(self, col, seconds, kind):
         return sa.func.time_bucket(sa.text(f"interval '{seconds} seconds'"), col)
 

@@ -90,9 +90,8 @@ class SingleInstance:
 
 
 def single_instance(store) -> SingleInstance | None:
-    if store.engine.dialect.name != "sqlite" or not store.engine.url.database:
-        return None
-    return SingleInstance(Path(store.engine.url.database).resolve())
+    database = store.local_file()
+    return SingleInstance(database) if database is not None else None
 
 
 @dataclass

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from reconciler.config.models import SourceConfig
-from reconciler.dialects import BY_ENGINE, Dialect, TimescaleDialect
-from reconciler.dialects.timescale import DETECT_SQL
+from reconciler.dialects import Dialect, dialect_class
 from reconciler.errors import ConfigError, SourceError, first_line
 from reconciler.redact import safe_url, scrub  # noqa: F401  (re-exported)
 from reconciler.sources.urls import anchored_sqlite_url, with_default_driver
@@ -32,6 +27,7 @@ class Source:
     _engine: sa.Engine | None = field(default=None, repr=False)
     _dialect: Dialect | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _refined: bool = field(default=False, repr=False)
 
     @property
     def safe_url(self) -> str:
@@ -57,50 +53,22 @@ class Source:
         except ArgumentError:
             raise ConfigError(f"source {self.name!r}: not a valid SQLAlchemy URL: {self.safe_url}") from None
         backend = url.get_backend_name()
-        if backend not in BY_ENGINE:
+        dialect_type = dialect_class(backend)
+        if dialect_type is None:
             raise ConfigError(
                 f"source {self.name!r}: unsupported database {backend!r} "
                 f"(supported: postgresql+psycopg, mysql+pymysql, mariadb+pymysql, sqlite)"
             )
-        url = with_default_driver(url)
-        kwargs: dict = {"pool_pre_ping": False}
-        timeout = self.config.connect_timeout.total_seconds()
-        if backend == "sqlite":
-            url, kwargs = self._sqlite_url(url, kwargs)
-        elif backend == "postgresql":
-            kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout))}
-        else:
-            kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout))}
+        dialect = dialect_type()
+        url, kwargs = dialect.engine_arguments(dialect.with_default_driver(url), self)
         try:
             engine = sa.create_engine(url, **kwargs)
         except (NoSuchModuleError, ModuleNotFoundError) as e:
             package = _DRIVER_PACKAGES.get(url.get_driver_name(), url.get_driver_name())
             raise ConfigError(f"source {self.name!r}: driver not installed ({e}); pip install {package}") from None
-        self._dialect = BY_ENGINE[backend]()
+        self._dialect = dialect
         self._install_session_setup(engine)
         return engine
-
-    def _sqlite_url(self, url, kwargs):
-        database = url.database or ""
-        if database in ("", ":memory:"):
-            raise ConfigError(f"source {self.name!r}: an in-memory SQLite database has no data to compare")
-        path = Path(database)
-        if not path.exists():
-            raise SourceError(f"source {self.name!r} ({self.safe_url}): database file {path} does not exist")
-        # percent-encoded: a '#' or '?' in the path would otherwise end it and drop mode=ro
-        uri = f"file:{quote(str(path.resolve()))}?mode={'ro' if self.config.read_only else 'rw'}"
-        busy_timeout = self.config.statement_timeout.total_seconds()
-
-        def creator():
-            from reconciler.dialects.sqlite_functions import ClockedConnection, register_functions
-
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=busy_timeout,
-                                   factory=ClockedConnection)
-            register_functions(conn)
-            return conn
-
-        kwargs["creator"] = creator
-        return url, kwargs
 
     def _install_session_setup(self, engine):
         timeout = self.config.statement_timeout.total_seconds()
@@ -117,12 +85,7 @@ class Source:
             if context.sqlalchemy_exception is not None:
                 context.sqlalchemy_exception.reconciler_source = self
 
-        if engine.dialect.name == "sqlite":
-            @sa.event.listens_for(engine, "before_cursor_execute")
-            def start_clock(conn, *_args):
-                clock = getattr(conn.connection.dbapi_connection, "_reconciler_clock", None)
-                if clock is not None:
-                    clock["start"] = time.monotonic()
+        self._dialect.install_engine_hooks(engine)
 
     @contextmanager
     def connect(self):
@@ -133,21 +96,18 @@ class Source:
         except DBAPIError as e:
             raise unreachable_error(self, e) from None
         try:
-            self._detect_timescale(conn)
+            self._refine_dialect(conn)
             yield conn
         except DBAPIError as e:
             raise classify_query_error(getattr(e, "reconciler_source", None) or self, e) from None
         finally:
             conn.close()
 
-    def _detect_timescale(self, conn):
-        if self._dialect.name != "postgresql" or getattr(self, "_timescale_checked", False):
-            return
-        version = conn.exec_driver_sql(DETECT_SQL).scalar()
-        conn.rollback()
-        if version:
-            self._dialect = TimescaleDialect(version)
-        self._timescale_checked = True
+    def _refine_dialect(self, conn):
+        """Once: what the server is beyond its URL (TimescaleDB is PostgreSQL with an extension)."""
+        if not self._refined:
+            self._dialect = self._dialect.refined(conn)
+            self._refined = True
 
     def dispose(self):
         if self._engine is not None:
@@ -216,12 +176,7 @@ def read_only_url(url: str) -> str:
     """The same database for a library that builds its own engine (Great Expectations),
     with the session made read-only through the URL."""
     parsed = with_default_driver(make_url(url))
-    backend = parsed.get_backend_name()
-    if backend == "postgresql":
-        parsed = parsed.update_query_dict({"options": "-c default_transaction_read_only=on -c TimeZone=UTC"})
-    elif backend in ("mysql", "mariadb"):
-        parsed = parsed.update_query_dict({"init_command": "SET SESSION TRANSACTION READ ONLY"})
-    elif backend == "sqlite" and parsed.database:
-        parsed = parsed.set(database=f"file:{Path(parsed.database).resolve()}?mode=ro").update_query_dict(
-            {"uri": "true"})
+    dialect = dialect_class(parsed.get_backend_name())
+    if dialect is not None:
+        parsed = dialect.read_only_url(parsed)
     return parsed.render_as_string(hide_password=False)

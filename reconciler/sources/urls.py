@@ -8,15 +8,13 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from reconciler.dialects import dialect_class
+
 
 def with_default_driver(url: URL) -> URL:
     """`postgresql://` means psycopg 3 and `mysql://` / `mariadb://` PyMySQL: the drivers installed."""
-    backend = url.get_backend_name()
-    if backend == "postgresql" and url.drivername == "postgresql":
-        return url.set(drivername="postgresql+psycopg")
-    if backend in ("mysql", "mariadb") and "+" not in url.drivername:
-        return url.set(drivername=f"{backend}+pymysql")
-    return url
+    dialect = dialect_class(url.get_backend_name())
+    return dialect.with_default_driver(url) if dialect else url
 
 
 def anchored_sqlite_url(url: str, base: Path) -> str:
@@ -26,8 +24,6 @@ def anchored_sqlite_url(url: str, base: Path) -> str:
         parsed = make_url(url)
     except ArgumentError:
         return url
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" \
-            or database.startswith("file:") or Path(database).is_absolute():
-        return url
-    return parsed.set(database=str(base / database)).render_as_string(hide_password=False)
+    dialect = dialect_class(parsed.get_backend_name())
+    anchored = dialect.anchored(parsed, base) if dialect else parsed
+    return url if anchored is parsed else anchored.render_as_string(hide_password=False)

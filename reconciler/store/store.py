@@ -43,6 +43,12 @@ class ReportStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def local_file(self) -> Path | None:
+        """The database file of a SQLite store (one machine, one scheduler); None for a server."""
+        if self.engine.dialect.name != "sqlite" or not self.engine.url.database:
+            return None
+        return Path(self.engine.url.database).resolve()
+
     # -- schema -------------------------------------------------------------------------
     def _alembic_config(self, connection) -> AlembicConfig:
         cfg = AlembicConfig()

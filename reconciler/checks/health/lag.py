@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from reconciler.checks.health.percentiles import method, read_percentiles
+from reconciler.checks.health.percentiles import read_percentiles
 from reconciler.dialects.sqlite_functions import epoch_us
 from reconciler.errors import ConfigError
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
@@ -19,17 +19,6 @@ from reconciler.timeutil import HOUR, Window, iso
 
 DEFAULT_MAX_LAG_SECONDS = 5.0
 _EPOCH = datetime(1970, 1, 1)
-
-
-def seconds_between(dialect, earlier, later):
-    """later - earlier in seconds, as the database computes it."""
-    if dialect.name == "postgresql":
-        return sa.extract("epoch", later - earlier)
-    if dialect.name == "mysql":
-        return sa.func.timestampdiff(sa.text("MICROSECOND"), earlier, later) / sa.literal_column("1000000.0")
-    later_us = sa.func.rc_epoch_us(later, type_=sa.BigInteger)  # sqlite_functions.epoch_us, on every connection
-    earlier_us = sa.func.rc_epoch_us(earlier, type_=sa.BigInteger)
-    return (later_us - earlier_us) / sa.literal_column("1000000.0")
 
 
 def _side(ctx, name, cfg):
@@ -49,7 +38,7 @@ def lag_results(ctx, name: str, cfg) -> list[CheckResult]:
         axis = rel.probe_time(conn, side.timezone)
         if not cfg.ingested_column:
             return [_newest_event_age(ctx, name, conn, rel, axis, bound)]
-        lag = seconds_between(source.dialect, rel.time, rel.col(cfg.ingested_column))
+        lag = source.dialect.seconds_between(rel.time, rel.col(cfg.ingested_column))
         threshold = Threshold(max=bound, unit="s", text=f"at {cfg.lag_percentile}")
         out = []
         for hour in ctx.window.hours():
@@ -63,7 +52,7 @@ def lag_results(ctx, name: str, cfg) -> list[CheckResult]:
                 violations=int(status == FAIL), window=window,
                 message="no events in this hour" if value is None else None,
                 details={"measure": "processing_lag", "dataset": cfg.dataset, "column": cfg.ingested_column,
-                         "method": method(source.dialect.name), "seconds": value}))
+                         "method": source.dialect.percentile_method, "seconds": value}))
     return out
 
 

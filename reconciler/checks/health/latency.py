@@ -14,7 +14,7 @@ import urllib.request
 import sqlalchemy as sa
 
 from reconciler.checks.health.history import previous_result
-from reconciler.checks.health.percentiles import QUANTILES, method, read_percentiles
+from reconciler.checks.health.percentiles import QUANTILES, read_percentiles
 from reconciler.errors import ConfigError, SourceError
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
 from reconciler.thresholds import Threshold
@@ -142,7 +142,7 @@ def _from_sql(ctx, name, cfg) -> dict:
         if "latency_ms" in columns:
             values = sa.select(sa.column("latency_ms").label("v")).select_from(
                 sa.text(f"({cfg.latency_query}) AS q")).subquery("latencies")
-            return {**read_percentiles(conn, values, source.dialect), "method": method(source.dialect.name)}
+            return {**read_percentiles(conn, values, source.dialect), "method": source.dialect.percentile_method}
         row = conn.execute(sa.text(cfg.latency_query)).mappings().first() or {}
     given = {k: row.get(f"{k}_ms") for k in ("p50", "p95", "p99", "max")}
     if all(v is None for v in given.values()) and not any(f"{k}_ms" in columns for k in given):

@@ -140,10 +140,9 @@ class RowDiff:
                        same_family=self._same_family())
 
     def _same_family(self) -> bool:
-        """Both sides PostgreSQL (or TimescaleDB): the first pass may use its built-in hash."""
-        families = {"timescaledb": "postgresql"}
-        names = {families.get(s.source.dialect.name, s.source.dialect.name) for s in self.sides.values()}
-        return self.ds.diff.row_hash == "auto" and names == {"postgresql"}
+        """Both sides of one hash family (PostgreSQL, TimescaleDB): the first pass may use its built-in hash."""
+        families = {s.source.dialect.hash_family for s in self.sides.values()}
+        return self.ds.diff.row_hash == "auto" and len(families) == 1 and None not in families
 
     def _conditions(self, name: str, segments: list[Segment], sql: SideSQL) -> list:
         side = self.sides[name]
