@@ -7,13 +7,34 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import StrEnum
 from typing import Any
 
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window, iso
 
-PASS, FAIL, ERROR, SKIPPED, EMPTY = "pass", "fail", "error", "skipped", "empty"
-STATUSES = (PASS, FAIL, ERROR, SKIPPED, EMPTY)
+
+class Status(StrEnum):
+    """A verdict. Its value is what JSON, the store and the templates hold."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"       # the checker could not judge (a source unreachable, a query failed)
+    SKIPPED = "skipped"   # nothing to judge (no aggregate, no events in the hour)
+    EMPTY = "empty"       # no row on either side: missing evidence, not a pass
+
+
+class Mode(StrEnum):
+    """How a dataset was compared."""
+
+    COUNTS = "counts"       # rows per hour only
+    ROWS = "rows"           # every row, by key
+    SNAPSHOT = "snapshot"   # every row the filters select, as of one moment
+
+
+PASS, FAIL, ERROR, SKIPPED, EMPTY = Status
+STATUSES = tuple(s.value for s in Status)
+NOT_PASSING = (FAIL, ERROR)
 DEFAULT_SAMPLE_LIMIT = 20  # samples a result keeps when no dataset configures diff.sample_limit
 
 
@@ -70,6 +91,7 @@ class CheckResult:
     samples_total: int | None = None  # samples found when the store kept fewer (`samples` holds the first)
 
     def __post_init__(self):
+        object.__setattr__(self, "status", Status(self.status))
         if self.threshold is not None and not isinstance(self.threshold, Threshold):
             object.__setattr__(self, "threshold", Threshold.from_dict(self.threshold))
 
@@ -117,6 +139,9 @@ class HourCount:
     mismatched: int | None = None
     reason: str | None = None
 
+    def __post_init__(self):
+        object.__setattr__(self, "status", Status(self.status))
+
     def to_dict(self) -> dict:
         return {"hour": iso(self.hour), "old": self.old, "new": self.new,
                 "drift_pct": self.drift_pct, "status": self.status, "missing_in_new": self.missing_in_new,
@@ -143,13 +168,17 @@ class CompareResult:
     timings: dict
     checks: list[CheckResult] = field(default_factory=list)
     truncated: bool = False
-    mode: str = "counts"
+    mode: Mode = Mode.COUNTS
     samples_total: dict | None = None  # per kind, samples found when the store kept fewer
     as_of: datetime | None = None
 
+    def __post_init__(self):
+        object.__setattr__(self, "status", Status(self.status))
+        object.__setattr__(self, "mode", Mode(self.mode))
+
     @property
     def is_snapshot(self) -> bool:
-        return self.mode == "snapshot"
+        return self.mode == Mode.SNAPSHOT
 
     def to_dict(self) -> dict:
         return {
@@ -173,7 +202,7 @@ class CompareResult:
                    totals=dict(d.get("totals") or {}), hours=[HourCount.from_dict(h) for h in d.get("hours") or []],
                    samples=dict(d.get("samples") or {}), timings=dict(d.get("timings") or {}),
                    checks=[CheckResult.from_dict(c) for c in d.get("checks") or []],
-                   truncated=bool(d.get("truncated")), mode=d.get("mode") or "counts",
+                   truncated=bool(d.get("truncated")), mode=d.get("mode") or Mode.COUNTS,
                    samples_total=dict(d["samples_total"]) if d.get("samples_total") else None,
                    as_of=time_from_text(d["as_of"]) if d.get("as_of") else None)
 
@@ -192,6 +221,9 @@ class RunResult:
     compares: list[CompareResult] = field(default_factory=list)
     message: str | None = None
     as_of: datetime | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "status", Status(self.status))
 
     def to_dict(self) -> dict:
         out = {

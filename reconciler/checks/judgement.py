@@ -14,7 +14,7 @@ from reconciler.compare.drift import drift_exceeds
 from reconciler.compare.snapshot import SNAPSHOT_WINDOW, SnapshotEvidence, collect_snapshot
 from reconciler.config.loader import LoadedConfig
 from reconciler.reasons import hour_reason, hourly_check_reason, with_reason
-from reconciler.results import DEFAULT_SAMPLE_LIMIT, FAIL, PASS, CheckResult, CompareResult, HourCount, worst
+from reconciler.results import DEFAULT_SAMPLE_LIMIT, FAIL, PASS, CheckResult, CompareResult, HourCount, Mode, worst
 from reconciler.sources.connection import Source
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold
 from reconciler.timeutil import Window
@@ -138,7 +138,7 @@ def judge_snapshot(loaded: LoadedConfig, evidence: SnapshotEvidence, started: fl
     timings = {**evidence.timings, "total": time.perf_counter() - started}
     return CompareResult(dataset=evidence.dataset, window=SNAPSHOT_WINDOW, status=worst(c.status for c in checks),
                          totals=evidence.totals, hours=[], samples=evidence.samples, timings=timings, checks=checks,
-                         truncated=evidence.truncated, mode="snapshot")
+                         truncated=evidence.truncated, mode=Mode.SNAPSHOT)
 
 
 def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows: bool = False,

@@ -13,6 +13,7 @@ import click
 
 from reconciler.cli.options import CommonOptionsGroup
 from reconciler.errors import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, ReconcilerError, UsageError
+from reconciler.results import FAIL, PASS, SKIPPED
 
 log = logging.getLogger("reconciler")
 
@@ -100,7 +101,7 @@ def compare(ctx, dataset, start, end, rows, fmt):
         from reconciler.report.terminal import console, render_compare
 
         render_compare(result, console())
-    ctx.exit(EXIT_OK if result.status == "pass" else EXIT_FAILED)
+    ctx.exit(EXIT_OK if result.status == PASS else EXIT_FAILED)
 
 
 @cli.command()
@@ -115,7 +116,7 @@ def demo(ctx, hours, rate, out):
     from reconciler.demo.run import run_demo
 
     status = run_demo(out_dir=out, hours=hours, rate=rate, now=_now())
-    ctx.exit(EXIT_OK if status in ("pass", "fail") else EXIT_FAILED)
+    ctx.exit(EXIT_OK if status in (PASS, FAIL) else EXIT_FAILED)
 
 
 @cli.command()
@@ -148,7 +149,7 @@ def check(ctx, rules, source, fmt):
         from reconciler.report.terminal import console, render_rules
 
         render_rules(results, console())
-    ctx.exit(EXIT_OK if doc["status"] == "pass" else EXIT_FAILED)
+    ctx.exit(EXIT_OK if doc["status"] == PASS else EXIT_FAILED)
 
 
 def _integrity_checks(loaded, only_rules: bool) -> list[str]:
@@ -215,7 +216,7 @@ def run_command(ctx, job, start, end, now_text, fmt):
             click.echo("nothing to judge: every settled window is already judged or claimed")
     if report.unreachable:
         ctx.exit(EXIT_UNAVAILABLE)
-    ctx.exit(EXIT_OK if report.status in ("pass", "skipped") else EXIT_FAILED)
+    ctx.exit(EXIT_OK if report.status in (PASS, SKIPPED) else EXIT_FAILED)
 
 
 def _clock(now_text: str | None) -> datetime:

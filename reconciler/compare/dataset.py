@@ -14,6 +14,7 @@ from reconciler.compare.counts import count_by_hour
 from reconciler.compare.drift import drift_pct
 from reconciler.compare.sides import ConnectedSides, connected_sides
 from reconciler.config.loader import LoadedConfig
+from reconciler.results import Mode
 from reconciler.sources.connection import Source
 from reconciler.timeutil import Window, iso
 
@@ -29,7 +30,7 @@ class DatasetEvidence:
 
     dataset: str
     window: Window
-    mode: str  # "counts" or "rows"
+    mode: Mode  # counts or rows
     hours: tuple[dict, ...]
     totals: dict
     samples: dict
@@ -95,7 +96,7 @@ def collect_evidence(loaded: LoadedConfig, dataset: str, window: Window, *, rows
     if diff is not None:
         diff.annotate(hours)
         totals.update(diff.totals())
-    return DatasetEvidence(dataset=dataset, window=window, mode="rows" if rows else "counts", hours=tuple(hours),
+    return DatasetEvidence(dataset=dataset, window=window, mode=Mode.ROWS if rows else Mode.COUNTS, hours=tuple(hours),
                            totals=totals, samples=diff.samples if diff else no_samples(), timings=timings,
                            truncated=bool(diff and diff.truncated))
 

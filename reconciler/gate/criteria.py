@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from reconciler.config.phases import CriterionConfig
 from reconciler.gate.evidence import Evidence
-from reconciler.results import ERROR, FAIL, PASS, SKIPPED
+from reconciler.results import EMPTY, ERROR, FAIL, PASS, SKIPPED
 from reconciler.timeutil import HOUR, iso, parse_time
 
 
@@ -87,7 +87,7 @@ def judged(ev: Evidence):
             if verdict in EVIDENCE_VERDICTS:
                 found.append((dataset, hour, row))
             else:
-                reason = verdict if verdict in (ERROR, "empty") else ("no run" if row is None else f"{row['state']}")
+                reason = verdict if verdict in (ERROR, EMPTY) else ("no run" if row is None else f"{row['state']}")
                 gaps.append({"dataset": dataset, "hour": iso(hour), "reason": reason,
                              "run_id": row["run_id"] if row else None})
     return found, gaps

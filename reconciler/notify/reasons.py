@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from reconciler.results import ERROR
+
 MAX_REASON = 300
 
 
@@ -21,7 +23,7 @@ def reason_of(result) -> str:
         return _clip(str(reason))
     message = _get(result, "message")
     check, status = _get(result, "check") or "?", _get(result, "status") or "?"
-    if status == "error":
+    if status == ERROR:
         return _clip(f"{check} could not be evaluated: {message or 'unknown error'}")
     observed, threshold = _get(result, "observed"), _get(result, "threshold")
     violations = _get(result, "violations") or 0

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from reconciler.report.model import moment, reason_of, run_basename, run_view, span, timeline
-from reconciler.results import RunResult, StoredRun
+from reconciler.results import NOT_PASSING, RunResult, StoredRun
 from reconciler.timeutil import floor_hour, iso
 
 RUNS_DIR = "runs"
@@ -20,7 +20,7 @@ def why_text(summary: dict, run: RunResult | None) -> str:
     `summary`: the store's summary of the run (`runs_overlapping`)."""
     if summary.get("message") or run is None:
         return summary.get("message") or ""
-    failing = [f"{r.check}: {reason_of(r)}" for r in run.results if r.status in ("fail", "error")]
+    failing = [f"{r.check}: {reason_of(r)}" for r in run.results if r.status in NOT_PASSING]
     more = f"; {len(failing) - WHY_REASONS} more" if len(failing) > WHY_REASONS else ""
     return "; ".join(failing[:WHY_REASONS]) + more
 

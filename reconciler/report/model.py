@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from reconciler.reasons import reason_for
 from reconciler.report.charts import counts_chart, drift_chart
-from reconciler.results import CheckResult, CompareResult, RunResult, StoredRun, worst
+from reconciler.results import NOT_PASSING, PASS, CheckResult, CompareResult, RunResult, StoredRun, worst
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, Threshold
 from reconciler.timeutil import HOUR, Window, floor_hour, iso, parse_time
 
@@ -144,7 +144,7 @@ def rule_violations(run: RunResult) -> list[dict]:
     """Rules that found rows: their reason and their violating rows, all columns."""
     out = []
     for r in run.results:
-        if not is_rule(r) or r.status == "pass":
+        if not is_rule(r) or r.status == PASS:
             continue
         rows = [row for row in r.samples if isinstance(row, dict)]
         columns = list(dict.fromkeys(k for row in rows for k in row))
@@ -230,7 +230,7 @@ def failing_hours(compare: CompareResult) -> list[dict]:
     if len(compare.hours) <= 1:
         return []  # the checks' reasons already say it
     return [{"label": moment(h.hour)[:16], "reason": h.reason or h.status, "status": h.status}
-            for h in compare.hours if h.status != "pass"]
+            for h in compare.hours if h.status != PASS]
 
 
 def provenance(stored: StoredRun) -> dict:
@@ -255,7 +255,7 @@ def run_view(run: StoredRun | RunResult | dict, *, context: dict[str, list[dict]
         "finished": moment(run.finished_at), "checks": checks, "has_rules": any(is_rule(r) for r in run.results),
         "rules": rule_violations(run),
         "compares": [compare_view(c, run, (context or {}).get(c.dataset)) for c in run.compares],
-        "failing": [c for c in checks if c["status"] in ("fail", "error")],
+        "failing": [c for c in checks if c["status"] in NOT_PASSING],
         "failing_hours": [(c.dataset, h) for c in run.compares for h in failing_hours(c)],
     }
 

@@ -13,11 +13,23 @@ from rich.table import Table
 from rich.text import Text
 
 from reconciler.report.model import check_rows, hour_rows, plain, reason_of, rule_violations, threshold_text, when
-from reconciler.results import CheckResult, CompareResult, RunResult, StoredRun, jsonable, worst
+from reconciler.results import (
+    EMPTY,
+    ERROR,
+    FAIL,
+    NOT_PASSING,
+    PASS,
+    SKIPPED,
+    CheckResult,
+    CompareResult,
+    RunResult,
+    StoredRun,
+    jsonable,
+    worst,
+)
 from reconciler.timeutil import Window, iso
 
-STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold dark_orange", "skipped": "grey50",
-                "empty": "grey50"}
+STATUS_STYLE = {PASS: "green", FAIL: "bold red", ERROR: "bold dark_orange", SKIPPED: "grey50", EMPTY: "grey50"}
 WIDE = 160
 SAMPLE_LIMIT = 5
 SAMPLE_KINDS = ("missing_in_new", "extra_in_new", "mismatched", "duplicates_old", "duplicates_new")
@@ -106,7 +118,7 @@ def failing_lines(results: list[CheckResult]) -> list[Text]:
     """One line per failing or erroring check: its name and its reason."""
     out = []
     for r in results:
-        if r.status in ("fail", "error"):
+        if r.status in NOT_PASSING:
             line = Text.assemble("  ", status_text(r.status), " ", (r.check, "bold"), ": ", reason_of(r))
             if r.message and r.message not in reason_of(r):
                 line.append(f" — {r.message}")
@@ -131,7 +143,7 @@ def hours_table(compare: CompareResult) -> Table:
         cells = [h["label"], f"{h['old']:,}", f"{h['new']:,}", _drift(h["drift_pct"])]
         if with_rows:
             cells += [_count(h["missing_in_new"]), _count(h["extra_in_new"]), _count(h["mismatched"])]
-        table.add_row(*map(_text, cells), status_text(h["status"]), _text(h["reason"] if h["status"] != "pass" else ""))
+        table.add_row(*map(_text, cells), status_text(h["status"]), _text(h["reason"] if h["status"] != PASS else ""))
     t = compare.totals
     if rows:
         table.add_section()
@@ -229,13 +241,13 @@ def render_rules(results: list[CheckResult] | dict, out: Console, limit: int = S
         details = r.details
         split = "" if details.get("new") is None else f"{details['new']} / {details.get('inherited')}"
         reason = r.reason or r.message or ""
-        if r.message and r.message not in reason and r.status == "error":
+        if r.message and r.message not in reason and r.status == ERROR:
             reason = f"{reason} — {r.message}"
         table.add_row(_text(r.check), status_text(r.status), _text(r.violations), _text(split),
                       _text(details.get("severity") or ""), _text(details.get("source") or ""), _text(reason))
     out.print(table)
     for r in results:
-        if r.status in ("fail", "error") and r.samples:
+        if r.status in NOT_PASSING and r.samples:
             samples = jsonable(r.samples)  # as the JSON shows them: times in ISO
             out.print(samples_table(samples, f"{r.check}: first {min(limit, len(samples))} rows", limit))
     out.print(Text.assemble("overall: ", status_text(worst(r.status for r in results).upper())))

@@ -10,17 +10,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Connection, false, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from reconciler.results import ERROR, FAIL, PASS, RunResult, worst
+from reconciler.results import EMPTY, ERROR, FAIL, PASS, RunResult, worst
 from reconciler.store.schema import job_watermarks, ledger_verdicts, window_ledger
 from reconciler.timeutil import HOUR, Window
 
-PENDING, SETTLED, VERIFIED, DRIFTED, EMPTY = "pending", "settled", "verified", "drifted", "empty"
-STATE_OF_STATUS = {PASS: VERIFIED, FAIL: DRIFTED, ERROR: ERROR, EMPTY: EMPTY}
-LEDGER_STATES = (PENDING, SETTLED, VERIFIED, DRIFTED, EMPTY, ERROR)
+
+class LedgerState(StrEnum):
+    """Where a dataset x hour stands: waiting to settle, settled, then as its verdict says."""
+
+    PENDING = "pending"
+    SETTLED = "settled"
+    VERIFIED = "verified"   # verdict pass
+    DRIFTED = "drifted"     # verdict fail
+    EMPTY = "empty"         # verdict empty: no row on either side
+    ERROR = "error"         # verdict error, with no conclusive verdict before it
+
+
+PENDING, SETTLED, VERIFIED, DRIFTED = LedgerState.PENDING, LedgerState.SETTLED, LedgerState.VERIFIED, \
+    LedgerState.DRIFTED
+STATE_OF_STATUS = {PASS: VERIFIED, FAIL: DRIFTED, ERROR: LedgerState.ERROR, EMPTY: LedgerState.EMPTY}
+LEDGER_STATES = tuple(s.value for s in LedgerState)
 OBSERVED = (PASS, FAIL, EMPTY)  # verdicts that were actually observed; an error observed nothing
 _RANK = {PASS: 0, EMPTY: 1, FAIL: 2, ERROR: 3}
 _UPSERTING_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

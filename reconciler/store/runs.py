@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, case, func, insert, select
 
-from reconciler.results import ERROR, FAIL
+from reconciler.results import NOT_PASSING, Mode
 from reconciler.store.schema import compares, results, runs, samples
 from reconciler.timeutil import iso
 
@@ -58,7 +58,7 @@ def _insert_compare(conn: Connection, writer: _SampleWriter, position: int, comp
     kinds = compare.get("samples") or {}
     compare_id = conn.execute(insert(compares).values(
         run_id=writer.run_id, position=position, dataset=compare["dataset"], window_start=window[0],
-        window_end=window[1], status=compare["status"], mode=compare.get("mode", "counts"),
+        window_end=window[1], status=compare["status"], mode=compare.get("mode", Mode.COUNTS),
         truncated=bool(compare.get("truncated")), totals=compare.get("totals") or {}, hours=compare.get("hours") or [],
         timings=compare.get("timings") or {}, sample_counts={k: len(v or []) for k, v in kinds.items()},
     ).returning(compares.c.id)).scalar_one()
@@ -129,7 +129,7 @@ def _attach_check_counts(conn: Connection, summaries: list[dict]) -> None:
     ids = [s["id"] for s in summaries]
     if not ids:
         return
-    failing = func.sum(case((results.c.status.in_([FAIL, ERROR]), 1), else_=0))
+    failing = func.sum(case((results.c.status.in_(NOT_PASSING), 1), else_=0))
     # A comparison's checks are stored twice: among the run's results and under the comparison.
     query = (select(results.c.run_id, func.count(), failing)
              .where(results.c.run_id.in_(ids), results.c.compare_id.is_(None))
