@@ -1,10 +1,10 @@
 """One-line reasons for verdicts, in the units people use: "match 99.889 % < 99.9 %: 160 of
 144 040 rows differ (100 missing, 40 extra, 20 changed)". Built from the typed evidence (hour
-rows, totals, thresholds, rule details), never from a library's raw output. Pure functions."""
+rows, totals, thresholds), never from a library's raw output. Pure functions: the wording
+every check type shares (numbers, hours, a dataset's hourly evidence, the generic reason);
+each type's own reason lives with the type (reconciler/checks/types/)."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
 from reconciler.thresholds import MINUS, Threshold, number
@@ -176,103 +176,6 @@ def status_message(result: CheckResult) -> str:
     return first
 
 
-def rule_noun(name: str, n: int) -> str:
-    """no_overlapping_bookings → 'overlapping bookings' (one: 'overlapping booking');
-    another rule → 'violations of <rule>'."""
-    if name.startswith("no_"):
-        noun = name[3:].replace("_", " ")
-        return noun[:-1] if n == 1 and noun.endswith("s") else noun
-    return f"{'violation' if n == 1 else 'violations'} of {name}"
-
-
-def rule_reason(result: CheckResult) -> str:
-    d = result.details or {}
-    if d.get("source") == "both" and d.get("new") is not None:
-        new, inherited = d.get("new") or 0, d.get("inherited") or 0
-        text = f"{count(new)} new {rule_noun(result.check, new)}" if new else f"no new {rule_noun(result.check, 0)}"
-        if inherited:
-            text += f" ({count(inherited)} inherited from old)"
-        elif not new:
-            text += " on old or new"
-        return text
-    side = d.get("source") or "new"
-    if not result.violations:
-        return f"no {rule_noun(result.check, 0)} on {side}"
-    text = f"{count(result.violations)} {rule_noun(result.check, result.violations)} on {side}"
-    if d.get("severity") == "warning":
-        text += " (a warning rule: counted, not failed)"
-    return text
-
-
-GX_HOLDS = {
-    "expect_column_values_to_not_be_null": "{column} not null",
-    "expect_column_values_to_be_unique": "{column} unique",
-    "expect_column_values_to_be_between": "{column} {threshold}",
-    "expect_column_values_to_be_in_set": "{column} {threshold}",
-    "expect_column_values_to_match_regex": "{column} matches {regex}",
-}
-
-
-def suite_reason(result: CheckResult) -> str:
-    """A table suite's expectation from its counts: '3 of 120 rows fail: guest_id not null'."""
-    d = result.details or {}
-    observed = result.observed if isinstance(result.observed, dict) else {}
-    bad = observed.get("unexpected", result.violations) or 0
-    total = observed.get("of")
-    threshold = result.threshold or Threshold()
-    phrase = GX_HOLDS.get(d.get("expectation") or "")
-    holds = phrase.format(column=d.get("column"), threshold=threshold.describe(),
-                          regex=threshold.regex or "") if phrase and d.get("column") else (threshold.text or result.check)
-    rows = plural(total, "row") if isinstance(total, int) else "rows"
-    if result.status == PASS:
-        return f"{holds} in all {rows}" if isinstance(total, int) else f"{holds}: holds"
-    of = f" of {rows}" if isinstance(total, int) else f" {'row' if bad == 1 else 'rows'}"
-    return f"{count(bad)}{of} fail: {holds}"
-
-
-def queue_reason(result: CheckResult) -> str:
-    limit = (result.threshold.max if result.threshold else 0) or 0
-    key = (result.details or {}).get("key")
-    where = f" ({key})" if key else ""
-    depth = result.observed or 0
-    text = f"dead-letter queue{where} holds {plural(depth, 'message')}"
-    return f"{text}, more than the {count(limit)} allowed" if result.status == FAIL else f"{text} (at most {count(limit)})"
-
-
-def cagg_reason(result: CheckResult) -> str:
-    view = (result.details or {}).get("aggregate", "the continuous aggregate")
-    if not result.samples:
-        return f"{view} matches its raw table in every hour"
-    first = result.samples[0]
-    return (f"{view} differs from its raw table in {plural(result.violations, 'hour')}: "
-            f"{hhmm(first.get('hour'))} {count(first.get('aggregate', 0))} vs {count(first.get('raw', 0))} rows")
-
-
-def completeness_reason(result: CheckResult) -> str:
-    observed = result.observed if isinstance(result.observed, dict) else {}
-    missing, changed = observed.get("missing_in_new", 0), observed.get("mismatched", 0)
-    extra = observed.get("extra_in_new", 0)
-    if missing or changed:
-        text = f"{count(missing + changed)} rows missing or changed in new{row_classes(missing, 0, changed)}"
-    else:
-        text = "every selected old row is in new, unchanged"
-    if extra:
-        text += f"; {count(extra)} only in new (allowed)"
-    if result.message:
-        text += f"; {result.message}"
-    return text
-
-
-def summary_reason(result: CheckResult) -> str:
-    rows = result.observed if isinstance(result.observed, list) else []
-    bad = result.samples or []
-    if not bad:
-        return f"all {plural(len(rows), 'group')} equal on old and new"
-    key = next(iter(bad[0]))
-    shown = ", ".join(f"{b[key]}: {count(b['old'])} old vs {count(b['new'])} new" for b in bad[:3])
-    return f"{count(len(bad))} of {plural(len(rows), 'group')} differ between old and new ({shown})"
-
-
 def generic_reason(result: CheckResult) -> str:
     threshold = result.threshold.describe() if result.threshold is not None else None
     observed = result.observed
@@ -284,27 +187,3 @@ def generic_reason(result: CheckResult) -> str:
     if result.violations:
         return f"{plural(result.violations, 'violation')}" + (f" (allowed: {threshold})" if threshold else "")
     return "passed" if result.status == PASS else result.status
-
-
-def reason_for(result: CheckResult) -> str:
-    """The reason of a check that is not judged over hourly evidence."""
-    if result.status in (ERROR, SKIPPED):
-        return status_message(result)
-    d = result.details or {}
-    if result.check.endswith(".dlq_depth") or "key" in d and "severity" not in d:
-        return queue_reason(result)
-    if "aggregate" in d:
-        return cagg_reason(result)
-    if result.check.endswith(".complete"):
-        return completeness_reason(result)
-    if result.check.endswith(".summary"):
-        return summary_reason(result)
-    if "severity" in d:
-        return rule_reason(result)
-    if d.get("expectation"):
-        return suite_reason(result)
-    return generic_reason(result)
-
-
-def with_reason(result: CheckResult) -> CheckResult:
-    return result if result.reason else replace(result, reason=reason_for(result))

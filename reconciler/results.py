@@ -75,11 +75,14 @@ def jsonable(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """`reason` is the one-line verdict a person reads first (reconciler/reasons.py);
-    `threshold` is always a Threshold (older shapes given here are converted)."""
+    """`reason` is the one-line verdict a person reads first; `threshold` is always a
+    Threshold (older shapes given here are converted). A result is about a `window` (a
+    windowed check: UTC hours) or a moment, `as_of` (a point-in-time check), never both.
+    `check_type` names its type (reconciler/checks/types/) and `config_check` the
+    configured check it came from (under `checks:`)."""
 
     check: str
-    status: str
+    status: Status
     observed: Any = None
     threshold: Threshold | None = None
     violations: int = 0
@@ -89,11 +92,21 @@ class CheckResult:
     details: dict = field(default_factory=dict)
     reason: str | None = None
     samples_total: int | None = None  # samples found when the store kept fewer (`samples` holds the first)
+    as_of: datetime | None = None
+    check_type: str | None = None
+    config_check: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "status", Status(self.status))
         if self.threshold is not None and not isinstance(self.threshold, Threshold):
             object.__setattr__(self, "threshold", Threshold.from_dict(self.threshold))
+        if "config_check" in self.details:  # where versions before the typed field kept it (to_dict still writes it)
+            details = dict(self.details)
+            named = details.pop("config_check")
+            object.__setattr__(self, "details", details)
+            object.__setattr__(self, "config_check", self.config_check or named)
+        if self.window is not None and self.as_of is not None:
+            raise ValueError(f"result {self.check!r} has both a window and an as_of: it is one or the other")
 
     def to_dict(self) -> dict:
         out = {
@@ -106,23 +119,71 @@ class CheckResult:
             "samples": jsonable(self.samples),
             "window": self.window.to_dict() if self.window else None,
         }
+        if self.as_of is not None:
+            out["as_of"] = iso(self.as_of)
+        if self.check_type is not None:
+            out["check_type"] = self.check_type
+        if self.config_check is not None:
+            out["config_check"] = self.config_check
         if self.message:
             out["message"] = self.message
-        if self.details:
-            out["details"] = jsonable(self.details)
+        details = {"config_check": self.config_check, **self.details} if self.config_check else self.details
+        if details:
+            out["details"] = jsonable(details)  # details.config_check: where versions before 0.3 kept it
         if self.samples_total is not None:
             out["samples_total"] = self.samples_total
         return out
 
     @classmethod
-    def from_dict(cls, d: dict) -> "CheckResult":
-        """The inverse of to_dict, for any stored shape: older thresholds are converted, a
-        point-in-time result has no window."""
+    def from_dict(cls, d: dict, as_of: datetime | str | None = None) -> "CheckResult":
+        """The inverse of to_dict, for any stored shape: older thresholds are converted, the
+        type of a result stored before results carried it is read from its shape
+        (`legacy_check_type`), and a result with no window is as of `as_of` (its run's moment)
+        when it does not say itself."""
+        details = dict(d.get("details") or {})
+        details.pop("point_in_time", None)  # the marker older versions wrote: `as_of` says it now
+        window = window_from_dict(d.get("window"))
+        moment = d.get("as_of") or (as_of if window is None else None)
         return cls(check=d["check"], status=d["status"], observed=d.get("observed"),
                    threshold=Threshold.from_dict(d.get("threshold")), violations=int(d.get("violations") or 0),
-                   samples=list(d.get("samples") or []), window=window_from_dict(d.get("window")),
-                   message=d.get("message"), details=dict(d.get("details") or {}), reason=d.get("reason"),
-                   samples_total=d.get("samples_total"))
+                   samples=list(d.get("samples") or []), window=window,
+                   message=d.get("message"), details=details, reason=d.get("reason"),
+                   samples_total=d.get("samples_total"), as_of=time_from_text(moment) if moment else None,
+                   check_type=d.get("check_type") or legacy_check_type(d), config_check=d.get("config_check"))
+
+
+def legacy_check_type(d: dict) -> str | None:
+    """The type of a result stored before results carried one, read from its shape. The one
+    place that still does: everything else reads `check_type`."""
+    details = d.get("details") or {}
+    measure = details.get("measure")
+    if measure == "dlq_depth":
+        return "health"
+    if measure in ("processing_lag", "newest_event_age"):
+        return "lag"
+    if measure == "write_latency":
+        return "latency"
+    if "aggregate" in details:
+        return "caggs"
+    if str(d.get("check", "")).endswith((".complete", ".summary")):
+        return "rows"
+    if "severity" in details:
+        return "sql"
+    if "dataset" in details or "unexpected_index" in details:
+        return "rows" if details.get("column") in ("match_pct", "truncated") else "counts"
+    if details.get("expectation"):
+        return "suite"
+    return None
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """A result as the report store holds it: the run it belongs to and the moment it
+    describes (its as_of; for a windowed result, its run's start)."""
+
+    result: CheckResult
+    run_id: int
+    moment: datetime
 
 
 @dataclass(frozen=True)
@@ -197,14 +258,20 @@ class CompareResult:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "CompareResult":
-        return cls(dataset=d["dataset"], window=window_from_dict(d["window"]), status=d["status"],
+    def from_dict(cls, d: dict, as_of: datetime | str | None = None) -> "CompareResult":
+        """A snapshot has no window but the moment it was read (`as_of`, else its run's, given
+        here); older versions stored it with a sentinel window of two centuries."""
+        mode = Mode(d.get("mode") or Mode.COUNTS)
+        window = None if mode == Mode.SNAPSHOT else window_from_dict(d.get("window"))
+        moment = d.get("as_of") or (as_of if window is None else None)
+        moment = time_from_text(moment) if moment else None
+        return cls(dataset=d["dataset"], window=window, status=d["status"],
                    totals=dict(d.get("totals") or {}), hours=[HourCount.from_dict(h) for h in d.get("hours") or []],
                    samples=dict(d.get("samples") or {}), timings=dict(d.get("timings") or {}),
-                   checks=[CheckResult.from_dict(c) for c in d.get("checks") or []],
-                   truncated=bool(d.get("truncated")), mode=d.get("mode") or Mode.COUNTS,
+                   checks=[CheckResult.from_dict(c, as_of=moment) for c in d.get("checks") or []],
+                   truncated=bool(d.get("truncated")), mode=mode,
                    samples_total=dict(d["samples_total"]) if d.get("samples_total") else None,
-                   as_of=time_from_text(d["as_of"]) if d.get("as_of") else None)
+                   as_of=moment)
 
 
 @dataclass(frozen=True)
@@ -246,10 +313,11 @@ class RunResult:
         point-in-time run (both window ends at its moment) comes back with no window and `as_of`."""
         window = window_from_dict(d.get("window"))
         as_of = d.get("as_of") or (d["window"]["start"] if d.get("window") and window is None else None)
+        moment = as_of or d["started_at"]  # of its results that have no window and do not say
         return cls(job=d["job"], window=window, started_at=time_from_text(d["started_at"]),
                    finished_at=time_from_text(d["finished_at"]), status=d["status"],
-                   results=[CheckResult.from_dict(r) for r in d.get("results") or []],
-                   compares=[CompareResult.from_dict(c) for c in d.get("compares") or []],
+                   results=[CheckResult.from_dict(r, as_of=moment) for r in d.get("results") or []],
+                   compares=[CompareResult.from_dict(c, as_of=moment) for c in d.get("compares") or []],
                    message=d.get("message"), as_of=time_from_text(as_of) if as_of else None)
 
 

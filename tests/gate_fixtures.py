@@ -1,6 +1,7 @@
 """A fabricated ledger for the gate: one run per hour written through the store's own
-record_run, with the evidence every shadow criterion reads (row totals, processing lag,
-DLQ depth, write latency, a booking rule). Numbers are exact so tests can name them."""
+record_run, with the evidence every shadow criterion reads (row totals, processing lag per
+hour, and, as of the run, DLQ depth, write latency and a booking rule). Numbers are exact so
+tests can name them."""
 
 from __future__ import annotations
 
@@ -52,23 +53,24 @@ def hour_run(hour: datetime, *, old: int = 1000, new: int = 1000, mismatched: in
     rows_status = "pass" if totals["match_pct"] >= 99.9 else "fail"
     compare = CompareResult("device_events", window, worst([hour_status, rows_status]), totals,
                             [HourCount(hour, old, new, drift, hour_status)], {}, {"total": 0.1}, mode="rows")
+    started = hour + HOUR + timedelta(minutes=10)
     results = [
         CheckResult("pipeline_lag.processing_lag", "pass" if lag_p99 <= 5 else "fail",
                     observed={"count": 1000, "p50": 0.5, "p95": 1.0, "p99": lag_p99, "max": lag_p99 + 0.5},
-                    threshold=Threshold(max=5.0, unit="s", text="at p99"), window=window,
-                    details={"measure": "processing_lag", "seconds": lag_p99}),
+                    threshold=Threshold(max=5.0, unit="s", text="at p99"), window=window, check_type="lag",
+                    config_check="pipeline_lag",
+                    details={"measure": "processing_lag", "dataset": "device_events", "seconds": lag_p99}),
         CheckResult("pipeline_dlq.dlq_depth.events:dlq", "pass" if dlq == 0 else "fail", observed=dlq,
-                    threshold=Threshold.at_most(0, "messages"), window=window,
-                    details={"measure": "dlq_depth", "point_in_time": True, "key": "events:dlq"}),
+                    threshold=Threshold.at_most(0, "messages"), as_of=started, check_type="health",
+                    config_check="pipeline_dlq", details={"measure": "dlq_depth", "key": "events:dlq"}),
         CheckResult("write.write_latency", "pass" if latency_p99 <= 10 else "fail",
                     observed={"count": 500, "p50": 1.0, "p95": 3.0, "p99": latency_p99, "max": 20.0},
-                    threshold=Threshold(max=10.0, unit="ms", text="at p99"), window=window,
-                    details={"measure": "write_latency", "point_in_time": True}),
+                    threshold=Threshold(max=10.0, unit="ms", text="at p99"), as_of=started, check_type="latency",
+                    config_check="write", details={"measure": "write_latency"}),
         CheckResult("no_overlapping_bookings", "fail" if booking_violations else "pass", observed=booking_violations,
-                    threshold=0, violations=booking_violations, window=window,
-                    details={"severity": "critical", "source": "both", "classification": "new"}),
+                    threshold=0, violations=booking_violations, as_of=started, check_type="sql",
+                    config_check="bookings", details={"severity": "critical", "source": "both", "classification": "new"}),
     ]
-    started = hour + HOUR + timedelta(minutes=10)
     return RunResult("hourly-shadow", window, started, started + timedelta(seconds=5),
                      worst([compare.status] + [r.status for r in results]), results, [compare])
 

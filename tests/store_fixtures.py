@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from conftest import PG_ADMIN_URL, unavailable
 
-from reconciler.reasons import drift_reason, hour_reason, hourly_check_reason, with_reason
+from reconciler.checks.types import with_reason
+from reconciler.reasons import drift_reason, hour_reason, hourly_check_reason
 from reconciler.results import CheckResult, CompareResult, HourCount, RunResult, worst
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
@@ -132,22 +133,24 @@ def evidence_run() -> RunResult:
     compare = make_compare("device_events", start, [(1000, 1000), (2000, 2030), (1000, 990)],
                            rows_status="fail", samples=samples, totals=totals)
     compare = replace(compare, timings={"counts": 0.21, "checksums": 2.4, "fetch": 0.3, "total": 2.91})
+    started = window.end + timedelta(minutes=10)
     booking = with_reason(CheckResult(
         "no_overlapping_bookings", "fail", observed=2, threshold=Threshold.at_most(0, "violations"), violations=2,
-        window=window, samples=[{"booking_a": 101, "booking_b": 102, "property_id": 5,
+        as_of=started, samples=[{"booking_a": 101, "booking_b": 102, "property_id": 5,
                                  "check_in": "2026-11-20", "check_out": "2026-11-23"}],
         details={"severity": "critical", "source": "new", "classification": "new", "file": "no_overlapping_bookings.sql",
-                 "duration_s": 0.042}))
+                 "duration_s": 0.042}, check_type="sql", config_check="bookings"))
     health = with_reason(CheckResult("queue.dlq_depth", "pass", observed=0, threshold=Threshold.at_most(10, "messages"),
-                                     window=window, details={"key": "events:dlq", "duration_s": 0.01}))
+                                     as_of=started, details={"key": "events:dlq", "duration_s": 0.01},
+                                     check_type="health", config_check="queue"))
     counts = CheckResult("hourly_count_drift", "fail", observed={"unexpected": 1, "of": 3},
                          threshold=Threshold.symmetric(1.0, "%"), violations=1, window=window,
                          details={"column": "drift_pct", "unexpected_index": ["2026-11-27T11:00:00Z"],
-                                  "duration_s": 0.21})
+                                  "duration_s": 0.21}, check_type="counts", config_check="event_counts")
     counts = replace(counts, reason=hourly_check_reason(counts, [h.to_dict() for h in compare.hours]))
     rows = CheckResult("row_match", "fail", observed={"unexpected": 2, "of": 3}, threshold=Threshold.at_least(99.9, "%"),
                        violations=2, window=window, details={"column": "match_pct", "duration_s": 2.7},
-                       reason="match 99.155 % < 99.9 %: 34 of 4 024 rows differ (4 missing, 24 extra, 6 changed)")
-    started = window.end + timedelta(minutes=10)
+                       reason="match 99.155 % < 99.9 %: 34 of 4 024 rows differ (4 missing, 24 extra, 6 changed)",
+                       check_type="rows", config_check="event_rows")
     return RunResult(job="hourly-shadow", window=window, started_at=started, finished_at=started + timedelta(seconds=4),
                      status="fail", results=[counts, rows, booking, health], compares=[compare])

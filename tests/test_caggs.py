@@ -153,7 +153,7 @@ def test_caggs_is_skipped_not_passed_on_plain_postgresql(tmp_path, plain_pg):
     assert (result.check, result.status, result.message) == (
         "events_caggs", "skipped", "source 'new' has no TimescaleDB extension")
     assert (result.observed, result.violations, result.samples) == (None, 0, [])
-    assert result.details["config_check"] == "events_caggs"
+    assert (result.config_check, result.check_type) == ("events_caggs", "caggs")
 
 
 def test_a_job_of_only_a_skipped_caggs_check_does_not_exit_as_failed(tmp_path, plain_pg, monkeypatch, capfd):

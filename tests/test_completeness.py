@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from integrity_fixtures import UTC, copy_project, pg_mariadb_bookings, sqlite_demo, today_utc, use_sources  # noqa: F401  (fixtures)
 
 from reconciler.checks.registry import CheckContext, run_check
-from reconciler.compare.snapshot import SNAPSHOT_WINDOW
 from reconciler.config import load_config
 from reconciler.demo.bookings import (
     Stay,
@@ -36,7 +35,7 @@ def migrated(tmp_path, monkeypatch, old_url: str, new_url: str, now: datetime | 
     loaded = load_config(config)
     sources = open_sources(loaded)
     try:
-        outcome = run_check(CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=now or datetime.now(UTC)),
+        outcome = run_check(CheckContext(loaded, sources, now=now or datetime.now(UTC)),
                             "bookings_migrated")
     finally:
         for s in sources.values():
@@ -61,8 +60,8 @@ def test_demo_completeness_reports_exactly_the_planted_missing_and_changed(reque
                                "extra_in_new": len(extra)}
     assert result.violations == len(missing) + len(changed)
     assert result.threshold == Threshold.at_most(0, "rows missing or changed")
-    assert result.details["config_check"] == "bookings_migrated"
-    assert (compare.mode, compare.window, compare.hours) == ("snapshot", SNAPSHOT_WINDOW, [])
+    assert (result.config_check, result.check_type, result.window) == ("bookings_migrated", "rows", None)
+    assert (compare.mode, compare.window, compare.as_of == result.as_of, compare.hours) == ("snapshot", None, True, [])
     assert keys(compare.samples["missing_in_new"]) == missing
     assert keys(compare.samples["extra_in_new"]) == extra
     mismatched = {s["key"]["id"]: s["columns"] for s in compare.samples["mismatched"]}
@@ -192,7 +191,7 @@ def test_the_per_status_summary_compares_counts_and_distinct_guests(small_pair, 
     loaded = load_config(config)
     sources = open_sources(loaded)
     try:
-        compare = run_check(CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=datetime.now(UTC)),
+        compare = run_check(CheckContext(loaded, sources, now=datetime.now(UTC)),
                             "bookings_migrated").compare
     finally:
         for s in sources.values():

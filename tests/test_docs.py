@@ -12,6 +12,7 @@ import click
 import pytest
 from pydantic import BaseModel
 
+from reconciler.checks.types import CHECK_TYPES
 from reconciler.cli import cli
 from reconciler.config.models import Config
 
@@ -107,38 +108,64 @@ def _model_in(annotation) -> type[BaseModel] | None:
 
 
 def documented_tables(doc: Path):
-    """(key path, first-column keys, line) of every table introduced by a `path` in backticks."""
+    """(key path, first-column keys, line, check types) of every table introduced by a `path` in
+    backticks; a heading that names `type: X` (a check type's section) gives its types."""
     lines = doc.read_text().splitlines()
-    context = None
+    context, types = None, ()
     for number, line in enumerate(lines, 1):
         if not line.startswith("|"):
             paths = re.findall(r"`([a-z_]+(?:\.[A-Za-z_]+)*)`", line)
             top = [p for p in paths if p.split(".")[0] in Config.model_fields]
             if line.strip():
+                if line.startswith("#"):
+                    types = tuple(re.findall(r"`type: ([a-z_]+)`", line))
                 context = top[0] if top else (context if not line.startswith("#") else None)
             continue
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if not cells or set(cells[0]) <= set("-: ") or cells[0] in ("key", "option"):
+        if not cells or set(cells[0]) <= set("-: ") or cells[0] in ("key", "option", "type"):
             continue
         keys = re.findall(r"`([a-z_]+)`", cells[0])
         if context and keys:
-            yield context, keys, number
+            yield context, keys, number, types
+
+
+def models_of(path: str, types: tuple) -> list[type[BaseModel]]:
+    """The models a documented table's keys belong to: a check type's own for its section."""
+    if path == "checks.NAME" and types:
+        return [CHECK_TYPES[t].config for t in types if t in CHECK_TYPES] or [None]
+    return [model_at(Config, path)]
 
 
 def test_every_documented_config_key_exists():
     problems, checked = [], 0
     for doc in DOCS:
-        for path, keys, line in documented_tables(doc):
-            model = model_at(Config, path)
-            if model is None:
-                problems.append(f"{doc.name}:{line}: `{path}` is not a config section")
-                continue
-            for key in keys:
-                checked += 1
-                if key not in model.model_fields:
-                    problems.append(f"{doc.name}:{line}: `{path}.{key}` is not a config key")
+        for path, keys, line, types in documented_tables(doc):
+            for model in models_of(path, types):
+                if model is None:
+                    problems.append(f"{doc.name}:{line}: `{path}` ({', '.join(types)}) is not a config section")
+                    continue
+                for key in keys:
+                    checked += 1
+                    if key not in model.model_fields:
+                        problems.append(f"{doc.name}:{line}: `{path}.{key}` is not a config key"
+                                        + (f" of type {', '.join(types)}" if types else ""))
     assert problems == []
     assert checked > 40
+
+
+def test_every_key_of_every_check_type_is_documented():
+    """Adding a check type (or a key to one) means documenting it in configuration.md."""
+    doc = ROOT / "docs" / "configuration.md"
+    documented: dict[str, set] = {}
+    for path, keys, _, types in documented_tables(doc):
+        if path == "checks.NAME":
+            for t in types or ("*",):
+                documented.setdefault(t, set()).update(keys)
+    common = documented.get("*", set())
+    missing = {name: sorted(set(t.config.model_fields) - common - documented.get(name, set()))
+               for name, t in CHECK_TYPES.items()}
+    assert {name: keys for name, keys in missing.items() if keys} == {}
+    assert set(CHECK_TYPES) <= set(documented)
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))

@@ -88,7 +88,7 @@ def test_one_missing_hour_makes_it_incomplete_and_lists_it(gate_env):
     assert coverage.gaps == [{"dataset": "device_events", "hour": iso(missing), "reason": "no run", "run_id": None}]
     assert coverage.summary == f"167 of 168 dataset-hours judged; not judged: device_events {iso(missing)} (no run)"
     assert outcome(report, "drift").state == "incomplete"
-    assert outcome(report, "lag").gaps == [{"hour": iso(missing), "reason": "no lag result"}]
+    assert outcome(report, "lag").gaps == [{"dataset": "device_events", "hour": iso(missing), "reason": "no lag result"}]
     assert (report.verdict, report.exit_code) == ("incomplete", 4)
 
 
@@ -196,7 +196,8 @@ def test_gate_summary_is_the_shadow_phase_and_serializes(gate_env):
                               "(see coverage)",
                               "match incomplete: ≥ 99.9 % in every compared hour; period 100.0000 % over 167000 rows; "
                               "1 hour(s) without evidence (see coverage)",
-                              f"lag incomplete: p99 within 5 s where measured; not measured: {iso(START)} (no lag result)"]
+                              f"lag incomplete: p99 within 5 s where measured; not measured: device_events {iso(START)} "
+                              "(no lag result)"]
 
 
 def test_the_traffic_split_phase_shows_its_criteria_as_not_measured(gate_env):

@@ -14,8 +14,9 @@ import redis
 from integrity_fixtures import run_cli
 
 from reconciler.checks.registry import CheckContext, run_check
+from reconciler.checks.types.health import PLAN_DLQ_KEYS, HealthConfig
 from reconciler.config import load_config
-from reconciler.config.models import PLAN_DLQ_KEYS, CheckConfig
+from reconciler.config.models import CheckConfig
 from reconciler.store import open_report_store
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import Window
@@ -52,8 +53,8 @@ def results(loaded):
 
 def test_the_plan_keys_are_the_default():
     assert PLAN_DLQ_KEYS == ("events:dlq", "events:dlq:permanent")
-    assert CheckConfig(type="health", source="queue").queue_keys == ["events:dlq", "events:dlq:permanent"]
-    assert CheckConfig(type="health", source="queue", dlq_key="dead").queue_keys == ["dead"]
+    assert HealthConfig(source="queue").queue_keys == ["events:dlq", "events:dlq:permanent"]
+    assert CheckConfig.model_validate({"type": "health", "source": "queue", "dlq_key": "dead"}).queue_keys == ["dead"]
 
 
 @pytest.mark.parametrize("depth, status, violations", [(1, "pass", 0), (2, "pass", 0), (3, "fail", 1)])
@@ -64,7 +65,8 @@ def test_depth_below_at_and_above_the_bound(tmp_path, queues, depth, status, vio
     assert (first.check, first.status, first.observed, first.threshold, first.violations) == (
         f"dlq.dlq_depth.{keys[0]}", status, depth, Threshold.at_most(2, "messages"), violations)
     assert (second.check, second.status, second.observed) == (f"dlq.dlq_depth.{keys[1]}", "pass", 0)
-    assert first.details["measure"] == "dlq_depth" and first.details["point_in_time"] is True
+    assert first.details["measure"] == "dlq_depth" and (first.window, first.as_of) == (None, NOW)
+    assert (first.check_type, first.config_check) == ("health", "dlq")
     assert first.details["oldest_age_s"] is None  # a list carries no time
 
 

@@ -115,7 +115,7 @@ def test_without_an_ingestion_column_the_newest_event_age_is_a_point_in_time_res
     now = H10 + HOUR + timedelta(minutes=3, seconds=2.5)  # the newest event is at 11:03
     [result] = lag_results(config(tmp_path, url, ingested=False), now=now)
     assert (result.check, result.status, result.observed) == ("lag.newest_event_age", "pass", {"seconds": 2.5})
-    assert result.details["measure"] == "newest_event_age" and result.details["point_in_time"] is True
+    assert result.details["measure"] == "newest_event_age" and (result.window, result.as_of) == (None, now)
     assert result.details["newest"] == "2026-11-27T11:03:00Z"
     later = lag_results(config(tmp_path, url, ingested=False), now=now + timedelta(seconds=10))[0]
     assert (later.status, later.observed) == ("fail", {"seconds": 12.5})

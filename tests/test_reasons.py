@@ -1,11 +1,13 @@
-"""Reasons (reconciler/reasons.py) and thresholds (reconciler/thresholds.py) as pure
-functions: exact strings, no database."""
+"""Reasons (the shared wording of reconciler/reasons.py, each check type's own in
+reconciler/checks/types/) and thresholds (reconciler/thresholds.py) as pure functions: exact
+strings, no database. A result's reason is chosen by its type, never by its shape."""
 
 from __future__ import annotations
 
 import pytest
 
-from reconciler.reasons import drift_reason, hour_reason, hourly_check_reason, match_reason, reason_for, with_reason
+from reconciler.checks.types import reason_for, with_reason
+from reconciler.reasons import drift_reason, hour_reason, hourly_check_reason, match_reason
 from reconciler.results import CheckResult
 from reconciler.thresholds import Threshold
 
@@ -73,7 +75,8 @@ def test_a_window_check_lists_its_failing_hours():
 
 def rule(name, status, violations, **details):
     return CheckResult(name, status, observed=violations, threshold=Threshold.at_most(0, "new violations"),
-                       violations=violations, details={"severity": "critical", "file": f"{name}.sql", **details})
+                       violations=violations, details={"severity": "critical", "file": f"{name}.sql", **details},
+                       check_type="sql")
 
 
 def test_rule_reasons_split_new_from_inherited():
@@ -89,32 +92,58 @@ def test_rule_reasons_split_new_from_inherited():
 
 def test_queue_caggs_suites_completeness_summary_errors():
     dlq = CheckResult("queue.dlq_depth", "fail", observed=12, threshold=Threshold.at_most(0, "messages"),
-                      violations=12, details={"key": "events:dlq"})
+                      violations=12, details={"key": "events:dlq"}, check_type="health")
     assert spaced_reason_for(dlq) == "dead-letter queue (events:dlq) holds 12 messages, more than the 0 allowed"
     cagg = CheckResult("caggs", "fail", observed=2, threshold=Threshold.at_most(0, "differing hours"), violations=2,
                        samples=[{"hour": "2026-11-27T10:00:00Z", "aggregate": 700, "raw": 720}],
-                       details={"aggregate": "public.events_hourly"})
+                       details={"aggregate": "public.events_hourly"}, check_type="caggs")
     assert spaced_reason_for(cagg) == ("public.events_hourly differs from its raw table in 2 hours: "
                                 "10:00 700 vs 720 rows")
     suite = CheckResult("bookings_guest_not_null", "fail", observed={"unexpected": 3, "of": 120},
                         threshold=Threshold(text="not null"), violations=3,
-                        details={"expectation": "expect_column_values_to_not_be_null", "column": "guest_id"})
+                        details={"expectation": "expect_column_values_to_not_be_null", "column": "guest_id"},
+                        check_type="suite")
     assert spaced_reason_for(suite) == "3 of 120 rows fail: guest_id not null"
     complete = CheckResult("bookings.complete", "fail", observed={"missing_in_new": 2, "mismatched": 3,
                                                                   "extra_in_new": 1}, violations=5,
-                           details={"severity": "critical", "source": "both"})
+                           details={"severity": "critical", "source": "both"}, check_type="rows")
     assert spaced_reason_for(complete) == ("5 rows missing or changed in new (2 missing, 3 changed); "
                                     "1 only in new (allowed)")
     summary = CheckResult("bookings.summary", "fail", observed=[{"status": "a", "old": 1, "new": 1},
                                                                 {"status": "b", "old": 7, "new": 6}],
                           samples=[{"status": "b", "old": 7, "new": 6}], violations=1,
-                          details={"severity": "critical", "source": "both"})
+                          details={"severity": "critical", "source": "both"}, check_type="rows")
     assert spaced_reason_for(summary) == "1 of 2 groups differ between old and new (b: 7 old vs 6 new)"
     error = CheckResult("no_overlapping_bookings", "error", message="checks/x.sql: no such table: bookings\nmore",
-                        details={"severity": "critical", "file": "x.sql"})
+                        details={"severity": "critical", "file": "x.sql"}, check_type="sql")
     assert spaced_reason_for(error) == "could not run: checks/x.sql: no such table: bookings"
-    skipped = CheckResult("row_match", "skipped", message="evidence has no column match_pct")
+    skipped = CheckResult("row_match", "skipped", message="evidence has no column match_pct", check_type="rows")
     assert spaced_reason_for(skipped) == "not judged: evidence has no column match_pct"
+
+
+def test_the_type_not_the_shape_chooses_the_reason():
+    """A result shaped like a queue depth but of type sql is worded as a rule; one of no known
+    type gets the generic reason."""
+    shaped_like_a_queue = CheckResult("codes_unique", "fail", observed=3, threshold=Threshold.at_most(0, "violations"),
+                                      violations=3, details={"key": "events:dlq", "source": "new"}, check_type="sql")
+    assert spaced_reason_for(shaped_like_a_queue) == "3 violations of codes_unique on new"
+    untyped = CheckResult("queue.dlq_depth", "fail", observed=12, threshold=Threshold.at_most(0, "messages"),
+                          violations=12, details={"key": "events:dlq"})
+    assert spaced_reason_for(untyped) == "12 outside ≤ 0 messages"
+
+
+def test_lag_and_latency_reasons_name_the_percentile_the_bound_and_the_count():
+    lag = CheckResult("lag.processing_lag", "fail", observed={"count": 11, "p50": 0.6, "p95": 4.0, "p99": 6.4,
+                                                             "max": 7.0},
+                      threshold=Threshold(max=5.0, unit="s", text="at p99"), violations=1, check_type="lag",
+                      details={"measure": "processing_lag"})
+    assert spaced_reason_for(lag) == "p99 lag 6.4 s above the 5 s allowed (11 events)"
+    age = CheckResult("lag.newest_event_age", "pass", observed={"seconds": 2.5}, threshold=Threshold.at_most(5, "s"),
+                      check_type="lag", details={"measure": "newest_event_age"})
+    assert spaced_reason_for(age) == "newest event 2.5 s old, within 5 s"
+    latency = CheckResult("write.write_latency", "pass", observed={"count": 1200, "p99": 4.25},
+                          threshold=Threshold(max=10.0, unit="ms", text="at p99"), check_type="latency")
+    assert spaced_reason_for(latency) == "p99 write latency 4.25 ms within 10 ms (1 200 writes)"
 
 
 def test_with_reason_keeps_a_reason_already_given():

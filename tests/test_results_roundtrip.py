@@ -45,7 +45,8 @@ def test_a_point_in_time_run_loads_back_with_its_moment_and_no_window(tmp_path):
     store = fresh_store(tmp_path)
     moment = T0 + timedelta(minutes=20, seconds=7)
     rule = CheckResult("no_overlapping_bookings", "fail", observed=2, threshold=Threshold.at_most(0, "new violations"),
-                       violations=2, details={"severity": "critical", "source": "new"}, reason="2 new overlapping bookings")
+                       violations=2, details={"severity": "critical", "source": "new"}, reason="2 new overlapping bookings",
+                       as_of=moment, check_type="sql", config_check="bookings")
     run = RunResult(job="hourly-bookings", window=None, started_at=moment, finished_at=moment, status="fail",
                     results=[rule], as_of=moment)
     back = store.load_run(store.record_run(run, now=moment, **PROVENANCE))

@@ -17,7 +17,7 @@ from rich.console import Console
 from reconciler.checks.rules import rules_to_json
 from reconciler.checks.judgement import explain, judge
 from reconciler.compare.drift import drift_pct, match_pct
-from reconciler.reasons import with_reason
+from reconciler.checks.types import with_reason
 from reconciler.report.terminal import render_compare, render_job_runs, render_rules, run_renderable
 from reconciler.results import CheckResult, CompareResult, RunResult, worst
 from reconciler.thresholds import Threshold
@@ -62,7 +62,8 @@ def overlapping(new: int, inherited: int) -> CheckResult:
     return CheckResult("no_overlapping_bookings", status, observed=new + inherited,
                        threshold=Threshold.at_most(0, "new violations"), violations=new + inherited, samples=rows,
                        details={"severity": "critical" if new else "warning", "source": "both", "new": new,
-                                "inherited": inherited, "resolved": 0, "file": "checks/no_overlapping_bookings.sql"})
+                                "inherited": inherited, "resolved": 0, "file": "checks/no_overlapping_bookings.sql"},
+                       check_type="sql")
 
 
 def failing_run() -> RunResult:
@@ -142,7 +143,8 @@ def test_markup_in_data_prints_literally():
     assert f"{MARKUP}" in text and "dev-7 " not in text.replace(MARKUP, "")
     out = Console(file=io.StringIO(), width=200, color_system=None)
     rule = CheckResult("no_overlapping_bookings", "fail", violations=1, samples=[{"guest": MARKUP}],
-                       message=f"note {MARKUP}", details={"severity": "critical", "source": "new", "file": "x.sql"})
+                       message=f"note {MARKUP}", details={"severity": "critical", "source": "new", "file": "x.sql"},
+                       check_type="sql")
     render_rules(rules_to_json([with_reason(rule)]), out)
     assert out.file.getvalue().count(MARKUP) == 1
     suite_row = CheckResult("row_diff_complete", "pass", threshold={"value_set": [False]})

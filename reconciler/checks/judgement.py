@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from reconciler.compare.dataset import DatasetEvidence, collect_evidence, log_timings
 from reconciler.compare.drift import drift_exceeds
-from reconciler.compare.snapshot import SNAPSHOT_WINDOW, SnapshotEvidence, collect_snapshot
+from reconciler.compare.snapshot import SnapshotEvidence, collect_snapshot
 from reconciler.config.loader import LoadedConfig
-from reconciler.reasons import hour_reason, hourly_check_reason, with_reason
+from reconciler.reasons import hour_reason, hourly_check_reason
 from reconciler.results import DEFAULT_SAMPLE_LIMIT, FAIL, PASS, CheckResult, CompareResult, HourCount, Mode, worst
 from reconciler.sources.connection import Source
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold
@@ -22,8 +22,10 @@ from reconciler.timeutil import Window
 
 def suite_for(loaded: LoadedConfig, dataset: str) -> Path | None:
     """The suite of the dataset's counts or rows check, else expectations/DATASET.json if it exists."""
+    from reconciler.checks.types.dataset import DatasetComparisonConfig
+
     for check in loaded.config.checks.values():
-        if check.dataset == dataset and check.suite and check.type in ("counts", "rows"):
+        if isinstance(check, DatasetComparisonConfig) and check.dataset == dataset and check.suite:
             return loaded.suite_path(check.suite)
     default = loaded.suite_path(dataset)
     return default if default.is_file() else None
@@ -103,18 +105,23 @@ def judge_evidence(evidence: DatasetEvidence, suite: Path | None, *, sample_limi
 def complete_check(evidence: SnapshotEvidence, sample_limit: int = DEFAULT_SAMPLE_LIMIT) -> CheckResult:
     """A snapshot passes when every selected old row exists in new with equal fields. Rows
     only in new are reported, not failed: the new system may have taken bookings of its own."""
+    from reconciler.checks.types.dataset import completeness_reason
+
     classes = evidence.classes
     failing = classes["missing_in_new"] + classes["mismatched"]
-    return with_reason(CheckResult(
+    result = (CheckResult(
         f"{evidence.dataset}.complete", FAIL if failing or evidence.truncated else PASS, observed=dict(classes),
         threshold=Threshold.at_most(0, "rows missing or changed"), violations=failing,
         samples=(evidence.samples["missing_in_new"] + evidence.samples["mismatched"])[:sample_limit],
         message="truncated by the row budget" if evidence.truncated else None,
         details={"severity": "critical", "source": "both"}))
+    return replace(result, reason=completeness_reason(result))
 
 
 def summary_check(dataset: str, ds, summaries: dict) -> CheckResult:
     """Fails when any group's row or distinct count differs between old and new."""
+    from reconciler.checks.types.dataset import summary_reason
+
     rows, bad = [], []
     for group in sorted(set(summaries["old"]) | set(summaries["new"])):
         old, new = summaries["old"].get(group, (0, 0)), summaries["new"].get(group, (0, 0))
@@ -124,31 +131,35 @@ def summary_check(dataset: str, ds, summaries: dict) -> CheckResult:
         rows.append(row)
         if old != new:
             bad.append(row)
-    return with_reason(CheckResult(f"{dataset}.summary", FAIL if bad else PASS, observed=rows,
-                                   threshold=Threshold(text="equal on both sides"), violations=len(bad), samples=bad,
-                                   details={"severity": "critical", "source": "both"}))
+    result = CheckResult(f"{dataset}.summary", FAIL if bad else PASS, observed=rows,
+                         threshold=Threshold(text="equal on both sides"), violations=len(bad), samples=bad,
+                         details={"severity": "critical", "source": "both"})
+    return replace(result, reason=summary_reason(result))
 
 
-def judge_snapshot(loaded: LoadedConfig, evidence: SnapshotEvidence, started: float) -> CompareResult:
-    """A snapshot dataset has no hours: its completeness and, with summary_by, its summaries."""
+def judge_snapshot(loaded: LoadedConfig, evidence: SnapshotEvidence, started: float, as_of: datetime) -> CompareResult:
+    """A snapshot dataset has no hours but the moment it was read: its completeness and, with
+    summary_by, its summaries."""
     ds = loaded.config.datasets[evidence.dataset]
     checks = [complete_check(evidence, ds.diff.sample_limit)]
     if evidence.summaries is not None:
         checks.append(summary_check(evidence.dataset, ds, evidence.summaries))
     timings = {**evidence.timings, "total": time.perf_counter() - started}
-    return CompareResult(dataset=evidence.dataset, window=SNAPSHOT_WINDOW, status=worst(c.status for c in checks),
+    return CompareResult(dataset=evidence.dataset, window=None, status=worst(c.status for c in checks),
                          totals=evidence.totals, hours=[], samples=evidence.samples, timings=timings, checks=checks,
-                         truncated=evidence.truncated, mode=Mode.SNAPSHOT)
+                         truncated=evidence.truncated, mode=Mode.SNAPSHOT, as_of=as_of)
 
 
-def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows: bool = False,
+def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window | None, *, rows: bool = False,
                     sources: dict[str, Source] | None = None, reporter=None,
                     now: datetime | None = None) -> CompareResult:
-    """Compare one dataset over one window (a snapshot dataset: every selected row) and judge it."""
+    """Compare one dataset over one window (a snapshot dataset: every selected row as of
+    `now`, and no window) and judge it."""
     started = time.perf_counter()
     if loaded.config.datasets[dataset].snapshot:
+        now = now or datetime.now(timezone.utc)
         evidence = collect_snapshot(loaded, dataset, sources=sources, reporter=reporter, now=now)
-        return judge_snapshot(loaded, evidence, started)
+        return judge_snapshot(loaded, evidence, started, now)
     suite = suite_for(loaded, dataset)
     if suite is not None:
         from reconciler.checks import suites

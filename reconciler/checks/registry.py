@@ -1,70 +1,28 @@
-"""Declared checks resolve through a plain registry: check type -> runner. Each runner
-turns one configured check into CheckResults (and, for dataset checks, the comparison)."""
+"""Running one configured check: its type (reconciler/checks/types/) runs it, and every
+result leaves here stamped with what it is about (its window, or the moment `as_of`), its
+type, the configured check it came from, how long it took, and its reason."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import replace
 
-from reconciler.compare.snapshot import SNAPSHOT_WINDOW
+from reconciler.checks.context import CheckContext, CheckOutcome
+from reconciler.checks.types import Scope, reason_for, type_of
 from reconciler.config.loader import LoadedConfig
-from reconciler.config.models import CheckConfig
-from reconciler.errors import ConfigError, UsageError, did_you_mean
-from reconciler.reasons import with_reason
-from reconciler.results import CheckResult, CompareResult
-from reconciler.sources.connection import Source
-from reconciler.timeutil import Window, iso
+from reconciler.errors import UsageError, did_you_mean
+from reconciler.results import CheckResult
+from reconciler.timeutil import iso
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class CheckContext:
-    loaded: LoadedConfig
-    sources: dict[str, Source]
-    window: Window
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    reporter: object = None
-    rule_names: tuple = ()
-    source_override: str | None = None
+__all__ = ["CheckContext", "CheckOutcome", "run_check", "scope_of_check", "validate_source_override"]
 
 
-@dataclass
-class CheckOutcome:
-    results: list[CheckResult]
-    compare: CompareResult | None = None
-
-
-def _tagged(results: list[CheckResult], name: str, started: float) -> list[CheckResult]:
-    """Name the configured check each result came from and how long it took."""
-    elapsed = round(time.perf_counter() - started, 3)
-    return [replace(r, details={"config_check": name, "duration_s": elapsed, **r.details}) for r in results]
-
-
-def run_dataset(ctx: CheckContext, name: str, cfg: CheckConfig, rows: bool) -> CheckOutcome:
-    from reconciler.checks.judgement import compare_dataset
-
-    started = time.perf_counter()
-    result = compare_dataset(ctx.loaded, cfg.dataset, ctx.window, rows=rows, sources=ctx.sources,
-                             reporter=ctx.reporter, now=ctx.now)
-    checks = _tagged([replace(c, details={**c.details, "dataset": cfg.dataset}) for c in result.checks], name,
-                     started)
-    return CheckOutcome(checks, replace(result, checks=checks))
-
-
-def run_counts(ctx, name, cfg):
-    return run_dataset(ctx, name, cfg, rows=False)
-
-
-def run_rows(ctx, name, cfg):
-    return run_dataset(ctx, name, cfg, rows=True)
-
-
-def sql_sides(cfg: CheckConfig, override: str | None) -> tuple[str, ...]:
-    source = override or cfg.source or "new"
-    return ("old", "new") if source == "both" else (source,)
+def scope_of_check(loaded: LoadedConfig, name: str) -> Scope:
+    cfg = loaded.config.checks[name]
+    return type_of(cfg).scope(cfg, loaded.config)
 
 
 def validate_source_override(loaded: LoadedConfig, source: str | None) -> None:
@@ -79,93 +37,43 @@ def validate_source_override(loaded: LoadedConfig, source: str | None) -> None:
                          f"the database sources of {loaded.path}){did_you_mean(source, known)}")
 
 
-def run_sql(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.checks.rules import load_rules, run_rules, with_severities
-
-    started = time.perf_counter()
-    rules = with_severities(load_rules(ctx.loaded.resolve(cfg.rules)), cfg.severity_overrides)
-    if ctx.rule_names:
-        rules = [r for r in rules if r.name in ctx.rule_names]
-    sides = sql_sides(cfg, ctx.source_override)
-    missing = [s for s in sides if s not in ctx.sources]
-    if missing:
-        raise ConfigError(f"{ctx.loaded.where('checks', name, 'source')}: no source named "
-                          f"{', '.join(repr(m) for m in missing)} (source: both means the sources 'old' and 'new')")
-    if not rules:
-        return CheckOutcome([])
-    connections = {side: ctx.sources[side].connect for side in sides}
-    results = run_rules(rules, connections, sides=sides, now=ctx.now)
-    return CheckOutcome(_tagged(results, name, started))
-
-
-def run_suite(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.checks.suites import validate_table
-
-    started = time.perf_counter()
-    source_name = ctx.source_override if ctx.source_override not in (None, "both") else (cfg.source or "new")
-    if source_name not in ctx.sources:
-        raise ConfigError(f"{ctx.loaded.where('checks', name, 'source')}: no source named {source_name!r}")
-    source = ctx.sources[source_name]
-    with source.connect():
-        pass  # unreachable sources fail here with exit 3, before GX builds its own engine
-    path = ctx.loaded.suite_path(cfg.suite)
-    results = validate_table(path, source.config.url, cfg.table, ctx.window)
-    results = [replace(r, details={**r.details, "source": source_name}) for r in results]
-    return CheckOutcome(_tagged(results, name, started))
-
-
-def run_health(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    """Dead-letter queues in Redis (reconciler/checks/health/dlq.py)."""
-    from reconciler.checks.health import queue_results
-
-    started = time.perf_counter()
-    return CheckOutcome(_tagged(queue_results(ctx, name, cfg), name, started))
-
-
-def run_lag(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.checks.health import lag_results
-
-    started = time.perf_counter()
-    return CheckOutcome(_tagged(lag_results(ctx, name, cfg), name, started))
-
-
-def run_latency(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.checks.health import latency_results
-
-    started = time.perf_counter()
-    return CheckOutcome(_tagged(latency_results(ctx, name, cfg), name, started))
-
-
-def run_caggs(ctx: CheckContext, name: str, cfg: CheckConfig) -> CheckOutcome:
-    from reconciler.checks.caggs import check_continuous_aggregate
-
-    started = time.perf_counter()
-    result = check_continuous_aggregate(ctx, name, cfg)
-    return CheckOutcome(_tagged([result], name, started))
-
-
-RUNNERS = {"counts": run_counts, "rows": run_rows, "sql": run_sql, "suite": run_suite, "health": run_health,
-           "caggs": run_caggs, "lag": run_lag, "latency": run_latency}
-
-
 def run_check(ctx: CheckContext, name: str) -> CheckOutcome:
-    """One configured check; every result leaves with its reason (reconciler/reasons.py)."""
+    """One configured check. A windowed check judges `ctx.window` and needs one; a
+    point-in-time check is given no window, and its results are as of `ctx.now`."""
     cfg = ctx.loaded.config.checks[name]
+    check_type = type_of(cfg)
+    scope = check_type.scope(cfg, ctx.loaded.config)
+    if scope == Scope.WINDOWED and ctx.window is None:
+        raise UsageError(f"check {name!r} judges hours ({cfg.type}): it runs in a job's windows, "
+                         f"e.g. reconciler run JOB --start T --end T")
+    run_ctx = ctx if scope == Scope.WINDOWED else replace(ctx, window=None)
     started = time.perf_counter()
-    outcome = RUNNERS[cfg.type](ctx, name, cfg)
-    results = [with_reason(r) for r in outcome.results]
-    _log_progress(ctx, name, results, time.perf_counter() - started)
-    return CheckOutcome(results, outcome.compare)
+    outcome = check_type.run(run_ctx, name, cfg)
+    elapsed = round(time.perf_counter() - started, 3)
+    results = [_stamped(r, run_ctx, name, cfg.type, elapsed) for r in outcome.results]
+    compare = outcome.compare
+    if compare is not None:  # a comparison's checks are the outcome's results: the same objects
+        compare = replace(compare, checks=results) if scope == Scope.WINDOWED else \
+            replace(compare, checks=results, window=None, as_of=compare.as_of or ctx.now)
+    _log_progress(run_ctx, name, results, elapsed)
+    return CheckOutcome(results, compare)
+
+
+def _stamped(result: CheckResult, ctx: CheckContext, name: str, type_name: str, elapsed: float) -> CheckResult:
+    when = {"window": result.window or ctx.window, "as_of": None} if ctx.window is not None else \
+        {"window": None, "as_of": ctx.now}
+    stamped = replace(result, **when, check_type=type_name, config_check=name,
+                      details={"duration_s": elapsed, **result.details})
+    return stamped if stamped.reason else replace(stamped, reason=reason_for(stamped))
 
 
 def _log_progress(ctx: CheckContext, name: str, results: list[CheckResult], seconds: float) -> None:
-    """`-v`: window, check, seconds and verdicts, one line per configured check."""
+    """`-v`: window (or moment), check, seconds and verdicts, one line per configured check."""
     if not log.isEnabledFor(logging.INFO):
         return
     statuses = ", ".join(f"{r.check} {r.status}" for r in results) or "no result"
-    if ctx.window == SNAPSHOT_WINDOW:  # point-in-time checks judge the moment, not a window
+    if ctx.window is None:
         where = f"as of {iso(ctx.now.replace(microsecond=0))}"
     else:
         where = f"window {iso(ctx.window.start)} → {iso(ctx.window.end)}"
     log.info("%s, check %s: %.2f s: %s", where, name, seconds, statuses)
-

@@ -129,7 +129,6 @@ def check(ctx, rules, source, fmt):
     migration-completeness checks. Exit 1 when any fails."""
     from reconciler.checks.registry import CheckContext, run_check, validate_source_override
     from reconciler.checks.rules import rules_to_json
-    from reconciler.compare.snapshot import SNAPSHOT_WINDOW
     from reconciler.sources.connection import opened_sources
 
     loaded = _config(ctx)
@@ -138,8 +137,7 @@ def check(ctx, rules, source, fmt):
     _check_rule_names(loaded, rules)
     results = []
     with opened_sources(loaded) as sources:
-        context = CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=_now(), rule_names=tuple(rules),
-                               source_override=source)
+        context = CheckContext(loaded, sources, now=_now(), rule_names=tuple(rules), source_override=source)
         for name in names:
             results += run_check(context, name).results
     doc = rules_to_json(results)
@@ -153,12 +151,15 @@ def check(ctx, rules, source, fmt):
 
 
 def _integrity_checks(loaded, only_rules: bool) -> list[str]:
+    """The checks `reconciler check` runs (their type says so), rule checks first; with RULE
+    names, the rule checks only."""
+    from reconciler.checks.types import type_of
+
     checks = loaded.config.checks
-    names = [n for n, c in checks.items() if c.type == "sql"]
-    if not only_rules:
-        names += [n for n, c in checks.items() if c.type == "suite"]
-        names += [n for n, c in checks.items()
-                  if c.type == "rows" and loaded.config.datasets[c.dataset].snapshot]
+    names = [n for n, c in checks.items() if type_of(c).in_check_command(c, loaded.config)]
+    names.sort(key=lambda n: not type_of(checks[n]).holds_rules)
+    if only_rules:
+        names = [n for n in names if type_of(checks[n]).holds_rules]
     if not names:
         raise UsageError(f"{loaded.path}: no check of type sql, suite or snapshot rows is configured")
     return names
@@ -167,12 +168,10 @@ def _integrity_checks(loaded, only_rules: bool) -> list[str]:
 def _check_rule_names(loaded, rules) -> None:
     if not rules:
         return
-    from reconciler.checks.rules import load_rules, select_rules
+    from reconciler.checks.rules import select_rules
+    from reconciler.checks.types import type_of
 
-    known = []
-    for c in loaded.config.checks.values():
-        if c.type == "sql":
-            known += load_rules(loaded.resolve(c.rules))
+    known = [rule for c in loaded.config.checks.values() for rule in type_of(c).rules(loaded, c)]
     select_rules(known, rules)
 
 

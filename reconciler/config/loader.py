@@ -214,42 +214,13 @@ def _job_references(jobs: dict, checks: dict, where) -> list[str]:
     return problems
 
 
-def _files_exist(cfg: Config, loaded: LoadedConfig) -> list[str]:
-    problems = []
-    for name, check in cfg.checks.items():
-        if check.suite is not None:
-            path = loaded.suite_path(check.suite)
-            if not path.is_file():
-                problems.append(f"{loaded.where('checks', name, 'suite')}: suite file {path} does not exist")
-        if check.rules is not None and not loaded.resolve(check.rules).exists():
-            problems.append(f"{loaded.where('checks', name, 'rules')}: rules path {loaded.resolve(check.rules)} does not exist")
-        elif check.rules is not None:
-            problems += _rules_valid(name, check, loaded)
-    return problems
+def _check_problems(cfg: Config, loaded: LoadedConfig) -> list[str]:
+    """What each check's type finds wrong beyond its keys: files (suites, rule files) that do
+    not exist or do not parse, names they hold that point nowhere."""
+    from reconciler.config.models import check_types
 
-
-def _rules_valid(name: str, check, loaded: LoadedConfig) -> list[str]:
-    """Rule files parse (headers, variants) and severity_overrides name existing rules."""
-    from reconciler.checks.rules import load_rules
-
-    try:
-        rules = load_rules(loaded.resolve(check.rules))
-    except ConfigError as e:
-        return [f"{loaded.where('checks', name, 'rules')}: {p}" for p in e.render().splitlines()]
-    problems = []
-    known = [r.name for r in rules]
-    for rule in check.severity_overrides:
-        if rule not in known:
-            problems.append(f"{loaded.where('checks', name, 'severity_overrides', rule)}: unknown rule {rule!r} "
-                            f"(rules in {check.rules}: {', '.join(known)}){did_you_mean(rule, known)}")
-    sources = list(loaded.config.sources)
-    for rule in rules:
-        for variant in rule.variants:
-            if variant.source not in sources:
-                problems.append(f"{loaded.where('checks', name, 'rules')}: {variant.path}: no source named "
-                                f"{variant.source!r} (known: {', '.join(sources)})"
-                                f"{did_you_mean(variant.source, sources)}")
-    return problems
+    types = check_types()
+    return [p for name, check in cfg.checks.items() for p in types[check.type].config_problems(loaded, name, check)]
 
 
 def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
@@ -283,18 +254,18 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
             loc = tuple(str(x) for x in err["loc"])
             message = _describe(err)
             if err["type"] == "extra_forbidden":
-                message = f"unknown key{_extra_hint(err, loc)}"
+                message = f"unknown key{_extra_hint(err, loc, raw)}"
             problems.append(f"{where(*loc)}: {message}")
     problems += _cross_references(raw, where, root)
     if cfg is not None:
         loaded = LoadedConfig(cfg, path, lines)
-        problems += _files_exist(cfg, loaded)
+        problems += _check_problems(cfg, loaded)
     if problems:
         raise ConfigError(problems)
     return loaded
 
 
-def _extra_hint(err: dict, loc: tuple) -> str:
+def _extra_hint(err: dict, loc: tuple, raw: dict) -> str:
     from reconciler.config.models import (
         CheckConfig,
         ColumnConfig,
@@ -308,6 +279,7 @@ def _extra_hint(err: dict, loc: tuple) -> str:
         SideConfig,
         SlackConfig,
         SourceConfig,
+        check_types,
     )
 
     by_parent = {
@@ -317,6 +289,10 @@ def _extra_hint(err: dict, loc: tuple) -> str:
     }
     parent = loc[:-1]
     model = by_parent.get(parent)
+    if len(parent) == 2 and parent[0] == "checks":
+        named = _mapping(_mapping(raw.get("checks")).get(parent[1])).get("type")
+        found = check_types().get(named) if isinstance(named, str) else None
+        model = found.config if found is not None else CheckConfig
     if model is None and len(parent) >= 2:
         model = by_parent.get((parent[0],)) if len(parent) == 2 else None
         if len(parent) == 3 and parent[0] == "datasets":
@@ -326,4 +302,14 @@ def _extra_hint(err: dict, loc: tuple) -> str:
     if model is None:
         return ""
     known = list(model.model_fields)
-    return f" (expected one of: {', '.join(known)}){did_you_mean(loc[-1], known)}"
+    return f" (expected one of: {', '.join(known)}){did_you_mean(loc[-1], known)}{_key_of_other_types(parent, loc[-1])}"
+
+
+def _key_of_other_types(parent: tuple, key: str) -> str:
+    """For a check: the types that do take the key, when another type's key was given."""
+    from reconciler.config.models import check_types
+
+    if len(parent) != 2 or parent[0] != "checks":
+        return ""
+    owners = [name for name, t in check_types().items() if key in t.config.model_fields]
+    return f"; {key} is a key of checks of type {' or '.join(owners)}" if owners else ""

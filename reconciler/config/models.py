@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Literal
+from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.config.durations import Duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
 from reconciler.config.phases import PhaseConfig, default_phases
+from reconciler.errors import did_you_mean
 from reconciler.results import DEFAULT_SAMPLE_LIMIT
 
 
@@ -134,56 +135,50 @@ class DatasetConfig(Strict):
         return out
 
 
-PLAN_DLQ_KEYS = ("events:dlq", "events:dlq:permanent")
+def check_types() -> dict:
+    """The registered check types (name -> CheckType), from reconciler/checks/types/. The config
+    layer's one upstream import, made when a check is validated (docs/architecture.md)."""
+    from reconciler.checks.types import CHECK_TYPES
+
+    return CHECK_TYPES
 
 
 class CheckConfig(Strict):
-    type: Literal["counts", "rows", "sql", "suite", "health", "caggs", "lag", "latency"]
-    dataset: str | None = None
-    suite: str | None = None
-    source: str | None = None
-    rules: str | None = None
-    table: str | None = None
+    """What every check has. Each check type's own keys are its model in
+    reconciler/checks/types/ (a subclass of this one): a mapping validated as CheckConfig
+    becomes the model of its `type`, and a key its type does not know is an unknown key."""
+
+    needs: ClassVar[tuple[str, ...]] = ()  # keys its type cannot do without
+
+    type: str
     severity: Literal["critical", "warning"] | None = None
-    max_dlq: int | None = None
-    max_lag_seconds: float | None = None
-    dlq_key: str | None = None
-    dlq_keys: list[str] | None = Field(default=None, min_length=1, description="health: Redis keys of the "
-                                       "dead-letter queues (default: dlq_key, else events:dlq and events:dlq:permanent)")
-    lag_percentile: Literal["p50", "p95", "p99", "max"] = "p99"
-    ingested_column: str | None = Field(default=None, description="lag: the new side's ingestion-time column")
-    max_latency_ms: float | None = Field(default=None, gt=0)
-    latency_percentile: Literal["p50", "p95", "p99", "max"] = "p99"
-    latency_query: str | None = Field(default=None, description="latency: SELECT of latency_ms rows, or one row "
-                                      "with p50_ms / p95_ms / p99_ms / max_ms")
-    metrics_url: str | None = Field(default=None, description="latency: the new service's Prometheus /metrics URL")
-    histogram: str | None = Field(default=None, description="latency: histogram metric name (values in seconds)")
-    scrape_interval: Duration = timedelta(0)
-    aggregate: str | None = None
-    bucket_column: str = "bucket"
-    count_column: str = "events"
-    refresh_lag: Duration = timedelta(hours=2)
-    severity_overrides: dict[str, Literal["critical", "warning"]] = Field(
-        default_factory=dict, description="sql: rule name -> severity, replacing the rule file's own")
 
-    @property
-    def queue_keys(self) -> list[str]:
-        return self.dlq_keys or ([self.dlq_key] if self.dlq_key else list(PLAN_DLQ_KEYS))
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_its_type(cls, data, handler):
+        if cls is not CheckConfig or not isinstance(data, dict):
+            return handler(data)
+        found = check_types().get(data.get("type")) if isinstance(data.get("type"), str) else None
+        if found is None:  # only the type is wrong: its other keys cannot be judged without it
+            return handler({"type": data["type"]} if "type" in data else {})
+        return found.config.model_validate(data)
 
-    @model_validator(mode="after")
-    def _needs(self):
-        if self.type == "latency" and not (self.metrics_url and self.histogram) and not self.latency_query:
-            raise ValueError("a check of type 'latency' needs 'metrics_url' and 'histogram', or 'latency_query'")
-        if self.type == "latency" and self.latency_query and not self.source:
-            raise ValueError("a check of type 'latency' with 'latency_query' needs 'source'")
-        need = {"counts": ["dataset"], "rows": ["dataset"], "sql": ["rules"], "lag": ["dataset"], "latency": [],
-                "suite": ["suite", "table"], "caggs": ["dataset"], "health": ["source"]}[self.type]
-        missing = [k for k in need if getattr(self, k) is None]
-        if missing:
-            raise ValueError(f"a check of type {self.type!r} needs {', '.join(repr(m) for m in missing)}")
-        if self.severity_overrides and self.type != "sql":
-            raise ValueError("severity_overrides applies to checks of type 'sql' only")
-        return self
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, v):
+        known = check_types()
+        if v not in known:
+            raise ValueError(f"unknown check type {v!r} (known: {', '.join(known)}){did_you_mean(v, known)}")
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _needs(cls, data):
+        if isinstance(data, dict) and cls.needs:
+            missing = [k for k in cls.needs if data.get(k) is None]
+            if missing:
+                raise ValueError(f"a check of type {data.get('type')!r} needs {', '.join(repr(m) for m in missing)}")
+        return data
 
 
 class JobConfig(Strict):

@@ -106,13 +106,12 @@ def _shown(path: Path) -> str:
 
 def _integrity(loaded, now: datetime, console) -> None:
     from reconciler.checks.registry import CheckContext, run_check
-    from reconciler.compare.snapshot import SNAPSHOT_WINDOW
     from reconciler.report.terminal import render_rules
     from reconciler.sources.connection import opened_sources
 
     results = []
     with opened_sources(loaded) as sources:
-        context = CheckContext(loaded, sources, SNAPSHOT_WINDOW, now=now)
+        context = CheckContext(loaded, sources, now=now)
         for name in ("bookings", "bookings_suite", "bookings_migrated"):
             if name in loaded.config.checks:
                 results += run_check(context, name).results

@@ -2,7 +2,6 @@
 
 from reconciler.gate.criteria import INCOMPLETE, MET, NOT_MET, Outcome
 from reconciler.gate.evaluate import GO, NO_GO, GateReport, evaluate_gate, gate_period, gate_summary
-from reconciler.gate.evidence import point_in_time_results
 
 __all__ = ["GO", "NO_GO", "INCOMPLETE", "MET", "NOT_MET", "Outcome", "GateReport", "evaluate_gate", "gate_period",
-           "gate_summary", "point_in_time_results"]
+           "gate_summary"]

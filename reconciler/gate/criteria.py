@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from reconciler.config.phases import CriterionConfig
 from reconciler.gate.evidence import Evidence
-from reconciler.results import EMPTY, ERROR, FAIL, PASS, SKIPPED
+from reconciler.results import EMPTY, ERROR, FAIL, PASS, SKIPPED, StoredResult
 from reconciler.timeutil import HOUR, iso, parse_time
 
 
@@ -190,53 +190,71 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
                    f"rows{note}{_unjudged_note(gaps)}", bound, worst, gaps=no_rows, extra=extra)
 
 
-def _errors(results) -> list:
-    return [r for r in results if r["status"] == ERROR]
+def _errors(found: list[StoredResult]) -> list[StoredResult]:
+    return [s for s in found if s.result.status == ERROR]
 
 
-def _moment(r) -> str:
-    return iso(r["moment"].replace(microsecond=0))
+def _moment(stored: StoredResult) -> str:
+    return iso(stored.moment.replace(microsecond=0))
+
+
+def _lag_value(stored: StoredResult, percentile: str):
+    return (stored.result.observed or {}).get(percentile)
 
 
 def lag(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    """Hour by hour from windowed lag results (a lag check with an ingestion column); without
+    them, from the newest-event age measured at moments."""
     limit, percentile = cfg.bound("lag", "max_seconds"), cfg.bound("lag", "percentile")
     bound = {"max_seconds": limit, "percentile": percentile}
-    hourly = [r for r in ev.hourly if r["details"].get("measure") == "processing_lag"]
+    hourly = ev.hourly("lag")
     if hourly:
-        by_hour = {}
-        for r in hourly:
-            by_hour[r["window"].start.replace(minute=0, second=0, microsecond=0)] = r  # newest run wins
-        values = [(h, r, (r["observed"] or {}).get(percentile)) for h, r in sorted(by_hour.items())]
-        over = [(h, r, v) for h, r, v in values if v is not None and v > limit]
-        measured = [(h, r, v) for h, r, v in values if v is not None]
-        worst_h = max(measured, key=lambda x: x[2]) if measured else None
-        worst = Worst(iso(worst_h[0]), worst_h[2], worst_h[1]["run_id"], None, f"{percentile} {worst_h[2]:g} s") \
-            if worst_h else None
-        if over:
-            return Outcome("lag", NOT_MET, f"{len(over)} hour(s) with {percentile} lag above {limit:g} s; worst "
-                           f"{worst.at} {worst.text}", bound, worst)
-        missing = [{"hour": iso(h), "reason": "no lag result"} for h in period_hours(ev) if h not in by_hour]
-        missing += [{"hour": iso(h), "reason": "error"} for h, r, _ in values if r["status"] == ERROR]
-        if missing:
-            return Outcome("lag", INCOMPLETE, f"{percentile} within {limit:g} s where measured; not measured: "
-                           f"{_gap_text(missing)}", bound, worst, gaps=missing)
-        return Outcome("lag", MET, f"{percentile} within {limit:g} s in every hour", bound, worst)
-    ages = [r for r in ev.point_in_time if r["details"].get("measure") == "newest_event_age"]
-    return _point_in_time("lag", ages, limit, lambda r: (r["observed"] or {}).get("seconds"), bound, "s",
+        return _hourly_lag(ev, hourly, limit, percentile, bound)
+    ages = ev.point_in_time("lag")
+    return _point_in_time("lag", ages, limit, lambda s: (s.result.observed or {}).get("seconds"), bound, "s",
                           "no processing-lag evidence: configure a `lag` check (ingested_column) on the new dataset",
                           "newest event age")
 
 
-def _point_in_time(name, found, limit, value_of, bound, unit, none_text, what) -> Outcome:
-    if not found:
-        return Outcome(name, INCOMPLETE, none_text, bound)
-    measured = [(r, value_of(r)) for r in found if value_of(r) is not None]
+def _hourly_lag(ev: Evidence, hourly: list[StoredResult], limit, percentile, bound) -> Outcome:
+    by_hour: dict[tuple, StoredResult] = {}
+    for stored in hourly:  # by hour, newest run last: the newest judgement of an hour wins
+        dataset = stored.result.details.get("dataset")
+        for hour in stored.result.window.hours():
+            by_hour[(dataset, hour)] = stored
+    values = [(key, s, _lag_value(s, percentile)) for key, s in sorted(by_hour.items(), key=lambda kv: kv[0][1])]
+    measured = [(key, s, v) for key, s, v in values if v is not None]
+    over = [(key, s, v) for key, s, v in measured if v > limit]
     worst = None
     if measured:
-        r, v = max(measured, key=lambda x: x[1])
-        worst = Worst(_moment(r), v, r["run_id"], None, f"{what} {v:g} {unit}")
-    over = [(r, v) for r, v in measured if v > limit]
-    if over or any(r["status"] == FAIL and value_of(r) is None for r in found):
+        (dataset, hour), s, v = max(measured, key=lambda x: x[2])
+        worst = Worst(iso(hour), v, s.run_id, dataset, f"{percentile} {v:g} s")
+    if over:
+        return Outcome("lag", NOT_MET, f"{len(over)} hour(s) with {percentile} lag above {limit:g} s; worst "
+                       f"{worst.at} {worst.text}", bound, worst,
+                       gaps=[{"dataset": d, "hour": iso(h), "reason": f"{percentile} {v:g} s", "run_id": s.run_id}
+                             for (d, h), s, v in over])
+    datasets = sorted({d for d, _ in by_hour}, key=str)
+    missing = [{"dataset": d, "hour": iso(h), "reason": "no lag result"}
+               for d in datasets for h in period_hours(ev) if (d, h) not in by_hour]
+    missing += [{"dataset": d, "hour": iso(h), "reason": "error"} for (d, h), s, _ in values if s.result.status == ERROR]
+    missing.sort(key=lambda g: (str(g["dataset"]), g["hour"]))
+    if missing:
+        return Outcome("lag", INCOMPLETE, f"{percentile} within {limit:g} s where measured; not measured: "
+                       f"{_gap_text(missing)}", bound, worst, gaps=missing)
+    return Outcome("lag", MET, f"{percentile} within {limit:g} s in every hour", bound, worst)
+
+
+def _point_in_time(name, found: list[StoredResult], limit, value_of, bound, unit, none_text, what) -> Outcome:
+    if not found:
+        return Outcome(name, INCOMPLETE, none_text, bound)
+    measured = [(s, value_of(s)) for s in found if value_of(s) is not None]
+    worst = None
+    if measured:
+        s, v = max(measured, key=lambda x: x[1])
+        worst = Worst(_moment(s), v, s.run_id, None, f"{what} {v:g} {unit}")
+    over = [(s, v) for s, v in measured if v > limit]
+    if over or any(s.result.status == FAIL and value_of(s) is None for s in found):
         count = len(over) or 1
         return Outcome(name, NOT_MET, f"{count} measurement(s) above {limit:g} {unit}; worst {worst.at} "
                        f"{worst.text}" if worst else f"{what} failed", bound, worst)
@@ -251,19 +269,20 @@ def _point_in_time(name, found, limit, value_of, bound, unit, none_text, what) -
 
 def latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     limit, percentile = cfg.bound("latency", "max_ms"), cfg.bound("latency", "percentile")
-    found = [r for r in ev.point_in_time if r["details"].get("measure") == "write_latency"]
-    return _point_in_time("latency", found, limit, lambda r: (r["observed"] or {}).get(percentile),
+    return _point_in_time("latency", ev.point_in_time("latency"), limit,
+                          lambda s: (s.result.observed or {}).get(percentile),
                           {"max_ms": limit, "percentile": percentile}, "ms",
                           "no write-latency evidence: configure a `latency` check", f"{percentile}")
 
 
 def queues(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     limit = cfg.bound("queues", "max_depth")
-    found = [r for r in ev.point_in_time if r["details"].get("measure") == "dlq_depth"]
-    out = _point_in_time("queues", found, limit, lambda r: r["observed"] if isinstance(r["observed"], int) else None,
+    found = ev.point_in_time("queues")
+    out = _point_in_time("queues", found, limit,
+                         lambda s: s.result.observed if isinstance(s.result.observed, int) else None,
                          {"max_depth": limit}, "entries", "no dead-letter-queue evidence: configure a `health` check",
                          "depth")
-    growing = [r for r in found if r["details"].get("warning") == "growing"]
+    growing = [s for s in found if s.result.details.get("warning") == "growing"]
     if growing and out.state == MET:
         return Outcome(out.criterion, out.state, f"{out.summary}; warning: grew in {len(growing)} run(s), last at "
                        f"{_moment(growing[-1])}", out.bound, out.worst)
@@ -273,20 +292,21 @@ def queues(ev: Evidence, cfg: CriterionConfig) -> Outcome:
 def bookings(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     severity = cfg.bound("bookings", "severity")
     bound = {"severity": severity}
-    rules = [r for r in ev.point_in_time if "severity" in r["details"]]
+    rules = ev.point_in_time("bookings")
     if not rules:
         return Outcome("bookings", INCOMPLETE, "no booking rule ran in the period", bound)
     counted = ("critical",) if severity == "critical" else ("critical", "warning")
-    bad = [r for r in rules if r["status"] == FAIL and r["details"].get("severity") in counted]
+    bad = [s for s in rules if s.result.status == FAIL and s.result.details.get("severity") in counted]
     if bad:
-        r = max(bad, key=lambda r: r["violations"])
-        worst = Worst(_moment(r), r["violations"], r["run_id"], None, f"{r['check']}: {r['violations']} violation(s)")
-        names = sorted({b["check"] for b in bad})
+        s = max(bad, key=lambda s: s.result.violations)
+        worst = Worst(_moment(s), s.result.violations, s.run_id, None,
+                      f"{s.result.check}: {s.result.violations} violation(s)")
+        names = sorted({b.result.check for b in bad})
         return Outcome("bookings", NOT_MET, f"{len(bad)} {severity} violation result(s) ({', '.join(names)}); "
                        f"worst {worst.at} {worst.text}", bound, worst)
     errors = _errors(rules)
     if errors:
-        return Outcome("bookings", INCOMPLETE, f"{len(errors)} rule(s) in error, e.g. {errors[0]['check']} at "
+        return Outcome("bookings", INCOMPLETE, f"{len(errors)} rule(s) in error, e.g. {errors[0].result.check} at "
                        f"{_moment(errors[0])}", bound)
     return Outcome("bookings", MET, f"{len(rules)} rule result(s), no {severity} violation", bound)
 

@@ -29,7 +29,8 @@ def fingerprint_of(job: str, result) -> str:
     get = result.get if isinstance(result, dict) else (lambda k: getattr(result, k, None))
     details = get("details") or {}
     check = get("check")
-    return "|".join([job, str(details.get("config_check") or check), str(details.get("dataset") or ""), str(check)])
+    config_check = get("config_check") or details.get("config_check")
+    return "|".join([job, str(config_check or check), str(details.get("dataset") or ""), str(check)])
 
 
 def report_of(run_id: int, run: RunResult) -> str:
@@ -81,7 +82,7 @@ def _check_errors(ctx: "_RunContext", run: RunResult) -> None:
     the check runs without error."""
     by_check: dict[str, list[CheckResult]] = {}
     for r in run.results:
-        by_check.setdefault(str((r.details or {}).get("config_check") or r.check), []).append(r)
+        by_check.setdefault(str(r.config_check or r.check), []).append(r)
     for name, found in by_check.items():
         errors = [r for r in found if r.status == ERROR]
         fingerprint = f"tool|{run.job}|{name}"
@@ -109,8 +110,7 @@ def _earlier_statuses(conn: Connection, job: str, start: datetime, run_id: int) 
     """fingerprint -> status in the latest earlier run of this job and window that computed it."""
     query = (select(results.c.check_name, results.c.details, results.c.status, results.c.run_id)
              .join(runs, runs.c.id == results.c.run_id)
-             .where(runs.c.job == job, runs.c.window_start == start, runs.c.id != run_id,
-                    results.c.compare_id.is_(None))
+             .where(runs.c.job == job, runs.c.window_start == start, runs.c.id != run_id)
              .order_by(results.c.run_id, results.c.position))
     out: dict[str, str] = {}
     for row in conn.execute(query):
@@ -121,7 +121,7 @@ def _earlier_statuses(conn: Connection, job: str, start: datetime, run_id: int) 
 def _result_facts(result: CheckResult) -> dict:
     details = result.details or {}
     items = [_item(s) for s in (result.samples or [])[:MAX_ITEMS]]
-    return {"check": result.check, "config_check": details.get("config_check"), "dataset": details.get("dataset"),
+    return {"check": result.check, "config_check": result.config_check, "dataset": details.get("dataset"),
             "reason": reason_of(result), "violations": int(result.violations or 0), "items": items,
             "items_total": max(int(result.violations or 0), len(result.samples or []))}
 

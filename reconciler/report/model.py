@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from reconciler.reasons import reason_for
+from reconciler.checks.types import is_rule, reason_for
 from reconciler.report.charts import counts_chart, drift_chart
 from reconciler.results import NOT_PASSING, PASS, CheckResult, CompareResult, RunResult, StoredRun, worst
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, Threshold
@@ -19,8 +19,6 @@ DEFAULT_DRIFT = Threshold.symmetric(DEFAULT_DRIFT_PCT, "%")
 SAMPLE_KINDS = ("mismatched", "missing_in_new", "extra_in_new")
 DURATION_KEYS = ("duration_s", "duration", "seconds", "elapsed_s")
 CONTEXT_HOURS = 24
-# A window this wide is a whole table read at one instant, not a time window (compare/snapshot.py SNAPSHOT_WINDOW).
-OPEN_WINDOW_YEARS = (1950, 2100)
 
 
 def as_run_dict(run) -> dict:
@@ -85,20 +83,12 @@ def span(window: Window | dict | None) -> str:
     return f"{start} → {end} UTC"
 
 
-def is_open_window(window: Window | None) -> bool:
-    low, high = OPEN_WINDOW_YEARS
-    return window is not None and (window.start.year < low or window.end.year > high)
-
-
 def when(item: CheckResult | CompareResult | RunResult, run: RunResult | None = None) -> dict:
-    """A result or comparison is either over a window or read at one instant ("as of"): a
-    snapshot, a point-in-time run (`as_of`) and its results, or a result with no window of its own."""
-    as_of = getattr(item, "as_of", None) or (run.as_of if run is not None and item.window is None else None)
-    if as_of is not None:
-        return {"as_of": moment(as_of), "window": None}
-    if getattr(item, "is_snapshot", False) or is_open_window(item.window):
-        return {"as_of": moment(run.started_at if run is not None else None), "window": None}
-    return {"as_of": None, "window": span(item.window) if item.window else None}
+    """A result, comparison or run is over a window or as of one moment (`as_of`)."""
+    if item.window is not None:
+        return {"as_of": None, "window": span(item.window)}
+    as_of = item.as_of or (run.as_of or run.started_at if run is not None else None)
+    return {"as_of": moment(as_of), "window": None}
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -108,7 +98,7 @@ def threshold_text(threshold: Threshold | None) -> str:
 
 
 def reason_of(result: CheckResult) -> str:
-    """The stored reason; runs stored before reasons existed get one built from their evidence."""
+    """The stored reason; runs stored before reasons existed get one from their type."""
     return result.reason or reason_for(result)
 
 
@@ -134,10 +124,6 @@ def check_rows(results: list[CheckResult], run: RunResult | None = None) -> list
              "duration": duration_of(r), "message": r.message, **when(r, run)}
             for r in results]
 
-
-def is_rule(result: CheckResult) -> bool:
-    """A relational (SQL) rule, a completeness or a summary check: results whose details carry a severity."""
-    return "severity" in result.details
 
 
 def rule_violations(run: RunResult) -> list[dict]:

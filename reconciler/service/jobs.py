@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from reconciler import __version__
-from reconciler.checks.registry import CheckContext, run_check
+from reconciler.checks.registry import CheckContext, run_check, scope_of_check
+from reconciler.checks.types import Scope, type_of
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError, UsageError, did_you_mean
 from reconciler.notify import notify_after_run, notify_store_down
@@ -126,44 +127,46 @@ def plan_hours(cfg, now: datetime, watermark: datetime | None, states: dict, cap
 
 
 def checks_to_run(loaded: LoadedConfig, job: str) -> list[str]:
-    """The job's checks, less a counts check whose dataset a rows check of the job already
-    compares: the row comparison counts every hour too, and judges it with the same suite."""
+    """The job's checks, less those whose work another check of the job already does (a counts
+    check beside a rows check of the same dataset)."""
     names = loaded.config.jobs[job].checks
     checks = loaded.config.checks
-    with_rows = {checks[n].dataset for n in names if checks[n].type == "rows"}
-    return [n for n in names if not (checks[n].type == "counts" and checks[n].dataset in with_rows)]
-
-
-def is_windowed(loaded: LoadedConfig, check: str) -> bool:
-    """Evidence about an hour (counts, rows, caggs of a time-windowed dataset), as opposed to a
-    point-in-time check (SQL rules, a table suite, a snapshot, queue health) that judges the
-    moment it runs."""
-    cfg = loaded.config.checks[check]
-    return cfg.type in ("counts", "rows", "caggs") and not loaded.config.datasets[cfg.dataset].snapshot
+    return [n for n in names
+            if not type_of(checks[n]).redundant_in(checks[n], [checks[o] for o in names if o != n])]
 
 
 def windowed_checks(loaded: LoadedConfig, job: str) -> list[str]:
-    return [n for n in checks_to_run(loaded, job) if is_windowed(loaded, n)]
+    """Checks whose evidence is about UTC hours: judged per window, rechecked, in the ledger."""
+    return [n for n in checks_to_run(loaded, job) if scope_of_check(loaded, n) == Scope.WINDOWED]
 
 
 def point_in_time_checks(loaded: LoadedConfig, job: str) -> list[str]:
-    return [n for n in checks_to_run(loaded, job) if not is_windowed(loaded, n)]
+    """Checks whose evidence is about the moment they run: judged once per run, as of its time."""
+    return [n for n in checks_to_run(loaded, job) if scope_of_check(loaded, n) == Scope.POINT_IN_TIME]
+
+
+def ledger_datasets(loaded: LoadedConfig, job: str) -> list[str]:
+    """The datasets whose hours the job's windowed checks judge."""
+    checks = loaded.config.checks
+    return sorted({d for n in windowed_checks(loaded, job) for d in type_of(checks[n]).ledger_datasets(checks[n])})
 
 
 def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareResult:
     """An hour with no row on either side proves nothing: `empty`, unless the dataset says
     quiet hours are normal (`allow_empty_hours`)."""
     ds = loaded.config.datasets.get(compare.dataset)
-    if ds is None or ds.allow_empty_hours or compare.mode == "snapshot":
+    if ds is None or ds.allow_empty_hours or compare.window is None:
         return compare
     hours = [replace(h, status=EMPTY) if h.old == 0 and h.new == 0 and h.status == PASS else h
              for h in compare.hours]
     return replace(compare, hours=hours)
 
 
-def _judge(loaded: LoadedConfig, job: str, names: list[str], window: Window, sources, now: datetime,
-           reporter=None) -> tuple[list, list]:
-    ctx = CheckContext(loaded, sources, window, now=now, reporter=reporter)
+def _judge(loaded: LoadedConfig, names: list[str], window: Window | None, sources, now: datetime,
+           previous=None) -> tuple[list, list]:
+    ctx = CheckContext(loaded, sources, window, now=now)
+    if previous is not None:
+        ctx.previous = previous
     results, compares = [], []
     for name in names:
         outcome = run_check(ctx, name)
@@ -173,10 +176,10 @@ def _judge(loaded: LoadedConfig, job: str, names: list[str], window: Window, sou
     return results, compares
 
 
-def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: datetime, reporter=None) -> RunResult:
-    """The job's windowed checks over one window."""
+def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: datetime, previous=None) -> RunResult:
+    """The job's windowed checks over one window. `previous(check)`: the check's last stored result."""
     started = datetime.now(timezone.utc)
-    results, compares = _judge(loaded, job, windowed_checks(loaded, job), window, sources, now, reporter)
+    results, compares = _judge(loaded, windowed_checks(loaded, job), window, sources, now, previous)
     empty = [f"{c.dataset} {iso(h.hour)}" for c in compares for h in c.hours if h.status == EMPTY]
     message = (f"no row on either side: {', '.join(empty)} recorded as empty (missing evidence; "
                "set allow_empty_hours where quiet hours are normal)") if empty else None
@@ -186,13 +189,10 @@ def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: d
                      status=status, results=results, compares=compares, message=message)
 
 
-def judge_point_in_time(loaded: LoadedConfig, job: str, sources, now: datetime) -> RunResult:
-    """The job's point-in-time checks, once, as of `now`: their results carry no window."""
-    from reconciler.compare.snapshot import SNAPSHOT_WINDOW
-
+def judge_point_in_time(loaded: LoadedConfig, job: str, sources, now: datetime, previous=None) -> RunResult:
+    """The job's point-in-time checks, once, as of `now`: their results carry `as_of`, no window."""
     started = datetime.now(timezone.utc)
-    results, compares = _judge(loaded, job, point_in_time_checks(loaded, job), SNAPSHOT_WINDOW, sources, now)
-    results = [replace(r, window=None) for r in results]
+    results, compares = _judge(loaded, point_in_time_checks(loaded, job), None, sources, now, previous)
     return RunResult(job=job, window=None, started_at=started, finished_at=datetime.now(timezone.utc),
                      status=worst(r.status for r in results), results=results, compares=compares, as_of=now)
 
@@ -215,8 +215,11 @@ class JobSession:
                 "source_names": source_names(self.loaded)}
 
     def datasets(self, job: str) -> list[str]:
-        checks = self.loaded.config.checks
-        return sorted({checks[c].dataset for c in windowed_checks(self.loaded, job)})
+        return ledger_datasets(self.loaded, job)
+
+    def previous(self, check: str):
+        """The newest stored result named `check` (queue growth, the histogram's last scrape)."""
+        return self.store.previous_result(check)
 
 
 def judge_windows(session: JobSession, job: str, windows: list[Window], now: datetime, *, mark: int,
@@ -268,9 +271,9 @@ def _judge_and_store(session: JobSession, job: str, window: Window | None, now: 
     started = datetime.now(timezone.utc)
     try:
         if window is None:
-            run = judge_point_in_time(session.loaded, job, session.sources, now)
+            run = judge_point_in_time(session.loaded, job, session.sources, now, session.previous)
         else:
-            run = judge_window(session.loaded, job, window, session.sources, now)
+            run = judge_window(session.loaded, job, window, session.sources, now, session.previous)
     except SourceError as e:
         run_id = session.store.record_failure(job, window, str(e), datasets=session.datasets(job) if window else (),
                                               as_of=None if window else now, started_at=started,

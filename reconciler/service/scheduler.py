@@ -120,7 +120,7 @@ class Service:
         self.session = JobSession(loaded, self.store, self.sources, after_window=list(after_window), stop=self.stop)
         self.scheduler = None
         self._instance = None
-        if any(c.suite for c in loaded.config.checks.values()):
+        if any(getattr(c, "suite", None) for c in loaded.config.checks.values()):
             from reconciler.checks import suites
 
             suites.preload()  # Great Expectations, once per process, while the first tick starts

@@ -8,13 +8,14 @@ An error never replaces a verdict of the other three: it is recorded beside it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Connection, false, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from reconciler.checks.types import check_type
 from reconciler.results import EMPTY, ERROR, FAIL, PASS, RunResult, worst
 from reconciler.store.schema import job_watermarks, ledger_verdicts, window_ledger
 from reconciler.timeutil import HOUR, Window
@@ -55,11 +56,15 @@ class HourJudgement:
 
 
 def judgements_of(run: RunResult) -> list[HourJudgement]:
-    """One judgement per dataset x hour the run's comparisons decided. An hour takes its own
-    count status; a comparison of a single hour also passes on its row-level status; a
-    comparison in error puts all its hours in error. Skipped hours are not judgements."""
+    """One judgement per dataset x hour the run decided. From its comparisons: an hour takes
+    its own count status; a comparison of a single hour also passes on its row-level status;
+    a comparison in error puts all its hours in error. Then what other windowed results say
+    about their dataset's hours (their type's `hour_verdicts`: per-hour lag), the worst verdict
+    winning: an hour whose lag failed is not a passing hour. Skipped hours are not judgements."""
     by_key: dict[tuple, HourJudgement] = {}
     for compare in run.compares:
+        if compare.window is None:
+            continue  # a snapshot judges no hour
         single_hour = len(compare.window.hours()) == 1
         for hour in compare.hours:
             statuses = [PASS if hour.status == EMPTY else hour.status]
@@ -75,6 +80,14 @@ def judgements_of(run: RunResult) -> list[HourJudgement]:
             if earlier is not None:
                 verdict = max(verdict, earlier.verdict, key=_RANK.__getitem__)
             by_key[key] = HourJudgement(compare.dataset, hour.hour, verdict, hour.old, hour.new, hour.drift_pct)
+    for result in run.results:
+        found = check_type(result.check_type) if result.window is not None else None
+        for dataset, hour, verdict in found.hour_verdicts(result) if found else ():
+            earlier = by_key.get((dataset, hour))
+            if earlier is not None:
+                verdict = max(verdict, earlier.verdict, key=_RANK.__getitem__)
+                earlier = replace(earlier, verdict=verdict)
+            by_key[(dataset, hour)] = earlier or HourJudgement(dataset, hour, verdict)
     return [by_key[k] for k in sorted(by_key)]
 
 

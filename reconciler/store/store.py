@@ -14,8 +14,8 @@ from sqlalchemy import delete, select, text
 
 from reconciler.errors import SourceError, UsageError
 from reconciler.notify.lifecycle import enqueue_for_run as enqueue_notifications
-from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, RunResult, StoredRun
-from reconciler.store import claims, ledger, windows
+from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, RunResult, StoredResult, StoredRun
+from reconciler.store import claims, evidence, ledger, windows
 from reconciler.store import runs as run_rows
 from reconciler.store.engine import make_store_engine, redact_url, store_errors, writer
 from reconciler.store.schema import compares, job_watermarks, ledger_verdicts, results, runs, samples, window_ledger
@@ -98,7 +98,7 @@ class ReportStore:
         if run.window is not None:
             judgements += ledger.failure_judgements(failed_datasets, run.window)
         with writer(self.engine).begin() as conn:
-            run_id = run_rows.insert_run(conn, run.to_dict(), provenance, self.sample_limit)
+            run_id = run_rows.insert_run(conn, run, provenance, self.sample_limit)
             enqueue_notifications(conn, run_id, run, recorded_at)
             ledger.write_judgements(conn, run_id, judgements, recorded_at, message=run.message)
             if run.status != ERROR and run.window is not None:
@@ -233,6 +233,20 @@ class ReportStore:
     def ledger_history(self, dataset: str, hour: datetime) -> list[dict]:
         with self.engine.connect() as conn:
             return ledger.verdict_history(conn, dataset, hour)
+
+    @store_errors
+    def gate_evidence(self, datasets, period: Window, observed_until: datetime) -> evidence.StoredEvidence:
+        """What the gate weighs for `datasets` over `period` (point-in-time results up to
+        `observed_until`), read in one transaction."""
+        with self.engine.connect() as conn:
+            return evidence.read_gate_evidence(conn, datasets, period, observed_until)
+
+    @store_errors
+    def previous_result(self, check_name: str) -> StoredResult | None:
+        """The newest stored result named `check_name`, for a check that compares itself with
+        its last run (queue growth, a histogram's previous scrape)."""
+        with self.engine.connect() as conn:
+            return evidence.previous_result(conn, check_name)
 
     @store_errors
     def watermark(self, job: str) -> datetime | None:

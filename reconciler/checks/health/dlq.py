@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from reconciler.checks.health.history import previous_result
 from reconciler.errors import SourceError
 from reconciler.results import FAIL, PASS, CheckResult
 from reconciler.thresholds import Threshold
@@ -60,17 +59,17 @@ def queue_results(ctx, name: str, cfg) -> list[CheckResult]:
     for key in keys:
         depth, kind, oldest = read[key]
         check = f"{name}.dlq_depth" if len(keys) == 1 else f"{name}.dlq_depth.{key}"
-        details = {"key": key, "measure": "dlq_depth", "point_in_time": True, "type": kind,
+        details = {"key": key, "measure": "dlq_depth", "type": kind,
                    "oldest_age_s": round((ctx.now - oldest).total_seconds(), 3) if oldest else None}
         message = None
-        previous = previous_result(ctx.loaded, check)
-        if previous is not None and isinstance(previous["observed"], int):
-            details["previous_depth"], details["previous_run"] = previous["observed"], previous["run_id"]
-            if depth > previous["observed"]:
+        previous = ctx.previous(check)
+        if previous is not None and isinstance(previous.result.observed, int):
+            before = previous.result.observed
+            details["previous_depth"], details["previous_run"] = before, previous.run_id
+            if depth > before:
                 details["warning"] = "growing"
-                message = (f"warning: {key} grew from {previous['observed']} to {depth} since run "
-                           f"{previous['run_id']}")
+                message = f"warning: {key} grew from {before} to {depth} since run {previous.run_id}"
         out.append(CheckResult(check, PASS if depth <= limit else FAIL, observed=depth, threshold=Threshold.at_most(limit, "messages"),
-                               violations=max(0, depth - limit), window=ctx.window, message=message,
+                               violations=max(0, depth - limit), message=message,
                                details=details))
     return out

@@ -30,17 +30,21 @@ def _side(ctx, name, cfg):
     return side, ctx.sources[side.source]
 
 
-def lag_results(ctx, name: str, cfg) -> list[CheckResult]:
+def _bound(cfg) -> float:
+    return cfg.max_lag_seconds if cfg.max_lag_seconds is not None else DEFAULT_MAX_LAG_SECONDS
+
+
+def processing_lag_results(ctx, name: str, cfg) -> list[CheckResult]:
+    """One result per UTC hour of `ctx.window` (a windowed check: the registry gives it the
+    job's window, never an open one)."""
     side, source = _side(ctx, name, cfg)
-    bound = cfg.max_lag_seconds if cfg.max_lag_seconds is not None else DEFAULT_MAX_LAG_SECONDS
-    rel = SideRelation.build(side, [cfg.ingested_column] if cfg.ingested_column else [], now=ctx.now)
+    bound = _bound(cfg)
+    rel = SideRelation.build(side, [cfg.ingested_column], now=ctx.now)
+    threshold = Threshold(max=bound, unit="s", text=f"at {cfg.lag_percentile}")
+    out = []
     with source.connect() as conn:
         axis = rel.probe_time(conn, side.timezone)
-        if not cfg.ingested_column:
-            return [_newest_event_age(ctx, name, conn, rel, axis, bound)]
         lag = source.dialect.seconds_between(rel.time, rel.col(cfg.ingested_column))
-        threshold = Threshold(max=bound, unit="s", text=f"at {cfg.lag_percentile}")
-        out = []
         for hour in ctx.window.hours():
             window = Window(max(hour, ctx.window.start), min(hour + HOUR, ctx.window.end))
             values = sa.select(lag.label("v")).select_from(rel.relation).where(*rel.where(axis, window)).subquery("lags")
@@ -56,6 +60,27 @@ def lag_results(ctx, name: str, cfg) -> list[CheckResult]:
     return out
 
 
+def newest_event_age(ctx, name: str, cfg) -> CheckResult:
+    """The age of the newest event before `ctx.now` (a point-in-time check)."""
+    side, source = _side(ctx, name, cfg)
+    bound = _bound(cfg)
+    rel = SideRelation.build(side, [], now=ctx.now)
+    with source.connect() as conn:
+        axis = rel.probe_time(conn, side.timezone)
+        newest_raw = conn.execute(sa.select(sa.func.max(rel.time)).select_from(rel.relation)
+                                  .where(rel.time < sa.bindparam("now", axis.bound(ctx.now)))).scalar()
+    details = {"measure": "newest_event_age", "dataset": cfg.dataset, "as_of": iso(ctx.now)}
+    threshold = Threshold.at_most(bound, "s")
+    if newest_raw is None:
+        return CheckResult(f"{name}.newest_event_age", FAIL, observed=None, threshold=threshold, violations=1,
+                           message="the new system holds no event before now", details=details)
+    newest = _as_utc(newest_raw, axis)
+    age = round((ctx.now - newest).total_seconds(), 3)
+    details["newest"] = iso(newest)
+    return CheckResult(f"{name}.newest_event_age", PASS if age <= bound else FAIL, observed={"seconds": age},
+                       threshold=threshold, violations=int(age > bound), details=details)
+
+
 def _as_utc(value, axis) -> datetime:
     """A time column's value (datetime, ISO text or epoch number) as aware UTC."""
     if isinstance(value, datetime):
@@ -65,18 +90,3 @@ def _as_utc(value, axis) -> datetime:
     wall = _EPOCH + timedelta(microseconds=epoch_us(value))  # offset-aware text comes back as UTC
     return axis.to_utc(wall) if "+" not in str(value)[10:] and not str(value).endswith("Z") else wall.replace(
         tzinfo=timezone.utc)
-
-
-def _newest_event_age(ctx, name, conn, rel, axis, bound) -> CheckResult:
-    newest_raw = conn.execute(sa.select(sa.func.max(rel.time)).select_from(rel.relation)
-                              .where(rel.time < sa.bindparam("now", axis.bound(ctx.now)))).scalar()
-    details = {"measure": "newest_event_age", "point_in_time": True, "as_of": iso(ctx.now)}
-    threshold = Threshold.at_most(bound, "s")
-    if newest_raw is None:
-        return CheckResult(f"{name}.newest_event_age", FAIL, observed=None, threshold=threshold, violations=1,
-                           window=ctx.window, message="the new system holds no event before now", details=details)
-    newest = _as_utc(newest_raw, axis)
-    age = round((ctx.now - newest).total_seconds(), 3)
-    details["newest"] = iso(newest)
-    return CheckResult(f"{name}.newest_event_age", PASS if age <= bound else FAIL, observed={"seconds": age},
-                       threshold=threshold, violations=int(age > bound), window=ctx.window, details=details)

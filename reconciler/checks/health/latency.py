@@ -13,7 +13,6 @@ import urllib.request
 
 import sqlalchemy as sa
 
-from reconciler.checks.health.history import previous_result
 from reconciler.checks.health.percentiles import QUANTILES, read_percentiles
 from reconciler.errors import ConfigError, SourceError
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
@@ -109,13 +108,13 @@ def latency_results(ctx, name: str, cfg) -> list[CheckResult]:
     bound = cfg.max_latency_ms if cfg.max_latency_ms is not None else DEFAULT_MAX_LATENCY_MS
     threshold = Threshold(max=bound, unit="ms", text=f"at {cfg.latency_percentile}")
     check = f"{name}.write_latency"
-    details = {"measure": "write_latency", "point_in_time": True, "as_of": iso(ctx.now)}
+    details = {"measure": "write_latency", "as_of": iso(ctx.now)}
     if cfg.latency_query:
         observed = _from_sql(ctx, name, cfg)
         details["method"] = observed.pop("method")
     else:
-        last = previous_result(ctx.loaded, check)
-        stored = ((last or {}).get("details") or {}).get("buckets")
+        last = ctx.previous(check)
+        stored = last.result.details.get("buckets") if last is not None else None
         previous = {float(le): n for le, n in stored} if stored else None
         interval = cfg.scrape_interval.total_seconds()
         between = (lambda: time.sleep(interval)) if previous is None and interval > 0 else None
@@ -124,12 +123,12 @@ def latency_results(ctx, name: str, cfg) -> list[CheckResult]:
         details.update(method="prometheus histogram", basis=basis, metric=cfg.histogram,
                        buckets=[[("+Inf" if math.isinf(le) else le), n] for le, n in current.items()])
         if last is not None and previous is not None:
-            details["since_run"] = last["run_id"]
+            details["since_run"] = last.run_id
     value = observed.get(cfg.latency_percentile)
     status = SKIPPED if value is None else (PASS if value <= bound else FAIL)
     details["ms"] = value
     return [CheckResult(check, status, observed=observed, threshold=threshold, violations=int(status == FAIL),
-                        window=ctx.window, message="no writes measured" if value is None else None, details=details)]
+                        message="no writes measured" if value is None else None, details=details)]
 
 
 def _from_sql(ctx, name, cfg) -> dict:

@@ -1,0 +1,57 @@
+"""The check types: a plain dict from type name to its CheckType (base.py says what a type
+holds). A new type is a module in this folder with a `TYPE`, listed below, and its section in
+docs/configuration.md; nothing outside reconciler/checks/ names a type."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reconciler.checks.types import caggs, counts, health, lag, latency, rows, sql, suite
+from reconciler.checks.types.base import CheckType, Scope, Words, english
+from reconciler.reasons import generic_reason, status_message
+from reconciler.results import ERROR, SKIPPED, CheckResult
+
+CHECK_TYPES: dict[str, CheckType] = {t.TYPE.name: t.TYPE for t in (counts, rows, sql, suite, health, caggs, lag,
+                                                                    latency)}
+
+
+def check_type(name: str | None) -> CheckType | None:
+    return CHECK_TYPES.get(name) if name else None
+
+
+def type_of(cfg) -> CheckType:
+    """The type of a configured check (a model from CheckConfig)."""
+    return CHECK_TYPES[cfg.type]
+
+
+def scope_of(result: CheckResult) -> Scope:
+    """A result's scope as it was judged: a window, or a moment (`as_of`)."""
+    return Scope.WINDOWED if result.window is not None else Scope.POINT_IN_TIME
+
+
+def criterion_of(result: CheckResult) -> str | None:
+    """The gate criterion a stored result feeds, from its type and scope."""
+    found = check_type(result.check_type)
+    return found.criterion(scope_of(result)) if found else None
+
+
+def reason_for(result: CheckResult, words: Words = english) -> str:
+    """The reason of a result that has none, in its type's words (a result of no known type:
+    the generic one)."""
+    found = check_type(result.check_type)
+    if found is not None:
+        return found.reason(result, words)
+    return status_message(result) if result.status in (ERROR, SKIPPED) else generic_reason(result)
+
+
+def with_reason(result: CheckResult) -> CheckResult:
+    return result if result.reason else replace(result, reason=reason_for(result))
+
+
+def is_rule(result: CheckResult) -> bool:
+    found = check_type(result.check_type)
+    return found is not None and found.is_rule(result)
+
+
+__all__ = ["CHECK_TYPES", "CheckType", "Scope", "check_type", "type_of", "scope_of", "criterion_of", "reason_for",
+           "with_reason", "is_rule"]
