@@ -17,8 +17,9 @@ from integrity_fixtures import CLOSED_PORT_PG, DEMO_HOURS, ROOT, copy_project, r
 
 from reconciler.config import load_config
 from reconciler.errors import UsageError
-from reconciler.service.jobs import MAX_CATCH_UP, checks_to_run, job_windows
+from reconciler.service.jobs import MAX_CATCH_UP, checks_to_run, job_windows, plan_day
 from reconciler.store import open_report_store
+from reconciler.store.windows import HourState
 from reconciler.timeutil import HOUR, Window, iso
 
 UTC = timezone.utc
@@ -265,6 +266,39 @@ def test_job_windows_previous_day(jobs_config):
     # before the settle delay has passed after midnight, the day before is still the latest
     assert job_windows(jobs_config, "daily", at(1, 30), None) == [Window(at(0, day=13), at(0, day=14))]
     assert job_windows(jobs_config, "daily", at(2, 30), at(5, day=1)) == [Window(at(0, day=14), at(0, day=15))]
+
+
+def test_a_previous_day_plan_skips_a_day_already_judged(jobs_config):
+    cfg = jobs_config.config.jobs["daily"]
+    day = Window(at(0, day=14), at(0, day=15))
+    assert plan_day(cfg, at(2, 30), {}).windows == [day]
+    judged = {h: HourState(h, judged_at=at(2, 31)) for h in day.hours()}
+    assert (plan_day(cfg, at(2, 30), judged).windows, plan_day(cfg, at(2, 30), judged).pending) == ([], [])
+    one_hour_missing = {h: s for h, s in judged.items() if h != at(13, day=14)}
+    assert plan_day(cfg, at(2, 30), one_hour_missing).windows == [day]
+
+
+def test_run_and_the_scheduler_skip_a_day_already_judged_alike(project, sqlite_demo, capfd):
+    """`run JOB` of a previous_day job plans its window where the tick does (service.jobs.job_plan)."""
+    path = project / "schedule.yaml"
+    path.write_text(path.read_text().replace(
+        "\njobs:\n", "\njobs:\n  daily: {cron: \"30 2 * * *\", checks: [event_counts], window: previous_day, "
+                      "settle: 0m}\n", 1))
+    now = sqlite_demo["end"] + timedelta(days=1, minutes=30)
+    day_start = (now - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    code, out, _ = run_cli(capfd, "run", "daily", "--now", iso(now), "--format", "json")
+    assert code in (0, 1)
+    assert [r["window"] for r in json.loads(out)["runs"]] == [{"start": iso(day_start),
+                                                                "end": iso(day_start + 24 * HOUR)}]
+    code, out, _ = run_cli(capfd, "run", "daily", "--now", iso(now), "--format", "json")
+    assert (code, json.loads(out)["runs"]) == (0, [])
+    from reconciler.service.scheduler import Service
+
+    service = Service(load_config(path))
+    try:
+        assert service.tick("daily", now).report.runs == []
+    finally:
+        service.close()
 
 
 def test_job_windows_explicit_range_is_cut_into_hours(jobs_config):

@@ -76,8 +76,7 @@ def job_windows(loaded: LoadedConfig, job: str, now: datetime, watermark: dateti
             raise UsageError(f"bad window: end {end} is not after start {start}")
         return Window(start, end).hour_windows()
     if cfg.window == "previous_day":
-        day_end = (now - cfg.settle).astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-        return [Window(day_end - timedelta(days=1), day_end)]
+        return [previous_day(cfg, now)]
     from reconciler.store.windows import HourState
 
     # without the store's view, every hour up to the watermark counts as judged before now
@@ -96,6 +95,19 @@ class HourPlan:
     failed: list[datetime]           # pending hours whose last run ended in error
     backing_off: list[datetime]      # failed hours whose retry is not due yet
     floor: datetime                  # the watermark is at least this (older hours are out of reach)
+
+
+def previous_day(cfg, now: datetime) -> Window:
+    """The UTC day that ended at least `settle` before now."""
+    day_end = (now - cfg.settle).astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Window(day_end - timedelta(days=1), day_end)
+
+
+def plan_day(cfg, now: datetime, states: dict) -> HourPlan:
+    """Pure: a `previous_day` job's tick: the previous day, unless every hour of it is judged."""
+    day = previous_day(cfg, now)
+    judged = all(h in states and states[h].judged for h in day.hours())
+    return HourPlan([] if judged else [day], [], [] if judged else [day.start], [], [], day.start)
 
 
 def retry_delay(cfg, errors: int) -> timedelta:
@@ -291,11 +303,16 @@ def _judge_and_store(session: JobSession, job: str, window: Window | None, now: 
 
 def job_plan(session: JobSession, job: str, now: datetime, cap: int | None = None,
              start_watermark: bool = True) -> HourPlan | None:
-    """The tick's hourly plan from the store (None for a job without windowed checks or with
-    `window: previous_day`), with the watermark started where the job has none yet."""
+    """What a job judges now, from the store; the one place `run JOB` and the scheduler's tick
+    choose windows. None for a job without windowed checks. `previous_hour`: the settled hours
+    after the watermark, failed hours due again and the recheck hours (the watermark started
+    where the job has none yet). `previous_day`: the previous day, unless already judged."""
     cfg = session.loaded.config.jobs[job]
-    if cfg.window != "previous_hour" or not windowed_checks(session.loaded, job):
+    if not windowed_checks(session.loaded, job):
         return None
+    if cfg.window == "previous_day":
+        day = previous_day(cfg, now)
+        return plan_day(cfg, now, session.store.hour_states(job, day.start, day.end))
     watermark = session.store.watermark(job)
     last = floor_hour(now - cfg.settle)
     since = min(last - MAX_CATCH_UP, watermark + HOUR if watermark else last)
@@ -329,7 +346,7 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
         mark = store.last_run_id()
         if not windowed_checks(loaded, job):
             windows = []
-        elif start is not None or end is not None or loaded.config.jobs[job].window != "previous_hour":
+        elif start is not None or end is not None:
             windows = job_windows(loaded, job, now, store.watermark(job), start, end)
         else:
             windows = job_plan(session, job, now).windows

@@ -24,7 +24,6 @@ from reconciler.service.jobs import (
     JobReport,
     JobSession,
     job_plan,
-    job_windows,
     judge_windows,
     point_in_time_checks,
     windowed_checks,
@@ -130,13 +129,7 @@ class Service:
         cfg = self.loaded.config.jobs[job]
         mark = self.store.last_run_id()  # before listing: what is stored after it was judged by someone else
         plan = job_plan(self.session, job, now, cap=cfg.max_catchup_hours)
-        if plan is not None:
-            windows, pending, failed = plan.windows, len(plan.pending), plan.failed
-        elif windowed_checks(self.loaded, job):
-            windows = [w for w in job_windows(self.loaded, job, now, None) if not self._day_judged(job, w)]
-            pending, failed = len(windows), []
-        else:
-            windows, pending, failed = [], 0, []
+        windows, pending, failed = (plan.windows, len(plan.pending), plan.failed) if plan else ([], 0, [])
         if plan is not None and plan.backing_off:
             log.info("%s: %d failed hour(s) wait for their retry backoff", job, len(plan.backing_off),
                      extra={"job": job, "backing_off": [iso(h) for h in plan.backing_off]})
@@ -163,10 +156,6 @@ class Service:
         except Exception:  # noqa: BLE001 - a metric must not stop the tick
             log.warning("outbox depth unavailable", exc_info=True)
         return drained
-
-    def _day_judged(self, job: str, window) -> bool:
-        states = self.store.hour_states(job, window.start, window.end)
-        return all(h in states and states[h].judged for h in window.hours())
 
     def run_once(self, now: datetime) -> list[TickReport]:
         """Every job once, with catch-up (`schedule --once`)."""
