@@ -351,6 +351,34 @@ class StoredRun:
         return cls.from_dict(run)
 
 
+@dataclass(frozen=True)
+class StoredWindow:
+    """What a job judged and stored for one window, or (no window) for its point-in-time checks
+    as of `as_of`: the run's id and status, the ledger verdicts it recorded, its failing
+    results, and, once written, its reports."""
+
+    id: int
+    window: Window | None
+    as_of: datetime | None
+    status: Status
+    verdicts: tuple[str, ...] = ()
+    failing: tuple[CheckResult, ...] = ()
+    message: str | None = None
+    unreachable: bool = False      # a source could not be reached: stored as error
+    seconds: float | None = None   # to judge and store it
+    html: Any = None               # the report paths, once written
+    json: Any = None
+
+    @property
+    def outcome(self) -> Status:
+        """Its status, except that a passing window with an hour of no rows is `empty`."""
+        return EMPTY if self.status == PASS and EMPTY in self.verdicts else self.status
+
+    def moment_dict(self) -> dict:
+        """{"start", "end"} of its window, or {"as_of"}."""
+        return self.window.to_dict() if self.window is not None else {"as_of": iso(self.as_of)}
+
+
 def time_from_text(text: str | datetime) -> datetime:
     """An ISO time as the JSON and the store write it (`...Z`), as an aware UTC datetime."""
     if isinstance(text, datetime):

@@ -32,7 +32,7 @@ M = timedelta(minutes=1)
 
 
 def tick_starts(tick) -> list[datetime]:
-    return [r["window"].start for r in tick.report.runs if r["window"] is not None]
+    return [r.window.start for r in tick.report.runs if r.window is not None]
 
 
 def fresh(service):
@@ -67,7 +67,7 @@ def test_sources_open_once_per_process_and_the_hook_runs_after_each_stored_windo
         engines = {name: source.engine for name, source in service.sources.items()}
         second = service.tick(JOB, T0 + 3 * HOUR + 15 * M)
         assert {name: source.engine for name, source in service.sources.items()} == engines
-        assert stored == [r["id"] for r in first.report.runs + second.report.runs]
+        assert stored == [r.id for r in first.report.runs + second.report.runs]
         assert len(stored) == 3
     finally:
         service.close()
@@ -103,18 +103,18 @@ def test_a_source_down_for_two_ticks_is_retried_with_backoff_none_skipped_none_t
     assert tick_starts(service.tick(JOB, T0 + HOUR + 15 * M)) == [T0]
     set_database_down(pg_admin, pg_events["old"], True)
     first = service.tick(JOB, T0 + 2 * HOUR + 15 * M)
-    assert [(r["window"].start, r["status"]) for r in first.report.runs] == [(T0 + HOUR, "error")]
-    assert first.report.runs[0]["message"].startswith("source 'old' (")
+    assert [(r.window.start, r.status) for r in first.report.runs] == [(T0 + HOUR, "error")]
+    assert first.report.runs[0].message.startswith("source 'old' (")
     # 5 minutes later the failed hour waits for its 10-minute backoff
     assert tick_starts(service.tick(JOB, T0 + 2 * HOUR + 20 * M)) == []
     second = service.tick(JOB, T0 + 3 * HOUR + 15 * M)
-    assert [(r["window"].start, r["status"]) for r in second.report.runs] == [
+    assert [(r.window.start, r.status) for r in second.report.runs] == [
         (T0 + HOUR, "error"), (T0 + 2 * HOUR, "error")]
     assert service.store.watermark(JOB) == T0
     set_database_down(pg_admin, pg_events["old"], False)
     third = service.tick(JOB, T0 + 4 * HOUR + 15 * M)
     assert tick_starts(third) == [T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR]
-    assert [r["status"] for r in third.report.runs] == ["pass", "pass", "pass"]
+    assert [r.status for r in third.report.runs] == ["pass", "pass", "pass"]
     assert runs_by_hour(service.store) == {T0: ["pass"], T0 + HOUR: ["error", "error", "pass"],
                                            T0 + 2 * HOUR: ["error", "pass"], T0 + 3 * HOUR: ["pass"]}
     assert service.store.watermark(JOB) == T0 + 3 * HOUR
@@ -126,10 +126,10 @@ def test_a_late_event_flips_a_rechecked_hour_and_both_verdicts_are_kept(pg_event
     assert tick_starts(service.tick(JOB, T0 + HOUR + 15 * M)) == [T0]
     add_new_event(pg_events["new"], 99_001, T0 + 59 * M)   # arrives in new only, after the first verdict
     tick = service.tick(JOB, T0 + 2 * HOUR + 15 * M)
-    assert [(r["window"].start, r["status"]) for r in tick.report.runs] == [(T0, "fail"), (T0 + HOUR, "pass")]
+    assert [(r.window.start, r.status) for r in tick.report.runs] == [(T0, "fail"), (T0 + HOUR, "pass")]
     [row] = service.store.ledger("device_events", T0, T0 + HOUR)
     assert (row["verdict"], row["state"], row["judged_count"], row["run_id"]) == (
-        "fail", "drifted", 2, tick.report.runs[0]["id"])
+        "fail", "drifted", 2, tick.report.runs[0].id)
     history = [(v["verdict"], v["superseded"], v["changed_from"])
                for v in service.store.ledger_history("device_events", T0)]
     assert history == [("pass", True, None), ("fail", False, "pass")]
@@ -170,8 +170,8 @@ def test_point_in_time_checks_run_once_per_tick_with_as_of(pg_events, tmp_path, 
     now = T0 + 4 * HOUR + 15 * M
     service.store.start_watermark(JOB, T0 - HOUR, now=now)
     tick = service.tick(JOB, now)
-    assert [(r["window"], r["as_of"], r["status"]) for r in tick.report.runs] == [
-        (r["window"], None, "pass") for r in tick.report.runs[:4]] + [(None, now, "pass")]
+    assert [(r.window, r.as_of, r.status) for r in tick.report.runs] == [
+        (r.window, None, "pass") for r in tick.report.runs[:4]] + [(None, now, "pass")]
     assert tick_starts(tick) == [T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR]
     with service.store.engine.connect() as conn:
         rows = conn.execute(sa.select(results.c.as_of, results.c.window_start, results.c.window_end)
@@ -229,7 +229,7 @@ def test_a_tick_delivers_the_slack_outbox_and_publishes_its_depth(pg_events, tmp
         add_new_event(pg_events["new"], 10_000_000, T0 + 30 * M)  # an event only in new: row_match fails
         service = fresh(make_service(path))
         tick = service.tick(JOB, T0 + HOUR + 15 * M)
-        assert [(r["window"].start, r["status"]) for r in tick.report.runs] == [(T0, "fail")]
+        assert [(r.window.start, r.status) for r in tick.report.runs] == [(T0, "fail")]
         assert (tick.report.notify.sent, tick.report.notify.pending) == (2, 0)
         texts = sorted(m["text"] for m in fake.top_level())
         assert len(texts) == 2 and "hourly_count_drift" in texts[0] and "row_match" in texts[1], texts

@@ -19,7 +19,7 @@ from reconciler.checks.judgement import explain, judge
 from reconciler.compare.drift import drift_pct, match_pct
 from reconciler.checks.types import with_reason
 from reconciler.report.terminal import render_compare, render_job_runs, render_rules, run_renderable
-from reconciler.results import CheckResult, CompareResult, RunResult, worst
+from reconciler.results import CheckResult, CompareResult, RunResult, StoredWindow, worst
 from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window
 
@@ -88,8 +88,8 @@ def passing_run() -> RunResult:
 
 def terminal(run: RunResult) -> str:
     out = Console(file=io.StringIO(), width=120, color_system=None, highlight=False)
-    entry = {"id": 7, "window": run.window, "status": run.status, "html": "reports/runs/000007.html",
-             "failing": [r.to_dict() for r in run.results if r.status in ("fail", "error")]}
+    entry = StoredWindow(7, run.window, None, run.status, html="reports/runs/000007.html",
+                         failing=tuple(r for r in run.results if r.status in ("fail", "error")))
     out.rule("reconciler run")
     render_job_runs([entry], out)
     out.rule("reconciler compare")

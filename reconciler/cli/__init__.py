@@ -186,7 +186,7 @@ def run_command(ctx, job, start, end, now_text, fmt):
     """Run JOB now: judge its windows, store the evidence, write the reports."""
     from reconciler.progress import window_progress
     from reconciler.service.jobs import run_job
-    from reconciler.timeutil import iso, parse_time
+    from reconciler.timeutil import parse_time
 
     loaded = _config(ctx)
     now = _clock(now_text)
@@ -198,19 +198,17 @@ def run_command(ctx, job, start, end, now_text, fmt):
     with window_progress() as progress:
         report = run_job(loaded, job, now, start_t, end_t, progress=progress)
 
-    def window_of(r):
-        return r["window"].to_dict() if r["window"] is not None else {"as_of": iso(r["as_of"])}
-
     if fmt == "json":
         _emit_json({"job": job, "status": report.status, "runs": [
-            {"id": r["id"], "window": window_of(r), "status": r["status"], "message": r.get("message"),
-             "html": str(r.get("html") or ""), "json": str(r.get("json") or ""),
-             "failing": [{k: f.get(k) for k in ("check", "status", "reason", "message")} for f in r.get("failing", [])]}
+            {"id": r.id, "window": r.moment_dict(), "status": r.status, "message": r.message,
+             "html": str(r.html or ""), "json": str(r.json or ""),
+             "failing": [{"check": f.check, "status": f.status, "reason": f.reason, "message": f.message}
+                         for f in r.failing]}
             for r in report.runs]})
     else:
         from reconciler.report.terminal import console, render_job_runs
 
-        render_job_runs([{**r, "window": window_of(r)} for r in report.runs], console())
+        render_job_runs(report.runs, console())
         if not report.runs:
             click.echo("nothing to judge: every settled window is already judged or claimed")
     if report.unreachable:

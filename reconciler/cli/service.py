@@ -96,6 +96,7 @@ def _on_stop_signals(service, grace: float | None = None) -> None:
 
 
 def _once(service, now: datetime, grace: float) -> int:
+    from reconciler.results import PASS, SKIPPED
     from reconciler.timeutil import iso
 
     ticks, failure = [], []
@@ -114,25 +115,22 @@ def _once(service, now: datetime, grace: float) -> int:
     service.close()
     if failure:
         raise failure[0]
-    statuses = []
+    outcomes = []
     for t in ticks:
         runs = t.report.runs
-        statuses += [r["status"] for r in runs]
+        outcomes += [r.outcome for r in runs]
         counts = {}
         for r in runs:
-            key = "empty" if r["status"] == "pass" and "empty" in r.get("verdicts", ()) else r["status"]
-            counts[key] = counts.get(key, 0) + 1
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
         watermark = service.store.watermark(t.job)
         click.echo(f"{t.job}: {len(runs)} run(s) stored"
                    + (f" ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))})" if counts else "")
                    + f", {len(t.report.skipped)} skipped (another process had them)"
                    + f"; watermark {iso(watermark) if watermark else '-'}"
                    + (" -- stopped" if t.report.stopped else ""))
-        if any(r["status"] == "pass" and "empty" in r.get("verdicts", ()) for r in runs):
-            statuses.append("empty")
-    if any(r.get("unreachable") for t in ticks for r in t.report.runs):
+    if any(t.report.unreachable for t in ticks):
         return EXIT_UNAVAILABLE
-    return EXIT_OK if all(s in ("pass", "skipped") for s in statuses) else EXIT_FAILED
+    return EXIT_OK if all(s in (PASS, SKIPPED) for s in outcomes) else EXIT_FAILED
 
 
 @click.command("jobs")

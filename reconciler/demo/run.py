@@ -123,6 +123,7 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
     """Judge every demo hour as the hourly job would, store it, render the reports."""
     from reconciler.progress import window_progress
     from reconciler.report import write_index
+    from reconciler.results import PASS
     from reconciler.service.jobs import run_job
     from reconciler.store import open_report_store, reports_directory
 
@@ -130,11 +131,11 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
         for job in loaded.config.jobs:
             report = run_job(loaded, job, now, start if job == "hourly-shadow" else end - HOUR, end,
                              progress=progress)
-            windows = [r for r in report.runs if r["window"] is not None]
-            moments = [r for r in report.runs if r["window"] is None]
-            failed = sum(r["status"] != "pass" for r in report.runs)
+            windows = [r for r in report.runs if r.window is not None]
+            moments = [r for r in report.runs if r.window is None]
+            failed = sum(r.status != PASS for r in report.runs)
             judged = [f"{len(windows)} hour(s)"] if windows else []
-            judged += [f"point-in-time checks as of {iso(r['as_of'].replace(microsecond=0))}" for r in moments]
+            judged += [f"point-in-time checks as of {iso(r.as_of.replace(microsecond=0))}" for r in moments]
             console.print(f"job {job}: {', '.join(judged) or 'nothing'} judged and stored, {failed} not passing",
                           markup=False, highlight=False)
     from reconciler.gate.summary import index_gate

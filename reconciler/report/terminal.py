@@ -24,6 +24,7 @@ from reconciler.results import (
     CompareResult,
     RunResult,
     StoredRun,
+    StoredWindow,
     jsonable,
     worst,
 )
@@ -59,16 +60,16 @@ def _table(title: str | None = None, **kwargs) -> Table:
                  show_edge=False, min_width=min(len(title), WIDE) if title else None, **kwargs)
 
 
-def window_text(window: Window | dict) -> str:
-    """ISO as typed on the command line (`--start`/`--end`), so it can be pasted back; a
-    point-in-time result has no window but the moment it judged."""
-    if isinstance(window, Window):
-        return f"{iso(window.start)} → {iso(window.end)}"
-    if "start" not in window:
-        return f"as of {_to_second(window['as_of'])}"
-    if window["start"] == window["end"]:  # a stored point-in-time run
-        return f"as of {_to_second(window['start'])}"
-    return f"{window['start']} → {window['end']}"
+def window_text(window: Window) -> str:
+    """ISO as typed on the command line (`--start`/`--end`), so it can be pasted back."""
+    return f"{iso(window.start)} → {iso(window.end)}"
+
+
+def moment_text(item) -> str:
+    """The window of a run, a stored window or a result, or the moment it judged (`as_of`)."""
+    if item.window is not None:
+        return window_text(item.window)
+    return f"as of {_to_second(iso(item.as_of))}"
 
 
 def _to_second(text: str) -> str:
@@ -85,16 +86,6 @@ def _drift(value) -> str:
 
 
 # -- checks -----------------------------------------------------------------------------------
-
-def run_window_text(run: RunResult) -> str:
-    """A run's window, or the moment a point-in-time run judged."""
-    return window_text(run.window) if run.window is not None else f"as of {_to_second(iso(run.as_of))}"
-
-
-def _typed(results: list) -> list[CheckResult]:
-    """Results as CheckResults; a job-run entry's `failing` holds their dicts (`reconciler run --format json`)."""
-    return [r if isinstance(r, CheckResult) else CheckResult.from_dict(r) for r in results]
-
 
 def checks_table(results: list[CheckResult], title: str = "checks", run: RunResult | None = None) -> Table:
     """Reason first; the threshold in full and the raw observed value after it."""
@@ -294,7 +285,7 @@ def run_renderable(run: StoredRun | RunResult | dict) -> Group:
     stored = StoredRun.of(run)
     run = stored.run
     head = Text.assemble(f"run {'-' if stored.id is None else stored.id}  ", (run.job, "bold"),
-                         f"  {run_window_text(run)}  ", status_text(run.status))
+                         f"  {moment_text(run)}  ", status_text(run.status))
     parts: list = [head]
     if run.message:
         parts.append(Text(run.message, style="bold"))
@@ -308,14 +299,13 @@ def run_renderable(run: StoredRun | RunResult | dict) -> Group:
     return Group(*parts)
 
 
-def render_job_runs(runs: list[dict], out: Console) -> None:
-    """`reconciler run`: one line per window, then its failing checks with their reasons and
-    the error's message. Each entry: id, window (Window), status, message, html, failing."""
+def render_job_runs(runs: list[StoredWindow], out: Console) -> None:
+    """`reconciler run`: one line per stored window (or point-in-time run), then its failing
+    checks with their reasons and the error's message."""
     for r in runs:
-        w = r["window"].to_dict() if hasattr(r["window"], "to_dict") else r["window"]
-        out.print(Text.assemble(f"run {r['id']:>5}  {window_text(w)}  ", status_text(r["status"]), " " * max(0, 5 - len(r["status"])) + "  ",
-                                str(r.get("html") or "")))
-        if r.get("message"):
-            out.print(Text(f"    {r['message']}", style="bold"))
-        for line in failing_lines(_typed(r.get("failing") or [])):
+        out.print(Text.assemble(f"run {r.id:>5}  {moment_text(r)}  ", status_text(r.status),
+                                " " * max(0, 5 - len(r.status)) + "  ", str(r.html or "")))
+        if r.message:
+            out.print(Text(f"    {r.message}", style="bold"))
+        for line in failing_lines(list(r.failing)):
             out.print(Text.assemble("  ", line))

@@ -18,9 +18,20 @@ from reconciler.checks.types import Scope, type_of
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError, UsageError, did_you_mean
 from reconciler.notify import notify_after_run, notify_store_down
-from reconciler.results import ERROR, PASS, CompareResult, RunResult, worst
+from reconciler.results import (
+    EMPTY,
+    ERROR,
+    NOT_PASSING,
+    PASS,
+    SKIPPED,
+    CompareResult,
+    RunResult,
+    Status,
+    StoredWindow,
+    worst,
+)
 from reconciler.sources.connection import opened_sources, safe_url
-from reconciler.store.ledger import EMPTY, judgements_of
+from reconciler.store.ledger import judgements_of
 from reconciler.timeutil import HOUR, Window, floor_hour, hour_starts, iso
 
 log = logging.getLogger(__name__)
@@ -29,24 +40,24 @@ MAX_CATCH_UP = timedelta(days=7)
 
 @dataclass
 class JobReport:
-    """What one `run JOB` did: stored run ids, their statuses, and the report paths."""
+    """What one `run JOB` (or one scheduler tick of a job) did: the windows it stored."""
 
-    runs: list[dict] = field(default_factory=list)
+    runs: list[StoredWindow] = field(default_factory=list)
     skipped: list = field(default_factory=list)   # windows another process judged or holds
     stopped: bool = False                          # asked to stop before every window was taken
     notify: object = None                          # the Slack outbox drain's DrainReport
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         """The worst run status; an `empty` hour (no evidence) is not a pass."""
-        status = worst(r["status"] for r in self.runs) if self.runs else "pass"
-        if status in ("pass", "skipped") and any(EMPTY in r.get("verdicts", ()) for r in self.runs):
+        status = worst(r.status for r in self.runs) if self.runs else PASS
+        if status in (PASS, SKIPPED) and any(r.outcome == EMPTY for r in self.runs):
             return EMPTY
         return status
 
     @property
     def unreachable(self) -> bool:
-        return any(r.get("unreachable") for r in self.runs)
+        return any(r.unreachable for r in self.runs)
 
 
 def config_fingerprint(loaded: LoadedConfig) -> str:
@@ -248,27 +259,26 @@ def judge_windows(session: JobSession, job: str, windows: list[Window], now: dat
             break
         if progress:
             progress(i, len(todo), window or key)
-        start, end = (window.start, window.end) if window is not None else (now, now)
         with session.store.claim(job, key) as claimed:
-            if not claimed or session.store.judged_after(job, start, end, mark):
+            if not claimed or session.store.judged_after(job, window, mark, as_of=None if window else now):
                 log.info("%s %s skipped: judged or being judged by another process", job, _label(window, now))
                 report.skipped.append(key)
                 continue
             started = time.perf_counter()
-            entry = _judge_and_store(session, job, window, now)
-            entry["seconds"] = time.perf_counter() - started
+            entry = replace(_judge_and_store(session, job, window, now), seconds=time.perf_counter() - started)
         if session.write_report:
             from reconciler.gate.summary import index_gate
             from reconciler.report import write_reports
             from reconciler.store import reports_directory
 
-            entry["html"], entry["json"] = write_reports(session.store, entry["id"], reports_directory(session.loaded),
-                                                         now=now, gate=index_gate(session.store, session.loaded, now))
+            html, json_path = write_reports(session.store, entry.id, reports_directory(session.loaded), now=now,
+                                            gate=index_gate(session.store, session.loaded, now))
+            entry = replace(entry, html=html, json=json_path)
         report.runs.append(entry)
         if on_stored:
             on_stored(job, entry)
         for hook in session.after_window:
-            hook(entry["id"])
+            hook(entry.id)
     if progress:
         progress(len(todo), len(todo), None)
     return report
@@ -278,9 +288,10 @@ def _label(window: Window | None, now: datetime) -> str:
     return f"window {iso(window.start)}" if window is not None else f"point-in-time checks as of {iso(now)}"
 
 
-def _judge_and_store(session: JobSession, job: str, window: Window | None, now: datetime) -> dict:
+def _judge_and_store(session: JobSession, job: str, window: Window | None, now: datetime) -> StoredWindow:
     log.info("%s: judging %s", job, _label(window, now), extra={"job": job, "window": window and iso(window.start)})
     started = datetime.now(timezone.utc)
+    as_of = None if window else now
     try:
         if window is None:
             run = judge_point_in_time(session.loaded, job, session.sources, now, session.previous)
@@ -288,17 +299,15 @@ def _judge_and_store(session: JobSession, job: str, window: Window | None, now: 
             run = judge_window(session.loaded, job, window, session.sources, now, session.previous)
     except SourceError as e:
         run_id = session.store.record_failure(job, window, str(e), datasets=session.datasets(job) if window else (),
-                                              as_of=None if window else now, started_at=started,
+                                              as_of=as_of, started_at=started,
                                               finished_at=datetime.now(timezone.utc), now=now,
                                               **session.provenance)
         log.warning("%s: %s stored as error: %s", job, _label(window, now), e)
-        return {"id": run_id, "window": window, "as_of": None if window else now, "status": ERROR,
-                "message": str(e), "unreachable": True}
+        return StoredWindow(run_id, window, as_of, ERROR, message=str(e), unreachable=True)
     run_id = session.store.record_run(run, now=now, **session.provenance)
-    verdicts = {(j.dataset, j.hour): j.verdict for j in judgements_of(run)}
-    return {"id": run_id, "window": window, "as_of": run.as_of, "status": run.status,
-            "verdicts": sorted(set(verdicts.values())),
-            "failing": [r.to_dict() for r in run.results if r.status in ("fail", "error")]}
+    verdicts = tuple(sorted({j.verdict for j in judgements_of(run)}))
+    return StoredWindow(run_id, window, run.as_of, run.status, verdicts=verdicts,
+                        failing=tuple(r for r in run.results if r.status in NOT_PASSING))
 
 
 def job_plan(session: JobSession, job: str, now: datetime, cap: int | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from reconciler.results import ERROR
 from reconciler.timeutil import HOUR
 
 
@@ -30,14 +31,13 @@ class Metrics:
         self.running = Gauge("reconciler_scheduler_running", "1 while the scheduler takes windows",
                              registry=self.registry)
 
-    def window_stored(self, job: str, entry: dict) -> None:
-        verdicts = entry.get("verdicts") or []
-        status = "empty" if entry["status"] == "pass" and "empty" in verdicts else entry["status"]
-        self.windows.labels(job=job, status=status).inc()
-        if entry["status"] == "error":
+    def window_stored(self, job: str, stored) -> None:
+        """`stored`: the StoredWindow a job just stored."""
+        self.windows.labels(job=job, status=stored.outcome).inc()
+        if stored.status == ERROR:
             self.failures.labels(job=job).inc()
-        if entry.get("seconds") is not None:
-            self.duration.labels(job=job).set(entry["seconds"])
+        if stored.seconds is not None:
+            self.duration.labels(job=job).set(stored.seconds)
 
     def watermark(self, job: str, watermark: datetime | None, now: datetime) -> None:
         if watermark is not None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import UsageError
+from reconciler.results import ERROR
 from reconciler.service.jobs import (
     JobReport,
     JobSession,
@@ -136,13 +137,13 @@ class Service:
         report = judge_windows(self.session, job, windows, now, mark=mark, on_stored=self.metrics.window_stored)
         report.notify = self._notify(now)
         self.metrics.pending.labels(job=job).set(max(0, pending - sum(1 for r in report.runs
-                                                                      if r["status"] != "error" and r["window"])))
+                                                                      if r.status != ERROR and r.window)))
         self.metrics.watermark(job, self.store.watermark(job), now)
-        judged = [r for r in report.runs if r["window"] is not None]
+        judged = [r for r in report.runs if r.window is not None]
         log.info("%s: tick at %s judged %d window(s), skipped %d%s", job, iso(now), len(judged), len(report.skipped),
                  " (stopping)" if report.stopped else "",
                  extra={"job": job, "tick": iso(now), "judged": len(judged), "skipped": len(report.skipped),
-                        "statuses": [r["status"] for r in report.runs]})
+                        "statuses": [r.status for r in report.runs]})
         return TickReport(job, now, report, pending, failed)
 
     def _notify(self, now: datetime):

@@ -141,7 +141,10 @@ class ReportStore:
             return windows.last_run_id(conn)
 
     @store_errors
-    def judged_after(self, job: str, start: datetime, end: datetime, mark: int) -> bool:
+    def judged_after(self, job: str, window: Window | None, mark: int, *, as_of: datetime | None = None) -> bool:
+        """Was a run of `job` over `window` (or, window None, of its point-in-time checks as of
+        `as_of`) stored after run id `mark`?"""
+        start, end = (window.start, window.end) if window is not None else (as_of, as_of)
         with self.engine.connect() as conn:
             return windows.judged_after(conn, job, start, end, mark)
 
