@@ -197,6 +197,20 @@ def test_index_timeline_colours_each_hour_by_its_latest_runs(store, tmp_path):
     assert "Hours judged: 1 pass, 1 fail, 1 error, 157 without a run." in html
 
 
+def test_a_point_in_time_run_paints_no_hour_of_the_timeline(store):
+    """Rules run as of 13:17 judged that moment, not the 13:00 hour (which is not even settled)."""
+    from reconciler.results import RunResult
+
+    moment = T0 + 3 * HOUR + timedelta(minutes=17)
+    rule = CheckResult("no_overlapping_bookings", "fail", violations=2, as_of=moment, check_type="sql",
+                       details={"severity": "critical", "source": "new"})
+    store.record_run(RunResult("hourly-bookings", None, moment, moment, "fail", [rule], as_of=moment), now=moment,
+                     **PROVENANCE)
+    page = Elements(render_index(store, T0 + 5 * HOUR, days=7))
+    cells = {a["data-hour"]: a["class"] for t, a, _ in page.found if t == "td" and "data-hour" in a}
+    assert {h: c for h, c in cells.items() if c not in ("status-none", "status-future")} == {}
+
+
 def test_drift_chart_draws_both_thresholds_and_marks_undefined_drift():
     hours = [{"hour": "2026-11-27T10:00:00Z", "old": 100, "new": 105, "drift_pct": 5.0, "status": "fail"},
              {"hour": "2026-11-27T11:00:00Z", "old": 0, "new": 3, "drift_pct": None, "status": "fail"}]

@@ -33,7 +33,7 @@ def run_basename(run: StoredRun | dict) -> str:
         job, run_id = run.run.job, run.id
         start = iso(run.run.window.start if run.run.window else run.run.as_of)
     else:
-        job, run_id, start = run["job"], run.get("id"), run["window"]["start"]
+        job, run_id, start = run["job"], run.get("id"), run.get("as_of") or run["window"]["start"]
     job = re.sub(r"[^A-Za-z0-9_.-]+", "-", job).strip("-") or "job"
     start = start.replace("-", "").replace(":", "")[:13] + "Z"
     return f"{int(run_id):06d}-{job}-{start}" if run_id is not None else f"{job}-{start}"
@@ -75,8 +75,6 @@ def span(window: Window | dict | None) -> str:
     if not window:
         return ""
     low, high = (window.start, window.end) if isinstance(window, Window) else (window["start"], window["end"])
-    if low == high:  # a point-in-time run: the moment it judged
-        return f"as of {moment(low)}"
     start, end = moment(low)[:-4], moment(high)[:-4]
     if start[:10] == end[:10]:
         end = end[11:]
@@ -265,10 +263,11 @@ def context_hours(ledger: list[dict], end: datetime, hours: int = CONTEXT_HOURS)
 
 def timeline(runs: list[dict], now: datetime, days: int) -> list[dict]:
     """`days` rows of 24 hours, oldest day first. A cell shows, for each job, the latest run
-    covering that hour (a re-run supersedes), and takes the worst of those statuses."""
+    covering that hour (a re-run supersedes), and takes the worst of those statuses. A
+    point-in-time run (`as_of`) judged a moment, not an hour: it paints no cell."""
     first_day = floor_hour(now).replace(hour=0) - timedelta(days=days - 1)
     latest: dict[tuple, dict] = {}
-    for run in sorted(runs, key=lambda r: r["id"]):
+    for run in sorted((r for r in runs if not r.get("as_of")), key=lambda r: r["id"]):
         start, end = parse_time(run["window"]["start"], now), parse_time(run["window"]["end"], now)
         hour = floor_hour(start)
         while hour < end:
