@@ -9,6 +9,7 @@ hour 11 holds 1, 2, 3, 4 s: p50 = rank 2.5 = 2.5; p95 = rank 3.85 = 3.85; p99 = 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,7 +19,8 @@ from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.sources.connection import opened_sources
 from reconciler.thresholds import Threshold
-from reconciler.timeutil import HOUR, Window
+from reconciler.store import open_report_store
+from reconciler.timeutil import HOUR, Window, iso
 
 UTC = timezone.utc
 H10 = datetime(2026, 11, 27, 10, tzinfo=UTC)
@@ -119,3 +121,70 @@ def test_without_an_ingestion_column_the_newest_event_age_is_a_point_in_time_res
     assert result.details["newest"] == "2026-11-27T11:03:00Z"
     later = lag_results(config(tmp_path, url, ingested=False), now=now + timedelta(seconds=10))[0]
     assert (later.status, later.observed) == ("fail", {"seconds": 12.5})
+
+
+# ------------------------------------------------------------ per-hour lag from a job to the gate
+
+def lag_project(tmp_path, url: str):
+    """A job of one windowed lag check, and a phase judged on lag alone."""
+    path = tmp_path / "schedule.yaml"
+    path.write_text(
+        f"sources:\n  new: {{url: \"{url}\"}}\n"
+        "datasets:\n  device_events:\n"
+        "    old: {source: new, table: device_events, time: time, key: [event_id]}\n"
+        "    new: {source: new, table: device_events, time: time, key: [event_id]}\n"
+        "checks:\n  lag: {type: lag, dataset: device_events, max_lag_seconds: 5, ingested_column: ingested_at}\n"
+        "jobs:\n  lagging: {cron: \"0 * * * *\", checks: [lag], settle: 0m}\n"
+        "phases:\n  lagonly: {days: 1, criteria: {lag: {}}}\n"
+        "report_store: {url: \"sqlite:///store/reconciler.db\", directory: out}\n")
+    (tmp_path / "store").mkdir()
+    return path
+
+
+def gate_of(capfd, path, start, end):
+    from integrity_fixtures import run_cli
+
+    code, out, _ = run_cli(capfd, "--config", path, "gate", "--phase", "lagonly", "--start", iso(start), "--end",
+                           iso(end), "--now", iso(end + HOUR), "--format", "json")
+    [lag] = json.loads(out)["criteria"]
+    return code, lag
+
+
+def test_lag_per_hour_is_judged_in_the_ledger_rechecked_and_read_by_the_gate_hour_by_hour(tmp_path, capfd):
+    """10:00 has p99 6.4 s (fail), 11:00 3.97 s (pass), 12:00 no event (skipped: not a verdict)."""
+    from integrity_fixtures import run_cli
+
+    url = f"sqlite:///{tmp_path}/new.db"
+    load_events(url, sa.DateTime())
+    path = lag_project(tmp_path, url)
+    code, out, _ = run_cli(capfd, "--config", path, "run", "lagging", "--start", iso(H10), "--end",
+                           iso(H10 + 3 * HOUR), "--now", iso(H10 + 4 * HOUR), "--format", "json")
+    assert (code, [r["status"] for r in json.loads(out)["runs"]]) == (1, ["fail", "pass", "skipped"])
+    store = open_report_store(load_config(path))
+    try:
+        assert {r["hour"]: r["verdict"] for r in store.ledger("device_events")} == {H10: "fail", H10 + HOUR: "pass"}
+    finally:
+        store.close()
+    code, lag = gate_of(capfd, path, H10, H10 + 2 * HOUR)
+    assert (code, lag["state"], lag["worst"]["at"], lag["worst"]["value"]) == (1, "not met", iso(H10), 6.4)
+    assert lag["summary"] == f"1 hour(s) with p99 lag above 5 s; worst {iso(H10)} p99 6.4 s"
+    # the late event of 10:00 is corrected; the hour judged again supersedes its verdict
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE device_events SET ingested_at = time WHERE event_id = 11"))
+    engine.dispose()
+    code, out, _ = run_cli(capfd, "--config", path, "run", "lagging", "--start", iso(H10), "--end",
+                           iso(H10 + HOUR), "--now", iso(H10 + 5 * HOUR), "--format", "json")
+    assert (code, [r["status"] for r in json.loads(out)["runs"]]) == (0, ["pass"])
+    store = open_report_store(load_config(path))
+    try:
+        history = [(v["verdict"], v["superseded"], v["changed_from"]) for v in store.ledger_history("device_events", H10)]
+    finally:
+        store.close()
+    assert history == [("fail", True, None), ("pass", False, "fail")]
+    code, lag = gate_of(capfd, path, H10, H10 + 2 * HOUR)
+    assert (code, lag["state"], lag["summary"]) == (0, "met", "p99 within 5 s in every hour")
+    # an hour the job never judged is named
+    code, lag = gate_of(capfd, path, H10, H10 + 4 * HOUR)
+    assert (code, lag["state"]) == (4, "incomplete")
+    assert lag["gaps"] == [{"dataset": "device_events", "hour": iso(H10 + 3 * HOUR), "reason": "no lag result"}]
