@@ -128,3 +128,27 @@ def test_redis_down_is_an_error_run_and_exit_3_never_a_pass(tmp_path, monkeypatc
         assert (stored["status"], stored["checks"]) == ("error", 0)
     finally:
         store.close()
+
+
+def test_the_previous_depth_comes_from_the_context_and_its_failure_is_not_swallowed(tmp_path, queues):
+    """The job gives a check its earlier results (CheckContext.previous, from the store it has
+    open); a store that cannot be read stops the check instead of silently losing the growth."""
+    from reconciler.errors import SourceError
+    from reconciler.results import CheckResult, StoredResult
+
+    url, keys, client = queues
+    client.rpush(keys[0], "e1", "e2")
+    loaded = config(tmp_path, url, keys, max_dlq=10)
+    earlier = {f"dlq.dlq_depth.{keys[0]}": StoredResult(CheckResult("x", "pass", observed=1, as_of=NOW), 41, NOW)}
+    ctx = CheckContext(loaded, {}, now=NOW, previous=earlier.get)
+    first, second = run_check(ctx, "dlq").results
+    assert (first.details["warning"], first.details["previous_depth"], first.details["previous_run"]) == (
+        "growing", 1, 41)
+    assert first.message == f"warning: {keys[0]} grew from 1 to 2 since run 41"
+    assert "previous_depth" not in second.details
+
+    def unreadable(check):
+        raise SourceError("report store sqlite:///x.db: disk I/O error")
+
+    with pytest.raises(SourceError, match="disk I/O error"):
+        run_check(CheckContext(loaded, {}, now=NOW, previous=unreadable), "dlq")

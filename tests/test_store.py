@@ -120,6 +120,62 @@ def test_a_run_reads_back_as_it_was_recorded(store):
     assert store.watermark(JOB) == T0 + 2 * HOUR
 
 
+def comparison_run():
+    """A run as a job builds it: the comparison's checks are the run's results too (the same
+    objects), with samples, beside a result of its own."""
+    run = make_run(JOB, T0, [(100, 100), (100, 90)])
+    compare = run.compares[0]
+    checks = [CheckResult("hourly_count_drift", "fail", violations=1, window=compare.window, check_type="counts",
+                          config_check="event_counts", samples=[{"hour": "2026-11-27T11:00:00Z", "drift_pct": -10.0}],
+                          details={"dataset": "device_events", "column": "drift_pct"}),
+              CheckResult("row_match", "pass", window=compare.window, check_type="rows", config_check="event_rows",
+                          details={"dataset": "device_events", "column": "match_pct"})]
+    lag = CheckResult("lag.processing_lag", "pass", window=Window(T0, T0 + HOUR), check_type="lag",
+                      config_check="lag", details={"dataset": "device_events"})
+    return replace(run, compares=[replace(compare, checks=checks)], results=[checks[0], lag, checks[1]])
+
+
+def test_a_comparisons_results_and_samples_are_stored_once(store):
+    run = comparison_run()
+    run_id = store.record_run(run, **PROVENANCE, now=T0 + 3 * HOUR)
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT check_name, compare_id IS NOT NULL, position FROM results "
+                                    "WHERE run_id = :r ORDER BY position"), {"r": run_id}).all()
+        sample_rows = conn.execute(sa.text("SELECT count(*) FROM samples WHERE run_id = :r AND result_id IS NOT NULL"),
+                                   {"r": run_id}).scalar()
+    assert [tuple(r) for r in rows] == [("hourly_count_drift", True, 0), ("lag.processing_lag", False, 1),
+                                        ("row_match", True, 2)]
+    assert sample_rows == 1
+    back = store.load_run(run_id)
+    assert back.to_dict() == run.to_dict()
+    assert [c.check for c in back.compares[0].checks] == ["hourly_count_drift", "row_match"]
+    assert (store.list_runs()[0]["checks"], store.list_runs()[0]["failing_checks"]) == (3, 1)
+
+
+def test_a_run_stored_with_its_comparisons_checks_twice_still_reads(store):
+    """Versions before this one stored a comparison's checks among the run's results and again
+    under the comparison, each list numbered from 0."""
+    run = comparison_run()
+    run_id = store.record_run(run, **PROVENANCE, now=T0 + 3 * HOUR)
+    with store.engine.begin() as conn:
+        twins = conn.execute(sa.text("SELECT id, compare_id, position FROM results WHERE run_id = :r AND "
+                                     "compare_id IS NOT NULL ORDER BY position"), {"r": run_id}).all()
+        for index, (result_id, compare_id, position) in enumerate(twins):
+            conn.execute(sa.text(
+                "INSERT INTO results (run_id, compare_id, position, check_name, status, observed, threshold, "
+                "violations, window_start, window_end, message, details, sample_total, as_of) "
+                "SELECT run_id, NULL, position, check_name, status, observed, threshold, violations, window_start, "
+                "window_end, message, details, sample_total, as_of FROM results WHERE id = :id"), {"id": result_id})
+            twin = conn.execute(sa.text("SELECT max(id) FROM results")).scalar()
+            conn.execute(sa.text("INSERT INTO samples (run_id, result_id, compare_id, kind, position, row, recorded_at) "
+                                 "SELECT run_id, :twin, compare_id, kind, position, row, recorded_at FROM samples "
+                                 "WHERE result_id = :id"), {"twin": twin, "id": result_id})
+            conn.execute(sa.text("UPDATE results SET position = :p WHERE id = :id"), {"p": index, "id": result_id})
+    back = store.load_run(run_id)
+    assert back.to_dict() == run.to_dict()
+    assert (store.list_runs()[0]["checks"], store.list_runs()[0]["failing_checks"]) == (3, 1)
+
+
 def test_every_dialect_renders_the_golden_json_report(store):
     run_id = store.record_run(evidence_run(), **PROVENANCE, now=T0 + 4 * HOUR)
     assert run_id == 1
