@@ -129,7 +129,7 @@ class CheckResult:
             out["message"] = self.message
         details = {"config_check": self.config_check, **self.details} if self.config_check else self.details
         if details:
-            out["details"] = jsonable(details)  # details.config_check: where versions before 0.3 kept it
+            out["details"] = jsonable(details)  # details.config_check: where earlier versions kept it
         if self.samples_total is not None:
             out["samples_total"] = self.samples_total
         return out

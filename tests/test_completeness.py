@@ -203,3 +203,26 @@ def test_the_per_status_summary_compares_counts_and_distinct_guests(small_pair, 
         for status, o, n in [("cancelled", 1, 1), ("completed", 1, 1), ("confirmed", 1, 1),
                              ("in-progress", 1, 0), ("pending", 1, 1)]]
     assert compare.status == "fail"
+
+
+def test_compare_of_a_snapshot_dataset_says_as_of_and_no_window(tmp_path, monkeypatch, capfd, sqlite_demo):
+    """`reconciler compare bookings`: the JSON contract of a snapshot (window null, as_of the moment
+    it was read), not a sentinel window of two centuries."""
+    import json
+    from pathlib import Path
+
+    import jsonschema
+    from integrity_fixtures import run_cli
+
+    config = copy_project(tmp_path / "project")
+    use_sources(monkeypatch, sqlite_demo["old"], sqlite_demo["new"])
+    before = datetime.now(UTC).replace(microsecond=0)
+    code, out, err = run_cli(capfd, "--config", config, "compare", "bookings", "--format", "json")
+    assert code == 1, err  # the demo's planted missing and changed bookings
+    doc = json.loads(out)
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "schemas" / "compare.schema.json").read_text())
+    jsonschema.validate(doc, schema)
+    assert (doc["mode"], doc["window"], doc["hours"]) == ("snapshot", None, [])
+    assert datetime.fromisoformat(doc["as_of"].replace("Z", "+00:00")) >= before
+    assert [(c["check"], c["window"], c["as_of"]) for c in doc["checks"]] == [
+        ("bookings.complete", None, doc["as_of"]), ("bookings.summary", None, doc["as_of"])]

@@ -144,6 +144,7 @@ def judge_snapshot(loaded: LoadedConfig, evidence: SnapshotEvidence, started: fl
     checks = [complete_check(evidence, ds.diff.sample_limit)]
     if evidence.summaries is not None:
         checks.append(summary_check(evidence.dataset, ds, evidence.summaries))
+    checks = [replace(c, as_of=as_of) for c in checks]
     timings = {**evidence.timings, "total": time.perf_counter() - started}
     return CompareResult(dataset=evidence.dataset, window=None, status=worst(c.status for c in checks),
                          totals=evidence.totals, hours=[], samples=evidence.samples, timings=timings, checks=checks,

@@ -14,7 +14,7 @@ from reconciler.timeutil import iso
 
 RESULT_SAMPLES = "rows"
 REASON = "reason"
-CONFIG_CHECK = "config_check"  # also left in `details`, where the JSON of versions before 0.2 has it
+CONFIG_CHECK = "config_check"  # also left in `details`, where the JSON of earlier versions has it
 IN_DETAILS = (REASON, "check_type", CONFIG_CHECK)  # typed fields of a result kept in its details document
 
 
@@ -125,7 +125,7 @@ def read_run(conn: Connection, run_id: int) -> dict | None:
 
 
 def run_results(rows) -> list:
-    """The rows that are the run's results. Versions before 0.3 stored a comparison's checks
+    """The rows that are the run's results. Earlier versions stored a comparison's checks
     twice, once among the run's results (compare_id NULL) and once under the comparison, each
     list with positions from 0; since then each is stored once and positions are unique."""
     stored_twice = len({r.position for r in rows}) < len(rows)
