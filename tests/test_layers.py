@@ -66,3 +66,36 @@ def test_the_import_reader_sees_lazy_and_relative_imports(tmp_path):
     assert reaches(names, ABOVE_ENGINE) == ["reconciler.checks.suites", "reconciler.checks.suites.preload",
                                             "reconciler.store", "reconciler.store.engine"]
     assert {"json", "reconciler.compare", "reconciler.compare.counts"} <= names
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """What a module imports when it is loaded (not inside a function)."""
+    names = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_config_reaches_the_check_types_only_lazily_and_nothing_else_of_the_checks():
+    """The config layer's one upstream import (docs/architecture.md): the registry of check
+    types, whose models validate each check, imported when a check is validated."""
+    found = modules("config")
+    reached = {str(p.relative_to(PACKAGE)): reaches(imported(p), ("reconciler.checks",)) for p in found}
+    assert {p: r for p, r in reached.items() if r} == {"config/models.py": ["reconciler.checks.types",
+                                                                           "reconciler.checks.types.CHECK_TYPES"]}
+    assert not any(reaches(top_level_imports(p), ABOVE_ENGINE) for p in found)
+
+
+def test_a_check_type_module_loads_no_engine_or_library_it_runs_with():
+    """Loading the registry (every config load does) must stay cheap: the runners' imports
+    (engines, Great Expectations, Redis, pandas) happen when a check runs."""
+    heavy = ("reconciler.compare", "reconciler.sources", "reconciler.store", "reconciler.checks.judgement",
+             "reconciler.checks.rules", "reconciler.checks.suites", "reconciler.checks.health", "pandas", "redis",
+             "great_expectations", "sqlalchemy")
+    found = modules("checks/types")
+    assert len(found) >= 10
+    loaded = {str(p.relative_to(PACKAGE)): reaches(top_level_imports(p), heavy) for p in found}
+    assert {p: r for p, r in loaded.items() if r} == {}
