@@ -237,10 +237,6 @@ class CompareResult:
         object.__setattr__(self, "status", Status(self.status))
         object.__setattr__(self, "mode", Mode(self.mode))
 
-    @property
-    def is_snapshot(self) -> bool:
-        return self.mode == Mode.SNAPSHOT
-
     def to_dict(self) -> dict:
         return {
             "dataset": self.dataset,

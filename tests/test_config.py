@@ -180,6 +180,16 @@ CASES = {
         GOOD.replace("checks:\n", "checks:\n  integrity: {type: sql}\n"),
         "schedule.yaml:12: checks.integrity: a check of type 'sql' needs 'rules'",
     ),
+    "unknown check type": (
+        GOOD.replace("type: counts,", "type: count,"),
+        "schedule.yaml:12: checks.event_counts.type: unknown check type 'count' (known: counts, rows, sql, suite, "
+        "health, caggs, lag, latency); did you mean 'counts'?",
+    ),
+    "a key of another check type": (
+        GOOD.replace("suite: device_events}", "suite: device_events, max_dlq: 3}"),
+        "schedule.yaml:12: checks.event_counts.max_dlq: unknown key (expected one of: type, severity, dataset, "
+        "suite); max_dlq is a key of checks of type health",
+    ),
     "dataset naming an unknown source": (
         GOOD.replace("source: new,", "source: neww,"),
         "schedule.yaml:7: datasets.device_events.new.source: unknown source 'neww' (known: old, new); "

@@ -57,7 +57,7 @@ def run_context(store, run: StoredRun | RunResult) -> dict[str, list[dict]]:
     end = run.window.end if run.window is not None else run.as_of
     out = {}
     for compare in run.compares:
-        if compare.is_snapshot or compare.dataset in out:
+        if compare.window is None or compare.dataset in out:  # a snapshot has no hours
             continue
         ledger = store.ledger(compare.dataset, since=end - timedelta(days=1), until=end)
         out[compare.dataset] = context_hours(ledger, end)
