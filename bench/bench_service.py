@@ -76,9 +76,9 @@ class WarmService:
                                point_in_time=False)
         wall = time.perf_counter() - t
         [entry] = report.runs
-        [compare] = store.get_run(entry["id"])["compares"]
+        [compare] = store.get_run(entry.id)["compares"]
         timings = compare["timings"]
-        return {"wall": wall, "status": entry["status"], "timings": timings,
+        return {"wall": wall, "status": entry.status, "timings": timings,
                 "engine": sum(timings.get(k, 0.0) for k in ("checksums", "refine", "fetch")),
                 "totals": {k: compare["totals"].get(k) for k in ("old", "new", "matched", "match_pct")}}
 
