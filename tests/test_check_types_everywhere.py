@@ -182,3 +182,21 @@ def test_every_check_type_runs_on_every_engine_through_run(engine_project, capfd
     assert found["latency"][0].observed["p99"] == pytest.approx(4.9505, abs=1e-6)
     # the rows match in both hours; the lag of 11:00 makes it a failing hour of its dataset
     assert ledger == {T0: "pass", T0 + HOUR: "fail"}
+
+
+def test_each_type_names_the_sources_it_connects_to(tmp_path, monkeypatch):
+    """What the jobs of the shipped schedule.yaml (and the matrix above) need reachable."""
+    from integrity_fixtures import copy_project, use_sources
+
+    from reconciler.checks.types import sources_used
+
+    use_sources(monkeypatch, "sqlite:///old.db", "sqlite:///new.db")
+    shipped = load_config(copy_project(tmp_path / "shipped")).config
+    assert sources_used(shipped, shipped.jobs["hourly-shadow"].checks) == {"old", "new"}
+    assert sources_used(shipped, ["bookings_suite"]) == {"new"}
+    assert sources_used(shipped, ["bookings"]) == {"old", "new"}   # source: both
+    everything = load_config(project(tmp_path / "matrix", "sqlite:///x.db", "redis://127.0.0.1:6379/0", "k")).config
+    by_check = {name: sources_used(everything, [name]) for name in everything.checks}
+    assert by_check == {"counted": {"old", "new"}, "compared": {"old", "new"}, "integrity": {"new"},
+                        "table_suite": {"new"}, "dlq": {"queue"}, "aggregate": {"new"}, "lag_hourly": {"new"},
+                        "lag_now": {"new"}, "latency": {"new"}}

@@ -24,6 +24,12 @@ def type_of(cfg) -> CheckType:
     return CHECK_TYPES[cfg.type]
 
 
+def sources_used(config, names) -> set[str]:
+    """The names under `sources` that the configured checks `names` connect to (a job's, a
+    command's): what has to be reachable, and configured, to run them."""
+    return {s for name in names for s in type_of(config.checks[name]).sources(config.checks[name], config)}
+
+
 def scope_of(result: CheckResult) -> Scope:
     """A result's scope as it was judged: a window, or a moment (`as_of`)."""
     return Scope.WINDOWED if result.window is not None else Scope.POINT_IN_TIME
@@ -53,5 +59,5 @@ def is_rule(result: CheckResult) -> bool:
     return found is not None and found.is_rule(result)
 
 
-__all__ = ["CHECK_TYPES", "CheckType", "Scope", "check_type", "type_of", "scope_of", "criterion_of", "reason_for",
-           "with_reason", "is_rule"]
+__all__ = ["CHECK_TYPES", "CheckType", "Scope", "check_type", "type_of", "sources_used", "scope_of", "criterion_of",
+           "reason_for", "with_reason", "is_rule"]
