@@ -207,3 +207,33 @@ def test_the_traffic_split_phase_shows_its_criteria_as_not_measured(gate_env):
     assert states(report) == {"coverage": "met", "error_rate_ratio": "incomplete", "p99_latency_ratio": "incomplete"}
     assert outcome(report, "p99_latency_ratio").bound == {"max_ratio": 1.1}
     assert report.verdict == "incomplete"
+
+
+def legacy_shape(run):
+    """The run as earlier versions stored it: no check_type or config_check, the point-in-time
+    results with the run's window and `details.point_in_time` instead of an as_of."""
+    from dataclasses import replace
+
+    out = []
+    for r in run.results:
+        r = replace(r, check_type=None, config_check=None)
+        if r.as_of is not None:
+            marker = {"point_in_time": True} if "severity" not in r.details else {}
+            r = replace(r, as_of=None, window=run.window, details={**r.details, **marker})
+        out.append(r)
+    return replace(run, results=out)
+
+
+def test_results_stored_by_earlier_versions_still_feed_the_gate(gate_env):
+    """Their type read from their shape and their moment from their run (the markers they had)."""
+    loaded, store = gate_env
+    hour = START + 30 * HOUR
+    for h in [START + i * HOUR for i in range(168)]:
+        special = {"dlq": 3} if h == hour else {"lag_p99": 6.0} if h == hour + HOUR else {}
+        record(store, legacy_shape(hour_run(h, **special)))
+    report = evaluate_gate(store, loaded, NOW)
+    assert {k: v for k, v in states(report).items() if v != "met"} == {"lag": "not met", "queues": "not met"}
+    queues, lag = outcome(report, "queues"), outcome(report, "lag")
+    assert (queues.worst.at, queues.worst.value) == (iso(hour + HOUR + timedelta(minutes=10)), 3)
+    assert (lag.worst.at, lag.worst.value) == (iso(hour + HOUR), 6.0)
+    assert outcome(report, "bookings").summary == "168 rule result(s), no critical violation"
