@@ -143,7 +143,7 @@ class CheckResult:
         details = dict(d.get("details") or {})
         details.pop("point_in_time", None)  # the marker older versions wrote: `as_of` says it now
         window = window_from_dict(d.get("window"))
-        moment = d.get("as_of") or (as_of if window is None else None)
+        moment = None if window is not None else d.get("as_of") or as_of  # a window says what it is about
         return cls(check=d["check"], status=d["status"], observed=d.get("observed"),
                    threshold=Threshold.from_dict(d.get("threshold")), violations=int(d.get("violations") or 0),
                    samples=list(d.get("samples") or []), window=window,

@@ -92,3 +92,19 @@ def test_any_run_a_renderer_is_given_becomes_a_stored_run():
     assert StoredRun.of(StoredRun(run=run, id=7)).id == 7
     old = StoredRun.of(json.loads((GOLDEN / "run_report_0.1.json").read_text()))
     assert old.run.job == json.loads((GOLDEN / "run_report_0.1.json").read_text())["job"]
+
+
+def test_a_result_is_about_a_window_or_a_moment_never_both():
+    import pytest
+
+    window = Window(T0, T0 + HOUR)
+    with pytest.raises(ValueError, match="both a window and an as_of"):
+        CheckResult("x", "pass", window=window, as_of=T0)
+    hourly = CheckResult.from_dict({"check": "x", "status": "pass", "window": window.to_dict(),
+                                    "as_of": "2026-11-27T10:20:00Z"})
+    assert (hourly.window, hourly.as_of) == (window, None)
+    moment = CheckResult.from_dict({"check": "x", "status": "pass", "window": None}, as_of="2026-11-27T10:20:00Z")
+    assert (moment.window, moment.as_of) == (None, T0 + timedelta(minutes=20))
+    legacy = CheckResult.from_dict({"check": "q.dlq_depth", "status": "pass", "window": None,
+                                    "details": {"measure": "dlq_depth", "point_in_time": True, "config_check": "q"}})
+    assert (legacy.check_type, legacy.config_check, legacy.details) == ("health", "q", {"measure": "dlq_depth"})
