@@ -66,3 +66,12 @@ def test_the_import_reader_sees_lazy_and_relative_imports(tmp_path):
     assert reaches(names, ABOVE_ENGINE) == ["reconciler.checks.suites", "reconciler.checks.suites.preload",
                                             "reconciler.store", "reconciler.store.engine"]
     assert {"json", "reconciler.compare", "reconciler.compare.counts"} <= names
+
+
+def test_the_store_imports_nothing_that_renders_notifies_gates_or_serves():
+    """The Slack lifecycle reaches the store's transaction through a hook service/ wires up."""
+    found = modules("store")
+    assert PACKAGE / "store" / "store.py" in found
+    above = ("reconciler.report", "reconciler.notify", "reconciler.gate", "reconciler.service", "reconciler.cli")
+    offending = {str(p.relative_to(PACKAGE)): reaches(imported(p), above) for p in found}
+    assert {p: bad for p, bad in offending.items() if bad} == {}

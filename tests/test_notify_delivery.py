@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fake_slack import GOOD_TOKEN, WEBHOOK_PATH, FakeSlack
-from notify_helpers import HOUR, PROVENANCE, T0, make_store, notify_config, record, result
+from notify_helpers import HOUR, PROVENANCE, T0, make_store, notify_config, record, result, with_lifecycle
 from sqlalchemy import select
 from store_fixtures import pg_database, pg_url, store_url  # noqa: F401  (fixtures)
 
@@ -215,7 +215,7 @@ def test_unknown_bot_error_stops_the_drain_in_order_and_keeps_the_message(tmp_pa
 def test_the_lifecycle_on_both_report_store_dialects(store_url, tmp_path, slack):
     from reconciler.store import ReportStore
 
-    store = ReportStore(store_url)
+    store = with_lifecycle(ReportStore(store_url))
     store.upgrade()
     cfg = notify_config(slack)
     for i, status in enumerate(["fail", "run_error", "fail", "pass"]):

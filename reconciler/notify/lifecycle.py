@@ -10,7 +10,8 @@ alerts of their own, fingerprinted `tool|...`, so a broken checker never reads a
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert, select, text, update
 
@@ -48,6 +49,18 @@ def _window_dict(run: RunResult) -> dict:
 def _moment(run: RunResult) -> datetime:
     """Where a run sits in time: its window's start, or the moment a point-in-time run judged."""
     return run.window.start if run.window is not None else run.as_of
+
+
+@dataclass(frozen=True)
+class SlackLifecycle:
+    """The store's run hook (ReportStore.add_run_hook) that writes the Slack messages a stored
+    run causes, inside the transaction that stores it. Equal settings make equal hooks, so
+    wiring it twice into one store adds it once."""
+
+    remind_every: timedelta = timedelta(hours=6)
+
+    def __call__(self, conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:
+        enqueue_for_run(conn, run_id, run, now)
 
 
 def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:

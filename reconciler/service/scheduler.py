@@ -108,11 +108,11 @@ class Service:
     """One process's scheduler: its store, sources, metrics and APScheduler."""
 
     def __init__(self, loaded: LoadedConfig, store=None, *, clock=utc_now, after_window=()):
+        from reconciler.service.job_store import open_job_store, with_slack_lifecycle
         from reconciler.service.metrics import Metrics
-        from reconciler.store import open_report_store
 
         self.loaded, self.clock = loaded, clock
-        self.store = store if store is not None else open_report_store(loaded, upgrade=True)
+        self.store = with_slack_lifecycle(store, loaded) if store is not None else open_job_store(loaded)
         self.sources = open_sources(loaded)
         self.stop = threading.Event()
         self.idle = threading.Event()
