@@ -7,12 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_, select
-
 from reconciler.config.models import NotifyConfig
-from reconciler.notify import outbox
-from reconciler.store.engine import writer
-from reconciler.store.schema import notify_alerts, window_ledger
 from reconciler.timeutil import HOUR, floor_hour, iso
 
 UTC = timezone.utc
@@ -33,12 +28,9 @@ def enqueue_digest_if_due(store, notify: NotifyConfig, now: datetime, gate=None)
     if not digest_due(notify, now):
         return False
     key = f"digest:{now.astimezone(UTC).date().isoformat()}"
-    with store.engine.connect() as conn:
-        if outbox.by_key(conn, key) is not None:
-            return False
-    facts = digest_facts(store, now, gate=gate)
-    with writer(store.engine).begin() as conn:
-        outbox.enqueue(conn, key, "digest", facts, now=now)
+    if store.outbox.by_key(key) is not None:
+        return False
+    store.outbox.enqueue(key, "digest", digest_facts(store, now, gate=gate), now=now)
     return True
 
 
@@ -61,16 +53,12 @@ def digest_facts(store, now: datetime, gate=None) -> dict:
     end = floor_hour(now.astimezone(UTC))
     start = end - DAY
     hours = [start + i * HOUR for i in range(24)]
-    with store.engine.connect() as conn:
-        ledger = conn.execute(select(window_ledger).where(window_ledger.c.hour >= start,
-                                                          window_ledger.c.hour < end)).all()
-        alerts = conn.execute(select(notify_alerts).where(or_(
-            notify_alerts.c.state == "open", notify_alerts.c.opened_at >= now - DAY,
-            notify_alerts.c.resolved_at >= now - DAY)).order_by(notify_alerts.c.id)).all()
-        reasons = {a.id: ((outbox.by_key(conn, a.top_key) or {}).get("facts") or {}).get("reason") for a in alerts}
+    ledger = store.ledger_period(start, end)
+    alerts = store.alerts.touching(now - DAY, now + HOUR)
+    reasons = {a["id"]: ((store.outbox.by_key(a["top_key"]) or {}).get("facts") or {}).get("reason") for a in alerts}
     by_dataset: dict[str, dict] = {}
     for row in ledger:
-        by_dataset.setdefault(row.dataset, {})[row.hour] = _cell(row)
+        by_dataset.setdefault(row["dataset"], {})[row["hour"]] = _cell(row)
     datasets = []
     totals = {"judged": 0, "failed": 0, "empty": 0, "missing": 0}
     worst = None
@@ -82,13 +70,13 @@ def digest_facts(store, now: datetime, gate=None) -> dict:
                 totals["judged"] += 1
         datasets.append({"dataset": name, "cells": cells})
     for row in ledger:
-        if row.drift_pct is not None and (worst is None or abs(row.drift_pct) > abs(worst["drift_pct"])):
-            worst = {"dataset": row.dataset, "hour": iso(row.hour), "drift_pct": round(row.drift_pct, 4)}
-    open_alerts = [_alert(a, reasons) for a in alerts if a.state == "open"]
-    changed = ([{"what": "opened", **_alert(a, reasons), "at": iso(a.opened_at)} for a in alerts
-                if a.opened_at >= now - DAY]
-               + [{"what": "resolved", **_alert(a, reasons), "at": iso(a.resolved_at)} for a in alerts
-                  if a.resolved_at is not None and a.resolved_at >= now - DAY])
+        if row["drift_pct"] is not None and (worst is None or abs(row["drift_pct"]) > abs(worst["drift_pct"])):
+            worst = {"dataset": row["dataset"], "hour": iso(row["hour"]), "drift_pct": round(row["drift_pct"], 4)}
+    open_alerts = [_alert(a, reasons) for a in alerts if a["state"] == "open"]
+    changed = ([{"what": "opened", **_alert(a, reasons), "at": iso(a["opened_at"])} for a in alerts
+                if a["opened_at"] >= now - DAY]
+               + [{"what": "resolved", **_alert(a, reasons), "at": iso(a["resolved_at"])} for a in alerts
+                  if a["resolved_at"] is not None and a["resolved_at"] >= now - DAY])
     status = "red" if open_alerts else "yellow" if totals["failed"] else "green"
     return {"date": now.astimezone(UTC).date().isoformat(), "period": {"start": iso(start), "end": iso(end)},
             "status": status, "hours": [iso(h) for h in hours], "datasets": datasets, "totals": totals,
@@ -97,18 +85,19 @@ def digest_facts(store, now: datetime, gate=None) -> dict:
 
 
 def _cell(row) -> str:
-    if row.verdict == "empty" or row.state == "empty":
+    if row["verdict"] == "empty" or row["state"] == "empty":
         return "empty"
-    if row.state == "verified":
+    if row["state"] == "verified":
         return "judged"
-    if row.state == "drifted":
+    if row["state"] == "drifted":
         return "failed"
     return "missing"  # pending, settled (not judged yet) or error (could not be judged)
 
 
-def _alert(a, reasons: dict) -> dict:
-    return {"kind": a.kind, "job": a.job, "check": a.check_name or a.job, "since": iso(a.first_hour or a.opened_at),
-            "failed_hours": len(a.failed_hours or []), "reason": reasons.get(a.id)}
+def _alert(a: dict, reasons: dict) -> dict:
+    return {"kind": a["kind"], "job": a["job"], "check": a["check_name"] or a["job"],
+            "since": iso(a["first_hour"] or a["opened_at"]), "failed_hours": len(a["failed_hours"] or []),
+            "reason": reasons.get(a["id"])}
 
 
 def render_digest_blocks(out, facts: dict) -> str:

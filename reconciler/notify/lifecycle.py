@@ -13,16 +13,16 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection
 
-from reconciler.notify import outbox
 from reconciler.notify.reasons import reason_of
 from reconciler.results import EMPTY, ERROR, FAIL, PASS, CheckResult, RunResult, StoredRun, jsonable, worst
-from reconciler.store.schema import notify_alerts, results, runs
+from reconciler.store import alerts, outbox
+from reconciler.store.alerts import RESOLVED
+from reconciler.store.result_history import earlier_results
 from reconciler.timeutil import iso
 
 DATA, TOOL = "data", "tool"
-OPEN, RESOLVED = "open", "resolved"
 MAX_ITEMS = 100
 
 
@@ -65,9 +65,7 @@ class SlackLifecycle:
 
 def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:
     """The messages this run causes, written with the run (same transaction)."""
-    if conn.dialect.name == "postgresql":  # replicas storing runs of one job decide its alerts one at a time
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                     {"key": int(hashlib.sha1(f"notify:{run.job}".encode()).hexdigest()[:15], 16)})
+    alerts.lock_job(conn, run.job)
     ctx = _RunContext(conn, run_id, run, now)
     if run.status == ERROR and not run.results:
         ctx.failure(TOOL, f"tool|{run.job}", {"check": None, "dataset": None, "reason": run.message or "?"})
@@ -120,15 +118,7 @@ def _by_fingerprint(run: RunResult) -> list[tuple[str, CheckResult]]:
 
 def _earlier_statuses(conn: Connection, job: str, start: datetime, run_id: int) -> dict[str, str]:
     """fingerprint -> status in the latest earlier run of this job and window that computed it."""
-    query = (select(results.c.check_name, results.c.details, results.c.status, results.c.run_id)
-             .join(runs, runs.c.id == results.c.run_id)
-             .where(runs.c.job == job, runs.c.window_start == start, runs.c.id != run_id,
-                    results.c.compare_id.is_(None))
-             .order_by(results.c.run_id, results.c.position))
-    out: dict[str, str] = {}
-    for row in conn.execute(query):
-        out[fingerprint_of(job, {"check": row.check_name, "details": row.details or {}})] = row.status
-    return out
+    return {fingerprint_of(job, r): r["status"] for r in earlier_results(conn, job, start, run_id)}
 
 
 def _result_facts(result: CheckResult) -> dict:
@@ -163,10 +153,7 @@ class _RunContext:
         self.report = report_of(run_id, run)
 
     def _open_alert(self, fingerprint: str) -> dict | None:
-        row = self.conn.execute(select(notify_alerts).where(notify_alerts.c.fingerprint == fingerprint,
-                                                            notify_alerts.c.state == OPEN)
-                                .order_by(notify_alerts.c.id.desc()).limit(1)).first()
-        return dict(row._mapping) if row is not None else None
+        return alerts.open_alert(self.conn, fingerprint)
 
     def _enqueue(self, key: str, kind: str, facts: dict, alert_id: int | None = None, parent: str | None = None):
         outbox.enqueue(self.conn, key, kind, jsonable(facts), now=self.now, run_id=self.run_id, alert_id=alert_id,
@@ -178,19 +165,15 @@ class _RunContext:
                 "window": _window_dict(self.run), "run_id": self.run_id, "report": self.report}
         alert = self._open_alert(fingerprint)
         if alert is None:
-            alert_id = self.conn.execute(insert(notify_alerts).values(
-                fingerprint=fingerprint, kind=kind, job=self.run.job, check_name=facts.get("check"),
-                dataset=facts.get("dataset"), state=OPEN, opened_at=self.now, opened_run_id=self.run_id,
-                first_hour=self.hour, failed_hours=[iso(self.hour)], failures=1, top_key="",
-                ).returning(notify_alerts.c.id)).scalar_one()
-            top_key = f"alert:{alert_id}"
-            self.conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert_id).values(top_key=top_key))
-            self._enqueue(top_key, "alert", base, alert_id)
+            alert = alerts.insert_alert(
+                self.conn, fingerprint=fingerprint, kind=kind, job=self.run.job, check_name=facts.get("check"),
+                dataset=facts.get("dataset"), opened_at=self.now, opened_run_id=self.run_id, first_hour=self.hour,
+                failed_hours=[iso(self.hour)], failures=1)
+            self._enqueue(alert["top_key"], "alert", base, alert["id"])
             return
         hours = sorted(set(alert["failed_hours"]) | {iso(self.hour)})
         failures = alert["failures"] + 1
-        self.conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert["id"])
-                          .values(failed_hours=hours, failures=failures))
+        alerts.update_alert(self.conn, alert["id"], failed_hours=hours, failures=failures)
         followup = {k: base[k] for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason", "hour",
                                          "run_id", "report")}
         followup.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]),
@@ -201,8 +184,7 @@ class _RunContext:
         alert = self._open_alert(fingerprint)
         if alert is None:
             return
-        self.conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert["id"])
-                          .values(state=RESOLVED, resolved_at=self.now))
+        alerts.update_alert(self.conn, alert["id"], state=RESOLVED, resolved_at=self.now)
         top = outbox.by_key(self.conn, alert["top_key"]) or {"facts": {}}
         summary = {"alert_kind": alert["kind"], "fingerprint": fingerprint, "job": alert["job"],
                    "check": alert["check_name"], "dataset": alert["dataset"], "hour": iso(self.hour),

@@ -7,12 +7,9 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
 from reconciler.notify.blocks import Links, render
 from reconciler.notify.digest import digest_facts
 from reconciler.notify.i18n import Texts
-from reconciler.store.schema import notify_outbox
 
 
 def as_text(payload: dict) -> str:
@@ -32,14 +29,12 @@ def demo_messages(store, notify, reports_dir: Path, now: datetime, gate=None) ->
     """(title, JSON path, payload) of the first alert, the first recovery and today's digest."""
     t, links = Texts(notify.locale), Links(notify.report_base_url, str(reports_dir))
     out = []
-    with store.engine.connect() as conn:
-        for kind in ("alert", "recovered"):
-            row = conn.execute(select(notify_outbox).where(notify_outbox.c.kind == kind)
-                               .order_by(notify_outbox.c.id).limit(1)).first()
-            if row is not None:
-                path = reports_dir / "notify" / f"{row.id:06d}-{kind}.json"
-                payload = json.loads(path.read_text()) if path.is_file() else render(kind, row.facts, t, links)
-                out.append((kind, path, payload))
+    for kind in ("alert", "recovered"):
+        row = store.outbox.first_of_kind(kind)
+        if row is not None:
+            path = reports_dir / "notify" / f"{row['id']:06d}-{kind}.json"
+            payload = json.loads(path.read_text()) if path.is_file() else render(kind, row["facts"], t, links)
+            out.append((kind, path, payload))
     payload = {"channel": notify.slack.channel, **render("digest", digest_facts(store, now, gate=gate), t, links)}
     path = reports_dir / "notify" / "digest-preview.json"
     path.parent.mkdir(parents=True, exist_ok=True)

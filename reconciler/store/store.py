@@ -17,7 +17,10 @@ from reconciler.errors import SourceError, UsageError
 from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, RunResult, StoredRun
 from reconciler.store import claims, ledger, windows
 from reconciler.store import runs as run_rows
+from reconciler.store.alerts import Alerts
 from reconciler.store.engine import make_store_engine, redact_url, store_errors, writer
+from reconciler.store.outbox import Outbox
+from reconciler.store.result_history import ResultHistory
 from reconciler.store.schema import compares, job_watermarks, ledger_verdicts, results, runs, samples, window_ledger
 from reconciler.timeutil import Window
 
@@ -43,6 +46,9 @@ class ReportStore:
         self.run_hooks: list[RunHook] = []
         for hook in run_hooks:
             self.add_run_hook(hook)
+        self.outbox = Outbox(self)        # Slack messages waiting or sent
+        self.alerts = Alerts(self)        # Slack alerts, open or resolved
+        self.history = ResultHistory(self)
 
     def add_run_hook(self, hook: RunHook) -> None:
         """Run `hook` inside every later record_run's transaction, after the run, its ledger
@@ -237,6 +243,12 @@ class ReportStore:
     def ledger(self, dataset: str, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
         with self.engine.connect() as conn:
             return ledger.ledger_rows(conn, dataset, since, until)
+
+    @store_errors
+    def ledger_period(self, start: datetime, end: datetime) -> list[dict]:
+        """Every dataset's ledger rows of the hours in [start, end)."""
+        with self.engine.connect() as conn:
+            return ledger.period_rows(conn, start, end)
 
     @store_errors
     def ledger_history(self, dataset: str, hour: datetime) -> list[dict]:
