@@ -75,3 +75,13 @@ def test_the_store_imports_nothing_that_renders_notifies_gates_or_serves():
     above = ("reconciler.report", "reconciler.notify", "reconciler.gate", "reconciler.service", "reconciler.cli")
     offending = {str(p.relative_to(PACKAGE)): reaches(imported(p), above) for p in found}
     assert {p: bad for p, bad in offending.items() if bad} == {}
+
+
+def test_notify_reaches_the_store_tables_only_through_store_functions():
+    """Outside store/, nothing queries the store's tables: notify/ keeps the decisions, its SQL
+    lives in store/ (outbox.py, alerts.py, result_history.py, ledger.py)."""
+    found = modules("notify")
+    assert PACKAGE / "notify" / "lifecycle.py" in found
+    tables = ("reconciler.store.schema", "reconciler.store.engine")
+    offending = {str(p.relative_to(PACKAGE)): reaches(imported(p), tables) for p in found}
+    assert {p: bad for p, bad in offending.items() if bad} == {}
