@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reconciler.config.loader import LoadedConfig
-from reconciler.errors import UsageError
+from reconciler.errors import ReconcilerError, UsageError
 from reconciler.service.jobs import (
     JobReport,
     JobSession,
@@ -184,6 +184,9 @@ class Service:
         try:
             if not self.stop.is_set():
                 self.tick(job, tick_time(self.clock()))
+        except ReconcilerError as e:  # a source without its url, a bad rule file: said plainly, every tick
+            self.metrics.tick_errors.labels(job=job).inc()
+            log.error("%s: tick failed, its windows stay pending: %s", job, e, extra={"job": job})
         except Exception:  # noqa: BLE001 - the service keeps running; the windows stay pending
             self.metrics.tick_errors.labels(job=job).inc()
             log.exception("%s: tick failed; its windows stay pending and are judged at the next tick", job,
