@@ -77,8 +77,8 @@ checks:
   # event_caggs: {{type: caggs, dataset: {dataset}, refresh_lag: 2h}}
 
 jobs:
-  # cron in UTC; settle: an hour is judged only this long after it ends (late events)
-  hourly-shadow: {{cron: "5 * * * *", checks: [event_counts, event_rows], window: previous_hour, settle: 10m}}
+  # settle: an hour is judged this long after it ends (late events), at once, whatever the cron (UTC) says
+  hourly-shadow: {{cron: "10 * * * *", checks: [event_counts, event_rows], window: previous_hour, settle: 10m}}
   hourly-bookings: {{cron: "20 * * * *", checks: [bookings, bookings_suite, bookings_migrated], window: previous_hour, settle: 0m, recheck_hours: 0}}
 
 # The runs, verdicts and samples; use PostgreSQL when several replicas share it.
