@@ -153,8 +153,8 @@ def test_webhook_mode_folds_followups_into_a_reminder_at_most_every_remind_every
     texts = [p["text"] for p in slack.webhook_posts]
     assert len(texts) == 3
     assert texts[0].startswith("🔴 Data check failing")
-    assert texts[1].startswith("⏰ Reminder: *row_match (device_events)* has been failing since 2026-11-27 10:00 UTC: "
-                               "7 failing runs, failed hours: 7")
+    assert texts[1] == ("⏰ Reminder: *row_match (device_events)* has been failing since 2026-11-27 10:00 UTC: "
+                        "failed hours: 7, the latest 2026-11-27 16:00 UTC.")
     assert texts[2].startswith("✅ Recovered")
     assert (report.sent, report.folded, report.skipped) == (3, 6, 1)  # the update cannot be done by webhook
 

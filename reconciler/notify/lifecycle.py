@@ -1,11 +1,15 @@
 """Alert lifecycle, decided inside the transaction that stores a run (`enqueue_for_run`).
 
 An alert's fingerprint is job + configured check + dataset + result check (the rule or
-expectation). The first failure opens it (a top-level message); later failures of the same
-fingerprint follow up in its thread; the first pass closes it (a "recovered" reply and the
+expectation). The first failure opens it (a top-level message). A failure that persists adds
+to its thread only when its evidence changes: a new failing hour, or a different value (the
+number of violations; for the checker's own errors, the error). Otherwise it is repeated at
+most every `remind_every` (a reminder). The first pass closes it (a "recovered" reply and the
 top message rewritten). A window judged again (a recheck) only says so when its verdict
-changed. The tool's own errors (a run that could not be computed, a check in error) open
-alerts of their own, fingerprinted `tool|...`, so a broken checker never reads as broken data."""
+changed. Point-in-time results are moments, not hours: their alerts count the times they
+failed (`scope: moments`). The tool's own errors (a run that could not be computed, a check in
+error) open alerts of their own, fingerprinted `tool|...`, so a broken checker never reads as
+broken data."""
 
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from reconciler.store.result_history import earlier_results
 from reconciler.timeutil import iso
 
 DATA, TOOL = "data", "tool"
+HOURS, MOMENTS = "hours", "moments"  # what an alert's failures are: hours judged, or moments checked
+TOLD = ("alert", "followup", "reminder")  # the messages that tell an alert's evidence
 MAX_ITEMS = 100
 
 
@@ -60,13 +66,14 @@ class SlackLifecycle:
     remind_every: timedelta = timedelta(hours=6)
 
     def __call__(self, conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:
-        enqueue_for_run(conn, run_id, run, now)
+        enqueue_for_run(conn, run_id, run, now, remind_every=self.remind_every)
 
 
-def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:
+def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime, *,
+                    remind_every: timedelta = timedelta(hours=6)) -> None:
     """The messages this run causes, written with the run (same transaction)."""
     alerts.lock_job(conn, run.job)
-    ctx = _RunContext(conn, run_id, run, now)
+    ctx = _RunContext(conn, run_id, run, now, remind_every)
     if run.status == ERROR and not run.results:
         ctx.failure(TOOL, f"tool|{run.job}", {"check": None, "dataset": None, "reason": run.message or "?"})
         return
@@ -147,9 +154,11 @@ def _fp_hash(fingerprint: str) -> str:
 
 
 class _RunContext:
-    def __init__(self, conn: Connection, run_id: int, run: RunResult, now: datetime):
+    def __init__(self, conn: Connection, run_id: int, run: RunResult, now: datetime, remind_every: timedelta):
         self.conn, self.run_id, self.run, self.now = conn, run_id, run, now
+        self.remind_every = remind_every
         self.hour = _moment(run)
+        self.scope = HOURS if run.window is not None else MOMENTS
         self.report = report_of(run_id, run)
 
     def _open_alert(self, fingerprint: str) -> dict | None:
@@ -161,8 +170,8 @@ class _RunContext:
 
     def failure(self, kind: str, fingerprint: str, facts: dict, result: CheckResult | None = None) -> None:
         hour = iso(_worst_hour(self.run, result) if result is not None else self.hour)
-        base = {"alert_kind": kind, "fingerprint": fingerprint, "job": self.run.job, **facts, "hour": hour,
-                "window": _window_dict(self.run), "run_id": self.run_id, "report": self.report}
+        base = {"alert_kind": kind, "fingerprint": fingerprint, "job": self.run.job, **facts, "scope": self.scope,
+                "hour": hour, "window": _window_dict(self.run), "run_id": self.run_id, "report": self.report}
         alert = self._open_alert(fingerprint)
         if alert is None:
             alert = alerts.insert_alert(
@@ -171,14 +180,23 @@ class _RunContext:
                 failed_hours=[iso(self.hour)], failures=1)
             self._enqueue(alert["top_key"], "alert", base, alert["id"])
             return
+        new_hour = self.scope == HOURS and iso(self.hour) not in alert["failed_hours"]
         hours = sorted(set(alert["failed_hours"]) | {iso(self.hour)})
         failures = alert["failures"] + 1
         alerts.update_alert(self.conn, alert["id"], failed_hours=hours, failures=failures)
-        followup = {k: base[k] for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason", "hour",
-                                         "run_id", "report")}
-        followup.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]),
-                        first_hour=iso(alert["first_hour"]))
-        self._enqueue(f"followup:{alert['id']}:{self.run_id}", "followup", followup, alert["id"], alert["top_key"])
+        told = outbox.latest_of_alert(self.conn, alert["id"], TOLD)
+        before = _value(kind, told["facts"]) if told else None
+        changed = told is not None and _value(kind, base) != before
+        if not (new_hour or changed) and told is not None and self.now - told["created_at"] < self.remind_every:
+            return  # the same evidence, told less than remind_every ago
+        progress = {k: base.get(k) for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason",
+                                             "violations", "scope", "hour", "run_id", "report")}
+        progress.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]),
+                        first_hour=iso(alert["first_hour"]), previous=(told["facts"] if told else {}).get("violations"),
+                        change="hour" if new_hour else "value" if changed else None)
+        kind_of_message = "followup" if new_hour or changed else "reminder"
+        self._enqueue(f"{kind_of_message}:{alert['id']}:{self.run_id}", kind_of_message, progress, alert["id"],
+                      alert["top_key"])
 
     def recovery(self, fingerprint: str) -> None:
         alert = self._open_alert(fingerprint)
@@ -188,6 +206,7 @@ class _RunContext:
         top = outbox.by_key(self.conn, alert["top_key"]) or {"facts": {}}
         summary = {"alert_kind": alert["kind"], "fingerprint": fingerprint, "job": alert["job"],
                    "check": alert["check_name"], "dataset": alert["dataset"], "hour": iso(self.hour),
+                   "scope": top["facts"].get("scope", HOURS),
                    "duration_s": (self.hour - alert["first_hour"]).total_seconds(),
                    "failed_hours": len(alert["failed_hours"]), "failures": alert["failures"],
                    "opened_at": iso(alert["opened_at"]), "resolved_at": iso(self.now),
@@ -200,6 +219,11 @@ class _RunContext:
 
     def recheck(self, fingerprint: str, result: CheckResult, before: str) -> None:
         after = result.status
+        if before == after == FAIL:
+            alert = self._open_alert(fingerprint)
+            if alert is not None and iso(self.hour) in alert["failed_hours"]:
+                self.failure(DATA, fingerprint, _result_facts(result), result)  # told only if its value changed
+            return
         if before == after or {before, after} - {PASS, FAIL}:
             return
         alert = self._open_alert(fingerprint)
@@ -209,6 +233,12 @@ class _RunContext:
                  "report": self.report}
         self._enqueue(f"changed:{self.run_id}:{_fp_hash(fingerprint)}", "changed", facts,
                       alert["id"] if alert else None, alert["top_key"] if alert else None)
+
+
+def _value(kind: str, facts: dict):
+    """What a message said the evidence was: the number of violations; for the checker's own
+    errors, the error."""
+    return facts.get("reason") if kind == TOOL else facts.get("violations")
 
 
 def _worst_hour(run: RunResult, result: CheckResult) -> datetime:

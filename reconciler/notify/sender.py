@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 UTC = timezone.utc
 LOOKBACK = timedelta(minutes=10)  # how far before a recorded attempt its message may carry a ts
 _DRAIN_CLAIM = ("notify-outbox", Window(datetime(1970, 1, 1, tzinfo=UTC), datetime(1970, 1, 1, 1, tzinfo=UTC)))
-THREADED = ("followup", "recovered", "changed")
+THREADED = ("followup", "reminder", "recovered", "changed")
 
 
 @dataclass
@@ -53,14 +53,15 @@ def outbox_depth(store) -> int:
 
 
 def drain_outbox(store, notify: NotifyConfig, *, now: datetime | None = None, dry_run: bool = False,
-                 reports_dir: str | Path | None = None, gate=None, limit: int | None = None) -> DrainReport:
+                 reports_dir: str | Path | None = None, digest=None, limit: int | None = None) -> DrainReport:
     """Deliver what is pending. Called by `reconciler run` after storing, by the scheduler after
-    each window and by `reconciler notify flush`. `gate`: an optional gate summary (or a callable giving one) for the digest."""
+    each window and by `reconciler notify flush`; first the daily digest is composed when it is
+    due. `digest`: its DigestScope (the datasets it counts, when its period is judged, the gate)."""
     from reconciler.notify.digest import enqueue_digest_if_due
 
     now = now or datetime.now(UTC)
     if not dry_run:
-        enqueue_digest_if_due(store, notify, now, gate=gate)
+        enqueue_digest_if_due(store, notify, now, digest)
     delivery = None if dry_run else make_delivery(notify.slack)
     sender = _Sender(store, notify, delivery, Links(notify.report_base_url, str(reports_dir) if reports_dir else None),
                      write_dir=None if dry_run else (Path(reports_dir) / "notify" if reports_dir else None))
