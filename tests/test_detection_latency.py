@@ -152,3 +152,33 @@ def test_the_shipped_template_detects_a_faulty_hour_within_settle_plus_5_minutes
     finally:
         service.close()
         service.store.close()
+
+
+def test_the_digest_waits_for_its_periods_last_hour_and_counts_it(pg_events, tmp_path, slack):
+    """digest_at 03:00 with settle 10m: the digest goes out in the 03:10 tick, after the hour
+    02:00-03:00 was judged, and counts it; the 03:05 cron tick sends nothing yet."""
+    path = write_project(tmp_path, pg_events["old"], pg_events["new"])
+    path.write_text(path.read_text() + f'notify: {{slack: {{token: "{GOOD_TOKEN}", channel: "{CHANNEL_ID}", '
+                                       f'api_url: "{slack.api_url}"}}, digest_at: "03:00"}}\n')
+    drop_a_row(pg_events["new"], FAULTY)
+    clock = SimulatedClock(T0 + HOUR)
+    service = Service(load_config(path), clock=clock)
+    try:
+        service.store.start_watermark(JOB, T0 - HOUR, now=T0)
+        walk(service, JOB, clock, T0 + 3 * HOUR + 5 * M)
+        assert service.store.outbox.by_key("digest:2026-11-20") is None
+        walk(service, JOB, clock, T0 + 3 * HOUR + 10 * M)
+        digest = service.store.outbox.by_key("digest:2026-11-20")
+        assert (digest["status"], digest["created_at"]) == ("sent", T0 + 3 * HOUR + 10 * M)
+        facts = digest["facts"]
+        assert facts["period"] == {"start": "2026-11-19T03:00:00Z", "end": "2026-11-20T03:00:00Z"}
+        assert facts["datasets"][0]["cells"][-3:] == ["passed", "passed", "failed"]
+        assert facts["totals"] == {"hours": 24, "judged": 3, "passed": 2, "failed": 1, "empty": 0, "missing": 21}
+        assert facts["status"] == "red"  # the faulty hour's alerts are open
+        # the service started after the day before's digest time: that digest (never sent) went out first
+        assert [m["text"] for m in slack.messages if m["text"].startswith("📋")] == [
+            "📋 Daily update, 2026-11-19: ⚫ nothing judged: none of the 24 hours of the period has a verdict",
+            "📋 Daily update, 2026-11-20: 🔴 blocked: 2 open alerts"]
+    finally:
+        service.close()
+        service.store.close()
