@@ -71,7 +71,20 @@ def test_a_source_that_is_set_is_used_and_only_the_unset_one_stops(laptop, capfd
     assert (code, json.loads(out)["runs"]) == (0, [])  # nothing half-judged, nothing stored
 
 
-def test_the_scheduler_stops_on_a_job_whose_source_variable_is_unset(laptop, capfd):
+@pytest.fixture
+def root_logging():
+    """`schedule` replaces the root log handlers (JSON lines on stderr): put them back after."""
+    import logging
+
+    root, ours = logging.getLogger(), logging.getLogger("reconciler")
+    saved = (list(root.handlers), root.level, ours.level)
+    yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    ours.setLevel(saved[2])
+
+
+def test_the_scheduler_stops_on_a_job_whose_source_variable_is_unset(laptop, capfd, root_logging):
     code, out, err = run_cli(capfd, "schedule", "--once", "--now", "2026-11-27T12:15:00Z")
     assert (code, out) == (2, "")
     assert err.endswith("reconciler: 2 problems\n"
@@ -81,3 +94,11 @@ def test_the_scheduler_stops_on_a_job_whose_source_variable_is_unset(laptop, cap
                         + REASON.format(name="new", var="NEW_DATABASE_URL") + "\n")
     code, out, _ = run_cli(capfd, "report", "list", "--format", "json")
     assert (code, json.loads(out)["runs"]) == (0, [])
+
+
+def test_check_on_a_source_whose_variable_is_unset_names_the_variable(laptop, capfd, monkeypatch, sqlite_demo):
+    monkeypatch.setenv("NEW_DATABASE_URL", sqlite_demo["new"])
+    code, out, err = run_cli(capfd, "check", "--source", "old")
+    assert (code, out) == (2, "")
+    assert err == ("reconciler: schedule.yaml:11: sources.old.url: "
+                   + REASON.format(name="old", var="OLD_DATABASE_URL") + "\n")
