@@ -4,7 +4,7 @@ either stops (waits to be killed) or drains the outbox to the given fake Slack."
 import sys
 import time
 
-from notify_helpers import T0, notify_config, record
+from notify_helpers import T0, notify_config, record, with_lifecycle
 
 from reconciler.notify import drain_outbox
 from reconciler.store import ReportStore
@@ -12,6 +12,7 @@ from reconciler.store import ReportStore
 db, mode, api_url = sys.argv[1], sys.argv[2], sys.argv[3]
 store = ReportStore(f"sqlite:///{db}")
 store.upgrade()
+with_lifecycle(store)
 record(store, "fail", T0)
 print("stored", flush=True)
 if mode == "store-only":

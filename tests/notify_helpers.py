@@ -18,6 +18,14 @@ PROVENANCE = {"tool_version": "test", "config_fingerprint": "f" * 16, "source_na
 def make_store(tmp_path) -> ReportStore:
     store = ReportStore(f"sqlite:///{tmp_path / 'reconciler.db'}")
     store.upgrade()
+    return with_lifecycle(store)
+
+
+def with_lifecycle(store: ReportStore, **settings) -> ReportStore:
+    """The store with the Slack lifecycle in its transaction hook, as service/ wires it."""
+    from reconciler.notify.lifecycle import SlackLifecycle
+
+    store.add_run_hook(SlackLifecycle(**settings))
     return store
 
 

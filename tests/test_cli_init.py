@@ -41,8 +41,9 @@ def test_init_writes_the_template_with_the_names_given(tmp_path, capfd, monkeypa
     assert (tmp_path / "schedule.yaml").read_text() == render_template(
         dataset="events", old_table="ev_log", new_table="events", old_time="logged_at", new_time="at",
         old_key="device, seq", new_key="device_id, seq")
-    with pytest.raises(ConfigError, match="environment variable OLD_DATABASE_URL is not set"):
-        load_config("schedule.yaml", env={})
+    assert set(load_config("schedule.yaml", env={}).unresolved) == {"old", "new", "queue"}
+    with pytest.raises(ConfigError, match="OLD_DATABASE_URL is unset or empty"):
+        load_config("schedule.yaml", env={}).source_url("old")
     loaded = load_config("schedule.yaml", env=ENV)
     ds = loaded.config.datasets["events"]
     assert (ds.old.table, ds.old.time, ds.old.key, ds.old.timezone) == ("ev_log", "logged_at", ["device", "seq"], "UTC")

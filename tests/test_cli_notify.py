@@ -7,7 +7,7 @@ import json
 import pytest
 from fake_slack import CHANNEL_ID, GOOD_TOKEN, FakeSlack
 from integrity_fixtures import copy_project, run_cli, sqlite_demo, use_sources  # noqa: F401  (fixtures)
-from notify_helpers import T0, record
+from notify_helpers import T0, record, with_lifecycle
 
 from reconciler.config import load_config
 from reconciler.notify import outbox_depth
@@ -89,7 +89,7 @@ def test_notify_test_without_slack_prints_the_payload_and_exits_2(project, monke
 
 
 def test_notify_flush_dry_run_prints_payloads_and_sends_nothing_then_flush_sends(project, slack, capfd):
-    store = open_report_store(load_config(project / "schedule.yaml"), upgrade=True)
+    store = with_lifecycle(open_report_store(load_config(project / "schedule.yaml"), upgrade=True))
     record(store, "fail", T0)
     code, out, _ = run_cli(capfd, "notify", "flush", "--dry-run", "--format", "json")
     assert code == 0
@@ -105,7 +105,7 @@ def test_notify_flush_dry_run_prints_payloads_and_sends_nothing_then_flush_sends
 
 
 def test_notify_flush_exits_3_when_slack_is_down_and_keeps_the_messages(project, slack, capfd):
-    store = open_report_store(load_config(project / "schedule.yaml"), upgrade=True)
+    store = with_lifecycle(open_report_store(load_config(project / "schedule.yaml"), upgrade=True))
     record(store, "fail", T0)
     slack.stop()
     code, out, err = run_cli(capfd, "notify", "flush")

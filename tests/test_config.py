@@ -71,21 +71,31 @@ def test_a_good_file_loads_into_typed_immutable_objects(workdir):
         "schedule.yaml:6: datasets.device_events.old.table"
 
 
-def test_the_projects_schedule_yaml_needs_its_database_urls_and_defaults_to_utc():
-    """The shipped schedule.yaml is a production template: no fallback to demo databases."""
+def test_the_projects_schedule_yaml_needs_its_database_urls_only_to_connect_and_defaults_to_utc():
+    """The shipped schedule.yaml is a production template: no fallback to demo databases. An
+    unset database URL is no error until something connects to that source; then it is exit 2
+    naming the variable, at the key that uses the source."""
+    where = ROOT / "schedule.yaml"
+    loaded = load_config(where, env={})
+    assert set(loaded.unresolved) == {"old", "new", "queue"}
     with pytest.raises(ConfigError) as e:
-        load_config(ROOT / "schedule.yaml", env={})
+        loaded.require_sources(loaded.dataset_sources("device_events"))
+    assert e.value.exit_code == EXIT_USAGE
     assert str(e.value) == (
         "2 problems\n"
-        f"  - {ROOT / 'schedule.yaml'}:11: sources.old.url: environment variable OLD_DATABASE_URL is not set "
-        "(set it, or give a default: ${OLD_DATABASE_URL:-value})\n"
-        f"  - {ROOT / 'schedule.yaml'}:12: sources.new.url: environment variable NEW_DATABASE_URL is not set "
-        "(set it, or give a default: ${NEW_DATABASE_URL:-value})")
+        f"  - {where}:18: datasets.device_events.old.source: source 'old' has an empty url: sources.old.url is "
+        "'${OLD_DATABASE_URL}' and OLD_DATABASE_URL is unset or empty (set OLD_DATABASE_URL, or remove what uses "
+        "the source)\n"
+        f"  - {where}:19: datasets.device_events.new.source: source 'new' has an empty url: sources.new.url is "
+        "'${NEW_DATABASE_URL}' and NEW_DATABASE_URL is unset or empty (set NEW_DATABASE_URL, or remove what uses "
+        "the source)")
     env = {"OLD_DATABASE_URL": "sqlite:///old.db", "NEW_DATABASE_URL": "postgresql+psycopg://u:pw@db/new"}
-    loaded = load_config(ROOT / "schedule.yaml", env=env)
+    loaded = load_config(where, env=env)
     assert loaded.config.sources["old"].url == "sqlite:///old.db"
     assert loaded.config.sources["new"].url == "postgresql+psycopg://u:pw@db/new"
     assert loaded.config.sources["queue"].url == ""
+    assert set(loaded.unresolved) == {"queue"}
+    loaded.require_sources(loaded.dataset_sources("device_events"))
     ds = loaded.config.datasets["device_events"]
     assert (ds.old.table, ds.old.time, ds.old.key, ds.new.table, ds.new.time, ds.new.key) == (
         "legacy_events", "ts", ["id"], "device_events", "time", ["event_id"])
@@ -94,16 +104,19 @@ def test_the_projects_schedule_yaml_needs_its_database_urls_and_defaults_to_utc(
         "device_events"].old.timezone == "America/Bogota"
 
 
-def test_an_empty_database_url_variable_names_the_variable():
+def test_an_empty_database_url_variable_names_the_variable_when_the_source_is_used():
     env = {"OLD_DATABASE_URL": "", "NEW_DATABASE_URL": "sqlite:///new.db"}
-    with pytest.raises(ConfigError) as e:
-        load_config(ROOT / "schedule.yaml", env=env)
     where = ROOT / "schedule.yaml"
+    loaded = load_config(where, env=env)
     reason = ("source 'old' has an empty url: sources.old.url is '${OLD_DATABASE_URL}' and OLD_DATABASE_URL is "
               "unset or empty (set OLD_DATABASE_URL, or remove what uses the source)")
-    assert str(e.value) == (f"3 problems\n  - {where}:18: datasets.device_events.old.source: {reason}\n"
-                            f"  - {where}:29: datasets.bookings.old.source: {reason}\n"
-                            f"  - {where}:47: checks.bookings.source: {reason}")
+    with pytest.raises(ConfigError) as e:
+        loaded.require_sources(loaded.dataset_sources("bookings"))
+    assert str(e.value) == f"{where}:29: datasets.bookings.old.source: {reason}"
+    with pytest.raises(ConfigError) as e:
+        loaded.source_url("old")
+    assert str(e.value) == f"{where}:11: sources.old.url: {reason}"
+    assert loaded.source_url("new") == "sqlite:///new.db"
 
 
 # ---------------------------------------------------------------- one mistake each
@@ -222,9 +235,9 @@ CASES = {
         "schedule.yaml: expected a mapping with 'sources', 'datasets', 'checks', 'jobs'",
     ),
     "undefined environment variable": (
-        GOOD.replace('"sqlite:///new.db"', '"${NEW_DATABASE_URL}"'),
-        "schedule.yaml:3: sources.new.url: environment variable NEW_DATABASE_URL is not set "
-        "(set it, or give a default: ${NEW_DATABASE_URL:-value})",
+        GOOD.replace("{old: device}", "{old: '${DEVICE_COLUMN}'}"),
+        "schedule.yaml:9: datasets.device_events.columns.device_id.old: environment variable DEVICE_COLUMN is "
+        "not set (set it, or give a default: ${DEVICE_COLUMN:-value})",
     ),
 }
 
@@ -240,11 +253,11 @@ def test_distinct_mistakes_are_reported_together(workdir):
             .replace("time: ts, ", "")
             .replace("source: new,", "source: neww,")
             .replace('"5 * * * *"', '"5 * * *"')
-            .replace('"sqlite:///new.db"', '"${NEW_DATABASE_URL}"'))
+            .replace("{old: reading,", "{old: '${READING}',"))
     assert problem(text) == "\n".join([
         "5 problems",
-        "  - schedule.yaml:3: sources.new.url: environment variable NEW_DATABASE_URL is not set "
-        "(set it, or give a default: ${NEW_DATABASE_URL:-value})",
+        "  - schedule.yaml:10: datasets.device_events.columns.value.old: environment variable READING is not set "
+        "(set it, or give a default: ${READING:-value})",
         "  - schedule.yaml:2: sources.old.timeout: unknown key (expected one of: url, statement_timeout, "
         "connect_timeout, read_only); did you mean 'connect_timeout'?",
         "  - schedule.yaml:6: datasets.device_events.old.time: required key is missing",
@@ -293,12 +306,23 @@ def test_interpolation_reads_the_process_environment_by_default(workdir, monkeyp
 
 
 def test_every_undefined_variable_is_reported(workdir):
-    assert problem(INTERPOLATED + '  more: {url: "${A}/${B:-b}/${C}"}\n') == "\n".join([
-        "3 problems",
-        "  - schedule.yaml:4: sources.extra.url: environment variable PGUSER is not set "
-        "(set it, or give a default: ${PGUSER:-value})",
-        "  - schedule.yaml:5: sources.more.url: environment variable A is not set "
+    text = GOOD + 'report_store: {url: "${A}/${B:-b}/${C}"}\n'
+    assert problem(text) == "\n".join([
+        "2 problems",
+        "  - schedule.yaml:15: report_store.url: environment variable A is not set "
         "(set it, or give a default: ${A:-value})",
-        "  - schedule.yaml:5: sources.more.url: environment variable C is not set "
+        "  - schedule.yaml:15: report_store.url: environment variable C is not set "
         "(set it, or give a default: ${C:-value})",
     ])
+
+
+def test_a_source_url_with_an_unset_variable_is_kept_unresolved_naming_that_variable(workdir):
+    loaded = load(INTERPOLATED + '  more: {url: "${A}/${B:-b}/${C}"}\n')
+    assert loaded.config.sources["extra"].url == loaded.config.sources["more"].url == ""
+    assert loaded.unresolved == {
+        "extra": "source 'extra' has an empty url: sources.extra.url is "
+                 "'postgresql+psycopg://${PGUSER}@${PGHOST:-127.0.0.1}:5432/${PGDB:-}x' and PGUSER is unset or "
+                 "empty (set PGUSER, or remove what uses the source)",
+        "more": "source 'more' has an empty url: sources.more.url is '${A}/${B:-b}/${C}' and A / C is unset or "
+                "empty (set A, or remove what uses the source)",
+    }

@@ -99,3 +99,22 @@ def test_a_check_type_module_loads_no_engine_or_library_it_runs_with():
     assert len(found) >= 10
     loaded = {str(p.relative_to(PACKAGE)): reaches(top_level_imports(p), heavy) for p in found}
     assert {p: r for p, r in loaded.items() if r} == {}
+
+
+def test_the_store_imports_nothing_that_renders_notifies_gates_or_serves():
+    """The Slack lifecycle reaches the store's transaction through a hook service/ wires up."""
+    found = modules("store")
+    assert PACKAGE / "store" / "store.py" in found
+    above = ("reconciler.report", "reconciler.notify", "reconciler.gate", "reconciler.service", "reconciler.cli")
+    offending = {str(p.relative_to(PACKAGE)): reaches(imported(p), above) for p in found}
+    assert {p: bad for p, bad in offending.items() if bad} == {}
+
+
+def test_notify_reaches_the_store_tables_only_through_store_functions():
+    """Outside store/, nothing queries the store's tables: notify/ keeps the decisions, its SQL
+    lives in store/ (outbox.py, alerts.py, result_history.py, ledger.py)."""
+    found = modules("notify")
+    assert PACKAGE / "notify" / "lifecycle.py" in found
+    tables = ("reconciler.store.schema", "reconciler.store.engine")
+    offending = {str(p.relative_to(PACKAGE)): reaches(imported(p), tables) for p in found}
+    assert {p: bad for p, bad in offending.items() if bad} == {}

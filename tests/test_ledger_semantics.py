@@ -176,15 +176,18 @@ def test_jobs_shows_next_run_watermark_pending_and_failed_hours(pg_events, tmp_p
     code, out, _ = run_cli(capfd, "--config", path, "jobs", "--now", iso(now), "--format", "json")
     assert code == 0
     [job] = json.loads(out)["jobs"]
-    assert {k: job[k] for k in ("job", "cron", "timezone", "next_run", "watermark", "pending_hours", "failed_hours",
-                                "retry_waiting")} == {
+    assert {k: job[k] for k in ("job", "cron", "timezone", "next_run", "settled_wake", "next_window_judged_at",
+                                "watermark", "pending_hours", "failed_hours", "retry_waiting")} == {
         "job": JOB, "cron": "5 * * * *", "timezone": "UTC", "next_run": iso(T0 + 5 * HOUR + 5 * M),
+        "settled_wake": "10 * * * *", "next_window_judged_at": iso(T0 + 5 * HOUR + 10 * M),
         "watermark": iso(T0), "pending_hours": [iso(T0 + i * HOUR) for i in (1, 2, 3)],
         "failed_hours": [iso(T0 + HOUR)], "retry_waiting": []}
     assert job["last_run"]["status"] == "error"
     code, out, _ = run_cli(capfd, "--config", path, "jobs", "--now", iso(now))
-    assert out.splitlines()[:5] == [
+    assert out.splitlines()[:6] == [
         JOB, f"  cron        5 * * * * (UTC), next run {iso(T0 + 5 * HOUR + 5 * M)}",
+        f"  judging     the next window to settle is judged at {iso(T0 + 5 * HOUR + 10 * M)}, also waking at "
+        "10 * * * * (UTC) as windows settle",
         f"  watermark   {iso(T0)}", f"  pending     3 hour(s): {iso(T0 + HOUR)} .. {iso(T0 + 3 * HOUR)}",
         f"  failed      1 hour(s): {iso(T0 + HOUR)}"]
     store.close()

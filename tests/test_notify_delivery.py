@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fake_slack import GOOD_TOKEN, WEBHOOK_PATH, FakeSlack
-from notify_helpers import HOUR, PROVENANCE, T0, make_store, notify_config, record, result
+from notify_helpers import HOUR, PROVENANCE, T0, make_store, notify_config, record, result, with_lifecycle
 from sqlalchemy import select
 from store_fixtures import pg_database, pg_url, store_url  # noqa: F401  (fixtures)
 
@@ -153,8 +153,8 @@ def test_webhook_mode_folds_followups_into_a_reminder_at_most_every_remind_every
     texts = [p["text"] for p in slack.webhook_posts]
     assert len(texts) == 3
     assert texts[0].startswith("🔴 Data check failing")
-    assert texts[1].startswith("⏰ Reminder: *row_match (device_events)* has been failing since 2026-11-27 10:00 UTC: "
-                               "7 failing runs, failed hours: 7")
+    assert texts[1] == ("⏰ Reminder: *row_match (device_events)* has been failing since 2026-11-27 10:00 UTC: "
+                        "failed hours: 7, the latest 2026-11-27 16:00 UTC.")
     assert texts[2].startswith("✅ Recovered")
     assert (report.sent, report.folded, report.skipped) == (3, 6, 1)  # the update cannot be done by webhook
 
@@ -215,7 +215,7 @@ def test_unknown_bot_error_stops_the_drain_in_order_and_keeps_the_message(tmp_pa
 def test_the_lifecycle_on_both_report_store_dialects(store_url, tmp_path, slack):
     from reconciler.store import ReportStore
 
-    store = ReportStore(store_url)
+    store = with_lifecycle(ReportStore(store_url))
     store.upgrade()
     cfg = notify_config(slack)
     for i, status in enumerate(["fail", "run_error", "fail", "pass"]):

@@ -10,20 +10,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from notify_helpers import HOUR, T0, UTC, make_store, notify_config, record, record_results, rule
+from notify_helpers import HOUR, PROVENANCE, T0, UTC, make_store, notify_config, record, record_results, rule
 from sqlalchemy import delete, insert, select
 
 from reconciler.notify.blocks import MAX_BLOCKS, RENDERERS, Links, render
-from reconciler.notify.digest import digest_facts, enqueue_digest_if_due
+from reconciler.notify.digest import DigestScope, digest_facts, enqueue_digest_if_due
 from reconciler.notify.i18n import TEXTS, Texts
 from reconciler.notify.reasons import reason_of
-from reconciler.results import CheckResult
+from reconciler.results import CheckResult, RunResult
 from reconciler.store.schema import notify_outbox, window_ledger
+from reconciler.timeutil import Window
 
 GOLDEN = Path(__file__).parent / "golden" / "slack"
 LINKS = Links("https://reports.example.com/shadow")
 NOW = T0 + 5 * HOUR + timedelta(minutes=7)
-GATE = {"status": "not met", "summary": "3 of 7 consecutive clean days; drift and match criteria met today"}
+PERIOD = Window(T0 + 5 * HOUR - timedelta(days=1), T0 + 5 * HOUR)
+GATE = {"phase": "shadow", "verdict": "no-go", "not_met": ["queues", "drift"], "incomplete": ["coverage"],
+        "clean_hours": 60, "days_required": 7}
+SCOPE = DigestScope(("device_events",), gate=GATE)
 
 
 def _ledger(store, rows):
@@ -31,8 +35,27 @@ def _ledger(store, rows):
         for dataset, hour, state, drift in rows:
             conn.execute(delete(window_ledger).where(window_ledger.c.dataset == dataset, window_ledger.c.hour == hour))
             conn.execute(insert(window_ledger).values(
-                dataset=dataset, hour=hour, state=state, verdict={"verified": "pass", "drifted": "fail"}.get(state),
-                drift_pct=drift, updated_at=NOW, judged_count=1))
+                dataset=dataset, hour=hour, state=state, drift_pct=drift, updated_at=NOW, judged_count=1,
+                verdict={"verified": "pass", "drifted": "fail", "empty": "empty", "error": "error"}.get(state)))
+
+
+def record_moment(store, at, depth: int, job="pipeline-health") -> int:
+    """A point-in-time run of a queue check, as of `at`."""
+    result = CheckResult("pipeline_dlq.dlq_depth", "fail" if depth else "pass", observed=depth, threshold=0,
+                         violations=depth, details={"config_check": "pipeline_dlq", "measure": "dlq_depth",
+                                                    "point_in_time": True})
+    run = RunResult(job=job, window=None, as_of=at, started_at=at, finished_at=at, status=result.status,
+                    results=[result])
+    return store.record_run(run, now=at, **PROVENANCE)
+
+
+def _variant(facts: dict) -> str:
+    kind = facts.get("alert_kind", "data")
+    if kind == "tool":
+        return "tool_check" if facts.get("check") else "tool"
+    if facts.get("scope") == "moments":
+        return "data_moment"
+    return "data_value" if facts.get("change") == "value" else "data"
 
 
 @pytest.fixture(scope="module")
@@ -41,38 +64,46 @@ def messages(tmp_path_factory):
     store = make_store(tmp_path_factory.mktemp("golden"))
     record(store, "fail", T0, reason="1 240 events missing in new (0.62 % of the hour); worst device dev-0042")
     record(store, "fail", T0 + HOUR, reason="980 events missing in new (0.49 % of the hour)")
+    record(store, "fail", T0 + HOUR, violations=5, reason="983 events missing in new (0.49 % of the hour)")
     record(store, "run_error", T0 + 2 * HOUR)
     record(store, "pass", T0 + 3 * HOUR)
     record(store, "fail", T0 + 3 * HOUR, reason="a late event arrived: 1 row missing in new")  # recheck
     record_results(store, T0, [rule("no_overlapping_bookings", "error", message="no such table: bookings"),
                                rule("access_code_valid", "error", message="no such column: valid_to")])
     record_results(store, T0 + HOUR, [rule("no_overlapping_bookings", "pass"), rule("access_code_valid", "pass")])
+    for minutes, depth in ((52, 2), (112, 3), (172, 0)):
+        record_moment(store, T0 + timedelta(minutes=minutes), depth)
+    record_moment(store, T0 + timedelta(minutes=232), 4)  # open now
     _ledger(store, [("device_events", T0 + i * HOUR, s, d) for i, (s, d) in
-                    enumerate([("drifted", -0.62), ("drifted", -0.49), ("error", None), ("verified", 0.01)])])
-    with store.engine.connect() as conn:
-        rows = [(r.kind, r.facts) for r in conn.execute(select(notify_outbox).order_by(notify_outbox.c.id))]
+                    enumerate([("drifted", -0.62), ("drifted", -0.49), ("error", None), ("verified", 0.01)])]
+            + [("device_events", T0 - 10 * HOUR + i * HOUR, "verified", 0.0) for i in range(10)]
+            + [("device_events", T0 - 11 * HOUR, "empty", None)])
     found = {}
-    for kind, facts in rows:
-        variant = facts.get("alert_kind", "data") + ("_check" if facts.get("alert_kind") == "tool"
-                                                       and facts.get("check") else "")
-        found.setdefault(f"{kind}.{variant}", (kind, facts))
+    for row in store.outbox.pending():
+        found.setdefault(f"{row['kind']}.{_variant(row['facts'])}", (row["kind"], row["facts"]))
     followup = found["followup.data"][1]
     found["reminder.data"] = ("reminder", {**followup, "failures": 7, "failed_hours": 7})
+    found["reminder.data_moment"] = ("reminder", {**found["followup.data_moment"][1], "failures": 7})
     found["followup.tool"] = ("followup", {**found["alert.tool"][1], "failures": 2, "failed_hours": 2,
                                            "first_hour": found["alert.tool"][1]["hour"]})
     found["reminder.tool"] = ("reminder", found["followup.tool"][1])
-    found["digest"] = ("digest", digest_facts(store, NOW, gate=GATE))
+    found["digest"] = ("digest", digest_facts(store, PERIOD, SCOPE))
     found["test.bot"] = ("test", {"mode": "bot"})
     found["test.webhook"] = ("test", {"mode": "webhook"})
     store.close()
+    quiet = make_store(tmp_path_factory.mktemp("quiet"))
+    found["digest.nothing"] = ("digest", digest_facts(quiet, PERIOD, DigestScope(("device_events",))))
+    _ledger(quiet, [("device_events", PERIOD.start + i * HOUR, "verified", 0.0) for i in range(24)])
+    found["digest.green"] = ("digest", digest_facts(quiet, PERIOD, SCOPE))
+    quiet.close()
     return found
 
 
-EXPECTED = ["alert.data", "alert.tool", "alert.tool_check", "changed.data", "digest", "followup.data", "followup.tool",
-            "recovered.data",
-            "recovered.tool", "recovered.tool_check", "reminder.data", "reminder.tool", "resolved.data",
-            "resolved.tool", "resolved.tool_check", "test.bot",
-            "test.webhook"]
+EXPECTED = ["alert.data", "alert.data_moment", "alert.tool", "alert.tool_check", "changed.data", "digest",
+            "digest.green", "digest.nothing", "followup.data", "followup.data_moment", "followup.data_value",
+            "followup.tool", "recovered.data", "recovered.data_moment", "recovered.tool", "recovered.tool_check",
+            "reminder.data", "reminder.data_moment", "reminder.tool", "resolved.data", "resolved.data_moment",
+            "resolved.tool", "resolved.tool_check", "test.bot", "test.webhook"]
 
 
 def test_the_lifecycle_produced_every_kind_of_message(messages):
@@ -122,33 +153,124 @@ def test_reason_uses_the_results_own_reason_and_otherwise_builds_one():
         "no_overlaps could not be evaluated: no such table: bookings"
 
 
-def test_digest_counts_the_last_24_hours_hour_by_hour(tmp_path):
+def test_digest_counts_the_24_hours_before_digest_at_from_the_ledger(tmp_path):
     store = make_store(tmp_path)
-    now = datetime(2026, 11, 28, 8, 0, 30, tzinfo=UTC)
-    start = now.replace(minute=0, second=0) - timedelta(hours=24)
-    rows = [("device_events", start + i * HOUR, "verified", 0.01 * i) for i in range(20)]
-    rows[5] = ("device_events", start + 5 * HOUR, "drifted", -3.25)
-    rows[6] = ("device_events", start + 6 * HOUR, "error", None)
-    _ledger(store, rows + [("device_events", start - HOUR, "drifted", -50.0)])  # outside the 24 h
-    facts = digest_facts(store, now, gate={"status": "met", "summary": "7 of 7"})
-    assert facts["totals"] == {"judged": 19, "failed": 1, "empty": 0, "missing": 5}
-    assert facts["datasets"][0]["cells"][4:8] == ["judged", "failed", "missing", "judged"]
+    period = Window(datetime(2026, 11, 27, 8, tzinfo=UTC), datetime(2026, 11, 28, 8, tzinfo=UTC))
+    rows = [("device_events", period.start + i * HOUR, "verified", 0.01 * i) for i in range(20)]
+    rows[5] = ("device_events", period.start + 5 * HOUR, "drifted", -3.25)
+    rows[6] = ("device_events", period.start + 6 * HOUR, "error", None)
+    rows[7] = ("device_events", period.start + 7 * HOUR, "empty", None)
+    _ledger(store, rows + [("device_events", period.start - HOUR, "drifted", -50.0),  # outside the period
+                           ("bookings", period.start, "drifted", -9.0)])              # not an hourly dataset
+    facts = digest_facts(store, period, DigestScope(("device_events", "sensor_events")))
+    assert facts["totals"] == {"hours": 48, "judged": 18, "passed": 17, "failed": 1, "empty": 1, "missing": 29}
+    events, sensors = facts["datasets"]
+    assert events["counts"] == {"hours": 24, "judged": 18, "passed": 17, "failed": 1, "empty": 1, "missing": 5}
+    assert events["cells"][4:9] == ["passed", "failed", "missing", "empty", "passed"]
+    assert sensors == {"dataset": "sensor_events", "cells": ["missing"] * 24,
+                       "counts": {"hours": 24, "judged": 0, "passed": 0, "failed": 0, "empty": 0, "missing": 24}}
     assert facts["worst"] == {"dataset": "device_events", "hour": "2026-11-27T13:00:00Z", "drift_pct": -3.25}
-    assert (facts["status"], facts["gate"]) == ("yellow", {"state": "met", "summary": "7 of 7"})
+    assert (facts["status"], facts["period"]) == ("yellow", {"start": "2026-11-27T08:00:00Z",
+                                                             "end": "2026-11-28T08:00:00Z"})
 
 
-def test_digest_is_enqueued_once_a_day_at_digest_at(tmp_path):
+@pytest.mark.parametrize("cells, status", [
+    ({}, "nothing"),                                       # nothing judged is not "every judged hour passed"
+    ({i: "verified" for i in range(24)}, "green"),
+    ({i: "verified" for i in range(23)}, "incomplete"),    # one hour without a verdict
+    ({**{i: "verified" for i in range(24)}, 3: "empty"}, "incomplete"),
+    ({**{i: "verified" for i in range(24)}, 3: "error"}, "incomplete"),
+    ({**{i: "verified" for i in range(24)}, 3: "drifted"}, "yellow"),
+])
+def test_on_track_only_when_every_hour_of_the_period_passed(tmp_path, cells, status):
+    store = make_store(tmp_path)
+    _ledger(store, [("device_events", PERIOD.start + i * HOUR, state, 0.0) for i, state in cells.items()])
+    facts = digest_facts(store, PERIOD, DigestScope(("device_events",)))
+    assert facts["status"] == status
+    text = render("digest", facts, Texts("en"), LINKS)["text"]
+    if status != "green":
+        assert "on track" not in text
+
+
+def test_the_digests_numbers_equal_the_ledgers_and_the_gates_for_the_same_period(tmp_path):
+    """The same 24 hours read three ways: the digest, the ledger rows, the gate's coverage and
+    drift criteria over that period."""
+    from gate_fixtures import fabricate_week, gate_config, hour_run
+    from gate_fixtures import open_store as open_gate_store
+    from gate_fixtures import record as record_hour
+
+    from reconciler.gate.evaluate import evaluate_gate
+    from reconciler.notify import digest_scope
+
+    loaded = gate_config(tmp_path)
+    store = open_gate_store(loaded)
+    period = Window(datetime(2026, 11, 28, 8, tzinfo=UTC), datetime(2026, 11, 29, 8, tzinfo=UTC))
+    missing = {period.start + 3 * HOUR, period.start + 4 * HOUR, period.start + 23 * HOUR}
+    drifting = {period.start + h * HOUR: {"new": 1020} for h in (7, 8)}
+    fabricate_week(store, skip=missing, special=drifting, start=period.start - 2 * HOUR, end=period.end + HOUR)
+    record_hour(store, hour_run(period.start + 10 * HOUR, new=1000, mismatched=5))  # a recheck: rows fail now
+    scope = digest_scope(loaded, store, period.end)
+    assert scope.datasets == ("device_events",)
+    facts = digest_facts(store, period, scope)
+    rows = store.ledger("device_events", period.start, period.end)
+    verdicts = [r["verdict"] for r in rows]
+    assert facts["totals"] == {"hours": 24, "judged": verdicts.count("pass") + verdicts.count("fail"),
+                               "passed": verdicts.count("pass"), "failed": verdicts.count("fail"),
+                               "empty": verdicts.count("empty"), "missing": 24 - len(rows)}
+    assert facts["totals"] == {"hours": 24, "judged": 21, "passed": 18, "failed": 3, "empty": 0, "missing": 3}
+    gate = evaluate_gate(store, loaded, period.end + HOUR, start=period.start, end=period.end)
+    outcomes = {o.criterion: o for o in gate.outcomes}
+    coverage = outcomes["coverage"]
+    assert coverage.bound["hours"] - len(coverage.gaps) == facts["totals"]["judged"]
+    assert len(coverage.gaps) == facts["totals"]["empty"] + facts["totals"]["missing"]
+    assert sorted(g["hour"] for g in coverage.gaps) == sorted(
+        h for h, c in zip(facts["hours"], facts["datasets"][0]["cells"]) if c in ("missing", "empty"))
+    failed_hours = {h for h, c in zip(facts["hours"], facts["datasets"][0]["cells"]) if c == "failed"}
+    assert failed_hours == {g["hour"] for o in (outcomes["drift"], outcomes["match"]) for g in o.gaps} == {
+        "2026-11-28T15:00:00Z", "2026-11-28T16:00:00Z", "2026-11-28T18:00:00Z"}
+    store.close()
+
+
+def test_digest_is_enqueued_once_per_period_when_its_last_hour_is_judged(tmp_path):
     store = make_store(tmp_path)
     cfg = notify_config(digest_at="08:00")
+    scope = DigestScope(("device_events",), ready_after=timedelta(minutes=10))
     day = datetime(2026, 11, 28, tzinfo=UTC)
-    assert not enqueue_digest_if_due(store, cfg, day.replace(hour=7, minute=59))
-    assert enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=0))
-    assert not enqueue_digest_if_due(store, cfg, day.replace(hour=9))
-    assert enqueue_digest_if_due(store, cfg, day.replace(hour=8) + timedelta(days=1))
+    assert enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=9), scope)  # yesterday's, never sent
+    assert not enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=9, second=59), scope)
+    assert enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=10), scope)   # 07:00-08:00 judged by now
+    assert not enqueue_digest_if_due(store, cfg, day.replace(hour=9), scope)
+    assert enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=10) + timedelta(days=1), scope)
     with store.engine.connect() as conn:
-        keys = [r.message_key for r in conn.execute(select(notify_outbox))]
-    assert keys == ["digest:2026-11-28", "digest:2026-11-29"]
+        rows = [(r.message_key, r.facts["period"]) for r in conn.execute(select(notify_outbox))]
+    assert rows == [("digest:2026-11-27", {"start": "2026-11-26T08:00:00Z", "end": "2026-11-27T08:00:00Z"}),
+                    ("digest:2026-11-28", {"start": "2026-11-27T08:00:00Z", "end": "2026-11-28T08:00:00Z"}),
+                    ("digest:2026-11-29", {"start": "2026-11-28T08:00:00Z", "end": "2026-11-29T08:00:00Z"})]
     assert not enqueue_digest_if_due(store, notify_config(digest_at=None), day.replace(hour=23))
+
+
+def test_what_changed_names_each_alert_once_with_its_stretch(messages):
+    facts = messages["digest"][1]
+    lines = [c for c in facts["changed"]]
+    assert [(c["check"], c["scope"], c["first"], c["last"], c["hours"], c["state"]) for c in lines] == [
+        ("row_match", "hours", "2026-11-27T10:00:00Z", "2026-11-27T11:00:00Z", 2, "resolved"),
+        ("hourly-shadow", "hours", "2026-11-27T12:00:00Z", "2026-11-27T12:00:00Z", 1, "resolved"),
+        ("bookings", "hours", "2026-11-27T10:00:00Z", "2026-11-27T10:00:00Z", 1, "resolved"),
+        ("pipeline_dlq.dlq_depth", "moments", "2026-11-27T10:52:00Z", "2026-11-27T11:52:00Z", 2, "resolved"),
+        ("pipeline_dlq.dlq_depth", "moments", "2026-11-27T13:52:00Z", "2026-11-27T13:52:00Z", 1, "open")]
+    text = render("digest", facts, Texts("en"), LINKS)["blocks"]
+    changed = next(b["text"]["text"] for b in text if b.get("text", {}).get("text", "").startswith("*What changed*"))
+    assert changed.splitlines()[1:4] == [
+        "• row_match (device_events, hourly-shadow): failed 2026-11-27 10:00 UTC … 2026-11-27 11:00 UTC (2 h), "
+        "resolved at 2026-11-27 14:05 UTC",
+        "• the checker could not judge hourly-shadow: hour 2026-11-27 12:00 UTC, resolved at 2026-11-27 14:05 UTC",
+        "• the checker could not judge bookings (hourly-bookings): hour 2026-11-27 10:00 UTC, resolved at "
+        "2026-11-27 12:05 UTC"]
+    assert "• pipeline_dlq.dlq_depth (pipeline-health): failed 2 times from 2026-11-27 10:52 UTC to " \
+           "2026-11-27 11:52 UTC, resolved at 2026-11-27 12:52 UTC" in changed
+    issues = next(b["text"]["text"] for b in text if b.get("text", {}).get("text", "").startswith("*Issues*"))
+    assert "pipeline_dlq.dlq_depth (pipeline-health): failing since 2026-11-27 13:52 UTC, failed 1 times" in issues
+    assert "failed hours" not in issues.split("pipeline_dlq")[1]
 
 
 def test_a_list_longer_than_the_blocks_allow_ends_with_how_many_more_and_the_link():
@@ -165,8 +287,9 @@ def test_a_list_longer_than_the_blocks_allow_ends_with_how_many_more_and_the_lin
                                  "`/srv/reports/runs/000001-hourly-bookings-20261127T1000Z.html`")
 
 
-def test_digest_shows_the_gate_reports_verdict_and_headline(tmp_path):
-    """The scheduler and `run` pass the real GateReport (gate.evaluate): its verdict and headline."""
+def test_digest_shows_the_gate_from_its_structured_result_in_the_readers_language(tmp_path):
+    """The scheduler and `run` pass the real GateReport (gate.evaluate): its verdict and the
+    criteria not met or incomplete, rendered in the locale, never its English headline."""
     from reconciler.config import load_config
     from reconciler.gate.evaluate import gate_summary
 
@@ -174,8 +297,65 @@ def test_digest_shows_the_gate_reports_verdict_and_headline(tmp_path):
     config.write_text(f'sources: {{}}\nreport_store: {{url: "sqlite:///{tmp_path}/gate.db"}}\n')
     store = make_store(tmp_path)
     gate = gate_summary(store, load_config(config), NOW)
-    facts = digest_facts(store, NOW, gate=gate)
-    assert facts["gate"] == {"state": "incomplete", "summary": gate.headline}
-    assert facts["gate"]["summary"].startswith("gate shadow: INCOMPLETE")
+    facts = digest_facts(store, PERIOD, DigestScope(gate=gate))
+    assert facts["gate"] == {"phase": "shadow", "verdict": "incomplete", "not_met": [],
+                             "incomplete": ["coverage", "drift", "match", "lag", "latency", "queues", "bookings"],
+                             "clean_hours": 0, "days_required": 7}
     # run and the scheduler pass it lazily: the store is read for the gate only when a digest is due
-    assert digest_facts(store, NOW, gate=lambda: gate)["gate"] == facts["gate"]
+    assert digest_facts(store, PERIOD, DigestScope(gate=lambda: gate))["gate"] == facts["gate"]
+    lines = {loc: next(b["text"]["text"] for b in render("digest", facts, Texts(loc), LINKS)["blocks"]
+                       if "gate" in b.get("text", {}).get("text", "").lower()
+                       or "avance" in b.get("text", {}).get("text", ""))
+             for loc in ("en", "es")}
+    assert lines["en"] == ("*Go/no-go gate*\n⚪ INCOMPLETE for phase shadow (incomplete: coverage, drift, match, "
+                           "lag, latency, queues, bookings); 0.0 of 7 days clean")
+    assert lines["es"] == ("*Decisión de avance*\n⚪ EVIDENCIA INCOMPLETA para la fase shadow (incompletos: cobertura, "
+                           "desviación, coincidencia, retraso, latencia, colas, reservas); 0.0 de 7 días limpios")
+
+
+# Words of the English texts that must not appear in a Spanish message once the names it
+# quotes (checks, jobs, datasets, phases) and the result reasons (next wave) are taken out.
+ENGLISH = ("failed", "failing", "passed", "passing", "hour", "hours", "judged", "missing", "empty", "gate", "met",
+           "incomplete", "track", "blocked", "attention", "open", "opened", "resolved", "since", "reason", "report",
+           "violations", "worst", "job", "changed", "next", "none", "alert", "checker", "still", "recovered",
+           "reminder", "times", "clean", "days", "totals", "runs", "latest", "what", "issues", "lasted", "period",
+           "largest", "steps", "keep", "nothing", "phase", "coverage", "queues", "bookings", "latency", "checked",
+           "broken", "again", "rechecked", "was", "now", "and", "of", "the", "for", "at", "in", "on", "with")
+
+
+def _quoted(facts: dict) -> list[str]:
+    """What a message quotes rather than says: names, reasons, items, links, the gate's phase."""
+    values = [facts.get(k) for k in ("check", "config_check", "job", "dataset", "reason", "fingerprint", "report",
+                                     "first_report")]
+    values += list(facts.get("items") or [])
+    for alert in (facts.get("open_alerts") or []) + (facts.get("changed") or []):
+        values += [alert["check"], alert["job"], alert.get("dataset"), alert.get("reason")]
+    values += [m[k] for m in facts.get("moments") or [] for k in ("check", "job")]
+    values += [d["dataset"] for d in facts.get("datasets") or []]
+    values += [(facts.get("gate") or {}).get("phase")]
+    return sorted((str(v) for v in values if v), key=len, reverse=True)
+
+
+def _all_text(payload: dict) -> str:
+    texts = [payload["text"]]
+    for block in payload["blocks"]:
+        texts += [block.get("text", {}).get("text", "")] if isinstance(block.get("text"), dict) else \
+            [block.get("text") or ""]
+        texts += [f["text"] for f in block.get("fields") or []]
+        texts += [e.get("text", "") for e in block.get("elements") or []]
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_every_spanish_message_has_no_untranslated_word(messages, name):
+    import re
+
+    kind, facts = messages[name]
+    text = _all_text(render(kind, facts, Texts("es"), LINKS))
+    for quoted in _quoted(facts):
+        text = text.replace(quoted, " ")
+    text = re.sub(r"`[^`]*`|<[^>]*>|https?://\S+", " ", text)  # commands, keys and links
+    words = set(re.findall(r"[a-záéíóúñü]+", text.lower()))
+    assert sorted(words & set(ENGLISH)) == []
+    english = _all_text(render(kind, facts, Texts("en"), LINKS))
+    assert text.strip() and english != _all_text(render(kind, facts, Texts("es"), LINKS))

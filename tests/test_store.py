@@ -398,3 +398,29 @@ def test_a_run_killed_before_its_commit_leaves_nothing_behind(store, store_url, 
     assert states(store) == [(T0, "verified", 1), (T0 + HOUR, "drifted", 1)]
     assert store.watermark(JOB) == T0 + HOUR
     assert store.get_run(rerun)["compares"][0]["hours"][0]["drift_pct"] == 10.0
+
+
+def test_run_hooks_write_inside_the_runs_transaction(tmp_path):
+    """A hook's writes commit with the run; a hook that fails leaves nothing of the run stored."""
+    from reconciler.store.schema import job_watermarks, runs
+
+    seen = []
+
+    def remember(conn, run_id, run, now):
+        seen.append((run_id, run.job, now, conn.execute(sa.select(sa.func.count()).select_from(runs)).scalar()))
+
+    def broken(conn, run_id, run, now):
+        raise RuntimeError("hook failed")
+
+    store = ReportStore(f"sqlite:///{tmp_path / 's.db'}", run_hooks=(remember, remember))
+    store.upgrade()
+    assert store.run_hooks == [remember]
+    first = store.record_run(make_run(JOB, T0, [(5, 5)]), **PROVENANCE, now=T0 + 2 * HOUR)
+    assert seen == [(first, JOB, T0 + 2 * HOUR, 1)]  # the hook sees its own run, not yet committed
+    store.add_run_hook(broken)
+    with pytest.raises(RuntimeError, match="hook failed"):
+        store.record_run(make_run(JOB, T0 + HOUR, [(5, 5)]), **PROVENANCE, now=T0 + 3 * HOUR)
+    assert [r["id"] for r in store.list_runs()] == [first]
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(job_watermarks.c.hour)).scalar() == T0
+    assert len(seen) == 2

@@ -31,8 +31,9 @@ def validate_source_override(loaded: LoadedConfig, source: str | None) -> None:
         return
     from reconciler.sources.connection import open_sources
 
-    known = ["both", *open_sources(loaded)]
-    if source not in known:
+    sources = open_sources(loaded)  # a source without its url is known: using it names its variable
+    known = ["both", *sources]
+    if source != "both" and source not in sources:
         raise UsageError(f"--source: unknown source {source!r} (known: {', '.join(known)}; "
                          f"the database sources of {loaded.path}){did_you_mean(source, known)}")
 

@@ -17,9 +17,9 @@ from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT
 TEMPLATE = """\
 # shadow-reconciler: production configuration (`reconciler init` writes this template).
 #
-# Every ${{VAR}} without a default must be set in the environment: an unset one stops every
-# command with exit 2 naming the variable, the file and the key, so a deployment that forgot
-# one never compares the wrong databases. `reconciler demo` does not read this file (it
+# Every ${{VAR}} without a default must be set in the environment: an unset database URL stops
+# each command that connects to that source (exit 2, naming the variable, file and key; gate,
+# report, db, jobs and notify read only the store). `reconciler demo` does not read this file (it
 # writes its own under its --out folder). Relative paths are taken from this file's folder.
 # Every key: docs/configuration.md.
 
@@ -77,8 +77,8 @@ checks:
   # event_caggs: {{type: caggs, dataset: {dataset}, refresh_lag: 2h}}
 
 jobs:
-  # cron in UTC; settle: an hour is judged only this long after it ends (late events)
-  hourly-shadow: {{cron: "5 * * * *", checks: [event_counts, event_rows], window: previous_hour, settle: 10m}}
+  # settle: an hour is judged this long after it ends (late events), at once, whatever the cron (UTC) says
+  hourly-shadow: {{cron: "10 * * * *", checks: [event_counts, event_rows], window: previous_hour, settle: 10m}}
   hourly-bookings: {{cron: "20 * * * *", checks: [bookings, bookings_suite, bookings_migrated], window: previous_hour, settle: 0m, recheck_hours: 0}}
 
 # The runs, verdicts and samples; use PostgreSQL when several replicas share it.

@@ -62,13 +62,14 @@ def test_message(ctx, dry_run):
 @click.pass_context
 def flush(ctx, dry_run, fmt):
     """Deliver the pending Slack messages now, in order (exit 3 if Slack refused or is down)."""
-    from reconciler.notify import drain_outbox
+    from reconciler.notify import digest_scope, drain_outbox
     from reconciler.store import open_report_store, reports_directory
 
     loaded = _loaded(ctx)
     store = open_report_store(loaded, upgrade=True)
-    report = drain_outbox(store, loaded.config.notify, now=datetime.now(timezone.utc), dry_run=dry_run,
-                          reports_dir=reports_directory(loaded).resolve())
+    now = datetime.now(timezone.utc)
+    report = drain_outbox(store, loaded.config.notify, now=now, dry_run=dry_run,
+                          reports_dir=reports_directory(loaded).resolve(), digest=digest_scope(loaded, store, now))
     if fmt == "json":
         doc = report.to_dict()
         if dry_run:

@@ -140,7 +140,7 @@ def _once(service, now: datetime, grace: float) -> int:
 def jobs(ctx, now_text, fmt):
     """Each job: its cron, next run, watermark, pending and failed hours, last run."""
     from reconciler.service.jobs import JobSession, job_plan, point_in_time_checks, windowed_checks
-    from reconciler.service.scheduler import next_run
+    from reconciler.service.scheduler import next_run, next_window_judged_at, wakeups
     from reconciler.store import open_report_store
     from reconciler.timeutil import iso
 
@@ -153,8 +153,12 @@ def jobs(ctx, now_text, fmt):
         plan = job_plan(session, name, now, start_watermark=False)
         watermark = store.watermark(name)
         last = store.list_runs(job=name, limit=1)
+        settled = [w.cron for w in wakeups(loaded, name, now) if w.settled_only]
+        judged_at = next_window_judged_at(loaded, name, now)
         out.append({
             "job": name, "cron": cfg.cron, "timezone": cfg.timezone, "next_run": iso(next_run(cfg, now)),
+            "settled_wake": settled[0] if settled else None,
+            "next_window_judged_at": iso(judged_at) if judged_at else None,
             "windowed_checks": windowed_checks(loaded, name), "point_in_time_checks": point_in_time_checks(loaded, name),
             "watermark": iso(watermark) if watermark else None,
             "pending_hours": [iso(h) for h in plan.pending] if plan else [],
@@ -170,6 +174,9 @@ def jobs(ctx, now_text, fmt):
         pending, failed = j["pending_hours"], j["failed_hours"]
         click.echo(f"{j['job']}")
         click.echo(f"  cron        {j['cron']} ({j['timezone']}), next run {j['next_run']}")
+        if j["next_window_judged_at"]:
+            wake = f", also waking at {j['settled_wake']} (UTC) as windows settle" if j["settled_wake"] else ""
+            click.echo(f"  judging     the next window to settle is judged at {j['next_window_judged_at']}{wake}")
         click.echo(f"  watermark   {j['watermark'] or '- (never judged)'}")
         click.echo(f"  pending     {len(pending)} hour(s)" + (f": {pending[0]} .. {pending[-1]}" if pending else ""))
         click.echo(f"  failed      {len(failed)} hour(s)" + (f": {', '.join(failed[:6])}" if failed else "")

@@ -82,6 +82,7 @@ def self_comparison(loaded: LoadedConfig, dataset: str, side: str, replica_url: 
     """A config whose dataset `calibration` compares the chosen side with itself (or its replica)."""
     ds = loaded.config.datasets[dataset]
     chosen = getattr(ds, side)
+    loaded.require_sources({chosen.source: ("datasets", dataset, side, "source")})
     source = loaded.config.sources[chosen.source]
     columns = {(old if side == "old" else new): ColumnConfig(**{**(cfg or ColumnConfig()).model_dump(), "old": None})
                for old, new, cfg in ds.column_pairs()}

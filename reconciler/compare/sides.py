@@ -91,6 +91,7 @@ def connected_sides(loaded: LoadedConfig, dataset: str, sources: dict[str, Sourc
                     now: datetime | None = None):
     """Both sides opened, checked and connected at once (the sources are opened here when
     not given); the connections close at the end of the block."""
+    loaded.require_sources(loaded.dataset_sources(dataset))  # both sides usable, before either is read
     with ExitStack() as stack:
         if sources is None:
             sources = stack.enter_context(opened_sources(loaded))

@@ -19,17 +19,43 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """The validated config plus where each key came from, for later error messages."""
+    """The validated config plus where each key came from, for later error messages.
+
+    A source whose url is empty (its variable unset or empty, or written empty) is kept, with
+    why, in `unresolved`: it is no configuration error until a command connects to it, so the
+    commands that read only the report store never need the databases' URLs."""
 
     config: Config
     path: Path
     lines: dict = field(default_factory=dict, compare=False, hash=False)
+    unresolved: dict = field(default_factory=dict, compare=False, hash=False)  # source name -> why it has no url
 
     def where(self, *keys) -> str:
         """`schedule.yaml:12: datasets.x.old.table` for a key path."""
         dotted = ".".join(str(k) for k in keys)
         line = _nearest_line(self.lines, tuple(str(k) for k in keys))
         return f"{self.path}:{line}: {dotted}" if line else f"{self.path}: {dotted}"
+
+    def source_url(self, name: str) -> str:
+        """The url of source `name`; ConfigError (exit 2, naming the variable) when it has none."""
+        self.require_sources({name: ("sources", name, "url")})
+        return self.config.sources[name].url
+
+    def require_sources(self, uses: dict) -> None:
+        """`uses`: source name -> the key path that uses it. ConfigError naming each unresolved one
+        at the key that needs it (up front, before anything is read or judged)."""
+        problems = [f"{self.where(*key)}: {self.unresolved[name]}" for name, key in uses.items()
+                    if name in self.unresolved]
+        if problems:
+            raise ConfigError(problems if len(problems) > 1 else problems[0])
+
+    def dataset_sources(self, dataset: str) -> dict:
+        """The sources a dataset's two sides read: source name -> key path naming it."""
+        ds = self.config.datasets[dataset]
+        uses = {}
+        for side in ("old", "new"):
+            uses.setdefault(getattr(ds, side).source, ("datasets", dataset, side, "source"))
+        return uses
 
     @property
     def base_dir(self) -> Path:
@@ -68,42 +94,64 @@ def _nearest_line(lines: dict, keys: tuple) -> int | None:
     return None
 
 
-def _compose(node, path: tuple, lines: dict, problems: list, env):
+@dataclass
+class _Composing:
+    """What composing the YAML collects besides the values."""
+
+    env: object
+    lines: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+    unset_in_source_urls: dict = field(default_factory=dict)  # source name -> variables unset in its url
+
+
+def _is_source_url(path: tuple) -> bool:
+    return len(path) == 3 and path[0] == "sources" and path[2] == "url"
+
+
+def _compose(node, path: tuple, state: _Composing):
     """Plain Python value of a YAML node; records the line of every mapping key."""
     if isinstance(node, yaml.MappingNode):
         out = {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            lines[path + (key,)] = key_node.start_mark.line + 1
+            state.lines[path + (key,)] = key_node.start_mark.line + 1
             if key in out:
-                problems.append(f"line {key_node.start_mark.line + 1}: {'.'.join(path + (key,))}: key given twice")
-            out[key] = _compose(value_node, path + (key,), lines, problems, env)
+                state.problems.append(f"line {key_node.start_mark.line + 1}: {'.'.join(path + (key,))}: "
+                                      "key given twice")
+            out[key] = _compose(value_node, path + (key,), state)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_compose(v, path + (str(i),), lines, problems, env) for i, v in enumerate(node.value)]
+        return [_compose(v, path + (str(i),), state) for i, v in enumerate(node.value)]
     value = yaml.constructor.SafeConstructor().construct_object(node, deep=True)
     if isinstance(value, str) and "$" in value:
-        value = _interpolate(value, path, node.start_mark.line + 1, problems, env)
+        value = _interpolate(value, path, node.start_mark.line + 1, state)
     return value
 
 
-def _interpolate(text: str, path: tuple, line: int, problems: list, env) -> str:
+def _interpolate(text: str, path: tuple, line: int, state: _Composing) -> str:
+    unset: list[str] = []
+
     def sub(m):
         name, op, default = m.group(1), m.group(2), m.group(3)
-        value = env.get(name)
+        value = state.env.get(name)
         if op == ":-" and not value:
             return default or ""
         if op == "-" and value is None:
             return default or ""
         if value is None:
-            problems.append(
-                f"line {line}: {'.'.join(path)}: environment variable {name} is not set "
-                f"(set it, or give a default: ${{{name}:-value}})"
-            )
+            unset.append(name)
             return m.group(0)  # left as written: an empty value would cause follow-on complaints
         return value
 
-    return _VAR.sub(sub, text)
+    interpolated = _VAR.sub(sub, text)
+    if unset and _is_source_url(path):
+        # a source without its url fails only the commands that connect to it (LoadedConfig.unresolved)
+        state.unset_in_source_urls[path[1]] = unset
+        return ""
+    for name in unset:
+        state.problems.append(f"line {line}: {'.'.join(path)}: environment variable {name} is not set "
+                              f"(set it, or give a default: ${{{name}:-value}})")
+    return interpolated
 
 
 def _describe(err: dict) -> str:
@@ -139,32 +187,38 @@ def _written(root, *keys) -> str | None:
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
-def _empty_url(name: str, root) -> str:
-    """Why source `name`'s url is empty: the variables it is made of, when it has any."""
+def _empty_url(name: str, root, unset=()) -> str:
+    """Why source `name`'s url is empty: the variables it is made of (those left unset, when
+    some were), when it has any."""
     written = _written(root, "sources", name, "url") or ""
-    variables = [m.group(1) for m in _VAR.finditer(written)]
+    variables = list(unset) or [m.group(1) for m in _VAR.finditer(written)]
     if not variables:
         return f"source {name!r} has an empty url"
     return (f"source {name!r} has an empty url: sources.{name}.url is {written!r} and "
             f"{' / '.join(variables)} is unset or empty (set {variables[0]}, or remove what uses the source)")
 
 
-def _cross_references(raw: dict, where, root=None) -> list[str]:
+def _cross_references(raw: dict, where) -> list[str]:
     """Names that point at other sections. Works on the raw mapping so these are reported
     alongside schema mistakes, not after them."""
     sources = _mapping(raw.get("sources"))
     datasets = _mapping(raw.get("datasets"))
     checks = _mapping(raw.get("checks"))
-    return (_dataset_references(datasets, sources, where, root)
-            + _check_references(checks, datasets, sources, where, root)
+    return (_dataset_references(datasets, sources, where)
+            + _check_references(checks, datasets, sources, where)
             + _job_references(_mapping(raw.get("jobs")), checks, where))
 
 
-def _has_empty_url(sources: dict, name: str) -> bool:
-    return "url" in _mapping(sources[name]) and not _mapping(sources[name])["url"]
+def _unresolved_sources(raw: dict, root, unset: dict) -> dict:
+    """source name -> why it has no url, for every source whose url is empty."""
+    out = {}
+    for name, source in _mapping(raw.get("sources")).items():
+        if "url" in _mapping(source) and not _mapping(source)["url"]:
+            out[name] = _empty_url(name, root, unset.get(name, ()))
+    return out
 
 
-def _dataset_references(datasets: dict, sources: dict, where, root) -> list[str]:
+def _dataset_references(datasets: dict, sources: dict, where) -> list[str]:
     problems = []
     for name, ds in datasets.items():
         for side_name in ("old", "new"):
@@ -176,12 +230,10 @@ def _dataset_references(datasets: dict, sources: dict, where, root) -> list[str]
                     f"{where('datasets', name, side_name, 'source')}: unknown source {source!r} "
                     f"(known: {', '.join(sources)}){did_you_mean(source, sources)}"
                 )
-            elif _has_empty_url(sources, source):
-                problems.append(f"{where('datasets', name, side_name, 'source')}: {_empty_url(source, root)}")
     return problems
 
 
-def _check_references(checks: dict, datasets: dict, sources: dict, where, root) -> list[str]:
+def _check_references(checks: dict, datasets: dict, sources: dict, where) -> list[str]:
     problems = []
     for name, check in checks.items():
         dataset = _mapping(check).get("dataset")
@@ -196,9 +248,6 @@ def _check_references(checks: dict, datasets: dict, sources: dict, where, root) 
                 f"{where('checks', name, 'source')}: unknown source {source!r} "
                 f"(known: both, {', '.join(sources)}){did_you_mean(source, sources)}"
             )
-        for used in (("old", "new") if source == "both" else (source,)):
-            if isinstance(used, str) and used in sources and _has_empty_url(sources, used):
-                problems.append(f"{where('checks', name, 'source')}: {_empty_url(used, root)}")
     return problems
 
 
@@ -241,10 +290,10 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
         raise ConfigError(f"{path}{at}: not valid YAML: {problem}") from None
     if root is None or not isinstance(root, yaml.MappingNode):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'datasets', 'checks', 'jobs'")
-    lines: dict = {}
-    problems: list[str] = []
-    raw = _compose(root, (), lines, problems, env)
-    problems = [f"{path}:{p.removeprefix('line ')}" for p in problems]
+    state = _Composing(env)
+    raw = _compose(root, (), state)
+    lines = state.lines
+    problems = [f"{path}:{p.removeprefix('line ')}" for p in state.problems]
     where = LoadedConfig(Config.model_construct(sources={}), path, lines).where
     cfg = None
     try:
@@ -256,9 +305,9 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
             if err["type"] == "extra_forbidden":
                 message = f"unknown key{_extra_hint(err, loc, raw)}"
             problems.append(f"{where(*loc)}: {message}")
-    problems += _cross_references(raw, where, root)
+    problems += _cross_references(raw, where)
     if cfg is not None:
-        loaded = LoadedConfig(cfg, path, lines)
+        loaded = LoadedConfig(cfg, path, lines, _unresolved_sources(raw, root, state.unset_in_source_urls))
         problems += _check_problems(cfg, loaded)
     if problems:
         raise ConfigError(problems)

@@ -154,7 +154,7 @@ def _show_slack_messages(loaded, now: datetime, console) -> None:
     from reconciler.store import open_report_store, reports_directory
 
     store = open_report_store(loaded)
-    messages = demo_messages(store, loaded.config.notify, reports_directory(loaded).resolve(), now)
+    messages = demo_messages(store, loaded, reports_directory(loaded).resolve(), now)
     console.print("\n[bold]Slack[/bold] (dry run: no token or webhook configured; the exact payloads are the JSON files)")
     for kind, path, payload in messages:
         console.print(f"\n[bold]── {kind}[/bold]  {path}")

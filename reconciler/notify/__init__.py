@@ -20,7 +20,7 @@ def outbox_depth(store) -> int:
     return _depth(store)
 
 
-__all__ = ["drain_outbox", "outbox_depth", "reason_of"]
+__all__ = ["digest_scope", "drain_outbox", "outbox_depth", "reason_of"]
 
 
 def notify_after_run(loaded, store, now, *, dry_run: bool = False):
@@ -35,7 +35,7 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
     try:
         store_back(loaded.config.notify, now, reports_directory(loaded).resolve())
         report = drain_outbox(store, loaded.config.notify, now=now, dry_run=dry_run,
-                              reports_dir=reports_directory(loaded).resolve(), gate=lambda: _gate(store, loaded, now))
+                              reports_dir=reports_directory(loaded).resolve(), digest=digest_scope(loaded, store, now))
     except SourceError as e:
         logging.getLogger(__name__).warning("Slack messages stay in the outbox: %s", e)
         return None
@@ -45,6 +45,29 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
     if report.error:
         logging.getLogger(__name__).warning("Slack messages stay in the outbox (%d): %s", report.pending, report.error)
     return report
+
+
+def digest_scope(loaded, store, now):
+    """What the daily digest counts for this config: the hourly datasets the shadow gate reads,
+    the hourly jobs' settle (the digest waits for its period's last hour to be judged) and the
+    gate itself, read from the store only when a digest is due."""
+    import math
+    from datetime import timedelta
+
+    from reconciler.errors import ReconcilerError
+    from reconciler.gate.evaluate import DEFAULT_PHASE, gate_datasets
+    from reconciler.notify.digest import DigestScope
+
+    config = loaded.config
+    try:
+        datasets = gate_datasets(loaded, config.phases[DEFAULT_PHASE]) if DEFAULT_PHASE in config.phases else None
+    except ReconcilerError:
+        datasets = None
+    if datasets is None:
+        datasets = tuple(name for name, ds in config.datasets.items() if not ds.snapshot)
+    settle = max((job.settle for job in config.jobs.values() if job.window == "previous_hour"), default=timedelta(0))
+    ready = timedelta(minutes=math.ceil(settle.total_seconds() / 60))
+    return DigestScope(tuple(datasets), ready, gate=lambda: _gate(store, loaded, now))
 
 
 def _gate(store, loaded, now):

@@ -154,8 +154,7 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
         on = t("on_dataset", dataset=facts["dataset"]) if facts.get("dataset") else ""
         out.section(t("alert.data.intro", job=facts["job"], on_dataset=on))
     out.section(f"{t('field.reason')}\n{facts.get('reason') or '?'}")
-    hour_label = t("field.hour" if tool else "field.worst_hour")
-    fields = [f"{hour_label}\n{when(facts.get('hour'))}", f"{t('field.job')}\n{facts['job']}"]
+    fields = [f"{_hour_label(t, facts)}\n{when(facts.get('hour'))}", f"{t('field.job')}\n{facts['job']}"]
     if not tool:
         fields.append(f"{t('field.violations')}\n{facts.get('violations', 0)}")
     link = out.report_link(facts.get("report"))
@@ -170,18 +169,36 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     return out.payload(f"{title}: {facts.get('reason') or ''}")
 
 
+def _moments(facts: dict) -> bool:
+    """The alert counts moments checked (point-in-time results), not hours judged."""
+    return facts.get("scope") == "moments"
+
+
+def _hour_label(t: Texts, facts: dict) -> str:
+    if _moments(facts):
+        return t("field.as_of")
+    return t("field.hour" if facts.get("alert_kind") == "tool" else "field.worst_hour")
+
+
+def _progress_key(kind: str, facts: dict) -> str:
+    """followup.tool | followup.moment | followup.data(.value), and the same for reminders."""
+    if facts.get("alert_kind") == "tool":
+        return f"{kind}.tool"
+    if _moments(facts):
+        return f"{kind}.moment"
+    return "followup.data.value" if kind == "followup" and facts.get("change") == "value" else f"{kind}.data"
+
+
 def render_followup(facts: dict, t: Texts, links: Links) -> dict:
     out = _Builder(t, links)
-    values = _progress_values(facts)
-    text = t("followup.tool" if facts.get("alert_kind") == "tool" else "followup.data", **values)
+    text = t(_progress_key("followup", facts), **_progress_values(facts))
     out.section(text)
     return out.with_report_link(facts, text)
 
 
 def render_reminder(facts: dict, t: Texts, links: Links) -> dict:
     out = _Builder(t, links)
-    values = _progress_values(facts)
-    text = t("reminder.tool" if facts.get("alert_kind") == "tool" else "reminder.data", **values)
+    text = t(_progress_key("reminder", facts), **_progress_values(facts))
     out.section(text)
     if facts.get("reason"):
         out.section(f"{t('field.reason')}\n{facts['reason']}")
@@ -191,14 +208,17 @@ def render_reminder(facts: dict, t: Texts, links: Links) -> dict:
 def _progress_values(facts: dict) -> dict:
     return {"check": _check_label(facts), "job": facts["job"], "hour": when(facts.get("hour")),
             "failures": facts.get("failures", 1), "hours": facts.get("failed_hours", 1),
-            "since": when(facts.get("first_hour") or facts.get("opened_at")), "reason": facts.get("reason") or "?"}
+            "since": when(facts.get("first_hour") or facts.get("opened_at")), "reason": facts.get("reason") or "?",
+            "violations": facts.get("violations", "?"), "previous": facts.get("previous", "?")}
 
 
 def render_recovered(facts: dict, t: Texts, links: Links) -> dict:
     out = _Builder(t, links)
-    key = "recovered.tool" if facts.get("alert_kind") == "tool" else "recovered.data"
+    key = "recovered.tool" if facts.get("alert_kind") == "tool" else \
+        "recovered.moment" if _moments(facts) else "recovered.data"
     text = t(key, check=_check_label(facts), job=facts["job"], hour=when(facts.get("hour")),
-             duration=t.duration(facts.get("duration_s") or 0), hours=facts.get("failed_hours", 0))
+             duration=t.duration(facts.get("duration_s") or 0), hours=facts.get("failed_hours", 0),
+             failures=facts.get("failures", 0))
     out.section(text)
     return out.with_report_link(facts, text)
 
@@ -210,13 +230,12 @@ def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
     check = _check_label(facts)
     title = _tool_title(t, "resolved", facts) if tool else t("resolved.data.title", check=check)
     out.header(title)
-    summary = t("resolved.summary", duration=t.duration(facts.get("duration_s") or 0),
-                since=when(facts.get("first_hour")), until=when(facts.get("hour")),
-                hours=facts.get("failed_hours", 0))
+    summary = t("resolved.summary.moment" if _moments(facts) else "resolved.summary",
+                duration=t.duration(facts.get("duration_s") or 0), since=when(facts.get("first_hour")),
+                until=when(facts.get("hour")), hours=facts.get("failed_hours", 0), failures=facts.get("failures", 0))
     out.section(summary)
     out.section(f"{t('field.reason')}\n~{facts.get('reason') or '?'}~")
-    hour_label = t("field.hour" if tool else "field.worst_hour")
-    fields = [f"{hour_label}\n{when(facts.get('first_hour'))}", f"{t('field.job')}\n{facts['job']}"]
+    fields = [f"{_hour_label(t, facts)}\n{when(facts.get('first_hour'))}", f"{t('field.job')}\n{facts['job']}"]
     link = out.report_link(facts.get("first_report"))
     if link:
         fields.append(f"{t('field.report')}\n{link}")

@@ -1,155 +1,166 @@
 """The daily digest, in the migration plan's daily-update shape: status, what changed,
-issues, next steps, plus the last 24 hours hour by hour, the worst numbers and, when the
-gate gives one, its state. Facts are gathered from the store when the digest is due
-(`notify.digest_at`, UTC) and rendered like every other outbox message."""
+issues, next steps, plus its period hour by hour, the point-in-time checks, the worst numbers
+and, when the gate gives one, its state.
+
+Its period is the 24 hours before `notify.digest_at` (UTC). It is composed once the period's
+last hour has had its chance to be judged (`digest_at` + the hourly jobs' settle, rounded up
+to the minute), from the ledger of the hourly datasets the gate reads: per dataset, hours
+passed, failed, empty (no row on either side) and missing (no conclusive verdict: no ledger
+row, pending, settled but not judged, or in error). It says "on track" only when every hour
+of the period passed."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_, select
-
 from reconciler.config.models import NotifyConfig
-from reconciler.notify import outbox
-from reconciler.store.engine import writer
-from reconciler.store.schema import notify_alerts, window_ledger
-from reconciler.timeutil import HOUR, floor_hour, iso
+from reconciler.timeutil import Window, iso
 
 UTC = timezone.utc
 DAY = timedelta(days=1)
-CELL = {"judged": "✅", "failed": "❌", "empty": "⚪", "missing": "⬜"}
+CELLS = {"pass": "passed", "fail": "failed", "empty": "empty"}  # ledger verdict -> cell; anything else: missing
+CELL = {"passed": "✅", "failed": "❌", "empty": "⚪", "missing": "⬜"}
 ISSUES_SHOWN = 10
 
 
-def digest_due(notify: NotifyConfig, now: datetime) -> bool:
+@dataclass(frozen=True)
+class DigestScope:
+    """What the digest counts: the hourly datasets (the gate's), how long after `digest_at`
+    the period's last hour is judged, and the gate (a callable, read only when a digest is due)."""
+
+    datasets: tuple[str, ...] = ()
+    ready_after: timedelta = timedelta(0)
+    gate: object = field(default=None, compare=False)
+
+
+def digest_period(notify: NotifyConfig, now: datetime, ready_after: timedelta = timedelta(0)) -> Window | None:
+    """The period of the latest digest due at `now`: the 24 hours before the latest
+    `digest_at` whose period has been judged by now (None: no digest configured)."""
     if not notify.digest_at:
-        return False
+        return None
     hour, minute = (int(x) for x in notify.digest_at.split(":"))
-    return now >= now.astimezone(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    now = now.astimezone(UTC)
+    end = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    while end + ready_after > now:
+        end -= DAY
+    return Window(end - DAY, end)
 
 
-def enqueue_digest_if_due(store, notify: NotifyConfig, now: datetime, gate=None) -> bool:
-    """At most one digest a day (its message key is the date)."""
-    if not digest_due(notify, now):
+def enqueue_digest_if_due(store, notify: NotifyConfig, now: datetime, scope: DigestScope | None = None) -> bool:
+    """At most one digest per period (its message key is the date its period ends)."""
+    scope = scope or DigestScope()
+    period = digest_period(notify, now, scope.ready_after)
+    if period is None:
         return False
-    key = f"digest:{now.astimezone(UTC).date().isoformat()}"
-    with store.engine.connect() as conn:
-        if outbox.by_key(conn, key) is not None:
-            return False
-    facts = digest_facts(store, now, gate=gate)
-    with writer(store.engine).begin() as conn:
-        outbox.enqueue(conn, key, "digest", facts, now=now)
+    key = f"digest:{period.end.date().isoformat()}"
+    if store.outbox.by_key(key) is not None:
+        return False
+    store.outbox.enqueue(key, "digest", digest_facts(store, period, scope), now=now)
     return True
 
 
-def _gate_dict(gate) -> dict | None:
-    """The gate's state for the digest; `gate` may be a callable, evaluated only when a digest is due."""
+def gate_facts(gate) -> dict | None:
+    """The gate's structured state for the digest (rendered in the reader's language);
+    `gate` may be a callable, evaluated only when a digest is due."""
     if callable(gate):
         gate = gate()
-    if gate is None:
-        return None
-    if hasattr(gate, "to_dict"):
-        gate = gate.to_dict()
-    elif not isinstance(gate, dict):
-        gate = {k: getattr(gate, k) for k in ("status", "summary", "message") if hasattr(gate, k)}
-    state = gate.get("verdict") or gate.get("status") or gate.get("state") or "?"
-    summary = gate.get("headline") or gate.get("summary") or gate.get("message") or ""
-    return {"state": str(state), "summary": str(summary)}
+    if gate is None or isinstance(gate, dict):
+        return gate
+    states = {o.criterion: o.state for o in gate.outcomes}
+    return {"phase": gate.phase, "verdict": gate.verdict,
+            "not_met": [c for c, state in states.items() if state == "not met"],
+            "incomplete": [c for c, state in states.items() if state == "incomplete"],
+            "clean_hours": gate.clean_hours, "days_required": gate.days_required}
 
 
-def digest_facts(store, now: datetime, gate=None) -> dict:
-    end = floor_hour(now.astimezone(UTC))
-    start = end - DAY
-    hours = [start + i * HOUR for i in range(24)]
-    with store.engine.connect() as conn:
-        ledger = conn.execute(select(window_ledger).where(window_ledger.c.hour >= start,
-                                                          window_ledger.c.hour < end)).all()
-        alerts = conn.execute(select(notify_alerts).where(or_(
-            notify_alerts.c.state == "open", notify_alerts.c.opened_at >= now - DAY,
-            notify_alerts.c.resolved_at >= now - DAY)).order_by(notify_alerts.c.id)).all()
-        reasons = {a.id: ((outbox.by_key(conn, a.top_key) or {}).get("facts") or {}).get("reason") for a in alerts}
-    by_dataset: dict[str, dict] = {}
-    for row in ledger:
-        by_dataset.setdefault(row.dataset, {})[row.hour] = _cell(row)
+def digest_facts(store, period: Window, scope: DigestScope | None = None) -> dict:
+    scope = scope or DigestScope()
+    hours = period.hours()
+    rows = store.ledger_period(period.start, period.end)
+    names = list(scope.datasets) or sorted({r["dataset"] for r in rows})
+    verdicts = {(r["dataset"], r["hour"]): r["verdict"] for r in rows}
     datasets = []
-    totals = {"judged": 0, "failed": 0, "empty": 0, "missing": 0}
+    for name in names:
+        cells = [CELLS.get(verdicts.get((name, h)), "missing") for h in hours]
+        datasets.append({"dataset": name, "cells": cells, "counts": _counts(cells)})
+    totals = _counts([c for d in datasets for c in d["cells"]])
+    alerts = store.alerts.touching(period.start, period.end)
+    reasons = {a["id"]: (store.outbox.by_key(a["top_key"]) or {}).get("facts") or {} for a in alerts}
+    open_alerts = [_alert(a, reasons[a["id"]]) for a in alerts if a["state"] == "open"]
+    changed = [_alert(a, reasons[a["id"]]) for a in alerts if _changed_within(a, period)]
+    moments = _moments(store.history.moment_results(period.start, period.end))
+    return {"date": period.end.date().isoformat(), "period": period.to_dict(),
+            "status": _status(totals, open_alerts, moments), "hours": [iso(h) for h in hours],
+            "datasets": datasets, "totals": totals, "open_alerts": open_alerts, "changed": changed,
+            "moments": moments, "worst": _worst_drift(rows, names), "gate": gate_facts(scope.gate)}
+
+
+def _counts(cells: list[str]) -> dict:
+    n = Counter(cells)
+    return {"hours": len(cells), "judged": n["passed"] + n["failed"], "passed": n["passed"], "failed": n["failed"],
+            "empty": n["empty"], "missing": n["missing"]}
+
+
+def _status(totals: dict, open_alerts: list, moments: list) -> str:
+    """red: an alert is open; yellow: something failed in the period; nothing: no hour has a
+    verdict; incomplete: some hours have none; green: every hour of the period passed."""
+    if open_alerts:
+        return "red"
+    if totals["failed"] or any(m["failed"] for m in moments):
+        return "yellow"
+    if totals["judged"] == 0 and (totals["hours"] or not moments):
+        return "nothing"
+    if totals["judged"] < totals["hours"]:
+        return "incomplete"
+    return "green"
+
+
+def _changed_within(alert: dict, period: Window) -> bool:
+    return any(t is not None and period.start <= t < period.end for t in (alert["opened_at"], alert["resolved_at"]))
+
+
+def _alert(a: dict, top: dict) -> dict:
+    """One alert, once: its stretch (first..last failing hour, or moment) and its state."""
+    failed = sorted(a["failed_hours"] or [])
+    return {"kind": a["kind"], "job": a["job"], "check": a["check_name"] or a["job"], "dataset": a["dataset"],
+            "scope": top.get("scope", "hours"), "first": iso(a["first_hour"]) if a["first_hour"] else failed[0],
+            "last": failed[-1] if failed else iso(a["first_hour"]), "hours": len(failed), "failures": a["failures"],
+            "state": a["state"], "resolved_at": iso(a["resolved_at"]) if a["resolved_at"] else None,
+            "reason": top.get("reason")}
+
+
+def _moments(results: list[dict]) -> list[dict]:
+    """Per job and configured check, the point-in-time runs of the period: how many, how many
+    failed, and the latest."""
+    by_check: dict[tuple, dict] = {}
+    for r in results:
+        key = (r["job"], r["details"].get("config_check") or r["check"])
+        seen = by_check.setdefault(key, {"runs": set(), "failed": set(), "last": None})
+        seen["runs"].add(r["run_id"])
+        if r["status"] in ("fail", "error"):
+            seen["failed"].add(r["run_id"])
+        seen["last"] = (r["as_of"], r["run_id"])
+    out = []
+    for (job, check), seen in sorted(by_check.items()):
+        at, run_id = seen["last"]
+        out.append({"job": job, "check": check, "runs": len(seen["runs"]), "failed": len(seen["failed"]),
+                    "last_status": "fail" if run_id in seen["failed"] else "pass", "last_at": iso(at)})
+    return out
+
+
+def _worst_drift(rows: list[dict], datasets: list[str]) -> dict | None:
     worst = None
-    for name in sorted(by_dataset):
-        cells = [by_dataset[name].get(h, "missing") for h in hours]
-        for c in cells:
-            totals[c] += 1
-            if c == "failed":
-                totals["judged"] += 1
-        datasets.append({"dataset": name, "cells": cells})
-    for row in ledger:
-        if row.drift_pct is not None and (worst is None or abs(row.drift_pct) > abs(worst["drift_pct"])):
-            worst = {"dataset": row.dataset, "hour": iso(row.hour), "drift_pct": round(row.drift_pct, 4)}
-    open_alerts = [_alert(a, reasons) for a in alerts if a.state == "open"]
-    changed = ([{"what": "opened", **_alert(a, reasons), "at": iso(a.opened_at)} for a in alerts
-                if a.opened_at >= now - DAY]
-               + [{"what": "resolved", **_alert(a, reasons), "at": iso(a.resolved_at)} for a in alerts
-                  if a.resolved_at is not None and a.resolved_at >= now - DAY])
-    status = "red" if open_alerts else "yellow" if totals["failed"] else "green"
-    return {"date": now.astimezone(UTC).date().isoformat(), "period": {"start": iso(start), "end": iso(end)},
-            "status": status, "hours": [iso(h) for h in hours], "datasets": datasets, "totals": totals,
-            "open_alerts": open_alerts, "changed": sorted(changed, key=lambda c: c["at"]), "worst": worst,
-            "gate": _gate_dict(gate)}
-
-
-def _cell(row) -> str:
-    if row.verdict == "empty" or row.state == "empty":
-        return "empty"
-    if row.state == "verified":
-        return "judged"
-    if row.state == "drifted":
-        return "failed"
-    return "missing"  # pending, settled (not judged yet) or error (could not be judged)
-
-
-def _alert(a, reasons: dict) -> dict:
-    return {"kind": a.kind, "job": a.job, "check": a.check_name or a.job, "since": iso(a.first_hour or a.opened_at),
-            "failed_hours": len(a.failed_hours or []), "reason": reasons.get(a.id)}
+    for row in rows:
+        if row["dataset"] in datasets and row["drift_pct"] is not None and (
+                worst is None or abs(row["drift_pct"]) > abs(worst["drift_pct"])):
+            worst = {"dataset": row["dataset"], "hour": iso(row["hour"]), "drift_pct": round(row["drift_pct"], 4)}
+    return worst
 
 
 def render_digest_blocks(out, facts: dict) -> str:
     """Fills the block builder `out` (blocks._Builder); returns the notification text."""
-    from reconciler.notify.blocks import when
+    from reconciler.notify.digest_render import digest_sections
 
-    t = out.t
-    totals = facts["totals"]
-    title = t("digest.title", date=facts["date"])
-    out.header(title)
-    status = t(f"digest.status.{facts['status']}", failed=totals["failed"], open=len(facts["open_alerts"]))
-    out.section(t("digest.status", status=status))
-    if facts.get("gate"):
-        out.section(f"{t('digest.gate.title')}\n{t('digest.gate', **facts['gate'])}")
-    changed = [t(f"digest.changed.{c['what']}", check=t("digest.checker") if c["kind"] == "tool" else c["check"],
-                 job=c["job"], at=when(c["at"]))
-               for c in facts["changed"]] or [t("digest.changed.none")]
-    out.section(f"{t('digest.changed.title')}\n" + "\n".join(f"• {line}" for line in changed[:ISSUES_SHOWN])
-                + (f"\n{t('more', n=len(changed) - ISSUES_SHOWN)}" if len(changed) > ISSUES_SHOWN else ""))
-    issues = [t("digest.issue.tool" if a["kind"] == "tool" else "digest.issue", check=a["check"], job=a["job"],
-                since=when(a["since"]), hours=a["failed_hours"]) for a in facts["open_alerts"]]
-    out.section(f"{t('digest.issues.title')}\n" + ("\n".join(f"• {line}" for line in issues[:ISSUES_SHOWN])
-                                                    or t("digest.issues.none"))
-                + (f"\n{t('more', n=len(issues) - ISSUES_SHOWN)}" if len(issues) > ISSUES_SHOWN else ""))
-    hour_labels = " ".join(h[11:13] for h in facts["hours"])
-    lines = [f"```{'':<14}{hour_labels}"]
-    for d in facts["datasets"][:20]:
-        lines.append(f"{d['dataset'][:13]:<14}" + " ".join(f"{CELL[c]:<2}" for c in d["cells"]))
-    lines[-1] += "```"
-    legend = "  ".join(f"{CELL[k]} {k}" for k in CELL)
-    out.section(f"{t('digest.hours.title')}\n" + "\n".join(lines) + f"\n{legend}\n"
-                + t("digest.hours.totals", **totals))
-    worst = facts.get("worst")
-    out.section(f"{t('digest.worst.title')}\n" + (
-        t("digest.worst.drift", drift=f"{worst['drift_pct']:+g}", dataset=worst["dataset"], hour=when(worst["hour"]))
-        if worst else t("digest.worst.none")))
-    steps = [t("digest.next.tool" if a["kind"] == "tool" else "digest.next.fix", check=a["check"], job=a["job"],
-               reason=a.get("reason") or "?") for a in facts["open_alerts"][:5]]
-    if totals["missing"]:
-        steps.append(t("digest.next.missing", missing=totals["missing"]))
-    if not steps:
-        steps.append(t("digest.next.keep"))
-    out.section(f"{t('digest.next.title')}\n" + "\n".join(f"• {s}" for s in steps))
-    return f"{title}: {status}"
+    return digest_sections(out, facts)

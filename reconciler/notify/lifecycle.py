@@ -1,27 +1,34 @@
 """Alert lifecycle, decided inside the transaction that stores a run (`enqueue_for_run`).
 
 An alert's fingerprint is job + configured check + dataset + result check (the rule or
-expectation). The first failure opens it (a top-level message); later failures of the same
-fingerprint follow up in its thread; the first pass closes it (a "recovered" reply and the
+expectation). The first failure opens it (a top-level message). A failure that persists adds
+to its thread only when its evidence changes: a new failing hour, or a different value (the
+number of violations; for the checker's own errors, the error). Otherwise it is repeated at
+most every `remind_every` (a reminder). The first pass closes it (a "recovered" reply and the
 top message rewritten). A window judged again (a recheck) only says so when its verdict
-changed. The tool's own errors (a run that could not be computed, a check in error) open
-alerts of their own, fingerprinted `tool|...`, so a broken checker never reads as broken data."""
+changed. Point-in-time results are moments, not hours: their alerts count the times they
+failed (`scope: moments`). The tool's own errors (a run that could not be computed, a check in
+error) open alerts of their own, fingerprinted `tool|...`, so a broken checker never reads as
+broken data."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection
 
-from reconciler.notify import outbox
 from reconciler.notify.reasons import reason_of
 from reconciler.results import EMPTY, ERROR, FAIL, PASS, CheckResult, RunResult, StoredRun, jsonable, worst
-from reconciler.store.schema import notify_alerts, results, runs
+from reconciler.store import alerts, outbox
+from reconciler.store.alerts import RESOLVED
+from reconciler.store.result_history import earlier_results
 from reconciler.timeutil import iso
 
 DATA, TOOL = "data", "tool"
-OPEN, RESOLVED = "open", "resolved"
+HOURS, MOMENTS = "hours", "moments"  # what an alert's failures are: hours judged, or moments checked
+TOLD = ("alert", "followup", "reminder")  # the messages that tell an alert's evidence
 MAX_ITEMS = 100
 
 
@@ -51,12 +58,23 @@ def _moment(run: RunResult) -> datetime:
     return run.window.start if run.window is not None else run.as_of
 
 
-def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:
+@dataclass(frozen=True)
+class SlackLifecycle:
+    """The store's run hook (ReportStore.add_run_hook) that writes the Slack messages a stored
+    run causes, inside the transaction that stores it. Equal settings make equal hooks, so
+    wiring it twice into one store adds it once."""
+
+    remind_every: timedelta = timedelta(hours=6)
+
+    def __call__(self, conn: Connection, run_id: int, run: RunResult, now: datetime) -> None:
+        enqueue_for_run(conn, run_id, run, now, remind_every=self.remind_every)
+
+
+def enqueue_for_run(conn: Connection, run_id: int, run: RunResult, now: datetime, *,
+                    remind_every: timedelta = timedelta(hours=6)) -> None:
     """The messages this run causes, written with the run (same transaction)."""
-    if conn.dialect.name == "postgresql":  # replicas storing runs of one job decide its alerts one at a time
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                     {"key": int(hashlib.sha1(f"notify:{run.job}".encode()).hexdigest()[:15], 16)})
-    ctx = _RunContext(conn, run_id, run, now)
+    alerts.lock_job(conn, run.job)
+    ctx = _RunContext(conn, run_id, run, now, remind_every)
     if run.status == ERROR and not run.results:
         ctx.failure(TOOL, f"tool|{run.job}", {"check": None, "dataset": None, "reason": run.message or "?"})
         return
@@ -108,14 +126,7 @@ def _by_fingerprint(run: RunResult) -> list[tuple[str, CheckResult]]:
 
 def _earlier_statuses(conn: Connection, job: str, start: datetime, run_id: int) -> dict[str, str]:
     """fingerprint -> status in the latest earlier run of this job and window that computed it."""
-    query = (select(results.c.check_name, results.c.details, results.c.status, results.c.run_id)
-             .join(runs, runs.c.id == results.c.run_id)
-             .where(runs.c.job == job, runs.c.window_start == start, runs.c.id != run_id)
-             .order_by(results.c.run_id, results.c.position))
-    out: dict[str, str] = {}
-    for row in conn.execute(query):
-        out[fingerprint_of(job, {"check": row.check_name, "details": row.details or {}})] = row.status
-    return out
+    return {fingerprint_of(job, r): r["status"] for r in earlier_results(conn, job, start, run_id)}
 
 
 def _result_facts(result: CheckResult) -> dict:
@@ -144,16 +155,15 @@ def _fp_hash(fingerprint: str) -> str:
 
 
 class _RunContext:
-    def __init__(self, conn: Connection, run_id: int, run: RunResult, now: datetime):
+    def __init__(self, conn: Connection, run_id: int, run: RunResult, now: datetime, remind_every: timedelta):
         self.conn, self.run_id, self.run, self.now = conn, run_id, run, now
+        self.remind_every = remind_every
         self.hour = _moment(run)
+        self.scope = HOURS if run.window is not None else MOMENTS
         self.report = report_of(run_id, run)
 
     def _open_alert(self, fingerprint: str) -> dict | None:
-        row = self.conn.execute(select(notify_alerts).where(notify_alerts.c.fingerprint == fingerprint,
-                                                            notify_alerts.c.state == OPEN)
-                                .order_by(notify_alerts.c.id.desc()).limit(1)).first()
-        return dict(row._mapping) if row is not None else None
+        return alerts.open_alert(self.conn, fingerprint)
 
     def _enqueue(self, key: str, kind: str, facts: dict, alert_id: int | None = None, parent: str | None = None):
         outbox.enqueue(self.conn, key, kind, jsonable(facts), now=self.now, run_id=self.run_id, alert_id=alert_id,
@@ -161,38 +171,43 @@ class _RunContext:
 
     def failure(self, kind: str, fingerprint: str, facts: dict, result: CheckResult | None = None) -> None:
         hour = iso(_worst_hour(self.run, result) if result is not None else self.hour)
-        base = {"alert_kind": kind, "fingerprint": fingerprint, "job": self.run.job, **facts, "hour": hour,
-                "window": _window_dict(self.run), "run_id": self.run_id, "report": self.report}
+        base = {"alert_kind": kind, "fingerprint": fingerprint, "job": self.run.job, **facts, "scope": self.scope,
+                "hour": hour, "window": _window_dict(self.run), "run_id": self.run_id, "report": self.report}
         alert = self._open_alert(fingerprint)
         if alert is None:
-            alert_id = self.conn.execute(insert(notify_alerts).values(
-                fingerprint=fingerprint, kind=kind, job=self.run.job, check_name=facts.get("check"),
-                dataset=facts.get("dataset"), state=OPEN, opened_at=self.now, opened_run_id=self.run_id,
-                first_hour=self.hour, failed_hours=[iso(self.hour)], failures=1, top_key="",
-                ).returning(notify_alerts.c.id)).scalar_one()
-            top_key = f"alert:{alert_id}"
-            self.conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert_id).values(top_key=top_key))
-            self._enqueue(top_key, "alert", base, alert_id)
+            alert = alerts.insert_alert(
+                self.conn, fingerprint=fingerprint, kind=kind, job=self.run.job, check_name=facts.get("check"),
+                dataset=facts.get("dataset"), opened_at=self.now, opened_run_id=self.run_id, first_hour=self.hour,
+                failed_hours=[iso(self.hour)], failures=1)
+            self._enqueue(alert["top_key"], "alert", base, alert["id"])
             return
+        new_hour = self.scope == HOURS and iso(self.hour) not in alert["failed_hours"]
         hours = sorted(set(alert["failed_hours"]) | {iso(self.hour)})
         failures = alert["failures"] + 1
-        self.conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert["id"])
-                          .values(failed_hours=hours, failures=failures))
-        followup = {k: base[k] for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason", "hour",
-                                         "run_id", "report")}
-        followup.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]),
-                        first_hour=iso(alert["first_hour"]))
-        self._enqueue(f"followup:{alert['id']}:{self.run_id}", "followup", followup, alert["id"], alert["top_key"])
+        alerts.update_alert(self.conn, alert["id"], failed_hours=hours, failures=failures)
+        told = outbox.latest_of_alert(self.conn, alert["id"], TOLD)
+        before = _value(kind, told["facts"]) if told else None
+        changed = told is not None and _value(kind, base) != before
+        if not (new_hour or changed) and told is not None and self.now - told["created_at"] < self.remind_every:
+            return  # the same evidence, told less than remind_every ago
+        progress = {k: base.get(k) for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason",
+                                             "violations", "scope", "hour", "run_id", "report")}
+        progress.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]),
+                        first_hour=iso(alert["first_hour"]), previous=(told["facts"] if told else {}).get("violations"),
+                        change="hour" if new_hour else "value" if changed else None)
+        kind_of_message = "followup" if new_hour or changed else "reminder"
+        self._enqueue(f"{kind_of_message}:{alert['id']}:{self.run_id}", kind_of_message, progress, alert["id"],
+                      alert["top_key"])
 
     def recovery(self, fingerprint: str) -> None:
         alert = self._open_alert(fingerprint)
         if alert is None:
             return
-        self.conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert["id"])
-                          .values(state=RESOLVED, resolved_at=self.now))
+        alerts.update_alert(self.conn, alert["id"], state=RESOLVED, resolved_at=self.now)
         top = outbox.by_key(self.conn, alert["top_key"]) or {"facts": {}}
         summary = {"alert_kind": alert["kind"], "fingerprint": fingerprint, "job": alert["job"],
                    "check": alert["check_name"], "dataset": alert["dataset"], "hour": iso(self.hour),
+                   "scope": top["facts"].get("scope", HOURS),
                    "duration_s": (self.hour - alert["first_hour"]).total_seconds(),
                    "failed_hours": len(alert["failed_hours"]), "failures": alert["failures"],
                    "opened_at": iso(alert["opened_at"]), "resolved_at": iso(self.now),
@@ -205,6 +220,11 @@ class _RunContext:
 
     def recheck(self, fingerprint: str, result: CheckResult, before: str) -> None:
         after = result.status
+        if before == after == FAIL:
+            alert = self._open_alert(fingerprint)
+            if alert is not None and iso(self.hour) in alert["failed_hours"]:
+                self.failure(DATA, fingerprint, _result_facts(result), result)  # told only if its value changed
+            return
         if before == after or {before, after} - {PASS, FAIL}:
             return
         alert = self._open_alert(fingerprint)
@@ -214,6 +234,12 @@ class _RunContext:
                  "report": self.report}
         self._enqueue(f"changed:{self.run_id}:{_fp_hash(fingerprint)}", "changed", facts,
                       alert["id"] if alert else None, alert["top_key"] if alert else None)
+
+
+def _value(kind: str, facts: dict):
+    """What a message said the evidence was: the number of violations; for the checker's own
+    errors, the error."""
+    return facts.get("reason") if kind == TOOL else facts.get("violations")
 
 
 def _worst_hour(run: RunResult, result: CheckResult) -> datetime:

@@ -7,12 +7,10 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
 from reconciler.notify.blocks import Links, render
-from reconciler.notify.digest import digest_facts
+from reconciler.notify.digest import DAY, digest_facts
 from reconciler.notify.i18n import Texts
-from reconciler.store.schema import notify_outbox
+from reconciler.timeutil import Window, floor_hour
 
 
 def as_text(payload: dict) -> str:
@@ -28,19 +26,23 @@ def as_text(payload: dict) -> str:
     return "\n".join(lines)
 
 
-def demo_messages(store, notify, reports_dir: Path, now: datetime, gate=None) -> list[tuple[str, Path, dict]]:
-    """(title, JSON path, payload) of the first alert, the first recovery and today's digest."""
+def demo_messages(store, loaded, reports_dir: Path, now: datetime) -> list[tuple[str, Path, dict]]:
+    """(title, JSON path, payload) of the first alert, the first recovery and a digest of the
+    24 hours before `now`'s hour (the demo's hours)."""
+    from reconciler.notify import digest_scope
+
+    notify = loaded.config.notify
     t, links = Texts(notify.locale), Links(notify.report_base_url, str(reports_dir))
     out = []
-    with store.engine.connect() as conn:
-        for kind in ("alert", "recovered"):
-            row = conn.execute(select(notify_outbox).where(notify_outbox.c.kind == kind)
-                               .order_by(notify_outbox.c.id).limit(1)).first()
-            if row is not None:
-                path = reports_dir / "notify" / f"{row.id:06d}-{kind}.json"
-                payload = json.loads(path.read_text()) if path.is_file() else render(kind, row.facts, t, links)
-                out.append((kind, path, payload))
-    payload = {"channel": notify.slack.channel, **render("digest", digest_facts(store, now, gate=gate), t, links)}
+    for kind in ("alert", "recovered"):
+        row = store.outbox.first_of_kind(kind)
+        if row is not None:
+            path = reports_dir / "notify" / f"{row['id']:06d}-{kind}.json"
+            payload = json.loads(path.read_text()) if path.is_file() else render(kind, row["facts"], t, links)
+            out.append((kind, path, payload))
+    end = floor_hour(now)
+    facts = digest_facts(store, Window(end - DAY, end), digest_scope(loaded, store, now))
+    payload = {"channel": notify.slack.channel, **render("digest", facts, t, links)}
     path = reports_dir / "notify" / "digest-preview.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n")

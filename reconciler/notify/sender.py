@@ -15,22 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import select, update
-
 from reconciler.config.models import NotifyConfig
-from reconciler.notify import outbox
 from reconciler.notify.blocks import Links, render
 from reconciler.notify.i18n import Texts
 from reconciler.notify.slack import MESSAGE_ERRORS, BotDelivery, SlackDeliveryError, make_delivery
-from reconciler.store.engine import writer
-from reconciler.store.schema import notify_alerts
+from reconciler.store import outbox
 from reconciler.timeutil import Window
 
 log = logging.getLogger(__name__)
 UTC = timezone.utc
 LOOKBACK = timedelta(minutes=10)  # how far before a recorded attempt its message may carry a ts
 _DRAIN_CLAIM = ("notify-outbox", Window(datetime(1970, 1, 1, tzinfo=UTC), datetime(1970, 1, 1, 1, tzinfo=UTC)))
-THREADED = ("followup", "recovered", "changed")
+THREADED = ("followup", "reminder", "recovered", "changed")
 
 
 @dataclass
@@ -53,19 +49,19 @@ class DrainReport:
 
 def outbox_depth(store) -> int:
     """Messages waiting to be delivered (the integrator exposes it as a metric)."""
-    with store.engine.connect() as conn:
-        return outbox.count_pending(conn)
+    return store.outbox.depth()
 
 
 def drain_outbox(store, notify: NotifyConfig, *, now: datetime | None = None, dry_run: bool = False,
-                 reports_dir: str | Path | None = None, gate=None, limit: int | None = None) -> DrainReport:
+                 reports_dir: str | Path | None = None, digest=None, limit: int | None = None) -> DrainReport:
     """Deliver what is pending. Called by `reconciler run` after storing, by the scheduler after
-    each window and by `reconciler notify flush`. `gate`: an optional gate summary (or a callable giving one) for the digest."""
+    each window and by `reconciler notify flush`; first the daily digest is composed when it is
+    due. `digest`: its DigestScope (the datasets it counts, when its period is judged, the gate)."""
     from reconciler.notify.digest import enqueue_digest_if_due
 
     now = now or datetime.now(UTC)
     if not dry_run:
-        enqueue_digest_if_due(store, notify, now, gate=gate)
+        enqueue_digest_if_due(store, notify, now, digest)
     delivery = None if dry_run else make_delivery(notify.slack)
     sender = _Sender(store, notify, delivery, Links(notify.report_base_url, str(reports_dir) if reports_dir else None),
                      write_dir=None if dry_run else (Path(reports_dir) / "notify" if reports_dir else None))
@@ -85,24 +81,18 @@ class _Sender:
         self.t = Texts(notify.locale)
         self.write_dir = write_dir
 
-    def _tx(self):
-        return writer(self.store.engine).begin()
-
     def drain(self, report: DrainReport, limit: int | None) -> None:
-        with self.store.engine.connect() as conn:
-            rows = outbox.pending(conn, limit)
+        rows = self.store.outbox.pending(limit)
         for row in rows:
             try:
                 self._one(row, report)
             except SlackDeliveryError as e:
                 if e.code in MESSAGE_ERRORS:
-                    with self._tx() as conn:
-                        outbox.mark(conn, row["id"], status=outbox.FAILED, last_error=str(e)[:1000])
+                    self.store.outbox.mark(row["id"], status=outbox.FAILED, last_error=str(e)[:1000])
                     log.error("Slack refused message %s, set aside: %s", row["message_key"], e)
                     report.failed.append((row["message_key"], str(e)))
                     continue
-                with self._tx() as conn:
-                    outbox.mark(conn, row["id"], last_error=str(e)[:1000])
+                self.store.outbox.mark(row["id"], last_error=str(e)[:1000])
                 log.warning("Slack delivery stopped at message %s: %s (%d left in the outbox)",
                             row["message_key"], e, len(rows) - rows.index(row))
                 report.error = str(e)
@@ -111,8 +101,7 @@ class _Sender:
     def _parent(self, row: dict) -> dict | None:
         if not row["parent_key"]:
             return None
-        with self.store.engine.connect() as conn:
-            return outbox.by_key(conn, row["parent_key"])
+        return self.store.outbox.by_key(row["parent_key"])
 
     def _one(self, row: dict, report: DrainReport) -> None:
         kind, facts = row["kind"], row["facts"]
@@ -138,18 +127,14 @@ class _Sender:
             if found is not None:
                 report.recovered += 1
                 return self._finish(row, outbox.SENT, report, found)
-        with self._tx() as conn:
-            outbox.mark(conn, row["id"], attempted_at=datetime.now(UTC), attempts=row["attempts"] + 1)
+        self.store.outbox.mark(row["id"], attempted_at=datetime.now(UTC), attempts=row["attempts"] + 1)
         posted = self.delivery.post(payload, row["message_key"], thread_ts=thread_ts)
-        if kind == "reminder":
-            with self._tx() as conn:
-                conn.execute(update(notify_alerts).where(notify_alerts.c.id == row["alert_id"])
-                             .values(reminded_at=row["created_at"]))
+        if kind == "reminder" and row["alert_id"] is not None:
+            self.store.alerts.mark_reminded(row["alert_id"], row["created_at"])
         return self._finish(row, outbox.SENT, report, posted)
 
     def _find_earlier(self, row: dict, thread_ts: str | None):
-        with self.store.engine.connect() as conn:
-            channel_id = outbox.known_channel_id(conn)
+        channel_id = self.store.outbox.known_channel_id()
         oldest = (row["attempted_at"] - LOOKBACK).timestamp()
         try:
             return self.delivery.find(row["message_key"], channel_id, oldest, thread_ts=thread_ts)
@@ -158,19 +143,17 @@ class _Sender:
             return None
 
     def _reminder_due(self, row: dict) -> bool:
-        with self.store.engine.connect() as conn:
-            alert = conn.execute(select(notify_alerts).where(notify_alerts.c.id == row["alert_id"])).first()
+        alert = self.store.alerts.get(row["alert_id"]) if row["alert_id"] is not None else None
         if alert is None:
             return True
-        last = alert.reminded_at or alert.opened_at
+        last = alert["reminded_at"] or alert["opened_at"]
         return row["created_at"] - last >= self.notify.remind_every
 
     def _finish(self, row: dict, status: str, report: DrainReport, posted=None) -> None:
         values = {"status": status, "sent_at": datetime.now(UTC), "last_error": None}
         if posted is not None:
             values.update(channel=posted.channel, ts=posted.ts)
-        with self._tx() as conn:
-            outbox.mark(conn, row["id"], **values)
+        self.store.outbox.mark(row["id"], **values)
         if status == outbox.SENT:
             report.sent += 1
         elif status == outbox.FOLDED:
@@ -189,6 +172,5 @@ class _Sender:
             self.write_dir.mkdir(parents=True, exist_ok=True)
             path = self.write_dir / f"{row['id']:06d}-{kind}.json"
             path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-            with self._tx() as conn:
-                outbox.mark(conn, row["id"], status=outbox.DRY_RUN, sent_at=datetime.now(UTC))
+            self.store.outbox.mark(row["id"], status=outbox.DRY_RUN, sent_at=datetime.now(UTC))
         report.dry_run.append((row["message_key"], payload, path))

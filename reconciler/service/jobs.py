@@ -340,13 +340,13 @@ def job_plan(session: JobSession, job: str, now: datetime, cap: int | None = Non
 
 def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None, progress=None,
             write_report: bool = True) -> JobReport:
-    from reconciler.store import open_report_store
+    from reconciler.service.job_store import open_job_store
 
     if job not in loaded.config.jobs:
         raise UsageError(f"unknown job {job!r} in {loaded.path} (known: {', '.join(loaded.config.jobs) or 'none'})"
                          + did_you_mean(job, loaded.config.jobs))
     try:
-        store = open_report_store(loaded, upgrade=True)
+        store = open_job_store(loaded)
     except SourceError as e:
         notify_store_down(loaded, job, e, now)
         raise

@@ -1,6 +1,9 @@
 """`reconciler schedule`: one APScheduler cron trigger per job, every tick judging the job's
 settled hours after its watermark (oldest first, at most `max_catchup_hours`), failed hours
 again once their backoff has passed, the recheck hours, and its point-in-time checks once.
+A job with windowed checks also wakes as each hour (a day, for `previous_day`) settles: at
+its end + `settle`, rounded up to the minute, in UTC, whatever its cron says, and judges
+the windows that just settled. A cron that already fires then needs no second wake.
 
 Schedules come from schedule.yaml; state comes from the report store (no job store of
 APScheduler's: nothing is pickled). The sources and Great Expectations are opened once per
@@ -10,16 +13,17 @@ window another process stored after this one listed it is skipped); on SQLite, o
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reconciler.config.loader import LoadedConfig
-from reconciler.errors import UsageError
+from reconciler.errors import ReconcilerError, UsageError
 from reconciler.results import ERROR
 from reconciler.service.jobs import (
     JobReport,
@@ -54,6 +58,77 @@ def cron_trigger(job_cfg):
 def next_run(job_cfg, now: datetime) -> datetime | None:
     fire = cron_trigger(job_cfg).get_next_fire_time(None, now)
     return fire.astimezone(UTC) if fire else None
+
+
+def settled_cron(job_cfg) -> str:
+    """The UTC cron of the moments the job's windows settle: each hour's (a `previous_day`
+    job: each day's) end + `settle`, rounded up to the minute."""
+    minutes = math.ceil(job_cfg.settle.total_seconds() / 60)
+    if job_cfg.window == "previous_day":
+        return f"{minutes % 60} {(minutes // 60) % 24} * * *"
+    return f"{minutes % 60} * * * *"
+
+
+@dataclass(frozen=True)
+class Wakeup:
+    """When a job's tick runs: its own cron (everything: catch-up, retries, rechecks,
+    point-in-time checks), or the moment its windows settle (those windows only)."""
+
+    trigger: object
+    settled_only: bool
+    cron: str
+    timezone: str
+
+    def next(self, after: datetime) -> datetime | None:
+        fire = self.trigger.get_next_fire_time(None, after)
+        return fire.astimezone(UTC) if fire else None
+
+
+COVERAGE_CHECKED = timedelta(days=8)  # a cron's fire times repeat at least weekly
+
+
+def cron_fires_at_every(cron: Wakeup, settled: Wakeup, now: datetime) -> bool:
+    """Does the cron already fire at each settle moment (checked over the next 8 days)?"""
+    t = settled.next(now)
+    while t is not None and t < now + COVERAGE_CHECKED:
+        if cron.next(t) != t:
+            return False
+        t = settled.next(t + timedelta(minutes=1))
+    return True
+
+
+def wakeups(loaded: LoadedConfig, job: str, now: datetime) -> list[Wakeup]:
+    """The job's cron, plus the settle wake when it has windowed checks and the cron does not
+    already fire at every settle moment."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    cfg = loaded.config.jobs[job]
+    out = [Wakeup(cron_trigger(cfg), False, cfg.cron, cfg.timezone)]
+    if windowed_checks(loaded, job):
+        expression = settled_cron(cfg)
+        settled = Wakeup(CronTrigger.from_crontab(expression, timezone=UTC), True, expression, "UTC")
+        if not cron_fires_at_every(out[0], settled, now):
+            out.append(settled)
+    return out
+
+
+def next_window_judged_at(loaded: LoadedConfig, job: str, now: datetime) -> datetime | None:
+    """When the job's next window to settle after `now` is first judged (None: no windowed check)."""
+    cfg = loaded.config.jobs[job]
+    if not windowed_checks(loaded, job):
+        return None
+    period = timedelta(days=1) if cfg.window == "previous_day" else timedelta(hours=1)
+    settled = (now - cfg.settle).astimezone(UTC)
+    end = datetime.fromtimestamp((settled.timestamp() // period.total_seconds() + 1) * period.total_seconds(), UTC)
+    return first_judgement(loaded, job, end)
+
+
+def first_judgement(loaded: LoadedConfig, job: str, window_end: datetime) -> datetime | None:
+    """When the scheduler first judges the job's window that ends at `window_end`: the first
+    wake once it has settled (detection latency = this - window_end, plus the judging)."""
+    settled = window_end + loaded.config.jobs[job].settle
+    times = [t for w in wakeups(loaded, job, window_end) if (t := w.next(settled)) is not None]
+    return min(times) if times else None
 
 
 def tick_time(t: datetime) -> datetime:
@@ -107,11 +182,11 @@ class Service:
     """One process's scheduler: its store, sources, metrics and APScheduler."""
 
     def __init__(self, loaded: LoadedConfig, store=None, *, clock=utc_now, after_window=()):
+        from reconciler.service.job_store import open_job_store, with_slack_lifecycle
         from reconciler.service.metrics import Metrics
-        from reconciler.store import open_report_store
 
         self.loaded, self.clock = loaded, clock
-        self.store = store if store is not None else open_report_store(loaded, upgrade=True)
+        self.store = with_slack_lifecycle(store, loaded) if store is not None else open_job_store(loaded)
         self.sources = open_sources(loaded)
         self.stop = threading.Event()
         self.idle = threading.Event()
@@ -126,15 +201,20 @@ class Service:
             suites.preload()  # Great Expectations, once per process, while the first tick starts
 
     # -- the work of one tick -------------------------------------------------------------------
-    def tick(self, job: str, now: datetime) -> TickReport:
+    def tick(self, job: str, now: datetime, *, settled_only: bool = False) -> TickReport:
+        """One tick of `job` at `now`. `settled_only`: the wake when its windows settle, which
+        judges the windows due then and leaves rechecks and point-in-time checks to the cron."""
         cfg = self.loaded.config.jobs[job]
         mark = self.store.last_run_id()  # before listing: what is stored after it was judged by someone else
         plan = job_plan(self.session, job, now, cap=cfg.max_catchup_hours)
         windows, pending, failed = (plan.windows, len(plan.pending), plan.failed) if plan else ([], 0, [])
+        if plan is not None and settled_only:
+            windows = [w for w in windows if w.start not in plan.rechecks]
         if plan is not None and plan.backing_off:
             log.info("%s: %d failed hour(s) wait for their retry backoff", job, len(plan.backing_off),
                      extra={"job": job, "backing_off": [iso(h) for h in plan.backing_off]})
-        report = judge_windows(self.session, job, windows, now, mark=mark, on_stored=self.metrics.window_stored)
+        report = judge_windows(self.session, job, windows, now, mark=mark, point_in_time=not settled_only,
+                               on_stored=self.metrics.window_stored)
         report.notify = self._notify(now)
         self.metrics.pending.labels(job=job).set(max(0, pending - sum(1 for r in report.runs
                                                                       if r.status != ERROR and r.window)))
@@ -168,11 +248,16 @@ class Service:
             out.append(self.tick(job, now))
         return out
 
-    def _fire(self, job: str) -> None:
+    def wake(self, job: str, settled_only: bool = False) -> None:
+        """What a trigger calls: one tick at the clock's minute; a failure is logged and counted,
+        and the windows stay pending for the next tick."""
         self.idle.clear()
         try:
             if not self.stop.is_set():
-                self.tick(job, tick_time(self.clock()))
+                self.tick(job, tick_time(self.clock()), settled_only=settled_only)
+        except ReconcilerError as e:  # a source without its url, a bad rule file: said plainly, every tick
+            self.metrics.tick_errors.labels(job=job).inc()
+            log.error("%s: tick failed, its windows stay pending: %s", job, e, extra={"job": job})
         except Exception:  # noqa: BLE001 - the service keeps running; the windows stay pending
             self.metrics.tick_errors.labels(job=job).inc()
             log.exception("%s: tick failed; its windows stay pending and are judged at the next tick", job,
@@ -193,17 +278,18 @@ class Service:
 
         self._hold_instance()
         self.scheduler = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)})
+        now = self.clock()
         for job, cfg in self.loaded.config.jobs.items():
-            options = {"next_run_time": self.clock()} if catch_up_now else {}
-            self.scheduler.add_job(self._fire, cron_trigger(cfg), args=[job], id=job, name=job, coalesce=True,
-                                   max_instances=1, misfire_grace_time=int(cfg.misfire_grace_time.total_seconds()),
-                                   **options)
+            for wakeup in wakeups(self.loaded, job, now):
+                options = {"next_run_time": now} if catch_up_now and not wakeup.settled_only else {}
+                name = f"{job}:settled" if wakeup.settled_only else job
+                self.scheduler.add_job(self.wake, wakeup.trigger, args=[job, wakeup.settled_only], id=name, name=name,
+                                       coalesce=True, max_instances=1,
+                                       misfire_grace_time=int(cfg.misfire_grace_time.total_seconds()), **options)
+                log.info("%s: %s %r (%s), next %s", job, "windows judged as they settle at" if wakeup.settled_only
+                         else "cron", wakeup.cron, wakeup.timezone, iso(wakeup.next(now)), extra={"job": job})
         self.scheduler.start()
         self.metrics.running.set(1)
-        for job in self.loaded.config.jobs:
-            log.info("%s: cron %r (%s), next run %s", job, self.loaded.config.jobs[job].cron,
-                     self.loaded.config.jobs[job].timezone, iso(self.scheduler.get_job(job).next_run_time),
-                     extra={"job": job})
 
     def scheduler_running(self) -> bool:
         return self.scheduler is not None and self.scheduler.running and not self.stop.is_set()

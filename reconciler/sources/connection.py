@@ -24,6 +24,7 @@ _DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary",
 class Source:
     name: str
     config: SourceConfig
+    unresolved: str | None = None  # why the source has no url (its variable unset): raised when it is used
     _engine: sa.Engine | None = field(default=None, repr=False)
     _dialect: Dialect | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -48,6 +49,8 @@ class Source:
         return self._dialect
 
     def _create_engine(self) -> sa.Engine:
+        if self.unresolved is not None:
+            raise ConfigError(self.unresolved)
         try:
             url = make_url(self.config.url)
         except ArgumentError:
@@ -150,15 +153,41 @@ def classify_query_error(source: Source, e: DBAPIError) -> Exception:
     return SourceError(f"source {source.name!r}: query failed: {text}")
 
 
-def open_sources(loaded) -> dict[str, Source]:
+class Sources(dict):
+    """name -> Source of the usable database sources. A source whose url is unresolved (its
+    variable unset) is not listed, but looking it up gives a Source that raises the
+    ConfigError naming its variable as soon as something connects to it."""
+
+    def __init__(self, usable: dict, unresolved: dict):
+        super().__init__(usable)
+        self.unresolved = unresolved
+
+    def __missing__(self, name):
+        if name in self.unresolved:
+            return self.unresolved[name]
+        raise KeyError(name)
+
+    def __contains__(self, name) -> bool:
+        return super().__contains__(name) or name in self.unresolved
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+
+def open_sources(loaded) -> Sources:
     """Every database source of a loaded config (queues excluded). A relative SQLite path
-    is taken from the config file's folder, like every other path in the config."""
-    out = {}
+    is taken from the config file's folder, like every other path in the config. Nothing
+    connects here."""
+    usable, unresolved = {}, {}
     for name, cfg in loaded.config.sources.items():
+        if name in loaded.unresolved:
+            unresolved[name] = Source(name, cfg, unresolved=f"{loaded.where('sources', name, 'url')}: "
+                                                            f"{loaded.unresolved[name]}")
+            continue
         if not cfg.url or "://" not in cfg.url or cfg.url.startswith(("redis://", "rediss://")):
             continue
-        out[name] = Source(name, cfg.model_copy(update={"url": anchored_sqlite_url(cfg.url, loaded.base_dir)}))
-    return out
+        usable[name] = Source(name, cfg.model_copy(update={"url": anchored_sqlite_url(cfg.url, loaded.base_dir)}))
+    return Sources(usable, unresolved)
 
 
 @contextmanager

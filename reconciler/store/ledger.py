@@ -167,6 +167,12 @@ def ledger_rows(conn: Connection, dataset: str, since: datetime | None, until: d
     return [_ledger_dict(r._mapping) for r in conn.execute(query)]
 
 
+def period_rows(conn: Connection, start: datetime, end: datetime) -> list[dict]:
+    query = (select(window_ledger).where(window_ledger.c.hour >= start, window_ledger.c.hour < end)
+             .order_by(window_ledger.c.dataset, window_ledger.c.hour))
+    return [_ledger_dict(r._mapping) for r in conn.execute(query)]
+
+
 def verdict_history(conn: Connection, dataset: str, hour: datetime) -> list[dict]:
     query = (select(ledger_verdicts).where(ledger_verdicts.c.dataset == dataset, ledger_verdicts.c.hour == hour)
              .order_by(ledger_verdicts.c.id))

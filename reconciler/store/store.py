@@ -5,19 +5,22 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import delete, select, text
+from sqlalchemy import Connection, delete, select, text
 
 from reconciler.errors import SourceError, UsageError
-from reconciler.notify.lifecycle import enqueue_for_run as enqueue_notifications
 from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, RunResult, StoredResult, StoredRun
 from reconciler.store import claims, evidence, ledger, windows
 from reconciler.store import runs as run_rows
+from reconciler.store.alerts import Alerts
 from reconciler.store.engine import make_store_engine, redact_url, store_errors, writer
+from reconciler.store.outbox import Outbox
+from reconciler.store.result_history import ResultHistory
 from reconciler.store.schema import compares, job_watermarks, ledger_verdicts, results, runs, samples, window_ledger
 from reconciler.timeutil import Window
 
@@ -26,16 +29,32 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 GATE_PERIOD = timedelta(days=7)  # the go/no-go gate judges the last 7 days: prune keeps their evidence
 _UPGRADE_LOCK_KEY = 0x5EC0_4EC0  # pg advisory lock: replicas starting together upgrade one at a time
 
+# Called inside record_run's transaction with (conn, run_id, run, now): whatever it writes is
+# committed with the run or not at all (service/ wires the Slack lifecycle in here).
+RunHook = Callable[[Connection, int, RunResult, datetime], None]
+
 
 def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
 class ReportStore:
-    def __init__(self, url: str, *, sample_limit: int = DEFAULT_SAMPLE_LIMIT):
+    def __init__(self, url: str, *, sample_limit: int = DEFAULT_SAMPLE_LIMIT, run_hooks: tuple[RunHook, ...] = ()):
         self.display_url = redact_url(url)
         self.engine = make_store_engine(url)
         self.sample_limit = sample_limit
+        self.run_hooks: list[RunHook] = []
+        for hook in run_hooks:
+            self.add_run_hook(hook)
+        self.outbox = Outbox(self)        # Slack messages waiting or sent
+        self.alerts = Alerts(self)        # Slack alerts, open or resolved
+        self.history = ResultHistory(self)
+
+    def add_run_hook(self, hook: RunHook) -> None:
+        """Run `hook` inside every later record_run's transaction, after the run, its ledger
+        verdicts and its watermark are written. Adding the same hook twice adds it once."""
+        if hook not in self.run_hooks:
+            self.run_hooks.append(hook)
 
     def __repr__(self) -> str:
         return f"ReportStore({self.display_url!r})"
@@ -90,7 +109,8 @@ class ReportStore:
     @store_errors
     def record_run(self, run: RunResult, *, tool_version: str, config_fingerprint: str, source_names,
                    now: datetime | None = None, failed_datasets=()) -> int:
-        """Run, results, bounded samples, ledger and watermark in ONE transaction."""
+        """Run, results, bounded samples, ledger, watermark and what the run hooks write, in ONE
+        transaction."""
         recorded_at = _now(now)
         provenance = {"tool_version": tool_version, "config_fingerprint": config_fingerprint,
                       "source_names": _safe_source_names(source_names), "recorded_at": recorded_at}
@@ -99,10 +119,11 @@ class ReportStore:
             judgements += ledger.failure_judgements(failed_datasets, run.window)
         with writer(self.engine).begin() as conn:
             run_id = run_rows.insert_run(conn, run, provenance, self.sample_limit)
-            enqueue_notifications(conn, run_id, run, recorded_at)
             ledger.write_judgements(conn, run_id, judgements, recorded_at, message=run.message)
             if run.status != ERROR and run.window is not None:
                 windows.advance_over_judged(conn, run.job, run.window.start, run_id, recorded_at)
+            for hook in self.run_hooks:
+                hook(conn, run_id, run, recorded_at)
         return run_id
 
     def record_failure(self, job: str, window: Window | None, message: str, *, datasets=(),
@@ -231,6 +252,12 @@ class ReportStore:
     def ledger(self, dataset: str, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
         with self.engine.connect() as conn:
             return ledger.ledger_rows(conn, dataset, since, until)
+
+    @store_errors
+    def ledger_period(self, start: datetime, end: datetime) -> list[dict]:
+        """Every dataset's ledger rows of the hours in [start, end)."""
+        with self.engine.connect() as conn:
+            return ledger.period_rows(conn, start, end)
 
     @store_errors
     def ledger_history(self, dataset: str, hour: datetime) -> list[dict]:

@@ -44,6 +44,7 @@ def queue_results(ctx, name: str, cfg) -> list[CheckResult]:
 
     from reconciler.sources.connection import safe_url
 
+    ctx.loaded.require_sources({cfg.source: ("checks", name, "source")})
     url = ctx.loaded.config.sources[cfg.source].url
     keys = cfg.queue_keys
     limit = cfg.max_dlq or 0

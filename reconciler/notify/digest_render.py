@@ -1,0 +1,115 @@
+"""The digest's facts as Slack blocks, every word in the reader's language (i18n.py): the
+status, the gate line (from the gate's structured result), what changed (each alert once,
+with its stretch), the open issues, the hour grid with its legend and totals, the
+point-in-time checks, the worst numbers and the next steps."""
+
+from __future__ import annotations
+
+from reconciler.notify.blocks import when
+from reconciler.notify.digest import CELL, CELLS, ISSUES_SHOWN
+
+
+def digest_sections(out, facts: dict) -> str:
+    """Fills the block builder `out` (blocks._Builder); returns the notification text."""
+    t = out.t
+    totals = facts["totals"]
+    title = t("digest.title", date=facts["date"])
+    out.header(title)
+    status = status_line(t, facts)
+    out.section(t("digest.status", status=status))
+    if facts.get("gate"):
+        out.section(f"{t('digest.gate.title')}\n{gate_line(t, facts['gate'])}")
+    changed = [changed_line(t, a) for a in facts["changed"]] or [t("digest.changed.none")]
+    out.section(_listed(t, "digest.changed.title", changed))
+    issues = [issue_line(t, a) for a in facts["open_alerts"]]
+    out.section(_listed(t, "digest.issues.title", issues) if issues else
+                f"{t('digest.issues.title')}\n{t('digest.issues.none')}")
+    out.section(hour_grid(t, facts))
+    if facts.get("moments"):
+        lines = [t("digest.moment", check=m["check"], job=m["job"], runs=m["runs"], failed=m["failed"],
+                   status=t(f"digest.cell.{CELLS[m['last_status']]}"), at=when(m["last_at"])) for m in facts["moments"]]
+        out.section(_listed(t, "digest.moments.title", lines))
+    worst = facts.get("worst")
+    out.section(f"{t('digest.worst.title')}\n" + (
+        t("digest.worst.drift", drift=f"{worst['drift_pct']:+g}", dataset=worst["dataset"], hour=when(worst["hour"]))
+        if worst else t("digest.worst.none")))
+    out.section(f"{t('digest.next.title')}\n" + "\n".join(f"• {s}" for s in next_steps(t, facts, totals)))
+    return f"{title}: {status}"
+
+
+def status_line(t, facts: dict) -> str:
+    totals = facts["totals"]
+    failed_moments = sum(m["failed"] for m in facts.get("moments") or [])
+    return t(f"digest.status.{facts['status']}", open=len(facts["open_alerts"]), failed=totals["failed"],
+             failed_moments=failed_moments, hours=totals["hours"], unjudged=totals["hours"] - totals["judged"],
+             missing=totals["missing"], empty=totals["empty"])
+
+
+def gate_line(t, gate: dict) -> str:
+    parts = [t(f"digest.gate.{state}", criteria=", ".join(t.name("criterion", c) for c in gate[state]))
+             for state in ("not_met", "incomplete") if gate.get(state)]
+    why = f" ({'; '.join(parts)})" if parts else ""
+    return t("digest.gate", verdict=t(f"gate.verdict.{gate['verdict']}"), phase=gate["phase"], why=why,
+             clean=f"{gate['clean_hours'] / 24:.1f}", days=gate["days_required"])
+
+
+def _state(t, alert: dict) -> str:
+    if alert["state"] == "open":
+        return t("digest.alert.open")
+    return t("digest.alert.resolved", at=when(alert["resolved_at"]))
+
+
+def _where(alert: dict) -> str:
+    """Where an alert is: its dataset, if any, and its job."""
+    return f"{alert['dataset']}, {alert['job']}" if alert.get("dataset") else alert["job"]
+
+
+def _what(alert: dict) -> str:
+    """What the checker could not run: the job, or one of its checks."""
+    return alert["job"] if alert["check"] == alert["job"] else f"{alert['check']} ({alert['job']})"
+
+
+def changed_line(t, alert: dict) -> str:
+    """One alert of the period, once: the hours (or moments) it covered and how it stands."""
+    values = {"check": alert["check"], "job": _where(alert), "what": _what(alert), "first": when(alert["first"]),
+              "last": when(alert["last"]), "hours": alert["hours"], "failures": alert["failures"],
+              "state": _state(t, alert)}
+    stretch = "moments" if alert["scope"] == "moments" else "hour" if alert["hours"] == 1 else "hours"
+    if alert["kind"] == "tool":
+        return t(f"digest.changed.tool.{stretch}", **values)
+    return t(f"digest.changed.{stretch}", **values)
+
+
+def issue_line(t, alert: dict) -> str:
+    key = "digest.issue.tool" if alert["kind"] == "tool" else \
+        "digest.issue.moment" if alert["scope"] == "moments" else "digest.issue"
+    return t(key, check=alert["check"], job=_where(alert), what=_what(alert), since=when(alert["first"]),
+             hours=alert["hours"], failures=alert["failures"])
+
+
+def hour_grid(t, facts: dict) -> str:
+    period = facts["period"]
+    hour_labels = " ".join(h[11:13] for h in facts["hours"])
+    lines = [f"```{'':<14}{hour_labels}"]
+    for d in facts["datasets"][:20]:
+        lines.append(f"{d['dataset'][:13]:<14}" + " ".join(f"{CELL[c]:<2}" for c in d["cells"]))
+    lines[-1] += "```"
+    legend = "  ".join(f"{CELL[k]} {t(f'digest.cell.{k}')}" for k in CELL)
+    return (f"{t('digest.hours.title', start=when(period['start']), end=when(period['end']))}\n" + "\n".join(lines)
+            + f"\n{legend}\n" + t("digest.hours.totals", **facts["totals"]))
+
+
+def next_steps(t, facts: dict, totals: dict) -> list[str]:
+    steps = [t("digest.next.tool" if a["kind"] == "tool" else "digest.next.fix", check=a["check"], job=_where(a),
+               reason=a.get("reason") or "?") for a in facts["open_alerts"][:5]]
+    if totals["missing"]:
+        steps.append(t("digest.next.missing", missing=totals["missing"]))
+    if totals["empty"]:
+        steps.append(t("digest.next.empty", empty=totals["empty"]))
+    return steps or [t("digest.next.keep")]
+
+
+def _listed(t, title_key: str, lines: list[str]) -> str:
+    shown = "\n".join(f"• {line}" for line in lines[:ISSUES_SHOWN])
+    more = f"\n{t('more', n=len(lines) - ISSUES_SHOWN)}" if len(lines) > ISSUES_SHOWN else ""
+    return f"{t(title_key)}\n{shown}{more}"
