@@ -82,7 +82,7 @@ jobs:
   hourly-bookings: {{cron: "20 * * * *", checks: [bookings, bookings_suite, bookings_migrated], window: previous_hour, settle: 0m, recheck_hours: 0}}
 
 # The runs, verdicts and samples; use PostgreSQL when several replicas share it.
-report_store: {{url: "${{REPORT_DATABASE_URL:-sqlite:///reports/reconciler.db}}"}}
+report_store: {{url: "${{REPORT_DATABASE_URL:-sqlite:///reports/reconciler.db}}", directory: "${{REPORT_DIRECTORY:-reports}}"}}
 # `reconciler schedule`: health, metrics and /reports/ over HTTP (docs/service.md)
 service: {{host: "${{RECONCILER_HOST:-127.0.0.1}}", port: "${{RECONCILER_PORT:-9108}}"}}
 notify:                                      # Slack (docs/slack.md); neither token nor webhook: dry run
