@@ -4,8 +4,9 @@ them, and a schedule.yaml writer.
 A test that needs a server fails when CI=true and the server is unreachable (CI must not
 go green by skipping), and skips with the reason elsewhere. Server addresses can be moved
 with RECONCILER_TEST_PG_URL, RECONCILER_TEST_MARIADB_URL and RECONCILER_TEST_REDIS_URL.
-TimescaleDB (>= 2.13) is its own server, RECONCILER_TEST_TIMESCALE_URL (.ci/run starts one
-with ../shared/tools/timescaledb-server on 127.0.0.1:5433)."""
+TimescaleDB (>= 2.13) is its own server, RECONCILER_TEST_TIMESCALE_URL (.ci/run builds and
+starts one on 127.0.0.1:5433; docs/testing.md says how to get one). A run that skipped
+TimescaleDB tests ends with one line saying how many and how to run them."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ REDIS_URL = os.environ.get("RECONCILER_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 TIMESCALE_ADMIN_URL = os.environ.get("RECONCILER_TEST_TIMESCALE_URL",
                                      "postgresql+psycopg://postgres@127.0.0.1:5433/postgres")
 TIMESCALE_MIN_VERSION = (2, 13)
+TIMESCALE_IMAGE = "timescale/timescaledb:2.17.2-pg15"
 
 
 def in_ci() -> bool:
@@ -42,6 +44,30 @@ def unavailable(message: str) -> None:
     if in_ci():
         pytest.fail(f"{message} (CI=true: the test servers must be running)", pytrace=False)
     pytest.skip(f"{message} (start it, e.g. with .ci/run, to run this test)")
+
+
+def timescale_skips(skipped_reports) -> int:
+    """How many of the skipped tests were skipped for want of a TimescaleDB server."""
+    count = 0
+    for report in skipped_reports:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        count += reason.startswith(("Skipped: TimescaleDB", "TimescaleDB"))
+    return count
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: the line comes after the short summary
+def pytest_terminal_summary(terminalreporter):
+    """After pytest's own summary: one line when TimescaleDB tests were skipped, saying how many
+    and how to run them (most of the main target's tests need that server)."""
+    result = yield
+    skipped = timescale_skips(terminalreporter.stats.get("skipped", []))
+    if skipped:
+        where = make_url(TIMESCALE_ADMIN_URL).render_as_string()
+        terminalreporter.write_line(
+            f"{skipped} TimescaleDB test{'s' if skipped != 1 else ''} skipped: no TimescaleDB (2.13 or newer) answered at {where}. "
+            f"Start one (docker run -d -p 5433:5432 -e POSTGRES_HOST_AUTH_METHOD=trust {TIMESCALE_IMAGE}) "
+            "or set RECONCILER_TEST_TIMESCALE_URL; see docs/testing.md", yellow=True)
+    return result
 
 
 def port_open(host: str, port: int, timeout: float = 1.0) -> bool:

@@ -80,12 +80,36 @@ def test_notify_test_by_webhook(project, slack, monkeypatch, capfd):
     assert "GONE789" not in err
 
 
-def test_notify_test_without_slack_prints_the_payload_and_exits_2(project, monkeypatch, capfd):
+def test_notify_test_without_slack_prints_the_payload_and_exits_0(project, monkeypatch, capfd):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "")
     code, out, err = run_cli(capfd, "notify", "test")
-    assert code == 2
-    assert json.loads(out)["channel"] == "#migration-updates"
-    assert "sets neither notify.slack.token nor notify.slack.webhook_url" in err
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["channel"] == "#migration-updates"
+    assert doc["text"] == ("👋 reconciler test message: This channel will receive the migration's alerts and daily "
+                           "updates (not sent: no Slack token or webhook is set).")
+    assert "bot token" not in out
+    assert err == ("nothing sent: schedule.yaml sets neither notify.slack.token nor "
+                   "notify.slack.webhook_url (above: the payload that would be sent)\n")
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("en", "(not sent: no Slack token or webhook is set)"),
+    ("es", "(no enviado: no hay token ni webhook de Slack)"),
+])
+def test_notify_test_never_claims_a_bot_token_that_is_not_set(project, monkeypatch, capfd, locale, expected):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "")
+    monkeypatch.setenv("NOTIFY_LOCALE", locale)
+    code, out, _ = run_cli(capfd, "notify", "test", "--dry-run")
+    assert code == 0
+    assert json.loads(out)["text"].endswith(expected + ".")
+    assert "bot" not in out
+
+
+def test_notify_test_dry_run_with_a_token_names_the_bot_token_and_sends_nothing(project, slack, capfd):
+    code, out, err = run_cli(capfd, "notify", "test", "--dry-run")
+    assert (code, err, slack.messages) == (0, "", [])
+    assert json.loads(out)["text"].endswith("(bot token).")
 
 
 def test_notify_flush_dry_run_prints_payloads_and_sends_nothing_then_flush_sends(project, slack, capfd):

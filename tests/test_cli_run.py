@@ -326,6 +326,9 @@ def test_demo_ends_with_the_html_report_and_report_list_shows_its_runs(tmp_path,
     assert f"HTML report: {(demo / 'index.html').resolve()}\n" in out
     assert "again: reconciler compare device_events --config reports/demo/schedule.yaml --start " in out
     assert "       reconciler report list --config reports/demo/schedule.yaml\n" in out
+    assert ("       reconciler report serve --config reports/demo/schedule.yaml   (the reports where the links above "
+            "point)\n") in out
+    assert "<http://127.0.0.1:9108/reports/runs/" in out   # the links of the Slack messages it shows
     assert (demo / "index.html").is_file()
     assert not (tmp_path / "schedule.yaml").exists()
     assert "job hourly-shadow: 6 hour(s) judged and stored" in out

@@ -174,3 +174,29 @@ def test_every_linked_file_exists(doc):
         if re.match(r"[a-z]+:", target) or target.startswith("#"):
             continue
         assert (doc.parent / target.split("#")[0]).exists(), f"{doc.name} links to {target}, which does not exist"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_link_leaves_the_repository(doc):
+    """A clone has nothing beside it (no ../shared/): every relative link stays inside."""
+    for target in LINK.findall(doc.read_text()):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue
+        resolved = (doc.parent / target.split("#")[0]).resolve()
+        assert resolved.is_relative_to(ROOT), f"{doc.name} links to {target}, outside the repository"
+
+
+def test_every_docs_page_is_linked_from_the_readme():
+    readme = set(LINK.findall((ROOT / "README.md").read_text()))
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f"docs/{page.name}" in readme, f"docs/{page.name} is not linked from the README"
+
+
+def test_the_readme_lists_every_exit_code():
+    from reconciler import errors
+    from reconciler.gate.evaluate import EXIT_CODES
+
+    codes = {getattr(errors, name) for name in dir(errors) if name.startswith("EXIT_")} | set(EXIT_CODES.values())
+    table = re.search(r"## Exit codes\n\n((?:\|.*\n)+)", (ROOT / "README.md").read_text()).group(1)
+    listed = [int(row.split("|")[1]) for row in table.splitlines()[2:]]
+    assert listed == sorted(codes) == [0, 1, 2, 3, 4]

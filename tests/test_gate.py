@@ -2,7 +2,7 @@
 store's record_run): go, no-go naming the hour, incomplete for a missing, `error` or
 `empty` hour, a critical booking violation, and the period's boundary.
 
-Boundary (README, "The go/no-go gate"): with --now 2026-11-30T00:20Z and the phase's 15 min
+Boundary (docs/gate.md, "The period"): with --now 2026-11-30T00:20Z and the phase's 15 min
 settle, the period is exactly the 168 hours [2026-11-23T00:00Z, 2026-11-30T00:00Z): the
 first hour (23rd 00:00) is included, the hour starting at the end (30th 00:00) is not."""
 

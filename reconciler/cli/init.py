@@ -66,7 +66,7 @@ checks:
   bookings_suite:    {{type: suite, source: new, suite: bookings, table: bookings}}
   # rows of a snapshot dataset: were all active and future bookings migrated?
   bookings_migrated: {{type: rows,  dataset: bookings}}
-  # Pipeline health (README "Pipeline health"); add them to a job once the sources exist.
+  # Pipeline health (docs/checks.md); add them to a job once the sources exist.
   # health: dead-letter queue depth in Redis (needs REDIS_URL); default keys events:dlq, events:dlq:permanent
   # pipeline_dlq: {{type: health, source: queue, max_dlq: 0}}
   # lag: processing lag per hour from the new table's ingestion-time column, p99 against 5 s
@@ -82,16 +82,16 @@ jobs:
   hourly-bookings: {{cron: "20 * * * *", checks: [bookings, bookings_suite, bookings_migrated], window: previous_hour, settle: 0m, recheck_hours: 0}}
 
 # The runs, verdicts and samples; use PostgreSQL when several replicas share it.
-report_store: {{url: "${{REPORT_DATABASE_URL:-sqlite:///reports/reconciler.db}}"}}
-# `reconciler schedule`: health and metrics endpoints (README "The scheduled service")
-service: {{host: "${{RECONCILER_HOST:-127.0.0.1}}", port: 9108}}
-notify:                                      # Slack (README "Slack"); neither token nor webhook: dry run
+report_store: {{url: "${{REPORT_DATABASE_URL:-sqlite:///reports/reconciler.db}}", directory: "${{REPORT_DIRECTORY:-reports}}"}}
+# `reconciler schedule`: health, metrics and /reports/ over HTTP (docs/service.md)
+service: {{host: "${{RECONCILER_HOST:-127.0.0.1}}", port: "${{RECONCILER_PORT:-9108}}"}}
+notify:                                      # Slack (docs/slack.md); neither token nor webhook: dry run
   slack: {{token: "${{SLACK_BOT_TOKEN:-}}", channel: "#migration-updates", webhook_url: "${{SLACK_WEBHOOK_URL:-}}",
           api_url: "${{SLACK_API_URL:-}}"}}
   locale: "${{NOTIFY_LOCALE:-en}}"                # es | en
   digest_at: "${{NOTIFY_DIGEST_AT-08:00}}"       # UTC; empty: no daily digest
   remind_every: 6h                             # webhook mode: a failing alert is repeated at most this often
-  report_base_url: "${{REPORT_BASE_URL:-}}"      # where reports/ is served; empty: links are file paths
+  report_base_url: "${{REPORT_BASE_URL:-}}"      # where people open reports/; empty: this service's /reports/
 
 phases:                                      # the go/no-go gate (`reconciler gate`); numbers are the plan's
   shadow:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import click
 
-from reconciler.errors import EXIT_UNAVAILABLE, EXIT_USAGE
+from reconciler.errors import EXIT_UNAVAILABLE
 
 
 def _loaded(ctx: click.Context):
@@ -27,11 +27,19 @@ def notify():
     """Slack: send a test message, or deliver the outbox now."""
 
 
+def _mode(slack) -> str:
+    """How a message would go: a token wins over a webhook; neither is a dry run."""
+    if slack.token:
+        return "bot"
+    return "webhook" if slack.webhook_url else "none"
+
+
 @notify.command("test")
 @click.option("--dry-run", is_flag=True, help="Print the exact payload instead of sending it.")
 @click.pass_context
 def test_message(ctx, dry_run):
-    """Send one test message and report exactly what Slack answered (exit 3 if it refused)."""
+    """Send one test message and report exactly what Slack answered (exit 3 if it refused).
+    Without a token or webhook, print the payload that would be sent (exit 0)."""
     from reconciler.notify.blocks import Links, render
     from reconciler.notify.i18n import Texts
     from reconciler.notify.slack import make_delivery
@@ -39,15 +47,13 @@ def test_message(ctx, dry_run):
     loaded = _loaded(ctx)
     cfg = loaded.config.notify
     delivery = None if dry_run else make_delivery(cfg.slack)
-    mode = "webhook" if cfg.slack.webhook_url and not cfg.slack.token else "bot"
-    payload = render("test", {"mode": mode}, Texts(cfg.locale), Links(cfg.report_base_url))
+    payload = render("test", {"mode": _mode(cfg.slack)}, Texts(cfg.locale), Links(cfg.report_base_url))
     if delivery is None:
         _echo_payload({"channel": cfg.slack.channel, **payload})
-        if dry_run:
-            return
-        click.echo(f"reconciler: nothing sent: {loaded.path} sets neither notify.slack.token nor "
-                   "notify.slack.webhook_url (above: the payload that would be sent)", err=True)
-        ctx.exit(EXIT_USAGE)
+        if not dry_run:
+            click.echo(f"nothing sent: {loaded.path} sets neither notify.slack.token nor notify.slack.webhook_url "
+                       "(above: the payload that would be sent)", err=True)
+        return
     posted = delivery.post(payload, f"test:{uuid.uuid4().hex}")
     if delivery.mode == "bot":
         click.echo(f"Slack accepted the test message: channel {cfg.slack.channel} (id {posted.channel}), "

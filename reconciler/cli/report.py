@@ -43,7 +43,7 @@ def _echo_json(document) -> None:
 
 @click.group("report")
 def report():
-    """Stored runs: list them, show one, open the HTML index."""
+    """Stored runs: list them, show one, open the HTML index, serve the reports over HTTP."""
 
 
 @report.command("list")
@@ -114,6 +114,32 @@ def open_index(ctx, browser):
     click.echo(str(path))
     if browser:
         click.launch(str(path))
+
+
+@report.command("serve")
+@click.option("--host", help="Address to listen on (default: service.host, 127.0.0.1; 0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: service.port, 9108; 0: any free port).")
+@click.pass_context
+def serve(ctx, host, port):
+    """Serve the report directory read-only under http://HOST:PORT/reports/, as `reconciler
+    schedule` does, without the scheduler; until Ctrl-C or SIGTERM (exit 0)."""
+    import signal
+    import threading
+
+    from reconciler.service.http import HealthServer
+
+    loaded = _loaded(ctx)
+    cfg = loaded.config.service
+    directory = reports_directory(loaded)
+    server = HealthServer(None, host or cfg.host, cfg.port if port is None else port, reports=directory).start()
+    address = cfg.model_copy(update={"host": server.host, "port": server.port}).reports_url
+    click.echo(f"serving {directory} read-only at {address} (Ctrl-C to stop)")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+    server.close()
 
 
 @click.group("db")

@@ -42,12 +42,14 @@ def _log_level() -> int:
 @click.command()
 @click.option("--once", is_flag=True, help="Run every job once, with catch-up, and exit (for cron and CI).")
 @click.option("--now", "now_text", help="With --once: judge as if the clock read this time (replays, tests).")
-@click.option("--port", type=click.IntRange(0, 65535), help="Health and metrics port (default: service.port, 9108).")
-@click.option("--host", help="Health and metrics address (default: service.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="HTTP port of health, metrics and reports "
+              "(default: service.port, 9108; 0: any free port).")
+@click.option("--host", help="HTTP address (default: service.host, 127.0.0.1; 0.0.0.0 in a container).")
 @click.pass_context
 def schedule(ctx, once, now_text, port, host):
     """The scheduler service: each job on its cron, catching up from its watermark; serves
-    /health/liveness, /health/readiness and /metrics. SIGTERM stops it cleanly (exit 0)."""
+    /health/liveness, /health/readiness, /metrics and the reports, read-only, under /reports/.
+    SIGTERM stops it cleanly (exit 0)."""
     from reconciler.service import jsonlog
 
     if now_text and not once:
@@ -56,15 +58,22 @@ def schedule(ctx, once, now_text, port, host):
     jsonlog.configure(_log_level())
     from reconciler.service.scheduler import Service
 
-    service = Service(loaded)
     grace = loaded.config.service.shutdown_grace.total_seconds()
     if once:
-        ctx.exit(_once(service, _clock(now_text), grace))
-    from reconciler.service.http import HealthServer
+        ctx.exit(_once(Service(loaded), _clock(now_text), grace))
+    from reconciler.service.http import HealthServer, served_at
     from reconciler.service.scheduler import wait_for_stop
+    from reconciler.store import reports_directory
 
     cfg = loaded.config.service
-    server = HealthServer(service, host or cfg.host, cfg.port if port is None else port)
+    server = HealthServer(None, host or cfg.host, cfg.port if port is None else port,
+                          reports=reports_directory(loaded))
+    try:
+        service = Service(served_at(loaded, server.host, server.port))
+    except BaseException:
+        server.close()
+        raise
+    server.attach(service)
     _on_stop_signals(service)
     service.start()
     server.start()

@@ -238,7 +238,7 @@ class NotifyConfig(Strict):
     remind_every: Duration = Field(default=timedelta(hours=6), description="webhook mode: a still-failing "
                                     "alert is repeated at most this often")
     report_base_url: str | None = Field(default=None, description="where the reports are served; links in "
-                                        "messages (default: the report's path)")
+                                        "messages (default: the service's own http://HOST:PORT/reports/)")
 
     @field_validator("digest_at", mode="before")
     @classmethod
@@ -254,9 +254,23 @@ class NotifyConfig(Strict):
 
 class ServiceConfig(Strict):
     host: str = "127.0.0.1"
-    port: int = Field(default=9108, ge=0, le=65535, description="health and metrics HTTP port (0: any free port)")
+    port: int = Field(default=9108, ge=0, le=65535, description="health, metrics and reports HTTP port "
+                      "(0: any free port)")
     shutdown_grace: Duration = Field(default=timedelta(seconds=20), description="on SIGTERM, how long the "
                                       "window being judged may take to finish before it is abandoned unstored")
+
+    @property
+    def reports_url(self) -> str | None:
+        """Where people reach the reports this service serves, `http://HOST:PORT/reports/`: a
+        wildcard address (0.0.0.0, ::) stands for this machine's name; port 0 has no fixed one."""
+        if not self.port:
+            return None
+        host = self.host
+        if host in ("", "0.0.0.0", "::"):
+            import socket
+
+            host = socket.gethostname()
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/reports/"
 
 
 class Config(Strict):
@@ -268,3 +282,19 @@ class Config(Strict):
     notify: NotifyConfig = NotifyConfig()
     phases: dict[str, PhaseConfig] = Field(default_factory=default_phases)
     service: ServiceConfig = ServiceConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _links_to_the_service(cls, data):
+        """notify.report_base_url unset or empty: the service's own /reports/ address, where
+        `reconciler schedule` (or `report serve`) serves them. A value that is set wins."""
+        if not isinstance(data, dict) or not isinstance(data.get("notify", {}), dict):
+            return data
+        notify = data.get("notify") or {}
+        if notify.get("report_base_url"):
+            return data
+        try:
+            default = ServiceConfig.model_validate(data.get("service") or {}).reports_url
+        except ValueError:  # a bad service section is reported where it is validated
+            return data
+        return {**data, "notify": {**notify, "report_base_url": default}}

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from reconciler.config.durations import Duration
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT
 
-# criterion -> the plan's bounds (README "The go/no-go gate" says where each comes from)
+# criterion -> the plan's bounds (docs/gate.md says where each comes from)
 PLAN_DEFAULTS: dict[str, dict] = {
     "coverage": {},
     "drift": {"max_abs_pct": DEFAULT_DRIFT_PCT},

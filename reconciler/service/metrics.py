@@ -30,6 +30,11 @@ class Metrics:
                             "notifier after each window)", registry=self.registry)
         self.running = Gauge("reconciler_scheduler_running", "1 while the scheduler takes windows",
                              registry=self.registry)
+        self.store_up = Gauge("reconciler_store_up", "1 when the report store answered the last check (each "
+                              "scrape of /metrics and each readiness probe), 0 when it did not",
+                              registry=self.registry)
+        self.last_tick = Gauge("reconciler_last_tick_timestamp_seconds", "Unix time the job's last tick ended "
+                               "(whatever it judged, or if it failed)", ["job"], registry=self.registry)
 
     def window_stored(self, job: str, stored) -> None:
         """`stored`: the StoredWindow a job just stored."""
@@ -38,6 +43,9 @@ class Metrics:
             self.failures.labels(job=job).inc()
         if stored.seconds is not None:
             self.duration.labels(job=job).set(stored.seconds)
+
+    def tick_ended(self, job: str) -> None:
+        self.last_tick.labels(job=job).set_to_current_time()
 
     def watermark(self, job: str, watermark: datetime | None, now: datetime) -> None:
         if watermark is not None:

@@ -263,6 +263,7 @@ class Service:
             log.exception("%s: tick failed; its windows stay pending and are judged at the next tick", job,
                           extra={"job": job})
         finally:
+            self.metrics.tick_ended(job)
             self.idle.set()
 
     # -- the long-running service ---------------------------------------------------------------

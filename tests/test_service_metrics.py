@@ -1,0 +1,67 @@
+"""The metrics the shipped alert rules read (deploy/prometheus/alerts.yml): the store's
+reachability, measured at each scrape, and when each job's last tick ended."""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.error
+import urllib.request
+
+from service_fixtures import JOB, set_database_down, write_project
+
+from reconciler.config import load_config
+from reconciler.service.http import HealthServer
+from reconciler.service.scheduler import Service
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
+        return response.read().decode()
+
+
+def value(metrics: str, name: str) -> float:
+    match = re.search(rf"^{re.escape(name)} (\S+)$", metrics, re.M)
+    assert match, f"{name} is not in /metrics"
+    return float(match.group(1))
+
+
+def test_store_up_follows_the_store_at_each_scrape(tmp_path, make_pg_database, pg_admin):
+    store_url = make_pg_database("svc_metrics_store_up")
+    path = write_project(tmp_path, "postgresql://u:pw@127.0.0.1:1/old", "postgresql://u:pw@127.0.0.1:1/new",
+                         store_url=store_url)
+    service = Service(load_config(path))
+    server = HealthServer(service, "127.0.0.1", 0).start()
+    try:
+        assert value(scrape(server.port), "reconciler_store_up") == 1.0
+        set_database_down(pg_admin, store_url, True)
+        assert value(scrape(server.port), "reconciler_store_up") == 0.0
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/health/readiness", timeout=30)
+        except urllib.error.HTTPError as e:
+            assert e.code == 503
+        set_database_down(pg_admin, store_url, False)
+        assert value(scrape(server.port), "reconciler_store_up") == 1.0
+    finally:
+        set_database_down(pg_admin, store_url, False)
+        server.close()
+        service.close()
+        service.store.close()
+
+
+def test_a_tick_records_when_it_ended_even_when_it_judged_nothing(tmp_path):
+    path = write_project(tmp_path, "postgresql://u:pw@127.0.0.1:1/old", "postgresql://u:pw@127.0.0.1:1/new",
+                         job={"max_catchup_hours": "1"})
+    service = Service(load_config(path))
+    server = HealthServer(service, "127.0.0.1", 0).start()
+    try:
+        assert f'reconciler_last_tick_timestamp_seconds{{job="{JOB}"}}' not in scrape(server.port)
+        before = time.time()
+        service.wake(JOB)   # what APScheduler calls on the job's cron; the sources are unreachable
+        after = time.time()
+        ended = value(scrape(server.port), f'reconciler_last_tick_timestamp_seconds{{job="{JOB}"}}')
+        assert before <= ended <= after
+    finally:
+        server.close()
+        service.close()
+        service.store.close()
