@@ -191,11 +191,11 @@ def classify_query_error(source: Source, e: DBAPIError) -> Exception:
 
 
 def open_sources(loaded) -> dict[str, Source]:
-    """Every database source of a loaded config (queues excluded). A relative SQLite path
-    is taken from the config file's folder, like every other path in the config."""
+    """Every database source of a loaded config (queues and Prometheus APIs excluded). A relative
+    SQLite path is taken from the config file's folder, like every other path in the config."""
     out = {}
     for name, cfg in loaded.config.sources.items():
-        if not cfg.url or "://" not in cfg.url or cfg.url.startswith(("redis://", "rediss://")):
+        if not cfg.url or "://" not in cfg.url or cfg.url.startswith(("redis://", "rediss://")) or cfg.is_prometheus:
             continue
         out[name] = Source(name, cfg.model_copy(update={"url": anchored_sqlite_url(cfg.url, loaded.base_dir)}))
     return out
