@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from reconciler.config.models import Config
+from reconciler.config.prometheus import is_prometheus_url
 from reconciler.errors import ConfigError, UsageError, did_you_mean
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
@@ -157,7 +158,29 @@ def _cross_references(raw: dict, where, root=None) -> list[str]:
     checks = _mapping(raw.get("checks"))
     return (_dataset_references(datasets, sources, where, root)
             + _check_references(checks, datasets, sources, where, root)
+            + _prometheus_references(datasets, checks, sources, where)
             + _job_references(_mapping(raw.get("jobs")), checks, where))
+
+
+def _prometheus_references(datasets: dict, checks: dict, sources: dict, where) -> list[str]:
+    """A Prometheus source answers PromQL only: no dataset side reads it, and a latency check
+    without a query or a metrics URL reads nothing else."""
+    prometheus = [n for n, s in sources.items() if is_prometheus_url(str(_mapping(s).get("url") or ""))]
+    problems = []
+    for name, ds in datasets.items():
+        for side in ("old", "new"):
+            source = _mapping(_mapping(ds).get(side)).get("source")
+            if source in prometheus:
+                problems.append(f"{where('datasets', name, side, 'source')}: {source!r} is a Prometheus source; "
+                                f"a dataset side reads a database")
+    for name, check in checks.items():
+        check = _mapping(check)
+        source = check.get("source")
+        reads_prometheus = check.get("type") == "latency" and not (check.get("latency_query") or check.get("metrics_url"))
+        if reads_prometheus and isinstance(source, str) and source in sources and source not in prometheus:
+            problems.append(f"{where('checks', name, 'source')}: {source!r} is not a Prometheus source (an http:// "
+                            f"or https:// url); a latency check reads a database through 'latency_query'")
+    return problems
 
 
 def _has_empty_url(sources: dict, name: str) -> bool:

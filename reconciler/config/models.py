@@ -192,8 +192,10 @@ class CheckConfig(Strict):
 
     @model_validator(mode="after")
     def _needs(self):
-        if self.type == "latency" and not (self.metrics_url and self.histogram) and not self.latency_query:
-            raise ValueError("a check of type 'latency' needs 'metrics_url' and 'histogram', or 'latency_query'")
+        if self.type == "latency" and not (self.metrics_url and self.histogram) and not self.latency_query \
+                and not self.source:
+            raise ValueError("a check of type 'latency' needs 'metrics_url' and 'histogram', 'latency_query', "
+                             "or 'source' (a Prometheus source)")
         if self.type == "latency" and self.latency_query and not self.source:
             raise ValueError("a check of type 'latency' with 'latency_query' needs 'source'")
         need = {"counts": ["dataset"], "rows": ["dataset"], "sql": ["rules"], "lag": ["dataset"], "latency": [],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # a metric name, optionally followed by label matchers in braces
 METRIC_SELECTOR = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*(\{.*\})?$", re.S)
@@ -74,6 +74,17 @@ class PrometheusMetricsConfig(_Strict):
     split_gauge: str = Field(default="", description="gauge of the % of traffic sent to the new system (0-100); "
                              "empty: new / (old + new) of the request counters")
     latency_unit: Literal["s", "ms"] = Field(default="s", description="unit of the latency histograms' buckets")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plan_defaults(cls, data):
+        """A side given in part (often only its `selector`) keeps the plan's names for the rest."""
+        if isinstance(data, dict):
+            data = dict(data)
+            for system in ("old", "new"):
+                if isinstance(data.get(system), dict):
+                    data[system] = {**_plan_names(system).model_dump(exclude={"selector"}), **data[system]}
+        return data
 
     @field_validator("split_gauge")
     @classmethod

@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
@@ -27,6 +28,11 @@ from reconciler.sources.promql import duration
 log = logging.getLogger(__name__)
 
 QUERY_PATH = "/api/v1/query"
+RANGE_PATH = "/api/v1/query_range"
+
+
+def _epoch(t: datetime) -> str:
+    return f"{t.timestamp():.3f}"
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,13 @@ def number(value: float | None) -> float | None:
 class PrometheusSource:
     name: str
     config: SourceConfig
+    where: Callable[..., str] | None = field(default=None, repr=False)
+
+    def key(self, *keys) -> str:
+        """Where `sources.NAME.<keys>` is written, for messages: `schedule.yaml:14: sources.prom.metrics.new.errors`."""
+        if self.where is not None:
+            return self.where("sources", self.name, *keys)
+        return ".".join(("sources", self.name, *(str(k) for k in keys)))
 
     @property
     def safe_url(self) -> str:
@@ -70,25 +83,46 @@ class PrometheusSource:
     def query(self, expr: str, at: datetime, key: str) -> InstantResult:
         """`expr` evaluated at `at`. `key` says where the query comes from in the config
         (`schedule.yaml:12: sources.prom.metrics.new.requests`), for a rejected query."""
-        params = {"query": expr, "time": f"{at.timestamp():.3f}",
-                  "timeout": duration(self.config.statement_timeout)}
-        status, body = self._get(f"{QUERY_PATH}?{urlencode(params)}")
+        data, warnings = self._call(QUERY_PATH, {"query": expr, "time": _epoch(at)}, expr, key)
+        return InstantResult(expr, at, data.get("resultType", ""), _samples(data, expr, key), warnings)
+
+    def values_at(self, expr: str, times: list[datetime], key: str) -> dict[datetime, float | None]:
+        """`expr` evaluated at each of `times` (evenly spaced, e.g. every hour's end) in one
+        range query: the same values as one instant query per time. None: no data then."""
+        if len(times) == 1:
+            return {times[0]: self.value(expr, times[0], key)}
+        step = times[1] - times[0]
+        params = {"query": expr, "start": _epoch(times[0]), "end": _epoch(times[-1]), "step": duration(step)}
+        data, _ = self._call(RANGE_PATH, params, expr, key)
+        if data.get("resultType") != "matrix":
+            raise SourceError(f"source {self.name!r}: {RANGE_PATH} answered {data.get('resultType')!r}, not a matrix")
+        series = data.get("result") or []
+        if len(series) > 1:
+            raise self._several(expr, key, [s.get("metric") for s in series])
+        points = {round(float(ts), 3): float(v) for ts, v in (series[0]["values"] if series else [])}
+        return {t: number(points.get(round(t.timestamp(), 3))) for t in times}
+
+    def _call(self, path: str, params: dict, expr: str, key: str) -> tuple[dict, tuple[str, ...]]:
+        params = {**params, "timeout": duration(self.config.statement_timeout)}
+        status, body = self._get(f"{path}?{urlencode(params)}")
         payload = self._decode(status, body)
         if status != 200 or payload.get("status") != "success":
             raise self._api_error(status, payload, expr, key)
-        data = payload.get("data") or {}
         warnings = tuple(str(w) for w in payload.get("warnings") or ())
         for warning in warnings:
             log.warning("source %r: %s: %s", self.name, expr, self._scrub(warning))
-        return InstantResult(expr, at, data.get("resultType", ""), _samples(data, expr, key), warnings)
+        return payload.get("data") or {}, warnings
+
+    def _several(self, expr: str, key: str, labels: list) -> ConfigError:
+        shown = ", ".join(str(x) for x in labels[:3])
+        return ConfigError(f"{key}: {expr} gives {len(labels)} series ({shown}{', ...' if len(labels) > 3 else ''}) "
+                           f"where one value is needed: aggregate them (sum, avg, max) or narrow the label matchers")
 
     def value(self, expr: str, at: datetime, key: str) -> float | None:
         """The single value `expr` gives at `at`; None for no data (an empty result or NaN)."""
         result = self.query(expr, at, key)
         if len(result.samples) > 1:
-            labels = ", ".join(str(s.labels) for s in result.samples[:3])
-            raise ConfigError(f"{key}: {expr} gives {len(result.samples)} series ({labels}, ...) where one value "
-                              f"is needed: aggregate them (sum, avg, max) or narrow the label matchers")
+            raise self._several(expr, key, [s.labels for s in result.samples])
         return number(result.samples[0].value) if result.samples else None
 
     def _get(self, path_and_query: str) -> tuple[int, bytes]:
@@ -184,7 +218,8 @@ def _samples(data: dict, expr: str, key: str) -> tuple[Sample, ...]:
 
 def prometheus_sources(loaded) -> dict[str, PrometheusSource]:
     """Every Prometheus source of a loaded config (url http:// or https://)."""
-    return {name: PrometheusSource(name, cfg) for name, cfg in loaded.config.sources.items() if cfg.is_prometheus}
+    return {name: PrometheusSource(name, cfg, loaded.where)
+            for name, cfg in loaded.config.sources.items() if cfg.is_prometheus}
 
 
 def prometheus_source(loaded, name: str, key: tuple) -> PrometheusSource:
@@ -194,4 +229,4 @@ def prometheus_source(loaded, name: str, key: tuple) -> PrometheusSource:
         known = ", ".join(prometheus_sources(loaded)) or "none"
         raise ConfigError(f"{loaded.where(*key)}: {name!r} is not a Prometheus source (an http:// or https:// url; "
                           f"Prometheus sources: {known})")
-    return PrometheusSource(name, cfg)
+    return PrometheusSource(name, cfg, loaded.where)
