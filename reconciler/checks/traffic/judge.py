@@ -112,7 +112,7 @@ def error_rate_criterion(hours: list[HourTraffic], period: Window, bounds: Traff
     rate = round(errors / requests * 100, 6) if requests else None
     worst = max(measured, key=lambda h: h.new.error_rate_pct, default=None)
     failing = rate is not None and rate >= bounds.max_error_rate_pct
-    text = (f"new error rate {rate:g} % ({errors:g} of {requests:g} requests) against < "
+    text = (f"new error rate {rate:g} % ({errors:.12g} of {requests:.12g} requests) against < "
             f"{bounds.max_error_rate_pct:g} %" if rate is not None else "no request measured on the new system")
     return _settle("error_rate", failing, len(expected) - len(measured), len(expected), observed=rate,
                    bound=bounds.max_error_rate_pct, worst_hour=worst.hour if worst else None, text=text)
