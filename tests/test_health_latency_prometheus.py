@@ -10,7 +10,7 @@ import json
 from datetime import timedelta
 
 from integrity_fixtures import run_cli
-from prometheus_fixtures import SLOW_HOUR, START, prometheus_url  # noqa: F401  (fixture)
+from prometheus_fixtures import SLOW_HOUR, START
 
 from reconciler.checks.registry import CheckContext, run_check
 from reconciler.compare.snapshot import SNAPSHOT_WINDOW

@@ -12,7 +12,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from prometheus_fixtures import HOUR, START, free_port, prometheus_url  # noqa: F401  (fixture)
+from prometheus_fixtures import HOUR, START, free_port
 
 from reconciler.config.models import SourceConfig
 from reconciler.errors import EXIT_UNAVAILABLE, EXIT_USAGE, ConfigError, SourceError

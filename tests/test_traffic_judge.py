@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from prometheus_fixtures import SLOW_HOUR, SPIKE_HOUR, START, prometheus_url  # noqa: F401  (fixture)
+from prometheus_fixtures import SLOW_HOUR, SPIKE_HOUR, START
 
 from reconciler.checks.traffic.judge import (
     INCOMPLETE,

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from prometheus_fixtures import END, SLOW_HOUR, SPIKE_HOUR, START, prometheus_url  # noqa: F401  (fixture)
+from prometheus_fixtures import END, SLOW_HOUR, SPIKE_HOUR, START
 
 from reconciler.checks.traffic.measure import HourTraffic, SystemHour, measure_hour, measure_hours
 from reconciler.config import load_config
