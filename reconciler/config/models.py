@@ -63,7 +63,8 @@ class SourceConfig(Strict):
 
     @model_validator(mode="after")
     def _prometheus_keys(self):
-        given = [k for k in ("headers", "bearer_token", "metrics") if k in self.model_fields_set]
+        given = [k for k in ("headers", "bearer_token", "metrics") if getattr(self, k) != type(self).model_fields[k]
+                 .get_default(call_default_factory=True)]
         if given and self.url and not self.is_prometheus:
             raise ValueError(f"{', '.join(repr(k) for k in given)}: for a Prometheus source only "
                              f"(a url starting with http:// or https://)")
