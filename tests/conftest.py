@@ -241,3 +241,8 @@ def schedule_file(tmp_path):
         return write_schedule(tmp_path, old_url, new_url, **options)
 
     return write
+
+
+# One Prometheus (with its planted history) for the whole session, shared by every module that
+# asks for it: a fixture imported into several test modules would be set up once per module.
+from prometheus_fixtures import prometheus_url  # noqa: E402, F401

@@ -125,7 +125,7 @@ CASES = {
     "unknown key, with a suggestion": (
         GOOD.replace('"sqlite:///old.db"}', '"sqlite:///old.db", timeout: 5s}'),
         "schedule.yaml:2: sources.old.timeout: unknown key (expected one of: url, statement_timeout, "
-        "connect_timeout, read_only); did you mean 'connect_timeout'?",
+        "connect_timeout, read_only, headers, bearer_token, metrics); did you mean 'connect_timeout'?",
     ),
     "unknown top-level section": (
         GOOD + "notfy: {}\n",
@@ -259,7 +259,7 @@ def test_distinct_mistakes_are_reported_together(workdir):
         "  - schedule.yaml:10: datasets.device_events.columns.value.old: environment variable READING is not set "
         "(set it, or give a default: ${READING:-value})",
         "  - schedule.yaml:2: sources.old.timeout: unknown key (expected one of: url, statement_timeout, "
-        "connect_timeout, read_only); did you mean 'connect_timeout'?",
+        "connect_timeout, read_only, headers, bearer_token, metrics); did you mean 'connect_timeout'?",
         "  - schedule.yaml:6: datasets.device_events.old.time: required key is missing",
         "  - schedule.yaml:14: jobs.hourly.cron: expected a 5-field cron expression such as '5 * * * *', "
         "got '5 * * *'",

@@ -44,7 +44,7 @@ def test_defaults_are_the_plans_numbers(tmp_path):
 def test_a_latency_check_needs_a_histogram_or_a_query(tmp_path):
     assert problem(tmp_path, "checks:\n  write: {type: latency, metrics_url: \"http://x/metrics\"}\n") == (
         f"{tmp_path}/schedule.yaml:9: checks.write: a check of type 'latency' needs 'metrics_url' and "
-        "'histogram', or 'latency_query'")
+        "'histogram', 'latency_query', or 'source' (a Prometheus source)")
 
 
 def test_a_lag_check_needs_a_dataset(tmp_path):

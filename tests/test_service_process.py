@@ -165,3 +165,4 @@ def test_log_lines_are_json_without_secrets():
     assert doc["message"] == "source 'old' (postgresql://app:***@db/events) failed; token xox*-***"
     assert "hunter2" not in line and "\n" not in line
     assert redact("https://hooks.slack.com/services/T000/B000/XXXX") == "https://hooks.slack.com/services/***"
+    assert redact("Authorization: Bearer glc_eyJrIjoi; next") == "Authorization: Bearer ***; next"

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from reconciler.config.models import Config
+from reconciler.config.prometheus import is_prometheus_url
 from reconciler.errors import ConfigError, UsageError, did_you_mean
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
@@ -206,6 +207,7 @@ def _cross_references(raw: dict, where) -> list[str]:
     checks = _mapping(raw.get("checks"))
     return (_dataset_references(datasets, sources, where)
             + _check_references(checks, datasets, sources, where)
+            + _prometheus_references(datasets, sources, where)
             + _job_references(_mapping(raw.get("jobs")), checks, where))
 
 
@@ -216,6 +218,20 @@ def _unresolved_sources(raw: dict, root, unset: dict) -> dict:
         if "url" in _mapping(source) and not _mapping(source)["url"]:
             out[name] = _empty_url(name, root, unset.get(name, ()))
     return out
+
+
+def _prometheus_references(datasets: dict, sources: dict, where) -> list[str]:
+    """A Prometheus source answers PromQL only: no dataset side reads it (what a check reads is
+    its type's to say, reconciler/checks/types/)."""
+    prometheus = [n for n, s in sources.items() if is_prometheus_url(str(_mapping(s).get("url") or ""))]
+    problems = []
+    for name, ds in datasets.items():
+        for side in ("old", "new"):
+            source = _mapping(_mapping(ds).get(side)).get("source")
+            if source in prometheus:
+                problems.append(f"{where('datasets', name, side, 'source')}: {source!r} is a Prometheus source; "
+                                f"a dataset side reads a database")
+    return problems
 
 
 def _dataset_references(datasets: dict, sources: dict, where) -> list[str]:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from reconciler.config.durations import Duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
 from reconciler.config.phases import PhaseConfig, default_phases
+from reconciler.config.prometheus import PrometheusMetricsConfig, is_prometheus_url
 from reconciler.errors import did_you_mean
 from reconciler.results import DEFAULT_SAMPLE_LIMIT
 
@@ -45,10 +46,30 @@ class Strict(BaseModel):
 
 class SourceConfig(Strict):
     _secret_urls = ("url",)
-    url: str = Field(description="SQLAlchemy URL (or redis:// for a queue); empty disables the source")
+    _secret_values = ("bearer_token", "headers")
+    url: str = Field(description="SQLAlchemy URL (redis:// for a queue, http(s):// for a Prometheus-compatible "
+                     "API); empty disables the source")
     statement_timeout: Duration = timedelta(minutes=5)
     connect_timeout: Duration = timedelta(seconds=10)
     read_only: bool = True
+    headers: dict[str, str] = Field(default_factory=dict, description="prometheus: HTTP headers sent with every "
+                                    "query, e.g. X-Scope-OrgID for a Mimir or Thanos tenant")
+    bearer_token: str = Field(default="", description="prometheus: sent as Authorization: Bearer")
+    metrics: PrometheusMetricsConfig = Field(default_factory=PrometheusMetricsConfig,
+                                             description="prometheus: the old and new systems' metric names")
+
+    @property
+    def is_prometheus(self) -> bool:
+        return is_prometheus_url(self.url)
+
+    @model_validator(mode="after")
+    def _prometheus_keys(self):
+        given = [k for k in ("headers", "bearer_token", "metrics") if getattr(self, k) != type(self).model_fields[k]
+                 .get_default(call_default_factory=True)]
+        if given and self.url and not self.is_prometheus:
+            raise ValueError(f"{', '.join(repr(k) for k in given)}: for a Prometheus source only "
+                             f"(a url starting with http:// or https://)")
+        return self
 
 
 class SideConfig(Strict):

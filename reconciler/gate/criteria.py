@@ -209,40 +209,46 @@ def lag(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     bound = {"max_seconds": limit, "percentile": percentile}
     hourly = ev.hourly("lag")
     if hourly:
-        return _hourly_lag(ev, hourly, limit, percentile, bound)
+        return _hourly("lag", ev, hourly, limit, lambda s: _lag_value(s, percentile), bound,
+                       (f"{percentile} lag", percentile), "s", "no lag result")
     ages = ev.point_in_time("lag")
     return _point_in_time("lag", ages, limit, lambda s: (s.result.observed or {}).get("seconds"), bound, "s",
                           "no processing-lag evidence: configure a `lag` check (ingested_column) on the new dataset",
                           "newest event age")
 
 
-def _hourly_lag(ev: Evidence, hourly: list[StoredResult], limit, percentile, bound) -> Outcome:
+def _hourly(name, ev: Evidence, hourly: list[StoredResult], limit, value_of, bound, names, unit,
+            none_text) -> Outcome:
+    """A criterion over windowed results, hour by hour (per dataset where they have one): not
+    met with every hour above the limit, incomplete naming the hours without a value. `names`:
+    what is measured in full ("p99 lag") and short ("p99")."""
+    what, short = names
     by_hour: dict[tuple, StoredResult] = {}
     for stored in hourly:  # by hour, newest run last: the newest judgement of an hour wins
         dataset = stored.result.details.get("dataset")
         for hour in stored.result.window.hours():
             by_hour[(dataset, hour)] = stored
-    values = [(key, s, _lag_value(s, percentile)) for key, s in sorted(by_hour.items(), key=lambda kv: kv[0][1])]
+    values = [(key, s, value_of(s)) for key, s in sorted(by_hour.items(), key=lambda kv: kv[0][1])]
     measured = [(key, s, v) for key, s, v in values if v is not None]
     over = [(key, s, v) for key, s, v in measured if v > limit]
     worst = None
     if measured:
         (dataset, hour), s, v = max(measured, key=lambda x: x[2])
-        worst = Worst(iso(hour), v, s.run_id, dataset, f"{percentile} {v:g} s")
+        worst = Worst(iso(hour), v, s.run_id, dataset, f"{short} {v:g} {unit}")
     if over:
-        return Outcome("lag", NOT_MET, f"{len(over)} hour(s) with {percentile} lag above {limit:g} s; worst "
+        return Outcome(name, NOT_MET, f"{len(over)} hour(s) with {what} above {limit:g} {unit}; worst "
                        f"{worst.at} {worst.text}", bound, worst,
-                       gaps=[{"dataset": d, "hour": iso(h), "reason": f"{percentile} {v:g} s", "run_id": s.run_id}
+                       gaps=[{"dataset": d, "hour": iso(h), "reason": f"{short} {v:g} {unit}", "run_id": s.run_id}
                              for (d, h), s, v in over])
     datasets = sorted({d for d, _ in by_hour}, key=str)
-    missing = [{"dataset": d, "hour": iso(h), "reason": "no lag result"}
+    missing = [{"dataset": d, "hour": iso(h), "reason": none_text}
                for d in datasets for h in period_hours(ev) if (d, h) not in by_hour]
     missing += [{"dataset": d, "hour": iso(h), "reason": "error"} for (d, h), s, _ in values if s.result.status == ERROR]
     missing.sort(key=lambda g: (str(g["dataset"]), g["hour"]))
     if missing:
-        return Outcome("lag", INCOMPLETE, f"{percentile} within {limit:g} s where measured; not measured: "
+        return Outcome(name, INCOMPLETE, f"{short} within {limit:g} {unit} where measured; not measured: "
                        f"{_gap_text(missing)}", bound, worst, gaps=missing)
-    return Outcome("lag", MET, f"{percentile} within {limit:g} s in every hour", bound, worst)
+    return Outcome(name, MET, f"{short} within {limit:g} {unit} in every hour", bound, worst)
 
 
 def _point_in_time(name, found: list[StoredResult], limit, value_of, bound, unit, none_text, what) -> Outcome:
@@ -268,7 +274,14 @@ def _point_in_time(name, found: list[StoredResult], limit, value_of, bound, unit
 
 
 def latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    """Hour by hour from a Prometheus source's histogram (windowed latency results); else from
+    the measurements taken at moments (a scrape, a query)."""
     limit, percentile = cfg.bound("latency", "max_ms"), cfg.bound("latency", "percentile")
+    hourly = ev.hourly("latency")
+    if hourly:
+        return _hourly("latency", ev, hourly, limit, lambda s: (s.result.observed or {}).get(percentile),
+                       {"max_ms": limit, "percentile": percentile}, (f"{percentile} write latency", percentile), "ms",
+                       "no latency result")
     return _point_in_time("latency", ev.point_in_time("latency"), limit,
                           lambda s: (s.result.observed or {}).get(percentile),
                           {"max_ms": limit, "percentile": percentile}, "ms",

@@ -1,5 +1,5 @@
 """Log lines for the service: one JSON object per line when stderr is not a terminal (log
-collectors), plain text on a terminal. Passwords in URLs and Slack tokens are masked in
+collectors), plain text on a terminal. Passwords in URLs, Slack tokens and bearer tokens are masked in
 every line, whatever the caller wrote."""
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from datetime import datetime, timezone
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE)
 _SLACK_TOKEN = re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+")
 _HOOK = re.compile(r"(hooks\.slack\.com/services/)\S+")
+_BEARER = re.compile(r"(\bBearer\s+)[^\s\"',;]+", re.IGNORECASE)
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
 
 def redact(text: str) -> str:
     text = _URL_PASSWORD.sub(r"\1***@", text)
     text = _SLACK_TOKEN.sub("xox*-***", text)
+    text = _BEARER.sub(r"\1***", text)
     return _HOOK.sub(r"\1***", text)
 
 

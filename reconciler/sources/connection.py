@@ -175,16 +175,16 @@ class Sources(dict):
 
 
 def open_sources(loaded) -> Sources:
-    """Every database source of a loaded config (queues excluded). A relative SQLite path
-    is taken from the config file's folder, like every other path in the config. Nothing
-    connects here."""
+    """Every database source of a loaded config (queues and Prometheus APIs excluded). A
+    relative SQLite path is taken from the config file's folder, like every other path in the
+    config. Nothing connects here."""
     usable, unresolved = {}, {}
     for name, cfg in loaded.config.sources.items():
         if name in loaded.unresolved:
             unresolved[name] = Source(name, cfg, unresolved=f"{loaded.where('sources', name, 'url')}: "
                                                             f"{loaded.unresolved[name]}")
             continue
-        if not cfg.url or "://" not in cfg.url or cfg.url.startswith(("redis://", "rediss://")):
+        if not cfg.url or "://" not in cfg.url or cfg.url.startswith(("redis://", "rediss://")) or cfg.is_prometheus:
             continue
         usable[name] = Source(name, cfg.model_copy(update={"url": anchored_sqlite_url(cfg.url, loaded.base_dir)}))
     return Sources(usable, unresolved)

@@ -3,7 +3,8 @@
 whose percentiles the database computes, or one row of `p50_ms` / `p95_ms` / `p99_ms` /
 `max_ms`), or from a Prometheus histogram scraped from `metrics_url`: the quantile of the
 writes between the previous run's scrape and this one (or between two scrapes
-`scrape_interval` apart, or, with neither, since the service started)."""
+`scrape_interval` apart, or, with neither, since the service started). Or, with a Prometheus
+`source`, over each hour at its end (latency_prometheus.py)."""
 
 from __future__ import annotations
 
@@ -105,6 +106,10 @@ def measure_histogram(url: str, metric: str, previous: dict | None = None, betwe
 
 
 def latency_results(ctx, name: str, cfg) -> list[CheckResult]:
+    if cfg.reads_prometheus:
+        from reconciler.checks.health.latency_prometheus import prometheus_latency_results
+
+        return prometheus_latency_results(ctx, name, cfg)
     bound = cfg.max_latency_ms if cfg.max_latency_ms is not None else DEFAULT_MAX_LATENCY_MS
     threshold = Threshold(max=bound, unit="ms", text=f"at {cfg.latency_percentile}")
     check = f"{name}.write_latency"

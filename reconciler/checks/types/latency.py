@@ -1,7 +1,9 @@
 """`latency`: the new system's write latency at `latency_percentile` against
-`max_latency_ms`, from a Prometheus histogram scraped from `metrics_url` (the writes since
-the previous run) or from `latency_query` on a source (reconciler/checks/health/latency.py).
-Point in time; feeds the gate's `latency` criterion."""
+`max_latency_ms`. From a Prometheus source (`source` alone: the histogram of each hour,
+evaluated at the hour's end — windowed, so backfills and rechecks are exact), or, point in
+time, from a histogram scraped from `metrics_url` (the writes since the previous run) or from
+`latency_query` on a database source (reconciler/checks/health/latency.py). Feeds the gate's
+`latency` criterion."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from reconciler.checks.context import CheckContext, CheckOutcome
-from reconciler.checks.types.base import CheckType, Words, english
+from reconciler.checks.types.base import CheckType, Scope, Words, english
 from reconciler.checks.types.lag import _against
 from reconciler.config.durations import Duration
 from reconciler.config.models import CheckConfig
@@ -33,22 +35,39 @@ class LatencyConfig(CheckConfig):
 
     @model_validator(mode="after")
     def _measured_somewhere(self):
-        if not (self.metrics_url and self.histogram) and not self.latency_query:
-            raise ValueError("a check of type 'latency' needs 'metrics_url' and 'histogram', or 'latency_query'")
+        if not (self.metrics_url and self.histogram) and not self.latency_query and not self.source:
+            raise ValueError("a check of type 'latency' needs 'metrics_url' and 'histogram', 'latency_query', "
+                             "or 'source' (a Prometheus source)")
         if self.latency_query and not self.source:
             raise ValueError("a check of type 'latency' with 'latency_query' needs 'source'")
         return self
+
+    @property
+    def reads_prometheus(self) -> bool:
+        """`source` alone names a Prometheus source: the hour's histogram, evaluated at its end."""
+        return bool(self.source) and not (self.latency_query or self.metrics_url)
 
 
 class LatencyCheck(CheckType):
     name = "latency"
     config = LatencyConfig
+    scopes = frozenset({Scope.WINDOWED, Scope.POINT_IN_TIME})
+
+    def scope(self, cfg, config):
+        return Scope.WINDOWED if cfg.reads_prometheus else Scope.POINT_IN_TIME
 
     def criterion(self, scope):
         return "latency"
 
     def sources(self, cfg, config):
-        return {cfg.source} if cfg.latency_query else set()
+        return {cfg.source} if cfg.source else set()
+
+    def config_problems(self, loaded, name, cfg) -> list[str]:
+        source = loaded.config.sources.get(cfg.source) if cfg.source else None
+        if cfg.reads_prometheus and source is not None and source.url and not source.is_prometheus:
+            return [f"{loaded.where('checks', name, 'source')}: {cfg.source!r} is not a Prometheus source (an "
+                    "http:// or https:// url); a latency check reads a database through 'latency_query'"]
+        return []
 
     def run(self, ctx: CheckContext, name: str, cfg) -> CheckOutcome:
         from reconciler.checks.health.latency import latency_results
