@@ -13,6 +13,7 @@ from reconciler.timeutil import iso
 
 RESULT_SAMPLES = "rows"
 REASON = "reason"
+FINDINGS = "finding"  # a comparison's findings are kept as documents beside its samples (bounded per hour)
 
 
 def insert_run(conn: Connection, run: dict, provenance: dict, sample_limit: int) -> int:
@@ -42,8 +43,8 @@ class _SampleWriter:
         self.as_of = as_of
         self.pending: list[dict] = []
 
-    def add(self, kind: str, rows: list, *, result_id=None, compare_id=None) -> None:
-        for position, row in enumerate(rows[: self.limit]):
+    def add(self, kind: str, rows: list, *, result_id=None, compare_id=None, bounded: bool = True) -> None:
+        for position, row in enumerate(rows[: self.limit] if bounded else rows):
             self.pending.append({"run_id": self.run_id, "result_id": result_id, "compare_id": compare_id,
                                  "kind": kind, "position": position, "row": row, "recorded_at": self.recorded_at})
 
@@ -64,6 +65,7 @@ def _insert_compare(conn: Connection, writer: _SampleWriter, position: int, comp
     ).returning(compares.c.id)).scalar_one()
     for kind, rows in kinds.items():
         writer.add(kind, rows or [], compare_id=compare_id)
+    writer.add(FINDINGS, compare.get("findings") or [], compare_id=compare_id, bounded=False)
     for check_position, check in enumerate(compare.get("checks", [])):
         _insert_result(conn, writer, check_position, check, compare_id=compare_id)
 
@@ -183,6 +185,7 @@ def _compare_dict(row, result_rows, sample_rows) -> dict:
         "status": row.status, "mode": row.mode, "truncated": row.truncated, "totals": row.totals,
         "hours": row.hours, "samples": kept, "timings": row.timings,
         "checks": [_result_dict(r, sample_rows) for r in result_rows if r.compare_id == row.id],
+        "findings": [s.row for s in sample_rows if s.compare_id == row.id and s.kind == FINDINGS],
     }
     dropped = {k: n for k, n in row.sample_counts.items() if n > len(kept[k])}
     if dropped:
