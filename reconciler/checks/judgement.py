@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from reconciler.compare.dataset import DatasetEvidence, collect_evidence, log_timings
+from reconciler.compare.dataset import DatasetEvidence, collect_evidence, explain_evidence, log_timings
 from reconciler.compare.drift import drift_exceeds
 from reconciler.compare.snapshot import SNAPSHOT_WINDOW, SnapshotEvidence, collect_snapshot
 from reconciler.config.loader import LoadedConfig
@@ -155,5 +155,21 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
 
         suites.preload()
     evidence = collect_evidence(loaded, dataset, window, rows=rows, sources=sources, reporter=reporter, now=now)
-    return judge_evidence(evidence, suite, sample_limit=loaded.config.datasets[dataset].diff.sample_limit,
-                          reporter=reporter, started=started)
+    result = judge_evidence(evidence, suite, sample_limit=loaded.config.datasets[dataset].diff.sample_limit,
+                            reporter=reporter, started=started)
+    return with_findings(loaded, evidence, result, sources=sources, now=now)
+
+
+def with_findings(loaded: LoadedConfig, evidence: DatasetEvidence, result: CompareResult, *,
+                  sources: dict[str, Source] | None = None, now: datetime | None = None) -> CompareResult:
+    """The result with the findings of its failing hours that have differing rows; a result
+    without such an hour is returned as it is, at no cost."""
+    hours = [h.hour for h in result.hours
+             if h.status == FAIL and (h.missing_in_new or 0) + (h.extra_in_new or 0) + (h.mismatched or 0)]
+    if not hours or evidence.diff is None:
+        return result
+    started = time.perf_counter()
+    findings = explain_evidence(loaded, evidence, hours, sources=sources, now=now)
+    spent = time.perf_counter() - started
+    timings = {**result.timings, "findings": spent, "total": result.timings.get("total", 0.0) + spent}
+    return replace(result, findings=findings, timings=timings)
