@@ -6,8 +6,11 @@ Europe/Madrid times."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
+import jsonschema
 import pytest
 import sqlalchemy as sa
 from rowdiff_fixtures import H, events, server_url, utc
@@ -20,6 +23,7 @@ from reconciler.demo.scenario import load, to_rows
 from reconciler.timeutil import Window
 
 NBSP = "\u00a0"
+SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "schemas" / "compare.schema.json").read_text())
 START = utc(2026, 11, 12, 10)
 WINDOW = Window(START, START + 2 * H)
 GAP = (START + timedelta(seconds=13), START + timedelta(minutes=11, seconds=2))
@@ -143,6 +147,7 @@ def test_each_planted_cause_gets_its_finding_on_every_engine(config_path, plante
     assert len(gap.sample_keys) == 5 and all(k["event_id"] in {e["id"] for e in old if GAP[0] <= e["time"] <= GAP[1]}
                                              for k in gap.sample_keys)
     assert "findings" in result.timings
+    jsonschema.validate(result.to_dict(), SCHEMA)  # real output against the published contract
 
 
 def test_a_passing_window_has_no_findings_and_pays_nothing_for_them(config_path):
