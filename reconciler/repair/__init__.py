@@ -42,7 +42,7 @@ def _check_dataset(loaded: LoadedConfig, dataset: str) -> None:
 def header_lines(loaded: LoadedConfig, dataset: str, window: Window, plan: RepairPlan, engine: str,
                  delete_extra: bool, command: str, now: datetime) -> list[str]:
     ds = loaded.config.datasets[dataset]
-    changed = ", ".join(f"{c} {count(n)}" for c, n in plan.changed_columns.most_common())
+    changed = ", ".join(f"{c} {count(n)}" for c, n in sorted(plan.changed_columns.items(), key=lambda cn: (-cn[1], cn[0])))
     deletes = ("DELETEs included (--delete-extra)" if delete_extra else
                "their DELETEs are commented out (give --delete-extra to include them)")
     lines = [
@@ -56,6 +56,7 @@ def header_lines(loaded: LoadedConfig, dataset: str, window: Window, plan: Repai
         f"produced by: {command}",
         f"generated at {iso(now)}; NOTHING HERE HAS BEEN EXECUTED. Review it, then apply it to new in one "
         "transaction.",
+        "Order: the DELETEs of extra rows, the UPDATEs, then the INSERTs.",
         "Columns the dataset does not compare are left out of the INSERTs: their defaults apply.",
     ]
     if plan.duplicates_old or plan.duplicates_new:
@@ -90,6 +91,7 @@ def write_repair(loaded: LoadedConfig, dataset: str, window: Window, *, out_dir:
         diff = diff_dataset(ds, pair.sides, window, pair.conns, reporter=reporter)
         new = pair.sides["new"]
         dialect = new.source.engine.dialect  # initialized by the connection: it knows the server's quoting
+        engine = new.source.dialect
         plan = plan_repair(diff, pair.sides["old"].axis, new.axis)
     header = header_lines(loaded, dataset, window, plan, dialect.name, delete_extra, command, now)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -105,7 +107,7 @@ def write_repair(loaded: LoadedConfig, dataset: str, window: Window, *, out_dir:
     with tmp.open("w", encoding="utf-8", newline="\n") as out:
         out.writelines(f"-- {line}\n" for line in header)
         out.write("BEGIN;\n")
-        for statement in plan_statements(plan, ds.new.table, dialect, delete_extra):
+        for statement in plan_statements(plan, ds.new.table, dialect, engine, delete_extra):
             out.write(statement + "\n")
         out.write("COMMIT;\n")
     tmp.replace(path)  # nothing half-written under the final name
