@@ -80,3 +80,30 @@ def test_a_handful_of_random_differences_names_nothing():
 
 def test_a_column_with_one_value_in_the_hour_is_no_dimension():
     assert finding(["x"] * 50, ["x"] * 500, "region") is None
+
+
+def sampled(rows: list, fraction: float, rng: random.Random) -> tuple[Counter, int]:
+    """The hour's counts as dimension_counts.py gives them for a big hour: a sample, scaled."""
+    sample = [r for r in rows if rng.random() < fraction]
+    scale = len(rows) / len(sample)
+    return Counter({v: round(n * scale) for v, n in Counter(sample).items()}), len(sample)
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_random_loss_against_a_sampled_hour_names_nothing(seed):
+    """Sampling noise must not make a rarely sampled device look over-represented."""
+    rng = random.Random(seed)
+    rows = [d for d in DEVICES for _ in range(rng.randrange(100, 400))]
+    hour_counts, size = sampled(rows, 0.08, rng)
+    lost = Counter(r for r in rows if rng.random() < 0.01)
+    assert dimension_finding("missing_in_new", "device_id", HOUR, lost, hour_counts, sample=size) is None
+
+
+def test_a_planted_concentration_is_still_found_against_a_sampled_hour():
+    rng = random.Random(3)
+    rows = hour_of(300)
+    hour_counts, size = sampled(rows, 0.08, rng)
+    lost = Counter({"dev-0341": 41, "dev-0342": 30, "dev-0343": 29})
+    f = dimension_finding("missing_in_new", "device_id", HOUR, lost, hour_counts, sample=size)
+    assert text(f).startswith("all 100 missing rows from 3 of at least 500 `device_id` values; dev-0341 alone 41 (")
+    assert f.evidence["hour_rows_sampled"] == size

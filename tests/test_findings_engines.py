@@ -7,6 +7,7 @@ Europe/Madrid times."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -180,3 +181,18 @@ datasets:
         compare_dataset(load_config(path), "device_events", WINDOW, rows=True)
     assert str(e.value).startswith(f"{path}:9: datasets.device_events.attribute_by: column 'region' does not exist "
                                    "in legacy_why of source 'old'")
+
+
+def test_a_big_hour_is_sampled_for_its_shares_and_still_explained(config_path, monkeypatch):
+    """Above SAMPLE_ABOVE rows the hour's shares come from a few seconds of every minute (here
+    forced down to this small hour): the same causes are found on every engine."""
+    from reconciler.compare.findings import dimension_counts
+
+    monkeypatch.setattr(dimension_counts, "SAMPLE_ABOVE", 100)
+    monkeypatch.setattr(dimension_counts, "SAMPLE_ROWS", 1200)
+    result = compare_dataset(load_config(config_path), "device_events", WINDOW, rows=True)
+    dims = [f for f in result.findings if f.kind == "dimension"]
+    texts = [f.text.replace(NBSP, " ").split(" (")[0] for f in dims]
+    assert texts[1] == "all 16 missing rows have `site` = site-3"
+    assert re.fullmatch(r"all 16 missing rows from 2 of at least 3\d\d `device_id` values; dev-0011 alone 10", texts[0])
+    assert all(1000 < f.evidence["hour_rows_sampled"] < 1500 for f in dims)  # 20 s of each minute

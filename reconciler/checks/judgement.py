@@ -5,6 +5,7 @@ leaves with its reason. `compare_dataset` is the one entry: collect, then judge.
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from reconciler.compare.snapshot import SNAPSHOT_WINDOW, SnapshotEvidence, colle
 from reconciler.config.loader import LoadedConfig
 from reconciler.reasons import hour_reason, hourly_check_reason, with_reason
 from reconciler.results import DEFAULT_SAMPLE_LIMIT, FAIL, PASS, CheckResult, CompareResult, HourCount, worst
-from reconciler.sources.connection import Source
+from reconciler.sources.connection import Source, opened_sources
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold
 from reconciler.timeutil import Window
 
@@ -154,10 +155,13 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, rows:
         from reconciler.checks import suites
 
         suites.preload()
-    evidence = collect_evidence(loaded, dataset, window, rows=rows, sources=sources, reporter=reporter, now=now)
-    result = judge_evidence(evidence, suite, sample_limit=loaded.config.datasets[dataset].diff.sample_limit,
-                            reporter=reporter, started=started)
-    return with_findings(loaded, evidence, result, sources=sources, now=now)
+    with ExitStack() as stack:
+        if sources is None:  # opened once: a failing hour's findings reuse the connections
+            sources = stack.enter_context(opened_sources(loaded))
+        evidence = collect_evidence(loaded, dataset, window, rows=rows, sources=sources, reporter=reporter, now=now)
+        result = judge_evidence(evidence, suite, sample_limit=loaded.config.datasets[dataset].diff.sample_limit,
+                                reporter=reporter, started=started)
+        return with_findings(loaded, evidence, result, sources=sources, now=now)
 
 
 def with_findings(loaded: LoadedConfig, evidence: DatasetEvidence, result: CompareResult, *,

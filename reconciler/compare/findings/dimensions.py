@@ -10,7 +10,11 @@ Two questions, each answered only when random loss would almost never produce th
   n * ln(1/p_k) >= ln C(V, k) + ln(1/ALPHA).
 - **over-represented values**: a value with a share q of the differences against a share p
   of the hour's rows (lift q/p) is reported when lift >= MIN_LIFT and its Chernoff surprise
-  passes the threshold for V values tried."""
+  passes the threshold for V values tried.
+
+When the hour's counts come from a sample of S rows, every share of the hour is taken at its
+upper bound, p + 3 * sqrt(p (1 - p) / S) + 3 / S: a value the sample happened to miss is not
+made to look over-represented."""
 
 from __future__ import annotations
 
@@ -52,11 +56,19 @@ def log_choose(v: int, k: int) -> float:
     return math.lgamma(v + 1) - math.lgamma(k + 1) - math.lgamma(v - k + 1)
 
 
+def upper(p: float, sample: int | None) -> float:
+    """A share of the hour at its upper bound when it was estimated from `sample` rows."""
+    if not sample:
+        return p
+    return min(1.0, p + 3 * math.sqrt(p * (1 - p) / sample) + 3 / sample)
+
+
 def dimension_finding(about: str, column: str, hour: datetime, differences: Counter, hour_counts: Counter,
-                      keys_by_value: dict | None = None) -> Finding | None:
+                      keys_by_value: dict | None = None, sample: int | None = None) -> Finding | None:
     """The finding of one column for one class of differences in one hour, or None.
     `differences`: value -> differing rows; `hour_counts`: value -> the hour's rows on the side
-    that holds them (every value of the hour); `keys_by_value`: sample keys per value."""
+    that holds them (every value of the hour; estimated from `sample` rows when given);
+    `keys_by_value`: sample keys per value."""
     n = sum(differences.values())
     shares = value_shares(differences, hour_counts)
     values_in_hour = max(len(hour_counts), len(shares))
@@ -64,11 +76,12 @@ def dimension_finding(about: str, column: str, hour: datetime, differences: Coun
     if not n or not total or values_in_hour < 2:
         return None
     # the k most common values of the hour: the likeliest k values for random loss to stay within
-    covered = sum(sorted(hour_counts.values(), reverse=True)[:len(shares)]) / total
+    covered = upper(sum(sorted(hour_counts.values(), reverse=True)[:len(shares)]) / total, sample)
     few = few_values_surprise(n, covered)
     few_limit = log_choose(values_in_hour, len(shares)) + math.log(1 / stats.ALPHA)
     limit = stats.threshold(values_in_hour)
-    over = [s for s in shares if s.lift(n, total) >= MIN_LIFT and stats.surprise(s.rows, n, s.hour_rows / total) >= limit]
+    over = [s for s in shares if (s.rows / n) / upper(s.hour_rows / total, sample) >= MIN_LIFT
+            and stats.surprise(s.rows, n, upper(s.hour_rows / total, sample)) >= limit]
     if few < few_limit and not over:
         return None
     evidence = {"column": column, "values_in_differences": len(shares), "values_in_hour": values_in_hour,
@@ -77,9 +90,10 @@ def dimension_finding(about: str, column: str, hour: datetime, differences: Coun
                             "hour_share": s.hour_rows / total, "lift": round(s.lift(n, total), 2)}
                            for s in shares[:EVIDENCE_VALUES]],
                 "test": {"few_values": round(few, 2), "few_values_threshold": round(few_limit, 2),
-                         "over_threshold": round(limit, 2)}}
+                         "over_threshold": round(limit, 2)}, "hour_rows_sampled": sample}
     if few >= few_limit:
-        text, rows, named = _few_text(about, column, shares, n, total, values_in_hour), n, shares
+        of = f"at least {count(values_in_hour)}" if sample else count(values_in_hour)  # a sample misses rare values
+        text, rows, named = _few_text(about, column, shares, n, total, of), n, shares
     else:
         text, rows, named = _over_text(about, column, over, n, total), sum(s.rows for s in over), over
     named = named[:LISTED]
@@ -89,12 +103,12 @@ def dimension_finding(about: str, column: str, hour: datetime, differences: Coun
                    signature=f"{about}|dimension|{column}|{stable}", evidence=evidence, sample_keys=keys)
 
 
-def _few_text(about: str, column: str, shares: list[ValueShare], n: int, total: int, values_in_hour: int) -> str:
+def _few_text(about: str, column: str, shares: list[ValueShare], n: int, total: int, values_in_hour: str) -> str:
     label, top = LABEL[about], shares[0]
     if len(shares) == 1:
         return (f"all {count(n)} {label} rows have `{column}` = {top.value} "
                 f"({pct(top.hour_rows / total)} of the hour's rows)")
-    head = f"all {count(n)} {label} rows from {count(len(shares))} of {count(values_in_hour)} `{column}` values"
+    head = f"all {count(n)} {label} rows from {count(len(shares))} of {values_in_hour} `{column}` values"
     return f"{head}; {top.value} alone {count(top.rows)} ({pct(top.hour_rows / total)} of the hour's rows)"
 
 
