@@ -13,7 +13,7 @@ KINDS = ("missing_in_new", "extra_in_new", "mismatched", "duplicates_old", "dupl
 KEPT_KINDS = ("missing_in_new", "extra_in_new", "mismatched")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One fetched row: normalized key, normalized values, display values, its UTC hour and
     the values as the driver returned them (`raw`, for the repair). `shown` may be a callable:

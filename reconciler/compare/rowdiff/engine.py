@@ -349,12 +349,13 @@ class RowDiff:
         out = []
         result = self.conns[name].execution_options(stream_results=True, yield_per=self.ds.diff.chunk_rows)
         for raw in result.execute(stmt):
+            raw = tuple(raw)  # one copy, kept by the row and its display
             values = tuple(value_of(v, s, axis, self.ds.time_precision) for v, s in zip(raw, self.specs))
             key = key_of([raw[i] for i in key_idx], [self.specs[i] for i in key_idx], axis, self.ds.time_precision)
             shown = partial(_display_row, raw, self.specs, axis)
             hour = self._hour(values[time_idx] // self.unit_us) \
                 if values[time_idx] is not None else None
-            out.append(Row(key, values, shown, hour, tuple(raw)))
+            out.append(Row(key, values, shown, hour, raw))
         self.budget.spend(name, len(out))
         return out
 
