@@ -10,7 +10,8 @@ Scenarios (one old database, one new database each, reference schema, PostgreSQL
   d600  new lost 300 rows, 200 values changed (+1.5), 100 rows extra, spread through the hour
         (bench/load_events.py --variant diff);
   d50k  new lost the 30 000 rows of minutes 10:00-12:30 (a gap), 15 000 values changed
-        (x1000) in minutes 30-35, 5 000 rows extra in minute 50: within the diff budget.
+        (x1000) in minutes 30-35, 5 000 rows extra in minute 50: within the diff budget
+        (figures at the default 200 events/s; --rate scales them).
 
 `ab` judges the hour in this process, A (evidence + verdict) and B (evidence + verdict +
 findings, computed as for a failing hour whatever the verdict: 600 differing rows of 720 000
@@ -32,18 +33,23 @@ import psycopg
 from bench_config import copy_suite, parse_time, schedule_text
 
 HERE = Path(__file__).resolve().parent
-OLD_DB = "rc_benchwhy_old"
-NEW_DB = {"d600": "rc_benchwhy600_new", "d50k": "rc_benchwhy50k_new"}
+DATABASES = "rc_benchwhy_old,rc_benchwhy600_new,rc_benchwhy50k_new"
+SCENARIOS = ("d600", "d50k")
 START = "2026-11-26T00:00:00Z"
-RATE = 200
 
 
-def inject_50k(dsn: str, db: str) -> None:
-    """30 000 rows lost in a gap, 15 000 values scaled x1000 in 5 minutes, 5 000 extra rows."""
-    per_minute = RATE * 60
+def databases(args) -> tuple[str, dict]:
+    old, *new = args.dbs.split(",")
+    return old, dict(zip(SCENARIOS, new))
+
+
+def inject_50k(dsn: str, db: str, rate: float) -> None:
+    """30 000 rows lost in a gap, 15 000 values scaled x1000 in 5 minutes, 5 000 extra rows
+    (at 200 events/s; proportionally fewer at a lower --rate)."""
+    per_minute = int(rate * 60)
     with psycopg.connect(f"{dsn} dbname={db}") as conn:
         conn.execute("DELETE FROM device_events WHERE event_id BETWEEN %s AND %s",
-                     (10 * per_minute + 1, 10 * per_minute + 30_000))
+                     (10 * per_minute + 1, 10 * per_minute + per_minute * 5 // 2))
         conn.execute("UPDATE device_events SET value = value * 1000 WHERE event_id BETWEEN %s AND %s "
                      "AND event_id %% 4 = 0 AND value <> 0", (30 * per_minute + 1, 35 * per_minute))
         changed = conn.execute("SELECT count(*) FROM device_events WHERE event_id BETWEEN %s AND %s "
@@ -51,21 +57,25 @@ def inject_50k(dsn: str, db: str) -> None:
         conn.execute("""INSERT INTO device_events (event_id, device_id, event_type, value, time)
                         SELECT 10000000 + g, 'dev-extra', 'heartbeat', 1.0,
                                %s::timestamptz + interval '50 minutes' + g * interval '10 ms'
-                        FROM generate_series(1, 5000) AS g""", (parse_time(START),))
+                        FROM generate_series(1, %s) AS g""", (parse_time(START), max(1, per_minute * 5 // 12)))
         conn.commit()
-    print(f"{db}: 30 000 deleted, {changed:,} changed, 5 000 extra", file=sys.stderr)
+    print(f"{db}: {per_minute * 5 // 2:,} deleted, {changed:,} changed, {max(1, per_minute * 5 // 12):,} extra",
+          file=sys.stderr)
 
 
 def load(args) -> None:
     import load_events
 
-    common = ["--hours", "1", "--start", START, "--dsn", args.dsn]
-    load_events.main([*common, "--old-db", OLD_DB, "--new-db", NEW_DB["d600"], "--variant", "diff",
-                      "--out", str(Path(args.out) / "findings_d600")])
-    load_events.main([*common, "--old-db", OLD_DB, "--new-db", NEW_DB["d50k"], "--out",
-                      str(Path(args.out) / "findings_d50k")])
-    inject_50k(args.dsn, NEW_DB["d50k"])
-    with psycopg.connect(f"{args.dsn} dbname={NEW_DB['d50k']}", autocommit=True) as conn:
+    old, new = databases(args)
+    common = ["--hours", "1", "--start", START, "--dsn", args.dsn, "--rate", f"{args.rate:g}"]
+    for code in (load_events.main([*common, "--old-db", old, "--new-db", new["d600"], "--variant", "diff",
+                                   "--out", str(Path(args.out) / "findings_d600")]),
+                 load_events.main([*common, "--old-db", old, "--new-db", new["d50k"], "--out",
+                                   str(Path(args.out) / "findings_d50k")])):
+        if code:
+            raise SystemExit(code)
+    inject_50k(args.dsn, new["d50k"], args.rate)
+    with psycopg.connect(f"{args.dsn} dbname={new['d50k']}", autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE) device_events")
 
 
@@ -77,7 +87,8 @@ def config(args):
     if args.suite:
         copy_suite(directory)
     path = directory / "schedule.yaml"
-    path.write_text(schedule_text("bench_findings.py", args.dsn, OLD_DB, NEW_DB[args.scenario], directory,
+    old, new = databases(args)
+    path.write_text(schedule_text("bench_findings.py", args.dsn, old, new[args.scenario], directory,
                                   suite=args.suite, diff="sample_limit: 20"))
     return load_config(path)
 
@@ -159,11 +170,13 @@ def ab(args) -> None:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("command", choices=["load", "run", "ab"])
-    p.add_argument("--scenario", choices=sorted(NEW_DB), default="d600")
+    p.add_argument("--scenario", choices=SCENARIOS, default="d600")
     p.add_argument("--findings", choices=["on", "off"], default="on")
     p.add_argument("--suite", action="store_true", help="judge with the device_events suite (Great Expectations)")
     p.add_argument("--trace", action="store_true", help="run: measure memory with tracemalloc (slower)")
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--rate", type=float, default=200, help="load: events per second (default 200: 720 000 an hour)")
+    p.add_argument("--dbs", default=DATABASES, help=f"old, d600 new, d50k new databases (default {DATABASES})")
     p.add_argument("--dsn", default="host=127.0.0.1 port=5432 user=postgres",
                    help="libpq connection string without dbname")
     p.add_argument("--out", default=str(HERE / "out"))
