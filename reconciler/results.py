@@ -216,6 +216,37 @@ class HourCount:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """Why rows of one hour differ: one pattern among the hour's differences of one class
+    (`about`: missing_in_new, extra_in_new or mismatched), in one sentence (`text`) with the
+    numbers behind it (`evidence`). `share` is the part of that class's differences in the
+    hour the finding accounts for (0..1), `rows` their number. `signature` is stable across
+    hours: two findings telling the same story (the same gap kind, the same device, the same
+    +1.5 offset) have the same signature whatever their counts and times."""
+
+    hour: datetime
+    about: str
+    kind: str
+    text: str
+    rows: int
+    share: float
+    signature: str
+    evidence: dict = field(default_factory=dict)
+    sample_keys: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"hour": iso(self.hour), "about": self.about, "kind": self.kind, "text": self.text,
+                "rows": self.rows, "share": round(self.share, 4), "signature": self.signature,
+                "evidence": jsonable(self.evidence), "sample_keys": jsonable(self.sample_keys)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Finding":
+        return cls(hour=time_from_text(d["hour"]), about=d["about"], kind=d["kind"], text=d["text"],
+                   rows=int(d.get("rows") or 0), share=float(d.get("share") or 0.0), signature=d.get("signature", ""),
+                   evidence=dict(d.get("evidence") or {}), sample_keys=list(d.get("sample_keys") or []))
+
+
+@dataclass(frozen=True)
 class CompareResult:
     """What `reconciler compare` reports for one dataset and window (DESIGN.md JSON); a
     comparison read at one moment has `as_of` and no window."""
@@ -232,6 +263,7 @@ class CompareResult:
     mode: Mode = Mode.COUNTS
     samples_total: dict | None = None  # per kind, samples found when the store kept fewer
     as_of: datetime | None = None
+    findings: list[Finding] = field(default_factory=list)  # why the failing hours' rows differ
 
     def __post_init__(self):
         object.__setattr__(self, "status", Status(self.status))
@@ -249,6 +281,7 @@ class CompareResult:
             "samples": jsonable(self.samples),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "checks": [c.to_dict() for c in self.checks],
+            "findings": [f.to_dict() for f in self.findings],
             **({"samples_total": dict(self.samples_total)} if self.samples_total is not None else {}),
             **({"as_of": iso(self.as_of)} if self.as_of is not None else {}),
         }
@@ -267,7 +300,8 @@ class CompareResult:
                    checks=[CheckResult.from_dict(c, as_of=moment) for c in d.get("checks") or []],
                    truncated=bool(d.get("truncated")), mode=mode,
                    samples_total=dict(d["samples_total"]) if d.get("samples_total") else None,
-                   as_of=moment)
+                   as_of=moment,
+                   findings=[Finding.from_dict(f) for f in d.get("findings") or []])
 
 
 @dataclass(frozen=True)

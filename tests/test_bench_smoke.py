@@ -115,3 +115,14 @@ def test_bench_timescale(tmp_path, make_timescale_database):
         assert r["keys_as_injected"] and r["cagg_equals_scan"]
         assert {k: len(v) for k, v in r["rows"]["keys"].items()} == {
             "missing_in_new": 300, "extra_in_new": 100, "mismatched": 200}
+
+
+def test_bench_findings(tmp_path, make_pg_database):
+    dbs = ",".join(dbname(make_pg_database(f"bench_why_{name}")) for name in ("old", "d600", "d50k"))
+    common = ["--dbs", dbs, "--dsn", libpq(PG_ADMIN_URL), "--out", str(tmp_path)]
+    bench("bench_findings.py", "load", "--rate", "1", *common)
+    run = json.loads(bench("bench_findings.py", "run", "--scenario", "d600", *common))
+    assert run["totals"] == {"missing_in_new": 300, "extra_in_new": 100, "mismatched": 200, "unverified": 0}
+    assert "200 `value` +1.5 exactly (constant offset)" in run["findings"] and run["timings"]["findings"] > 0
+    summary = json.loads(bench("bench_findings.py", "ab", "--scenario", "d50k", "--runs", "1", *common))
+    assert summary["totals"]["missing_in_new"] == 150 and summary["findings_share_of_own_judgement_median"] > 0

@@ -5,17 +5,18 @@ leaves with its reason. `compare_dataset` is the one entry: collect, then judge.
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from reconciler.compare.dataset import DatasetEvidence, collect_evidence, log_timings
+from reconciler.compare.dataset import DatasetEvidence, collect_evidence, explain_evidence, log_timings
 from reconciler.compare.drift import drift_exceeds
 from reconciler.compare.snapshot import SnapshotEvidence, collect_snapshot
 from reconciler.config.loader import LoadedConfig
 from reconciler.reasons import hour_reason, hourly_check_reason
 from reconciler.results import DEFAULT_SAMPLE_LIMIT, FAIL, PASS, CheckResult, CompareResult, HourCount, Mode, worst
-from reconciler.sources.connection import Source
+from reconciler.sources.connection import Source, opened_sources
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold
 from reconciler.timeutil import Window
 
@@ -166,6 +167,25 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window | None, *
         from reconciler.checks import suites
 
         suites.preload()
-    evidence = collect_evidence(loaded, dataset, window, rows=rows, sources=sources, reporter=reporter, now=now)
-    return judge_evidence(evidence, suite, sample_limit=loaded.config.datasets[dataset].diff.sample_limit,
-                          reporter=reporter, started=started)
+    with ExitStack() as stack:
+        if sources is None:  # opened once: a failing hour's findings reuse the connections
+            sources = stack.enter_context(opened_sources(loaded))
+        evidence = collect_evidence(loaded, dataset, window, rows=rows, sources=sources, reporter=reporter, now=now)
+        result = judge_evidence(evidence, suite, sample_limit=loaded.config.datasets[dataset].diff.sample_limit,
+                                reporter=reporter, started=started)
+        return with_findings(loaded, evidence, result, sources=sources, now=now)
+
+
+def with_findings(loaded: LoadedConfig, evidence: DatasetEvidence, result: CompareResult, *,
+                  sources: dict[str, Source] | None = None, now: datetime | None = None) -> CompareResult:
+    """The result with the findings of its failing hours that have differing rows; a result
+    without such an hour is returned as it is, at no cost."""
+    hours = [h.hour for h in result.hours
+             if h.status == FAIL and (h.missing_in_new or 0) + (h.extra_in_new or 0) + (h.mismatched or 0)]
+    if not hours or evidence.diff is None:
+        return result
+    started = time.perf_counter()
+    findings = explain_evidence(loaded, evidence, hours, sources=sources, now=now)
+    spent = time.perf_counter() - started
+    timings = {**result.timings, "findings": spent, "total": result.timings.get("total", 0.0) + spent}
+    return replace(result, findings=findings, timings=timings)

@@ -232,10 +232,11 @@ def _attach_store_commands():
     from reconciler.cli.gate import calibrate, gate
     from reconciler.cli.init import init
     from reconciler.cli.notify import notify
+    from reconciler.cli.repair import repair
     from reconciler.cli.report import db, report
     from reconciler.cli.service import jobs, schedule
 
-    for command in (report, db, init, gate, calibrate, notify, schedule, jobs):
+    for command in (report, db, init, gate, calibrate, notify, schedule, jobs, repair):
         cli.add_command(command)
 
 _attach_store_commands()

@@ -8,7 +8,8 @@ import logging
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from reconciler.compare.counts import count_by_hour
 from reconciler.compare.drift import drift_pct
@@ -36,6 +37,7 @@ class DatasetEvidence:
     samples: dict
     timings: dict
     truncated: bool = False
+    diff: object = field(default=None, compare=False, repr=False)  # the row diff (its kept rows), for findings
 
 
 def no_samples() -> dict:
@@ -98,7 +100,20 @@ def collect_evidence(loaded: LoadedConfig, dataset: str, window: Window, *, rows
         totals.update(diff.totals())
     return DatasetEvidence(dataset=dataset, window=window, mode=Mode.ROWS if rows else Mode.COUNTS, hours=tuple(hours),
                            totals=totals, samples=diff.samples if diff else no_samples(), timings=timings,
-                           truncated=bool(diff and diff.truncated))
+                           truncated=bool(diff and diff.truncated), diff=diff)
+
+
+def explain_evidence(loaded: LoadedConfig, evidence: DatasetEvidence, hours: list[datetime], *,
+                     sources: dict[str, Source] | None = None, now=None) -> list:
+    """The findings of `hours` of a row-level comparison (its failing hours): both sides are
+    opened again, so only an hour that failed pays for its queries."""
+    from reconciler.compare.findings.collect import explain_hours
+
+    if not hours or evidence.diff is None:
+        return []
+    with connected_sides(loaded, evidence.dataset, sources, now) as pair:
+        return explain_hours(loaded.config.datasets[evidence.dataset], pair.sides, pair.conns, evidence.diff,
+                             hours, now)
 
 
 def log_timings(dataset: str, window: Window, timings: dict) -> None:

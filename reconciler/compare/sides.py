@@ -54,12 +54,16 @@ def _wanted_columns(loaded: LoadedConfig, dataset: str, side: Side) -> list[tupl
     cfg = side.rel.side
     wanted = [(("datasets", dataset, side.name, "time"), cfg.time)]
     wanted += [(("datasets", dataset, side.name, "key"), k) for k in cfg.key]
-    for old, new, settings in loaded.config.datasets[dataset].column_pairs():
+    ds = loaded.config.datasets[dataset]
+    for old, new, settings in ds.column_pairs():
         if side.name == "new":
             wanted.append((("datasets", dataset, "columns", new), new))
         else:
             path = ("datasets", dataset, "columns", new) + (("old",) if settings.old else ())
             wanted.append((path, old))
+    compared = {new for _, new, _ in ds.column_pairs()} | set(ds.new.key) | {ds.new.time}
+    # an attribute_by column that is not compared is read under its own name on both sides
+    wanted += [(("datasets", dataset, "attribute_by"), name) for name in ds.attribute_by or () if name not in compared]
     return wanted
 
 

@@ -138,6 +138,14 @@ class DatasetConfig(Strict):
     summary_distinct: str | None = Field(default=None, description="snapshot: and distinct values of this one")
     allow_empty_hours: bool = Field(default=False, description="an hour with no rows on either side passes "
                                     "instead of being recorded as `empty` (missing evidence)")
+    attribute_by: list[str] | None = Field(default=None, description="columns (new-side names) a failing hour's "
+                                           "differences are attributed by; default: the compared text, integer and "
+                                           "boolean columns with few values; [] for none")
+
+    @field_validator("attribute_by", mode="before")
+    @classmethod
+    def _attribute_list(cls, v):
+        return [v] if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _keys_align(self):

@@ -86,6 +86,8 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime) -> str:
     console.print(f"again: reconciler compare device_events --config {shown} --start {iso(start)} --end {iso(end)}",
                   soft_wrap=True, markup=False, highlight=False)
     console.print(f"       reconciler report list --config {shown}", soft_wrap=True, markup=False, highlight=False)
+    console.print(f"repair: reconciler repair device_events --config {shown} --start {iso(start)} --end {iso(end)} "
+                  f"--out {_shown(out / 'repairs')}", soft_wrap=True, markup=False, highlight=False)
     console.print(f"       reconciler report serve --config {shown}   (the reports where the links above point)",
                   soft_wrap=True, markup=False, highlight=False)
     return result.status

@@ -161,6 +161,11 @@ class Dialect(RowHashing):
         """Fresh planner statistics for a table just loaded (the demo and the tests)."""
         return None
 
+    def exact_equal(self, column, value):
+        """`column = value` for a text value, as Python compares text: case, accents and trailing
+        spaces count (a repair's WHERE must find the one row the diff saw)."""
+        return column == value
+
     def bucket_value(self, value) -> datetime:
         """What the driver returned for hour_bucket(), as a datetime (naive = wall clock)."""
         if isinstance(value, datetime):

@@ -47,6 +47,10 @@ class MySQLDialect(Dialect):
     def analyze_statement(self, quoted_table):
         return f"ANALYZE TABLE {quoted_table}"
 
+    def exact_equal(self, column, value):
+        # the default collations ignore case and trailing spaces: compare the bytes
+        return column == sa.cast(value, mysql_types.BINARY())
+
     def concat(self, parts):
         return sa.func.concat(*parts)
 

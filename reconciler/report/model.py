@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from reconciler.checks.types import is_rule, reason_for
 from reconciler.report.charts import counts_chart, drift_chart
+from reconciler.report.why import why_view
 from reconciler.results import NOT_PASSING, PASS, CheckResult, CompareResult, RunResult, StoredRun, worst
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, Threshold
 from reconciler.timeutil import HOUR, Window, floor_hour, iso, parse_time
@@ -199,7 +200,7 @@ def compare_view(compare: CompareResult, run: RunResult | None = None, context: 
         "context": bool(charts) and len(charted) > len(compare.hours),
         "checks": [{"check": c.check, "status": c.status, "reason": reason_of(c)} for c in compare.checks],
         "sample_summary": _sample_summary(compare),
-        "samples": sample_rows(compare.samples), "timings": compare.timings,
+        "samples": sample_rows(compare.samples), "timings": compare.timings, "why": why_view(compare),
     }
 
 

@@ -182,6 +182,33 @@ def samples_table(samples: list, title: str, limit: int = SAMPLE_LIMIT, kind: st
     return table
 
 
+FINDING_LABEL = {"missing_in_new": "missing", "extra_in_new": "extra", "mismatched": "changed"}
+SPARKS = " ▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: list[int]) -> str:
+    """60 per-minute counts as 60 block characters, the largest full height (a blank: none)."""
+    top = max(counts, default=0) or 1
+    return "".join(SPARKS[0] if not c else SPARKS[max(1, round(c / top * (len(SPARKS) - 1)))] for c in counts)
+
+
+def why_table(compare: CompareResult) -> Table:
+    """The findings of the failing hours, hour by hour: why the rows differ, before the samples.
+    A time finding gets its minute-by-minute strip (:00 to :59) under it."""
+    table = _table("why (findings of the failing hours)")
+    for column in ("hour (UTC)", "rows", "finding"):
+        table.add_column(column, no_wrap=column != "finding", overflow="fold")
+    last = None
+    for f in compare.findings:
+        label = iso(f.hour)[:16].replace("T", " ")
+        rows = "missing+extra" if f.kind == "counts_hide" else FINDING_LABEL.get(f.about, f.about)
+        table.add_row(_text(label if label != last else ""), _text(rows), _text(f.text))
+        if f.evidence.get("per_minute") and f.kind != "whole_hour":
+            table.add_row(_text(""), _text(""), Text(f":00 {sparkline(f.evidence['per_minute'])} :59", style="dim"))
+        last = label
+    return table
+
+
 def compare_renderables(compare: CompareResult, run: RunResult | None = None) -> list:
     moment = when(compare, run)
     head = Text.assemble((compare.dataset, "bold"), "  ",
@@ -190,6 +217,8 @@ def compare_renderables(compare: CompareResult, run: RunResult | None = None) ->
     parts: list = [head]
     if not moment["as_of"] and compare.hours:
         parts.append(hours_table(compare))
+    if compare.findings:
+        parts.append(why_table(compare))
     t = compare.totals
     if t.get("matched") is not None:
         parts.append(Text(

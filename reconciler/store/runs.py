@@ -16,6 +16,7 @@ RESULT_SAMPLES = "rows"
 REASON = "reason"
 CONFIG_CHECK = "config_check"  # also left in `details`, where the JSON of earlier versions has it
 IN_DETAILS = (REASON, "check_type", CONFIG_CHECK)  # typed fields of a result kept in its details document
+FINDINGS = "finding"  # a comparison's findings are kept as documents beside its samples (bounded per hour)
 
 
 def insert_run(conn: Connection, run: RunResult, provenance: dict, sample_limit: int) -> int:
@@ -58,8 +59,8 @@ class _SampleWriter:
         self.conn, self.run_id, self.recorded_at, self.limit = conn, run_id, recorded_at, limit
         self.pending: list[dict] = []
 
-    def add(self, kind: str, rows: list, *, result_id=None, compare_id=None) -> None:
-        for position, row in enumerate(rows[: self.limit]):
+    def add(self, kind: str, rows: list, *, result_id=None, compare_id=None, bounded: bool = True) -> None:
+        for position, row in enumerate(rows[: self.limit] if bounded else rows):
             self.pending.append({"run_id": self.run_id, "result_id": result_id, "compare_id": compare_id,
                                  "kind": kind, "position": position, "row": row, "recorded_at": self.recorded_at})
 
@@ -82,6 +83,7 @@ def _insert_compare(conn: Connection, writer: _SampleWriter, position: int, comp
     ).returning(compares.c.id)).scalar_one()
     for kind, rows in kinds.items():
         writer.add(kind, rows or [], compare_id=compare_id)
+    writer.add(FINDINGS, doc.get("findings") or [], compare_id=compare_id, bounded=False)
     return compare_id
 
 
@@ -215,6 +217,7 @@ def _compare_dict(row, result_rows, sample_rows) -> dict:
         "status": row.status, "mode": row.mode, "truncated": row.truncated, "totals": row.totals,
         "hours": row.hours, "samples": kept, "timings": row.timings,
         "checks": [_result_dict(r, sample_rows) for r in result_rows if r.compare_id == row.id],
+        "findings": [s.row for s in sample_rows if s.compare_id == row.id and s.kind == FINDINGS],
     }
     if point_in_time:
         out["as_of"] = _iso(row.window_start)

@@ -10,18 +10,21 @@ from reconciler.compare.rowdiff.normalize import equal
 from reconciler.results import DEFAULT_SAMPLE_LIMIT
 
 KINDS = ("missing_in_new", "extra_in_new", "mismatched", "duplicates_old", "duplicates_new")
+KEPT_KINDS = ("missing_in_new", "extra_in_new", "mismatched")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
-    """One fetched row: normalized key, normalized values, display values, its UTC hour.
-    `shown` may be a callable: most rows match and are never displayed, so their display
-    values are only built for the few that become samples."""
+    """One fetched row: normalized key, normalized values, display values, its UTC hour and
+    the values as the driver returned them (`raw`, for the repair). `shown` may be a callable:
+    most rows match and are never displayed, so their display values are only built for the
+    few that become samples."""
 
     key: tuple
     values: tuple
     _shown: object
     hour: object
+    raw: tuple = ()
 
     @property
     def shown(self) -> dict:
@@ -40,6 +43,9 @@ class Tally:
     duplicates_new: Counter = field(default_factory=Counter)
     samples: dict = field(default_factory=lambda: {k: [] for k in KINDS})
     sample_limit: int = DEFAULT_SAMPLE_LIMIT
+    # every differing row, for findings and repair: rows already fetched, so bounded by the diff
+    # budget. missing_in_new / extra_in_new hold Rows, mismatched (old Row, new Row, columns).
+    kept: dict = field(default_factory=lambda: {k: [] for k in KEPT_KINDS})
 
     def sample(self, kind: str, item: dict) -> None:
         if len(self.samples[kind]) < self.sample_limit:
@@ -83,6 +89,7 @@ def match_rows(old: dict[tuple, Row], new: dict[tuple, Row], specs: list[ColumnS
         cols = differing_columns(o, n, specs, precision)
         if cols:
             tally.mismatched[o.hour] += 1
+            tally.kept["mismatched"].append((o, n, cols))
             tally.sample("mismatched", {"key": _key_dict(o, key_names), "old": o.shown, "new": n.shown,
                                         "columns": cols})
         else:
@@ -96,9 +103,11 @@ def match_rows(old: dict[tuple, Row], new: dict[tuple, Row], specs: list[ColumnS
 def settle_unmatched(only_old: dict, only_new: dict, tally: Tally, key_names: list[str]) -> None:
     for o in only_old.values():
         tally.missing_in_new[o.hour] += 1
+        tally.kept["missing_in_new"].append(o)
         tally.sample("missing_in_new", {"key": _key_dict(o, key_names), "old": o.shown})
     for n in only_new.values():
         tally.extra_in_new[n.hour] += 1
+        tally.kept["extra_in_new"].append(n)
         tally.sample("extra_in_new", {"key": _key_dict(n, key_names), "new": n.shown})
 
 

@@ -40,6 +40,7 @@ from reconciler.timeutil import Window, floor_hour, iso
 
 SLICE_US = 250_000  # first-pass slice: ~50 rows at 200 events/s, so a differing one is cheap to re-read
 HOUR_US = 3_600_000_000
+MINUTE_US = 60_000_000
 MAX_PASSES = 168  # first-pass queries per side and offset region: a week of hours
 REFINE_FACTOR = 16
 KEY_PARTITIONS = 64
@@ -89,6 +90,7 @@ class RowDiff:
         self._pair_adjacent_times()
         settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
         self.outcome.fetched = dict(self.budget.rows)
+        self.outcome.specs = self.specs
         return self.outcome
 
     def _passes(self, start: datetime, end: datetime):
@@ -182,9 +184,12 @@ class RowDiff:
         self.log(f"checksums {iso(start)} → {iso(end)}")
         sums = self._checksums([Segment(lo, hi)], start, self.slice_units)
         width = self.slice_units
-        for name, counter in (("old", self.outcome.hour_old), ("new", self.outcome.hour_new)):
+        per_minute = MINUTE_US // self.unit_us
+        for name, counter, minutes in (("old", self.outcome.hour_old, self.outcome.minute_old),
+                                       ("new", self.outcome.hour_new, self.outcome.minute_new)):
             for g, (n, _) in sums[name].items():
                 counter[self._hour(g * width)] += n
+                minutes[g * width // per_minute] += n
         self._add_timing("checksums", t)
         pending = self._settle_equal(sums, lambda g: Segment(max(lo, g * width), min(hi, (g + 1) * width)),
                                      lambda g: g * width)
@@ -343,12 +348,13 @@ class RowDiff:
         out = []
         result = self.conns[name].execution_options(stream_results=True, yield_per=self.ds.diff.chunk_rows)
         for raw in result.execute(stmt):
+            raw = tuple(raw)  # one copy, kept by the row and its display
             values = tuple(value_of(v, s, axis, self.ds.time_precision) for v, s in zip(raw, self.specs))
             key = key_of([raw[i] for i in key_idx], [self.specs[i] for i in key_idx], axis, self.ds.time_precision)
             shown = partial(_display_row, raw, self.specs, axis)
             hour = self._hour(values[time_idx] // self.unit_us) \
                 if values[time_idx] is not None else None
-            out.append(Row(key, values, shown, hour))
+            out.append(Row(key, values, shown, hour, raw))
         self.budget.spend(name, len(out))
         return out
 

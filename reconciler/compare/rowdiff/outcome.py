@@ -23,6 +23,11 @@ class DiffOutcome:
     timings: dict = field(default_factory=dict)
     queries: int = 0
     note: str | None = None
+    # rows per UTC minute on each side (key: minutes since the epoch), from the first pass's
+    # counts: where in an hour the rows are, for the findings, at no extra query
+    minute_old: Counter = field(default_factory=Counter)
+    minute_new: Counter = field(default_factory=Counter)
+    specs: list = field(default_factory=list)  # the compared columns (ColumnSpec), in the rows' order
 
     @property
     def samples(self) -> dict:

@@ -1,0 +1,66 @@
+"""What would make new equal old, from the differing rows a row diff kept: the missing rows to
+insert (old's values in new's names, types and time zone), the changed columns to update (keyed
+by new's key as new holds it) and the extra rows new holds. Pure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from reconciler.repair.values import to_new
+from reconciler.sources.timeaxis import TimeAxis
+
+
+@dataclass(frozen=True)
+class RepairPlan:
+    columns: list[str]  # new-side columns an INSERT writes: key, time and compared columns
+    key: list[str]  # new's key columns
+    inserts: list[dict] = field(default_factory=list)  # column -> value, in new's types
+    updates: list[tuple[dict, dict]] = field(default_factory=list)  # (new's key as it holds it, column -> value)
+    deletes: list[dict] = field(default_factory=list)  # new's key as it holds it
+    changed_columns: Counter = field(default_factory=Counter)
+    duplicates_old: int = 0
+    duplicates_new: int = 0
+    truncated: bool = False
+    unverified: int = 0
+
+    @property
+    def statements(self) -> int:
+        return len(self.inserts) + len(self.updates) + len(self.deletes)
+
+
+def plan_repair(diff, old_axis: TimeAxis, new_axis: TimeAxis) -> RepairPlan:
+    """The repair of one row diff (its DiffOutcome, with the rows it kept)."""
+    specs = diff.specs
+    key_at = [i for i, s in enumerate(specs) if s.is_key]
+    key = [specs[i].new for i in key_at]
+
+    def new_key(row) -> dict:
+        return {specs[i].new: row.raw[i] for i in key_at}
+
+    def converted(row, i: int):
+        return to_new(row.raw[i], specs[i], old_axis, new_axis)
+
+    kept = diff.tally.kept
+    inserts = [{s.new: converted(row, i) for i, s in enumerate(specs)} for row in _ordered(kept["missing_in_new"])]
+    updates, changed = [], Counter()
+    position = {s.name: i for i, s in enumerate(specs)}
+    for old, new, columns in sorted(kept["mismatched"], key=lambda item: _order(item[0])):
+        updates.append((new_key(new), {specs[position[c]].new: converted(old, position[c]) for c in columns}))
+        changed.update(columns)
+    deletes = [new_key(row) for row in _ordered(kept["extra_in_new"])]
+    totals = diff.totals()
+    return RepairPlan(columns=[s.new for s in specs], key=key, inserts=inserts, updates=updates, deletes=deletes,
+                      changed_columns=changed, duplicates_old=totals["duplicates_old"],
+                      duplicates_new=totals["duplicates_new"], truncated=diff.truncated,
+                      unverified=totals["unverified"])
+
+
+def _order(row) -> tuple:
+    """Rows in key order, NULLs first, values of mixed types by their text."""
+    return tuple((v is not None, str(type(v)), v) if v is None or isinstance(v, (int, float, str)) else
+                 (True, str(type(v)), str(v)) for v in row.key)
+
+
+def _ordered(rows: list) -> list:
+    return sorted(rows, key=_order)

@@ -1,0 +1,58 @@
+"""The "Why" section of a run's page: a comparison's findings hour by hour, each time finding
+with its strip of where the differences fall, minute by minute (an inline SVG). Pure."""
+
+from __future__ import annotations
+
+from reconciler.results import CompareResult, Finding
+from reconciler.timeutil import iso
+
+WIDTH, HEIGHT = 720, 64
+LEFT, TOP, BOTTOM = 28, 6, 16
+SLOT = (WIDTH - LEFT - 8) / 60
+PLOT_H = HEIGHT - TOP - BOTTOM
+LABEL = {"missing_in_new": "missing", "extra_in_new": "extra", "mismatched": "changed"}
+SIDE = {"missing_in_new": "old", "extra_in_new": "new"}
+
+
+def _r(value: float) -> float:
+    return round(value, 1)
+
+
+def minute_strip(finding: Finding) -> dict | None:
+    """Bars per minute: the hour's rows on the side holding the differences (grey, scaled to
+    their busiest minute) and the differences (red, scaled to theirs)."""
+    diffs, rows = finding.evidence.get("per_minute"), finding.evidence.get("per_minute_rows")
+    if not diffs or finding.kind == "whole_hour":
+        return None
+    rows = rows or [0] * 60
+    top_d, top_r = max(diffs) or 1, max(rows) or 1
+    bars = []
+    for m, (d, r) in enumerate(zip(diffs, rows)):
+        x = _r(LEFT + m * SLOT)
+        if r:
+            h = r / top_r * PLOT_H
+            bars.append({"x": x, "y": _r(TOP + PLOT_H - h), "w": _r(SLOT - 1), "h": _r(h), "cls": "strip-rows",
+                         "title": f":{m:02d} {r:,} rows in {SIDE.get(finding.about, 'old')}"})
+        if d:
+            h = max(d / top_d * PLOT_H, 1.5)
+            bars.append({"x": _r(x + 1), "y": _r(TOP + PLOT_H - h), "w": _r(max(SLOT - 3, 1)), "h": _r(h),
+                         "cls": "strip-diff", "title": f":{m:02d} {d:,} {LABEL.get(finding.about, 'differing')}"})
+    texts = [{"x": _r(LEFT + m * SLOT), "y": HEIGHT - 3, "text": f":{m:02d}", "anchor": "start"} for m in (0, 15, 30, 45)]
+    texts.append({"x": _r(LEFT + 60 * SLOT), "y": HEIGHT - 3, "text": ":59", "anchor": "end"})
+    return {"width": WIDTH, "height": HEIGHT, "bars": bars, "texts": texts,
+            "title": f"where the {sum(diffs):,} {LABEL.get(finding.about, 'differing')} rows fall, minute by minute"}
+
+
+def why_view(compare: CompareResult) -> list[dict]:
+    """Per failing hour with findings: its label and its findings (text, rows, share, sample
+    keys, strip), in the order the comparison holds them."""
+    hours: dict[str, dict] = {}
+    for f in compare.findings:
+        label = iso(f.hour)[:16].replace("T", " ")
+        hour = hours.setdefault(label, {"label": label, "findings": []})
+        keys = ", ".join(" ".join(f"{k}={v}" for k, v in key.items()) for key in f.sample_keys[:5])
+        hour["findings"].append({
+            "about": "missing+extra" if f.kind == "counts_hide" else LABEL.get(f.about, f.about), "kind": f.kind,
+            "text": f.text, "rows": f.rows, "share": f"{f.share * 100:.0f} %", "sample_keys": keys,
+            "strip": minute_strip(f)})
+    return list(hours.values())
