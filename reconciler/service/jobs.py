@@ -338,6 +338,15 @@ def job_plan(session: JobSession, job: str, now: datetime, cap: int | None = Non
     return plan
 
 
+def require_job_sources(loaded: LoadedConfig, jobs) -> None:
+    """Every source the jobs' checks connect to has its url: exit 2 naming the variable of each
+    one that has none, before a window is planned or judged (a command that does not run these
+    checks never asks)."""
+    from reconciler.checks.types import source_uses
+
+    loaded.require_sources(source_uses(loaded, [n for job in jobs for n in checks_to_run(loaded, job)]))
+
+
 def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None, progress=None,
             write_report: bool = True) -> JobReport:
     from reconciler.service.job_store import open_job_store
@@ -345,6 +354,7 @@ def run_job(loaded: LoadedConfig, job: str, now: datetime, start=None, end=None,
     if job not in loaded.config.jobs:
         raise UsageError(f"unknown job {job!r} in {loaded.path} (known: {', '.join(loaded.config.jobs) or 'none'})"
                          + did_you_mean(job, loaded.config.jobs))
+    require_job_sources(loaded, [job])
     try:
         store = open_job_store(loaded)
     except SourceError as e:

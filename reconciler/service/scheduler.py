@@ -31,6 +31,7 @@ from reconciler.service.jobs import (
     job_plan,
     judge_windows,
     point_in_time_checks,
+    require_job_sources,
     windowed_checks,
 )
 from reconciler.sources.connection import open_sources
@@ -185,6 +186,7 @@ class Service:
         from reconciler.service.job_store import open_job_store, with_slack_lifecycle
         from reconciler.service.metrics import Metrics
 
+        require_job_sources(loaded, loaded.config.jobs)
         self.loaded, self.clock = loaded, clock
         self.store = with_slack_lifecycle(store, loaded) if store is not None else open_job_store(loaded)
         self.sources = open_sources(loaded)

@@ -30,6 +30,25 @@ def sources_used(config, names) -> set[str]:
     return {s for name in names for s in type_of(config.checks[name]).sources(config.checks[name], config)}
 
 
+def source_uses(loaded, names) -> dict:
+    """source name -> the key path that makes the configured checks `names` use it (the check's
+    own `source`, else its dataset's side, else the check): what `LoadedConfig.require_sources`
+    names when a source's url is unset."""
+    uses: dict = {}
+    for name in names:
+        cfg = loaded.config.checks[name]
+        dataset = getattr(cfg, "dataset", None)
+        sides = loaded.dataset_sources(dataset) if dataset in loaded.config.datasets else {}
+        used = type_of(cfg).sources(cfg, loaded.config)
+        for source in [*(s for s in sides if s in used), *sorted(used - set(sides))]:  # in the file's order
+            if getattr(cfg, "source", None) == source:
+                key = ("checks", name, "source")
+            else:
+                key = sides.get(source, ("checks", name))
+            uses.setdefault(source, key)
+    return uses
+
+
 def scope_of(result: CheckResult) -> Scope:
     """A result's scope as it was judged: a window, or a moment (`as_of`)."""
     return Scope.WINDOWED if result.window is not None else Scope.POINT_IN_TIME
