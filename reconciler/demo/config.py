@@ -55,20 +55,22 @@ jobs:
 report_store: {{url: "sqlite:///reconciler.db", directory: .}}
 """
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The repository's expectations/ and checks/, shipped inside the package (reconciler/shipped/
+# holds links to them in a checkout, the files themselves in a wheel or an image).
+SHIPPED = Path(__file__).resolve().parents[1] / "shipped"
 SUITES = ("device_events", "bookings")
 RULES = "checks/bookings"
 
 
-def copy_suites_and_rules(out: Path, project_root: Path = PROJECT_ROOT, overwrite: bool = True) -> list[Path]:
+def copy_suites_and_rules(out: Path, project_root: Path = SHIPPED, overwrite: bool = True) -> list[Path]:
     """The shipped suites and booking rules copied under `out` (expectations/, checks/bookings/);
     returns what was written. `overwrite=False` keeps files that are already there."""
     suites = [project_root / "expectations" / f"{name}.json" for name in SUITES]
     rules = project_root / RULES
     missing = [str(p) for p in (*suites, rules) if not p.exists()]
     if missing:
-        raise UsageError(f"the project's suites and rules are needed, and {', '.join(missing)} is missing: "
-                         "run this from a checkout installed with `pip install -e .`")
+        raise UsageError(f"the shipped suites and rules are needed, and {', '.join(missing)} is missing: "
+                         "reinstall the package (its reconciler/shipped/ folder is incomplete)")
     written = []
     sources = [(s, out / "expectations" / s.name) for s in suites]
     sources += [(r, out / RULES / r.name) for r in sorted(rules.glob("*.sql"))]
@@ -83,7 +85,7 @@ def copy_suites_and_rules(out: Path, project_root: Path = PROJECT_ROOT, overwrit
     return written
 
 
-def write_demo_config(out: Path, zone: str, project_root: Path = PROJECT_ROOT) -> Path:
+def write_demo_config(out: Path, zone: str, project_root: Path = SHIPPED) -> Path:
     """OUT/schedule.yaml plus the suites and rules it names; returns the config's path."""
     copy_suites_and_rules(out, project_root)
     path = out / "schedule.yaml"
