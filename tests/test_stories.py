@@ -4,7 +4,9 @@ findings at once, a recheck of a middle hour, a rate that stays "about" the same
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
+
+from story_fixtures import ROWS, T6, device, gap, spread
 
 from reconciler.compare.findings.stories import (
     UNJUDGED,
@@ -16,30 +18,6 @@ from reconciler.compare.findings.stories import (
 )
 from reconciler.results import Finding
 from reconciler.timeutil import HOUR
-
-UTC = timezone.utc
-T6 = datetime(2026, 11, 12, 6, tzinfo=UTC)
-ROWS = 7200
-
-
-def spread(hour: datetime, missing: int, hour_rows: int = ROWS) -> Finding:
-    return Finding(hour=hour, about="missing_in_new", kind="time_spread",
-                   text=f"spread through the hour: about {missing / hour_rows:.1%} of the hour's rows missing, at random",
-                   rows=missing, share=1.0, signature="missing_in_new|time_spread",
-                   evidence={"rate": missing / hour_rows, "hour_rows": hour_rows})
-
-
-def device(hour: datetime, missing: int, value: str = "dev-0341") -> Finding:
-    return Finding(hour=hour, about="missing_in_new", kind="dimension",
-                   text=f"all {missing} missing rows have `device_id` = {value} (2 % of the hour's rows)",
-                   rows=missing, share=1.0, signature=f"missing_in_new|dimension|device_id|{value}",
-                   evidence={"column": "device_id", "hour_rows": ROWS})
-
-
-def gap(hour: datetime, missing: int) -> Finding:
-    return Finding(hour=hour, about="missing_in_new", kind="time_gap",
-                   text=f"all {missing} missing rows fall between 06:00:13 and 06:11:02, where new has no row at all",
-                   rows=missing, share=1.0, signature="missing_in_new|time_gap", evidence={"hour_rows": ROWS})
 
 
 def hour(i: int) -> datetime:
