@@ -72,6 +72,7 @@ def story_messages(directory) -> dict:
         hour = T6 + i * HOUR
         record_hour(store, hour, [device(hour, 40 + i)] if i < 4 else [gap(hour, 650 - i)],
                     now=hour + timedelta(minutes=70))
+    record_hour(store, T6 + 11 * HOUR, [], now=T6 + 11 * HOUR + timedelta(minutes=70))
     found = {}
     for row in store.outbox.pending():
         found.setdefault(f"{row['kind']}.{_variant(row['facts'])}", (row["kind"], row["facts"]))
@@ -79,7 +80,7 @@ def story_messages(directory) -> dict:
                                                                    T6 + 11 * HOUR), SCOPE))
     store.close()
     return {k: v for k, v in found.items() if k in ("alert.data_why", "followup.data_fault", "reminder.data_why",
-                                                    "digest.stories")}
+                                                    "resolved.data_why", "digest.stories")}
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,8 @@ EXPECTED = ["alert.data", "alert.data_moment", "alert.data_why", "alert.tool", "
             "digest", "digest.green", "digest.nothing", "digest.stories", "followup.data", "followup.data_fault",
             "followup.data_moment", "followup.data_value", "followup.tool", "recovered.data", "recovered.data_moment",
             "recovered.tool", "recovered.tool_check", "reminder.data", "reminder.data_moment", "reminder.data_why",
-            "reminder.tool", "resolved.data", "resolved.data_moment", "resolved.tool", "resolved.tool_check",
+            "reminder.tool", "resolved.data", "resolved.data_moment", "resolved.data_why", "resolved.tool",
+            "resolved.tool_check",
             "test.bot", "test.webhook"]
 
 
@@ -372,6 +374,8 @@ def _finding_texts(facts: dict) -> list[str]:
         findings += [story.get("finding") or {}] + list(story.get("findings") or [])
         for line in story.get("stories") or []:  # the digest: per dataset, its story lines
             findings += list(line.get("findings") or [])
+    for story in facts.get("stories") or []:  # a resolved alert's story lines
+        findings += list(story.get("findings") or [])
     return [f.get("text") for f in findings] + [d.get("dataset") for d in facts.get("stories") or []]
 
 

@@ -70,6 +70,16 @@ def test_one_alert_for_a_device_lost_every_hour_then_one_follow_up_when_it_becom
         "*Before*\n"
         f"• all 43 missing rows have `device_id` = dev-0341 (0.6{NBSP}% of the hour's rows) — every hour from "
         "2026-11-12 06:00 UTC to 2026-11-12 09:00 UTC (4 h, 40–43 rows an hour)")
+    resolved = sent[3][1]  # the alert's top message, rewritten: what it was, story by story
+    assert [(s["first_hour"][11:16], s["hours"], s["ended_by"]) for s in resolved["stories"]] == [
+        ("06:00", 4, "fail"), ("10:00", 2, "pass")]
+    assert text_of("resolved", resolved).splitlines()[2:5] == [
+        "*What it was*",
+        f"• all 43 missing rows have `device_id` = dev-0341 (0.6{NBSP}% of the hour's rows) — every hour from "
+        "2026-11-12 06:00 UTC to 2026-11-12 09:00 UTC (4 h, 40–43 rows an hour)",
+        "• all 640 missing rows fall between 11:00:13 and 11:11:02, where new has no row at all: a gap of "
+        f"10{NBSP}min 49{NBSP}s — every hour from 2026-11-12 10:00 UTC to 2026-11-12 11:00 UTC (2 h, 640–650 rows an "
+        "hour)"]
     drain_outbox(store, notify_config(slack), reports_dir=tmp_path)
     [top] = slack.top_level()
     assert [m["text"].split(":")[0] for m in slack.replies(top["ts"])] == [

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reconciler.notify.i18n import Texts
-from reconciler.notify.story import add_same, add_why, fault_sections
+from reconciler.notify.story import add_same, add_told_stories, add_why, fault_sections
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -239,6 +239,7 @@ def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
                 duration=t.duration(facts.get("duration_s") or 0), since=when(facts.get("first_hour")),
                 until=when(facts.get("hour")), hours=facts.get("failed_hours", 0), failures=facts.get("failures", 0))
     out.section(summary)
+    add_told_stories(out, facts)
     out.section(f"{t('field.reason')}\n~{facts.get('reason') or '?'}~")
     fields = [f"{_hour_label(t, facts)}\n{when(facts.get('first_hour'))}", f"{t('field.job')}\n{facts['job']}"]
     link = out.report_link(facts.get("first_report"))

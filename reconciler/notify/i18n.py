@@ -135,8 +135,8 @@ TEXTS = {
         "followup.data.fault": "🔀 *{check}*: now a different fault, in hour {hour}:",
         "followup.data.before": "*Before*",
         "digest.stories.title": "*Why: the faults of the period*",
-        "digest.story": "{dataset}: {findings} — {span}",
         "digest.story.more": "{dataset}: …and {n} more stories in the reports",
+        "resolved.stories": "*What it was*",
     },
     "es": {
         "alert.data.title": "🔴 Falla un chequeo de datos: {check}",
@@ -272,8 +272,8 @@ TEXTS = {
         "followup.data.fault": "🔀 *{check}*: ahora es otra falla, en la hora {hour}:",
         "followup.data.before": "*Antes*",
         "digest.stories.title": "*Por qué: las fallas del período*",
-        "digest.story": "{dataset}: {findings} — {span}",
         "digest.story.more": "{dataset}: …y {n} historias más en los reportes",
+        "resolved.stories": "*Qué fue*",
     },
 }
 

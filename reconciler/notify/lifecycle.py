@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from reconciler.notify.reasons import reason_of
-from reconciler.notify.story import HourStory, hour_story
+from reconciler.notify.story import HourStory, alert_stories, hour_story
 from reconciler.results import EMPTY, ERROR, FAIL, PASS, CheckResult, RunResult, StoredRun, jsonable, worst
 from reconciler.store import alerts, outbox
 from reconciler.store.alerts import RESOLVED
@@ -225,6 +225,8 @@ class _RunContext:
         self._enqueue(f"recovered:{alert['id']}", "recovered", summary, alert["id"], alert["top_key"])
         resolved = {**top["facts"], **summary, "first_hour": iso(alert["first_hour"]),
                     "first_report": top["facts"].get("report")}
+        if alert["kind"] == DATA and "why" in top["facts"]:  # a dataset compared row by row: what it was
+            resolved.update(alert_stories(self.conn, alert["dataset"], alert["first_hour"], self.hour))
         self._enqueue(f"resolved:{alert['id']}", "resolved", resolved, alert["id"], alert["top_key"])
 
     def recheck(self, fingerprint: str, result: CheckResult, before: str) -> None:

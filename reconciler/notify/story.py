@@ -190,36 +190,63 @@ def fault_sections(out, facts: dict, values: dict) -> str:
 # -- the digest ------------------------------------------------------------------------------
 
 
+def story_lines(hours, start: datetime, end: datetime) -> tuple[list[dict], int]:
+    """The stories of a dataset's hours (store/finding_history.py) that touch [start, end),
+    stories that span the same hours as one line (their findings, the largest first), oldest
+    first: at most DIGEST_SHOWN lines, and how many more there are."""
+    stories = [s for s in build_stories(hours) if s.first_hour < end and s.last_hour >= start]
+    spans: dict[tuple, list[Story]] = {}
+    for s in stories:
+        spans.setdefault((s.first_hour, s.last_hour), []).append(s)
+    lines = []
+    for group in spans.values():
+        group = sorted(group, key=lambda s: -s.latest.rows)
+        line = story_facts(group[0])
+        line["findings"] = [finding_facts(s.latest) for s in group[:DIGEST_FINDINGS]]
+        line["more"] = max(0, len(group) - DIGEST_FINDINGS)
+        lines.append(line)
+    return lines[:DIGEST_SHOWN], max(0, len(lines) - DIGEST_SHOWN)
+
+
 def period_stories(store, datasets, start: datetime, end: datetime) -> list[dict]:
-    """Per dataset, its stories that touch [start, end): stories that span the same hours are one
-    line (their findings, the largest first), oldest first."""
+    """Per dataset with any, its stories that touch [start, end) (the digest)."""
     out = []
     for dataset in datasets:
-        stories = [s for s in build_stories(store.findings.hours(dataset, start, end))
-                   if s.first_hour < end and s.last_hour >= start]
-        spans: dict[tuple, list[Story]] = {}
-        for s in stories:
-            spans.setdefault((s.first_hour, s.last_hour), []).append(s)
-        lines = []
-        for group in spans.values():
-            group = sorted(group, key=lambda s: -s.latest.rows)
-            line = story_facts(group[0])
-            line["findings"] = [finding_facts(s.latest) for s in group[:DIGEST_FINDINGS]]
-            line["more"] = len(group) - DIGEST_FINDINGS if len(group) > DIGEST_FINDINGS else 0
-            lines.append(line)
+        lines, more = story_lines(store.findings.hours(dataset, start, end), start, end)
         if lines:
-            out.append({"dataset": dataset, "stories": lines[:DIGEST_SHOWN], "more": max(0, len(lines) - DIGEST_SHOWN)})
+            out.append({"dataset": dataset, "stories": lines, "more": more})
     return out
+
+
+def alert_stories(conn: Connection, dataset: str | None, start: datetime, end: datetime) -> dict:
+    """What a recovered alert of a dataset was, as stories: `{"stories": [...], "more": n}`,
+    or nothing when its hours have no findings."""
+    if not dataset:
+        return {}
+    lines, more = story_lines(hour_findings(conn, dataset, start, end), start, end)
+    return {"stories": lines, "stories_more": more} if lines else {}
+
+
+def add_told_stories(out, facts: dict) -> None:
+    """The rewritten top message of a recovered alert: what it was, story by story."""
+    lines = [f"• {_story_group(out.t, s)}" for s in facts.get("stories") or []]
+    if facts.get("stories_more"):
+        lines.append(out.t("more", n=facts["stories_more"]))
+    if lines:
+        out.section("\n".join([out.t("resolved.stories"), *lines]))
+
+
+def _story_group(t, story: dict) -> str:
+    findings = "; ".join(finding_sentence(f, t) for f in story.get("findings") or [story.get("finding") or {}])
+    if story.get("more"):
+        findings += f" ({t('more', n=story['more'])})"
+    return t("story.line", finding=findings, span=span_text(t, story))
 
 
 def digest_story_lines(t, datasets: list[dict]) -> list[str]:
     lines = []
     for d in datasets:
-        for story in d["stories"]:
-            findings = "; ".join(finding_sentence(f, t) for f in story.get("findings") or [])
-            if story.get("more"):
-                findings += f" ({t('more', n=story['more'])})"
-            lines.append(t("digest.story", dataset=d["dataset"], span=span_text(t, story), findings=findings))
+        lines += [f"{d['dataset']}: {_story_group(t, story)}" for story in d["stories"]]
         if d.get("more"):
             lines.append(t("digest.story.more", dataset=d["dataset"], n=d["more"]))
     return lines
