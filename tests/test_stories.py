@@ -133,3 +133,20 @@ def test_an_hour_is_told_by_its_largest_findings():
     assert [x.rows for x in lead_findings(f)] == [600, 216, 216]
     assert [x.signature for x in lead_findings(f)][1:] == ["missing_in_new|dimension|device_id|dev-0341",
                                                            "missing_in_new|dimension|device_id|dev-9"]
+
+
+def test_a_run_page_says_which_story_each_hour_belongs_to():
+    from reconciler.report.why import story_notes
+
+    hours = [failing(i, spread(hour(i), 216), device(hour(i), 216)) for i in range(3)]
+    hours += [failing(3, gap(hour(3), 650)), passing(4)]
+    notes = story_notes(build_stories(hours), 101, lambda run: f"run-{run['id']}.html")
+    assert sorted(notes) == ["2026-11-12 06:00", "2026-11-12 07:00", "2026-11-12 08:00"]  # the gap lasted one hour
+    [note] = notes["2026-11-12 07:00"]  # both findings span 06:00-08:00: one note
+    assert (note["position"], note["hours"], note["ongoing"], note["href"]) == (2, 3, False, "run-100.html")
+    assert note["text"] == ("hour 2 of a story from 2026-11-12 06:00 to 2026-11-12 08:00 UTC (3 h), every hour: "
+                            "spread through the hour: about 3\u00a0% of the hour's rows missing, at random; all 216 "
+                            "missing rows have `device_id` = dev-0341 (0.6\u00a0% of the hour's rows)")
+    ongoing = story_notes(build_stories(hours[:3]), 100, lambda run: f"run-{run['id']}.html")
+    [first] = ongoing["2026-11-12 06:00"]
+    assert (first["href"], first["text"][:57]) == (None, "hour 1 of a story since 2026-11-12 06:00 UTC (3 h so far)")

@@ -121,5 +121,15 @@ def test_a_device_lost_every_hour_then_a_gap_is_one_story_then_another(project, 
         assert [(s["first_hour"][11:16], s["hours"], s["ended_by"], [f["kind"] for f in s["findings"]])
                 for s in events["stories"]] == [("06:00", 4, "fail", ["time_spread", "dimension"]),
                                                 ("10:00", 2, "pass", ["time_gap"])]
+        pages = {p.name[7:]: p.read_text() for p in (project.parent / "reports" / "runs").glob("*.html")}
+        assert sorted(pages)[0] == "hourly-20261112T0600Z.html"
+        first = next(p for p in (project.parent / "reports" / "runs").glob("*0600Z.html")).name
+        assert "class=\"story\"" not in pages["hourly-20261112T0600Z.html"]  # a story of one hour says nothing yet
+        assert ("<p class=\"story\">This is hour 4 of a story since 2026-11-12 06:00 UTC (4 h so far), every hour: "
+                f"spread through the hour: about 5{NBSP}% of the hour&#39;s rows missing, at random; all 180 missing "
+                f"rows have `device_id` = dev-07 (5{NBSP}% of the hour&#39;s rows) — <a href=\"{first}\">the report "
+                "of its first hour</a></p>") in pages["hourly-20261112T0900Z.html"]
+        assert "This is hour 2 of a story since 2026-11-12 10:00 UTC (2 h so far), every hour: all 650 missing" in \
+            pages["hourly-20261112T1100Z.html"]
     finally:
         store.close()
