@@ -131,5 +131,11 @@ def test_a_device_lost_every_hour_then_a_gap_is_one_story_then_another(project, 
                 "of its first hour</a></p>") in pages["hourly-20261112T0900Z.html"]
         assert "This is hour 2 of a story since 2026-11-12 10:00 UTC (2 h so far), every hour: all 650 missing" in \
             pages["hourly-20261112T1100Z.html"]
+        nine = next(r["id"] for r in store.list_runs(job="hourly") if r["window"]["start"] == "2026-11-12T09:00:00Z")
+        code, out, _ = run_cli(capfd, "report", "show", nine, "--config", project)
+        assert code == 0, out
+        # read now, the story has ended (its page, written at 09:00, said "so far")
+        assert (" story   │ this is hour 4 of a story from 2026-11-12 06:00 to 2026-11-12 09:00 UTC (4 h), every hour: "
+                "spread through the hour") in out
     finally:
         store.close()

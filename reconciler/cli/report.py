@@ -98,7 +98,9 @@ def show_run(ctx, run, output):
         click.echo(render_html(stored, generated_at=_now(), context=run_context(store, stored),
                                stories=run_stories(store, stored)), nl=False)
     else:
-        console().print(run_renderable(stored))
+        from reconciler.report.files import run_stories
+
+        console().print(run_renderable(stored, run_stories(store, stored)))
 
 
 @report.command("open")
