@@ -165,6 +165,15 @@ class _RunContext:
         self.hour = _moment(run)
         self.scope = HOURS if run.window is not None else MOMENTS
         self.report = report_of(run_id, run)
+        self.stories: dict[tuple, HourStory | None] = {}
+
+    def story(self, result: CheckResult, hour: datetime) -> HourStory | None:
+        """The hour's story for a result about a dataset, read once per run (its drift and its
+        match are two alerts about one story)."""
+        key = ((result.details or {}).get("dataset"), hour)
+        if key not in self.stories:
+            self.stories[key] = hour_story(self.conn, self.run, result, hour)
+        return self.stories[key]
 
     def _open_alert(self, fingerprint: str) -> dict | None:
         return alerts.open_alert(self.conn, fingerprint)
@@ -175,7 +184,7 @@ class _RunContext:
 
     def failure(self, kind: str, fingerprint: str, facts: dict, result: CheckResult | None = None) -> None:
         worst_hour = _worst_hour(self.run, result) if result is not None else self.hour
-        story = hour_story(self.conn, self.run, result, worst_hour) if kind == DATA and result is not None else None
+        story = self.story(result, worst_hour) if kind == DATA and result is not None else None
         base = {"alert_kind": kind, "fingerprint": fingerprint, "job": self.run.job, **facts, "scope": self.scope,
                 "hour": iso(worst_hour), "window": _window_dict(self.run), "run_id": self.run_id,
                 "report": self.report, **(story.facts() if story is not None else {})}

@@ -99,9 +99,13 @@ def same_fault(story: Iterable[Finding], finding: Finding) -> bool:
     Only a rated finding can differ: its rate must stay about the story's rate."""
     if finding.kind not in RATED_KINDS:
         return True
-    earlier = [(f.rows, _hour_rows(f)) for f in story]
+    earlier = list(story)
+    return _about_the_same(sum(f.rows for f in earlier), sum(_hour_rows(f) for f in earlier), finding)
+
+
+def _about_the_same(big_k: int, big_n: int, finding: Finding) -> bool:
+    """`finding`'s rate against a story's pooled rate so far (big_k of big_n rows)."""
     k, n = finding.rows, _hour_rows(finding)
-    big_k, big_n = sum(r for r, _ in earlier), sum(h for _, h in earlier)
     if not n or not big_n:
         return True
     before, now = big_k / big_n, k / n
@@ -125,8 +129,20 @@ def _by_signature(findings: Iterable[Finding]) -> dict[str, Finding]:
 
 
 class _Open:
+    """A story being built, with its pooled rows (the rate of a rated one)."""
+
     def __init__(self, finding: Finding, run: dict | None):
         self.findings, self.runs = [finding], [run]
+        self.rows, self.hour_rows = finding.rows, _hour_rows(finding)
+
+    def goes_on_with(self, finding: Finding) -> bool:
+        return finding.kind not in RATED_KINDS or _about_the_same(self.rows, self.hour_rows, finding)
+
+    def add(self, finding: Finding, run: dict | None) -> None:
+        self.findings.append(finding)
+        self.runs.append(run)
+        self.rows += finding.rows
+        self.hour_rows += _hour_rows(finding)
 
     def story(self, ended_by: str | None) -> Story:
         return Story(self.findings[0].signature, tuple(self.findings), tuple(self.runs), ended_by)
@@ -150,9 +166,8 @@ def build_stories(hours: Iterable[HourFindings]) -> list[Story]:
         going_on: dict[str, _Open] = {}
         for signature, story in active.items():
             finding = found.get(signature)
-            if finding is not None and same_fault(story.findings, finding):
-                story.findings.append(finding)
-                story.runs.append(item.run)
+            if finding is not None and story.goes_on_with(finding):
+                story.add(finding, item.run)
                 going_on[signature] = story
             else:
                 done.append(story.story(item.verdict or UNJUDGED))
