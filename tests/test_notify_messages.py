@@ -55,7 +55,32 @@ def _variant(facts: dict) -> str:
         return "tool_check" if facts.get("check") else "tool"
     if facts.get("scope") == "moments":
         return "data_moment"
+    if facts.get("change") == "fault":
+        return "data_fault"
+    if "why" in facts:
+        return "data_why"
     return "data_value" if facts.get("change") == "value" else "data"
+
+
+def story_messages(directory) -> dict:
+    """The messages of a story (tests/story_fixtures.py): a device lost every hour, then a gap
+    told as a different fault, reminded as still the same; the digest of its day."""
+    from story_fixtures import T6, device, gap, record_hour
+
+    store = make_store(directory)
+    for i in range(11):
+        hour = T6 + i * HOUR
+        record_hour(store, hour, [device(hour, 40 + i)] if i < 4 else [gap(hour, 650 - i)],
+                    now=hour + timedelta(minutes=70))
+    record_hour(store, T6 + 11 * HOUR, [], now=T6 + 11 * HOUR + timedelta(minutes=70))
+    found = {}
+    for row in store.outbox.pending():
+        found.setdefault(f"{row['kind']}.{_variant(row['facts'])}", (row["kind"], row["facts"]))
+    found["digest.stories"] = ("digest", digest_facts(store, Window(T6 + 11 * HOUR - timedelta(days=1),
+                                                                   T6 + 11 * HOUR), SCOPE))
+    store.close()
+    return {k: v for k, v in found.items() if k in ("alert.data_why", "followup.data_fault", "reminder.data_why",
+                                                    "resolved.data_why", "digest.stories")}
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +116,7 @@ def messages(tmp_path_factory):
     found["test.bot"] = ("test", {"mode": "bot"})
     found["test.webhook"] = ("test", {"mode": "webhook"})
     store.close()
+    found.update(story_messages(tmp_path_factory.mktemp("story")))
     quiet = make_store(tmp_path_factory.mktemp("quiet"))
     found["digest.nothing"] = ("digest", digest_facts(quiet, PERIOD, DigestScope(("device_events",))))
     _ledger(quiet, [("device_events", PERIOD.start + i * HOUR, "verified", 0.0) for i in range(24)])
@@ -99,11 +125,13 @@ def messages(tmp_path_factory):
     return found
 
 
-EXPECTED = ["alert.data", "alert.data_moment", "alert.tool", "alert.tool_check", "changed.data", "digest",
-            "digest.green", "digest.nothing", "followup.data", "followup.data_moment", "followup.data_value",
-            "followup.tool", "recovered.data", "recovered.data_moment", "recovered.tool", "recovered.tool_check",
-            "reminder.data", "reminder.data_moment", "reminder.tool", "resolved.data", "resolved.data_moment",
-            "resolved.tool", "resolved.tool_check", "test.bot", "test.webhook"]
+EXPECTED = ["alert.data", "alert.data_moment", "alert.data_why", "alert.tool", "alert.tool_check", "changed.data",
+            "digest", "digest.green", "digest.nothing", "digest.stories", "followup.data", "followup.data_fault",
+            "followup.data_moment", "followup.data_value", "followup.tool", "recovered.data", "recovered.data_moment",
+            "recovered.tool", "recovered.tool_check", "reminder.data", "reminder.data_moment", "reminder.data_why",
+            "reminder.tool", "resolved.data", "resolved.data_moment", "resolved.data_why", "resolved.tool",
+            "resolved.tool_check",
+            "test.bot", "test.webhook"]
 
 
 def test_the_lifecycle_produced_every_kind_of_message(messages):
@@ -333,7 +361,22 @@ def _quoted(facts: dict) -> list[str]:
     values += [m[k] for m in facts.get("moments") or [] for k in ("check", "job")]
     values += [d["dataset"] for d in facts.get("datasets") or []]
     values += [(facts.get("gate") or {}).get("phase")]
+    values += _finding_texts(facts)
     return sorted((str(v) for v in values if v), key=len, reverse=True)
+
+
+def _finding_texts(facts: dict) -> list[str]:
+    """Finding sentences are quoted as the findings say them (their translation is the
+    presentation work's); the dataset names of the digest's stories too."""
+    findings = list((facts.get("why") or {}).get("findings") or [])
+    before = facts.get("before") if isinstance(facts.get("before"), list) else []  # a recheck's is a status
+    for story in (facts.get("stories") or []) + before:
+        findings += [story.get("finding") or {}] + list(story.get("findings") or [])
+        for line in story.get("stories") or []:  # the digest: per dataset, its story lines
+            findings += list(line.get("findings") or [])
+    for story in facts.get("stories") or []:  # a resolved alert's story lines
+        findings += list(story.get("findings") or [])
+    return [f.get("text") for f in findings] + [d.get("dataset") for d in facts.get("stories") or []]
 
 
 def _all_text(payload: dict) -> str:

@@ -93,11 +93,14 @@ def show_run(ctx, run, output):
 
     stored = StoredRun.from_dict(document)
     if output == "html":
-        from reconciler.report.files import run_context
+        from reconciler.report.files import run_context, run_stories
 
-        click.echo(render_html(stored, generated_at=_now(), context=run_context(store, stored)), nl=False)
+        click.echo(render_html(stored, generated_at=_now(), context=run_context(store, stored),
+                               stories=run_stories(store, stored)), nl=False)
     else:
-        console().print(run_renderable(stored))
+        from reconciler.report.files import run_stories
+
+        console().print(run_renderable(stored, run_stories(store, stored)))
 
 
 @report.command("open")

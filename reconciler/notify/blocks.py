@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reconciler.notify.i18n import Texts
+from reconciler.notify.story import add_same, add_told_stories, add_why, fault_sections
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -154,6 +155,7 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
         on = t("on_dataset", dataset=facts["dataset"]) if facts.get("dataset") else ""
         out.section(t("alert.data.intro", job=facts["job"], on_dataset=on))
     out.section(f"{t('field.reason')}\n{facts.get('reason') or '?'}")
+    add_why(out, facts)
     fields = [f"{_hour_label(t, facts)}\n{when(facts.get('hour'))}", f"{t('field.job')}\n{facts['job']}"]
     if not tool:
         fields.append(f"{t('field.violations')}\n{facts.get('violations', 0)}")
@@ -191,6 +193,8 @@ def _progress_key(kind: str, facts: dict) -> str:
 
 def render_followup(facts: dict, t: Texts, links: Links) -> dict:
     out = _Builder(t, links)
+    if facts.get("change") == "fault":  # the failing hour tells another story (notify/story.py)
+        return out.with_report_link(facts, fault_sections(out, facts, _progress_values(facts)))
     text = t(_progress_key("followup", facts), **_progress_values(facts))
     out.section(text)
     return out.with_report_link(facts, text)
@@ -202,6 +206,7 @@ def render_reminder(facts: dict, t: Texts, links: Links) -> dict:
     out.section(text)
     if facts.get("reason"):
         out.section(f"{t('field.reason')}\n{facts['reason']}")
+    add_same(out, facts)
     return out.with_report_link(facts, text)
 
 
@@ -234,6 +239,7 @@ def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
                 duration=t.duration(facts.get("duration_s") or 0), since=when(facts.get("first_hour")),
                 until=when(facts.get("hour")), hours=facts.get("failed_hours", 0), failures=facts.get("failures", 0))
     out.section(summary)
+    add_told_stories(out, facts)
     out.section(f"{t('field.reason')}\n~{facts.get('reason') or '?'}~")
     fields = [f"{_hour_label(t, facts)}\n{when(facts.get('first_hour'))}", f"{t('field.job')}\n{facts['job']}"]
     link = out.report_link(facts.get("first_report"))

@@ -94,7 +94,15 @@ def digest_facts(store, period: Window, scope: DigestScope | None = None) -> dic
     return {"date": period.end.date().isoformat(), "period": period.to_dict(),
             "status": _status(totals, open_alerts, moments), "hours": [iso(h) for h in hours],
             "datasets": datasets, "totals": totals, "open_alerts": open_alerts, "changed": changed,
-            "moments": moments, "worst": _worst_drift(rows, names), "gate": gate_facts(scope.gate)}
+            "moments": moments, "worst": _worst_drift(rows, names), "gate": gate_facts(scope.gate),
+            "stories": _stories(store, names, period)}
+
+
+def _stories(store, datasets, period: Window) -> list[dict]:
+    """Per dataset, the stories of its failing hours in the period (notify/story.py)."""
+    from reconciler.notify.story import period_stories
+
+    return period_stories(store, datasets, period.start, period.end)
 
 
 def _counts(cells: list[str]) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from reconciler.notify.blocks import when
 from reconciler.notify.digest import CELL, CELLS, ISSUES_SHOWN
+from reconciler.notify.story import digest_story_lines
 
 
 def digest_sections(out, facts: dict) -> str:
@@ -24,6 +25,8 @@ def digest_sections(out, facts: dict) -> str:
     issues = [issue_line(t, a) for a in facts["open_alerts"]]
     out.section(_listed(t, "digest.issues.title", issues) if issues else
                 f"{t('digest.issues.title')}\n{t('digest.issues.none')}")
+    if facts.get("stories"):
+        out.section(_listed(t, "digest.stories.title", digest_story_lines(t, facts["stories"])))
     out.section(hour_grid(t, facts))
     if facts.get("moments"):
         lines = [t("digest.moment", check=m["check"], job=m["job"], runs=m["runs"], failed=m["failed"],

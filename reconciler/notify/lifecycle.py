@@ -3,8 +3,10 @@
 An alert's fingerprint is job + configured check + dataset + result check (the rule or
 expectation). The first failure opens it (a top-level message). A failure that persists adds
 to its thread only when its evidence changes: a new failing hour, or a different value (the
-number of violations; for the checker's own errors, the error). Otherwise it is repeated at
-most every `remind_every` (a reminder). The first pass closes it (a "recovered" reply and the
+number of violations; for the checker's own errors, the error); for a dataset compared row
+by row, a new failing hour is news only when its findings tell another story than the one told
+(notify/story.py: "now a different fault"), not for each hour of the same story. Otherwise it
+is repeated at most every `remind_every` (a reminder, "still the same"). The first pass closes it (a "recovered" reply and the
 top message rewritten). A window judged again (a recheck) only says so when its verdict
 changed. Point-in-time results are moments, not hours: their alerts count the times they
 failed (`scope: moments`). The tool's own errors (a run that could not be computed, a check in
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from reconciler.notify.reasons import reason_of
+from reconciler.notify.story import HourStory, alert_stories, hour_story
 from reconciler.results import EMPTY, ERROR, FAIL, PASS, CheckResult, RunResult, StoredRun, jsonable, worst
 from reconciler.store import alerts, outbox
 from reconciler.store.alerts import RESOLVED
@@ -30,6 +33,7 @@ DATA, TOOL = "data", "tool"
 HOURS, MOMENTS = "hours", "moments"  # what an alert's failures are: hours judged, or moments checked
 TOLD = ("alert", "followup", "reminder")  # the messages that tell an alert's evidence
 MAX_ITEMS = 100
+FAULT = "fault"  # a follow-up's change: the failing hour's findings tell another story
 
 
 def fingerprint_of(job: str, result) -> str:
@@ -161,6 +165,15 @@ class _RunContext:
         self.hour = _moment(run)
         self.scope = HOURS if run.window is not None else MOMENTS
         self.report = report_of(run_id, run)
+        self.stories: dict[tuple, HourStory | None] = {}
+
+    def story(self, result: CheckResult, hour: datetime) -> HourStory | None:
+        """The hour's story for a result about a dataset, read once per run (its drift and its
+        match are two alerts about one story)."""
+        key = ((result.details or {}).get("dataset"), hour)
+        if key not in self.stories:
+            self.stories[key] = hour_story(self.conn, self.run, result, hour)
+        return self.stories[key]
 
     def _open_alert(self, fingerprint: str) -> dict | None:
         return alerts.open_alert(self.conn, fingerprint)
@@ -170,9 +183,11 @@ class _RunContext:
                        parent_key=parent)
 
     def failure(self, kind: str, fingerprint: str, facts: dict, result: CheckResult | None = None) -> None:
-        hour = iso(_worst_hour(self.run, result) if result is not None else self.hour)
+        worst_hour = _worst_hour(self.run, result) if result is not None else self.hour
+        story = self.story(result, worst_hour) if kind == DATA and result is not None else None
         base = {"alert_kind": kind, "fingerprint": fingerprint, "job": self.run.job, **facts, "scope": self.scope,
-                "hour": hour, "window": _window_dict(self.run), "run_id": self.run_id, "report": self.report}
+                "hour": iso(worst_hour), "window": _window_dict(self.run), "run_id": self.run_id,
+                "report": self.report, **(story.facts() if story is not None else {})}
         alert = self._open_alert(fingerprint)
         if alert is None:
             alert = alerts.insert_alert(
@@ -186,16 +201,19 @@ class _RunContext:
         failures = alert["failures"] + 1
         alerts.update_alert(self.conn, alert["id"], failed_hours=hours, failures=failures)
         told = outbox.latest_of_alert(self.conn, alert["id"], TOLD)
-        before = _value(kind, told["facts"]) if told else None
-        changed = told is not None and _value(kind, base) != before
-        if not (new_hour or changed) and told is not None and self.now - told["created_at"] < self.remind_every:
-            return  # the same evidence, told less than remind_every ago
+        change = _change(kind, base, told, new_hour, story)
+        if change is None and told is not None and self.now - told["created_at"] < self.remind_every:
+            return  # the same evidence (the same story), told less than remind_every ago
         progress = {k: base.get(k) for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason",
                                              "violations", "scope", "hour", "run_id", "report")}
         progress.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]),
                         first_hour=iso(alert["first_hour"]), previous=(told["facts"] if told else {}).get("violations"),
-                        change="hour" if new_hour else "value" if changed else None)
-        kind_of_message = "followup" if new_hour or changed else "reminder"
+                        change=change)
+        if story is not None:
+            progress.update({k: base[k] for k in ("why", "stories", "fault")})
+            if change == FAULT:
+                progress["before"] = story.before(told["facts"])
+        kind_of_message = "followup" if change else "reminder"
         self._enqueue(f"{kind_of_message}:{alert['id']}:{self.run_id}", kind_of_message, progress, alert["id"],
                       alert["top_key"])
 
@@ -216,6 +234,8 @@ class _RunContext:
         self._enqueue(f"recovered:{alert['id']}", "recovered", summary, alert["id"], alert["top_key"])
         resolved = {**top["facts"], **summary, "first_hour": iso(alert["first_hour"]),
                     "first_report": top["facts"].get("report")}
+        if alert["kind"] == DATA and "why" in top["facts"]:  # a dataset compared row by row: what it was
+            resolved.update(alert_stories(self.conn, alert["dataset"], alert["first_hour"], self.hour))
         self._enqueue(f"resolved:{alert['id']}", "resolved", resolved, alert["id"], alert["top_key"])
 
     def recheck(self, fingerprint: str, result: CheckResult, before: str) -> None:
@@ -240,6 +260,21 @@ def _value(kind: str, facts: dict):
     """What a message said the evidence was: the number of violations; for the checker's own
     errors, the error."""
     return facts.get("reason") if kind == TOOL else facts.get("violations")
+
+
+def _change(kind: str, facts: dict, told: dict | None, new_hour: bool, story: HourStory | None) -> str | None:
+    """What is new since the message that told the alert last: `fault` (a failing hour whose
+    findings tell another story; the same story is nothing new), `hour` (a new failing hour,
+    when neither hour says why), `value` (the same hour's evidence changed), or nothing."""
+    if new_hour and told is not None and story is not None:
+        changed = story.changed_since(told["facts"])
+        if changed is not None:
+            return FAULT if changed else None
+    if new_hour:
+        return "hour"
+    if told is not None and _value(kind, facts) != _value(kind, told["facts"]):
+        return "value"
+    return None
 
 
 def _worst_hour(run: RunResult, result: CheckResult) -> datetime:

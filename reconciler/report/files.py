@@ -64,6 +64,25 @@ def run_context(store, run: StoredRun | RunResult) -> dict[str, list[dict]]:
     return out
 
 
+def run_stories(store, run: StoredRun | RunResult) -> dict[str, dict[str, list[dict]]]:
+    """Per dataset of the run with findings, per failing hour, the stories it belongs to, read
+    from the store (only the failing stretches around the run's window: nothing for a run
+    without findings)."""
+    from reconciler.compare.findings.stories import build_stories
+    from reconciler.report.html import run_href
+    from reconciler.report.why import story_notes
+
+    run_id = run.id if isinstance(run, StoredRun) else None
+    run = run.run if isinstance(run, StoredRun) else run
+    out = {}
+    for compare in run.compares:
+        if not compare.findings or compare.window is None or compare.dataset in out:
+            continue
+        stories = build_stories(store.findings.hours(compare.dataset, compare.window.start, compare.window.end))
+        out[compare.dataset] = story_notes(stories, run_id, lambda first: run_href(first, from_runs_dir=True))
+    return out
+
+
 def write_reports(store, run_id, directory, *, now: datetime | None = None,
                   generated_at: datetime | None = None, gate: dict | None = None) -> tuple[Path, Path]:
     """The stored run's HTML and JSON reports, and a refreshed index. Returns (html_path, json_path)."""
@@ -74,7 +93,7 @@ def write_reports(store, run_id, directory, *, now: datetime | None = None,
     base = Path(directory) / RUNS_DIR / run_basename(stored)
     html_path = _write_atomically(base.with_suffix(".html"),
                                   render_html(stored, index_href=f"../{INDEX}", generated_at=generated_at,
-                                              context=run_context(store, stored)))
+                                              context=run_context(store, stored), stories=run_stories(store, stored)))
     json_path = _write_atomically(base.with_suffix(".json"), render_json(document))
     write_index(store, directory, now=now, generated_at=generated_at, gate=gate)
     return html_path, json_path

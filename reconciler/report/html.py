@@ -42,11 +42,12 @@ def run_href(run: StoredRun | dict, *, from_runs_dir: bool = False) -> str:
 
 
 def render_html(run: StoredRun | RunResult | dict, *, index_href: str | None = None, generated_at: datetime | None = None,
-                context: dict[str, list[dict]] | None = None) -> str:
+                context: dict[str, list[dict]] | None = None, stories: dict | None = None) -> str:
     """One run's page, from a StoredRun (`ReportStore.stored_run`) or a RunResult; a stored run
     dict (an older run report's JSON) is read with `StoredRun.from_dict` first.
-    `context`: per dataset, the hours around the run from the store (model.context_hours)."""
-    view = run_view(StoredRun.of(run), context=context)
+    `context`: per dataset, the hours around the run from the store (model.context_hours);
+    `stories`: per dataset and hour, the stories it belongs to (files.run_stories)."""
+    view = run_view(StoredRun.of(run), context=context, stories=stories)
     return _ENV.get_template("run.html.j2").render(
         **view, index_href=index_href, generated_at=moment(iso(generated_at)) if generated_at else None)
 

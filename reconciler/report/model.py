@@ -186,7 +186,8 @@ def chart_hours(compare: CompareResult, context: list[dict] | None) -> list[dict
     return [{**h, "current": h["hour"] in mine and hours is not own} for h in hours]
 
 
-def compare_view(compare: CompareResult, run: RunResult | None = None, context: list[dict] | None = None) -> dict:
+def compare_view(compare: CompareResult, run: RunResult | None = None, context: list[dict] | None = None,
+                 notes: dict[str, list[dict]] | None = None) -> dict:
     threshold = drift_threshold(compare)
     moment_of = when(compare, run)
     snapshot = moment_of["as_of"] is not None
@@ -200,7 +201,7 @@ def compare_view(compare: CompareResult, run: RunResult | None = None, context: 
         "context": bool(charts) and len(charted) > len(compare.hours),
         "checks": [{"check": c.check, "status": c.status, "reason": reason_of(c)} for c in compare.checks],
         "sample_summary": _sample_summary(compare),
-        "samples": sample_rows(compare.samples), "timings": compare.timings, "why": why_view(compare),
+        "samples": sample_rows(compare.samples), "timings": compare.timings, "why": why_view(compare, notes),
     }
 
 
@@ -226,9 +227,11 @@ def provenance(stored: StoredRun) -> dict:
             "source_names": stored.source_names}
 
 
-def run_view(run: StoredRun | RunResult | dict, *, context: dict[str, list[dict]] | None = None) -> dict:
+def run_view(run: StoredRun | RunResult | dict, *, context: dict[str, list[dict]] | None = None,
+             stories: dict[str, dict[str, list[dict]]] | None = None) -> dict:
     """Everything a run's page shows. A stored dict (an older report's JSON) is read with
-    `from_dict` first. `context`: dataset -> the surrounding hours from the store."""
+    `from_dict` first. `context`: dataset -> the surrounding hours from the store; `stories`:
+    dataset -> hour -> the stories the hour belongs to (why.story_notes)."""
     stored = StoredRun.of(run)
     run = stored.run
     checks = check_rows(run.results, run)
@@ -239,7 +242,8 @@ def run_view(run: StoredRun | RunResult | dict, *, context: dict[str, list[dict]
         "window": at["window"], "as_of": at["as_of"], "started": moment(run.started_at),
         "finished": moment(run.finished_at), "checks": checks, "has_rules": any(is_rule(r) for r in run.results),
         "rules": rule_violations(run),
-        "compares": [compare_view(c, run, (context or {}).get(c.dataset)) for c in run.compares],
+        "compares": [compare_view(c, run, (context or {}).get(c.dataset), (stories or {}).get(c.dataset))
+                     for c in run.compares],
         "failing": [c for c in checks if c["status"] in NOT_PASSING],
         "failing_hours": [(c.dataset, h) for c in run.compares for h in failing_hours(c)],
     }

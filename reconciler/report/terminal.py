@@ -192,24 +192,35 @@ def sparkline(counts: list[int]) -> str:
     return "".join(SPARKS[0] if not c else SPARKS[max(1, round(c / top * (len(SPARKS) - 1)))] for c in counts)
 
 
-def why_table(compare: CompareResult) -> Table:
+def why_table(compare: CompareResult, notes: dict[str, list[dict]] | None = None) -> Table:
     """The findings of the failing hours, hour by hour: why the rows differ, before the samples.
-    A time finding gets its minute-by-minute strip (:00 to :59) under it."""
+    A time finding gets its minute-by-minute strip (:00 to :59) under it; an hour that belongs
+    to a story of several hours says so under its findings (`notes`: report/why.py story_notes)."""
     table = _table("why (findings of the failing hours)")
     for column in ("hour (UTC)", "rows", "finding"):
         table.add_column(column, no_wrap=column != "finding", overflow="fold")
     last = None
     for f in compare.findings:
         label = iso(f.hour)[:16].replace("T", " ")
+        if last is not None and label != last:
+            _story_rows(table, (notes or {}).get(last))
         rows = "missing+extra" if f.kind == "counts_hide" else FINDING_LABEL.get(f.about, f.about)
         table.add_row(_text(label if label != last else ""), _text(rows), _text(f.text))
         if f.evidence.get("per_minute") and f.kind != "whole_hour":
             table.add_row(_text(""), _text(""), Text(f":00 {sparkline(f.evidence['per_minute'])} :59", style="dim"))
         last = label
+    if last is not None:
+        _story_rows(table, (notes or {}).get(last))
     return table
 
 
-def compare_renderables(compare: CompareResult, run: RunResult | None = None) -> list:
+def _story_rows(table: Table, notes: list[dict] | None) -> None:
+    for note in notes or []:
+        table.add_row(_text(""), _text("story"), Text(f"this is {note['text']}", style="italic"))
+
+
+def compare_renderables(compare: CompareResult, run: RunResult | None = None,
+                        notes: dict[str, list[dict]] | None = None) -> list:
     moment = when(compare, run)
     head = Text.assemble((compare.dataset, "bold"), "  ",
                          f"as of {moment['as_of']}" if moment["as_of"] else window_text(compare.window), "  ",
@@ -218,7 +229,7 @@ def compare_renderables(compare: CompareResult, run: RunResult | None = None) ->
     if not moment["as_of"] and compare.hours:
         parts.append(hours_table(compare))
     if compare.findings:
-        parts.append(why_table(compare))
+        parts.append(why_table(compare, notes))
     t = compare.totals
     if t.get("matched") is not None:
         parts.append(Text(
@@ -309,8 +320,9 @@ def _rules_tables(run: RunResult) -> list:
     return out
 
 
-def run_renderable(run: StoredRun | RunResult | dict) -> Group:
-    """`report show`: a stored run (a stored dict is read with `StoredRun.from_dict` first)."""
+def run_renderable(run: StoredRun | RunResult | dict, stories: dict | None = None) -> Group:
+    """`report show`: a stored run (a stored dict is read with `StoredRun.from_dict` first);
+    `stories`: per dataset and hour, the stories it belongs to (report/files.py run_stories)."""
     stored = StoredRun.of(run)
     run = stored.run
     head = Text.assemble(f"run {'-' if stored.id is None else stored.id}  ", (run.job, "bold"),
@@ -323,7 +335,7 @@ def run_renderable(run: StoredRun | RunResult | dict) -> Group:
         parts += [Text("what went wrong:", style="bold"), *failing]
     parts.append(checks_table(run.results, run=run))
     for compare in run.compares:
-        parts += compare_renderables(replace(compare, checks=[]), run)
+        parts += compare_renderables(replace(compare, checks=[]), run, (stories or {}).get(compare.dataset))
     parts += _rules_tables(run)
     return Group(*parts)
 

@@ -1,8 +1,13 @@
 """The "Why" section of a run's page: a comparison's findings hour by hour, each time finding
-with its strip of where the differences fall, minute by minute (an inline SVG). Pure."""
+with its strip of where the differences fall, minute by minute (an inline SVG), and each
+hour's place in the stories it belongs to (the same finding over consecutive failing hours).
+Pure."""
 
 from __future__ import annotations
 
+from typing import Callable
+
+from reconciler.compare.findings.stories import Story
 from reconciler.results import CompareResult, Finding
 from reconciler.timeutil import iso
 
@@ -43,13 +48,46 @@ def minute_strip(finding: Finding) -> dict | None:
             "title": f"where the {sum(diffs):,} {LABEL.get(finding.about, 'differing')} rows fall, minute by minute"}
 
 
-def why_view(compare: CompareResult) -> list[dict]:
-    """Per failing hour with findings: its label and its findings (text, rows, share, sample
-    keys, strip), in the order the comparison holds them."""
+def _label(hour) -> str:
+    return iso(hour)[:16].replace("T", " ")
+
+
+def story_notes(stories: list[Story], run_id: int | None, href: Callable[[dict], str]) -> dict[str, list[dict]]:
+    """hour label -> the stories longer than one hour that hold it, those that span the same
+    hours as one note: the hour's place in it, its span, its findings, and a link to the
+    report of its first hour (`href` of that run; none when it is this run)."""
+    notes: dict[str, dict[tuple, dict]] = {}
+    for story in stories:
+        if story.hours < 2:
+            continue
+        first = story.first_run
+        link = href(first) if first and first.get("id") is not None and first.get("id") != run_id else None
+        for position, finding in enumerate(story.findings, start=1):
+            span = (story.first_hour, story.last_hour)
+            note = notes.setdefault(_label(finding.hour), {}).setdefault(span, {
+                "position": position, "hours": story.hours, "since": _label(story.first_hour),
+                "until": _label(story.last_hour), "ongoing": story.ended_by is None, "href": link, "findings": []})
+            note["findings"].append(finding.text)
+    out = {}
+    for label, by_span in notes.items():
+        out[label] = []
+        for note in by_span.values():
+            where = (f"since {note['since']} UTC ({note['hours']} h so far)" if note["ongoing"]
+                     else f"from {note['since']} to {note['until']} UTC ({note['hours']} h)")
+            note["text"] = (f"hour {note['position']} of a story {where}, every hour: "
+                            + "; ".join(note["findings"]))
+            out[label].append(note)
+    return out
+
+
+def why_view(compare: CompareResult, notes: dict[str, list[dict]] | None = None) -> list[dict]:
+    """Per failing hour with findings: its label, its findings (text, rows, share, sample
+    keys, strip), in the order the comparison holds them, and the stories it belongs to
+    (`notes`: story_notes, read from the store)."""
     hours: dict[str, dict] = {}
     for f in compare.findings:
-        label = iso(f.hour)[:16].replace("T", " ")
-        hour = hours.setdefault(label, {"label": label, "findings": []})
+        label = _label(f.hour)
+        hour = hours.setdefault(label, {"label": label, "findings": [], "stories": (notes or {}).get(label, [])})
         keys = ", ".join(" ".join(f"{k}={v}" for k, v in key.items()) for key in f.sample_keys[:5])
         hour["findings"].append({
             "about": "missing+extra" if f.kind == "counts_hide" else LABEL.get(f.about, f.about), "kind": f.kind,

@@ -19,6 +19,7 @@ from reconciler.store import claims, evidence, ledger, windows
 from reconciler.store import runs as run_rows
 from reconciler.store.alerts import Alerts
 from reconciler.store.engine import make_store_engine, redact_url, store_errors, writer
+from reconciler.store.finding_history import FindingHistory
 from reconciler.store.outbox import Outbox
 from reconciler.store.result_history import ResultHistory
 from reconciler.store.schema import compares, job_watermarks, ledger_verdicts, results, runs, samples, window_ledger
@@ -49,6 +50,7 @@ class ReportStore:
         self.outbox = Outbox(self)        # Slack messages waiting or sent
         self.alerts = Alerts(self)        # Slack alerts, open or resolved
         self.history = ResultHistory(self)
+        self.findings = FindingHistory(self)  # findings hour by hour, for stories
 
     def add_run_hook(self, hook: RunHook) -> None:
         """Run `hook` inside every later record_run's transaction, after the run, its ledger
