@@ -93,6 +93,20 @@ def read_gate_evidence(conn: Connection, datasets, period: Window, observed_unti
     return StoredEvidence(ledger, totals, run_summaries(conn, every_run), windowed, instants)
 
 
+def hour_row_totals(conn: Connection, dataset: str, hour: datetime) -> dict | None:
+    """The row-comparison totals behind the verdict in force for `dataset`'s `hour`: those of
+    the run the ledger names, when that run compared exactly this hour; else None."""
+    from reconciler.timeutil import HOUR
+
+    rows = ledger_rows(conn, dataset, hour, hour + HOUR)
+    if not rows or rows[0]["run_id"] is None:
+        return None
+    found = compare_totals(conn, [rows[0]["run_id"]]).get((rows[0]["run_id"], dataset))
+    if found is None or found[0] != Window(hour, hour + HOUR):
+        return None
+    return found[1]
+
+
 def previous_result(conn: Connection, check_name: str) -> StoredResult | None:
     """The newest stored result named `check_name` (the newest run; within it, the last one)."""
     query = (select(results, runs.c.started_at).join(runs, runs.c.id == results.c.run_id)
@@ -102,4 +116,4 @@ def previous_result(conn: Connection, check_name: str) -> StoredResult | None:
     return stored_result(row, row.as_of or row.started_at) if row is not None else None
 
 
-__all__ = ["StoredEvidence", "read_gate_evidence", "previous_result", "point_in_time_results", "windowed_results"]
+__all__ = ["StoredEvidence", "read_gate_evidence", "previous_result", "hour_row_totals", "point_in_time_results", "windowed_results"]
