@@ -48,19 +48,20 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
 
 
 def digest_scope(loaded, store, now):
-    """What the daily digest counts for this config: the hourly datasets the shadow gate reads,
+    """What the daily digest counts for this config: the hourly datasets the current phase's gate reads,
     the hourly jobs' settle (the digest waits for its period's last hour to be judged) and the
     gate itself, read from the store only when a digest is due."""
     import math
     from datetime import timedelta
 
     from reconciler.errors import ReconcilerError
-    from reconciler.gate.evaluate import DEFAULT_PHASE, gate_datasets
+    from reconciler.gate.evaluate import current_phase, gate_datasets
     from reconciler.notify.digest import DigestScope
 
     config = loaded.config
+    phase = current_phase(loaded)
     try:
-        datasets = gate_datasets(loaded, config.phases[DEFAULT_PHASE]) if DEFAULT_PHASE in config.phases else None
+        datasets = gate_datasets(loaded, config.phases[phase]) if phase in config.phases else None
     except ReconcilerError:
         datasets = None
     if datasets is None:
@@ -71,7 +72,7 @@ def digest_scope(loaded, store, now):
 
 
 def _gate(store, loaded, now):
-    """The shadow phase's gate for the daily digest; None (logged) when it cannot be evaluated.
+    """The current phase's gate for the daily digest; None (logged) when it cannot be evaluated.
     Passed as a callable: the gate is read from the store only when a digest is due."""
     from reconciler.errors import ReconcilerError
     from reconciler.gate.evaluate import gate_summary
