@@ -1,0 +1,158 @@
+"""`gate --phase traffic-split` on traffic measured by a real Prometheus (prometheus_fixtures.py):
+each hour's `traffic` result is what the check measured on the planted history, stored beside
+that hour's row comparison (gate_fixtures.hour_run) through the store's own record_run.
+
+The planted numbers (test_traffic_measure.py works them out): day 0 at 10 %, day 1 at 50 %
+(SPIKE_HOUR: the new system fails 2 %; SLOW_HOUR: its p99 950 ms), days 2-8 at 100 % with the
+new system failing 0.05 % (120 of 240 000 requests an hour) at p99 233.333333 ms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from gate_fixtures import hour_run, open_store, record
+from integrity_fixtures import run_cli
+from prometheus_fixtures import END, SLOW_HOUR, SPIKE_HOUR, START
+
+from reconciler.checks.registry import CheckContext, run_check
+from reconciler.config import load_config
+from reconciler.gate import evaluate_gate
+from reconciler.results import worst
+from reconciler.timeutil import HOUR, Window, iso
+
+DAY = timedelta(days=1)
+FULL = Window(START + 2 * DAY, END)  # the 7 days at 100 %
+
+
+def configured(tmp_path, url):
+    path = tmp_path / "schedule.yaml"
+    path.write_text(
+        "sources:\n  old: {url: \"sqlite:///old.db\"}\n  new: {url: \"sqlite:///new.db\"}\n"
+        f"  prom:\n    url: {url}\n    metrics: {{old: {{selector: 'service=\"booking-api\"'}}, "
+        "new: {selector: 'service=\"booking-api\"'}}\n"
+        "datasets:\n  device_events:\n"
+        "    old: {source: old, table: legacy_events, time: ts, key: [id]}\n"
+        "    new: {source: new, table: device_events, time: time, key: [event_id]}\n"
+        "checks:\n  traffic: {type: traffic, source: prom, dataset: device_events}\n"
+        "current_phase: traffic-split\n"
+        "report_store: {url: \"sqlite:///store/reconciler.db\", directory: out}\n")
+    return load_config(path)
+
+
+@pytest.fixture
+def env(tmp_path, prometheus_url, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    loaded = configured(tmp_path, prometheus_url)
+    store = open_store(loaded)
+    yield loaded, store
+    store.close()
+
+
+def store_hours(loaded, store, window: Window, *, skip=(), rows=None) -> dict:
+    """Measure `window` on Prometheus (one pass) and store one run per hour: its traffic result
+    and its row comparison (`rows`: hour -> hour_run options). Returns {hour: run id}."""
+    rows = rows or {}
+    measured = run_check(CheckContext(loaded, {}, window, now=window.end + HOUR), "traffic").results
+    ids = {}
+    for result in measured:
+        hour = result.window.start
+        if hour in skip:
+            continue
+        run = hour_run(hour, **rows.get(hour, {}))
+        run = replace(run, job="hourly-traffic", results=[result], status=worst([result.status, run.status]))
+        ids[hour] = record(store, run)
+    return ids
+
+
+def gate(loaded, store, period: Window):
+    return evaluate_gate(store, loaded, period.end + timedelta(minutes=20), start=period.start, end=period.end)
+
+
+def by_name(report):
+    return {o.criterion: o for o in report.outcomes}
+
+
+def test_go_after_seven_days_stable_at_full_split(env):
+    loaded, store = env
+    ids = store_hours(loaded, store, FULL)
+    report = gate(loaded, store, FULL)
+    assert (report.phase, report.verdict, report.exit_code) == ("traffic-split", "go", 0)
+    o = by_name(report)
+    assert {name: x.state for name, x in o.items()} == {
+        "coverage": "met", "error_rate": "met", "p99_latency": "met", "stable_split": "met", "discrepancy": "met"}
+    assert o["error_rate"].summary == (
+        f"new error rate 0.05 % (20160 of 40320000 requests) against < 0.1 %; worst hour {iso(FULL.start)} "
+        "error rate 0.05 % (120 of 240000 requests)")
+    assert (o["error_rate"].worst.value, o["error_rate"].worst.run_id) == (0.05, ids[FULL.start])
+    assert o["p99_latency"].summary == f"worst hourly p99 233.333 ms ({iso(FULL.start)}) against < 500 ms"
+    assert (o["p99_latency"].worst.value, o["p99_latency"].worst.run_id) == (233.333333, ids[FULL.start])
+    assert o["stable_split"].summary == f"168 of 168 hours stable at ≥ 99.9 % split since {iso(FULL.start)}"
+    assert o["stable_split"].worst.run_id == ids[FULL.start]
+    assert o["discrepancy"].extra == {"period_discrepancy_pct": 0.0, "rows": 168000, "differing": 0}
+
+
+def test_no_go_on_the_day_at_50_percent_with_its_spike_and_slow_hour(env):
+    loaded, store = env
+    day1 = Window(START + DAY, START + 2 * DAY)
+    ids = store_hours(loaded, store, day1, rows={SPIKE_HOUR + HOUR: {"mismatched": 15}})
+    report = gate(loaded, store, day1)
+    assert report.verdict == "no-go"
+    o = by_name(report)
+    assert {name: x.state for name, x in o.items()} == {
+        "coverage": "met", "error_rate": "not met", "p99_latency": "not met", "stable_split": "not met",
+        "discrepancy": "not met"}
+    # 23 hours x 60 errors + 2 400 in the spike, of 24 x 120 000 requests
+    assert o["error_rate"].summary == (
+        f"new error rate 0.13125 % (3780 of 2880000 requests) against < 0.1 %; worst hour {iso(SPIKE_HOUR)} "
+        "error rate 2 % (2400 of 120000 requests)")
+    assert (o["error_rate"].worst.at, o["error_rate"].worst.run_id) == (iso(SPIKE_HOUR), ids[SPIKE_HOUR])
+    assert o["p99_latency"].summary == (f"1 hour(s) with p99 ≥ 500 ms; worst hourly p99 950 ms ({iso(SLOW_HOUR)}) "
+                                        "against < 500 ms")
+    assert (o["p99_latency"].worst.value, o["p99_latency"].worst.run_id) == (950.0, ids[SLOW_HOUR])
+    assert o["stable_split"].summary.startswith(f"24 of 24 hours off full split or out of bounds, first "
+                                                f"{iso(day1.start)} split 50 % (lowest)")
+    assert o["stable_split"].worst.run_id == ids[day1.start]
+    assert o["discrepancy"].summary == (f"1 hour(s) above 1 %: device_events {iso(SPIKE_HOUR + HOUR)} 1.5 % "
+                                        "(15 of 1000 rows differ)")
+    assert o["discrepancy"].worst.run_id == ids[SPIKE_HOUR + HOUR]
+
+
+def test_incomplete_when_hours_were_not_measured(env):
+    """The period runs 2 hours past the planted history (Prometheus has nothing there: the traffic
+    results are skipped) and one hour inside it was never stored."""
+    loaded, store = env
+    period = Window(FULL.start + 2 * HOUR, FULL.end + 2 * HOUR)
+    hole = FULL.start + 50 * HOUR
+    store_hours(loaded, store, period, skip={hole})
+    report = gate(loaded, store, period)
+    assert report.verdict == "incomplete"
+    o = by_name(report)
+    assert {name: x.state for name, x in o.items()} == {
+        "coverage": "incomplete", "error_rate": "incomplete", "p99_latency": "incomplete",
+        "stable_split": "incomplete", "discrepancy": "incomplete"}
+    assert o["coverage"].summary == f"167 of 168 dataset-hours judged; not judged: device_events {iso(hole)} (no run)"
+    assert [(g["hour"], g["reason"]) for g in o["error_rate"].gaps] == [
+        (iso(hole), "no traffic measured"), (iso(END), "skipped"), (iso(END + HOUR), "skipped")]
+    assert o["error_rate"].summary.endswith(
+        f"; 3 of 168 hours not measured: {iso(hole)} (no traffic measured), {iso(END)} … {iso(END + HOUR)} "
+        "(2 hours, skipped)")
+    assert o["stable_split"].summary.startswith("0 of 168 hours stable")
+
+
+def test_the_cli_judges_the_current_phase_by_default(env, capfd):
+    loaded, store = env
+    store_hours(loaded, store, FULL)
+    code, out, err = run_cli(capfd, "--config", loaded.path, "gate", "--start", iso(FULL.start), "--end",
+                             iso(FULL.end), "--now", iso(FULL.end + HOUR), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert (doc["phase"], doc["verdict"]) == ("traffic-split", "go")
+    assert [c["criterion"] for c in doc["criteria"]] == ["coverage", "error_rate", "p99_latency", "stable_split",
+                                                        "discrepancy"]
+    code, out, _ = run_cli(capfd, "--config", loaded.path, "gate", "--start", iso(FULL.start), "--end",
+                           iso(FULL.end), "--now", iso(FULL.end + HOUR))
+    assert "not measured by this version" not in out
+    assert "  stable_split  MET         168 of 168 hours stable" in out
