@@ -41,7 +41,7 @@ def test_defaults_are_the_plans_numbers(tmp_path):
                                                                    "stable_split", "discrepancy"]
     assert list(loaded.config.phases["booking-cutover"].criteria) == ["duplicate_bookings", "access_codes",
                                                                      "notifications", "booking_summary"]
-    assert loaded.config.current_phase == "shadow"
+    assert loaded.config.current_phase is None  # the gate, index and digest judge shadow
 
 
 def test_a_latency_check_needs_a_histogram_or_a_query(tmp_path):

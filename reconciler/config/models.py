@@ -310,16 +310,10 @@ class Config(Strict):
     report_store: ReportStoreConfig = ReportStoreConfig()
     notify: NotifyConfig = NotifyConfig()
     phases: dict[str, PhaseConfig] = Field(default_factory=default_phases)
-    current_phase: str = Field(default="shadow", description="the migration phase under way: the one `gate`, the "
-                               "report index and the daily digest judge by default (a name under `phases`)")
+    current_phase: str | None = Field(default=None, description="the migration phase under way: the one `gate`, "
+                                      "the report index and the daily digest judge by default (a name under "
+                                      "`phases`; default shadow)")
     service: ServiceConfig = ServiceConfig()
-
-    @model_validator(mode="after")
-    def _current_phase_is_a_phase(self):
-        if self.current_phase not in self.phases:
-            raise ValueError(f"current_phase: unknown phase {self.current_phase!r} (phases: "
-                             f"{', '.join(self.phases) or 'none'}){did_you_mean(self.current_phase, list(self.phases))}")
-        return self
 
     @model_validator(mode="before")
     @classmethod

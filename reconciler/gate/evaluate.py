@@ -71,7 +71,7 @@ def verdict_of(outcomes: list[Outcome]) -> str:
 
 def current_phase(loaded) -> str:
     """The phase under way (`current_phase:` in schedule.yaml; shadow without it)."""
-    return getattr(loaded.config, "current_phase", DEFAULT_PHASE)
+    return loaded.config.current_phase or DEFAULT_PHASE
 
 
 def phase_config(loaded, phase: str):
