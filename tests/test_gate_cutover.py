@@ -148,3 +148,68 @@ def test_current_phase_names_a_phase(tmp_path, capfd):
     assert err.strip().splitlines()[-1] == (f"reconciler: {path}:9: current_phase: unknown phase 'traffic-splt' "
                                             "(phases: shadow, traffic-split, booking-cutover); did you mean "
                                             "'traffic-split'?")
+
+
+# ------------------------------------------------------------------ end to end, the shipped rules
+
+def test_the_shipped_booking_checks_through_run_and_gate(tmp_path, monkeypatch, capfd):
+    """Seven daily `reconciler run hourly-bookings` (the shipped rules, suite and completeness
+    of schedule.yaml) on an identical, consistent SQLite pair: GO. A duplicate booking planted
+    in new, one more run: NO-GO, naming that run."""
+    import sqlalchemy as sa
+    from integrity_fixtures import copy_project, run_cli, today_utc, use_sources
+
+    from reconciler.demo.bookings import Stay, create_booking_schema, device_rows, merge_rows, stay_rows, write_rows
+    from reconciler.timeutil import floor_hour, iso
+
+    today = today_utc()
+    stays = [Stay(1, 1, 101, "confirmed", today + 2 * DAY, today + 5 * DAY),
+             Stay(2, 2, 102, "in-progress", today - DAY, today + DAY),
+             Stay(3, 3, 103, "pending", today + 9 * DAY, today + 12 * DAY)]
+    rows = merge_rows({"devices": device_rows([1, 2, 3])}, *(stay_rows(s, today) for s in stays))
+    urls = {side: f"sqlite:///{tmp_path / f'{side}.db'}" for side in ("old", "new")}
+    for url in urls.values():
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            create_booking_schema(conn)
+            write_rows(conn, rows)
+        engine.dispose()
+    config = copy_project(tmp_path / "project")
+    use_sources(monkeypatch, urls["old"], urls["new"])
+    monkeypatch.chdir(tmp_path / "project")
+    from datetime import datetime, timezone
+
+    end = floor_hour(datetime.now(timezone.utc)) - 2 * timedelta(hours=1)
+    days = [end - (7 - i) * DAY + timedelta(hours=1) for i in range(7)]  # one run inside each day of the period
+    run_ids = []
+    for at in days:
+        code, out, err = run_cli(capfd, "--config", config, "run", "hourly-bookings", "--now", iso(at),
+                                 "--format", "json")
+        assert code == 0, err
+        run_ids.append(json.loads(out)["runs"][-1]["id"])
+    gate_args = ("--config", config, "gate", "--phase", "booking-cutover", "--start", iso(end - 7 * DAY), "--end",
+                 iso(end), "--format", "json")
+    code, out, err = run_cli(capfd, *gate_args)
+    doc = json.loads(out)
+    assert (code, doc["verdict"]) == (0, "go"), doc["reasons"]
+    assert {c["criterion"]: (c["state"], c["worst"]["run_id"]) for c in doc["criteria"]} == {
+        c: ("met", run_ids[-1]) for c in ("duplicate_bookings", "access_codes", "notifications", "booking_summary")}
+
+    duplicate = merge_rows(stay_rows(Stay(4, 1, 101, "confirmed", today + 2 * DAY, today + 5 * DAY), today))
+    engine = sa.create_engine(urls["new"])
+    with engine.begin() as conn:
+        write_rows(conn, duplicate)
+    engine.dispose()
+    code, out, err = run_cli(capfd, "--config", config, "run", "hourly-bookings", "--now",
+                             iso(end - timedelta(minutes=30)), "--format", "json")
+    assert code == 1, err
+    failing_run = json.loads(out)["runs"][-1]["id"]
+    code, out, _ = run_cli(capfd, *gate_args)
+    doc = json.loads(out)
+    criteria = {c["criterion"]: c for c in doc["criteria"]}
+    assert (code, doc["verdict"]) == (1, "no-go")
+    dup = criteria["duplicate_bookings"]
+    assert (dup["state"], dup["worst"]["run_id"], dup["worst"]["text"]) == (
+        "not met", failing_run, "no_duplicate_bookings: 1 duplicate bookings")
+    # the new booking changes the summary too: one more confirmed booking in new
+    assert criteria["booking_summary"]["state"] == "not met"

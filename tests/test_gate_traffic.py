@@ -156,3 +156,32 @@ def test_the_cli_judges_the_current_phase_by_default(env, capfd):
                            iso(FULL.end), "--now", iso(FULL.end + HOUR))
     assert "not measured by this version" not in out
     assert "  stable_split  MET         168 of 168 hours stable" in out
+
+
+def test_the_ratio_criteria_of_earlier_configs_are_measured_where_both_systems_served(tmp_path, prometheus_url,
+                                                                                    monkeypatch):
+    """`error_rate_ratio` and `p99_latency_ratio` (the phase's shape before it was measured) read
+    the same results: new / old in each hour both systems served."""
+    monkeypatch.chdir(tmp_path)
+    loaded = configured(tmp_path, prometheus_url)
+    path = loaded.path
+    path.write_text(path.read_text() + "phases:\n  traffic-split:\n    criteria:\n"
+                    "      error_rate_ratio: {max_ratio: 1.0}\n      p99_latency_ratio: {max_ratio: 1.1}\n")
+    loaded = load_config(path)
+    store = open_store(loaded)
+    try:
+        day1 = Window(START + DAY, START + 2 * DAY)
+        ids = store_hours(loaded, store, day1)
+        o = by_name(gate(loaded, store, day1))
+        assert (o["error_rate_ratio"].state, o["error_rate_ratio"].summary) == (
+            "not met", f"1 of 24 hour(s) both systems served above × 1; worst {iso(SPIKE_HOUR)} error rate 2 new / "
+                       "0.1 old = 20")
+        assert (o["p99_latency_ratio"].state, o["p99_latency_ratio"].worst.value,
+                o["p99_latency_ratio"].worst.run_id) == ("not met", 2.5333, ids[SLOW_HOUR])
+        store_hours(loaded, store, FULL)
+        o = by_name(gate(loaded, store, FULL))
+        assert (o["error_rate_ratio"].state, o["error_rate_ratio"].summary) == (
+            "incomplete", "no hour in which both systems served, to compare error rate (at full split the plan's "
+                          "criteria are error_rate and p99_latency)")
+    finally:
+        store.close()

@@ -195,5 +195,37 @@ def discrepancy(ev: Evidence, cfg: CriterionConfig) -> Outcome:
                    f"differ){note}", bound, worst, gaps=missing, extra=extra)
 
 
-TRAFFIC_JUDGES = {"error_rate": error_rate, "p99_latency": p99_latency, "stable_split": stable_split,
+def _ratio(name: str, figure: str, what: str):
+    """new / old of `figure` in every hour both systems served (an hour at full split has no old
+    figure: nothing to compare); not met in any hour above `max_ratio`."""
+    def judge_ratio(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+        limit = _bound(cfg, name, "max_ratio")
+        bound = {"max_ratio": limit}
+        by_hour = traffic_hours(ev)
+        if not by_hour:
+            return Outcome(name, INCOMPLETE, CONFIGURE, bound)
+        ratios = []
+        for h in _measured(by_hour):
+            new, old = getattr(h.new, figure), getattr(h.old, figure)
+            if new is not None and old:
+                ratios.append((h.hour, round(new / old, 4), new, old))
+        if not ratios:
+            return Outcome(name, INCOMPLETE, f"no hour in which both systems served, to compare {what} (at full "
+                           "split the plan's criteria are error_rate and p99_latency)", bound)
+        hour, value, new, old = max(ratios, key=lambda r: r[1])
+        worst = _worst(by_hour, hour, value, f"{what} {new:g} new / {old:g} old = {value:g}")
+        over = [r for r in ratios if r[1] > limit]
+        if over:
+            return Outcome(name, NOT_MET, f"{len(over)} of {len(ratios)} hour(s) both systems served above × "
+                           f"{limit:g}; worst {worst.at} {worst.text}", bound, worst,
+                           gaps=[{"dataset": None, "hour": iso(h), "reason": f"× {v:g}",
+                                  "run_id": by_hour[h].run_id} for h, v, _, _ in over])
+        return Outcome(name, MET, f"≤ × {limit:g} in all {len(ratios)} hour(s) both systems served; worst "
+                       f"{worst.at} {worst.text}", bound, worst)
+    return judge_ratio
+
+
+TRAFFIC_JUDGES = {"error_rate_ratio": _ratio("error_rate_ratio", "error_rate_pct", "error rate"),
+                  "p99_latency_ratio": _ratio("p99_latency_ratio", "p99_ms", "p99"),
+                  "error_rate": error_rate, "p99_latency": p99_latency, "stable_split": stable_split,
                   "discrepancy": discrepancy}
