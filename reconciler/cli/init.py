@@ -28,7 +28,6 @@ sources:
   old: {{url: "${{OLD_DATABASE_URL}}"}}            # the system being replaced
   new: {{url: "${{NEW_DATABASE_URL}}"}}            # PostgreSQL + TimescaleDB (detected)
   queue: {{url: "${{REDIS_URL:-}}"}}               # Redis of the pipeline, for the health check; empty: off
-  # metrics: {{url: "${{PROMETHEUS_URL}}"}}         # Prometheus, Thanos, VictoriaMetrics or Mimir: traffic, latency
 
 datasets:
   # events, compared hour by hour and row by row
@@ -76,6 +75,7 @@ checks:
   # write_latency: {{type: latency, metrics_url: "http://new-service:9100/metrics", histogram: db_write_duration_seconds}}
   # traffic split: per hour, both systems' error rates, p50/p95/p99 and the split, from Prometheus; fails
   #   on new error rate > old + 0.5 points, new p99 > old p99 x 1.5, or > 1 % of the hour's rows differing
+  # (a source `metrics: {{url: "${{PROMETHEUS_URL}}"}}`: Prometheus, Thanos, VictoriaMetrics or Mimir)
   # traffic: {{type: traffic, source: metrics, dataset: {dataset}}}
   # caggs: a TimescaleDB continuous aggregate against its hypertable ('skipped' without TimescaleDB)
   # event_caggs: {{type: caggs, dataset: {dataset}, refresh_lag: 2h}}
