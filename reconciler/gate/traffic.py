@@ -38,7 +38,8 @@ def traffic_hours(ev: Evidence) -> dict[datetime, StoredResult]:
     return by_hour
 
 
-def _measured(by_hour: dict) -> list:
+def measured_hours(by_hour: dict) -> list:
+    """The stored results' figures, as HourTraffic, by hour."""
     return [hour_traffic(s.result.observed or {}, h) for h, s in sorted(by_hour.items())]
 
 
@@ -82,7 +83,7 @@ def error_rate(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     by_hour = traffic_hours(ev)
     if not by_hour:
         return Outcome("error_rate", INCOMPLETE, CONFIGURE, bound)
-    hours = _measured(by_hour)
+    hours = measured_hours(by_hour)
     verdict = judge.error_rate_criterion(hours, ev.period, judge.TrafficBounds(max_error_rate_pct=limit))
     measured = {h.hour for h in hours if h.new.error_rate_pct is not None}
     worst_hour = max((h for h in hours if h.hour in measured), key=lambda h: h.new.error_rate_pct, default=None)
@@ -99,7 +100,7 @@ def p99_latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     by_hour = traffic_hours(ev)
     if not by_hour:
         return Outcome("p99_latency", INCOMPLETE, CONFIGURE, bound)
-    hours = _measured(by_hour)
+    hours = measured_hours(by_hour)
     verdict = judge.p99_criterion(hours, ev.period, judge.TrafficBounds(max_p99_ms=limit))
     measured = {h.hour for h in hours if h.new.p99_ms is not None}
     over = [h for h in hours if h.new.p99_ms is not None and h.new.p99_ms >= limit]
@@ -125,7 +126,7 @@ def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
         return Outcome("stable_split", INCOMPLETE, CONFIGURE, bound)
     bounds = judge.TrafficBounds(max_error_rate_pct=max_error, max_p99_ms=max_p99, full_split_pct=full,
                                  stable_days=days)
-    hours = _measured(by_hour)
+    hours = measured_hours(by_hour)
     verdict = judge.stability_criterion(hours, ev.period, bounds)
     span = Window(max(ev.period.start, ev.period.end - timedelta(days=days)), ev.period.end)
     states = {h.hour: judge.hour_is_stable(h, bounds) for h in hours}
@@ -205,7 +206,7 @@ def _ratio(name: str, figure: str, what: str):
         if not by_hour:
             return Outcome(name, INCOMPLETE, CONFIGURE, bound)
         ratios = []
-        for h in _measured(by_hour):
+        for h in measured_hours(by_hour):
             new, old = getattr(h.new, figure), getattr(h.old, figure)
             if new is not None and old:
                 ratios.append((h.hour, round(new / old, 4), new, old))

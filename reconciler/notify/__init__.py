@@ -54,6 +54,7 @@ def digest_scope(loaded, store, now):
     import math
     from datetime import timedelta
 
+    from reconciler.config.phases import PLAN_DEFAULTS
     from reconciler.errors import ReconcilerError
     from reconciler.gate.evaluate import current_phase, gate_datasets
     from reconciler.notify.digest import DigestScope
@@ -68,7 +69,11 @@ def digest_scope(loaded, store, now):
         datasets = tuple(name for name, ds in config.datasets.items() if not ds.snapshot)
     settle = max((job.settle for job in config.jobs.values() if job.window == "previous_hour"), default=timedelta(0))
     ready = timedelta(minutes=math.ceil(settle.total_seconds() / 60))
-    return DigestScope(tuple(datasets), ready, gate=lambda: _gate(store, loaded, now))
+    criterion = config.phases[phase].criteria.get("error_rate") if phase in config.phases else None
+    target = criterion.bound("error_rate", "max_pct") if criterion is not None else \
+        PLAN_DEFAULTS["error_rate"]["max_pct"]
+    return DigestScope(tuple(datasets), ready, gate=lambda: _gate(store, loaded, now), phase=phase,
+                       error_target_pct=target)
 
 
 def _gate(store, loaded, now):
