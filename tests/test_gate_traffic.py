@@ -9,62 +9,24 @@ new system failing 0.05 % (120 of 240 000 requests an hour) at p99 233.333333 ms
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from gate_fixtures import hour_run, open_store, record
+from gate_fixtures import open_store
 from integrity_fixtures import run_cli
 from prometheus_fixtures import END, SLOW_HOUR, SPIKE_HOUR, START
+from traffic_fixtures import DAY, FULL, configured, store_hours, traffic_store
 
-from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.gate import evaluate_gate
-from reconciler.results import worst
 from reconciler.timeutil import HOUR, Window, iso
-
-DAY = timedelta(days=1)
-FULL = Window(START + 2 * DAY, END)  # the 7 days at 100 %
-
-
-def configured(tmp_path, url):
-    path = tmp_path / "schedule.yaml"
-    path.write_text(
-        "sources:\n  old: {url: \"sqlite:///old.db\"}\n  new: {url: \"sqlite:///new.db\"}\n"
-        f"  prom:\n    url: {url}\n    metrics: {{old: {{selector: 'service=\"booking-api\"'}}, "
-        "new: {selector: 'service=\"booking-api\"'}}\n"
-        "datasets:\n  device_events:\n"
-        "    old: {source: old, table: legacy_events, time: ts, key: [id]}\n"
-        "    new: {source: new, table: device_events, time: time, key: [event_id]}\n"
-        "checks:\n  traffic: {type: traffic, source: prom, dataset: device_events}\n"
-        "current_phase: traffic-split\n"
-        "report_store: {url: \"sqlite:///store/reconciler.db\", directory: out}\n")
-    return load_config(path)
 
 
 @pytest.fixture
 def env(tmp_path, prometheus_url, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    loaded = configured(tmp_path, prometheus_url)
-    store = open_store(loaded)
-    yield loaded, store
-    store.close()
-
-
-def store_hours(loaded, store, window: Window, *, skip=(), rows=None) -> dict:
-    """Measure `window` on Prometheus (one pass) and store one run per hour: its traffic result
-    and its row comparison (`rows`: hour -> hour_run options). Returns {hour: run id}."""
-    rows = rows or {}
-    measured = run_check(CheckContext(loaded, {}, window, now=window.end + HOUR), "traffic").results
-    ids = {}
-    for result in measured:
-        hour = result.window.start
-        if hour in skip:
-            continue
-        run = hour_run(hour, **rows.get(hour, {}))
-        run = replace(run, job="hourly-traffic", results=[result], status=worst([result.status, run.status]))
-        ids[hour] = record(store, run)
-    return ids
+    with traffic_store(tmp_path, prometheus_url) as opened:
+        yield opened
 
 
 def gate(loaded, store, period: Window):
