@@ -65,7 +65,7 @@ def plan_section(t, plan: dict) -> str:
 
 
 def _figure(value) -> str:
-    return number(round(value, 4))
+    return number(round(value, 6))
 
 
 def status_line(t, facts: dict) -> str:
