@@ -124,6 +124,9 @@ def project(tmp_path, make_pg_database, make_timescale_database, prometheus_url,
                                              f"metrics: {SELECTED}}}\n", 1)
                     + f'notify: {{slack: {{token: "{GOOD_TOKEN}", channel: "{CHANNEL_ID}", '
                       f'api_url: "{slack.api_url}"}}, digest_at: ""}}\ncurrent_phase: traffic-split\n')
+    path.write_text(path.read_text().replace("jobs:\n", "jobs:\n"
+                    "  rows-only: {cron: \"5 * * * *\", checks: [event_rows], settle: 10m, recheck_hours: 0}\n"
+                    "  traffic-only: {cron: \"6 * * * *\", checks: [traffic], settle: 10m, recheck_hours: 0}\n", 1))
     return path
 
 
@@ -164,3 +167,22 @@ def test_run_stores_each_hour_in_the_ledger_and_alerts_on_slack(project, slack, 
     criteria = {c["criterion"]: c for c in json.loads(out)["criteria"]}
     assert (criteria["error_rate"]["state"], criteria["error_rate"]["worst"]["run_id"]) == ("not met", run_ids[1])
     assert (criteria["discrepancy"]["state"], criteria["discrepancy"]["worst"]["run_id"]) == ("not met", run_ids[2])
+
+
+def test_in_a_job_of_its_own_it_reads_the_discrepancy_the_store_holds(project, capfd):
+    """The row comparison ran in another job: the traffic check reads the totals of the run whose
+    verdict is in force for the hour; an hour never compared row by row has none."""
+    lost_hour = SPIKE_HOUR + HOUR
+    args = ("--end", iso(lost_hour + HOUR), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
+    code, _, err = run_cli(capfd, "run", "rows-only", "--config", project, "--start", iso(lost_hour), *args)
+    assert code == 1, err
+    code, out, err = run_cli(capfd, "run", "traffic-only", "--config", project, "--start", iso(SPIKE_HOUR), *args)
+    assert code == 1, err
+    store = open_report_store(load_config(project))
+    try:
+        found = [store.get_run(r["id"])["results"][0] for r in json.loads(out)["runs"]]
+    finally:
+        store.close()
+    assert [(r["window"]["start"], r["observed"]["discrepancy"], r["details"]["alerts"]) for r in found] == [
+        (iso(SPIKE_HOUR), None, ["error_rate"]),
+        (iso(lost_hour), {"pct": 2.0, "differing": 2, "rows": 100}, ["discrepancy"])]

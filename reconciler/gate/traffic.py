@@ -61,11 +61,14 @@ def _worst(by_hour: dict, hour: datetime | None, value, text: str) -> Worst | No
     return Worst(iso(hour), value, stored.run_id if stored else None, None, text)
 
 
-def _outcome(name: str, verdict, bound: dict, worst: Worst | None, gaps: list, summary: str) -> Outcome:
+def _outcome(name: str, verdict, bound: dict, worst: Worst | None, gaps: list, summary: str,
+             failing: list | None = None) -> Outcome:
+    """`gaps`: the hours not measured; `failing`: the hours that broke the bound (listed instead)."""
     state = STATES[verdict.status]
     if state == INCOMPLETE and gaps:
         summary += f"; {len(gaps)} of {verdict.hours_expected} hours not measured: {_gap_text(gaps)}"
-    return Outcome(name, state, summary, bound, worst, gaps=gaps if state != MET else [],
+    listed = failing if failing else gaps if state != MET else []
+    return Outcome(name, state, summary, bound, worst, gaps=listed,
                    extra={"observed": verdict.observed, "hours_measured": verdict.hours_measured,
                           "hours_expected": verdict.hours_expected})
 
@@ -86,10 +89,10 @@ def error_rate(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     hours = measured_hours(by_hour)
     verdict = judge.error_rate_criterion(hours, ev.period, judge.TrafficBounds(max_error_rate_pct=limit))
     measured = {h.hour for h in hours if h.new.error_rate_pct is not None}
-    worst_hour = max((h for h in hours if h.hour in measured), key=lambda h: h.new.error_rate_pct, default=None)
-    worst = _worst(by_hour, worst_hour and worst_hour.hour, worst_hour and worst_hour.new.error_rate_pct,
-                   f"error rate {worst_hour.new.error_rate_pct:g} % ({worst_hour.new.errors:.12g} of "
-                   f"{worst_hour.new.requests:.12g} requests)" if worst_hour else "")
+    top = max((h for h in hours if h.hour in measured), key=lambda h: h.new.error_rate_pct, default=None)
+    worst = None if top is None else _worst(
+        by_hour, top.hour, top.new.error_rate_pct,
+        f"error rate {top.new.error_rate_pct:g} % ({top.new.errors:.12g} of {top.new.requests:.12g} requests)")
     summary = verdict.text + (f"; worst hour {worst.at} {worst.text}" if worst else "")
     return _outcome("error_rate", verdict, bound, worst, _gaps(ev, by_hour, measured), summary)
 
@@ -107,12 +110,9 @@ def p99_latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     worst = _worst(by_hour, verdict.worst_hour, verdict.observed, f"p99 {verdict.observed:g} ms"
                    if verdict.observed is not None else "")
     summary = (f"{len(over)} hour(s) with p99 ≥ {limit:g} ms; " if over else "") + verdict.text
-    gaps = _gaps(ev, by_hour, measured)
-    out = _outcome("p99_latency", verdict, bound, worst, gaps, summary)
-    if over:
-        out.gaps[:] = [{"dataset": None, "hour": iso(h.hour), "reason": f"p99 {h.new.p99_ms:g} ms",
-                        "run_id": by_hour[h.hour].run_id} for h in over]
-    return out
+    failing = [{"dataset": None, "hour": iso(h.hour), "reason": f"p99 {h.new.p99_ms:g} ms",
+                "run_id": by_hour[h.hour].run_id} for h in over]
+    return _outcome("p99_latency", verdict, bound, worst, _gaps(ev, by_hour, measured), summary, failing)
 
 
 def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
@@ -138,10 +138,9 @@ def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
         worst = _worst(by_hour, first.hour, first.split_min_pct, _hour_text(first))
         summary = (f"{len(broken)} of {len(span.hours())} hours off full split or out of bounds, first "
                    f"{worst.at} {worst.text}; stable for the last {verdict.stable_hours} hours")
-        out = _outcome("stable_split", verdict, bound, worst, [], summary)
-        out.gaps[:] = [{"dataset": None, "hour": iso(h.hour), "reason": _hour_text(h),
-                        "run_id": by_hour[h.hour].run_id} for h in broken[:LISTED * 20]]
-        return out
+        failing = [{"dataset": None, "hour": iso(h.hour), "reason": _hour_text(h), "run_id": by_hour[h.hour].run_id}
+                   for h in broken]
+        return _outcome("stable_split", verdict, bound, worst, gaps, summary, failing)
     since = verdict.stable_since
     worst = _worst(by_hour, since, verdict.stable_hours, f"stable since, {verdict.stable_hours} hours at "
                    f"≥ {full:g} %") if since else None
