@@ -99,8 +99,9 @@ def planted_events():
 
 
 @pytest.fixture
-def project(tmp_path, make_pg_database, make_timescale_database, prometheus_url, slack):
-    old_url, new_url = make_pg_database("traffic_old"), make_timescale_database("traffic_new")
+def project(tmp_path, make_pg_database, make_timescale_database, prometheus_url, slack, request):
+    suffix = request.node.name[5:25].lower()  # a database pair per test
+    old_url, new_url = make_pg_database(f"traffic_old_{suffix}"), make_timescale_database(f"traffic_new_{suffix}")
     old, new = planted_events()
     for url, ddl, table in (
         (old_url, "CREATE TABLE legacy_events (id bigint PRIMARY KEY, device text, kind text, "
