@@ -93,8 +93,7 @@ def error_rate(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     worst = None if top is None else _worst(
         by_hour, top.hour, top.new.error_rate_pct,
         f"error rate {top.new.error_rate_pct:g} % ({top.new.errors:.12g} of {top.new.requests:.12g} requests)")
-    summary = verdict.text + (f"; worst hour {worst.at} {worst.text}" if worst else "")
-    return _outcome("error_rate", verdict, bound, worst, _gaps(ev, by_hour, measured), summary)
+    return _outcome("error_rate", verdict, bound, worst, _gaps(ev, by_hour, measured), verdict.text)
 
 
 def p99_latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
@@ -142,7 +141,7 @@ def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
                    for h in broken]
         return _outcome("stable_split", verdict, bound, worst, gaps, summary, failing)
     since = verdict.stable_since
-    worst = _worst(by_hour, since, verdict.stable_hours, f"stable since, {verdict.stable_hours} hours at "
+    worst = _worst(by_hour, since, verdict.stable_hours, f"first of {verdict.stable_hours} stable hours at "
                    f"≥ {full:g} %") if since else None
     summary = f"{verdict.stable_hours} of {days * 24} hours stable at ≥ {full:g} % split" + \
               (f" since {iso(since)}" if since else "")
