@@ -172,7 +172,7 @@ def test_run_stores_each_hour_in_the_ledger_and_alerts_on_slack(project, slack, 
 
 def test_in_a_job_of_its_own_it_reads_the_discrepancy_the_store_holds(project, capfd):
     """The row comparison ran in another job: the traffic check reads the totals of the run whose
-    verdict is in force for the hour; an hour never compared row by row has none."""
+    newest comparison of that hour; an hour never compared row by row has none."""
     lost_hour = SPIKE_HOUR + HOUR
     args = ("--end", iso(lost_hour + HOUR), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
     code, _, err = run_cli(capfd, "run", "rows-only", "--config", project, "--start", iso(lost_hour), *args)
@@ -187,3 +187,14 @@ def test_in_a_job_of_its_own_it_reads_the_discrepancy_the_store_holds(project, c
     assert [(r["window"]["start"], r["observed"]["discrepancy"], r["details"]["alerts"]) for r in found] == [
         (iso(SPIKE_HOUR), None, ["error_rate"]),
         (iso(lost_hour), {"pct": 2.0, "differing": 2, "rows": 100}, ["discrepancy"])]
+    # judged again (a recheck): the ledger names the traffic run now, the comparison is still found
+    code, out, err = run_cli(capfd, "run", "traffic-only", "--config", project, "--start", iso(lost_hour), *args)
+    assert code == 1, err
+    [recheck] = [r["id"] for r in json.loads(out)["runs"]]
+    store = open_report_store(load_config(project))
+    try:
+        again = store.get_run(recheck)["results"][0]
+        assert store.ledger("device_events", lost_hour, lost_hour + HOUR)[0]["run_id"] == recheck
+    finally:
+        store.close()
+    assert again["observed"]["discrepancy"] == {"pct": 2.0, "differing": 2, "rows": 100}

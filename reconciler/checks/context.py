@@ -51,7 +51,7 @@ class CheckContext:
 
     def row_totals(self, dataset: str, hour: datetime) -> dict | None:
         """The row-comparison totals of `dataset` over the hour: this run's comparison of it,
-        else the one whose verdict the store holds in force (None: not compared row by row)."""
+        else the newest one the store holds (None: not compared row by row, as one hour)."""
         return one_hour_totals(self.compares, dataset, hour) or self.stored_totals(dataset, hour)
 
 

@@ -94,17 +94,15 @@ def read_gate_evidence(conn: Connection, datasets, period: Window, observed_unti
 
 
 def hour_row_totals(conn: Connection, dataset: str, hour: datetime) -> dict | None:
-    """The row-comparison totals behind the verdict in force for `dataset`'s `hour`: those of
-    the run the ledger names, when that run compared exactly this hour; else None."""
+    """The totals of the newest comparison of `dataset` over exactly the hour `hour` (None: it
+    was never compared as one hour). Read from the comparisons, not the ledger: another check's
+    verdict on the hour (lag, traffic) may be the one the ledger names."""
     from reconciler.timeutil import HOUR
 
-    rows = ledger_rows(conn, dataset, hour, hour + HOUR)
-    if not rows or rows[0]["run_id"] is None:
-        return None
-    found = compare_totals(conn, [rows[0]["run_id"]]).get((rows[0]["run_id"], dataset))
-    if found is None or found[0] != Window(hour, hour + HOUR):
-        return None
-    return found[1]
+    query = (select(compares.c.totals).where(compares.c.dataset == dataset, compares.c.window_start == hour,
+                                             compares.c.window_end == hour + HOUR)
+             .order_by(compares.c.run_id.desc()).limit(1))
+    return conn.execute(query).scalar()
 
 
 def previous_result(conn: Connection, check_name: str) -> StoredResult | None:

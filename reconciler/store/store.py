@@ -282,8 +282,8 @@ class ReportStore:
 
     @store_errors
     def hour_row_totals(self, dataset: str, hour: datetime) -> dict | None:
-        """The row-comparison totals of the run whose verdict is in force for the hour (None:
-        not compared row by row, as one hour)."""
+        """The row-comparison totals of the newest comparison of the dataset over exactly that
+        hour (None: never compared as one hour)."""
         with self.engine.connect() as conn:
             return evidence.hour_row_totals(conn, dataset, hour)
 

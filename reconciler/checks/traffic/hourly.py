@@ -1,7 +1,7 @@
 """The `traffic` check's results: one per hour of the window, measured on a Prometheus source
 at the hour's end (measure.py), judged by the plan's alerts (judge.py) and by the discrepancy
 rate, the share of rows that differ in the same hour's row comparison of `dataset` (read
-through the check context: this run's comparison, else the one the store holds in force)."""
+through the check context: this run's comparison, else the newest one the store holds)."""
 
 from __future__ import annotations
 
