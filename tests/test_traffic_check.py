@@ -198,3 +198,26 @@ def test_in_a_job_of_its_own_it_reads_the_discrepancy_the_store_holds(project, c
     finally:
         store.close()
     assert again["observed"]["discrepancy"] == {"pct": 2.0, "differing": 2, "rows": 100}
+
+
+def test_the_daily_digest_after_the_run_gives_the_phase_split_and_error_rate(project, slack, capfd):
+    """`reconciler run` composes the digest once its period is judged (digest_at 08:00: the 24 hours
+    before 2026-11-03 08:00, of which 05:00-08:00 were measured) and delivers it to Slack; its
+    numbers are the gate's over the same 24 hours."""
+    project.write_text(project.read_text().replace('digest_at: ""', 'digest_at: "08:00"'))
+    code, _, err = run_cli(capfd, "run", "hourly", "--config", project, "--start", iso(FIRST),
+                           "--end", iso(FIRST + 3 * HOUR), "--now", iso(FIRST + 4 * HOUR))
+    assert code == 1, err
+    [digest] = [m for m in slack.top_level() if m["text"].startswith("📋")]
+    sections = [b["text"]["text"] for b in digest["blocks"] if b.get("text")]
+    # 60 + 2 400 + 60 errors of 3 x 120 000 requests; the newest measured hour at 50 %
+    assert ("*Migration plan*\n• current phase: *traffic split*\n"
+            "• traffic split: 50 % of requests to the new system (hour 2026-11-03 07:00 UTC)\n"
+            "• new system's error rate: 0.7 % (2\u00a0520 of 360\u00a0000 requests, 3 of 24 hours measured), "
+            "❌ not below the 0.1 % target") in sections
+    assert "• bring the new system's error rate below 0.1 % (it is 0.7 %)" in sections[-1]
+    period_end = FIRST.replace(hour=8)
+    code, out, _ = run_cli(capfd, "gate", "--config", project, "--start", iso(period_end - 24 * HOUR), "--end",
+                           iso(period_end), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
+    error_rate = next(c for c in json.loads(out)["criteria"] if c["criterion"] == "error_rate")
+    assert (error_rate["observed"], error_rate["hours_measured"], error_rate["state"]) == (0.7, 3, "not met")
