@@ -63,10 +63,11 @@ def rule_criterion(name: str):
                            f"({moments}); worst {worst.at} {worst.text}", bound, worst,
                            gaps=[{"dataset": None, "hour": _moment(b), "reason": f"{b.result.violations} "
                                   f"{WHAT[name]}", "run_id": b.run_id} for b in bad])
-        newest = found[-1]
-        proof = Worst(_moment(newest), 0, newest.run_id, None, f"{newest.result.check}: 0 {WHAT[name]}, newest of "
-                      f"{len(found)} result(s)")
         errors = [s for s in found if s.result.status == ERROR]
+        clean = [s for s in found if s.result.status != ERROR]
+        newest = clean[-1] if clean else None
+        proof = newest and Worst(_moment(newest), 0, newest.run_id, None, f"{newest.result.check}: 0 {WHAT[name]}, "
+                                 f"newest of {len(clean)} result(s)")
         missing = _days_without(ev, found) + [{"dataset": None, "hour": _moment(s), "reason": "error",
                                                "run_id": s.run_id} for s in errors]
         if missing:
@@ -74,9 +75,9 @@ def rule_criterion(name: str):
             parts = ([f"no result on {len(days)} day(s): {', '.join(days[:LISTED])}"
                       f"{' …' if len(days) > LISTED else ''}"] if days else []) + \
                     ([f"{len(errors)} result(s) in error, first {_moment(errors[0])}"] if errors else [])
-            return Outcome(name, INCOMPLETE, f"0 {WHAT[name]} in {len(found)} result(s) of {rule}; "
+            return Outcome(name, INCOMPLETE, f"0 {WHAT[name]} in {len(clean)} result(s) of {rule}; "
                            + "; ".join(parts), bound, proof, gaps=missing)
-        return Outcome(name, MET, f"0 {WHAT[name]} in {len(found)} result(s) of {rule}, every day of the period",
+        return Outcome(name, MET, f"0 {WHAT[name]} in {len(clean)} result(s) of {rule}, every day of the period",
                        bound, proof)
     judge.__name__ = name
     return judge
