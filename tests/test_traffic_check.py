@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from fake_slack import CHANNEL_ID, GOOD_TOKEN, FakeSlack
 from integrity_fixtures import run_cli
-from prometheus_fixtures import SLOW_HOUR, SPIKE_HOUR
+from prometheus_fixtures import SLOW_HOUR, SPIKE_HOUR, START
 from service_fixtures import write_project
 from timescale_fixtures import make_hypertable
 
@@ -64,6 +64,21 @@ def test_the_bounds_are_configurable_and_an_hour_without_data_is_skipped(tmp_pat
     nothing, = run_check(CheckContext(loaded, {}, Window(before, before + HOUR)), "traffic").results
     assert (nothing.status, nothing.message) == ("skipped", "no request of the new system measured in this hour")
 
+
+
+def test_the_split_from_a_gauge(tmp_path, prometheus_url):
+    """With `metrics.split_gauge`, the split is the gauge's mean over the hour and its lowest sample:
+    the hour the split steps from 50 to 100 % (day 2, 00:00) is at full split, the one before at 50."""
+    path = tmp_path / "schedule.yaml"
+    selected = 'service="booking-api"'
+    path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {{old: {{selector: '{selected}'}}, "
+                    f"new: {{selector: '{selected}'}}, split_gauge: 'traffic_split_percent{{{selected}}}'}}}}\n"
+                    "checks:\n  traffic: {type: traffic, source: prom}\n")
+    step = START + 2 * timedelta(days=1)
+    before, after = run_check(CheckContext(load_config(path), {}, Window(step - HOUR, step + HOUR)), "traffic").results
+    assert [(r.observed["split_from"], r.observed["split_pct"], r.observed["split_min_pct"]) for r in
+            (before, after)] == [("gauge", 50.0, 50.0), ("gauge", 100.0, 100.0)]
+    assert after.reason.startswith("split 100 %, new error rate 0.05 % (old n/a), new p99 233.3 ms (old n/a)")
 
 def test_a_source_that_is_not_prometheus_is_exit_2(tmp_path, capfd):
     path = tmp_path / "schedule.yaml"
