@@ -281,6 +281,13 @@ class ReportStore:
             return evidence.previous_result(conn, check_name)
 
     @store_errors
+    def hour_row_totals(self, dataset: str, hour: datetime) -> dict | None:
+        """The row-comparison totals of the newest comparison of the dataset over exactly that
+        hour (None: never compared as one hour)."""
+        with self.engine.connect() as conn:
+            return evidence.hour_row_totals(conn, dataset, hour)
+
+    @store_errors
     def watermark(self, job: str) -> datetime | None:
         with self.engine.connect() as conn:
             return conn.execute(select(job_watermarks.c.hour).where(job_watermarks.c.job == job)).scalar()
