@@ -24,6 +24,7 @@ PLAN_DEFAULTS: dict[str, dict] = {
     "bookings": {"severity": "critical"},
     "error_rate_ratio": {"max_ratio": 1.0},
     "p99_latency_ratio": {"max_ratio": 1.1},
+    "history_verified": {},   # the latest complete `reconciler verify`: whole history, no difference, old read-only
 }
 CRITERIA = tuple(PLAN_DEFAULTS)
 
@@ -72,4 +73,5 @@ def default_phases() -> dict[str, PhaseConfig]:
         "shadow": PhaseConfig(),
         "traffic-split": PhaseConfig(criteria={"coverage": CriterionConfig(), "error_rate_ratio": CriterionConfig(),
                                                "p99_latency_ratio": CriterionConfig()}),
+        "decommission": PhaseConfig(criteria={"history_verified": CriterionConfig()}),
     }

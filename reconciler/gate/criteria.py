@@ -347,4 +347,8 @@ def clean_hours(ev: Evidence) -> int:
     return count
 
 
+from reconciler.gate.history import history_verified  # noqa: E402  (it builds on the names above)
+
+JUDGES["history_verified"] = history_verified
+
 __all__ = ["JUDGES", "MET", "NOT_MET", "INCOMPLETE", "Outcome", "Worst", "clean_hours", "HOUR", "SKIPPED"]

@@ -125,12 +125,14 @@ class Verifications:
             return dict(row._mapping) if row is not None else None
 
     @store_errors
-    def latest_complete(self, datasets) -> dict[str, dict]:
-        """dataset -> its most recently finished complete verification (the gate's evidence)."""
+    def latest_complete(self, datasets, until: datetime) -> dict[str, dict]:
+        """dataset -> its complete verification that finished last, at `until` or before (the
+        gate's evidence)."""
         out: dict[str, dict] = {}
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(verifications).where(verifications.c.dataset.in_(list(datasets)),
-                                                            verifications.c.status == COMPLETE)
+                                                            verifications.c.status == COMPLETE,
+                                                            verifications.c.finished_at <= until)
                                 .order_by(verifications.c.finished_at, verifications.c.id))
             for row in rows:
                 out[row.dataset] = dict(row._mapping)

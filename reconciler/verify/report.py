@@ -68,6 +68,7 @@ class VerifyReport:
             "started_at": iso(v["created_at"].replace(microsecond=0)),
             "finished_at": iso(v["finished_at"].replace(microsecond=0)) if v["finished_at"] else None,
             "timings": {"total": round(self.seconds, 3)},
+            "workers": self.workers,
         }
 
     def lines(self) -> list[str]:
