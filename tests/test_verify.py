@@ -11,12 +11,10 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from click.testing import CliRunner
 from store_fixtures import pg_database, pg_url  # noqa: F401
-from verify_fixtures import DAYS, START, ROOT, cli_command, only_counts, planted_history, verify_schedule
+from verify_fixtures import DAYS, ROOT, START, cli_command, only_counts, planted_history, verify_schedule
 
 from reconciler.checks.judgement import compare_dataset
-from reconciler.cli import cli
 from reconciler.config import load_config
 from reconciler.store import ReportStore
 from reconciler.timeutil import Window
