@@ -186,3 +186,32 @@ def test_bad_input_and_an_unreachable_source(tmp_path, history):
     unreachable = subprocess.run(cli_command(down), capture_output=True, text=True, env=ENV, timeout=120)
     assert unreachable.returncode == 3, unreachable.stderr
     assert "source 'old'" in unreachable.stderr
+
+
+def test_a_failed_attempt_is_recorded_as_failed_and_resumed(tmp_path, history):
+    from reconciler.errors import SourceError
+
+    _, _, expected = history
+    path = _config(tmp_path, history)
+    loaded = load_config(path)
+    store = ReportStore(loaded.config.report_store.url)
+    store.upgrade()
+    seen = []
+
+    def lose_the_source(day):
+        seen.append(day)
+        if len(seen) == 3:
+            raise SourceError("source 'old': server closed the connection unexpectedly")
+
+    try:
+        with pytest.raises(SourceError):
+            verify_dataset(loaded, store, VerifyRequest("device_events"), before_day=lose_the_source)
+        failed = store.verifications.get(1)
+        assert (failed["status"], failed["message"], failed["finished_at"]) == (
+            "failed", "SourceError: source 'old': server closed the connection unexpectedly", None)
+        assert len(store.verifications.days(1)) == 2
+        report = verify_dataset(loaded, store, VerifyRequest("device_events"))
+    finally:
+        store.close()
+    assert (report.verification["id"], report.verification["status"], report.resumed_days) == (1, "complete", 2)
+    assert only_counts(report.totals) == only_counts(expected)
