@@ -10,6 +10,7 @@ import signal
 import subprocess
 from datetime import timedelta
 
+import jsonschema
 import pytest
 from store_fixtures import pg_database, pg_url  # noqa: F401
 from verify_fixtures import DAYS, ROOT, START, cli_command, only_counts, planted_history, verify_schedule
@@ -90,6 +91,7 @@ def test_the_cli_prints_one_json_document_and_json_lines_of_progress_on_stderr(t
                           env=ENV, timeout=300)
     assert done.returncode == 1, done.stderr
     doc = json.loads(done.stdout)
+    jsonschema.validate(doc, json.loads((ROOT / "docs" / "schemas" / "verify.schema.json").read_text()))
     assert only_counts(doc["totals"]) == only_counts(expected)
     assert doc["totals"]["drift_pct"] == round((expected["new"] - expected["old"]) / expected["old"] * 100, 4)
     assert doc["totals"]["match_pct"] == round(expected["matched"] / (expected["old"] + 1) * 100, 4)
