@@ -164,10 +164,16 @@ def _share_days(loaded, store, request, sources, vid: int, pending: list[datetim
                 raise
 
         workers = min(request.workers, len(pending))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
             futures = [pool.submit(work, i) for i in range(workers)]
             for f in futures:
                 f.result()
+        except BaseException:  # a failed worker or Ctrl-C: the others finish their day and stop
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True)
         done = store.verifications.done_days(vid)
         pending = [d for d in pending if d not in done]
         if pending:
