@@ -11,6 +11,9 @@ import time
 from reconciler.timeutil import iso
 
 
+WAITING_REPEAT = 60.0
+
+
 class VerifyProgress:
     def __init__(self, stream=None, live: bool | None = None):
         self.stream = stream or sys.stderr
@@ -19,6 +22,7 @@ class VerifyProgress:
         self.t0 = time.monotonic()
         self.total = self.done = self.done_here = self.rows = 0
         self._bar = self._task = None
+        self._waited = (None, 0.0)
 
     def __enter__(self):
         return self
@@ -52,7 +56,8 @@ class VerifyProgress:
                              TextColumn("days  {task.fields[rate]} rows/s  ETA"), TimeRemainingColumn(),
                              console=Console(file=self.stream))
         self._bar.start()
-        self._task = self._bar.add_task(f"verifying {dataset}", total=days, completed=done, rate="-")
+        self.label = f"verifying {dataset}"
+        self._task = self._bar.add_task(self.label, total=days, completed=done, rate="-")
 
     def day(self, record: dict) -> None:
         with self.lock:
@@ -60,7 +65,8 @@ class VerifyProgress:
             self.done_here += 1
             self.rows += record["old_count"] + record["new_count"]
             if self._bar is not None:
-                self._bar.update(self._task, completed=self.done, rate=f"{self.rate():,.0f}".replace(",", "\u2009"))
+                self._bar.update(self._task, completed=self.done, description=self.label,
+                                 rate=f"{self.rate():,.0f}".replace(",", "\u2009"))
                 return
             eta = self.eta()
             self._emit("day", day=record["day"].date().isoformat(), equal=record["equal"], old=record["old_count"],
@@ -68,6 +74,12 @@ class VerifyProgress:
                        rows_per_second=round(self.rate()), eta_seconds=None if eta is None else round(eta, 1))
 
     def waiting(self, days: int) -> None:
+        """Days another process holds; said again only when their number changes or a
+        minute has passed (the caller polls twice a second)."""
+        now = time.monotonic()
+        if days == self._waited[0] and now - self._waited[1] < WAITING_REPEAT:
+            return
+        self._waited = (days, now)
         if self._bar is not None:
             self._bar.update(self._task, description=f"waiting for {days} day(s) held by another process")
         else:
