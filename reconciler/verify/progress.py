@@ -10,7 +10,6 @@ import time
 
 from reconciler.timeutil import iso
 
-
 WAITING_REPEAT = 60.0
 
 
