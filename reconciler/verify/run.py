@@ -5,6 +5,7 @@ store's claims, the old side's read-only state at the start and at the end, and 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -27,6 +28,7 @@ from reconciler.verify.days import DAY, ceil_day, day_range, floor_day, sum_tota
 from reconciler.verify.report import VerifyReport, build_report
 
 UTC = timezone.utc
+log = logging.getLogger(__name__)
 MAX_WORKERS = 16
 POLL_SECONDS = 0.5  # how often a process waits for days another process holds
 
@@ -83,8 +85,11 @@ def verify_dataset(loaded, store, request: VerifyRequest, *, progress=None, now:
             store.verifications.complete(vid, sum_totals(r["totals"] for r in day_rows), read_only_at_end,
                                          datetime.now(UTC))
         except BaseException as e:
-            store.verifications.fail(vid, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__,
-                                     datetime.now(UTC))
+            try:
+                store.verifications.fail(vid, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__,
+                                         datetime.now(UTC))
+            except Exception:  # the store is what failed: the original error says so
+                log.warning("verification %s could not be marked failed in the report store", vid)
             raise
     report = build_report(store.verifications.get(vid), store.verifications.days(vid),
                           resumed_days=len(done_before), seconds=time.monotonic() - started,
