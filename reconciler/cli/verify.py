@@ -27,7 +27,7 @@ def _time(option: str, value: str | None, now: datetime) -> datetime | None:
               "either side.")
 @click.option("--until", help="End of the range (rounded up to a UTC day, exclusive). Default: the day after "
               "the newest row on either side.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 8),
               help="Days verified at once, each on its own connections.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context

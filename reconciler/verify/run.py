@@ -29,7 +29,7 @@ from reconciler.verify.report import VerifyReport, build_report
 
 UTC = timezone.utc
 log = logging.getLogger(__name__)
-MAX_WORKERS = 16
+MAX_WORKERS = 8  # each holds a claim connection to the store while it reads a day: within its pool
 POLL_SECONDS = 0.5  # how often a process waits for days another process holds
 
 
