@@ -147,7 +147,7 @@ def test_current_phase_names_a_phase(tmp_path, capfd):
     code, _, err = run_cli(capfd, "--config", path, "gate")
     assert code == 2
     assert err.strip().splitlines()[-1] == (f"reconciler: {path}:9: current_phase: unknown phase 'traffic-splt' "
-                                            "(phases: shadow, traffic-split, booking-cutover); did you mean "
+                                            "(phases: shadow, traffic-split, booking-cutover, decommission); did you mean "
                                             "'traffic-split'?")
 
 

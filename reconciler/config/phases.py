@@ -35,6 +35,7 @@ PLAN_DEFAULTS: dict[str, dict] = {
     "access_codes": {"rule": "access_code_valid"},
     "notifications": {"rule": "notifications_sent"},
     "booking_summary": {"rule": "*.summary"},
+    "history_verified": {},   # the latest complete `reconciler verify`: whole history, no difference, old read-only
 }
 CRITERIA = tuple(PLAN_DEFAULTS)
 
@@ -90,6 +91,7 @@ def default_phases() -> dict[str, PhaseConfig]:
                                                         "discrepancy")),
         "booking-cutover": PhaseConfig(criteria=_criteria("duplicate_bookings", "access_codes", "notifications",
                                                           "booking_summary")),
+        "decommission": PhaseConfig(criteria=_criteria("history_verified")),
     }
 
 

@@ -341,9 +341,11 @@ def clean_hours(ev: Evidence) -> int:
 
 # the other phases' criteria, in modules of their own that build on the above
 from reconciler.gate.cutover import CUTOVER_JUDGES  # noqa: E402
+from reconciler.gate.history import history_verified  # noqa: E402
 from reconciler.gate.traffic import TRAFFIC_JUDGES  # noqa: E402
 
 JUDGES.update(TRAFFIC_JUDGES)
 JUDGES.update(CUTOVER_JUDGES)
+JUDGES["history_verified"] = history_verified
 
 __all__ = ["JUDGES", "MET", "NOT_MET", "INCOMPLETE", "Outcome", "Worst", "clean_hours", "HOUR", "SKIPPED"]
