@@ -14,7 +14,7 @@ from reconciler.checks.types.base import CheckType, Scope, Words, english
 from reconciler.config.models import CheckConfig
 from reconciler.reasons import count, status_message
 from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
-from reconciler.thresholds import number
+from reconciler.formatting import number
 
 PROCESSING_LAG, NEWEST_EVENT_AGE = "processing_lag", "newest_event_age"
 

@@ -19,7 +19,7 @@ from reconciler.config.durations import Duration
 from reconciler.config.models import CheckConfig
 from reconciler.reasons import count, status_message
 from reconciler.results import ERROR, SKIPPED, CheckResult
-from reconciler.thresholds import number
+from reconciler.formatting import number
 
 
 class LatencyConfig(CheckConfig):
