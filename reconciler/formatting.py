@@ -55,10 +55,10 @@ def signed(value, places: int = 2) -> str:
 
 
 def percent(value, places: int = 2, *, sign: bool = False) -> str:
-    """A percentage with its unit: "99.89 %", "+0.42 %" (a no-break space before %)."""
+    """A percentage with its unit: "99.89 %", "+0.42 %" (a space before %, as the reasons write it)."""
     if value is None:
         return NONE
-    return f"{signed(value, places) if sign else number(value, places)}{GROUP}%"
+    return f"{signed(value, places) if sign else number(value, places)} %"
 
 
 def seconds(value, places: int = 2) -> str:

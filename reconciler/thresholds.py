@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.formatting import MINUS, number
+from reconciler.formatting import number
 
 # The migration plan's numbers (DESIGN.md), used wherever nothing configures another bound
 DEFAULT_DRIFT_PCT = 1.0  # hourly count drift, at most ± this

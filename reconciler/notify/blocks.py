@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
+from reconciler.formatting import instant
 from reconciler.notify.i18n import Texts
 from reconciler.notify.story import add_same, add_told_stories, add_why, fault_sections
 
@@ -40,11 +40,8 @@ class Links:
 
 
 def when(text: str | None) -> str:
-    """`2026-11-27T10:00:00Z` -> `2026-11-27 10:00 UTC`."""
-    if not text:
-        return "?"
-    t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return t.strftime("%Y-%m-%d %H:%M UTC")
+    """`2026-11-27T10:00:00.123Z` -> `2026-11-27T10:00:00Z` (formatting.instant)."""
+    return instant(text) if text else "?"
 
 
 class _Builder:

@@ -5,6 +5,7 @@ point-in-time checks, the worst numbers and the next steps."""
 
 from __future__ import annotations
 
+from reconciler.formatting import number
 from reconciler.notify.blocks import when
 from reconciler.notify.digest import CELL, CELLS, ISSUES_SHOWN
 from reconciler.notify.story import digest_story_lines
@@ -53,7 +54,7 @@ def gate_line(t, gate: dict) -> str:
              for state in ("not_met", "incomplete") if gate.get(state)]
     why = f" ({'; '.join(parts)})" if parts else ""
     return t("digest.gate", verdict=t(f"gate.verdict.{gate['verdict']}"), phase=gate["phase"], why=why,
-             clean=f"{gate['clean_hours'] / 24:.1f}", days=gate["days_required"])
+             clean=number(gate["clean_hours"] / 24, 1), days=gate["days_required"])
 
 
 def _state(t, alert: dict) -> str:

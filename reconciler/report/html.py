@@ -14,8 +14,9 @@ from reconciler.results import NOT_PASSING, RunResult, StoredRun
 from reconciler.timeutil import Window, parse_time
 
 RUNS_DIR = "runs"
-TOTAL_COLUMNS = ("old", "new", "matched", "mismatched", "missing_in_new", "extra_in_new", "duplicates_old",
-                 "duplicates_new")
+TOTAL_HEADERS = {"old": "Old rows", "new": "New rows", "matched": "Matched", "mismatched": "Changed",
+                 "missing_in_new": "Missing in new", "extra_in_new": "Extra in new", "duplicates_old": "Duplicates in old",
+                 "duplicates_new": "Duplicates in new"}
 WHY_RUNS = 100  # the newest runs that did not pass get their reasons on the index
 WHY_REASONS = 2
 
@@ -43,7 +44,8 @@ def _environment() -> Environment:
     env.filters["words"] = words
     env.filters["day"] = formatting.day
     env.globals["hours_of_day"] = [f"{h:02d}" for h in range(24)]
-    env.globals["total_columns"] = TOTAL_COLUMNS
+    env.globals["total_columns"] = list(TOTAL_HEADERS)
+    env.globals["total_headers"] = TOTAL_HEADERS
     return env
 
 
@@ -87,7 +89,7 @@ def render_index(store, now: datetime, days: int = 7, *, generated_at: datetime 
     if datasets is None:
         datasets = sorted({r["dataset"] for r in ledger_rows})
     runs = store.runs_overlapping(period.start, max(period.end, now) + timedelta(seconds=1))
-    grid = index_grid(period, datasets, ledger_rows, runs)
+    grid = index_grid(period, datasets, ledger_rows, runs, until=now)
     runs = sorted(runs, key=lambda r: r["id"], reverse=True)
     explained = [r for r in runs if r["status"] != "pass"][:WHY_RUNS]
     why = {r["id"]: why_text(r, store.load_run(r["id"]) if not r.get("message") else None) for r in explained}

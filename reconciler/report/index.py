@@ -34,10 +34,12 @@ def ledger_counts(cells: list[str]) -> dict:
             "empty": n["empty"], "missing": n["missing"]}
 
 
-def index_grid(period: Window, datasets: list[str], ledger_rows: list[dict], runs: list[dict]) -> dict:
+def index_grid(period: Window, datasets: list[str], ledger_rows: list[dict], runs: list[dict],
+               until: datetime | None = None) -> dict:
     """`ledger_rows`: the store's ledger rows of the period (`ledger_period`); `runs`: the
     run summaries around it (`runs_overlapping`). Returns rows (days of 24 cells), moments
-    (the point-in-time runs of the period), and counts per dataset and in total."""
+    (the point-in-time runs from the period's start up to `until`, as the gate counts them;
+    default: its end) and counts per dataset and in total."""
     by_id = {r["id"]: r for r in runs}
     verdicts: dict[tuple[str, datetime], dict] = {}
     for row in ledger_rows:
@@ -55,13 +57,15 @@ def index_grid(period: Window, datasets: list[str], ledger_rows: list[dict], run
         day += timedelta(days=1)
     counts = {d: ledger_counts(c) for d, c in per_dataset.items()}
     total = ledger_counts([c for cs in per_dataset.values() for c in cs])
-    moments = sorted((r for r in runs if r.get("as_of") and _in(period, r["as_of"])), key=lambda r: r["as_of"])
-    return {"period": period, "rows": rows, "counts": counts, "total": total, "moments": moments}
+    last = max(until or period.end, period.end)
+    moments = sorted((r for r in runs if r.get("as_of") and _within(period.start, last, r["as_of"])),
+                     key=lambda r: r["as_of"])
+    return {"period": period, "rows": rows, "counts": counts, "total": total, "moments": moments, "until": last}
 
 
-def _in(period: Window, at) -> bool:
+def _within(start: datetime, end: datetime, at) -> bool:
     t = _utc(datetime.fromisoformat(at.replace("Z", "+00:00"))) if isinstance(at, str) else _utc(at)
-    return period.start <= t < period.end
+    return start <= t <= end
 
 
 def _cell(hour: datetime, judged: list[tuple[str, dict | None]], runs: dict) -> dict:

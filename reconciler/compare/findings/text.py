@@ -6,7 +6,7 @@ import math
 from datetime import datetime, timedelta, timezone
 
 from reconciler.formatting import GROUP as NBSP
-from reconciler.formatting import count
+from reconciler.formatting import count  # noqa: F401  (the findings modules import it from here)
 
 UTC = timezone.utc
 LABEL = {"missing_in_new": "missing", "extra_in_new": "extra", "mismatched": "changed"}
