@@ -24,9 +24,11 @@ def _with_unit(value, unit: str | None) -> str:
     return f"{text}\u00a0{unit}" if unit and text != NONE else text
 
 
-def _is_percentiles(value: dict) -> bool:
-    return bool(value) and all(isinstance(k, str) and k[:1] == "p" and k[1:].replace(".", "").isdigit()
-                               for k in value)
+STATISTICS = ("max", "min", "mean")  # measured in the threshold's unit, like percentiles
+
+
+def _is_percentile(key) -> bool:
+    return isinstance(key, str) and key[:1] == "p" and key[1:].replace(".", "").isdigit()
 
 
 def observed_text(value, threshold: Threshold | None = None) -> str:
@@ -49,8 +51,9 @@ def _dict_text(value: dict, unit: str | None) -> str:
     if set(value) <= {"unexpected", "of"} and "unexpected" in value:
         of = value.get("of")
         return f"{count(value['unexpected'])} unexpected" + (f" of {count(of)}" if of is not None else "")
-    if _is_percentiles(value):
-        return ", ".join(f"{k} {_with_unit(v, unit)}" for k, v in value.items())
+    if any(_is_percentile(k) for k in value):
+        return ", ".join(f"{k} {_with_unit(v, unit) if _is_percentile(k) or k in STATISTICS else number(v)}"
+                         for k, v in value.items())
     parts = []
     for key, item in list(value.items())[:MAX_ITEMS]:
         if isinstance(item, (dict, list)):
