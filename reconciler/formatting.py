@@ -44,6 +44,15 @@ def number(value, places: int | None = None) -> str:
     return f"{value:,.{places}f}".replace(",", GROUP).replace("-", MINUS)
 
 
+def trimmed(value, places: int = 3) -> str:
+    """Up to `places` decimals without trailing zeros, never rounded up to a whole 100 (a
+    match of 99.9996 % is not "100"): 99.889, 59.997, 100."""
+    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+    if text == "100" and value < 100:
+        return "99." + "9" * places
+    return text.replace("-", MINUS)
+
+
 def signed(value, places: int = 2) -> str:
     """With its sign: +0.42, −1.39; 0.00 for zero (a rounded zero has no sign)."""
     if value is None:

@@ -6,7 +6,7 @@ each type's own reason lives with the type (reconciler/checks/types/)."""
 
 from __future__ import annotations
 
-from reconciler.formatting import count, number, signed
+from reconciler.formatting import count, number, signed, trimmed
 from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
 from reconciler.thresholds import Threshold
 
@@ -21,8 +21,7 @@ def signed_pct(value: float) -> str:
 
 def match_text(pct: float) -> str:
     """Match: up to three decimals, never rounded up to 100 when a row differs."""
-    text = f"{pct:.3f}".rstrip("0").rstrip(".")
-    return "99.999" if text == "100" and pct < 100 else text
+    return trimmed(pct, 3)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
