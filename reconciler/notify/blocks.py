@@ -10,7 +10,7 @@ from pathlib import Path
 
 from reconciler.formatting import count, instant
 from reconciler.notify.i18n import Texts
-from reconciler.notify.phrasebook import in_locale
+from reconciler.notify.phrasebook import in_locale, item_in_locale
 from reconciler.notify.story import add_same, add_told_stories, add_why, fault_sections
 
 MAX_BLOCKS = 50
@@ -148,7 +148,7 @@ WORDED = ("reason", "text")  # the facts' keys whose text is a result's reason o
 def in_readers_words(facts, locale: str):
     if isinstance(facts, dict):
         return {k: in_locale(v, locale) if k in WORDED and isinstance(v, str) else
-                [in_locale(i, locale) if isinstance(i, str) else i for i in v] if k == "items" and isinstance(v, list)
+                [item_in_locale(i, locale) if isinstance(i, str) else i for i in v] if k == "items" and isinstance(v, list)
                 else in_readers_words(v, locale) for k, v in facts.items()}
     if isinstance(facts, list):
         return [in_readers_words(v, locale) for v in facts]

@@ -165,8 +165,6 @@ SPANISH: list[tuple[str, object]] = [
     (r"\bin new\b", "en el nuevo"),
     (r"\bin old\b", "en el viejo"),
     (r"\bonly in\b", "solo en"),
-    (r"^key=", "clave="),
-    (r"• key=", "• clave="),
 ]
 
 # Words a shape above did not cover: a plain word-for-word fallback, so that no English is left.
@@ -218,3 +216,13 @@ def in_locale(text: str | None, locale: str) -> str | None:
     if raw:
         return _translate(raw["head"], rules, words) + raw["raw"]
     return _translate(text, rules, words)
+
+
+ITEM_LABELS = {"es": {"key": "clave"}}
+
+
+def item_in_locale(item: str, locale: str) -> str:
+    """A sample's line (`• key={event_id=0}, device_id=dev-7`): only our own label `key` is
+    ours to translate; the columns and values are the data's and stay as they are."""
+    label = ITEM_LABELS.get(locale, {}).get("key")
+    return re.sub(r"^(• )?key=", lambda m: f"{m.group(1) or ''}{label}=", item) if label else item
