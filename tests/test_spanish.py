@@ -96,6 +96,16 @@ def test_english_is_kept_as_written(reasons):
         assert in_locale(text, "en") == text
 
 
+def test_a_check_types_reason_in_the_readers_words():
+    from reconciler.notify.phrasebook import words_in
+
+    queue = CheckResult("pipeline_dlq.dlq_depth", "fail", observed=2, threshold=Threshold.at_most(0, "messages"),
+                        violations=2, check_type="health", details={"measure": "dlq_depth", "key": "dlq:bookings"})
+    assert reason_for(queue) == "dead-letter queue (dlq:bookings) holds 2 messages, more than the 0 allowed"
+    assert reason_for(queue, words_in("es")) == ("cola de mensajes fallidos (dlq:bookings) tiene 2 mensajes, "
+                                                 "más de los 0 permitidos")
+
+
 def _with_real_reasons(facts, reasons):
     """The fixture's facts with each reason replaced by a real one (the fixture writes its own)."""
     if isinstance(facts, dict):

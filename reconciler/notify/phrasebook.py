@@ -218,6 +218,11 @@ def in_locale(text: str | None, locale: str) -> str | None:
     return _translate(text, rules, words)
 
 
+def words_in(locale: str):
+    """`in_locale` as the `words` a check type's `reason(result, words)` takes."""
+    return lambda text: in_locale(text, locale)
+
+
 ITEM_LABELS = {"es": {"key": "clave"}}
 
 
