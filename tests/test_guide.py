@@ -280,7 +280,7 @@ def before_restart(s: Session) -> None:
 def after_restart(s: Session, out: str) -> None:
     """The recheck that turned the hour into a failure reaches Slack, with a link to the hour's
     report that the service itself serves."""
-    hour = f"{s.faulty_hour:%Y-%m-%d %H:%M} UTC"
+    hour = f"{s.faulty_hour:%Y-%m-%dT%H:%M:%SZ}"
     expected = f"🔄 Rechecked hour {hour}: *row_match (device_events)* is now *failing*"
 
     def told() -> list[dict]:
