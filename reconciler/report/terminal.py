@@ -296,7 +296,7 @@ def _rule_results(doc: dict) -> list[CheckResult]:
 
 def runs_table(runs: list[dict]) -> Table:
     table = Table(title=f"{len(runs)} run{'s' if len(runs) != 1 else ''}", title_justify="left")
-    for column, justify in (("run", "right"), ("job", "left"), ("window start", "left"), ("window end", "left"),
+    for column, justify in (("run", "right"), ("job", "left"), ("window start or as of", "left"), ("window end", "left"),
                             ("status", "left"), ("checks", "right"), ("failing", "right"), ("seconds", "right"),
                             ("message", "left")):
         table.add_column(column, justify=justify, overflow="fold")
