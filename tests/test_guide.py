@@ -300,7 +300,7 @@ def after_gate(s: Session, out: str) -> None:
     assert out.endswith("verdict: NO-GO — not met: drift, match; incomplete evidence: coverage, lag, latency, "
                         "queues\n"), out
     hour = f"{s.faulty_hour:%Y-%m-%dT%H:00:00Z}"
-    assert f"  drift     NOT MET     1 hour(s) beyond ±1 %: device_events {hour} -16.67 %\n" in out, out
+    assert f"  drift     NOT MET     1 hour(s) beyond ±1 %: device_events {hour} \u221216.67 %\n" in out, out
     assert "  match     NOT MET     1 hour(s) below 99.9 %: device_events " in out, out
     assert "  bookings  MET         " in out, out
 
