@@ -10,7 +10,6 @@ from reconciler.notify.blocks import when
 from reconciler.notify.digest import CELL, CELLS, ISSUES_SHOWN
 from reconciler.notify.story import digest_story_lines
 from reconciler.reasons import count
-from reconciler.thresholds import number
 
 
 def digest_sections(out, facts: dict) -> str:
