@@ -6,32 +6,22 @@ each type's own reason lives with the type (reconciler/checks/types/)."""
 
 from __future__ import annotations
 
+from reconciler.formatting import count, number, signed, trimmed
 from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
-from reconciler.thresholds import MINUS, Threshold, number
+from reconciler.thresholds import Threshold
 
 MAX_HOURS_LISTED = 2
 
 
-NBSP = "\u00a0"
-
-
-def count(n) -> str:
-    """10 000: thousands apart by a no-break space, so a wrapped line never splits a number."""
-    return f"{int(n):,}".replace(",", NBSP)
-
 
 def signed_pct(value: float) -> str:
     """Drift: two decimals with its sign, −1.39 / +0.42 / 0.00."""
-    text = f"{value:+.2f}"
-    if text in ("+0.00", "-0.00"):
-        return "0.00"
-    return text.replace("-", MINUS)
+    return signed(value, 2)
 
 
 def match_text(pct: float) -> str:
     """Match: up to three decimals, never rounded up to 100 when a row differs."""
-    text = f"{pct:.3f}".rstrip("0").rstrip(".")
-    return "99.999" if text == "100" and pct < 100 else text
+    return trimmed(pct, 3)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

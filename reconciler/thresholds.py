@@ -9,7 +9,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-MINUS = "\u2212"
+from reconciler.formatting import number
+
 # The migration plan's numbers (DESIGN.md), used wherever nothing configures another bound
 DEFAULT_DRIFT_PCT = 1.0  # hourly count drift, at most ± this
 DEFAULT_MATCH_PCT = 99.9  # rows matched, at least this
@@ -126,14 +127,6 @@ class Threshold:
     def __str__(self) -> str:
         return self.describe()
 
-
-def number(value) -> str:
-    """A bound as people write it: 1, 2.5, 99.9, 10 000 (no trailing zeros)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", "\u00a0").replace("-", MINUS)
-    return f"{value:g}".replace("-", MINUS)
 
 
 def signed_number(value) -> str:

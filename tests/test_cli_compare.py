@@ -149,8 +149,8 @@ def test_table_format_fails_with_exit_1_and_shows_the_failing_hour(project, capf
     assert code == 1, err
     lines = [line.rstrip() for line in out.splitlines()]
     assert lines[0] == "device_events  2026-03-08T13:00:00Z → 2026-03-08T16:00:00Z  FAIL"
-    assert " 2026-03-08 14:00 │ 170 │ 165 │  -2.9412 │ fail   │ drift −2.94 % outside ±1 %: 5 fewer events in new" in lines
-    assert " 2026-03-08 15:00 │ 207 │ 124 │ -40.0966 │ fail   │ drift −40.10 % outside ±1 %: 83 fewer events in new" in lines
+    assert " 2026-03-08T14:00:00Z │ 170 │ 165 │  \u22122.9412 │ fail   │ drift −2.94 % outside ±1 %: 5 fewer events in new" in lines
+    assert " 2026-03-08T15:00:00Z │ 207 │ 124 │ \u221240.0966 │ fail   │ drift −40.10 % outside ±1 %: 83 fewer events in new" in lines
 
 
 def test_config_from_the_environment_variable(project, capfd, monkeypatch):

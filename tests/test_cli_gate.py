@@ -51,7 +51,7 @@ def test_no_go_exits_1_and_json_names_the_hour(project, capfd):
     drift = next(c for c in doc["criteria"] if c["criterion"] == "drift")
     assert drift["state"] == "not met"
     assert drift["worst"] == {"at": iso(START + 2 * HOUR), "value": -5.0, "run_id": ids[START + 2 * HOUR],
-                              "dataset": "device_events", "text": "-5 %"}
+                              "dataset": "device_events", "text": "\u22125.00 %"}
     assert doc["runs"][str(ids[START + 2 * HOUR])]["window"] == {"start": iso(START + 2 * HOUR),
                                                                  "end": iso(START + 3 * HOUR)}
 

@@ -129,8 +129,8 @@ def test_report_show_table_json_and_html(config, stored):
     assert "run 1  hourly-shadow  2026-11-27T10:00:00Z → 2026-11-27T13:00:00Z  fail" in table.stdout
     assert "  fail row_match: match 99.155 % < 99.9 %: 34 of 4 024 rows differ (4 missing, 24 extra, 6 changed)\n" \
         in table.stdout
-    assert (" 2026-11-27 11:00 │ 2,000 │ 2,030 │ +1.5000 │ fail   │ drift +1.50 % outside ±1 %: 30 more events in new"
-            in table.stdout)
+    assert (" 2026-11-27T11:00:00Z │ 2\u00a0000 │ 2\u00a0030 │ +1.5000 │ fail   │ drift +1.50 % outside ±1 %: 30 more "
+            "events in new" in table.stdout)
     assert " changed │ event_id=42 │ sensor-3  │ temp       │ 21.5 → 23.75 " in table.stdout
     assert "no_overlapping_bookings (critical): 2 overlapping bookings on new" in table.stdout
     document = json.loads(invoke(config, "report", "show", "1", "--format", "json").stdout)

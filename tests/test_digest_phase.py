@@ -62,12 +62,12 @@ def test_the_digest_numbers_are_the_ledgers_and_the_gates(env):
     assert facts["gate"]["phase"] == "traffic-split"
     assert plan_text(facts, "en") == (
         "*Migration plan*\n• current phase: *traffic split*\n"
-        "• traffic split: 100 % of requests to the new system (hour 2026-11-05 23:00 UTC)\n"
+        "• traffic split: 100 % of requests to the new system (hour 2026-11-05T23:00:00Z)\n"
         f"• new system's error rate: 0.05 % (2{NBSP}880 of 5{NBSP}760{NBSP}000 requests, 24 of 24 hours measured), "
         "✅ below the 0.1 % target")
     assert plan_text(facts, "es") == (
         "*Plan de migración*\n• fase actual: *reparto de tráfico*\n"
-        "• reparto del tráfico: 100 % de las peticiones al sistema nuevo (hora 2026-11-05 23:00 UTC)\n"
+        "• reparto del tráfico: 100 % de las peticiones al sistema nuevo (hora 2026-11-05T23:00:00Z)\n"
         f"• tasa de error del sistema nuevo: 0.05 % (2{NBSP}880 de 5{NBSP}760{NBSP}000 peticiones, 24 de 24 horas "
         "medidas), ✅ por debajo del objetivo de 0.1 %")
 

@@ -43,7 +43,7 @@ def test_the_terminal_shows_the_findings_under_the_hours_with_a_minute_strip():
     assert [line.split("│")[-1].strip() for line in lines[start + 3:start + 6]] == [
         "all 99 missing rows fall between 10:13:00 and 10:23:59, where new has no row at all: a gap of 10 min 59 s",
         ":00 " + " " * 13 + "█" * 11 + " " * 36 + " :59", "6 `value` +1.5 exactly (constant offset)"]
-    assert lines[start + 3].startswith(" 2026-11-27 10:00 │ missing ")
+    assert lines[start + 3].startswith(" 2026-11-27T10:00:00Z │ missing ")
     assert lines.index("why (findings of the failing hours)") < next(i for i, line in enumerate(lines)
                                                                      if line.startswith("rows: matched"))
 

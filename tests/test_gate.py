@@ -58,7 +58,7 @@ def test_one_drifting_hour_is_no_go_naming_it(gate_env):
     drift = outcome(report, "drift")
     assert drift.state == "not met"
     assert (drift.worst.at, drift.worst.value, drift.worst.run_id) == (iso(bad), 2.0, ids[bad])
-    assert drift.summary == f"1 hour(s) beyond ±1 %: device_events {iso(bad)} +2 %"
+    assert drift.summary == f"1 hour(s) beyond ±1 %: device_events {iso(bad)} +2.00 %"
     # 1000 matched, 20 extra: 98.0392 % in that hour; the period, weighted by rows, stays above 99.9
     match = outcome(report, "match")
     assert (match.state, match.worst.at, match.worst.value) == ("not met", iso(bad), 98.0392)
@@ -66,7 +66,7 @@ def test_one_drifting_hour_is_no_go_naming_it(gate_env):
     assert (report.verdict, report.exit_code) == ("no-go", 1)
     assert report.clean_hours == 168 - 51
     text = "\n".join(gate_lines(report))
-    assert f"worst: {iso(bad)} +2 % — run {ids[bad]} runs/{ids[bad]:06d}-hourly-shadow-20261125T0200Z.html" in text
+    assert f"worst: {iso(bad)} +2.00 % — run {ids[bad]} runs/{ids[bad]:06d}-hourly-shadow-20261125T0200Z.html" in text
 
 
 def test_a_match_below_the_bound_over_the_period_is_no_go_even_when_every_hour_passes(gate_env):
@@ -194,7 +194,7 @@ def test_gate_summary_is_the_shadow_phase_and_serializes(gate_env):
                               f"device_events {iso(START)} (no run)",
                               "drift incomplete: within ±1 % in all 167 judged hours; 1 hour(s) without evidence "
                               "(see coverage)",
-                              "match incomplete: ≥ 99.9 % in every compared hour; period 100.0000 % over 167000 rows; "
+                              "match incomplete: ≥ 99.9 % in every compared hour; period 100.0000 % over 167\u00a0000 rows; "
                               "1 hour(s) without evidence (see coverage)",
                               f"lag incomplete: p99 within 5 s where measured; not measured: device_events {iso(START)} "
                               "(no lag result)"]

@@ -45,9 +45,9 @@ def test_go_after_seven_days_stable_at_full_split(env):
     o = by_name(report)
     assert {name: x.state for name, x in o.items()} == {
         "coverage": "met", "error_rate": "met", "p99_latency": "met", "stable_split": "met", "discrepancy": "met"}
-    assert o["error_rate"].summary == "new error rate 0.05 % (20160 of 40320000 requests) against < 0.1 %"
+    assert o["error_rate"].summary == "new error rate 0.05 % (20\u00a0160 of 40\u00a0320\u00a0000 requests) against < 0.1 %"
     assert (o["error_rate"].worst.text, o["error_rate"].worst.run_id) == (
-        "error rate 0.05 % (120 of 240000 requests)", ids[FULL.start])
+        "error rate 0.05 % (120 of 240\u00a0000 requests)", ids[FULL.start])
     assert o["p99_latency"].summary == f"worst hourly p99 233.333 ms ({iso(FULL.start)}) against < 500 ms"
     assert (o["p99_latency"].worst.value, o["p99_latency"].worst.run_id) == (233.333333, ids[FULL.start])
     assert o["stable_split"].summary == f"168 of 168 hours stable at ≥ 99.9 % split since {iso(FULL.start)}"
@@ -66,8 +66,8 @@ def test_no_go_on_the_day_at_50_percent_with_its_spike_and_slow_hour(env):
         "coverage": "met", "error_rate": "not met", "p99_latency": "not met", "stable_split": "not met",
         "discrepancy": "not met"}
     # 23 hours x 60 errors + 2 400 in the spike, of 24 x 120 000 requests
-    assert o["error_rate"].summary == "new error rate 0.13125 % (3780 of 2880000 requests) against < 0.1 %"
-    assert o["error_rate"].worst.text == "error rate 2 % (2400 of 120000 requests)"
+    assert o["error_rate"].summary == "new error rate 0.13125 % (3\u00a0780 of 2\u00a0880\u00a0000 requests) against < 0.1 %"
+    assert o["error_rate"].worst.text == "error rate 2 % (2\u00a0400 of 120\u00a0000 requests)"
     assert (o["error_rate"].worst.at, o["error_rate"].worst.run_id) == (iso(SPIKE_HOUR), ids[SPIKE_HOUR])
     assert o["p99_latency"].summary == (f"1 hour(s) with p99 ≥ 500 ms; worst hourly p99 950 ms ({iso(SLOW_HOUR)}) "
                                         "against < 500 ms")

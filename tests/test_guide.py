@@ -280,7 +280,7 @@ def before_restart(s: Session) -> None:
 def after_restart(s: Session, out: str) -> None:
     """The recheck that turned the hour into a failure reaches Slack, with a link to the hour's
     report that the service itself serves."""
-    hour = f"{s.faulty_hour:%Y-%m-%d %H:%M} UTC"
+    hour = f"{s.faulty_hour:%Y-%m-%dT%H:%M:%SZ}"
     expected = f"🔄 Rechecked hour {hour}: *row_match (device_events)* is now *failing*"
 
     def told() -> list[dict]:
@@ -300,7 +300,7 @@ def after_gate(s: Session, out: str) -> None:
     assert out.endswith("verdict: NO-GO — not met: drift, match; incomplete evidence: coverage, lag, latency, "
                         "queues\n"), out
     hour = f"{s.faulty_hour:%Y-%m-%dT%H:00:00Z}"
-    assert f"  drift     NOT MET     1 hour(s) beyond ±1 %: device_events {hour} -16.67 %\n" in out, out
+    assert f"  drift     NOT MET     1 hour(s) beyond ±1 %: device_events {hour} \u221216.67 %\n" in out, out
     assert "  match     NOT MET     1 hour(s) below 99.9 %: device_events " in out, out
     assert "  bookings  MET         " in out, out
 

@@ -101,7 +101,7 @@ def test_a_rechecked_hour_whose_verdict_changes_says_so(tmp_path, slack):
     record(store, "fail", T0, reason="4 events missing in new")  # recheck, changed
     drain_outbox(store, cfg, reports_dir=tmp_path)
     assert [m["text"] for m in slack.messages] == [
-        "🔄 Rechecked hour 2026-11-27 10:00 UTC: *row_match (device_events)* is now *failing* (was passing)."]
+        "🔄 Rechecked hour 2026-11-27T10:00:00Z: *row_match (device_events)* is now *failing* (was passing)."]
     assert "4 events missing in new" in str(slack.messages[0]["blocks"])
 
 
@@ -153,8 +153,8 @@ def test_webhook_mode_folds_followups_into_a_reminder_at_most_every_remind_every
     texts = [p["text"] for p in slack.webhook_posts]
     assert len(texts) == 3
     assert texts[0].startswith("🔴 Data check failing")
-    assert texts[1] == ("⏰ Reminder: *row_match (device_events)* has been failing since 2026-11-27 10:00 UTC: "
-                        "failed hours: 7, the latest 2026-11-27 16:00 UTC.")
+    assert texts[1] == ("⏰ Reminder: *row_match (device_events)* has been failing since 2026-11-27T10:00:00Z: "
+                        "failed hours: 7, the latest 2026-11-27T16:00:00Z.")
     assert texts[2].startswith("✅ Recovered")
     assert (report.sent, report.folded, report.skipped) == (3, 6, 1)  # the update cannot be done by webhook
 

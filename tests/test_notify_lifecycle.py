@@ -58,15 +58,15 @@ def test_a_queue_at_depth_2_for_58_hours_is_reminded_every_6_hours_not_replied_5
     replies = [m["text"] for m in slack.replies(top["ts"])]
     reminders = [r for r in replies if r.startswith("⏰")]
     assert len(reminders) == 9  # at 6, 12, ... 54 hours after the alert
-    assert reminders[0] == ("⏰ Reminder: *pipeline_dlq.dlq_depth* has been failing since 2026-11-27 10:52 UTC: "
-                            "failed 7 times, the latest at 2026-11-27 16:52 UTC.")
-    assert replies[9] == ("🔁 Still failing: *pipeline_dlq.dlq_depth* at 2026-11-29 20:52 UTC: 3 violations, was 2 "
-                          "(failed 59 times since 2026-11-27 10:52 UTC).")
-    assert replies[10] == "✅ Recovered: *pipeline_dlq.dlq_depth* passes again (2026-11-29 22:52 UTC). " \
+    assert reminders[0] == ("⏰ Reminder: *pipeline_dlq.dlq_depth* has been failing since 2026-11-27T10:52:00Z: "
+                            "failed 7 times, the latest at 2026-11-27T16:52:00Z.")
+    assert replies[9] == ("🔁 Still failing: *pipeline_dlq.dlq_depth* at 2026-11-29T20:52:00Z: 3 violations, was 2 "
+                          "(failed 59 times since 2026-11-27T10:52:00Z).")
+    assert replies[10] == "✅ Recovered: *pipeline_dlq.dlq_depth* passes again (2026-11-29T22:52:00Z). " \
                           "It failed 60 times over 2 d 12 h."
     assert len(replies) == 11
     assert top["text"].startswith("✅ Resolved: pipeline_dlq.dlq_depth. Lasted 2 d 12 h "
-                                  "(2026-11-27 10:52 UTC → 2026-11-29 22:52 UTC); failed 60 times.")
+                                  "(2026-11-27T10:52:00Z → 2026-11-29T22:52:00Z); failed 60 times.")
     assert "failed hours" not in " ".join(replies) + str(slack.updates) + str(slack.messages[0]["blocks"])
     assert "*Checked at*" in str(slack.messages[0]["blocks"])
 
@@ -90,9 +90,9 @@ def test_each_new_failing_hour_is_told_a_recheck_only_when_its_value_changed(tmp
     drain_outbox(store, notify_config(slack), reports_dir=tmp_path)
     [top] = slack.top_level()
     assert [m["text"] for m in slack.replies(top["ts"])] == [
-        "🔁 Still failing: *row_match (device_events)* failed hour 2026-11-27 11:00 UTC too (2 failed hours since "
-        "2026-11-27 10:00 UTC).",
-        "🔁 Still failing: *row_match (device_events)* changed in hour 2026-11-27 11:00 UTC: 5 violations, was 3."]
+        "🔁 Still failing: *row_match (device_events)* failed hour 2026-11-27T11:00:00Z too (2 failed hours since "
+        "2026-11-27T10:00:00Z).",
+        "🔁 Still failing: *row_match (device_events)* changed in hour 2026-11-27T11:00:00Z: 5 violations, was 3."]
 
 
 def test_a_recheck_unchanged_after_remind_every_is_a_reminder(tmp_path):

@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select
 from reconciler.notify.blocks import MAX_BLOCKS, RENDERERS, Links, render
 from reconciler.notify.digest import DigestScope, digest_facts, enqueue_digest_if_due
 from reconciler.notify.i18n import TEXTS, Texts
+from reconciler.notify.phrasebook import in_locale
 from reconciler.notify.reasons import reason_of
 from reconciler.results import CheckResult, RunResult
 from reconciler.store.schema import notify_outbox, window_ledger
@@ -289,15 +290,15 @@ def test_what_changed_names_each_alert_once_with_its_stretch(messages):
     text = render("digest", facts, Texts("en"), LINKS)["blocks"]
     changed = next(b["text"]["text"] for b in text if b.get("text", {}).get("text", "").startswith("*What changed*"))
     assert changed.splitlines()[1:4] == [
-        "• row_match (device_events, hourly-shadow): failed 2026-11-27 10:00 UTC … 2026-11-27 11:00 UTC (2 h), "
-        "resolved at 2026-11-27 14:05 UTC",
-        "• the checker could not judge hourly-shadow: hour 2026-11-27 12:00 UTC, resolved at 2026-11-27 14:05 UTC",
-        "• the checker could not judge bookings (hourly-bookings): hour 2026-11-27 10:00 UTC, resolved at "
-        "2026-11-27 12:05 UTC"]
-    assert "• pipeline_dlq.dlq_depth (pipeline-health): failed 2 times from 2026-11-27 10:52 UTC to " \
-           "2026-11-27 11:52 UTC, resolved at 2026-11-27 12:52 UTC" in changed
+        "• row_match (device_events, hourly-shadow): failed 2026-11-27T10:00:00Z … 2026-11-27T11:00:00Z (2 h), "
+        "resolved at 2026-11-27T14:05:00Z",
+        "• the checker could not judge hourly-shadow: hour 2026-11-27T12:00:00Z, resolved at 2026-11-27T14:05:00Z",
+        "• the checker could not judge bookings (hourly-bookings): hour 2026-11-27T10:00:00Z, resolved at "
+        "2026-11-27T12:05:00Z"]
+    assert "• pipeline_dlq.dlq_depth (pipeline-health): failed 2 times from 2026-11-27T10:52:00Z to " \
+           "2026-11-27T11:52:00Z, resolved at 2026-11-27T12:52:00Z" in changed
     issues = next(b["text"]["text"] for b in text if b.get("text", {}).get("text", "").startswith("*Issues*"))
-    assert "pipeline_dlq.dlq_depth (pipeline-health): failing since 2026-11-27 13:52 UTC, failed 1 times" in issues
+    assert "pipeline_dlq.dlq_depth (pipeline-health): failing since 2026-11-27T13:52:00Z, failed 1 times" in issues
     assert "failed hours" not in issues.split("pipeline_dlq")[1]
 
 
@@ -362,6 +363,7 @@ def _quoted(facts: dict) -> list[str]:
     values += [d["dataset"] for d in facts.get("datasets") or []]
     values += [(facts.get("gate") or {}).get("phase")]
     values += _finding_texts(facts)
+    values += [in_locale(str(v), "es") for v in values if v]  # a reason as the Spanish reader reads it
     return sorted((str(v) for v in values if v), key=len, reverse=True)
 
 

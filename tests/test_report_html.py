@@ -175,29 +175,41 @@ def test_values_are_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_index_timeline_colours_each_hour_by_its_latest_runs(store, tmp_path):
-    now = T0 + 5 * HOUR
+def _cells(page) -> dict:
+    return {a["data-hour"]: a["class"] for t, a, _ in page.found if t == "td" and "data-hour" in a}
+
+
+def test_index_grid_is_the_period_of_the_gate_coloured_by_the_ledger(store, tmp_path):
+    """Without a gate: the 168 whole hours before now's hour (the gate's computation, no
+    settle), on 8 day rows; the other 24 cells of those rows are outside the period."""
+    now = T0 + 5 * HOUR + timedelta(minutes=7)                                             # 15:07
     store.record_run(make_run("hourly-shadow", T0, [(100, 120)]), **PROVENANCE)             # fail, then re-run
     store.record_run(make_run("hourly-shadow", T0, [(100, 100)]), **PROVENANCE)             # supersedes: pass
     store.record_run(make_run("hourly-shadow", T0 + HOUR, [(100, 100)]), **PROVENANCE)
-    store.record_run(make_run("daily-bookings", T0 + HOUR, [(5, 7)]), **PROVENANCE)         # fail: worst wins
-    store.record_failure("hourly-shadow", Window(T0 + 2 * HOUR, T0 + 3 * HOUR), "old unreachable", **PROVENANCE)
+    store.record_run(make_run("daily-bookings", T0 + HOUR, [(5, 7)]), **PROVENANCE)         # fail: the latest
+    store.record_failure("hourly-shadow", Window(T0 + 2 * HOUR, T0 + 3 * HOUR), "old unreachable",
+                         datasets=["device_events"], **PROVENANCE)                          # no verdict: missing
     store.record_run(make_run("hourly-shadow", T0 - timedelta(days=9), [(1, 1)]), **PROVENANCE)  # too old to show
     html = render_index(store, now, days=7)
     page = Elements(html)
-    cells = {a["data-hour"]: a["class"] for t, a, _ in page.found if t == "td" and "data-hour" in a}
-    assert len(cells) == 7 * 24
-    judged = {hour: cls for hour, cls in cells.items() if cls not in ("status-none", "status-future")}
-    assert judged == {"2026-11-27T10:00:00Z": "status-pass", "2026-11-27T11:00:00Z": "status-fail",
-                      "2026-11-27T12:00:00Z": "status-error"}
-    assert list(cells.values()).count("status-future") == 8
-    links = [a["href"] for t, a, _ in page.found if t == "a"]
-    assert links[:2] == ["runs/000002-hourly-shadow-20261127T1000Z.html",
-                         "runs/000004-daily-bookings-20261127T1100Z.html"]
-    assert "Hours judged: 1 pass, 1 fail, 1 error, 157 without a run." in html
+    cells = _cells(page)
+    assert len(cells) == 8 * 24
+    assert list(cells.values()).count("status-outside") == 24
+    assert min(h for h, c in cells.items() if c != "status-outside") == "2026-11-20T15:00:00Z"
+    assert max(h for h, c in cells.items() if c != "status-outside") == "2026-11-27T14:00:00Z"
+    judged = {hour: cls for hour, cls in cells.items() if cls not in ("status-missing", "status-outside")}
+    assert judged == {"2026-11-27T10:00:00Z": "status-pass", "2026-11-27T11:00:00Z": "status-fail"}
+    assert cells["2026-11-27T12:00:00Z"] == "status-missing"
+    links = [a["href"] for t, a, _ in page.found if t == "a" and a.get("aria-label")]
+    assert links == ["runs/000002-hourly-shadow-20261127T1000Z.html", "runs/000004-daily-bookings-20261127T1100Z.html",
+                     "runs/000005-hourly-shadow-20261127T1200Z.html"]  # a missing hour links to its failed run
+    assert [t for _, t in page.found_cells("ledger-counts", 0)] == ["device_events"]
+    assert [t for _, t in page.having("td", "num")][:6] == ["168", "2", "1", "1", "0", "166"]
+    assert ("Ledger, 2026-11-20T15:00:00Z → 2026-11-27T15:00:00Z: 2 of 168 dataset hours judged (1 passed, "
+            "1 failed), 0 empty, 166 missing.") in html
 
 
-def test_a_point_in_time_run_paints_no_hour_of_the_timeline(store):
+def test_a_point_in_time_run_paints_no_hour_and_is_listed_apart(store):
     """Rules run as of 13:17 judged that moment, not the 13:00 hour (which is not even settled)."""
     from reconciler.results import RunResult
 
@@ -207,8 +219,9 @@ def test_a_point_in_time_run_paints_no_hour_of_the_timeline(store):
     store.record_run(RunResult("hourly-bookings", None, moment, moment, "fail", [rule], as_of=moment), now=moment,
                      **PROVENANCE)
     page = Elements(render_index(store, T0 + 5 * HOUR, days=7))
-    cells = {a["data-hour"]: a["class"] for t, a, _ in page.found if t == "td" and "data-hour" in a}
-    assert {h: c for h, c in cells.items() if c not in ("status-none", "status-future")} == {}
+    assert {h: c for h, c in _cells(page).items() if c not in ("status-missing", "status-outside")} == {}
+    moments = [t for tag, a, t in page.found if tag == "a" and a["href"].startswith("runs/000001")]
+    assert moments == ["2026-11-27T13:17:00Z", "#1"]  # the list of moments, then the runs table
 
 
 def test_drift_chart_draws_both_thresholds_and_marks_undefined_drift():
@@ -246,7 +259,7 @@ def test_a_suite_of_plus_minus_2_5_percent_is_what_the_chart_draws(threshold):
     bars = [a["class"] for a, _ in page.having("rect", "bar-drift")]
     assert bars == ["bar-drift status-pass", "bar-drift status-pass", "bar-drift status-pass", "bar-drift status-fail"]
     titles = [text for tag, _, text in page.found if tag == "title"]
-    assert "2026-11-27T11:00:00Z drift -0.8333 % (pass at ±2.5 %)" in titles
+    assert "2026-11-27T11:00:00Z drift \u22120.8333 % (pass at ±2.5 %)" in titles
     assert [a["aria-label"] for a, _ in page.having("svg", "chart-drift")] == [
         "Count drift % per hour (threshold ±2.5 %)"]
 
@@ -262,11 +275,11 @@ def test_one_hour_without_context_has_no_chart_and_a_snapshot_no_window():
                         "window": {"start": "1900-01-01T00:00:00Z", "end": "2200-01-01T00:00:00Z"}}]
     page = render_html(doc)
     assert "1900-01-01" not in page and "2200" not in page and "<svg" not in page
-    assert "as of 2026-11-27 11:10:00 UTC, mode snapshot" in page
+    assert "as of 2026-11-27T11:10:00Z, mode snapshot" in page
     assert "Rule violations" not in page
     # a point-in-time result of the scheduler: `as_of` and no window
     doc["compares"][0] = {**doc["compares"][0], "mode": "rows", "window": None, "as_of": "2026-11-27T12:00:00.5Z"}
-    assert "as of 2026-11-27 12:00:00 UTC, mode rows" in render_html(doc)
+    assert "as of 2026-11-27T12:00:00Z, mode rows" in render_html(doc)
     import io
 
     from rich.console import Console
@@ -275,13 +288,13 @@ def test_one_hour_without_context_has_no_chart_and_a_snapshot_no_window():
 
     out = Console(file=io.StringIO(), width=160, color_system=None)
     out.print(run_renderable(doc))
-    assert "bookings  as of 2026-11-27 12:00:00 UTC  FAIL" in out.file.getvalue()
+    assert "bookings  as of 2026-11-27T12:00:00Z  FAIL" in out.file.getvalue()
 
 
 # -- the pages of real runs, as Chromium shows them ------------------------------------------
 
 @pytest.fixture
-def demo_reports(tmp_path, monkeypatch, sqlite_demo):
+def demo_reports(tmp_path, monkeypatch, sqlite_demo):  # noqa: F811  (the fixture)
     """`reconciler run` of both jobs of the shipped schedule.yaml on the SQLite demo pair."""
     copy_project(tmp_path)
     use_sources(monkeypatch, sqlite_demo["old"], sqlite_demo["new"], sqlite_demo["timezone"])
@@ -297,7 +310,7 @@ def visible_text(dom: str) -> str:
     return " ".join(text for tag, _, text in Elements(dom).found if tag not in ("style", "title", "script"))
 
 
-def test_index_hourly_and_snapshot_pages_in_chromium(demo_reports, tmp_path, sqlite_demo):
+def test_index_hourly_and_snapshot_pages_in_chromium(demo_reports, tmp_path, sqlite_demo):  # noqa: F811
     runs = sorted((demo_reports / "runs").glob("*.html"))
     hourly, bookings = runs[DEMO_HOURS - 1], runs[DEMO_HOURS]
     assert "hourly-shadow" in hourly.name and "hourly-bookings" in bookings.name
@@ -308,7 +321,7 @@ def test_index_hourly_and_snapshot_pages_in_chromium(demo_reports, tmp_path, sql
 
     dom, requested = open_in_chromium(demo_reports / "index.html", tmp_path)
     assert requested == [] and not sentinel.search(dom) and not micro.search(visible_text(dom))
-    generated = re.search(r"Generated by shadow-reconciler at (\S+ \S+) UTC", dom).group(1)
+    generated = re.search(r"Generated by shadow-reconciler at (\S+Z)\.", dom).group(1)
     started = [t for a, t in Elements(dom).found_cells("runs", 4)]
     assert started and all(s[:19] <= generated for s in started)
     why = [t for a, t in Elements(dom).found_cells("runs", 6)]
@@ -329,7 +342,7 @@ def test_index_hourly_and_snapshot_pages_in_chromium(demo_reports, tmp_path, sql
     dom, _ = open_in_chromium(bookings, tmp_path)
     page = Elements(dom)
     assert not sentinel.search(dom) and "<svg" not in dom and "Hour by hour" not in dom
-    assert re.search(r"as of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, mode snapshot", dom)
+    assert re.search(r"as of \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, mode snapshot", dom)
     assert "Rule violations" in dom
     assert "2 new overlapping bookings (2 inherited from old)" in visible_text(dom)
 
@@ -366,7 +379,43 @@ def test_a_point_in_time_run_reads_as_of_its_moment_not_as_a_window(store, tmp_p
     html_path, _ = write_reports(store, run_id, tmp_path / "out", now=moment)
     page = html_path.read_text()
     assert "<td>As of (UTC)</td>" in page and "Window (UTC" not in page
-    assert f"hourly-bookings as of {iso(moment)[:10]} {iso(moment)[11:19]} UTC — FAIL" in page
+    assert f"hourly-bookings as of {iso(moment)} — FAIL" in page
     index = (tmp_path / "out" / "index.html").read_text()
-    assert f">as of {iso(moment)[:10]} {iso(moment)[11:19]}</td>" in index  # the runs table's window cell
+    assert f">as of {iso(moment)}</td>" in index  # the runs table's window cell
     assert f"{iso(moment)[11:19]} → {iso(moment)[11:19]}" not in page + index
+
+
+def test_the_hour_page_titles_its_charts_and_says_its_values_in_words(evidence_reports):
+    html_path, _ = evidence_reports
+    page = Elements(html_path.read_text())
+    assert [t for tag, _, t in page.found if tag == "figcaption"] == [
+        "Rows per hour: old vs new", "Count drift % per hour (threshold ±1 %)"]
+    assert [t for _, t in page.having("text", "axis-title")] == ["rows", "UTC", "drift %", "UTC"]
+    headers = [t for tag, _, t in page.found if tag == "th"]
+    assert [h for h in headers if "_" in h] == []
+    assert headers[:10] == ["Check", "Status", "Reason", "Threshold", "Observed", "Old rows", "New rows", "Matched",
+                            "Changed", "Missing in new"]
+    observed = [t for _, t in page.having("td", "raw")]
+    assert observed and not [o for o in observed if "{" in o or "[" in o]
+    legend = " ".join(t for tag, a, t in page.found if tag in ("span", "b") and page.found)
+    assert "∞" in legend and "no rows in old: drift undefined" in legend and "▼ −40.0 %" in legend
+
+
+def test_a_failing_bar_says_its_value_and_a_clipped_one_too():
+    hours = [{"hour": f"2026-11-27T{10 + i:02d}:00:00Z", "old": 100, "new": 100 + d, "drift_pct": float(d),
+              "status": "fail" if abs(d) > 1 else "pass"} for i, d in enumerate([0, -3, 40, 0.5])]
+    chart = drift_chart(hours, threshold=Threshold.symmetric(1.0, "%"))
+    assert [(t["cls"], t["text"]) for t in chart["texts"] if t.get("cls") in ("bar-value", "clipped")] == [
+        ("bar-value", "\u22123.0 %"), ("clipped", "▲ +40.0 %")]
+
+
+def test_observed_values_in_words_with_their_units():
+    from reconciler.report.observed import observed_text
+
+    assert observed_text({"of": 1, "unexpected": 1}) == "1 unexpected of 1"
+    assert observed_text({"p50": 12.5, "p99": 40.0, "count": 1200}, Threshold(max=50, unit="ms")) == (
+        "p50 12.5\u00a0ms, p99 40\u00a0ms, count 1\u00a0200")
+    assert observed_text(7211, Threshold.at_most(0, "messages")) == "7\u00a0211\u00a0messages"
+    assert observed_text({"seconds": 3.5}) == "3.5\u00a0s"
+    assert observed_text({"matched": 90, "missing_in_new": 3}) == "90 matched, 3 missing in new"
+    assert observed_text([{"a": 1}, {"a": 2}]) == "2 rows"

@@ -40,7 +40,7 @@ def terminal(run) -> str:
 def test_the_page_of_a_stored_run_says_how_many_samples_the_store_dropped(tmp_path):
     stored, document = stored_with_dropped_samples(tmp_path)
     page = render_html(stored)
-    assert "missing_in_new: 2 shown of 3 sampled, 4 in total" in page
+    assert "missing in new: 2 shown of 3 sampled, 4 in total" in page
     assert "Tool version</td><td>0.1.0" in page and "#1, started" in page
     assert page == render_html(document)
 

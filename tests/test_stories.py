@@ -141,12 +141,12 @@ def test_a_run_page_says_which_story_each_hour_belongs_to():
     hours = [failing(i, spread(hour(i), 216), device(hour(i), 216)) for i in range(3)]
     hours += [failing(3, gap(hour(3), 650)), passing(4)]
     notes = story_notes(build_stories(hours), 101, lambda run: f"run-{run['id']}.html")
-    assert sorted(notes) == ["2026-11-12 06:00", "2026-11-12 07:00", "2026-11-12 08:00"]  # the gap lasted one hour
-    [note] = notes["2026-11-12 07:00"]  # both findings span 06:00-08:00: one note
+    assert sorted(notes) == ["2026-11-12T06:00:00Z", "2026-11-12T07:00:00Z", "2026-11-12T08:00:00Z"]  # the gap lasted one hour
+    [note] = notes["2026-11-12T07:00:00Z"]  # both findings span 06:00-08:00: one note
     assert (note["position"], note["hours"], note["ongoing"], note["href"]) == (2, 3, False, "run-100.html")
-    assert note["text"] == ("hour 2 of a story from 2026-11-12 06:00 to 2026-11-12 08:00 UTC (3 h), every hour: "
+    assert note["text"] == ("hour 2 of a story from 2026-11-12T06:00:00Z to 2026-11-12T08:00:00Z (3 h), every hour: "
                             "spread through the hour: about 3\u00a0% of the hour's rows missing, at random; all 216 "
                             "missing rows have `device_id` = dev-0341 (0.6\u00a0% of the hour's rows)")
     ongoing = story_notes(build_stories(hours[:3]), 100, lambda run: f"run-{run['id']}.html")
-    [first] = ongoing["2026-11-12 06:00"]
-    assert (first["href"], first["text"][:57]) == (None, "hour 1 of a story since 2026-11-12 06:00 UTC (3 h so far)")
+    [first] = ongoing["2026-11-12T06:00:00Z"]
+    assert (first["href"], first["text"][:57]) == (None, "hour 1 of a story since 2026-11-12T06:00:00Z (3 h so far)")

@@ -103,13 +103,13 @@ def test_a_device_lost_every_hour_then_a_gap_is_one_story_then_another(project, 
             assert "\n*Why*\n• spread through the hour: about 5" in posted
             replies = [m["text"] for m in slack.replies(top["ts"])]
             assert [r.split(":")[0] for r in replies] == [f"🔀 *{alert['check']} (device_events)*", "✅ Recovered"]
-            assert replies[0].endswith("now a different fault, in hour 2026-11-12 10:00 UTC: all 650 missing rows "
+            assert replies[0].endswith("now a different fault, in hour 2026-11-12T10:00:00Z: all 650 missing rows "
                                        "fall between 10:00:13 and 10:11:02, where new has no row at all: a gap of "
                                        f"10{NBSP}min 49{NBSP}s")
         assert store.outbox.pending() == []  # everything was delivered
         for top in tops:  # each top message rewritten once it recovered: what it was, story by story
             [update] = [u for u in slack.updates if u["ts"] == top["ts"]]
-            assert "every hour from 2026-11-12 06:00 UTC to 2026-11-12 09:00 UTC (4 h, 180 rows an hour)" in \
+            assert "every hour from 2026-11-12T06:00:00Z to 2026-11-12T09:00:00Z (4 h, 180 rows an hour)" in \
                 str(update["blocks"])
         stories = store.findings.hours("device_events", T6, T6 + HOURS * HOUR)
         assert [(h.hour.hour, h.verdict, sorted(f.kind for f in h.findings)) for h in stories] == [
@@ -125,17 +125,17 @@ def test_a_device_lost_every_hour_then_a_gap_is_one_story_then_another(project, 
         assert sorted(pages)[0] == "hourly-20261112T0600Z.html"
         first = next(p for p in (project.parent / "reports" / "runs").glob("*0600Z.html")).name
         assert "class=\"story\"" not in pages["hourly-20261112T0600Z.html"]  # a story of one hour says nothing yet
-        assert ("<p class=\"story\">This is hour 4 of a story since 2026-11-12 06:00 UTC (4 h so far), every hour: "
+        assert ("<p class=\"story\">This is hour 4 of a story since 2026-11-12T06:00:00Z (4 h so far), every hour: "
                 f"spread through the hour: about 5{NBSP}% of the hour&#39;s rows missing, at random; all 180 missing "
                 f"rows have `device_id` = dev-07 (5{NBSP}% of the hour&#39;s rows) — <a href=\"{first}\">the report "
                 "of its first hour</a></p>") in pages["hourly-20261112T0900Z.html"]
-        assert "This is hour 2 of a story since 2026-11-12 10:00 UTC (2 h so far), every hour: all 650 missing" in \
+        assert "This is hour 2 of a story since 2026-11-12T10:00:00Z (2 h so far), every hour: all 650 missing" in \
             pages["hourly-20261112T1100Z.html"]
         nine = next(r["id"] for r in store.list_runs(job="hourly") if r["window"]["start"] == "2026-11-12T09:00:00Z")
         code, out, _ = run_cli(capfd, "report", "show", nine, "--config", project)
         assert code == 0, out
         # read now, the story has ended (its page, written at 09:00, said "so far")
-        assert (" story   │ this is hour 4 of a story from 2026-11-12 06:00 to 2026-11-12 09:00 UTC (4 h), every hour: "
+        assert (" story   │ this is hour 4 of a story from 2026-11-12 06:00 to 2026-11-12T09:00:00Z (4 h), every hour: "
                 "spread through the hour") in out
     finally:
         store.close()

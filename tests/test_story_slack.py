@@ -64,21 +64,21 @@ def test_one_alert_for_a_device_lost_every_hour_then_one_follow_up_when_it_becom
     assert text_of("alert", alert).splitlines()[4:6] == [
         "*Why*", f"• all 40 missing rows have `device_id` = dev-0341 (0.6{NBSP}% of the hour's rows)"]
     assert text_of("followup", followup) == (
-        "🔀 *row_match (device_events)*: now a different fault, in hour 2026-11-12 10:00 UTC:\n"
+        "🔀 *row_match (device_events)*: now a different fault, in hour 2026-11-12T10:00:00Z:\n"
         "• all 650 missing rows fall between 10:00:13 and 10:11:02, where new has no row at all: a gap of "
         f"10{NBSP}min 49{NBSP}s\n"
         "*Before*\n"
         f"• all 43 missing rows have `device_id` = dev-0341 (0.6{NBSP}% of the hour's rows) — every hour from "
-        "2026-11-12 06:00 UTC to 2026-11-12 09:00 UTC (4 h, 40–43 rows an hour)")
+        "2026-11-12T06:00:00Z to 2026-11-12T09:00:00Z (4 h, 40–43 rows an hour)")
     resolved = sent[3][1]  # the alert's top message, rewritten: what it was, story by story
     assert [(s["first_hour"][11:16], s["hours"], s["ended_by"]) for s in resolved["stories"]] == [
         ("06:00", 4, "fail"), ("10:00", 2, "pass")]
     assert text_of("resolved", resolved).splitlines()[2:5] == [
         "*What it was*",
         f"• all 43 missing rows have `device_id` = dev-0341 (0.6{NBSP}% of the hour's rows) — every hour from "
-        "2026-11-12 06:00 UTC to 2026-11-12 09:00 UTC (4 h, 40–43 rows an hour)",
+        "2026-11-12T06:00:00Z to 2026-11-12T09:00:00Z (4 h, 40–43 rows an hour)",
         "• all 640 missing rows fall between 11:00:13 and 11:11:02, where new has no row at all: a gap of "
-        f"10{NBSP}min 49{NBSP}s — every hour from 2026-11-12 10:00 UTC to 2026-11-12 11:00 UTC (2 h, 640–650 rows an "
+        f"10{NBSP}min 49{NBSP}s — every hour from 2026-11-12T10:00:00Z to 2026-11-12T11:00:00Z (2 h, 640–650 rows an "
         "hour)"]
     drain_outbox(store, notify_config(slack), reports_dir=tmp_path)
     [top] = slack.top_level()
@@ -99,8 +99,8 @@ def test_the_same_story_is_reminded_every_remind_every_as_still_the_same(tmp_pat
     text = text_of("reminder", reminder)
     assert text.endswith(
         "*Still the same*\n• all 606 missing rows fall between 12:00:13 and 12:11:02, where new has no row at all: "
-        f"a gap of 10{NBSP}min 49{NBSP}s — every hour since 2026-11-12 06:00 UTC (7 h, 600–606 rows an hour)")
-    assert text_of("reminder", reminder, "es").endswith("cada hora desde 2026-11-12 06:00 UTC (7 h, 600–606 filas "
+        f"a gap of 10{NBSP}min 49{NBSP}s — every hour since 2026-11-12T06:00:00Z (7 h, 600–606 rows an hour)")
+    assert text_of("reminder", reminder, "es").endswith("cada hora desde 2026-11-12T06:00:00Z (7 h, 600–606 filas "
                                                         "por hora)")
 
 
@@ -140,11 +140,11 @@ def test_an_hour_that_says_why_after_hours_that_did_not_is_a_changed_fault_and_b
                                                        ("followup", "fault")]
     assert sent[0][1]["why"] == {"hour": "2026-11-12T06:00:00Z", "findings": [], "more": 0}
     assert text_of("alert", sent[0][1]).splitlines()[4:6] == [
-        "*Why*", "no pattern found in hour 2026-11-12 06:00 UTC: match 99.931 % < 99.9 %: 5 of 7200 rows differ "
+        "*Why*", "no pattern found in hour 2026-11-12T06:00:00Z: match 99.931 % < 99.9 %: 5 of 7200 rows differ "
                  "(5 missing)"]
     assert text_of("followup", sent[3][1]).splitlines()[:2] == [
-        "🔀 *row_match (device_events)*: now a different fault, in hour 2026-11-12 09:00 UTC:",
-        "no pattern found in hour 2026-11-12 09:00 UTC: match 99.917 % < 99.9 %: 6 of 7200 rows differ (6 missing)"]
+        "🔀 *row_match (device_events)*: now a different fault, in hour 2026-11-12T09:00:00Z:",
+        "no pattern found in hour 2026-11-12T09:00:00Z: match 99.917 % < 99.9 %: 6 of 7200 rows differ (6 missing)"]
 
 
 def test_the_digest_lists_each_datasets_stories_of_the_period(tmp_path):
@@ -160,10 +160,10 @@ def test_the_digest_lists_each_datasets_stories_of_the_period(tmp_path):
     assert [d["dataset"] for d in facts["stories"]] == ["device_events"]  # sensor_events' hour is after the period
     assert lines == [
         f"• device_events: spread through the hour: about 3{NBSP}% of the hour's rows missing, at random; all 216 missing "
-        f"rows have `device_id` = dev-0341 (0.6{NBSP}% of the hour's rows) — every hour from 2026-11-12 06:00 UTC to "
-        "2026-11-12 08:00 UTC (3 h, 216 rows an hour)",
+        f"rows have `device_id` = dev-0341 (0.6{NBSP}% of the hour's rows) — every hour from 2026-11-12T06:00:00Z to "
+        "2026-11-12T08:00:00Z (3 h, 216 rows an hour)",
         "• device_events: all 650 missing rows fall between 09:00:13 and 09:11:02, where new has no row at all: a gap "
-        f"of 10{NBSP}min 49{NBSP}s — in hour 2026-11-12 09:00 UTC only (650 rows)"]
+        f"of 10{NBSP}min 49{NBSP}s — in hour 2026-11-12T09:00:00Z only (650 rows)"]
 
 
 def test_a_store_without_the_lifecycle_keeps_findings_and_stories_but_sends_nothing(tmp_path):
@@ -176,4 +176,4 @@ def test_a_store_without_the_lifecycle_keeps_findings_and_stories_but_sends_noth
     [(kind, facts)] = messages(store)
     assert kind == "alert" and facts["stories"][0]["hours"] == 2  # the alert of a story already 2 h long
     assert text_of("alert", facts).splitlines()[5].endswith(
-        "— every hour since 2026-11-12 06:00 UTC (2 h, 640–650 rows an hour)")
+        "— every hour since 2026-11-12T06:00:00Z (2 h, 640–650 rows an hour)")

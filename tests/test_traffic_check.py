@@ -172,8 +172,8 @@ def test_run_stores_each_hour_in_the_ledger_and_alerts_on_slack(project, slack, 
                                                               " row_match (device_events)"]
         top = tops[0]
         replies = [m["text"] for m in slack.replies(top["ts"])]
-        assert replies == ["🔁 Still failing: *traffic.traffic (device_events)* failed hour 2026-11-03 07:00 UTC too "
-                           "(2 failed hours since 2026-11-03 06:00 UTC)."]
+        assert replies == ["🔁 Still failing: *traffic.traffic (device_events)* failed hour 2026-11-03T07:00:00Z too "
+                           "(2 failed hours since 2026-11-03T06:00:00Z)."]
         assert store.outbox.pending() == []
     finally:
         store.close()
@@ -227,7 +227,7 @@ def test_the_daily_digest_after_the_run_gives_the_phase_split_and_error_rate(pro
     sections = [b["text"]["text"] for b in digest["blocks"] if b.get("text")]
     # 60 + 2 400 + 60 errors of 3 x 120 000 requests; the newest measured hour at 50 %
     assert ("*Migration plan*\n• current phase: *traffic split*\n"
-            "• traffic split: 50 % of requests to the new system (hour 2026-11-03 07:00 UTC)\n"
+            "• traffic split: 50 % of requests to the new system (hour 2026-11-03T07:00:00Z)\n"
             "• new system's error rate: 0.7 % (2\u00a0520 of 360\u00a0000 requests, 3 of 24 hours measured), "
             "❌ not below the 0.1 % target") in sections
     assert "• bring the new system's error rate below 0.1 % (it is 0.7 %)" in sections[-1]

@@ -74,7 +74,7 @@ def test_a_clean_week_at_full_split_meets_every_criterion():
     assert [(v.criterion, v.status, v.observed) for v in verdicts] == [
         ("error_rate", MET, 0.05), ("p99_latency", MET, 220.0), ("stable_at_full_split", MET, 168.0)]
     assert (verdicts[2].stable_since, verdicts[2].stable_hours) == (T0, 168)
-    assert verdicts[0].text == "new error rate 0.05 % (8400 of 16800000 requests) against < 0.1 %"
+    assert verdicts[0].text == "new error rate 0.05 % (8\u00a0400 of 16\u00a0800\u00a0000 requests) against < 0.1 %"
 
 
 def test_the_error_rate_is_judged_over_the_period_and_the_p99_hour_by_hour():

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import click
 
 from reconciler.errors import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, UsageError
+from reconciler.formatting import count, instant
 
 log = logging.getLogger("reconciler.service")
 
@@ -182,15 +183,16 @@ def jobs(ctx, now_text, fmt):
     for j in out:
         pending, failed = j["pending_hours"], j["failed_hours"]
         click.echo(f"{j['job']}")
-        click.echo(f"  cron        {j['cron']} ({j['timezone']}), next run {j['next_run']}")
+        click.echo(f"  cron        {j['cron']} ({j['timezone']}), next run {instant(j['next_run'])}")
         if j["next_window_judged_at"]:
             wake = f", also waking at {j['settled_wake']} (UTC) as windows settle" if j["settled_wake"] else ""
-            click.echo(f"  judging     the next window to settle is judged at {j['next_window_judged_at']}{wake}")
-        click.echo(f"  watermark   {j['watermark'] or '- (never judged)'}")
-        click.echo(f"  pending     {len(pending)} hour(s)" + (f": {pending[0]} .. {pending[-1]}" if pending else ""))
-        click.echo(f"  failed      {len(failed)} hour(s)" + (f": {', '.join(failed[:6])}" if failed else "")
+            click.echo(f"  judging     the next window to settle is judged at {instant(j['next_window_judged_at'])}{wake}")
+        click.echo(f"  watermark   {instant(j['watermark']) or '- (never judged)'}")
+        click.echo(f"  pending     {count(len(pending))} hour(s)"
+                   + (f": {instant(pending[0])} .. {instant(pending[-1])}" if pending else ""))
+        click.echo(f"  failed      {count(len(failed))} hour(s)" + (f": {', '.join(map(instant, failed[:6]))}" if failed else "")
                    + (f" ({len(j['retry_waiting'])} waiting for their retry)" if j["retry_waiting"] else ""))
         if not j["windowed_checks"]:
             click.echo("  checks      point-in-time only (judged once per run, as of its time)")
         last = j["last_run"]
-        click.echo("  last run    " + (f"{last['id']} {last['status']} at {last['started_at']}" if last else "-"))
+        click.echo("  last run    " + (f"{last['id']} {last['status']} at {instant(last['started_at'])}" if last else "-"))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from reconciler.formatting import clock, number
 from reconciler.timeutil import HOUR, Window, floor_hour, iso
 
 DEMO_ZONE = "America/Bogota"
@@ -58,7 +59,7 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime) -> str:
     out = Path(out_dir).resolve()
     end = floor_hour(now)
     start = end - hours * HOUR
-    console.print(f"building demo databases in {out}/ ({hours} h at {rate:g} events/s)…")
+    console.print(f"building demo databases in {out}/ ({hours} h at {number(rate)} events/s)…")
     scenario = build_demo_databases(out, start, hours, rate)
     config_path = write_demo_config(out, DEMO_ZONE)
     _forget_earlier_runs(out)
@@ -166,4 +167,4 @@ def _show_slack_messages(loaded, now: datetime, console) -> None:
 
 
 def _h(start: datetime, index: int) -> str:
-    return (start + index * HOUR).strftime("%H:00")
+    return clock(start + index * HOUR)

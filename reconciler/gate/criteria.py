@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reconciler.config.phases import CriterionConfig
+from reconciler.formatting import count, number, percent
 from reconciler.gate.evidence import Evidence
 from reconciler.results import EMPTY, ERROR, FAIL, PASS, SKIPPED, StoredResult
 from reconciler.timeutil import HOUR, iso, parse_time
@@ -100,9 +101,9 @@ def coverage(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     if not ev.datasets:
         return Outcome("coverage", INCOMPLETE, "no dataset is judged hour by hour (phases.*.datasets)", bound)
     if gaps:
-        return Outcome("coverage", INCOMPLETE, f"{len(found)} of {total} dataset-hours judged; not judged: "
+        return Outcome("coverage", INCOMPLETE, f"{count(len(found))} of {count(total)} dataset-hours judged; not judged: "
                        f"{_gap_text(gaps)}", bound, gaps=gaps)
-    return Outcome("coverage", MET, f"all {total} dataset-hours judged (pass or fail)", bound)
+    return Outcome("coverage", MET, f"all {count(total)} dataset-hours judged (pass or fail)", bound)
 
 
 def _unjudged_note(gaps) -> str:
@@ -119,11 +120,11 @@ def drift(ev: Evidence, cfg: CriterionConfig) -> Outcome:
         if value is None:
             undefined = (row["old"] or 0) == 0 and (row["new"] or 0) > 0
             if undefined:
-                w = Worst(iso(hour), None, row["run_id"], dataset, f"rows only in new (old 0, new {row['new']})")
+                w = Worst(iso(hour), None, row["run_id"], dataset, f"rows only in new (old 0, new {count(row['new'])})")
                 over.append(w)
                 worst = w if worst is None or worst.value is not None else worst
             continue
-        w = Worst(iso(hour), value, row["run_id"], dataset, f"{value:+.4g} %")
+        w = Worst(iso(hour), value, row["run_id"], dataset, percent(value, 2, sign=True))
         if abs(value) > limit:
             over.append(w)
         if worst is None or (worst.value is not None and abs(value) > abs(worst.value)):
@@ -132,12 +133,12 @@ def drift(ev: Evidence, cfg: CriterionConfig) -> Outcome:
         named = ", ".join(f"{w.dataset} {w.at} {w.text}" for w in over[:LISTED])
         more = f" and {len(over) - LISTED} more" if len(over) > LISTED else ""
         first = max(over, key=lambda w: float("inf") if w.value is None else abs(w.value))
-        return Outcome("drift", NOT_MET, f"{len(over)} hour(s) beyond ±{limit:g} %: {named}{more}", bound, first,
+        return Outcome("drift", NOT_MET, f"{len(over)} hour(s) beyond ±{number(limit)} %: {named}{more}", bound, first,
                        gaps=[{"dataset": w.dataset, "hour": w.at, "reason": w.text, "run_id": w.run_id} for w in over])
     if not found:
         return Outcome("drift", INCOMPLETE, "no judged hour in the period", bound)
     state = INCOMPLETE if gaps else MET
-    return Outcome("drift", state, f"within ±{limit:g} % in all {len(found)} judged hours{_unjudged_note(gaps)}",
+    return Outcome("drift", state, f"within ±{number(limit)} % in all {len(found)} judged hours{_unjudged_note(gaps)}",
                    bound, worst)
 
 
@@ -165,7 +166,7 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
         ok, total = counted
         matched, rows = matched + ok, rows + total
         pct = 100.0 if total == 0 else ok / total * 100
-        w = Worst(iso(hour), round(pct, 4), row["run_id"], dataset, f"{pct:.4f} % ({total - ok} of {total} differ)")
+        w = Worst(iso(hour), round(pct, 4), row["run_id"], dataset, f"{percent(pct, 4)} ({count(total - ok)} of {count(total)} differ)")
         if pct < limit:
             below.append(w)
         if worst is None or pct < worst.value:
@@ -175,8 +176,8 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     if below or (period_pct is not None and period_pct < limit):
         named = ", ".join(f"{w.dataset} {w.at} {w.text}" for w in below[:LISTED])
         more = f" and {len(below) - LISTED} more" if len(below) > LISTED else ""
-        text = (f"{len(below)} hour(s) below {limit:g} %: {named}{more}" if below else "") + \
-               (f"{'; ' if below else ''}period {period_pct:.4f} % over {rows} rows")
+        text = (f"{len(below)} hour(s) below {number(limit)} %: {named}{more}" if below else "") + \
+               (f"{'; ' if below else ''}period {percent(period_pct, 4)} over {count(rows)} rows")
         return Outcome("match", NOT_MET, text, bound, min(below, key=lambda w: w.value) if below else worst,
                        gaps=[{"dataset": w.dataset, "hour": w.at, "reason": w.text, "run_id": w.run_id} for w in below],
                        extra=extra)
@@ -186,7 +187,7 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
                        extra=extra)
     state = INCOMPLETE if missing else MET
     note = f"; {len(no_rows)} judged hour(s) without a row comparison" if no_rows else ""
-    return Outcome("match", state, f"≥ {limit:g} % in every compared hour; period {period_pct:.4f} % over {rows} "
+    return Outcome("match", state, f"≥ {number(limit)} % in every compared hour; period {percent(period_pct, 4)} over {count(rows)} "
                    f"rows{note}{_unjudged_note(gaps)}", bound, worst, gaps=no_rows, extra=extra)
 
 
@@ -234,11 +235,11 @@ def _hourly(name, ev: Evidence, hourly: list[StoredResult], limit, value_of, bou
     worst = None
     if measured:
         (dataset, hour), s, v = max(measured, key=lambda x: x[2])
-        worst = Worst(iso(hour), v, s.run_id, dataset, f"{short} {v:g} {unit}")
+        worst = Worst(iso(hour), v, s.run_id, dataset, f"{short} {number(v)} {unit}")
     if over:
-        return Outcome(name, NOT_MET, f"{len(over)} hour(s) with {what} above {limit:g} {unit}; worst "
+        return Outcome(name, NOT_MET, f"{len(over)} hour(s) with {what} above {number(limit)} {unit}; worst "
                        f"{worst.at} {worst.text}", bound, worst,
-                       gaps=[{"dataset": d, "hour": iso(h), "reason": f"{short} {v:g} {unit}", "run_id": s.run_id}
+                       gaps=[{"dataset": d, "hour": iso(h), "reason": f"{short} {number(v)} {unit}", "run_id": s.run_id}
                              for (d, h), s, v in over])
     datasets = sorted({d for d, _ in by_hour}, key=str)
     missing = [{"dataset": d, "hour": iso(h), "reason": none_text}
@@ -246,9 +247,9 @@ def _hourly(name, ev: Evidence, hourly: list[StoredResult], limit, value_of, bou
     missing += [{"dataset": d, "hour": iso(h), "reason": "error"} for (d, h), s, _ in values if s.result.status == ERROR]
     missing.sort(key=lambda g: (str(g["dataset"]), g["hour"]))
     if missing:
-        return Outcome(name, INCOMPLETE, f"{short} within {limit:g} {unit} where measured; not measured: "
+        return Outcome(name, INCOMPLETE, f"{short} within {number(limit)} {unit} where measured; not measured: "
                        f"{_gap_text(missing)}", bound, worst, gaps=missing)
-    return Outcome(name, MET, f"{short} within {limit:g} {unit} in every hour", bound, worst)
+    return Outcome(name, MET, f"{short} within {number(limit)} {unit} in every hour", bound, worst)
 
 
 def _point_in_time(name, found: list[StoredResult], limit, value_of, bound, unit, none_text, what) -> Outcome:
@@ -258,11 +259,11 @@ def _point_in_time(name, found: list[StoredResult], limit, value_of, bound, unit
     worst = None
     if measured:
         s, v = max(measured, key=lambda x: x[1])
-        worst = Worst(_moment(s), v, s.run_id, None, f"{what} {v:g} {unit}")
+        worst = Worst(_moment(s), v, s.run_id, None, f"{what} {number(v)} {unit}")
     over = [(s, v) for s, v in measured if v > limit]
     if over or any(s.result.status == FAIL and value_of(s) is None for s in found):
         count = len(over) or 1
-        return Outcome(name, NOT_MET, f"{count} measurement(s) above {limit:g} {unit}; worst {worst.at} "
+        return Outcome(name, NOT_MET, f"{count} measurement(s) above {number(limit)} {unit}; worst {worst.at} "
                        f"{worst.text}" if worst else f"{what} failed", bound, worst)
     errors = _errors(found)
     if errors:
@@ -270,7 +271,7 @@ def _point_in_time(name, found: list[StoredResult], limit, value_of, bound, unit
                        bound, worst)
     if not measured:
         return Outcome(name, INCOMPLETE, f"{len(found)} measurement(s), none with a value", bound)
-    return Outcome(name, MET, f"{len(measured)} measurement(s), all within {limit:g} {unit}", bound, worst)
+    return Outcome(name, MET, f"{len(measured)} measurement(s), all within {number(limit)} {unit}", bound, worst)
 
 
 def latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
@@ -313,7 +314,7 @@ def bookings(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     if bad:
         s = max(bad, key=lambda s: s.result.violations)
         worst = Worst(_moment(s), s.result.violations, s.run_id, None,
-                      f"{s.result.check}: {s.result.violations} violation(s)")
+                      f"{s.result.check}: {count(s.result.violations)} violation(s)")
         names = sorted({b.result.check for b in bad})
         return Outcome("bookings", NOT_MET, f"{len(bad)} {severity} violation result(s) ({', '.join(names)}); "
                        f"worst {worst.at} {worst.text}", bound, worst)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reconciler.errors import UsageError
+from reconciler.formatting import number
 from reconciler.gate.criteria import INCOMPLETE, JUDGES, MET, NOT_MET, Outcome, clean_hours
 from reconciler.gate.evidence import read_evidence
 from reconciler.results import jsonable
@@ -47,7 +48,7 @@ class GateReport:
         why = "; ".join(part for part in (f"not met: {', '.join(not_met)}" if not_met else "",
                                           f"incomplete: {', '.join(incomplete)}" if incomplete else "") if part)
         return (f"gate {self.phase}: {self.verdict.upper()}{f' ({why})' if why else ''}, "
-                f"{self.clean_hours / 24:.1f} of {self.days_required} days clean")
+                f"{number(self.clean_hours / 24, 1)} of {self.days_required} days clean")
 
     def to_dict(self) -> dict:
         return {

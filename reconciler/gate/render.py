@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.formatting import count, instant, span
 from reconciler.gate.evaluate import GateReport
-from reconciler.timeutil import iso
 
 STATE_LABEL = {"met": "MET", "not met": "NOT MET", "incomplete": "INCOMPLETE"}
 
@@ -21,10 +21,10 @@ def report_path(report: GateReport, run_id, directory: Path | None) -> str | Non
 
 
 def gate_lines(report: GateReport, directory: Path | None = None) -> list[str]:
-    period = report.period.to_dict()
-    until = iso(report.observed_until.replace(microsecond=0))
-    lines = [(f"gate {report.phase}: {period['start']} → {period['end']} ({len(report.period.hours())} hours; "
-              f"point-in-time evidence up to {until}), datasets: {', '.join(report.datasets) or 'none'}")]
+    period = span(report.period.start, report.period.end)
+    lines = [(f"gate {report.phase}: {period} ({count(len(report.period.hours()))} hours; "
+              f"point-in-time evidence up to {instant(report.observed_until)}), "
+              f"datasets: {', '.join(report.datasets) or 'none'}")]
     width = max((len(o.criterion) for o in report.outcomes), default=8)
     for o in report.outcomes:
         line = f"  {o.criterion:<{width}}  {STATE_LABEL[o.state]:<10}  {o.summary}"
@@ -34,7 +34,7 @@ def gate_lines(report: GateReport, directory: Path | None = None) -> list[str]:
                     + (f" {path}" if path else "")
         lines.append(line)
     clean = report.clean_hours
-    lines.append(f"clean evidence: {clean // 24} day(s) {clean % 24} hour(s) of the {report.days_required} "
+    lines.append(f"clean evidence: {count(clean // 24)} day(s) {clean % 24} hour(s) of the {report.days_required} "
                  "day(s) required")
     verdict = {"go": "GO", "no-go": "NO-GO", "incomplete": "INCOMPLETE"}[report.verdict]
     lines.append(f"verdict: {verdict} — {because(report)}")

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 from reconciler.errors import ReconcilerError
+from reconciler.formatting import span
 from reconciler.gate.evaluate import GateReport, gate_summary
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ def index_view(report: GateReport) -> dict:
                          "worst": f"{o.worst.at} {o.worst.text}" if o.worst else "",
                          "href": run_href(run) if run else None, "run_id": run["id"] if run else None})
     return {"phase": report.phase, "verdict": report.verdict, "period": report.period.to_dict(),
+            "span": span(report.period.start, report.period.end), "datasets": list(report.datasets),
             "clean_days": round(report.clean_hours / 24, 1), "clean_hours": report.clean_hours,
             "days_required": report.days_required, "criteria": criteria}
 

@@ -18,6 +18,7 @@ from reconciler.checks.traffic import judge
 from reconciler.checks.traffic.hourly import discrepancy_of, hour_traffic
 from reconciler.checks.types.traffic import TRAFFIC
 from reconciler.config.phases import PLAN_DEFAULTS, CriterionConfig
+from reconciler.formatting import number
 from reconciler.gate.criteria import INCOMPLETE, LISTED, MET, NOT_MET, Outcome, Worst, _gap_text, judged
 from reconciler.gate.evidence import Evidence
 from reconciler.results import StoredResult
@@ -92,7 +93,7 @@ def error_rate(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     top = max((h for h in hours if h.hour in measured), key=lambda h: h.new.error_rate_pct, default=None)
     worst = None if top is None else _worst(
         by_hour, top.hour, top.new.error_rate_pct,
-        f"error rate {top.new.error_rate_pct:g} % ({top.new.errors:.12g} of {top.new.requests:.12g} requests)")
+        f"error rate {number(top.new.error_rate_pct)} % ({number(top.new.errors)} of {number(top.new.requests)} requests)")
     return _outcome("error_rate", verdict, bound, worst, _gaps(ev, by_hour, measured), verdict.text)
 
 
@@ -106,10 +107,10 @@ def p99_latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     verdict = judge.p99_criterion(hours, ev.period, judge.TrafficBounds(max_p99_ms=limit))
     measured = {h.hour for h in hours if h.new.p99_ms is not None}
     over = [h for h in hours if h.new.p99_ms is not None and h.new.p99_ms >= limit]
-    worst = _worst(by_hour, verdict.worst_hour, verdict.observed, f"p99 {verdict.observed:g} ms"
+    worst = _worst(by_hour, verdict.worst_hour, verdict.observed, f"p99 {number(verdict.observed)} ms"
                    if verdict.observed is not None else "")
-    summary = (f"{len(over)} hour(s) with p99 ≥ {limit:g} ms; " if over else "") + verdict.text
-    failing = [{"dataset": None, "hour": iso(h.hour), "reason": f"p99 {h.new.p99_ms:g} ms",
+    summary = (f"{len(over)} hour(s) with p99 ≥ {number(limit)} ms; " if over else "") + verdict.text
+    failing = [{"dataset": None, "hour": iso(h.hour), "reason": f"p99 {number(h.new.p99_ms)} ms",
                 "run_id": by_hour[h.hour].run_id} for h in over]
     return _outcome("p99_latency", verdict, bound, worst, _gaps(ev, by_hour, measured), summary, failing)
 
@@ -142,14 +143,14 @@ def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
         return _outcome("stable_split", verdict, bound, worst, gaps, summary, failing)
     since = verdict.stable_since
     worst = _worst(by_hour, since, verdict.stable_hours, f"first of {verdict.stable_hours} stable hours at "
-                   f"≥ {full:g} %") if since else None
-    summary = f"{verdict.stable_hours} of {days * 24} hours stable at ≥ {full:g} % split" + \
+                   f"≥ {number(full)} %") if since else None
+    summary = f"{verdict.stable_hours} of {days * 24} hours stable at ≥ {number(full)} % split" + \
               (f" since {iso(since)}" if since else "")
     return _outcome("stable_split", verdict, bound, worst, gaps, summary)
 
 
 def _hour_text(h) -> str:
-    return (f"split {h.split_min_pct:g} % (lowest), error rate "
+    return (f"split {number(h.split_min_pct)} % (lowest), error rate "
             f"{'n/a' if h.new.error_rate_pct is None else format(h.new.error_rate_pct, 'g')} %, p99 "
             f"{'n/a' if h.new.p99_ms is None else format(h.new.p99_ms, 'g')} ms"
             if h.split_min_pct is not None else "split not measured")
@@ -170,7 +171,7 @@ def discrepancy(ev: Evidence, cfg: CriterionConfig) -> Outcome:
             continue
         differing, rows = differing + counted["differing"], rows + counted["rows"]
         w = Worst(iso(hour), counted["pct"], row["run_id"], dataset,
-                  f"{counted['pct']:g} % ({counted['differing']} of {counted['rows']} rows differ)")
+                  f"{number(counted['pct'])} % ({counted['differing']} of {counted['rows']} rows differ)")
         if counted["pct"] > limit:
             over.append(w)
         if worst is None or counted["pct"] > worst.value:
@@ -180,7 +181,7 @@ def discrepancy(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     if over:
         named = ", ".join(f"{w.dataset} {w.at} {w.text}" for w in over[:LISTED])
         more = f" and {len(over) - LISTED} more" if len(over) > LISTED else ""
-        return Outcome("discrepancy", NOT_MET, f"{len(over)} hour(s) above {limit:g} %: {named}{more}", bound,
+        return Outcome("discrepancy", NOT_MET, f"{len(over)} hour(s) above {number(limit)} %: {named}{more}", bound,
                        max(over, key=lambda w: w.value),
                        gaps=[{"dataset": w.dataset, "hour": w.at, "reason": w.text, "run_id": w.run_id}
                              for w in over], extra=extra)
@@ -190,7 +191,7 @@ def discrepancy(ev: Evidence, cfg: CriterionConfig) -> Outcome:
                        extra=extra)
     note = f"; not measured: {_gap_text(missing)}" if missing else ""
     return Outcome("discrepancy", INCOMPLETE if missing else MET,
-                   f"≤ {limit:g} % in every compared hour; period {period_pct:g} % ({differing} of {rows} rows "
+                   f"≤ {number(limit)} % in every compared hour; period {number(period_pct)} % ({differing} of {rows} rows "
                    f"differ){note}", bound, worst, gaps=missing, extra=extra)
 
 
@@ -212,14 +213,14 @@ def _ratio(name: str, figure: str, what: str):
             return Outcome(name, INCOMPLETE, f"no hour in which both systems served, to compare {what} (at full "
                            "split the plan's criteria are error_rate and p99_latency)", bound)
         hour, value, new, old = max(ratios, key=lambda r: r[1])
-        worst = _worst(by_hour, hour, value, f"{what} {new:g} new / {old:g} old = {value:g}")
+        worst = _worst(by_hour, hour, value, f"{what} {number(new)} new / {number(old)} old = {number(value)}")
         over = [r for r in ratios if r[1] > limit]
         if over:
             return Outcome(name, NOT_MET, f"{len(over)} of {len(ratios)} hour(s) both systems served above × "
-                           f"{limit:g}; worst {worst.at} {worst.text}", bound, worst,
-                           gaps=[{"dataset": None, "hour": iso(h), "reason": f"× {v:g}",
+                           f"{number(limit)}; worst {worst.at} {worst.text}", bound, worst,
+                           gaps=[{"dataset": None, "hour": iso(h), "reason": f"× {number(v)}",
                                   "run_id": by_hour[h].run_id} for h, v, _, _ in over])
-        return Outcome(name, MET, f"≤ × {limit:g} in all {len(ratios)} hour(s) both systems served; worst "
+        return Outcome(name, MET, f"≤ × {number(limit)} in all {len(ratios)} hour(s) both systems served; worst "
                        f"{worst.at} {worst.text}", bound, worst)
     return judge_ratio
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
+from reconciler.formatting import count, instant
 from reconciler.notify.i18n import Texts
+from reconciler.notify.phrasebook import in_locale, item_in_locale
 from reconciler.notify.story import add_same, add_told_stories, add_why, fault_sections
 
 MAX_BLOCKS = 50
@@ -40,11 +41,8 @@ class Links:
 
 
 def when(text: str | None) -> str:
-    """`2026-11-27T10:00:00Z` -> `2026-11-27 10:00 UTC`."""
-    if not text:
-        return "?"
-    t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return t.strftime("%Y-%m-%d %H:%M UTC")
+    """`2026-11-27T10:00:00.123Z` -> `2026-11-27T10:00:00Z` (formatting.instant)."""
+    return instant(text) if text else "?"
 
 
 class _Builder:
@@ -139,8 +137,22 @@ def _tool_title(t: Texts, kind: str, facts: dict) -> str:
 
 
 def render(kind: str, facts: dict, t: Texts, links: Links) -> dict:
-    """The payload (without channel/thread) of one outbox message."""
-    return RENDERERS[kind](facts, t, links)
+    """The payload (without channel/thread) of one outbox message; the reasons, findings and
+    items its facts hold in English are read in the reader's language (phrasebook.py)."""
+    return RENDERERS[kind](in_readers_words(facts, t.locale), t, links)
+
+
+WORDED = ("reason", "text")  # the facts' keys whose text is a result's reason or a finding's sentence
+
+
+def in_readers_words(facts, locale: str):
+    if isinstance(facts, dict):
+        return {k: in_locale(v, locale) if k in WORDED and isinstance(v, str) else
+                [item_in_locale(i, locale) if isinstance(i, str) else i for i in v] if k == "items" and isinstance(v, list)
+                else in_readers_words(v, locale) for k, v in facts.items()}
+    if isinstance(facts, list):
+        return [in_readers_words(v, locale) for v in facts]
+    return facts
 
 
 def render_alert(facts: dict, t: Texts, links: Links) -> dict:
@@ -158,7 +170,7 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     add_why(out, facts)
     fields = [f"{_hour_label(t, facts)}\n{when(facts.get('hour'))}", f"{t('field.job')}\n{facts['job']}"]
     if not tool:
-        fields.append(f"{t('field.violations')}\n{facts.get('violations', 0)}")
+        fields.append(f"{t('field.violations')}\n{count(facts.get('violations', 0))}")
     link = out.report_link(facts.get("report"))
     if link:
         fields.append(f"{t('field.report')}\n{link}")

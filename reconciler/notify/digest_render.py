@@ -5,11 +5,11 @@ point-in-time checks, the worst numbers and the next steps."""
 
 from __future__ import annotations
 
+from reconciler.formatting import number, signed
 from reconciler.notify.blocks import when
 from reconciler.notify.digest import CELL, CELLS, ISSUES_SHOWN
 from reconciler.notify.story import digest_story_lines
 from reconciler.reasons import count
-from reconciler.thresholds import number
 
 
 def digest_sections(out, facts: dict) -> str:
@@ -38,7 +38,7 @@ def digest_sections(out, facts: dict) -> str:
         out.section(_listed(t, "digest.moments.title", lines))
     worst = facts.get("worst")
     out.section(f"{t('digest.worst.title')}\n" + (
-        t("digest.worst.drift", drift=f"{worst['drift_pct']:+g}", dataset=worst["dataset"], hour=when(worst["hour"]))
+        t("digest.worst.drift", drift=signed(worst["drift_pct"], 2), dataset=worst["dataset"], hour=when(worst["hour"]))
         if worst else t("digest.worst.none")))
     out.section(f"{t('digest.next.title')}\n" + "\n".join(f"• {s}" for s in next_steps(t, facts, totals)))
     return f"{title}: {status}"
@@ -81,7 +81,7 @@ def gate_line(t, gate: dict) -> str:
              for state in ("not_met", "incomplete") if gate.get(state)]
     why = f" ({'; '.join(parts)})" if parts else ""
     return t("digest.gate", verdict=t(f"gate.verdict.{gate['verdict']}"), phase=gate["phase"], why=why,
-             clean=f"{gate['clean_hours'] / 24:.1f}", days=gate["days_required"])
+             clean=number(gate["clean_hours"] / 24, 1), days=gate["days_required"])
 
 
 def _state(t, alert: dict) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from reconciler.formatting import number
 from reconciler.results import ERROR
 
 MAX_REASON = 300
@@ -40,7 +41,7 @@ def reason_of(result) -> str:
 
 def _short(value) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return number(value)
     if isinstance(value, (dict, list)):
         text = json.dumps(value, separators=(", ", ": "), default=str)
         return text if len(text) <= 80 else text[:79] + "…"

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from reconciler.compare.findings.text import count
 from reconciler.compare.sides import connected_sides
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import ConfigError, UsageError
+from reconciler.formatting import count
 from reconciler.repair.csvfiles import write_plan_csv
 from reconciler.repair.plan import RepairPlan, plan_repair
 from reconciler.repair.sql import plan_statements

@@ -9,12 +9,14 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+from reconciler import formatting
 from reconciler.checks.types import is_rule, reason_for
 from reconciler.report.charts import counts_chart, drift_chart
+from reconciler.report.observed import observed_text
 from reconciler.report.why import why_view
-from reconciler.results import NOT_PASSING, PASS, CheckResult, CompareResult, RunResult, StoredRun, worst
+from reconciler.results import NOT_PASSING, PASS, CheckResult, CompareResult, RunResult, StoredRun
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, Threshold
-from reconciler.timeutil import HOUR, Window, floor_hour, iso, parse_time
+from reconciler.timeutil import HOUR, Window, floor_hour, iso
 
 DEFAULT_DRIFT = Threshold.symmetric(DEFAULT_DRIFT_PCT, "%")
 SAMPLE_KINDS = ("mismatched", "missing_in_new", "extra_in_new")
@@ -55,7 +57,7 @@ def show(value) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, int):
-        return f"{value:,}"
+        return formatting.count(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return str(value)
@@ -64,22 +66,16 @@ def show(value) -> str:
 # -- times: to the second, in UTC ---------------------------------------------------------------
 
 def moment(value: datetime | str | None) -> str:
-    """2026-11-27 10:00:05.123456 UTC (or its ISO text) as '2026-11-27 10:00:05 UTC'."""
-    if not value:
-        return ""
-    text = iso(value) if isinstance(value, datetime) else value
-    return text.replace("T", " ")[:19] + " UTC"
+    """2026-11-27 10:00:05.123456 UTC (or its ISO text) as '2026-11-27T10:00:05Z'."""
+    return formatting.instant(value)
 
 
 def span(window: Window | dict | None) -> str:
-    """[start, end) compactly: '2026-11-27 10:00:00 → 11:00:00 UTC' within one day."""
+    """[start, end): '2026-11-27T10:00:00Z → 2026-11-27T11:00:00Z'."""
     if not window:
         return ""
     low, high = (window.start, window.end) if isinstance(window, Window) else (window["start"], window["end"])
-    start, end = moment(low)[:-4], moment(high)[:-4]
-    if start[:10] == end[:10]:
-        end = end[11:]
-    return f"{start} → {end} UTC"
+    return formatting.span(low, high)
 
 
 def when(item: CheckResult | CompareResult | RunResult, run: RunResult | None = None) -> dict:
@@ -116,9 +112,10 @@ def shorten(text: str, limit: int = RAW_CHARS) -> str:
 
 
 def check_rows(results: list[CheckResult], run: RunResult | None = None) -> list[dict]:
-    """Per result: its reason first; the raw observed value (`observed_full`, and shortened)."""
+    """Per result: its reason first; the observed value in words (`observed_full`, and shortened)."""
     return [{"check": r.check, "status": r.status, "reason": reason_of(r),
-             "observed": shorten(show(r.observed)), "observed_full": show(r.observed),
+             "observed": shorten(observed_text(r.observed, r.threshold)),
+             "observed_full": observed_text(r.observed, r.threshold),
              "threshold": threshold_text(r.threshold), "violations": r.violations,
              "duration": duration_of(r), "message": r.message, **when(r, run)}
             for r in results]
@@ -174,7 +171,7 @@ def sample_rows(samples: dict) -> list[dict]:
 
 def hour_rows(compare: CompareResult) -> list[dict]:
     """The per-hour table: counts, row classes (None in counts mode) and the hour's reason."""
-    return [{**h.to_dict(), "reason": h.reason or "", "label": moment(h.hour)[:16]} for h in compare.hours]
+    return [{**h.to_dict(), "reason": h.reason or "", "label": moment(h.hour)} for h in compare.hours]
 
 
 def chart_hours(compare: CompareResult, context: list[dict] | None) -> list[dict]:
@@ -215,7 +212,7 @@ def _sample_summary(compare: CompareResult) -> list[dict]:
 def failing_hours(compare: CompareResult) -> list[dict]:
     if len(compare.hours) <= 1:
         return []  # the checks' reasons already say it
-    return [{"label": moment(h.hour)[:16], "reason": h.reason or h.status, "status": h.status}
+    return [{"label": moment(h.hour), "reason": h.reason or h.status, "status": h.status}
             for h in compare.hours if h.status != PASS]
 
 
@@ -264,34 +261,3 @@ def context_hours(ledger: list[dict], end: datetime, hours: int = CONTEXT_HOURS)
                     "drift_pct": row["drift_pct"] if judged else None,
                     "status": row["verdict"] if judged else "none"})
     return out
-
-
-def timeline(runs: list[dict], now: datetime, days: int) -> list[dict]:
-    """`days` rows of 24 hours, oldest day first. A cell shows, for each job, the latest run
-    covering that hour (a re-run supersedes), and takes the worst of those statuses. A
-    point-in-time run (`as_of`) judged a moment, not an hour: it paints no cell."""
-    first_day = floor_hour(now).replace(hour=0) - timedelta(days=days - 1)
-    latest: dict[tuple, dict] = {}
-    for run in sorted((r for r in runs if not r.get("as_of")), key=lambda r: r["id"]):
-        start, end = parse_time(run["window"]["start"], now), parse_time(run["window"]["end"], now)
-        hour = floor_hour(start)
-        while hour < end:
-            latest[(hour, run["job"])] = run
-            hour += HOUR
-    rows = []
-    for d in range(days):
-        day = first_day + timedelta(days=d)
-        cells = [_cell(day + h * HOUR, latest, now) for h in range(24)]
-        rows.append({"day": iso(day)[:10], "cells": cells})
-    return rows
-
-
-def _cell(hour: datetime, latest: dict, now: datetime) -> dict:
-    judged = sorted(((job, run) for (h, job), run in latest.items() if h == hour), key=lambda jr: jr[0])
-    if not judged:
-        return {"hour": iso(hour), "status": "future" if hour > now else "none", "title": f"{iso(hour)}: no run",
-                "run": None}
-    status = worst(run["status"] for _, run in judged)
-    worst_run = next(run for _, run in judged if run["status"] == status)
-    title = f"{iso(hour)}: " + ", ".join(f"{job} {run['status']} (run {run['id']})" for job, run in judged)
-    return {"hour": iso(hour), "status": status, "title": title, "run": worst_run}

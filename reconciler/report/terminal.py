@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from reconciler import formatting
 from reconciler.report.model import check_rows, hour_rows, plain, reason_of, rule_violations, threshold_text, when
 from reconciler.results import (
     EMPTY,
@@ -28,7 +29,7 @@ from reconciler.results import (
     jsonable,
     worst,
 )
-from reconciler.timeutil import Window, iso
+from reconciler.timeutil import Window
 
 STATUS_STYLE = {PASS: "green", FAIL: "bold red", ERROR: "bold dark_orange", SKIPPED: "grey50", EMPTY: "grey50"}
 WIDE = 160
@@ -62,27 +63,22 @@ def _table(title: str | None = None, **kwargs) -> Table:
 
 def window_text(window: Window) -> str:
     """ISO as typed on the command line (`--start`/`--end`), so it can be pasted back."""
-    return f"{iso(window.start)} → {iso(window.end)}"
+    return formatting.span(window.start, window.end)
 
 
 def moment_text(item) -> str:
     """The window of a run, a stored window or a result, or the moment it judged (`as_of`)."""
     if item.window is not None:
         return window_text(item.window)
-    return f"as of {_to_second(iso(item.as_of))}"
-
-
-def _to_second(text: str) -> str:
-    """`2026-11-30T08:20:41.795003Z` as people read it: `2026-11-30T08:20:41Z`."""
-    return text.split(".")[0] + "Z" if "." in text else text
+    return f"as of {formatting.instant(item.as_of)}"
 
 
 def _count(value) -> str:
-    return "—" if value is None else f"{value:,}"
+    return formatting.count(value)
 
 
 def _drift(value) -> str:
-    return "n/a" if value is None else f"{value:+.4f}"
+    return "n/a" if value is None else formatting.signed(value, 4)
 
 
 # -- checks -----------------------------------------------------------------------------------
@@ -131,7 +127,7 @@ def hours_table(compare: CompareResult) -> Table:
     table.add_column("status", no_wrap=True)
     table.add_column("reason", overflow="fold")
     for h in rows:
-        cells = [h["label"], f"{h['old']:,}", f"{h['new']:,}", _drift(h["drift_pct"])]
+        cells = [h["label"], _count(h["old"]), _count(h["new"]), _drift(h["drift_pct"])]
         if with_rows:
             cells += [_count(h["missing_in_new"]), _count(h["extra_in_new"]), _count(h["mismatched"])]
         table.add_row(*map(_text, cells), status_text(h["status"]), _text(h["reason"] if h["status"] != PASS else ""))
@@ -201,7 +197,7 @@ def why_table(compare: CompareResult, notes: dict[str, list[dict]] | None = None
         table.add_column(column, no_wrap=column != "finding", overflow="fold")
     last = None
     for f in compare.findings:
-        label = iso(f.hour)[:16].replace("T", " ")
+        label = formatting.instant(f.hour)
         if last is not None and label != last:
             _story_rows(table, (notes or {}).get(last))
         rows = "missing+extra" if f.kind == "counts_hide" else FINDING_LABEL.get(f.about, f.about)
@@ -233,9 +229,10 @@ def compare_renderables(compare: CompareResult, run: RunResult | None = None,
     t = compare.totals
     if t.get("matched") is not None:
         parts.append(Text(
-            f"rows: matched {t['matched']:,}  changed {t.get('mismatched') or 0:,}  missing in new "
-            f"{t.get('missing_in_new') or 0:,}  extra in new {t.get('extra_in_new') or 0:,}  duplicates old/new "
-            f"{t.get('duplicates_old') or 0}/{t.get('duplicates_new') or 0}  match {t.get('match_pct')} %"))
+            f"rows: matched {_count(t['matched'])}  changed {_count(t.get('mismatched') or 0)}  missing in new "
+            f"{_count(t.get('missing_in_new') or 0)}  extra in new {_count(t.get('extra_in_new') or 0)}  "
+            f"duplicates old/new {_count(t.get('duplicates_old') or 0)}/{_count(t.get('duplicates_new') or 0)}  "
+            f"match {formatting.percent(t.get('match_pct'), 4)}"))
         if compare.truncated:
             parts.append(Text("TRUNCATED by the row budget: some rows were not compared", style="bold red"))
     samples = compare.samples
@@ -244,7 +241,7 @@ def compare_renderables(compare: CompareResult, run: RunResult | None = None,
         if rows:
             total = t.get(kind) or len(rows)
             shown = min(SAMPLE_LIMIT, len(rows))
-            parts.append(samples_table(rows, f"{KIND_LABEL[kind]}: first {shown} of {total:,}", kind=kind))
+            parts.append(samples_table(rows, f"{KIND_LABEL[kind]}: first {shown} of {_count(total)}", kind=kind))
     if compare.checks:
         parts.append(checks_table(compare.checks, run=run))
     return parts
@@ -299,14 +296,16 @@ def _rule_results(doc: dict) -> list[CheckResult]:
 
 def runs_table(runs: list[dict]) -> Table:
     table = Table(title=f"{len(runs)} run{'s' if len(runs) != 1 else ''}", title_justify="left")
-    for column, justify in (("run", "right"), ("job", "left"), ("window start", "left"), ("window end", "left"),
+    for column, justify in (("run", "right"), ("job", "left"), ("window start or as of", "left"), ("window end", "left"),
                             ("status", "left"), ("checks", "right"), ("failing", "right"), ("seconds", "right"),
                             ("message", "left")):
         table.add_column(column, justify=justify, overflow="fold")
     for r in runs:
-        table.add_row(_text(r["id"]), _text(r["job"]), _text(r["window"]["start"]), _text(r["window"]["end"]),
+        start, end = (r["as_of"], "") if r.get("as_of") else (r["window"]["start"], r["window"]["end"])
+        table.add_row(_text(r["id"]), _text(r["job"]), _text(formatting.instant(start)), _text(formatting.instant(end)),
                       status_text(r["status"]),
-                      _text(r.get("checks", "")), _text(r.get("failing_checks", "")), _text(f"{r['duration_s']:.1f}"),
+                      _text(r.get("checks", "")), _text(r.get("failing_checks", "")),
+                      _text(formatting.number(r["duration_s"], 1)),
                       _text(r.get("message") or ""))
     return table
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Callable
 
 from reconciler.compare.findings.stories import Story
+from reconciler.formatting import count, instant, percent
 from reconciler.results import CompareResult, Finding
-from reconciler.timeutil import iso
 
 WIDTH, HEIGHT = 720, 64
 LEFT, TOP, BOTTOM = 28, 6, 16
@@ -37,19 +37,19 @@ def minute_strip(finding: Finding) -> dict | None:
         if r:
             h = r / top_r * PLOT_H
             bars.append({"x": x, "y": _r(TOP + PLOT_H - h), "w": _r(SLOT - 1), "h": _r(h), "cls": "strip-rows",
-                         "title": f":{m:02d} {r:,} rows in {SIDE.get(finding.about, 'old')}"})
+                         "title": f":{m:02d} {count(r)} rows in {SIDE.get(finding.about, 'old')}"})
         if d:
             h = max(d / top_d * PLOT_H, 1.5)
             bars.append({"x": _r(x + 1), "y": _r(TOP + PLOT_H - h), "w": _r(max(SLOT - 3, 1)), "h": _r(h),
-                         "cls": "strip-diff", "title": f":{m:02d} {d:,} {LABEL.get(finding.about, 'differing')}"})
+                         "cls": "strip-diff", "title": f":{m:02d} {count(d)} {LABEL.get(finding.about, 'differing')}"})
     texts = [{"x": _r(LEFT + m * SLOT), "y": HEIGHT - 3, "text": f":{m:02d}", "anchor": "start"} for m in (0, 15, 30, 45)]
     texts.append({"x": _r(LEFT + 60 * SLOT), "y": HEIGHT - 3, "text": ":59", "anchor": "end"})
     return {"width": WIDTH, "height": HEIGHT, "bars": bars, "texts": texts,
-            "title": f"where the {sum(diffs):,} {LABEL.get(finding.about, 'differing')} rows fall, minute by minute"}
+            "title": f"where the {count(sum(diffs))} {LABEL.get(finding.about, 'differing')} rows fall, minute by minute"}
 
 
 def _label(hour) -> str:
-    return iso(hour)[:16].replace("T", " ")
+    return instant(hour)
 
 
 def story_notes(stories: list[Story], run_id: int | None, href: Callable[[dict], str]) -> dict[str, list[dict]]:
@@ -72,8 +72,8 @@ def story_notes(stories: list[Story], run_id: int | None, href: Callable[[dict],
     for label, by_span in notes.items():
         out[label] = []
         for note in by_span.values():
-            where = (f"since {note['since']} UTC ({note['hours']} h so far)" if note["ongoing"]
-                     else f"from {note['since']} to {note['until']} UTC ({note['hours']} h)")
+            where = (f"since {note['since']} ({note['hours']} h so far)" if note["ongoing"]
+                     else f"from {note['since']} to {note['until']} ({note['hours']} h)")
             note["text"] = (f"hour {note['position']} of a story {where}, every hour: "
                             + "; ".join(note["findings"]))
             out[label].append(note)
@@ -91,6 +91,6 @@ def why_view(compare: CompareResult, notes: dict[str, list[dict]] | None = None)
         keys = ", ".join(" ".join(f"{k}={v}" for k, v in key.items()) for key in f.sample_keys[:5])
         hour["findings"].append({
             "about": "missing+extra" if f.kind == "counts_hide" else LABEL.get(f.about, f.about), "kind": f.kind,
-            "text": f.text, "rows": f.rows, "share": f"{f.share * 100:.0f} %", "sample_keys": keys,
+            "text": f.text, "rows": f.rows, "share": percent(f.share * 100, 0), "sample_keys": keys,
             "strip": minute_strip(f)})
     return list(hours.values())

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 
+from reconciler.formatting import count
 from reconciler.timeutil import iso
 
 WAITING_REPEAT = 60.0
@@ -65,7 +66,7 @@ class VerifyProgress:
             self.rows += record["old_count"] + record["new_count"]
             if self._bar is not None:
                 self._bar.update(self._task, completed=self.done, description=self.label,
-                                 rate=f"{self.rate():,.0f}".replace(",", "\u2009"))
+                                 rate=count(round(self.rate())))
                 return
             eta = self.eta()
             self._emit("day", day=record["day"].date().isoformat(), equal=record["equal"], old=record["old_count"],

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reconciler.errors import EXIT_FAILED, EXIT_OK
+from reconciler.formatting import count, day, number
 from reconciler.results import FAIL, PASS
 from reconciler.timeutil import iso
 from reconciler.verify.days import differences
 
-THIN_SPACE = "\u2009"
 FINDINGS_LISTED = 50
 
 
@@ -99,7 +99,7 @@ class VerifyReport:
             out += [f"  {f['hour']}  {f['text']}" for f in self.findings[:FINDINGS_LISTED]]
             if len(self.findings) > FINDINGS_LISTED:
                 out.append(f"  … and {len(self.findings) - FINDINGS_LISTED} more (--format json lists them all)")
-        out.append(f"took {self.seconds:.1f} s")
+        out.append(f"took {number(self.seconds, 1)} s")
         return out
 
 
@@ -110,7 +110,7 @@ def build_report(verification: dict, day_rows: list[dict], *, resumed_days: int,
         workers[row["worker"]] = workers.get(row["worker"], 0) + 1
         if row["equal"]:
             continue
-        differing.append({"day": row["day"].date().isoformat(), "totals": row["totals"], "hours": row["hours"]})
+        differing.append({"day": day(row["day"]), "totals": row["totals"], "hours": row["hours"]})
         for kind, items in (row["samples"] or {}).items():
             kept = samples.setdefault(kind, [])
             kept += items[:max(0, sample_limit - len(kept))]
@@ -124,7 +124,7 @@ def build_report(verification: dict, day_rows: list[dict], *, resumed_days: int,
 def _n(value) -> str:
     if value is None:
         return "-"
-    return f"{int(value):,}".replace(",", THIN_SPACE)
+    return count(int(value))
 
 
 def _pct(value, sign: str = "") -> str:

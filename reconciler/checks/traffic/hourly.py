@@ -9,6 +9,7 @@ from datetime import datetime
 
 from reconciler.checks.traffic.judge import TrafficBounds, hour_alerts
 from reconciler.checks.traffic.measure import HourTraffic, measure_hours
+from reconciler.formatting import number
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
 from reconciler.sources.prometheus import prometheus_source
 from reconciler.thresholds import Threshold
@@ -43,8 +44,8 @@ def hour_result(name: str, cfg, hour: HourTraffic, discrepancy: dict | None, sou
     observed["discrepancy"] = discrepancy
     bounds = {"max_error_rate_increase_points": cfg.max_error_rate_increase_points,
               "max_p99_ratio": cfg.max_p99_ratio, "max_discrepancy_pct": cfg.max_discrepancy_pct}
-    threshold = Threshold(text=f"new error rate ≤ old + {cfg.max_error_rate_increase_points:g} points, new p99 ≤ "
-                               f"old p99 × {cfg.max_p99_ratio:g}, discrepancy ≤ {cfg.max_discrepancy_pct:g} %")
+    threshold = Threshold(text=f"new error rate ≤ old + {number(cfg.max_error_rate_increase_points)} points, new p99 ≤ "
+                               f"old p99 × {number(cfg.max_p99_ratio)}, discrepancy ≤ {number(cfg.max_discrepancy_pct)} %")
     details = {"measure": "traffic", "source": source, "evaluated_at": iso(hour.window.end), "alerts": alerts,
                "bounds": bounds}
     if cfg.dataset:

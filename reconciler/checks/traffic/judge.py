@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reconciler.checks.traffic.measure import HourTraffic
+from reconciler.formatting import number
 from reconciler.timeutil import HOUR, Window, hour_starts, iso
 
 MET, NOT_MET, INCOMPLETE = "met", "not_met", "incomplete"
@@ -61,15 +62,15 @@ def hour_alerts(hour: HourTraffic, bounds: TrafficBounds = PLAN) -> list[Alert]:
         limit = round(old_rate + bounds.max_error_rate_increase_points, 6)
         if new_rate > limit:
             alerts.append(Alert(hour.hour, "error_rate", new_rate, old_rate, limit,
-                                f"error rate {new_rate:g} % on the new system against {old_rate:g} % on the old: "
-                                f"more than {bounds.max_error_rate_increase_points:g} points above"))
+                                f"error rate {number(new_rate)} % on the new system against {number(old_rate)} % on the old: "
+                                f"more than {number(bounds.max_error_rate_increase_points)} points above"))
     new_p99, old_p99 = hour.new.p99_ms, hour.old.p99_ms
     if new_p99 is not None and old_p99 is not None:
         limit = round(old_p99 * bounds.max_p99_ratio, 6)
         if new_p99 > limit:
             alerts.append(Alert(hour.hour, "p99_latency", new_p99, old_p99, limit,
-                                f"p99 latency {new_p99:g} ms on the new system against {old_p99:g} ms on the old: "
-                                f"above {bounds.max_p99_ratio:g} x the old ({limit:g} ms)"))
+                                f"p99 latency {number(new_p99)} ms on the new system against {number(old_p99)} ms on the old: "
+                                f"above {number(bounds.max_p99_ratio)} x the old ({number(limit)} ms)"))
     return alerts
 
 
@@ -112,8 +113,8 @@ def error_rate_criterion(hours: list[HourTraffic], period: Window, bounds: Traff
     rate = round(errors / requests * 100, 6) if requests else None
     worst = max(measured, key=lambda h: h.new.error_rate_pct, default=None)
     failing = rate is not None and rate >= bounds.max_error_rate_pct
-    text = (f"new error rate {rate:g} % ({errors:.12g} of {requests:.12g} requests) against < "
-            f"{bounds.max_error_rate_pct:g} %" if rate is not None else "no request measured on the new system")
+    text = (f"new error rate {number(rate)} % ({number(errors)} of {number(requests)} requests) against < "
+            f"{number(bounds.max_error_rate_pct)} %" if rate is not None else "no request measured on the new system")
     return _settle("error_rate", failing, len(expected) - len(measured), len(expected), observed=rate,
                    bound=bounds.max_error_rate_pct, worst_hour=worst.hour if worst else None, text=text)
 
@@ -124,7 +125,7 @@ def p99_criterion(hours: list[HourTraffic], period: Window, bounds: TrafficBound
     worst = max(measured, key=lambda h: h.new.p99_ms, default=None)
     observed = worst.new.p99_ms if worst else None
     failing = observed is not None and observed >= bounds.max_p99_ms
-    text = (f"worst hourly p99 {observed:g} ms ({iso(worst.hour)}) against < {bounds.max_p99_ms:g} ms"
+    text = (f"worst hourly p99 {number(observed)} ms ({iso(worst.hour)}) against < {number(bounds.max_p99_ms)} ms"
             if worst else "no latency measured on the new system")
     return _settle("p99_latency", failing, len(expected) - len(measured), len(expected), observed=observed,
                    bound=bounds.max_p99_ms, worst_hour=worst.hour if worst else None, text=text)
@@ -154,7 +155,7 @@ def stability_criterion(hours: list[HourTraffic], period: Window, bounds: Traffi
     needed = bounds.stable_days * 24
     missing = sum(s is None for s in states) + needed - len(expected)  # a period shorter than the span
     text = (f"{len(failing)} of {len(expected)} hours off full split or out of bounds (first {iso(failing[0])})"
-            if failing else f"{streak} of {needed} hours stable at >= {bounds.full_split_pct:g} %")
+            if failing else f"{streak} of {needed} hours stable at >= {number(bounds.full_split_pct)} %")
     verdict = _settle("stable_at_full_split", bool(failing), missing, needed, observed=float(streak),
                       bound=float(needed), worst_hour=failing[0] if failing else None, text=text)
     return Stability(**vars(verdict), stable_since=expected[-streak] if streak else None, stable_hours=streak)

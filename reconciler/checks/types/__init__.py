@@ -62,11 +62,12 @@ def criterion_of(result: CheckResult) -> str | None:
 
 def reason_for(result: CheckResult, words: Words = english) -> str:
     """The reason of a result that has none, in its type's words (a result of no known type:
-    the generic one)."""
+    the generic one), read through `words`: the reasons are written in English and stored so;
+    a reader's translator (notify/phrasebook.py `words_in`) gives them in another language."""
     found = check_type(result.check_type)
     if found is not None:
-        return found.reason(result, words)
-    return status_message(result) if result.status in (ERROR, SKIPPED) else generic_reason(result)
+        return words(found.reason(result, words))
+    return words(status_message(result) if result.status in (ERROR, SKIPPED) else generic_reason(result))
 
 
 def with_reason(result: CheckResult) -> CheckResult:

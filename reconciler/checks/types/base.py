@@ -23,7 +23,8 @@ class Scope(StrEnum):
 
 
 def english(text: str) -> str:
-    """The words of a reason as written. A later version passes a translator here instead."""
+    """The words of a reason as written (and stored). Another language's reader passes a
+    translator instead (notify/phrasebook.py `words_in(locale)`), which `reason_for` applies."""
     return text
 
 

@@ -12,9 +12,9 @@ from typing import Literal
 from reconciler.checks.context import CheckContext, CheckOutcome
 from reconciler.checks.types.base import CheckType, Scope, Words, english
 from reconciler.config.models import CheckConfig
+from reconciler.formatting import number
 from reconciler.reasons import count, status_message
 from reconciler.results import ERROR, FAIL, PASS, SKIPPED, CheckResult
-from reconciler.thresholds import number
 
 PROCESSING_LAG, NEWEST_EVENT_AGE = "processing_lag", "newest_event_age"
 

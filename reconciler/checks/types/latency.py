@@ -17,9 +17,9 @@ from reconciler.checks.types.base import CheckType, Scope, Words, english
 from reconciler.checks.types.lag import _against
 from reconciler.config.durations import Duration
 from reconciler.config.models import CheckConfig
+from reconciler.formatting import number
 from reconciler.reasons import count, status_message
 from reconciler.results import ERROR, SKIPPED, CheckResult
-from reconciler.thresholds import number
 
 
 class LatencyConfig(CheckConfig):

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reconciler.compare.findings import stats
-from reconciler.compare.findings.text import LABEL, count, pct
+from reconciler.compare.findings.text import LABEL, pct
+from reconciler.formatting import count
 from reconciler.results import Finding
 
 MIN_LIFT = 2.0

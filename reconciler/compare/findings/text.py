@@ -5,15 +5,12 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
-NBSP = "\u00a0"
+from reconciler.formatting import GROUP as NBSP
+from reconciler.formatting import count  # noqa: F401  (the findings modules import it from here)
+
 UTC = timezone.utc
 LABEL = {"missing_in_new": "missing", "extra_in_new": "extra", "mismatched": "changed"}
 OTHER_SIDE = {"missing_in_new": "new", "extra_in_new": "old"}
-
-
-def count(n: int) -> str:
-    """7 323: thousands apart by a no-break space."""
-    return f"{int(n):,}".replace(",", NBSP)
 
 
 def pct(share: float) -> str:
