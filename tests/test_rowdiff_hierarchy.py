@@ -58,14 +58,15 @@ def outcome(request, data, tmp_path):
             for name, side in sides.items():
                 prepare_side(loaded, "device_events", side, conns[name])
             result = RowDiff(loaded.config.datasets["device_events"], sides, WINDOW).run(conns)
+            options = {name: dict(c.get_execution_options()) for name, c in conns.items()}
     finally:
         for s in sources.values():
             s.dispose()
-    return result, new, lost, changed
+    return result, new, lost, changed, options
 
 
 def test_only_the_differing_hour_is_read_by_slice_and_its_minutes_are_exact(outcome, data):
-    result, new, lost, changed = outcome
+    result, new, lost, changed, _ = outcome
     second = START + H
     per_hour_old = [sum(1 for e in data if START + k * H <= e["time"] < START + (k + 1) * H) for k in range(HOURS)]
 
@@ -91,3 +92,11 @@ def test_equal_hours_cost_one_aggregate_each_side(outcome):
     assert result.queries == 2 * (HOURS + 1) == 8
     assert result.fetched == {"old": 4, "new": 1}
     assert "refine" not in result.timings
+
+
+def test_fetching_streams_per_statement_and_leaves_the_connections_as_they_were(outcome):
+    """A streamed fetch set on the connection itself would make every later checksum a
+    PostgreSQL cursor, which plans without parallel workers: the hours after the first
+    differing one cost twice as much."""
+    *_, options = outcome
+    assert options == {"old": {}, "new": {}}

@@ -310,11 +310,12 @@ class RowDiff:
             sql = self._side_sql(name, start)
             # streamed: a PostgreSQL cursor also plans without parallel workers, which
             # cost more than they save on a listing this size
-            conn = self.conns[name].execution_options(stream_results=True, yield_per=LIST_BATCH)
+            stream = {"stream_results": True, "yield_per": LIST_BATCH}
             out: dict = {}
             get, one_row = out.get, 1 << _COUNT_SHIFT
             for chunk in _chunks(segments, RANGES_PER_QUERY):
-                for g, h in conn.execute(sql.hash_list_select(self._conditions(name, chunk, sql))):
+                stmt = sql.hash_list_select(self._conditions(name, chunk, sql))
+                for g, h in self.conns[name].execute(stmt, execution_options=stream):
                     g = int(g)
                     out[g] = get(g, 0) + one_row + int(h)
             return out
@@ -381,8 +382,10 @@ class RowDiff:
         key_idx = [i for i, s in enumerate(self.specs) if s.is_key]
         time_idx = next(i for i, s in enumerate(self.specs) if s.is_time)
         out = []
-        result = self.conns[name].execution_options(stream_results=True, yield_per=self.ds.diff.chunk_rows)
-        for raw in result.execute(stmt):
+        # per statement: Connection.execution_options() would change the connection itself,
+        # and every later checksum would run in a cursor, without parallel workers
+        stream = {"stream_results": True, "yield_per": self.ds.diff.chunk_rows}
+        for raw in self.conns[name].execute(stmt, execution_options=stream):
             raw = tuple(raw)  # one copy, kept by the row and its display
             values = tuple(value_of(v, s, axis, self.ds.time_precision) for v, s in zip(raw, self.specs))
             key = key_of([raw[i] for i in key_idx], [self.specs[i] for i in key_idx], axis, self.ds.time_precision)
