@@ -20,7 +20,6 @@ from reconciler.timeutil import Window
 _context = None
 _context_lock = threading.Lock()
 _import_thread: threading.Thread | None = None
-PRELOAD_NICE = int(os.environ.get("RECONCILER_PRELOAD_NICE", "19"))
 
 
 def preload() -> None:
@@ -33,7 +32,7 @@ def preload() -> None:
         def _prepare():
             if sys.platform == "linux":
                 try:
-                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PRELOAD_NICE)  # this thread only
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only
                 except OSError:
                     pass
             try:
