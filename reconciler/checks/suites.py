@@ -23,23 +23,24 @@ _import_thread: threading.Thread | None = None
 
 
 def preload() -> None:
-    """Start importing Great Expectations (~5 s of CPU) while the databases work. On Linux
-    the importing thread runs at the lowest priority, so it takes the CPU the databases
-    leave idle rather than the CPU they need when they share the machine."""
+    """Start importing Great Expectations and making its context (~4 s of CPU) while the
+    databases work: the import holds the interpreter, but waiting on a database does not.
+    On Linux the thread runs at a lower priority, so the databases keep the CPU they need
+    when they share the machine, and the import takes what they leave."""
     global _import_thread
     if _import_thread is None:
-        def _import():
+        def _prepare():
             if sys.platform == "linux":
                 try:
                     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only
                 except OSError:
                     pass
             try:
-                _import_gx()
+                _gx()
             except Exception:
-                pass  # the real import in _gx() reports it
+                pass  # the real call in _gx() reports it
 
-        _import_thread = threading.Thread(target=_import, name="gx-import", daemon=True)
+        _import_thread = threading.Thread(target=_prepare, name="gx-import", daemon=True)
         _import_thread.start()
 
 

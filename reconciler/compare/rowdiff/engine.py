@@ -179,16 +179,51 @@ class RowDiff:
         return self._both(one)
 
     def _region(self, start: datetime, end: datetime) -> None:
-        t = time.perf_counter()
-        lo, hi = to_units(start, self.unit_us), to_units(end, self.unit_us)
+        """Each hour's count and hash sum first, one aggregate without GROUP BY, the
+        cheapest statement that reads every row (the floor's own). Only a differing hour
+        is read again by time slice, and only its slices then narrow towards the rows."""
         self.log(f"checksums {iso(start)} → {iso(end)}")
+        if self.ds.snapshot:  # a whole history, mostly empty hours: sliced at once
+            self._sliced(start, start, end, hour_counts=True)
+            return
+        for lo, hi in _spans(start, end, HOUR_US):
+            t = time.perf_counter()
+            sums = self._totals(lo, hi, start)
+            hour = floor_hour(lo)
+            for name, counter in (("old", self.outcome.hour_old), ("new", self.outcome.hour_new)):
+                if sums[name][0]:
+                    counter[hour] += sums[name][0]
+            self._add_timing("checksums", t)
+            if sums["old"] == sums["new"]:
+                if sums["old"][0]:
+                    self.tally.matched[hour] += sums["old"][0]
+            else:
+                self._sliced(start, lo, hi, hour_counts=False)
+
+    def _totals(self, lo: datetime, hi: datetime, start: datetime) -> dict:
+        """(count, hash sum) of [lo, hi) on both sides."""
+        segment = Segment(to_units(lo, self.unit_us), to_units(hi, self.unit_us))
+
+        def one(name):
+            sql = self._side_sql(name, start)
+            n, h = self.conns[name].execute(sql.total_select(self._conditions(name, [segment], sql))).one()
+            return int(n or 0), sql.dialect.hash_sum_value(h)
+
+        self.outcome.queries += 2
+        return self._both(one)
+
+    def _sliced(self, start: datetime, lo_t: datetime, hi_t: datetime, hour_counts: bool) -> None:
+        """[lo_t, hi_t) by time slice: rows per minute for the findings, then what differs."""
+        t = time.perf_counter()
+        lo, hi = to_units(lo_t, self.unit_us), to_units(hi_t, self.unit_us)
         sums = self._checksums([Segment(lo, hi)], start, self.slice_units)
         width = self.slice_units
         per_minute = MINUTE_US // self.unit_us
         for name, counter, minutes in (("old", self.outcome.hour_old, self.outcome.minute_old),
                                        ("new", self.outcome.hour_new, self.outcome.minute_new)):
             for g, (n, _) in sums[name].items():
-                counter[self._hour(g * width)] += n
+                if hour_counts:
+                    counter[self._hour(g * width)] += n
                 minutes[g * width // per_minute] += n
         self._add_timing("checksums", t)
         pending = self._settle_equal(sums, lambda g: Segment(max(lo, g * width), min(hi, (g + 1) * width)),
@@ -275,11 +310,12 @@ class RowDiff:
             sql = self._side_sql(name, start)
             # streamed: a PostgreSQL cursor also plans without parallel workers, which
             # cost more than they save on a listing this size
-            conn = self.conns[name].execution_options(stream_results=True, yield_per=LIST_BATCH)
+            stream = {"stream_results": True, "yield_per": LIST_BATCH}
             out: dict = {}
             get, one_row = out.get, 1 << _COUNT_SHIFT
             for chunk in _chunks(segments, RANGES_PER_QUERY):
-                for g, h in conn.execute(sql.hash_list_select(self._conditions(name, chunk, sql))):
+                stmt = sql.hash_list_select(self._conditions(name, chunk, sql))
+                for g, h in self.conns[name].execute(stmt, execution_options=stream):
                     g = int(g)
                     out[g] = get(g, 0) + one_row + int(h)
             return out
@@ -346,8 +382,10 @@ class RowDiff:
         key_idx = [i for i, s in enumerate(self.specs) if s.is_key]
         time_idx = next(i for i, s in enumerate(self.specs) if s.is_time)
         out = []
-        result = self.conns[name].execution_options(stream_results=True, yield_per=self.ds.diff.chunk_rows)
-        for raw in result.execute(stmt):
+        # per statement: Connection.execution_options() would change the connection itself,
+        # and every later checksum would run in a cursor, without parallel workers
+        stream = {"stream_results": True, "yield_per": self.ds.diff.chunk_rows}
+        for raw in self.conns[name].execute(stmt, execution_options=stream):
             raw = tuple(raw)  # one copy, kept by the row and its display
             values = tuple(value_of(v, s, axis, self.ds.time_precision) for v, s in zip(raw, self.specs))
             key = key_of([raw[i] for i in key_idx], [self.specs[i] for i in key_idx], axis, self.ds.time_precision)

@@ -96,6 +96,10 @@ class SideSQL:
                           self.dialect.hash_sum(self.row_hash()).label("h"))
                 .where(*conditions).group_by(sa.text("1")))
 
+    def total_select(self, conditions: list):
+        """count and hash sum of every row the conditions select: no GROUP BY."""
+        return sa.select(sa.func.count().label("n"), self.dialect.hash_sum(self.row_hash()).label("h")).where(*conditions)
+
     def hash_list_select(self, conditions: list):
         """One (instant, row hash) per row: the finest checksum, added up by the caller."""
         return sa.select(self.time_units.label("g"), self.row_hash().label("h")).where(*conditions)
