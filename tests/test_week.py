@@ -293,4 +293,12 @@ def test_a_faulty_week(request, tmp_path, make_pg_database, make_timescale_datab
                            "latency": "met", "queues": "not met", "bookings": "not met"}
     assert gap_hours(end, "drift") == gap_hours(end, "match") == list(FAULTS.missing_hours)
     assert gap_hours(end, "lag") == list(FAULTS.lag_hours)
-    return store  # the Slack and latency assertions follow (WIP)
+    debug = Path(os.environ.get("WEEK_DEBUG_DIR", "")) if os.environ.get("WEEK_DEBUG_DIR") else None
+    if debug:
+        debug.mkdir(parents=True, exist_ok=True)
+        (debug / "slack.json").write_text(json.dumps({"messages": slack.messages, "updates": slack.updates},
+                                                     default=str, indent=1, ensure_ascii=False))
+        (debug / "gates.json").write_text(json.dumps([g for _, g in gates.values()], indent=1, ensure_ascii=False))
+        (debug / "index.html").write_text((world.tmp_path / "reports" / "index.html").read_text())
+        import shutil
+        shutil.copy(world.tmp_path / "store.db", debug / "store.db")
