@@ -28,16 +28,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from week_fixtures import (  # noqa: E402
-    START,
-    LatencyEndpoint,
-    SimulatedClock,
-    dlq_keys,
-    load_bookings,
-    walk,
-    week_env,
-    week_schedule,
-)
+from week_fixtures import START, LatencyEndpoint, SimulatedClock, dlq_keys, load_bookings, walk, week_env, week_schedule  # noqa: E402
 
 from reconciler.timeutil import HOUR, iso  # noqa: E402
 
