@@ -73,7 +73,7 @@ def load(old_url: str, new_url: str, days: int, rate: float) -> int:
         with engine.connect() as conn:
             for statement in ddl.split("; "):
                 conn.exec_driver_sql(statement)
-            conn.exec_driver_sql(insert)
+            conn.exec_driver_sql(insert.replace("%", "%%"))
             conn.exec_driver_sql(f"VACUUM ANALYZE {'legacy_events' if url == old_url else 'device_events'}")
         engine.dispose()
     return n
