@@ -293,6 +293,7 @@ def test_a_faulty_week(request, tmp_path, make_pg_database, make_timescale_datab
                            "latency": "met", "queues": "not met", "bookings": "not met"}
     assert gap_hours(end, "drift") == gap_hours(end, "match") == list(FAULTS.missing_hours)
     assert gap_hours(end, "lag") == list(FAULTS.lag_hours)
+    keep_for_reading(world, slack, gates)
     assert_faulty_slack(slack.messages, slack.updates, store)
     assert_detection_latency(slack.messages, store)
     assert_faulty_digests(store, slack)
@@ -302,6 +303,21 @@ def test_a_faulty_week(request, tmp_path, make_pg_database, make_timescale_datab
     assert index_hours(world) == list(range(24, HOURS + 24))
     footer = re.search(r"Hours judged: (\d+) pass, (\d+) fail", (tmp_path / "reports" / "index.html").read_text())
     assert footer.groups() == ("139", "5")  # EXPECTED TO CHANGE: the ledger's 163 pass, 5 fail over the period
+
+
+def keep_for_reading(world, slack, gates) -> None:
+    """With WEEK_DEBUG_DIR set: what Slack got, the gates, the index and the store, kept there."""
+    import shutil
+
+    if not os.environ.get("WEEK_DEBUG_DIR"):
+        return
+    debug = Path(os.environ["WEEK_DEBUG_DIR"])
+    debug.mkdir(parents=True, exist_ok=True)
+    (debug / "slack.json").write_text(json.dumps({"messages": slack.messages, "updates": slack.updates},
+                                                 default=str, indent=1, ensure_ascii=False))
+    (debug / "gates.json").write_text(json.dumps([g for _, g in gates.values()], indent=1, ensure_ascii=False))
+    shutil.copy(world.tmp_path / "reports" / "index.html", debug / "index.html")
+    shutil.copy(world.tmp_path / "store.db", debug / "store.db")
 
 
 ALERTS = ["hourly_count_drift (device_events)", "row_match (device_events)",
