@@ -126,3 +126,18 @@ def test_bench_findings(tmp_path, make_pg_database):
     assert "200 `value` +1.5 exactly (constant offset)" in run["findings"] and run["timings"]["findings"] > 0
     summary = json.loads(bench("bench_findings.py", "ab", "--scenario", "d50k", "--runs", "1", *common))
     assert summary["totals"]["missing_in_new"] == 150 and summary["findings_share_of_own_judgement_median"] > 0
+
+
+def test_bench_verify(tmp_path, make_pg_database):
+    old, new = dbname(make_pg_database("bench_verify_old")), dbname(make_pg_database("bench_verify_new"))
+    bench("load_events.py", "--hours", "1", "--rate", "1", "--old-db", old, "--new-db", new,
+          "--dsn", libpq(PG_ADMIN_URL), "--out", str(tmp_path))
+    stdout = bench("bench_verify.py", "--old-db", old, "--new-db", new, "--dsn", libpq(PG_ADMIN_URL),
+                   "--workers", "1,2", "--out", str(tmp_path))
+    assert "x floor" in stdout
+    result = json.loads((tmp_path / "verify.json").read_text())
+    assert (result["rows_per_side"], result["range"]["days"]) == (ROWS, 1)
+    assert [r["workers"] for r in result["verify"]] == [1, 2]
+    for run in result["verify"]:
+        assert (run["exit"], run["status"], run["totals"]["matched"], run["days"]["equal"]) == (0, "pass", ROWS, 1)
+        assert run["over_floor"] > 0 and run["peak_rss_mb"] > 0

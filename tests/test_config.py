@@ -130,7 +130,7 @@ CASES = {
     "unknown top-level section": (
         GOOD + "notfy: {}\n",
         "schedule.yaml:15: notfy: unknown key (expected one of: sources, datasets, checks, jobs, report_store, "
-        "notify, phases, service); did you mean 'notify'?",
+        "notify, phases, current_phase, service); did you mean 'notify'?",
     ),
     "missing key": (
         GOOD.replace("time: ts, ", ""),
@@ -196,7 +196,7 @@ CASES = {
     "unknown check type": (
         GOOD.replace("type: counts,", "type: count,"),
         "schedule.yaml:12: checks.event_counts.type: unknown check type 'count' (known: counts, rows, sql, suite, "
-        "health, caggs, lag, latency); did you mean 'counts'?",
+        "health, caggs, lag, latency, traffic); did you mean 'counts'?",
     ),
     "a key of another check type": (
         GOOD.replace("suite: device_events}", "suite: device_events, max_dlq: 3}"),

@@ -124,7 +124,7 @@ def documented_tables(doc: Path):
         cells = [c.strip() for c in line.strip("|").split("|")]
         if not cells or set(cells[0]) <= set("-: ") or cells[0] in ("key", "option", "type"):
             continue
-        keys = re.findall(r"`([a-z_]+)`", cells[0])
+        keys = re.findall(r"`([a-z_][a-z0-9_]*)`", cells[0])
         if context and keys:
             yield context, keys, number, types
 

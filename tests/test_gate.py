@@ -200,12 +200,17 @@ def test_gate_summary_is_the_shadow_phase_and_serializes(gate_env):
                               "(no lag result)"]
 
 
-def test_the_traffic_split_phase_shows_its_criteria_as_not_measured(gate_env):
+def test_the_traffic_split_phase_without_a_traffic_check_says_which_to_configure(gate_env):
+    """The row comparisons give coverage and the discrepancy rate; the new system's error rate,
+    p99 and split need a `traffic` check (test_gate_traffic.py judges them on a real Prometheus)."""
     loaded, store = gate_env
     fabricate_week(store)
     report = evaluate_gate(store, loaded, NOW, phase="traffic-split")
-    assert states(report) == {"coverage": "met", "error_rate_ratio": "incomplete", "p99_latency_ratio": "incomplete"}
-    assert outcome(report, "p99_latency_ratio").bound == {"max_ratio": 1.1}
+    assert states(report) == {"coverage": "met", "error_rate": "incomplete", "p99_latency": "incomplete",
+                              "stable_split": "incomplete", "discrepancy": "met"}
+    assert outcome(report, "p99_latency").summary == ("no traffic evidence: configure a `traffic` check (a "
+                                                      "Prometheus source) in an hourly job")
+    assert outcome(report, "discrepancy").summary == "≤ 1 % in every compared hour; period 0 % (0 of 168000 rows differ)"
     assert report.verdict == "incomplete"
 
 

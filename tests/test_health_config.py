@@ -37,8 +37,11 @@ def test_defaults_are_the_plans_numbers(tmp_path):
     assert shadow.criteria["match"].bound("match", "min_pct") == 99.9
     assert shadow.criteria["lag"].bound("lag", "max_seconds") == 5.0
     assert shadow.criteria["latency"].bound("latency", "max_ms") == 10.0
-    assert list(loaded.config.phases["traffic-split"].criteria) == ["coverage", "error_rate_ratio",
-                                                                   "p99_latency_ratio"]
+    assert list(loaded.config.phases["traffic-split"].criteria) == ["coverage", "error_rate", "p99_latency",
+                                                                   "stable_split", "discrepancy"]
+    assert list(loaded.config.phases["booking-cutover"].criteria) == ["duplicate_bookings", "access_codes",
+                                                                     "notifications", "booking_summary"]
+    assert loaded.config.current_phase is None  # the gate, index and digest judge shadow
 
 
 def test_a_latency_check_needs_a_histogram_or_a_query(tmp_path):

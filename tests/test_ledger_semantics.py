@@ -212,3 +212,19 @@ def test_a_connection_that_never_answers_names_the_source_and_its_connect_timeou
     assert str(e.value).startswith(f"source 'new' (postgresql://app:***@127.0.0.1:{port}/events) is unreachable: "
                                    "no connection within its connect_timeout (1s): ")
     assert "hunter2" not in str(e.value)
+
+
+def test_a_judgement_without_counts_keeps_the_counts_a_comparison_stored(store):
+    """A lag or traffic check in a job of its own judges the hour without counting rows: the
+    hour's verdict and run become its own, but the comparison's counts and drift stay, so the
+    gate's drift and match criteria still see the hour."""
+    from reconciler.store import ledger
+    from reconciler.store.engine import writer
+
+    compared = store.record_run(make_run(JOB, T0, [(1000, 1030)]), **PROVENANCE, now=T0 + 2 * HOUR)
+    with writer(store.engine).begin() as conn:
+        ledger.write_judgements(conn, compared + 100, [ledger.HourJudgement("device_events", T0, "pass")],
+                                T0 + 3 * HOUR)
+    row = ledger_row(store, T0)
+    assert (row["verdict"], row["run_id"], row["old"], row["new"], row["drift_pct"]) == (
+        "pass", compared + 100, 1000, 1030, 3.0)

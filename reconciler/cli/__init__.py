@@ -235,8 +235,9 @@ def _attach_store_commands():
     from reconciler.cli.repair import repair
     from reconciler.cli.report import db, report
     from reconciler.cli.service import jobs, schedule
+    from reconciler.cli.verify import verify
 
-    for command in (report, db, init, gate, calibrate, notify, schedule, jobs, repair):
+    for command in (report, db, init, gate, calibrate, notify, schedule, jobs, repair, verify):
         cli.add_command(command)
 
 _attach_store_commands()

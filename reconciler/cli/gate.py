@@ -29,7 +29,8 @@ def _time(option: str, value: str | None, now: datetime) -> datetime | None:
 
 
 @click.command("gate")
-@click.option("--phase", default="shadow", show_default=True, help="A phase under `phases:` in schedule.yaml.")
+@click.option("--phase", help="A phase under `phases:` in schedule.yaml (default: its `current_phase`, shadow "
+              "unless set).")
 @click.option("--days", type=click.IntRange(min=1), help="Whole days of hours ending at the last settled hour "
               "(default: the phase's days, 7).")
 @click.option("--start", help="Period start (a whole hour); with --end instead of --days.")

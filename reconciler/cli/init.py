@@ -73,6 +73,10 @@ checks:
   # event_lag: {{type: lag, dataset: {dataset}, ingested_column: ingested_at}}
   # latency: write latency p99 against 10 ms, from the new service's Prometheus histogram
   # write_latency: {{type: latency, metrics_url: "http://new-service:9100/metrics", histogram: db_write_duration_seconds}}
+  # traffic split: per hour, both systems' error rates, p50/p95/p99 and the split, from Prometheus; fails
+  #   on new error rate > old + 0.5 points, new p99 > old p99 x 1.5, or > 1 % of the hour's rows differing
+  # (a source `metrics: {{url: "${{PROMETHEUS_URL}}"}}`: Prometheus, Thanos, VictoriaMetrics or Mimir)
+  # traffic: {{type: traffic, source: metrics, dataset: {dataset}}}
   # caggs: a TimescaleDB continuous aggregate against its hypertable ('skipped' without TimescaleDB)
   # event_caggs: {{type: caggs, dataset: {dataset}, refresh_lag: 2h}}
 
@@ -93,6 +97,7 @@ notify:                                      # Slack (docs/slack.md); neither to
   remind_every: 6h                             # webhook mode: a failing alert is repeated at most this often
   report_base_url: "${{REPORT_BASE_URL:-}}"      # where people open reports/; empty: this service's /reports/
 
+current_phase: shadow                        # the phase under way: what `gate`, the report index and the digest judge
 phases:                                      # the go/no-go gate (`reconciler gate`); numbers are the plan's
   shadow:
     days: 7
@@ -104,11 +109,19 @@ phases:                                      # the go/no-go gate (`reconciler ga
       latency: {{max_ms: 10, percentile: p99}}
       queues: {{max_depth: 0}}
       bookings: {{severity: critical}}
-  traffic-split:                             # the shape of the next phase's criteria (not measured yet)
+  traffic-split:                             # 10 % -> 50 % -> 100 %: needs a `traffic` check (Prometheus)
     criteria:
       coverage: {{}}
-      error_rate_ratio: {{max_ratio: 1.0}}
-      p99_latency_ratio: {{max_ratio: 1.1}}
+      error_rate: {{max_pct: 0.1}}             # the new system's errors / requests over the period
+      p99_latency: {{max_ms: 500}}             # the new system's p99, every hour
+      stable_split: {{days: 7, min_split_pct: 99.9}}   # the last 7 days every hour at 100 % within both bounds
+      discrepancy: {{max_pct: 1.0}}            # rows that differ in each hour's row comparison
+  booking-cutover:                           # point-in-time booking results, every day of the 7
+    criteria:
+      duplicate_bookings: {{rule: no_duplicate_bookings}}
+      access_codes: {{rule: access_code_valid}}
+      notifications: {{rule: notifications_sent}}
+      booking_summary: {{rule: "*.summary"}}   # bookings and distinct guests per status, old = new
 """
 
 DEFAULT_NAMES = {"dataset": "device_events", "old_table": "legacy_events", "new_table": "device_events",

@@ -208,7 +208,22 @@ def _cross_references(raw: dict, where) -> list[str]:
     return (_dataset_references(datasets, sources, where)
             + _check_references(checks, datasets, sources, where)
             + _prometheus_references(datasets, sources, where)
-            + _job_references(_mapping(raw.get("jobs")), checks, where))
+            + _job_references(_mapping(raw.get("jobs")), checks, where)
+            + _phase_reference(raw, where))
+
+
+def _phase_reference(raw: dict, where) -> list[str]:
+    """`current_phase` names a phase: one under `phases`, or a built-in one without that key."""
+    from reconciler.config.phases import default_phases
+
+    phase = raw.get("current_phase")
+    if phase is None:
+        return []
+    phases = list(_mapping(raw["phases"])) if "phases" in raw else list(default_phases())
+    if phase in phases:
+        return []
+    return [f"{where('current_phase')}: unknown phase {phase!r} (phases: {', '.join(phases) or 'none'})"
+            f"{did_you_mean(str(phase), phases)}"]
 
 
 def _unresolved_sources(raw: dict, root, unset: dict) -> dict:

@@ -310,6 +310,9 @@ class Config(Strict):
     report_store: ReportStoreConfig = ReportStoreConfig()
     notify: NotifyConfig = NotifyConfig()
     phases: dict[str, PhaseConfig] = Field(default_factory=default_phases)
+    current_phase: str | None = Field(default=None, description="the migration phase under way: the one `gate`, "
+                                      "the report index and the daily digest judge by default (a name under "
+                                      "`phases`; default shadow)")
     service: ServiceConfig = ServiceConfig()
 
     @model_validator(mode="before")

@@ -22,8 +22,20 @@ PLAN_DEFAULTS: dict[str, dict] = {
     "latency": {"max_ms": 10.0, "percentile": "p99"},
     "queues": {"max_depth": 0},
     "bookings": {"severity": "critical"},
+    # traffic-split: the new system's figures from stored `traffic` results (docs/gate.md)
+    "error_rate": {"max_pct": 0.1},
+    "p99_latency": {"max_ms": 500.0},
+    "stable_split": {"days": 7, "min_split_pct": 99.9},
+    "discrepancy": {"max_pct": 1.0},
+    # earlier versions' shape of the phase, measured now: new / old, in hours both systems served
     "error_rate_ratio": {"max_ratio": 1.0},
     "p99_latency_ratio": {"max_ratio": 1.1},
+    # booking-cutover: point-in-time booking results of the period, one rule (or result) each
+    "duplicate_bookings": {"rule": "no_duplicate_bookings"},
+    "access_codes": {"rule": "access_code_valid"},
+    "notifications": {"rule": "notifications_sent"},
+    "booking_summary": {"rule": "*.summary"},
+    "history_verified": {},   # the latest complete `reconciler verify`: whole history, no difference, old read-only
 }
 CRITERIA = tuple(PLAN_DEFAULTS)
 
@@ -41,6 +53,11 @@ class CriterionConfig(_Strict):
     max_depth: int | None = Field(default=None, ge=0)
     severity: Literal["critical", "warning"] | None = None
     max_ratio: float | None = Field(default=None, gt=0)
+    max_pct: float | None = Field(default=None, ge=0, le=100)
+    days: int | None = Field(default=None, ge=1)
+    min_split_pct: float | None = Field(default=None, gt=0, le=100)
+    rule: str | None = Field(default=None, min_length=1, description="the booking rule (or result name; "
+                             "`*.summary`: every dataset's summary) the criterion reads")
 
     def bound(self, criterion: str, key: str):
         value = getattr(self, key)
@@ -70,6 +87,13 @@ class PhaseConfig(_Strict):
 def default_phases() -> dict[str, PhaseConfig]:
     return {
         "shadow": PhaseConfig(),
-        "traffic-split": PhaseConfig(criteria={"coverage": CriterionConfig(), "error_rate_ratio": CriterionConfig(),
-                                               "p99_latency_ratio": CriterionConfig()}),
+        "traffic-split": PhaseConfig(criteria=_criteria("coverage", "error_rate", "p99_latency", "stable_split",
+                                                        "discrepancy")),
+        "booking-cutover": PhaseConfig(criteria=_criteria("duplicate_bookings", "access_codes", "notifications",
+                                                          "booking_summary")),
+        "decommission": PhaseConfig(criteria=_criteria("history_verified")),
     }
+
+
+def _criteria(*names: str) -> dict[str, CriterionConfig]:
+    return {name: CriterionConfig() for name in names}

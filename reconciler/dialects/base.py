@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -96,6 +97,18 @@ class RowHashing:
         return sa.case((expr >= 0, expr // n), else_=(expr + 1) // n - 1)
 
 
+@dataclass(frozen=True)
+class ReadOnlyState:
+    """Whether a database refuses writes from its ordinary users, and what says so (or what
+    does not). `read_only` is None where the engine cannot tell."""
+
+    read_only: bool | None
+    detail: str
+
+    def to_dict(self) -> dict:
+        return {"read_only": self.read_only, "detail": self.detail}
+
+
 class Dialect(RowHashing):
     name = "generic"
     has_time_bucket = False
@@ -137,6 +150,11 @@ class Dialect(RowHashing):
 
     def setup_session(self, dbapi_conn, timeout_s: float, read_only: bool) -> None:
         """Read-only session, statement timeout, session time zone UTC."""
+
+    def read_only_state(self, conn) -> ReadOnlyState:
+        """Is the database behind `conn` read-only for everyone, not just for our own
+        read-only session? (Before decommissioning, the old side must accept no more writes.)"""
+        return ReadOnlyState(None, f"{self.name}: this engine cannot tell whether it is read-only")
 
     def hour_bucket(self, col, seconds: int, kind: str):
         """SQL expression for the wall-clock start of the `seconds`-wide bucket holding `col`.

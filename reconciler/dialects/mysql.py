@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql as mysql_types
 
-from reconciler.dialects.base import Dialect
+from reconciler.dialects.base import Dialect, ReadOnlyState
 
 
 class MySQLDialect(Dialect):
@@ -30,6 +30,14 @@ class MySQLDialect(Dialect):
                 cur.execute(f"SET SESSION max_execution_time = {int(timeout_s * 1000)}")
             if read_only:
                 cur.execute("SET SESSION TRANSACTION READ ONLY")
+
+    def read_only_state(self, conn):
+        # read_only refuses writes from every user without SUPER (MySQL) or READ ONLY ADMIN
+        # (MariaDB 10.11+); super_read_only (MySQL) from those as well
+        read_only = int(conn.exec_driver_sql("SELECT @@global.read_only").scalar() or 0)
+        if not read_only:
+            return ReadOnlyState(False, "@@global.read_only = 0: the server accepts writes")
+        return ReadOnlyState(True, "@@global.read_only = 1: only administrators may write")
 
     def hour_bucket(self, col, seconds, kind):
         hour = sa.func.date_format(col, "%Y-%m-%d %H:00:00")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import BIT
 
-from reconciler.dialects.base import Dialect
+from reconciler.dialects.base import Dialect, ReadOnlyState
 
 _TRUNC_UNIT = {1: "microseconds", 1000: "milliseconds", 1_000_000: "second"}
 
@@ -34,6 +34,30 @@ class PostgresDialect(Dialect):
             cur.execute(f"SET statement_timeout = {int(timeout_s * 1000)}")
             cur.execute("SET TIME ZONE 'UTC'")
         dbapi_conn.commit()
+
+    def read_only_state(self, conn):
+        # Our own session is read-only (SET SESSION CHARACTERISTICS), so SHOW says nothing about
+        # other users: ask what holds for everyone. A standby refuses every write; otherwise
+        # default_transaction_read_only set for the whole server (configuration file, ALTER
+        # SYSTEM) or for the database and every role (ALTER DATABASE ... SET).
+        if conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar():
+            return ReadOnlyState(True, "server in recovery (a standby): it accepts no writes")
+        row = conn.exec_driver_sql(
+            "SELECT reset_val, source FROM pg_settings WHERE name = 'default_transaction_read_only'").first()
+        if row is not None and row[0] == "on" and row[1] in ("configuration file", "command line"):
+            return ReadOnlyState(True, f"default_transaction_read_only = on for the whole server ({row[1]})")
+        settings = conn.exec_driver_sql(
+            "SELECT s.setdatabase <> 0, s.setconfig FROM pg_db_role_setting s WHERE s.setrole = 0 AND "
+            "(s.setdatabase = 0 OR s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()))"
+        ).all()
+        database = conn.exec_driver_sql("SELECT current_database()").scalar()
+        for this_database, config in settings:
+            if "default_transaction_read_only=on" in (config or []):
+                where = f"database {database}" if this_database else "every database"
+                return ReadOnlyState(True, f"default_transaction_read_only = on for {where}, every role")
+        conn.rollback()
+        return ReadOnlyState(False, f"database {database} accepts writes: neither a standby nor "
+                                    "default_transaction_read_only = on (ALTER DATABASE ... SET)")
 
     def hour_bucket(self, col, seconds, kind):
         hour = sa.func.date_trunc("hour", col)

@@ -3,7 +3,9 @@ is opened read-only through a `mode=ro` URI; a progress handler enforces the tim
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,7 +14,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_types
 
-from reconciler.dialects.base import Dialect
+from reconciler.dialects.base import Dialect, ReadOnlyState
 from reconciler.errors import ConfigError, SourceError
 
 
@@ -86,6 +88,17 @@ class SQLiteDialect(Dialect):
         dbapi_conn._reconciler_clock = deadline_holder
         if read_only:
             dbapi_conn.execute("PRAGMA query_only = ON")
+
+    def read_only_state(self, conn):
+        # our connection is mode=ro and query_only: what counts is whether anyone can write the
+        # file (its permission bits), whoever opens it
+        path = next((row[2] for row in conn.exec_driver_sql("PRAGMA database_list") if row[1] == "main"), "")
+        if not path:
+            return ReadOnlyState(None, "an in-memory or temporary database has no file to check")
+        mode = os.stat(path).st_mode
+        if mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            return ReadOnlyState(False, f"{path} is writable (mode {stat.filemode(mode)})")
+        return ReadOnlyState(True, f"{path} is read-only for everyone (mode {stat.filemode(mode)})")
 
     def hour_bucket(self, col, seconds, kind):
         if kind == "epoch":

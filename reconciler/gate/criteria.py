@@ -324,16 +324,8 @@ def bookings(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     return Outcome("bookings", MET, f"{len(rules)} rule result(s), no {severity} violation", bound)
 
 
-def not_measured(name: str):
-    def judge(ev: Evidence, cfg: CriterionConfig) -> Outcome:
-        return Outcome(name, INCOMPLETE, "not measured by this version: it records no old-vs-new error rates or "
-                       "latencies yet", {"max_ratio": cfg.bound(name, "max_ratio")})
-    return judge
-
-
 JUDGES = {"coverage": coverage, "drift": drift, "match": match, "lag": lag, "latency": latency, "queues": queues,
-          "bookings": bookings, "error_rate_ratio": not_measured("error_rate_ratio"),
-          "p99_latency_ratio": not_measured("p99_latency_ratio")}
+          "bookings": bookings}
 
 
 def clean_hours(ev: Evidence) -> int:
@@ -346,5 +338,14 @@ def clean_hours(ev: Evidence) -> int:
         count += 1
     return count
 
+
+# the other phases' criteria, in modules of their own that build on the above
+from reconciler.gate.cutover import CUTOVER_JUDGES  # noqa: E402
+from reconciler.gate.history import history_verified  # noqa: E402
+from reconciler.gate.traffic import TRAFFIC_JUDGES  # noqa: E402
+
+JUDGES.update(TRAFFIC_JUDGES)
+JUDGES.update(CUTOVER_JUDGES)
+JUDGES["history_verified"] = history_verified
 
 __all__ = ["JUDGES", "MET", "NOT_MET", "INCOMPLETE", "Outcome", "Worst", "clean_hours", "HOUR", "SKIPPED"]

@@ -69,6 +69,11 @@ def verdict_of(outcomes: list[Outcome]) -> str:
     return INCOMPLETE if INCOMPLETE in states or not outcomes else GO
 
 
+def current_phase(loaded) -> str:
+    """The phase under way (`current_phase:` in schedule.yaml; shadow without it)."""
+    return loaded.config.current_phase or DEFAULT_PHASE
+
+
 def phase_config(loaded, phase: str):
     phases = loaded.config.phases
     if phase not in phases:
@@ -102,8 +107,10 @@ def gate_datasets(loaded, cfg) -> tuple[str, ...]:
     return tuple(n for n, d in loaded.config.datasets.items() if not d.snapshot)
 
 
-def evaluate_gate(store, loaded, now: datetime, *, phase: str = DEFAULT_PHASE, days: int | None = None,
+def evaluate_gate(store, loaded, now: datetime, *, phase: str | None = None, days: int | None = None,
                   start: datetime | None = None, end: datetime | None = None) -> GateReport:
+    """The gate of `phase` (default: the current phase)."""
+    phase = phase or current_phase(loaded)
     cfg = phase_config(loaded, phase)
     days = days or cfg.days
     period, observed_until = gate_period(now, days, cfg.settle, start, end)
@@ -114,6 +121,7 @@ def evaluate_gate(store, loaded, now: datetime, *, phase: str = DEFAULT_PHASE, d
                       datasets, evidence.runs)
 
 
-def gate_summary(store, loaded, now: datetime, phase: str = DEFAULT_PHASE) -> GateReport:
-    """The phase's gate as of now over its configured days (for the report index, Slack)."""
+def gate_summary(store, loaded, now: datetime, phase: str | None = None) -> GateReport:
+    """The phase's gate (default: the current phase) as of now over its configured days (for
+    the report index, Slack)."""
     return evaluate_gate(store, loaded, now, phase=phase)

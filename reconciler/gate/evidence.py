@@ -23,6 +23,7 @@ class Evidence:
     runs: dict                          # run_id -> run summary {id, job, window}
     windowed: dict = field(default_factory=dict)   # criterion -> [StoredResult] about hours
     moments: dict = field(default_factory=dict)    # criterion -> [StoredResult] about moments
+    verifications: dict = field(default_factory=dict)  # dataset -> its latest complete `reconciler verify`
 
     def hourly(self, criterion: str) -> list[StoredResult]:
         """The results about hours that feed `criterion`, by hour, newest run last."""
@@ -45,4 +46,5 @@ def by_criterion(found: list[StoredResult]) -> dict[str, list[StoredResult]]:
 def read_evidence(store, datasets, period: Window, observed_until: datetime) -> Evidence:
     stored = store.gate_evidence(datasets, period, observed_until)
     return Evidence(period, observed_until, tuple(datasets), stored.ledger, stored.totals, stored.runs,
-                    by_criterion(stored.windowed), by_criterion(stored.point_in_time))
+                    by_criterion(stored.windowed), by_criterion(stored.point_in_time),
+                    store.verifications.latest_complete(datasets, observed_until))

@@ -27,7 +27,7 @@ def index_view(report: GateReport) -> dict:
 
 
 def index_gate(store, loaded, now: datetime) -> dict | None:
-    """index_view of the shadow gate, or None (logged) when it cannot be evaluated."""
+    """index_view of the current phase's gate, or None (logged) when it cannot be evaluated."""
     try:
         return index_view(gate_summary(store, loaded, now))
     except ReconcilerError as e:

@@ -48,30 +48,36 @@ def notify_after_run(loaded, store, now, *, dry_run: bool = False):
 
 
 def digest_scope(loaded, store, now):
-    """What the daily digest counts for this config: the hourly datasets the shadow gate reads,
+    """What the daily digest counts for this config: the hourly datasets the current phase's gate reads,
     the hourly jobs' settle (the digest waits for its period's last hour to be judged) and the
     gate itself, read from the store only when a digest is due."""
     import math
     from datetime import timedelta
 
+    from reconciler.config.phases import PLAN_DEFAULTS
     from reconciler.errors import ReconcilerError
-    from reconciler.gate.evaluate import DEFAULT_PHASE, gate_datasets
+    from reconciler.gate.evaluate import current_phase, gate_datasets
     from reconciler.notify.digest import DigestScope
 
     config = loaded.config
+    phase = current_phase(loaded)
     try:
-        datasets = gate_datasets(loaded, config.phases[DEFAULT_PHASE]) if DEFAULT_PHASE in config.phases else None
+        datasets = gate_datasets(loaded, config.phases[phase]) if phase in config.phases else None
     except ReconcilerError:
         datasets = None
     if datasets is None:
         datasets = tuple(name for name, ds in config.datasets.items() if not ds.snapshot)
     settle = max((job.settle for job in config.jobs.values() if job.window == "previous_hour"), default=timedelta(0))
     ready = timedelta(minutes=math.ceil(settle.total_seconds() / 60))
-    return DigestScope(tuple(datasets), ready, gate=lambda: _gate(store, loaded, now))
+    criterion = config.phases[phase].criteria.get("error_rate") if phase in config.phases else None
+    target = criterion.bound("error_rate", "max_pct") if criterion is not None else \
+        PLAN_DEFAULTS["error_rate"]["max_pct"]
+    return DigestScope(tuple(datasets), ready, gate=lambda: _gate(store, loaded, now), phase=phase,
+                       error_target_pct=target)
 
 
 def _gate(store, loaded, now):
-    """The shadow phase's gate for the daily digest; None (logged) when it cannot be evaluated.
+    """The current phase's gate for the daily digest; None (logged) when it cannot be evaluated.
     Passed as a callable: the gate is read from the store only when a digest is due."""
     from reconciler.errors import ReconcilerError
     from reconciler.gate.evaluate import gate_summary

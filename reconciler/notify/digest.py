@@ -28,11 +28,14 @@ ISSUES_SHOWN = 10
 @dataclass(frozen=True)
 class DigestScope:
     """What the digest counts: the hourly datasets (the gate's), how long after `digest_at`
-    the period's last hour is judged, and the gate (a callable, read only when a digest is due)."""
+    the period's last hour is judged, the gate (a callable, read only when a digest is due),
+    the phase under way (`current_phase`) and its error-rate target."""
 
     datasets: tuple[str, ...] = ()
     ready_after: timedelta = timedelta(0)
     gate: object = field(default=None, compare=False)
+    phase: str = "shadow"
+    error_target_pct: float = 0.1
 
 
 def digest_period(notify: NotifyConfig, now: datetime, ready_after: timedelta = timedelta(0)) -> Window | None:
@@ -96,7 +99,31 @@ def digest_facts(store, period: Window, scope: DigestScope | None = None) -> dic
             "status": _status(totals, open_alerts, moments), "hours": [iso(h) for h in hours],
             "datasets": datasets, "totals": totals, "open_alerts": open_alerts, "changed": changed,
             "moments": moments, "failed_moment_runs": _failed_runs(moment_results), "worst": _worst_drift(rows, names), "gate": gate_facts(scope.gate),
-            "stories": _stories(store, names, period)}
+            "stories": _stories(store, names, period),
+            "plan": {"phase": scope.phase, "traffic": traffic_facts(store, period, names, scope.error_target_pct)}}
+
+
+def traffic_facts(store, period: Window, datasets, target_pct: float) -> dict | None:
+    """The traffic split and the new system's error rate over the period, from the stored
+    hourly `traffic` results (as the gate reads them); None when the period has none. The
+    split is the newest measured hour's."""
+    from reconciler.checks.traffic.judge import TrafficBounds, error_rate_criterion
+    from reconciler.gate.evidence import read_evidence
+    from reconciler.gate.traffic import measured_hours, traffic_hours
+
+    by_hour = traffic_hours(read_evidence(store, datasets, period, period.end))
+    hours = measured_hours(by_hour)
+    split = [h for h in hours if h.split_pct is not None]
+    if not split:
+        return None
+    verdict = error_rate_criterion(hours, period, TrafficBounds(max_error_rate_pct=target_pct))
+    rated = [h for h in hours if h.new.error_rate_pct is not None]
+    latest = split[-1]
+    return {"split_pct": latest.split_pct, "split_hour": iso(latest.hour), "split_run_id": by_hour[latest.hour].run_id,
+            "error_rate_pct": verdict.observed, "errors": sum(h.new.errors for h in rated),
+            "requests": sum(h.new.requests for h in rated), "target_pct": target_pct,
+            "on_target": verdict.observed is not None and verdict.observed < target_pct,
+            "hours_measured": verdict.hours_measured, "hours": verdict.hours_expected}
 
 
 def _stories(store, datasets, period: Window) -> list[dict]:

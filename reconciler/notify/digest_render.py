@@ -8,6 +8,8 @@ from __future__ import annotations
 from reconciler.notify.blocks import when
 from reconciler.notify.digest import CELL, CELLS, ISSUES_SHOWN
 from reconciler.notify.story import digest_story_lines
+from reconciler.reasons import count
+from reconciler.thresholds import number
 
 
 def digest_sections(out, facts: dict) -> str:
@@ -18,6 +20,8 @@ def digest_sections(out, facts: dict) -> str:
     out.header(title)
     status = status_line(t, facts)
     out.section(t("digest.status", status=status))
+    if facts.get("plan"):
+        out.section(plan_section(t, facts["plan"]))
     if facts.get("gate"):
         out.section(f"{t('digest.gate.title')}\n{gate_line(t, facts['gate'])}")
     changed = [changed_line(t, a) for a in facts["changed"]] or [t("digest.changed.none")]
@@ -38,6 +42,30 @@ def digest_sections(out, facts: dict) -> str:
         if worst else t("digest.worst.none")))
     out.section(f"{t('digest.next.title')}\n" + "\n".join(f"• {s}" for s in next_steps(t, facts, totals)))
     return f"{title}: {status}"
+
+
+def plan_section(t, plan: dict) -> str:
+    """The migration plan's lines: the phase under way, the traffic split and the new system's
+    error rate against its target (from the period's stored traffic results)."""
+    lines = [t("digest.phase", phase=t.name("phase", plan["phase"]))]
+    traffic = plan.get("traffic")
+    if traffic is None:
+        if plan["phase"] != "shadow":  # in shadow mode the new system serves no traffic yet
+            lines.append(t("digest.traffic.none"))
+    else:
+        lines.append(t("digest.traffic", split=_figure(traffic["split_pct"]), hour=when(traffic["split_hour"])))
+        if traffic["error_rate_pct"] is None:
+            lines.append(t("digest.error_rate.none", target=_figure(traffic["target_pct"])))
+        else:
+            lines.append(t("digest.error_rate.ok" if traffic["on_target"] else "digest.error_rate.over",
+                           rate=_figure(traffic["error_rate_pct"]), errors=count(traffic["errors"]),
+                           requests=count(traffic["requests"]), target=_figure(traffic["target_pct"]),
+                           hours=traffic["hours_measured"], of=traffic["hours"]))
+    return f"{t('digest.phase.title')}\n" + "\n".join(f"• {line}" for line in lines)
+
+
+def _figure(value) -> str:
+    return number(round(value, 6))
 
 
 def status_line(t, facts: dict) -> str:
@@ -105,11 +133,22 @@ def hour_grid(t, facts: dict) -> str:
 def next_steps(t, facts: dict, totals: dict) -> list[str]:
     steps = [t("digest.next.tool" if a["kind"] == "tool" else "digest.next.fix", check=a["check"], job=_where(a),
                reason=a.get("reason") or "?") for a in facts["open_alerts"][:5]]
+    plan = facts.get("plan") or {}
+    traffic = plan.get("traffic")
+    if traffic and traffic["error_rate_pct"] is not None and not traffic["on_target"]:
+        steps.append(t("digest.next.error_rate", rate=_figure(traffic["error_rate_pct"]),
+                       target=_figure(traffic["target_pct"])))
+    gate = facts.get("gate")
+    if gate and gate.get("verdict") == "go":
+        steps.append(t("digest.next.go", phase=t.name("phase", gate["phase"])))
     if totals["missing"]:
         steps.append(t("digest.next.missing", missing=totals["missing"]))
     if totals["empty"]:
         steps.append(t("digest.next.empty", empty=totals["empty"]))
-    return steps or [t("digest.next.keep")]
+    if steps:
+        return steps
+    phase = plan.get("phase", "shadow")
+    return [t("digest.next.keep") if phase == "shadow" else t("digest.next.keep.phase", phase=t.name("phase", phase))]
 
 
 def _listed(t, title_key: str, lines: list[str]) -> str:

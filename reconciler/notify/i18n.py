@@ -278,6 +278,64 @@ TEXTS = {
 }
 
 
+# ---- the migration plan's phases (task "phases"): the digest's phase, traffic split and
+# error-rate lines, its phase-aware next steps, and the names of the later phases' criteria
+PHASE_TEXTS = {
+    "en": {
+        "digest.phase.title": "*Migration plan*",
+        "digest.phase": "current phase: *{phase}*",
+        "digest.traffic": "traffic split: {split} % of requests to the new system (hour {hour})",
+        "digest.traffic.none": "traffic split: not measured in the period (configure a `traffic` check)",
+        "digest.error_rate.ok": ("new system's error rate: {rate} % ({errors} of {requests} requests, {hours} of {of} "
+                                 "hours measured), ✅ below the {target} % target"),
+        "digest.error_rate.over": ("new system's error rate: {rate} % ({errors} of {requests} requests, {hours} of "
+                                   "{of} hours measured), ❌ not below the {target} % target"),
+        "digest.error_rate.none": "new system's error rate: no request measured (target below {target} %)",
+        "digest.next.error_rate": "bring the new system's error rate below {target} % (it is {rate} %)",
+        "digest.next.go": "the gate says GO for {phase}: prepare the next phase",
+        "digest.next.keep.phase": "keep the {phase} phase running; nothing to do",
+        "phase.shadow": "shadow mode",
+        "phase.traffic-split": "traffic split",
+        "phase.booking-cutover": "booking cut-over",
+        "criterion.error_rate": "error rate",
+        "criterion.p99_latency": "p99 latency",
+        "criterion.stable_split": "7 days stable at 100 %",
+        "criterion.discrepancy": "discrepancy rate",
+        "criterion.duplicate_bookings": "duplicate bookings",
+        "criterion.access_codes": "access codes",
+        "criterion.notifications": "notifications",
+        "criterion.booking_summary": "booking summary",
+    },
+    "es": {
+        "digest.phase.title": "*Plan de migración*",
+        "digest.phase": "fase actual: *{phase}*",
+        "digest.traffic": "reparto del tráfico: {split} % de las peticiones al sistema nuevo (hora {hour})",
+        "digest.traffic.none": "reparto del tráfico: sin medir en el período (configure un check `traffic`)",
+        "digest.error_rate.ok": ("tasa de error del sistema nuevo: {rate} % ({errors} de {requests} peticiones, "
+                                 "{hours} de {of} horas medidas), ✅ por debajo del objetivo de {target} %"),
+        "digest.error_rate.over": ("tasa de error del sistema nuevo: {rate} % ({errors} de {requests} peticiones, "
+                                   "{hours} de {of} horas medidas), ❌ no está por debajo del objetivo de {target} %"),
+        "digest.error_rate.none": "tasa de error del sistema nuevo: ninguna petición medida (objetivo: menos de {target} %)",
+        "digest.next.error_rate": "bajar la tasa de error del sistema nuevo por debajo de {target} % (está en {rate} %)",
+        "digest.next.go": "el gate dice GO para {phase}: preparar la siguiente fase",
+        "digest.next.keep.phase": "mantener la fase {phase}; nada que hacer",
+        "phase.shadow": "modo sombra",
+        "phase.traffic-split": "reparto de tráfico",
+        "phase.booking-cutover": "migración de reservas",
+        "criterion.error_rate": "tasa de error",
+        "criterion.p99_latency": "latencia p99",
+        "criterion.stable_split": "7 días estables al 100 %",
+        "criterion.discrepancy": "tasa de discrepancia",
+        "criterion.duplicate_bookings": "reservas duplicadas",
+        "criterion.access_codes": "códigos de acceso",
+        "criterion.notifications": "notificaciones",
+        "criterion.booking_summary": "resumen de reservas",
+    },
+}
+for _locale, _texts in PHASE_TEXTS.items():
+    TEXTS[_locale].update(_texts)
+
+
 class Texts:
     """`t("alert.data.title", check=...)` in one locale."""
 

@@ -186,12 +186,16 @@ def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareRes
 
 
 def _judge(loaded: LoadedConfig, names: list[str], window: Window | None, sources, now: datetime,
-           previous=None) -> tuple[list, list]:
+           previous=None, stored_totals=None) -> tuple[list, list]:
     ctx = CheckContext(loaded, sources, window, now=now)
     if previous is not None:
         ctx.previous = previous
+    if stored_totals is not None:
+        ctx.stored_totals = stored_totals
     results, compares = [], []
-    for name in names:
+    ctx.compares = compares
+    checks = loaded.config.checks
+    for name in sorted(names, key=lambda n: type_of(checks[n]).reads_comparisons):  # stable: the job's order
         outcome = run_check(ctx, name)
         results += outcome.results
         if outcome.compare is not None:
@@ -199,10 +203,12 @@ def _judge(loaded: LoadedConfig, names: list[str], window: Window | None, source
     return results, compares
 
 
-def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: datetime, previous=None) -> RunResult:
-    """The job's windowed checks over one window. `previous(check)`: the check's last stored result."""
+def judge_window(loaded: LoadedConfig, job: str, window: Window, sources, now: datetime, previous=None,
+                 stored_totals=None) -> RunResult:
+    """The job's windowed checks over one window. `previous(check)`: the check's last stored
+    result; `stored_totals(dataset, hour)`: the row totals the store holds for an hour."""
     started = datetime.now(timezone.utc)
-    results, compares = _judge(loaded, windowed_checks(loaded, job), window, sources, now, previous)
+    results, compares = _judge(loaded, windowed_checks(loaded, job), window, sources, now, previous, stored_totals)
     empty = [f"{c.dataset} {iso(h.hour)}" for c in compares for h in c.hours if h.status == EMPTY]
     message = (f"no row on either side: {', '.join(empty)} recorded as empty (missing evidence; "
                "set allow_empty_hours where quiet hours are normal)") if empty else None
@@ -296,7 +302,8 @@ def _judge_and_store(session: JobSession, job: str, window: Window | None, now: 
         if window is None:
             run = judge_point_in_time(session.loaded, job, session.sources, now, session.previous)
         else:
-            run = judge_window(session.loaded, job, window, session.sources, now, session.previous)
+            run = judge_window(session.loaded, job, window, session.sources, now, session.previous,
+                               session.store.hour_row_totals)
     except SourceError as e:
         run_id = session.store.record_failure(job, window, str(e), datasets=session.datasets(job) if window else (),
                                               as_of=as_of, started_at=started,

@@ -93,6 +93,18 @@ def read_gate_evidence(conn: Connection, datasets, period: Window, observed_unti
     return StoredEvidence(ledger, totals, run_summaries(conn, every_run), windowed, instants)
 
 
+def hour_row_totals(conn: Connection, dataset: str, hour: datetime) -> dict | None:
+    """The totals of the newest comparison of `dataset` over exactly the hour `hour` (None: it
+    was never compared as one hour). Read from the comparisons, not the ledger: another check's
+    verdict on the hour (lag, traffic) may be the one the ledger names."""
+    from reconciler.timeutil import HOUR
+
+    query = (select(compares.c.totals).where(compares.c.dataset == dataset, compares.c.window_start == hour,
+                                             compares.c.window_end == hour + HOUR)
+             .order_by(compares.c.run_id.desc()).limit(1))
+    return conn.execute(query).scalar()
+
+
 def previous_result(conn: Connection, check_name: str) -> StoredResult | None:
     """The newest stored result named `check_name` (the newest run; within it, the last one)."""
     query = (select(results, runs.c.started_at).join(runs, runs.c.id == results.c.run_id)
@@ -102,4 +114,4 @@ def previous_result(conn: Connection, check_name: str) -> StoredResult | None:
     return stored_result(row, row.as_of or row.started_at) if row is not None else None
 
 
-__all__ = ["StoredEvidence", "read_gate_evidence", "previous_result", "point_in_time_results", "windowed_results"]
+__all__ = ["StoredEvidence", "read_gate_evidence", "previous_result", "hour_row_totals", "point_in_time_results", "windowed_results"]

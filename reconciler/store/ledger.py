@@ -115,6 +115,8 @@ def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgeme
         in_force = conn.execute(select(window_ledger.c.verdict).where(*where).with_for_update()).scalar()
         judged = {"updated_at": now, "last_judged_at": now, "judged_count": window_ledger.c.judged_count + 1}
         counts = {"old_count": j.old, "new_count": j.new, "drift_pct": j.drift_pct}
+        # a lag or traffic check in a job of its own judges the hour without counting its rows
+        kept_counts = counts if j.old is not None or j.new is not None else {}
         history = {"dataset": j.dataset, "hour": j.hour, "run_id": run_id, "state": j.state, "verdict": j.verdict,
                    "judged_at": now}
         if j.verdict == ERROR:
@@ -124,11 +126,11 @@ def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgeme
                 conn.execute(insert(ledger_verdicts).values(**history, superseded=True, **counts))
                 continue
             conn.execute(update(window_ledger).where(*where).values(state=j.state, verdict=j.verdict, run_id=run_id,
-                                                                     **judged, **error, **counts))
+                                                                     **judged, **error, **kept_counts))
         else:
             cleared = {"last_error": None, "last_error_at": None, "last_error_run_id": None}
             conn.execute(update(window_ledger).where(*where).values(state=j.state, verdict=j.verdict, run_id=run_id,
-                                                                     **judged, **cleared, **counts))
+                                                                     **judged, **cleared, **kept_counts))
         conn.execute(update(ledger_verdicts)
                      .where(ledger_verdicts.c.dataset == j.dataset, ledger_verdicts.c.hour == j.hour,
                             ledger_verdicts.c.superseded == false())

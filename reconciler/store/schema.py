@@ -251,3 +251,48 @@ notify_outbox = Table(
     UniqueConstraint("message_key"),
     Index(None, "status", "id"),
 )
+
+# Whole-history verifications (reconciler verify): one row per verification of a dataset over
+# [range_start, range_end); `open_key` is set while it is not complete, so a rerun over the
+# same dataset and range finds and resumes it (and two processes starting at once share it).
+verifications = Table(
+    "verifications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset", String(200), nullable=False),
+    Column("range_start", UTCDateTime, nullable=False),
+    Column("range_end", UTCDateTime, nullable=False),
+    Column("open_key", String(300)),
+    Column("status", String(16), nullable=False),       # running | failed | complete
+    Column("days", Integer, nullable=False),
+    Column("oldest_row", UTCDateTime),                   # on either side, when it was created
+    Column("newest_row", UTCDateTime),
+    Column("old_read_only_at_start", Boolean),           # NULL: the engine cannot tell
+    Column("old_read_only_start_detail", Text),
+    Column("old_read_only_at_end", Boolean),
+    Column("old_read_only_end_detail", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("totals", Document),                          # compare's totals, once complete
+    Column("message", Text),                             # why the last attempt failed
+    UniqueConstraint("open_key"),
+    Index(None, "dataset", "finished_at"),
+)
+
+# One row per day of a verification, written when the day is done: its counts and totals are
+# kept, so a resumed verification never redoes it.
+verification_days = Table(
+    "verification_days", metadata,
+    Column("verification_id", Integer, ForeignKey("verifications.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", UTCDateTime, primary_key=True),
+    Column("equal", Boolean, nullable=False),           # the day's checksums were equal
+    Column("old_count", BigInteger, nullable=False),
+    Column("new_count", BigInteger, nullable=False),
+    Column("totals", Document, nullable=False),
+    Column("hours", Document, nullable=False),          # the differing hours with their totals
+    Column("samples", Document, nullable=False),
+    Column("findings", Document, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("worker", String(200), nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+)

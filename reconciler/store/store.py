@@ -23,6 +23,7 @@ from reconciler.store.finding_history import FindingHistory
 from reconciler.store.outbox import Outbox
 from reconciler.store.result_history import ResultHistory
 from reconciler.store.schema import compares, job_watermarks, ledger_verdicts, results, runs, samples, window_ledger
+from reconciler.store.verifications import Verifications
 from reconciler.timeutil import Window
 
 UTC = timezone.utc
@@ -51,6 +52,7 @@ class ReportStore:
         self.alerts = Alerts(self)        # Slack alerts, open or resolved
         self.history = ResultHistory(self)
         self.findings = FindingHistory(self)  # findings hour by hour, for stories
+        self.verifications = Verifications(self)  # whole-history verifications (reconciler verify)
 
     def add_run_hook(self, hook: RunHook) -> None:
         """Run `hook` inside every later record_run's transaction, after the run, its ledger
@@ -279,6 +281,13 @@ class ReportStore:
         its last run (queue growth, a histogram's previous scrape)."""
         with self.engine.connect() as conn:
             return evidence.previous_result(conn, check_name)
+
+    @store_errors
+    def hour_row_totals(self, dataset: str, hour: datetime) -> dict | None:
+        """The row-comparison totals of the newest comparison of the dataset over exactly that
+        hour (None: never compared as one hour)."""
+        with self.engine.connect() as conn:
+            return evidence.hour_row_totals(conn, dataset, hour)
 
     @store_errors
     def watermark(self, job: str) -> datetime | None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reconciler.checks.types import caggs, counts, health, lag, latency, rows, sql, suite
+from reconciler.checks.types import caggs, counts, health, lag, latency, rows, sql, suite, traffic
 from reconciler.checks.types.base import CheckType, Scope, Words, english
 from reconciler.reasons import generic_reason, status_message
 from reconciler.results import ERROR, SKIPPED, CheckResult
 
 CHECK_TYPES: dict[str, CheckType] = {t.TYPE.name: t.TYPE for t in (counts, rows, sql, suite, health, caggs, lag,
-                                                                    latency)}
+                                                                    latency, traffic)}
 
 
 def check_type(name: str | None) -> CheckType | None:

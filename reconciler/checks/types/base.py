@@ -37,6 +37,7 @@ class CheckType:
     config: ClassVar[type[CheckConfig]]
     scopes: ClassVar[frozenset[Scope]] = frozenset({Scope.POINT_IN_TIME})  # every scope its results can have
     holds_rules: ClassVar[bool] = False  # made of named rules, which `reconciler check RULE...` selects
+    reads_comparisons: ClassVar[bool] = False  # runs after the job's dataset comparisons (ctx.row_totals)
 
     def scope(self, cfg, config: Config) -> Scope:
         """Windowed or point-in-time, for this configured check."""

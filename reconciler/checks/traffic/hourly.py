@@ -1,0 +1,74 @@
+"""The `traffic` check's results: one per hour of the window, measured on a Prometheus source
+at the hour's end (measure.py), judged by the plan's alerts (judge.py) and by the discrepancy
+rate, the share of rows that differ in the same hour's row comparison of `dataset` (read
+through the check context: this run's comparison, else the newest one the store holds)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from reconciler.checks.traffic.judge import TrafficBounds, hour_alerts
+from reconciler.checks.traffic.measure import HourTraffic, measure_hours
+from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
+from reconciler.sources.prometheus import prometheus_source
+from reconciler.thresholds import Threshold
+from reconciler.timeutil import iso
+
+ROW_CLASSES = ("matched", "mismatched", "missing_in_new", "extra_in_new")
+
+
+def discrepancy_of(totals: dict | None) -> dict | None:
+    """{"pct", "differing", "rows"}: rows missing, extra or changed over every compared row
+    (100 - match %); None without a row-level comparison."""
+    if not totals or any(totals.get(k) is None for k in ROW_CLASSES):
+        return None
+    rows = sum(int(totals[k]) for k in ROW_CLASSES)
+    differing = rows - int(totals["matched"])
+    return {"pct": round(differing / rows * 100, 6) if rows else 0.0, "differing": differing, "rows": rows}
+
+
+def bounds_of(cfg) -> TrafficBounds:
+    return TrafficBounds(max_error_rate_increase_points=cfg.max_error_rate_increase_points,
+                         max_p99_ratio=cfg.max_p99_ratio)
+
+
+def hour_result(name: str, cfg, hour: HourTraffic, discrepancy: dict | None, source: str) -> CheckResult:
+    """One hour: failing on any of the plan's three alerts; skipped when Prometheus holds
+    nothing about the new system's traffic in it."""
+    alerts = [a.kind for a in hour_alerts(hour, bounds_of(cfg))]
+    if discrepancy is not None and discrepancy["pct"] > cfg.max_discrepancy_pct:
+        alerts.append("discrepancy")
+    status = SKIPPED if not hour.measured else FAIL if alerts else PASS
+    observed = {k: v for k, v in hour.to_dict().items() if k != "hour"}
+    observed["discrepancy"] = discrepancy
+    bounds = {"max_error_rate_increase_points": cfg.max_error_rate_increase_points,
+              "max_p99_ratio": cfg.max_p99_ratio, "max_discrepancy_pct": cfg.max_discrepancy_pct}
+    threshold = Threshold(text=f"new error rate ≤ old + {cfg.max_error_rate_increase_points:g} points, new p99 ≤ "
+                               f"old p99 × {cfg.max_p99_ratio:g}, discrepancy ≤ {cfg.max_discrepancy_pct:g} %")
+    details = {"measure": "traffic", "source": source, "evaluated_at": iso(hour.window.end), "alerts": alerts,
+               "bounds": bounds}
+    if cfg.dataset:
+        details["dataset"] = cfg.dataset
+    return CheckResult(f"{name}.traffic", status, observed=observed, threshold=threshold, violations=len(alerts),
+                       window=hour.window, details=details,
+                       message="no request of the new system measured in this hour" if status == SKIPPED else None)
+
+
+def traffic_results(ctx, name: str, cfg) -> list[CheckResult]:
+    source = prometheus_source(ctx.loaded, cfg.source, ("checks", name, "source"))
+    out = []
+    for hour in measure_hours(source, ctx.window):
+        discrepancy = discrepancy_of(ctx.row_totals(cfg.dataset, hour.hour)) if cfg.dataset else None
+        out.append(hour_result(name, cfg, hour, discrepancy, cfg.source))
+    return out
+
+
+def hour_traffic(observed: dict, hour: datetime) -> HourTraffic:
+    """A stored result's observed figures back as the HourTraffic they were measured as."""
+    from reconciler.checks.traffic.measure import SystemHour
+
+    def system(d: dict) -> SystemHour:
+        return SystemHour(**{k: d.get(k) for k in ("requests", "errors", "p50_ms", "p95_ms", "p99_ms")})
+
+    return HourTraffic(hour, system(observed.get("old") or {}), system(observed.get("new") or {}),
+                       observed.get("split_pct"), observed.get("split_min_pct"), observed.get("split_from") or "")

@@ -1,0 +1,87 @@
+"""The booking cut-over phase's criteria, over the point-in-time booking results of the period
+(the rules of checks/bookings and the snapshot dataset's summary):
+
+- `duplicate_bookings`: the rule `no_duplicate_bookings` found nothing, every time it ran;
+- `access_codes`: `access_code_valid` found nothing (100 % of the codes valid);
+- `notifications`: `notifications_sent` found nothing (every notification sent);
+- `booking_summary`: the completeness summary (bookings and distinct guests per status) equal
+  on both sides, every time.
+
+"Over 7 days" means every day of the period has at least one result of the rule; a day
+without one (or a result in error) makes the criterion incomplete. Each outcome names the run
+that proves it: the worst violation, or, when met, the newest clean result."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from reconciler.config.phases import PLAN_DEFAULTS, CriterionConfig
+from reconciler.gate.criteria import INCOMPLETE, LISTED, MET, NOT_MET, Outcome, Worst, _moment
+from reconciler.gate.evidence import Evidence
+from reconciler.results import ERROR, FAIL, StoredResult
+from reconciler.timeutil import iso
+
+DAY = timedelta(days=1)
+WHAT = {"duplicate_bookings": "duplicate bookings", "access_codes": "invalid access codes",
+        "notifications": "unsent notifications", "booking_summary": "status groups that differ"}
+
+
+def _selects(rule: str, stored: StoredResult) -> bool:
+    """`rule` is a result name, or `*.suffix` (e.g. `*.summary`: every snapshot dataset's summary).
+    A rule run on the old system alone says nothing about the new one."""
+    result = stored.result
+    if (result.details or {}).get("source") == "old":
+        return False
+    return result.check.endswith(rule[1:]) if rule.startswith("*") else result.check == rule
+
+
+def _days_without(ev: Evidence, found: list[StoredResult]) -> list[dict]:
+    out, day = [], ev.period.start
+    while day < ev.period.end:
+        if not any(day <= s.moment < day + DAY for s in found):
+            out.append({"dataset": None, "hour": iso(day), "reason": "no result that day", "run_id": None})
+        day += DAY
+    return out
+
+
+def rule_criterion(name: str):
+    def judge(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+        rule = cfg.rule or PLAN_DEFAULTS[name]["rule"]
+        bound = {"rule": rule, "max_violations": 0}
+        found = [s for s in ev.point_in_time("bookings") if _selects(rule, s)]
+        if not found:
+            return Outcome(name, INCOMPLETE, f"no result of {rule} in the period: run it (e.g. a `sql` check of "
+                           "checks/bookings, or the bookings snapshot's summary) in a job", bound)
+        bad = [s for s in found if s.result.violations or s.result.status == FAIL]
+        if bad:
+            s = max(bad, key=lambda s: (s.result.violations or 0, s.moment))
+            worst = Worst(_moment(s), s.result.violations, s.run_id, None,
+                          f"{s.result.check}: {s.result.violations} {WHAT[name]}")
+            moments = ", ".join(_moment(b) for b in bad[:LISTED]) + \
+                (f" and {len(bad) - LISTED} more" if len(bad) > LISTED else "")
+            return Outcome(name, NOT_MET, f"{len(bad)} of {len(found)} result(s) of {rule} found {WHAT[name]} "
+                           f"({moments}); worst {worst.at} {worst.text}", bound, worst,
+                           gaps=[{"dataset": None, "hour": _moment(b), "reason": f"{b.result.violations} "
+                                  f"{WHAT[name]}", "run_id": b.run_id} for b in bad])
+        errors = [s for s in found if s.result.status == ERROR]
+        clean = [s for s in found if s.result.status != ERROR]
+        newest = clean[-1] if clean else None
+        proof = newest and Worst(_moment(newest), 0, newest.run_id, None, f"{newest.result.check}: 0 {WHAT[name]}, "
+                                 f"newest of {len(clean)} result(s)")
+        missing = _days_without(ev, found) + [{"dataset": None, "hour": _moment(s), "reason": "error",
+                                               "run_id": s.run_id} for s in errors]
+        if missing:
+            days = [g["hour"][:10] for g in missing if g["reason"] != "error"]
+            parts = ([f"no result on {len(days)} day(s): {', '.join(days[:LISTED])}"
+                      f"{' …' if len(days) > LISTED else ''}"] if days else []) + \
+                    ([f"{len(errors)} result(s) in error, first {_moment(errors[0])}"] if errors else [])
+            return Outcome(name, INCOMPLETE, f"0 {WHAT[name]} in {len(clean)} result(s) of {rule}; "
+                           + "; ".join(parts), bound, proof, gaps=missing)
+        return Outcome(name, MET, f"0 {WHAT[name]} in {len(clean)} result(s) of {rule}, every day of the period",
+                       bound, proof)
+    judge.__name__ = name
+    return judge
+
+
+CUTOVER_JUDGES = {name: rule_criterion(name) for name in ("duplicate_bookings", "access_codes", "notifications",
+                                                           "booking_summary")}

@@ -1,0 +1,56 @@
+"""The decommission phase's `history_verified` criterion: for every dataset, the latest
+complete `reconciler verify` covers the whole history (from the oldest row), found zero
+differences and left nothing unverified, and the old side was read-only when it started
+and when it ended. Pure over `Evidence.verifications`; no I/O."""
+
+from __future__ import annotations
+
+from reconciler.config.phases import CriterionConfig
+from reconciler.gate.criteria import INCOMPLETE, MET, NOT_MET, Outcome, Worst
+from reconciler.gate.evidence import Evidence
+from reconciler.timeutil import iso
+from reconciler.verify.days import differences
+
+NAME = "history_verified"
+
+
+def _judge_one(dataset: str, v: dict | None) -> tuple[str, str, Worst | None]:
+    if v is None:
+        return INCOMPLETE, f"{dataset}: no complete verification (run `reconciler verify {dataset}` with the old " \
+                           "side read-only)", None
+    vid, totals = v["id"], v["totals"] or {}
+    span = f"verification {vid} ({iso(v['range_start'])} → {iso(v['range_end'])})"
+    worst = Worst(iso(v["finished_at"].replace(microsecond=0)), differences(totals), None, dataset, span)
+    found = differences(totals)
+    if found:
+        parts = ", ".join(f"{k} {totals[k]}" for k in ("mismatched", "missing_in_new", "extra_in_new",
+                                                        "duplicates_old", "duplicates_new") if totals.get(k))
+        return NOT_MET, f"{dataset}: {span} found {found} difference(s) ({parts})", worst
+    for moment in ("start", "end"):
+        state, detail = v[f"old_read_only_at_{moment}"], v[f"old_read_only_{moment}_detail"]
+        if state is False:
+            return NOT_MET, f"{dataset}: the old side was not read-only at the {moment} of {span}: {detail}; " \
+                            "make it read-only and verify again", worst
+        if state is None:
+            return INCOMPLETE, f"{dataset}: whether the old side was read-only at the {moment} of {span} is " \
+                               f"unknown: {detail}", worst
+    if v["oldest_row"] is not None and v["range_start"] > v["oldest_row"]:
+        return INCOMPLETE, f"{dataset}: {span} starts after the oldest row ({iso(v['oldest_row'])}): verify " \
+                           "without --since", worst
+    if totals.get("unverified"):
+        return INCOMPLETE, f"{dataset}: {span} left {totals['unverified']} row(s) unverified (diff budget)", worst
+    return MET, f"{dataset}: {span} found {totals.get('old', 0)} old and {totals.get('new', 0)} new rows identical, " \
+                "old side read-only at its start and end", worst
+
+
+def history_verified(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    judged = [(dataset, *_judge_one(dataset, ev.verifications.get(dataset))) for dataset in ev.datasets]
+    found = {d: ev.verifications[d]["id"] for d in ev.datasets if d in ev.verifications}
+    extra = {"verifications": found}
+    if not judged:
+        return Outcome(NAME, INCOMPLETE, "no dataset to verify (phases.decommission.datasets)", {}, extra=extra)
+    for state in (NOT_MET, INCOMPLETE):
+        failing = [(d, text, worst) for d, s, text, worst in judged if s == state]
+        if failing:
+            return Outcome(NAME, state, "; ".join(text for _, text, _ in failing), {}, failing[0][2], extra=extra)
+    return Outcome(NAME, MET, "; ".join(text for _, _, text, _ in judged), {}, judged[0][3], extra=extra)

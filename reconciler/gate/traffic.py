@@ -1,0 +1,230 @@
+"""The traffic-split phase's criteria, over the stored hourly `traffic` results (the new
+system's figures as Prometheus gave them at each hour's end) and the ledger's row totals:
+
+- `error_rate`: the new system's errors / requests over the period < 0.1 %;
+- `p99_latency`: the new system's p99 < 500 ms in every hour;
+- `stable_split`: the last 7 days every hour at full split (>= 99.9 %) within both bounds;
+- `discrepancy`: the rows that differ in each hour's row comparison <= 1 % of its rows.
+
+The figures are judged by reconciler/checks/traffic/judge.py; here they become outcomes that
+name the worst hour and the run that measured it. An hour without a measurement makes a
+criterion incomplete, listed as a gap, as in shadow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from reconciler.checks.traffic import judge
+from reconciler.checks.traffic.hourly import discrepancy_of, hour_traffic
+from reconciler.checks.types.traffic import TRAFFIC
+from reconciler.config.phases import PLAN_DEFAULTS, CriterionConfig
+from reconciler.gate.criteria import INCOMPLETE, LISTED, MET, NOT_MET, Outcome, Worst, _gap_text, judged
+from reconciler.gate.evidence import Evidence
+from reconciler.results import StoredResult
+from reconciler.timeutil import Window, iso
+
+STATES = {judge.MET: MET, judge.NOT_MET: NOT_MET, judge.INCOMPLETE: INCOMPLETE}
+NO_TRAFFIC = "no traffic measured"
+CONFIGURE = "no traffic evidence: configure a `traffic` check (a Prometheus source) in an hourly job"
+
+
+def traffic_hours(ev: Evidence) -> dict[datetime, StoredResult]:
+    """hour -> the stored traffic result in force (the newest run's)."""
+    by_hour: dict[datetime, StoredResult] = {}
+    for stored in ev.hourly(TRAFFIC):  # newest run last
+        for hour in stored.result.window.hours():
+            if ev.period.start <= hour < ev.period.end:
+                by_hour[hour] = stored
+    return by_hour
+
+
+def measured_hours(by_hour: dict) -> list:
+    """The stored results' figures, as HourTraffic, by hour."""
+    return [hour_traffic(s.result.observed or {}, h) for h, s in sorted(by_hour.items())]
+
+
+def _gaps(ev: Evidence, by_hour: dict, measured_hours: set) -> list[dict]:
+    out = []
+    for hour in ev.period.hours():
+        stored = by_hour.get(hour)
+        if hour not in measured_hours:
+            out.append({"dataset": None, "hour": iso(hour),
+                        "reason": NO_TRAFFIC if stored is None else str(stored.result.status),
+                        "run_id": stored.run_id if stored else None})
+    return out
+
+
+def _worst(by_hour: dict, hour: datetime | None, value, text: str) -> Worst | None:
+    if hour is None:
+        return None
+    stored = by_hour.get(hour)
+    return Worst(iso(hour), value, stored.run_id if stored else None, None, text)
+
+
+def _outcome(name: str, verdict, bound: dict, worst: Worst | None, gaps: list, summary: str,
+             failing: list | None = None) -> Outcome:
+    """`gaps`: the hours not measured; `failing`: the hours that broke the bound (listed instead)."""
+    state = STATES[verdict.status]
+    if state == INCOMPLETE and gaps:
+        summary += f"; {len(gaps)} of {verdict.hours_expected} hours not measured: {_gap_text(gaps)}"
+    listed = failing if failing else gaps if state != MET else []
+    return Outcome(name, state, summary, bound, worst, gaps=listed,
+                   extra={"observed": verdict.observed, "hours_measured": verdict.hours_measured,
+                          "hours_expected": verdict.hours_expected})
+
+
+def _bound(cfg: CriterionConfig, criterion: str, key: str, default_from: str | None = None):
+    value = getattr(cfg, key)
+    if value is not None:
+        return value
+    return PLAN_DEFAULTS[default_from or criterion][key]
+
+
+def error_rate(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    limit = _bound(cfg, "error_rate", "max_pct")
+    bound = {"max_pct": limit}
+    by_hour = traffic_hours(ev)
+    if not by_hour:
+        return Outcome("error_rate", INCOMPLETE, CONFIGURE, bound)
+    hours = measured_hours(by_hour)
+    verdict = judge.error_rate_criterion(hours, ev.period, judge.TrafficBounds(max_error_rate_pct=limit))
+    measured = {h.hour for h in hours if h.new.error_rate_pct is not None}
+    top = max((h for h in hours if h.hour in measured), key=lambda h: h.new.error_rate_pct, default=None)
+    worst = None if top is None else _worst(
+        by_hour, top.hour, top.new.error_rate_pct,
+        f"error rate {top.new.error_rate_pct:g} % ({top.new.errors:.12g} of {top.new.requests:.12g} requests)")
+    return _outcome("error_rate", verdict, bound, worst, _gaps(ev, by_hour, measured), verdict.text)
+
+
+def p99_latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    limit = _bound(cfg, "p99_latency", "max_ms")
+    bound = {"max_ms": limit}
+    by_hour = traffic_hours(ev)
+    if not by_hour:
+        return Outcome("p99_latency", INCOMPLETE, CONFIGURE, bound)
+    hours = measured_hours(by_hour)
+    verdict = judge.p99_criterion(hours, ev.period, judge.TrafficBounds(max_p99_ms=limit))
+    measured = {h.hour for h in hours if h.new.p99_ms is not None}
+    over = [h for h in hours if h.new.p99_ms is not None and h.new.p99_ms >= limit]
+    worst = _worst(by_hour, verdict.worst_hour, verdict.observed, f"p99 {verdict.observed:g} ms"
+                   if verdict.observed is not None else "")
+    summary = (f"{len(over)} hour(s) with p99 ≥ {limit:g} ms; " if over else "") + verdict.text
+    failing = [{"dataset": None, "hour": iso(h.hour), "reason": f"p99 {h.new.p99_ms:g} ms",
+                "run_id": by_hour[h.hour].run_id} for h in over]
+    return _outcome("p99_latency", verdict, bound, worst, _gaps(ev, by_hour, measured), summary, failing)
+
+
+def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    days = _bound(cfg, "stable_split", "days")
+    full = _bound(cfg, "stable_split", "min_split_pct")
+    max_error = _bound(cfg, "stable_split", "max_pct", "error_rate")
+    max_p99 = _bound(cfg, "stable_split", "max_ms", "p99_latency")
+    bound = {"days": days, "min_split_pct": full, "max_pct": max_error, "max_ms": max_p99}
+    by_hour = traffic_hours(ev)
+    if not by_hour:
+        return Outcome("stable_split", INCOMPLETE, CONFIGURE, bound)
+    bounds = judge.TrafficBounds(max_error_rate_pct=max_error, max_p99_ms=max_p99, full_split_pct=full,
+                                 stable_days=days)
+    hours = measured_hours(by_hour)
+    verdict = judge.stability_criterion(hours, ev.period, bounds)
+    span = Window(max(ev.period.start, ev.period.end - timedelta(days=days)), ev.period.end)
+    states = {h.hour: judge.hour_is_stable(h, bounds) for h in hours}
+    broken = [h for h in hours if states[h.hour] is False and span.start <= h.hour]
+    in_span = Evidence(span, ev.observed_until, ev.datasets, {}, {}, {})
+    gaps = _gaps(in_span, by_hour, {h for h, s in states.items() if s is not None})
+    if broken:
+        first = broken[0]
+        worst = _worst(by_hour, first.hour, first.split_min_pct, _hour_text(first))
+        summary = (f"{len(broken)} of {len(span.hours())} hours off full split or out of bounds, first "
+                   f"{worst.at} {worst.text}; stable for the last {verdict.stable_hours} hours")
+        failing = [{"dataset": None, "hour": iso(h.hour), "reason": _hour_text(h), "run_id": by_hour[h.hour].run_id}
+                   for h in broken]
+        return _outcome("stable_split", verdict, bound, worst, gaps, summary, failing)
+    since = verdict.stable_since
+    worst = _worst(by_hour, since, verdict.stable_hours, f"first of {verdict.stable_hours} stable hours at "
+                   f"≥ {full:g} %") if since else None
+    summary = f"{verdict.stable_hours} of {days * 24} hours stable at ≥ {full:g} % split" + \
+              (f" since {iso(since)}" if since else "")
+    return _outcome("stable_split", verdict, bound, worst, gaps, summary)
+
+
+def _hour_text(h) -> str:
+    return (f"split {h.split_min_pct:g} % (lowest), error rate "
+            f"{'n/a' if h.new.error_rate_pct is None else format(h.new.error_rate_pct, 'g')} %, p99 "
+            f"{'n/a' if h.new.p99_ms is None else format(h.new.p99_ms, 'g')} ms"
+            if h.split_min_pct is not None else "split not measured")
+
+
+def discrepancy(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+    """Per judged hour, from the totals of the run whose verdict is in force (as `match`)."""
+    limit = _bound(cfg, "discrepancy", "max_pct")
+    bound = {"max_pct": limit}
+    found, gaps = judged(ev)
+    over, worst, differing, rows, no_rows = [], None, 0, 0, []
+    for dataset, hour, row in found:
+        window_totals = ev.totals.get((row["run_id"], dataset))
+        counted = discrepancy_of(window_totals[1]) if window_totals and window_totals[0].hours() == [hour] else None
+        if counted is None:
+            no_rows.append({"dataset": dataset, "hour": iso(hour), "reason": "no row-level comparison",
+                            "run_id": row["run_id"]})
+            continue
+        differing, rows = differing + counted["differing"], rows + counted["rows"]
+        w = Worst(iso(hour), counted["pct"], row["run_id"], dataset,
+                  f"{counted['pct']:g} % ({counted['differing']} of {counted['rows']} rows differ)")
+        if counted["pct"] > limit:
+            over.append(w)
+        if worst is None or counted["pct"] > worst.value:
+            worst = w
+    period_pct = round(differing / rows * 100, 6) if rows else None
+    extra = {"period_discrepancy_pct": period_pct, "rows": rows, "differing": differing}
+    if over:
+        named = ", ".join(f"{w.dataset} {w.at} {w.text}" for w in over[:LISTED])
+        more = f" and {len(over) - LISTED} more" if len(over) > LISTED else ""
+        return Outcome("discrepancy", NOT_MET, f"{len(over)} hour(s) above {limit:g} %: {named}{more}", bound,
+                       max(over, key=lambda w: w.value),
+                       gaps=[{"dataset": w.dataset, "hour": w.at, "reason": w.text, "run_id": w.run_id}
+                             for w in over], extra=extra)
+    missing = gaps + no_rows
+    if rows == 0:
+        return Outcome("discrepancy", INCOMPLETE, "no hour compared row by row in the period", bound, gaps=missing,
+                       extra=extra)
+    note = f"; not measured: {_gap_text(missing)}" if missing else ""
+    return Outcome("discrepancy", INCOMPLETE if missing else MET,
+                   f"≤ {limit:g} % in every compared hour; period {period_pct:g} % ({differing} of {rows} rows "
+                   f"differ){note}", bound, worst, gaps=missing, extra=extra)
+
+
+def _ratio(name: str, figure: str, what: str):
+    """new / old of `figure` in every hour both systems served (an hour at full split has no old
+    figure: nothing to compare); not met in any hour above `max_ratio`."""
+    def judge_ratio(ev: Evidence, cfg: CriterionConfig) -> Outcome:
+        limit = _bound(cfg, name, "max_ratio")
+        bound = {"max_ratio": limit}
+        by_hour = traffic_hours(ev)
+        if not by_hour:
+            return Outcome(name, INCOMPLETE, CONFIGURE, bound)
+        ratios = []
+        for h in measured_hours(by_hour):
+            new, old = getattr(h.new, figure), getattr(h.old, figure)
+            if new is not None and old:
+                ratios.append((h.hour, round(new / old, 4), new, old))
+        if not ratios:
+            return Outcome(name, INCOMPLETE, f"no hour in which both systems served, to compare {what} (at full "
+                           "split the plan's criteria are error_rate and p99_latency)", bound)
+        hour, value, new, old = max(ratios, key=lambda r: r[1])
+        worst = _worst(by_hour, hour, value, f"{what} {new:g} new / {old:g} old = {value:g}")
+        over = [r for r in ratios if r[1] > limit]
+        if over:
+            return Outcome(name, NOT_MET, f"{len(over)} of {len(ratios)} hour(s) both systems served above × "
+                           f"{limit:g}; worst {worst.at} {worst.text}", bound, worst,
+                           gaps=[{"dataset": None, "hour": iso(h), "reason": f"× {v:g}",
+                                  "run_id": by_hour[h].run_id} for h, v, _, _ in over])
+        return Outcome(name, MET, f"≤ × {limit:g} in all {len(ratios)} hour(s) both systems served; worst "
+                       f"{worst.at} {worst.text}", bound, worst)
+    return judge_ratio
+
+
+TRAFFIC_JUDGES = {"error_rate_ratio": _ratio("error_rate_ratio", "error_rate_pct", "error rate"),
+                  "p99_latency_ratio": _ratio("p99_latency_ratio", "p99_ms", "p99"),
+                  "error_rate": error_rate, "p99_latency": p99_latency, "stable_split": stable_split,
+                  "discrepancy": discrepancy}

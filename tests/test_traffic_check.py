@@ -1,0 +1,238 @@
+"""The `traffic` check: per hour, from a real Prometheus holding the planted history
+(prometheus_fixtures.py; the numbers are worked out in test_traffic_measure.py), both systems'
+error rates, p50/p95/p99 and the split, failing on the plan's alerts; and, end to end, through
+`reconciler run` over device events (old PostgreSQL, new a TimescaleDB hypertable) whose row
+comparison of the same hour gives the discrepancy rate, into the store, the ledger, the gate
+and Slack (tests/fake_slack.py, the real slack-sdk)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from fake_slack import CHANNEL_ID, GOOD_TOKEN, FakeSlack
+from integrity_fixtures import run_cli
+from prometheus_fixtures import SLOW_HOUR, SPIKE_HOUR, START
+from service_fixtures import write_project
+from timescale_fixtures import make_hypertable
+
+from reconciler.checks.registry import CheckContext, run_check
+from reconciler.config import load_config
+from reconciler.store import open_report_store
+from reconciler.timeutil import HOUR, Window, iso
+
+SELECTED = "{old: {selector: 'service=\"booking-api\"'}, new: {selector: 'service=\"booking-api\"'}}"
+FIRST = SPIKE_HOUR - HOUR          # 50 % split, a normal hour
+LOST = (5, 17)                     # event ids (of 100 an hour) missing from new in the hour after the spike
+
+
+def prometheus_only(tmp_path, url, check="{type: traffic, source: prom}"):
+    path = tmp_path / "schedule.yaml"
+    path.write_text(f"sources:\n  prom: {{url: {url}, metrics: {SELECTED}}}\nchecks:\n  traffic: {check}\n")
+    return load_config(path)
+
+
+def test_each_hour_with_both_systems_and_the_plan_alerts(tmp_path, prometheus_url):
+    loaded = prometheus_only(tmp_path, prometheus_url)
+    normal, spike = run_check(CheckContext(loaded, {}, Window(FIRST, SPIKE_HOUR + HOUR)), "traffic").results
+    assert (normal.check, normal.status, normal.violations, normal.check_type) == ("traffic.traffic", "pass", 0,
+                                                                                  "traffic")
+    assert normal.observed == {
+        "old": {"requests": 120000.0, "errors": 120.0, "p50_ms": 70.0, "p95_ms": 225.0, "p99_ms": 375.0,
+                "error_rate_pct": 0.1},
+        "new": {"requests": 120000.0, "errors": 60.0, "p50_ms": 50.0, "p95_ms": 100.0, "p99_ms": 233.333333,
+                "error_rate_pct": 0.05},
+        "split_pct": 50.0, "split_min_pct": 50.0, "split_from": "requests", "discrepancy": None}
+    assert normal.reason == ("split 50 %, new error rate 0.05 % (old 0.1 %), new p99 233.3 ms (old 375 ms), "
+                             "discrepancy not measured")
+    assert (spike.status, spike.violations, spike.details["alerts"]) == ("fail", 1, ["error_rate"])
+    assert spike.reason == "new error rate 2 % vs old 0.1 % (+1.9 points > 0.5)"
+    [slow] = run_check(CheckContext(loaded, {}, Window(SLOW_HOUR, SLOW_HOUR + HOUR)), "traffic").results
+    assert (slow.status, slow.details["alerts"]) == ("fail", ["p99_latency"])
+    assert slow.reason == "new p99 950 ms vs old 375 ms (× 2.53 > 1.5)"
+
+
+def test_the_bounds_are_configurable_and_an_hour_without_data_is_skipped(tmp_path, prometheus_url):
+    loaded = prometheus_only(tmp_path, prometheus_url, "{type: traffic, source: prom, max_p99_ratio: 3, "
+                             "max_error_rate_increase_points: 2}")
+    spike, = run_check(CheckContext(loaded, {}, Window(SPIKE_HOUR, SPIKE_HOUR + HOUR)), "traffic").results
+    slow, = run_check(CheckContext(loaded, {}, Window(SLOW_HOUR, SLOW_HOUR + HOUR)), "traffic").results
+    assert (spike.status, slow.status) == ("pass", "pass")
+    before = FIRST - timedelta(days=5)
+    nothing, = run_check(CheckContext(loaded, {}, Window(before, before + HOUR)), "traffic").results
+    assert (nothing.status, nothing.message) == ("skipped", "no request of the new system measured in this hour")
+
+
+
+def test_the_split_from_a_gauge(tmp_path, prometheus_url):
+    """With `metrics.split_gauge`, the split is the gauge's mean over the hour and its lowest sample:
+    the hour the split steps from 50 to 100 % (day 2, 00:00) is at full split, the one before at 50."""
+    path = tmp_path / "schedule.yaml"
+    selected = 'service="booking-api"'
+    path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {{old: {{selector: '{selected}'}}, "
+                    f"new: {{selector: '{selected}'}}, split_gauge: 'traffic_split_percent{{{selected}}}'}}}}\n"
+                    "checks:\n  traffic: {type: traffic, source: prom}\n")
+    step = START + 2 * timedelta(days=1)
+    before, after = run_check(CheckContext(load_config(path), {}, Window(step - HOUR, step + HOUR)), "traffic").results
+    assert [(r.observed["split_from"], r.observed["split_pct"], r.observed["split_min_pct"]) for r in
+            (before, after)] == [("gauge", 50.0, 50.0), ("gauge", 100.0, 100.0)]
+    assert after.reason.startswith("split 100 %, new error rate 0.05 % (old n/a), new p99 233.3 ms (old n/a)")
+
+def test_a_source_that_is_not_prometheus_is_exit_2(tmp_path, capfd):
+    path = tmp_path / "schedule.yaml"
+    path.write_text("sources:\n  new: {url: \"sqlite:///new.db\"}\n"
+                    "checks:\n  traffic: {type: traffic, source: new, dataset: nowhere}\n")
+    code, _, err = run_cli(capfd, "--config", path, "jobs")
+    assert code == 2
+    assert err.strip().splitlines()[-2:] == [
+        f"  - {path}:4: checks.traffic.source: 'new' is not a Prometheus source (an http:// or https:// url)",
+        f"  - {path}:4: checks.traffic.dataset: unknown dataset 'nowhere'"]
+
+
+# ------------------------------------------------------------------------ end to end
+
+@pytest.fixture
+def slack():
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def planted_events():
+    """100 events an hour over FIRST .. FIRST + 3 h; two of the third hour missing from new."""
+    old, new = [], []
+    for h in range(3):
+        for i in range(100):
+            event_id = h * 100 + i
+            row = (event_id, f"dev-{i % 7}", "temp", float(i), FIRST + h * HOUR + timedelta(seconds=30 * i))
+            old.append(row)
+            if not (h == 2 and i in LOST):
+                new.append(row)
+    return old, new
+
+
+@pytest.fixture
+def project(tmp_path, make_pg_database, make_timescale_database, prometheus_url, slack, request):
+    suffix = request.node.name[5:25].lower()  # a database pair per test
+    old_url, new_url = make_pg_database(f"traffic_old_{suffix}"), make_timescale_database(f"traffic_new_{suffix}")
+    old, new = planted_events()
+    for url, ddl, table in (
+        (old_url, "CREATE TABLE legacy_events (id bigint PRIMARY KEY, device text, kind text, "
+                  "reading double precision, ts timestamptz)", "legacy_events"),
+        (new_url, "CREATE TABLE device_events (event_id bigint NOT NULL, device_id text, event_type text, "
+                  "value double precision, time timestamptz NOT NULL)", "device_events"),
+    ):
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(ddl)
+        if table == "device_events":
+            make_hypertable(engine, table, "time")
+        with engine.begin() as conn:
+            conn.connection.cursor().executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s)",
+                                                 old if table == "legacy_events" else new)
+        engine.dispose()
+    # the traffic check listed first: it still reads the row comparison of its own run
+    path = write_project(tmp_path, old_url, new_url, job={"checks": "[traffic, event_rows]"},
+                         checks="  traffic: {type: traffic, source: prom, dataset: device_events}\n")
+    path.write_text(path.read_text().replace("sources:\n", f"sources:\n  prom: {{url: {prometheus_url}, "
+                                             f"metrics: {SELECTED}}}\n", 1)
+                    + f'notify: {{slack: {{token: "{GOOD_TOKEN}", channel: "{CHANNEL_ID}", '
+                      f'api_url: "{slack.api_url}"}}, digest_at: ""}}\ncurrent_phase: traffic-split\n')
+    path.write_text(path.read_text().replace("jobs:\n", "jobs:\n"
+                    "  rows-only: {cron: \"5 * * * *\", checks: [event_rows], settle: 10m, recheck_hours: 0}\n"
+                    "  traffic-only: {cron: \"6 * * * *\", checks: [traffic], settle: 10m, recheck_hours: 0}\n", 1))
+    return path
+
+
+def test_run_stores_each_hour_in_the_ledger_and_alerts_on_slack(project, slack, capfd):
+    code, out, err = run_cli(capfd, "run", "hourly", "--config", project, "--start", iso(FIRST),
+                             "--end", iso(FIRST + 3 * HOUR), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
+    assert code == 1, err
+    run_ids = [r["id"] for r in json.loads(out)["runs"]]
+    loaded = load_config(project)
+    store = open_report_store(loaded)
+    try:
+        traffic = [next(r for r in store.get_run(i)["results"] if r["check"] == "traffic.traffic") for i in run_ids]
+        assert [(r["window"]["start"], r["status"], r["reason"]) for r in traffic] == [
+            (iso(FIRST), "pass", "split 50 %, new error rate 0.05 % (old 0.1 %), new p99 233.3 ms (old 375 ms), "
+                                 "discrepancy 0 %"),
+            (iso(SPIKE_HOUR), "fail", "new error rate 2 % vs old 0.1 % (+1.9 points > 0.5)"),
+            (iso(SPIKE_HOUR + HOUR), "fail", "discrepancy rate 2 % > 1 % (2 of 100 rows differ)")]
+        assert traffic[2]["observed"]["discrepancy"] == {"pct": 2.0, "differing": 2, "rows": 100}
+        # the hour's verdict is its dataset's in the ledger: the spike hour's rows all matched
+        ledger = store.ledger("device_events", FIRST, FIRST + 3 * HOUR)
+        assert [(r["hour"], r["verdict"], r["run_id"]) for r in ledger] == [
+            (FIRST, "pass", run_ids[0]), (SPIKE_HOUR, "fail", run_ids[1]), (SPIKE_HOUR + HOUR, "fail", run_ids[2])]
+        tops = slack.top_level()  # the traffic alert, then the row comparison's own two
+        assert [m["text"] for m in tops][0] == ("🔴 Data check failing: traffic.traffic (device_events): new error "
+                                                "rate 2 % vs old 0.1 % (+1.9 points > 0.5)")
+        assert [m["text"].split(":")[1] for m in tops[1:]] == [" hourly_count_drift (device_events)",
+                                                              " row_match (device_events)"]
+        top = tops[0]
+        replies = [m["text"] for m in slack.replies(top["ts"])]
+        assert replies == ["🔁 Still failing: *traffic.traffic (device_events)* failed hour 2026-11-03 07:00 UTC too "
+                           "(2 failed hours since 2026-11-03 06:00 UTC)."]
+        assert store.outbox.pending() == []
+    finally:
+        store.close()
+    code, out, err = run_cli(capfd, "gate", "--config", project, "--start", iso(FIRST), "--end",
+                             iso(FIRST + 3 * HOUR), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
+    assert code == 1, err
+    criteria = {c["criterion"]: c for c in json.loads(out)["criteria"]}
+    assert (criteria["error_rate"]["state"], criteria["error_rate"]["worst"]["run_id"]) == ("not met", run_ids[1])
+    assert (criteria["discrepancy"]["state"], criteria["discrepancy"]["worst"]["run_id"]) == ("not met", run_ids[2])
+
+
+def test_in_a_job_of_its_own_it_reads_the_discrepancy_the_store_holds(project, capfd):
+    """The row comparison ran in another job: the traffic check reads the totals of the run whose
+    newest comparison of that hour; an hour never compared row by row has none."""
+    lost_hour = SPIKE_HOUR + HOUR
+    args = ("--end", iso(lost_hour + HOUR), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
+    code, _, err = run_cli(capfd, "run", "rows-only", "--config", project, "--start", iso(lost_hour), *args)
+    assert code == 1, err
+    code, out, err = run_cli(capfd, "run", "traffic-only", "--config", project, "--start", iso(SPIKE_HOUR), *args)
+    assert code == 1, err
+    store = open_report_store(load_config(project))
+    try:
+        found = [store.get_run(r["id"])["results"][0] for r in json.loads(out)["runs"]]
+    finally:
+        store.close()
+    assert [(r["window"]["start"], r["observed"]["discrepancy"], r["details"]["alerts"]) for r in found] == [
+        (iso(SPIKE_HOUR), None, ["error_rate"]),
+        (iso(lost_hour), {"pct": 2.0, "differing": 2, "rows": 100}, ["discrepancy"])]
+    # judged again (a recheck): the ledger names the traffic run now, the comparison is still found
+    code, out, err = run_cli(capfd, "run", "traffic-only", "--config", project, "--start", iso(lost_hour), *args)
+    assert code == 1, err
+    [recheck] = [r["id"] for r in json.loads(out)["runs"]]
+    store = open_report_store(load_config(project))
+    try:
+        again = store.get_run(recheck)["results"][0]
+        assert store.ledger("device_events", lost_hour, lost_hour + HOUR)[0]["run_id"] == recheck
+    finally:
+        store.close()
+    assert again["observed"]["discrepancy"] == {"pct": 2.0, "differing": 2, "rows": 100}
+
+
+def test_the_daily_digest_after_the_run_gives_the_phase_split_and_error_rate(project, slack, capfd):
+    """`reconciler run` composes the digest once its period is judged (digest_at 08:00: the 24 hours
+    before 2026-11-03 08:00, of which 05:00-08:00 were measured) and delivers it to Slack; its
+    numbers are the gate's over the same 24 hours."""
+    project.write_text(project.read_text().replace('digest_at: ""', 'digest_at: "08:00"'))
+    code, _, err = run_cli(capfd, "run", "hourly", "--config", project, "--start", iso(FIRST),
+                           "--end", iso(FIRST + 3 * HOUR), "--now", iso(FIRST + 4 * HOUR))
+    assert code == 1, err
+    [digest] = [m for m in slack.top_level() if m["text"].startswith("📋")]
+    sections = [b["text"]["text"] for b in digest["blocks"] if b.get("text")]
+    # 60 + 2 400 + 60 errors of 3 x 120 000 requests; the newest measured hour at 50 %
+    assert ("*Migration plan*\n• current phase: *traffic split*\n"
+            "• traffic split: 50 % of requests to the new system (hour 2026-11-03 07:00 UTC)\n"
+            "• new system's error rate: 0.7 % (2\u00a0520 of 360\u00a0000 requests, 3 of 24 hours measured), "
+            "❌ not below the 0.1 % target") in sections
+    assert "• bring the new system's error rate below 0.1 % (it is 0.7 %)" in sections[-1]
+    period_end = FIRST.replace(hour=8)
+    code, out, _ = run_cli(capfd, "gate", "--config", project, "--start", iso(period_end - 24 * HOUR), "--end",
+                           iso(period_end), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
+    error_rate = next(c for c in json.loads(out)["criteria"] if c["criterion"] == "error_rate")
+    assert (error_rate["observed"], error_rate["hours_measured"], error_rate["state"]) == (0.7, 3, "not met")

@@ -1,0 +1,138 @@
+"""`gate --phase decommission`: its history_verified criterion reads the latest complete
+verification: GO with the whole history identical and the old side read-only at its start
+and end, NO-GO with a difference or a writable old side, INCOMPLETE without a verification
+or with one that does not reach the oldest row."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from rowdiff_fixtures import events, load_events, new_table, old_table
+from test_verify import ENV
+from verify_fixtures import START, cli_command, planted_history, verify_schedule
+
+from reconciler.config import load_config
+from reconciler.gate import evaluate_gate
+from reconciler.store import ReportStore
+from reconciler.timeutil import iso
+from reconciler.verify import VerifyRequest, verify_dataset
+
+UTC = timezone.utc
+
+
+@pytest.fixture(scope="module")
+def identical(make_pg_database, make_timescale_database):
+    old_url, new_url = make_pg_database("verify_same_old"), make_timescale_database("verify_same_new")
+    history = events(START, 48, 0.02, seed=5)
+    load_events(old_url, old_table("legacy_events"), history)
+    load_events(new_url, new_table("device_events"), history, kind="timescaledb")
+    return old_url, new_url, len(history), min(e["time"] for e in history)
+
+
+@contextmanager
+def read_only(url: str):
+    """The database read-only for every new session (ALTER DATABASE ... SET), reset after."""
+    u = sa.engine.make_url(url)
+    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'ALTER DATABASE "{u.database}" SET default_transaction_read_only = on')
+        yield f"default_transaction_read_only = on for database {u.database}, every role"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'ALTER DATABASE "{u.database}" RESET default_transaction_read_only')
+        admin.dispose()
+
+
+def _gate(path):
+    loaded = load_config(path)
+    store = ReportStore(loaded.config.report_store.url)
+    store.upgrade()
+    try:
+        report = evaluate_gate(store, loaded, datetime.now(UTC) + timedelta(minutes=1), phase="decommission")
+    finally:
+        store.close()
+    (outcome,) = report.outcomes
+    return report, outcome
+
+
+def _verify(path, **request):
+    loaded = load_config(path)
+    store = ReportStore(loaded.config.report_store.url)
+    store.upgrade()
+    try:
+        return verify_dataset(loaded, store, VerifyRequest("device_events", **request))
+    finally:
+        store.close()
+
+
+def test_incomplete_without_a_verification(tmp_path, identical):
+    old_url, new_url, _, _ = identical
+    path = verify_schedule(tmp_path, old_url, new_url, f"sqlite:///{tmp_path}/store.db")
+    report, outcome = _gate(path)
+    assert (report.verdict, report.exit_code) == ("incomplete", 4)
+    assert (outcome.criterion, outcome.state) == ("history_verified", "incomplete")
+    assert outcome.summary == ("device_events: no complete verification (run `reconciler verify device_events` "
+                               "with the old side read-only)")
+
+
+def test_go_when_the_whole_history_is_identical_and_the_old_side_read_only(tmp_path, identical):
+    old_url, new_url, rows, _ = identical
+    path = verify_schedule(tmp_path, old_url, new_url, f"sqlite:///{tmp_path}/store.db")
+    with read_only(old_url) as detail:
+        verified = _verify(path)
+    doc = verified.to_dict()
+    assert doc["old_read_only"] == {"at_start": True, "at_start_detail": detail, "at_end": True,
+                                    "at_end_detail": detail}
+    assert (doc["status"], doc["totals"]["matched"], verified.exit_code) == ("pass", rows, 0)
+    report, outcome = _gate(path)
+    assert (report.verdict, report.exit_code, outcome.state) == ("go", 0, "met")
+    assert outcome.summary == (f"device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-22T00:00:00Z) found "
+                               f"{rows} old and {rows} new rows identical, old side read-only at its start and end")
+    assert outcome.extra == {"verifications": {"device_events": 1}}
+    gate = subprocess.run([*cli_command(path)[:-2], "gate", "--phase", "decommission", "--format", "json"],
+                          capture_output=True, text=True, env=ENV, timeout=120)
+    assert gate.returncode == 0, gate.stderr
+    assert json.loads(gate.stdout)["criteria"][0]["state"] == "met"
+
+
+def test_no_go_when_the_old_side_was_writable(tmp_path, identical):
+    old_url, new_url, _, _ = identical
+    path = verify_schedule(tmp_path, old_url, new_url, f"sqlite:///{tmp_path}/store.db")
+    assert _verify(path).exit_code == 0
+    report, outcome = _gate(path)
+    database = sa.engine.make_url(old_url).database
+    assert (report.verdict, report.exit_code, outcome.state) == ("no-go", 1, "not met")
+    assert outcome.summary == (
+        f"device_events: the old side was not read-only at the start of verification 1 (2026-11-20T00:00:00Z → "
+        f"2026-11-22T00:00:00Z): database {database} accepts writes: neither a standby nor "
+        "default_transaction_read_only = on (ALTER DATABASE ... SET); make it read-only and verify again")
+
+
+def test_no_go_when_the_history_differs(tmp_path, make_pg_database, make_timescale_database):
+    old_url, new_url = make_pg_database("verify_gate_old"), make_timescale_database("verify_gate_new")
+    planted_history(old_url, new_url)
+    path = verify_schedule(tmp_path, old_url, new_url, f"sqlite:///{tmp_path}/store.db")
+    with read_only(old_url):
+        assert _verify(path).exit_code == 1
+    report, outcome = _gate(path)
+    assert (report.verdict, outcome.state) == ("no-go", "not met")
+    assert outcome.summary == ("device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-25T00:00:00Z) found "
+                               "6 difference(s) (mismatched 2, missing_in_new 3, extra_in_new 1)")
+    assert outcome.worst.value == 6 and outcome.worst.dataset == "device_events"
+
+
+def test_incomplete_when_the_verification_starts_after_the_oldest_row(tmp_path, identical):
+    old_url, new_url, _, oldest = identical
+    path = verify_schedule(tmp_path, old_url, new_url, f"sqlite:///{tmp_path}/store.db")
+    with read_only(old_url):
+        assert _verify(path, since=START + timedelta(days=1)).exit_code == 0
+    report, outcome = _gate(path)
+    assert (report.verdict, outcome.state) == ("incomplete", "incomplete")
+    assert outcome.summary == ("device_events: verification 1 (2026-11-21T00:00:00Z → 2026-11-22T00:00:00Z) starts "
+                               f"after the oldest row ({iso(oldest)}): verify without --since")
