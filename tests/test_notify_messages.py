@@ -260,6 +260,29 @@ def test_the_digests_numbers_equal_the_ledgers_and_the_gates_for_the_same_period
     store.close()
 
 
+def test_the_digest_counts_a_failed_point_in_time_run_once_however_many_of_its_checks_failed(tmp_path):
+    """Found by the week (tests/test_week.py): a booking moved in new failed two checks of the
+    bookings job (its rules and its completeness) in each of 4 runs; the digest said "8 failed
+    point-in-time runs"."""
+    from reconciler.store import ReportStore
+
+    store = ReportStore(f"sqlite:///{tmp_path / 'reconciler.db'}")  # no alert lifecycle: none is open
+    store.upgrade()
+    for i in range(4):
+        at = PERIOD.start + (2 + i) * HOUR + timedelta(minutes=20)
+        results = [rule("no_overlapping_bookings", "fail", violations=1),
+                   CheckResult("bookings.complete", "fail", observed=1, threshold=0, violations=1,
+                               details={"config_check": "bookings_migrated"})]
+        store.record_run(RunResult(job="hourly-bookings", window=None, as_of=at, started_at=at, finished_at=at,
+                                   status="fail", results=results), now=at, **PROVENANCE)
+    facts = digest_facts(store, PERIOD, DigestScope(("device_events",)))
+    assert [(m["check"], m["runs"], m["failed"]) for m in facts["moments"]] == [("bookings", 4, 4),
+                                                                                ("bookings_migrated", 4, 4)]
+    assert facts["failed_moment_runs"] == 4
+    text = render("digest", facts, Texts("en"), LINKS)["text"]
+    assert text.endswith("🟡 attention: 0 failed hours and 4 failed point-in-time runs in the period, no alert open now")
+
+
 def test_digest_is_enqueued_once_per_period_when_its_last_hour_is_judged(tmp_path):
     store = make_store(tmp_path)
     cfg = notify_config(digest_at="08:00")

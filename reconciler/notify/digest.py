@@ -93,11 +93,12 @@ def digest_facts(store, period: Window, scope: DigestScope | None = None) -> dic
     reasons = {a["id"]: (store.outbox.by_key(a["top_key"]) or {}).get("facts") or {} for a in alerts}
     open_alerts = [_alert(a, reasons[a["id"]]) for a in alerts if a["state"] == "open"]
     changed = [_alert(a, reasons[a["id"]]) for a in alerts if _changed_within(a, period)]
-    moments = _moments(store.history.moment_results(period.start, period.end))
+    moment_results = store.history.moment_results(period.start, period.end)
+    moments = _moments(moment_results)
     return {"date": period.end.date().isoformat(), "period": period.to_dict(),
             "status": _status(totals, open_alerts, moments), "hours": [iso(h) for h in hours],
             "datasets": datasets, "totals": totals, "open_alerts": open_alerts, "changed": changed,
-            "moments": moments, "worst": _worst_drift(rows, names), "gate": gate_facts(scope.gate),
+            "moments": moments, "failed_moment_runs": _failed_runs(moment_results), "worst": _worst_drift(rows, names), "gate": gate_facts(scope.gate),
             "stories": _stories(store, names, period),
             "plan": {"phase": scope.phase, "traffic": traffic_facts(store, period, names, scope.error_target_pct)}}
 
@@ -183,6 +184,11 @@ def _moments(results: list[dict]) -> list[dict]:
         out.append({"job": job, "check": check, "runs": len(seen["runs"]), "failed": len(seen["failed"]),
                     "last_status": "fail" if run_id in seen["failed"] else "pass", "last_at": iso(at)})
     return out
+
+
+def _failed_runs(results: list[dict]) -> int:
+    """Point-in-time runs that failed: a run is one, however many of its checks failed."""
+    return len({r["run_id"] for r in results if r["status"] in ("fail", "error")})
 
 
 def _worst_drift(rows: list[dict], datasets: list[str]) -> dict | None:

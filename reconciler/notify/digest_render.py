@@ -70,7 +70,7 @@ def _figure(value) -> str:
 
 def status_line(t, facts: dict) -> str:
     totals = facts["totals"]
-    failed_moments = sum(m["failed"] for m in facts.get("moments") or [])
+    failed_moments = facts.get("failed_moment_runs", sum(m["failed"] for m in facts.get("moments") or []))
     return t(f"digest.status.{facts['status']}", open=len(facts["open_alerts"]), failed=totals["failed"],
              failed_moments=failed_moments, hours=totals["hours"], unjudged=totals["hours"] - totals["judged"],
              missing=totals["missing"], empty=totals["empty"])
