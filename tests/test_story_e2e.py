@@ -135,7 +135,7 @@ def test_a_device_lost_every_hour_then_a_gap_is_one_story_then_another(project, 
         code, out, _ = run_cli(capfd, "report", "show", nine, "--config", project)
         assert code == 0, out
         # read now, the story has ended (its page, written at 09:00, said "so far")
-        assert (" story   │ this is hour 4 of a story from 2026-11-12 06:00 to 2026-11-12T09:00:00Z (4 h), every hour: "
+        assert (" story   │ this is hour 4 of a story from 2026-11-12T06:00:00Z to 2026-11-12T09:00:00Z (4 h), every hour: "
                 "spread through the hour") in out
     finally:
         store.close()

@@ -173,7 +173,8 @@ def assert_digests_equal_the_ledger(store, slack, first: str, last: str) -> list
 def index_hours(world) -> list[int]:
     """The report index's grid: the hours it draws (data-hour), as indexes from START."""
     text = (world.tmp_path / "reports" / "index.html").read_text()
-    return [hour_index(h) for h in re.findall(r'data-hour="([^"]+)"', text)]
+    return [hour_index(h) for status, h in re.findall(r'class="status-(\w+)"[^>]*data-hour="([^"]+)"', text)
+            if status != "outside"]
 
 
 # -- the clean week: two replicas, one killed ---------------------------------------------------
@@ -302,12 +303,11 @@ def test_a_faulty_week(request, tmp_path, make_pg_database, make_timescale_datab
     assert_faulty_slack(slack.messages, slack.updates, store)
     assert_detection_latency(slack.messages, store)
     assert_faulty_digests(store, slack)
-    # EXPECTED TO CHANGE (presentation, issue 17 item 7): the grid should cover exactly the gate's
-    # period (hours 0..167); on main it draws the 7 UTC days up to today's: it leaves out the
-    # week's first day and draws 24 hours after the period, 23 of them in the future
-    assert index_hours(world) == list(range(24, HOURS + 24))
-    footer = re.search(r"Hours judged: (\d+) pass, (\d+) fail", (tmp_path / "reports" / "index.html").read_text())
-    assert footer.groups() == ("139", "5")  # EXPECTED TO CHANGE: the ledger's 163 pass, 5 fail over the period
+    # the grid covers exactly the gate's period (hours 0..167), its footer the ledger's counts
+    assert index_hours(world) == list(range(HOURS))
+    footer = re.search(r"(\d+) of (\d+) dataset hours judged \((\d+) passed, (\d+) failed\), (\d+) empty, (\d+) missing",
+                       (tmp_path / "reports" / "index.html").read_text())
+    assert footer.groups() == ("168", "168", "163", "5", "0", "0")
 
 
 def keep_for_reading(world, slack, gates) -> None:
@@ -349,10 +349,10 @@ def assert_faulty_slack(messages, updates, store):
     assert [replies for _, replies in told] == [
         [follow, "✅ Recovered"], [follow, "✅ Recovered"], [follow, follow, "✅ Recovered"],
         ["✅ Recovered"], ["✅ Recovered"], ["✅ Recovered"], ["✅ Recovered"]]
-    assert "Lasted 2 h (2026-11-10 06:00 UTC → 2026-11-10 08:00 UTC); failed hours: 2." in told[0][0]
-    assert "Lasted 3 h (2026-11-12 08:00 UTC → 2026-11-12 11:00 UTC); failed hours: 3." in told[2][0]
-    assert "Lasted 2 h (2026-11-13 14:10 UTC → 2026-11-13 16:10 UTC); failed 2 times." in told[3][0]
-    assert "Lasted 4 h (2026-11-14 10:20 UTC → 2026-11-14 14:20 UTC); failed 4 times." in told[4][0]
+    assert "Lasted 2 h (2026-11-10T06:00:00Z → 2026-11-10T08:00:00Z); failed hours: 2." in told[0][0]
+    assert "Lasted 3 h (2026-11-12T08:00:00Z → 2026-11-12T11:00:00Z); failed hours: 3." in told[2][0]
+    assert "Lasted 2 h (2026-11-13T14:10:00Z → 2026-11-13T16:10:00Z); failed 2 times." in told[3][0]
+    assert "Lasted 4 h (2026-11-14T10:20:00Z → 2026-11-14T14:20:00Z); failed 4 times." in told[4][0]
     assert len(updates) == len(ALERTS)
     assert store.outbox.pending() == []
 
