@@ -117,9 +117,9 @@ def engine_sql(config: Path, start: datetime, end: datetime) -> dict:
 
     from sqlalchemy.dialects import postgresql
 
-    from reconciler.compare.sides import open_sides, prepare_side
     from reconciler.compare.rowdiff.columns import build_specs, reflect_types
     from reconciler.compare.rowdiff.engine import RowDiff
+    from reconciler.compare.sides import open_sides, prepare_side
     from reconciler.config.loader import load_config
     from reconciler.sources.connection import opened_sources
     from reconciler.timeutil import Window
