@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 import click
 
+from reconciler.cli.options import time_option
 from reconciler.errors import UsageError
 
 
@@ -15,17 +16,6 @@ def _loaded(ctx: click.Context):
     from reconciler.config import load_config
 
     return load_config((ctx.obj or {}).get("config_path") or "schedule.yaml")
-
-
-def _time(option: str, value: str | None, now: datetime) -> datetime | None:
-    from reconciler.timeutil import parse_time
-
-    if value is None:
-        return None
-    try:
-        return parse_time(value, now)
-    except ValueError as e:
-        raise UsageError(f"{option}: {e}") from None
 
 
 @click.command("gate")
@@ -46,8 +36,8 @@ def gate(ctx, phase, days, start, end, now_text, fmt):
     from reconciler.store import open_report_store, reports_directory
 
     real_now = datetime.now(timezone.utc)
-    now = _time("--now", now_text, real_now) or real_now
-    start_t, end_t = _time("--start", start, now), _time("--end", end, now)
+    now = time_option("--now", now_text, real_now) or real_now
+    start_t, end_t = time_option("--start", start, now), time_option("--end", end, now)
     if days and (start_t or end_t):
         raise UsageError("give --days or --start/--end, not both")
     loaded = _loaded(ctx)
@@ -85,7 +75,7 @@ def calibrate(ctx, dataset, start, end, side, replica, settle, fmt):
 
     now = datetime.now(timezone.utc)
     try:
-        window = Window(_time("--start", start, now), _time("--end", end, now))
+        window = Window(time_option("--start", start, now), time_option("--end", end, now))
     except ValueError as e:
         raise UsageError(f"bad window: {e}") from None
     try:

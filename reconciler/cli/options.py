@@ -15,8 +15,11 @@ the command's own options (`--job -v` keeps `-v` as the job's name) and everythi
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import click
+
+from reconciler.errors import UsageError
 
 COMMON_FLAGS = ("-v", "--verbose")
 COMMON_VALUED = ("--config",)
@@ -108,3 +111,15 @@ class CommonOptionsGroup(click.Group):
         if ctx.parent is None:
             args = hoist_common_options(self, ctx, args)
         return super().parse_args(ctx, args)
+
+
+def time_option(option: str, value: str | None, now: datetime) -> datetime | None:
+    """A time option's value (ISO 8601, or relative to `now`), or exit 2 naming the option."""
+    from reconciler.timeutil import parse_time
+
+    if value is None:
+        return None
+    try:
+        return parse_time(value, now)
+    except ValueError as e:
+        raise UsageError(f"{option}: {e}") from None

@@ -7,18 +7,7 @@ from datetime import datetime, timezone
 
 import click
 
-from reconciler.errors import UsageError
-
-
-def _time(option: str, value: str | None, now: datetime) -> datetime | None:
-    from reconciler.timeutil import parse_time
-
-    if value is None:
-        return None
-    try:
-        return parse_time(value, now)
-    except ValueError as e:
-        raise UsageError(f"{option}: {e}") from None
+from reconciler.cli.options import time_option
 
 
 @click.command("verify")
@@ -44,8 +33,8 @@ def verify(ctx, dataset, since, until, workers, fmt):
 
     now = datetime.now(timezone.utc)
     loaded = load_config((ctx.obj or {}).get("config_path") or "schedule.yaml")
-    request = VerifyRequest(resolve_dataset(loaded, dataset), _time("--since", since, now),
-                            _time("--until", until, now), workers)
+    request = VerifyRequest(resolve_dataset(loaded, dataset), time_option("--since", since, now),
+                            time_option("--until", until, now), workers)
     store = open_report_store(loaded)
     try:
         with VerifyProgress() as progress:
