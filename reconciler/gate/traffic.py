@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from reconciler.checks.traffic import judge
 from reconciler.checks.traffic.hourly import discrepancy_of, hour_traffic
 from reconciler.checks.types.traffic import TRAFFIC
-from reconciler.config.phases import PLAN_DEFAULTS, CriterionConfig
+from reconciler.config.phases import CriterionConfig
 from reconciler.formatting import number
 from reconciler.gate.criteria import INCOMPLETE, LISTED, MET, NOT_MET, Outcome, Worst, _gap_text, judged
 from reconciler.gate.evidence import Evidence
@@ -74,15 +74,8 @@ def _outcome(name: str, verdict, bound: dict, worst: Worst | None, gaps: list, s
                           "hours_expected": verdict.hours_expected})
 
 
-def _bound(cfg: CriterionConfig, criterion: str, key: str, default_from: str | None = None):
-    value = getattr(cfg, key)
-    if value is not None:
-        return value
-    return PLAN_DEFAULTS[default_from or criterion][key]
-
-
 def error_rate(ev: Evidence, cfg: CriterionConfig) -> Outcome:
-    limit = _bound(cfg, "error_rate", "max_pct")
+    limit = cfg.bound("error_rate", "max_pct")
     bound = {"max_pct": limit}
     by_hour = traffic_hours(ev)
     if not by_hour:
@@ -98,7 +91,7 @@ def error_rate(ev: Evidence, cfg: CriterionConfig) -> Outcome:
 
 
 def p99_latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
-    limit = _bound(cfg, "p99_latency", "max_ms")
+    limit = cfg.bound("p99_latency", "max_ms")
     bound = {"max_ms": limit}
     by_hour = traffic_hours(ev)
     if not by_hour:
@@ -116,10 +109,10 @@ def p99_latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
 
 
 def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
-    days = _bound(cfg, "stable_split", "days")
-    full = _bound(cfg, "stable_split", "min_split_pct")
-    max_error = _bound(cfg, "stable_split", "max_pct", "error_rate")
-    max_p99 = _bound(cfg, "stable_split", "max_ms", "p99_latency")
+    days = cfg.bound("stable_split", "days")
+    full = cfg.bound("stable_split", "min_split_pct")
+    max_error = cfg.bound("error_rate", "max_pct")
+    max_p99 = cfg.bound("p99_latency", "max_ms")
     bound = {"days": days, "min_split_pct": full, "max_pct": max_error, "max_ms": max_p99}
     by_hour = traffic_hours(ev)
     if not by_hour:
@@ -158,7 +151,7 @@ def _hour_text(h) -> str:
 
 def discrepancy(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     """Per judged hour, from the totals of the run whose verdict is in force (as `match`)."""
-    limit = _bound(cfg, "discrepancy", "max_pct")
+    limit = cfg.bound("discrepancy", "max_pct")
     bound = {"max_pct": limit}
     found, gaps = judged(ev)
     over, worst, differing, rows, no_rows = [], None, 0, 0, []
@@ -199,7 +192,7 @@ def _ratio(name: str, figure: str, what: str):
     """new / old of `figure` in every hour both systems served (an hour at full split has no old
     figure: nothing to compare); not met in any hour above `max_ratio`."""
     def judge_ratio(ev: Evidence, cfg: CriterionConfig) -> Outcome:
-        limit = _bound(cfg, name, "max_ratio")
+        limit = cfg.bound(name, "max_ratio")
         bound = {"max_ratio": limit}
         by_hour = traffic_hours(ev)
         if not by_hour:
