@@ -6,6 +6,7 @@ Import: `from service_fixtures import pg_events, service_project  # noqa: F401`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -140,3 +141,51 @@ def runs_by_hour(store, job: str = JOB) -> dict:
         if end - start == HOUR:
             out.setdefault(start, []).append(run["status"])
     return out
+
+
+# -- driving the service with a simulated clock -------------------------------------------------
+
+class SimulatedClock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Walk:
+    """What a walk through the week did: each wake fired (time, job, settled_only)."""
+
+    fired: list = field(default_factory=list)
+
+
+def walk(service, clock: SimulatedClock, until: datetime, events: dict | None = None, walked: Walk | None = None,
+         on_wake=None, jobs=None) -> Walk:
+    """Fire every job's wakes in time order up to `until`, as APScheduler would: the clock is
+    set to each wake's time and the trigger's own callable (`Service.wake`) runs. `events`:
+    {moment: callable} applied once the clock reaches the moment, before the wakes at it.
+    `jobs`: the jobs whose wakes fire (default: every job)."""
+    from reconciler.service.scheduler import wakeups
+
+    walked = walked or Walk()
+    plans = {job: wakeups(service.loaded, job, clock.now) for job in (jobs or service.loaded.config.jobs)}
+    events = dict(sorted((events or {}).items()))
+    t = clock.now
+    while True:
+        due = sorted((w.next(t), job, w.settled_only) for job, plan in plans.items() for w in plan)
+        at = due[0][0]
+        for moment in [m for m in events if m <= min(at, until)]:
+            clock.now = max(clock.now, moment)
+            events.pop(moment)()
+        if at > until:
+            clock.now = until
+            return walked
+        for when, job, settled_only in due:
+            if when == at:
+                clock.now = at
+                service.wake(job, settled_only)
+                walked.fired.append((at, job, settled_only))
+                if on_wake:
+                    on_wake(at, job)
+        t = at + timedelta(minutes=1)

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from fake_slack import CHANNEL_ID, GOOD_TOKEN, FakeSlack
 from integrity_fixtures import copy_project
-from service_fixtures import JOB, T0, pg_events, write_project  # noqa: F401  (fixtures)
+from service_fixtures import JOB, T0, SimulatedClock, pg_events, write_project  # noqa: F401  (fixtures)
+from service_fixtures import walk as walk_all
 
 from reconciler.config import load_config
 from reconciler.service.scheduler import Service, first_judgement, settled_cron, wakeups
@@ -38,30 +39,9 @@ def drop_a_row(new_url: str, hour: datetime) -> None:
     engine.dispose()
 
 
-class SimulatedClock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def walk(service: Service, job: str, clock: SimulatedClock, until: datetime) -> list[tuple[datetime, bool]]:
-    """Fire the job's wakes in time order up to `until`, as APScheduler would: the clock is
-    set to each wake's time and the trigger's own callable runs. Returns (time, settled_only)."""
-    plan = wakeups(service.loaded, job, clock.now)
-    fired, t = [], clock.now
-    while True:
-        due = sorted((w.next(t), w.settled_only) for w in plan)
-        at = due[0][0]
-        if at > until:
-            return fired
-        for when, settled_only in due:
-            if when == at:
-                clock.now = at
-                service.wake(job, settled_only)
-                fired.append((at, settled_only))
-        t = at + M
+    """One job's wakes fired in time order up to `until`: (time, settled_only)."""
+    return [(at, settled_only) for at, _, settled_only in walk_all(service, clock, until, jobs=[job]).fired]
 
 
 def alert_delivered_at(service: Service, slack: FakeSlack, hour: datetime) -> datetime:

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from service_fixtures import SimulatedClock, Walk, walk  # noqa: F401  (the week drives the service with them)
 
 from reconciler.cli.init import render_template
 from reconciler.demo.bookings import Stay, create_booking_schema, device_rows, merge_rows, stay_rows, write_rows
@@ -175,14 +176,6 @@ def move_booking(new_url: str, booking_id: int, days: int) -> None:
 
 # -- the pipeline's health: dead letters and the write-latency histogram ---------------------------
 
-class SimulatedClock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 LATENCY_METRIC = "db_write_duration_seconds"
 WRITES_PER_SCRAPE = 7200
 BUCKETS = (("0.001", 0.7), ("0.005", 0.995), ("0.01", 1.0), ("0.05", 1.0), ("+Inf", 1.0))  # cumulative shares
@@ -301,43 +294,6 @@ def week_env(urls: dict, directory: Path, *, redis_url: str, store_url: str | No
 
 
 # -- driving the service ---------------------------------------------------------------------------
-
-@dataclass
-class Walk:
-    """What a walk through the week did: each wake fired (time, job, settled_only)."""
-
-    fired: list = field(default_factory=list)
-
-
-def walk(service, clock: SimulatedClock, until: datetime, events: dict | None = None, walked: Walk | None = None,
-         on_wake=None) -> Walk:
-    """Fire every job's wakes in time order up to `until`, as APScheduler would: the clock is
-    set to each wake's time and the trigger's own callable (`Service.wake`) runs. `events`:
-    {moment: callable} applied once the clock reaches the moment, before the wakes at it."""
-    from reconciler.service.scheduler import wakeups
-
-    walked = walked or Walk()
-    plans = {job: wakeups(service.loaded, job, clock.now) for job in service.loaded.config.jobs}
-    events = dict(sorted((events or {}).items()))
-    t = clock.now
-    while True:
-        due = sorted((w.next(t), job, w.settled_only) for job, plan in plans.items() for w in plan)
-        at = due[0][0]
-        for moment in [m for m in events if m <= min(at, until)]:
-            clock.now = max(clock.now, moment)
-            events.pop(moment)()
-        if at > until:
-            clock.now = until
-            return walked
-        for when, job, settled_only in due:
-            if when == at:
-                clock.now = at
-                service.wake(job, settled_only)
-                walked.fired.append((at, job, settled_only))
-                if on_wake:
-                    on_wake(at, job)
-        t = at + M
-
 
 def hour_index(text: str) -> int:
     t = datetime.fromisoformat(text.replace("Z", "+00:00"))
