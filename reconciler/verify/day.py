@@ -11,8 +11,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-import sqlalchemy as sa
-
 from reconciler.compare.drift import drift_pct
 from reconciler.compare.rowdiff.columns import build_specs, reflect_types
 from reconciler.compare.rowdiff.engine import HOUR_US, RowDiff, diff_dataset
@@ -57,7 +55,7 @@ class DayVerifier:
             if per_hour:
                 yield sql, sql.checksum_select(HOUR_US // self.unit_us, conditions)
             else:
-                yield sql, sa.select(sa.func.count(), sql.dialect.hash_sum(sql.row_hash())).where(*conditions)
+                yield sql, sql.total_select(conditions)
 
     def day_checksums(self, day: datetime) -> dict:
         """{side: (rows, row-hash sum)} of the day."""
