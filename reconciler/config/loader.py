@@ -303,6 +303,31 @@ def _check_problems(cfg: Config, loaded: LoadedConfig) -> list[str]:
     return [p for name, check in cfg.checks.items() for p in types[check.type].config_problems(loaded, name, check)]
 
 
+def _ledger_owners(cfg: Config, where) -> list[str]:
+    """A dataset's hours are judged by one job: the ledger keeps one verdict per hour, and a
+    second job's run (say, lag alone) would replace the first one's (the row comparison)."""
+    from reconciler.checks.types import Scope, type_of
+
+    owners: dict[str, dict[str, list[str]]] = {}
+    for job_name, job in cfg.jobs.items():
+        for name in job.checks:
+            check = cfg.checks.get(name)
+            if check is None or type_of(check).scope(check, cfg) != Scope.WINDOWED:
+                continue
+            for dataset in sorted(type_of(check).ledger_datasets(check)):
+                owners.setdefault(dataset, {}).setdefault(job_name, []).append(name)
+    problems = []
+    for dataset, jobs in owners.items():
+        (first, first_checks), *others = jobs.items()
+        for job_name, names in others:
+            problems.append(
+                f"{where('jobs', job_name, 'checks')}: job {job_name!r} judges the hours of dataset {dataset!r} "
+                f"({', '.join(names)}), which job {first!r} judges too ({', '.join(first_checks)}); an hour has one "
+                f"verdict in the ledger and one job's run would replace the other's: put the dataset's "
+                f"windowed checks in one job")
+    return problems
+
+
 def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
     env = os.environ if env is None else env
     path = Path(path)
@@ -340,6 +365,7 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
     if cfg is not None:
         loaded = LoadedConfig(cfg, path, lines, _unresolved_sources(raw, root, state.unset_in_source_urls))
         problems += _check_problems(cfg, loaded)
+        problems += _ledger_owners(cfg, where)
     if problems:
         raise ConfigError(problems)
     return loaded
