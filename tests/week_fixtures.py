@@ -53,8 +53,9 @@ class Faults:
     spike_hour: int = 100                     # one event 30 s late: p99 absorbs it
     dlq_in: int = 110                         # a dead letter appears at this hour's start ...
     dlq_out: int = 112                        # ... and is drained at this one's
-    overlap_in: int = 130                     # a booking of new overlaps another from this hour ...
-    overlap_out: int = 134                    # ... to this one
+    overlap_in: int = 130                     # a booking of new overlaps another from 25 min into this hour ...
+    overlap_out: int = 134                    # ... to 25 min into this one
+    mid_hour: timedelta = timedelta(minutes=25)
 
     def hour(self, index: int) -> datetime:
         return START + index * HOUR

@@ -82,8 +82,9 @@ checks:
 
 jobs:
   # settle: an hour is judged this long after it ends (late events), at once, whatever the cron (UTC) says
+  # point-in-time checks (bookings) run on the cron alone: at each hour's end, as the plan checks hourly
   hourly-shadow: {{cron: "10 * * * *", checks: [event_counts, event_rows], window: previous_hour, settle: 10m}}
-  hourly-bookings: {{cron: "20 * * * *", checks: [bookings, bookings_suite, bookings_migrated], window: previous_hour, settle: 0m, recheck_hours: 0}}
+  hourly-bookings: {{cron: "0 * * * *", checks: [bookings, bookings_suite, bookings_migrated], window: previous_hour, settle: 0m, recheck_hours: 0}}
 
 # The runs, verdicts and samples; use PostgreSQL when several replicas share it.
 report_store: {{url: "${{REPORT_DATABASE_URL:-sqlite:///reports/reconciler.db}}", directory: "${{REPORT_DIRECTORY:-reports}}"}}

@@ -50,7 +50,7 @@ checks:
 
 jobs:
   hourly-shadow: {{cron: "5 * * * *", checks: [event_counts, event_rows], window: previous_hour, settle: 10m}}
-  hourly-bookings: {{cron: "20 * * * *", checks: [bookings, bookings_suite, bookings_migrated], window: previous_hour, settle: 0m, recheck_hours: 0}}
+  hourly-bookings: {{cron: "0 * * * *", checks: [bookings, bookings_suite, bookings_migrated], window: previous_hour, settle: 0m, recheck_hours: 0}}
 
 report_store: {{url: "sqlite:///reconciler.db", directory: .}}
 """
