@@ -242,3 +242,28 @@ def test_results_stored_by_earlier_versions_still_feed_the_gate(gate_env):
     assert (queues.worst.at, queues.worst.value) == (iso(hour + HOUR + timedelta(minutes=10)), 3)
     assert (lag.worst.at, lag.worst.value) == (iso(hour + HOUR), 6.0)
     assert outcome(report, "bookings").summary == "168 rule result(s), no critical violation"
+
+
+def test_point_in_time_results_read_again_come_from_what_the_last_read_kept(gate_env):
+    """A stored result never changes: a second read of the period reads in full only the results
+    stored since, and what is kept holds the period's results alone."""
+    from reconciler.store.evidence import point_in_time_results
+
+    loaded, store = gate_env
+    fabricate_week(store, start=END - 3 * HOUR)
+    known: dict = {}
+    with store.engine.connect() as conn:
+        first = point_in_time_results(conn, START, NOW, known)
+    assert [r.result.check for r in first] == ["pipeline_dlq.dlq_depth.events:dlq", "write.write_latency",
+                                              "no_overlapping_bookings"] * 3
+    assert sum(v is not None for v in known.values()) == 9 and len(known) == 12  # + the 3 hours' lag
+    kept = dict(known)
+    record(store, hour_run(END, booking_violations=2))
+    with store.engine.connect() as conn:
+        second = point_in_time_results(conn, START, NOW + HOUR, known)
+        assert [r.result for r in second[:9]] == [r.result for r in first]
+        assert all(known[i] is kept[i] for i in kept)          # the same objects: not read again
+        assert (second[-1].result.check, second[-1].result.observed) == ("no_overlapping_bookings", 2)
+        later = point_in_time_results(conn, END + HOUR, NOW + HOUR, known)
+    assert [r.result.check for r in later] == [r.result.check for r in second[-3:]]
+    assert len(known) == 4

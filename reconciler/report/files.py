@@ -84,8 +84,10 @@ def run_stories(store, run: StoredRun | RunResult) -> dict[str, dict[str, list[d
 
 
 def write_reports(store, run_id, directory, *, now: datetime | None = None,
-                  generated_at: datetime | None = None, gate: dict | None = None) -> tuple[Path, Path]:
-    """The stored run's HTML and JSON reports, and a refreshed index. Returns (html_path, json_path)."""
+                  generated_at: datetime | None = None, gate: dict | None = None,
+                  index: bool = True) -> tuple[Path, Path]:
+    """The stored run's HTML and JSON reports, and a refreshed index unless `index` is false (a
+    job storing several runs refreshes it once, after the last). Returns (html_path, json_path)."""
     now = now or _clock()
     generated_at = generated_at or max(now, _clock())
     document = store.get_run(run_id)
@@ -95,5 +97,6 @@ def write_reports(store, run_id, directory, *, now: datetime | None = None,
                                   render_html(stored, index_href=f"../{INDEX}", generated_at=generated_at,
                                               context=run_context(store, stored), stories=run_stories(store, stored)))
     json_path = _write_atomically(base.with_suffix(".json"), render_json(document))
-    write_index(store, directory, now=now, generated_at=generated_at, gate=gate)
+    if index:
+        write_index(store, directory, now=now, generated_at=generated_at, gate=gate)
     return html_path, json_path

@@ -273,21 +273,33 @@ def judge_windows(session: JobSession, job: str, windows: list[Window], now: dat
             started = time.perf_counter()
             entry = replace(_judge_and_store(session, job, window, now), seconds=time.perf_counter() - started)
         if session.write_report:
-            from reconciler.gate.summary import index_gate
             from reconciler.report import write_reports
             from reconciler.store import reports_directory
 
             html, json_path = write_reports(session.store, entry.id, reports_directory(session.loaded), now=now,
-                                            gate=index_gate(session.store, session.loaded, now))
+                                            index=False)
             entry = replace(entry, html=html, json=json_path)
         report.runs.append(entry)
         if on_stored:
             on_stored(job, entry)
         for hook in session.after_window:
             hook(entry.id)
+    if session.write_report and report.runs:
+        _refresh_index(session, now)
     if progress:
         progress(len(todo), len(todo), None)
     return report
+
+
+def _refresh_index(session: JobSession, now: datetime) -> None:
+    """The index and its gate once per job run, after its last stored run (not once per run: a
+    catch-up of 24 hours evaluates the 7-day gate once)."""
+    from reconciler.gate.summary import index_gate
+    from reconciler.report import write_index
+    from reconciler.store import reports_directory
+
+    write_index(session.store, reports_directory(session.loaded), now=now,
+                gate=index_gate(session.store, session.loaded, now))
 
 
 def _label(window: Window | None, now: datetime) -> str:

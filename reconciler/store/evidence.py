@@ -16,6 +16,7 @@ from reconciler.store.schema import compares, results, runs
 from reconciler.timeutil import Window, iso
 
 LEGACY_MOMENT_MARKERS = ("point_in_time", "severity")  # how older versions marked a result about a moment
+_UNREAD = object()
 
 
 @dataclass(frozen=True)
@@ -36,18 +37,31 @@ def stored_result(row, moment: datetime) -> StoredResult:
     return StoredResult(result, row.run_id, moment)
 
 
-def point_in_time_results(conn: Connection, since: datetime, until: datetime) -> list[StoredResult]:
+def point_in_time_results(conn: Connection, since: datetime, until: datetime,
+                          known: dict | None = None) -> list[StoredResult]:
     """Results about a moment in [since, until], oldest first: those with `as_of`, and those of
-    older versions that marked it in their details (their moment: their run's start)."""
+    older versions that marked it in their details (their moment: their run's start).
+
+    `known` (result id -> StoredResult, or None for a result about hours) is what an earlier call
+    read: a stored result never changes, so only the ids it lacks are read in full. It is left
+    holding this period's results alone, so it never grows beyond one period."""
     moment = func.coalesce(results.c.as_of, runs.c.started_at)
-    query = (select(results, moment.label("moment")).join(runs, runs.c.id == results.c.run_id)
-             .where(moment >= since, moment <= until)
-             .order_by(moment, results.c.id))
-    out = []
-    for row in conn.execute(query):
-        if row.as_of is not None or any(k in (row.details or {}) for k in LEGACY_MOMENT_MARKERS):
-            out.append(stored_result(row, row.moment))
-    return out
+    in_period = (moment >= since, moment <= until)
+    joined = results.join(runs, runs.c.id == results.c.run_id)
+    ids = conn.execute(select(results.c.id).select_from(joined).where(*in_period)
+                       .order_by(moment, results.c.id)).scalars().all()
+    known = {} if known is None else known
+    seen = {i: r for i in ids if (r := known.get(i, _UNREAD)) is not _UNREAD}  # get: safe beside another thread
+    missing = [i for i in ids if i not in seen]
+    for chunk in range(0, len(missing), 500):
+        query = select(results, moment.label("moment")).select_from(joined) \
+            .where(results.c.id.in_(missing[chunk:chunk + 500]))
+        for row in conn.execute(query):
+            about_moment = row.as_of is not None or any(k in (row.details or {}) for k in LEGACY_MOMENT_MARKERS)
+            seen[row.id] = stored_result(row, row.moment) if about_moment else None
+    known.clear()
+    known.update(seen)
+    return [seen[i] for i in ids if seen.get(i) is not None]
 
 
 def windowed_results(conn: Connection, period: Window) -> list[StoredResult]:
@@ -80,13 +94,14 @@ def run_summaries(conn: Connection, run_ids) -> dict:
                    "started_at": r.started_at} for r in conn.execute(query)}
 
 
-def read_gate_evidence(conn: Connection, datasets, period: Window, observed_until: datetime) -> StoredEvidence:
+def read_gate_evidence(conn: Connection, datasets, period: Window, observed_until: datetime,
+                       known_moments: dict | None = None) -> StoredEvidence:
     ledger = {}
     for dataset in datasets:
         for row in ledger_rows(conn, dataset, period.start, period.end):
             ledger[(dataset, row["hour"])] = row
     windowed = windowed_results(conn, period)
-    instants = point_in_time_results(conn, period.start, observed_until)
+    instants = point_in_time_results(conn, period.start, observed_until, known_moments)
     ledger_runs = sorted({row["run_id"] for row in ledger.values() if row["run_id"] is not None})
     totals = compare_totals(conn, ledger_runs)
     every_run = sorted(set(ledger_runs) | {r.run_id for r in windowed + instants})

@@ -53,6 +53,7 @@ class ReportStore:
         self.history = ResultHistory(self)
         self.findings = FindingHistory(self)  # findings hour by hour, for stories
         self.verifications = Verifications(self)  # whole-history verifications (reconciler verify)
+        self._moments: dict = {}          # the gate's point-in-time results, by id, from its last read
 
     def add_run_hook(self, hook: RunHook) -> None:
         """Run `hook` inside every later record_run's transaction, after the run, its ledger
@@ -273,7 +274,7 @@ class ReportStore:
         """What the gate weighs for `datasets` over `period` (point-in-time results up to
         `observed_until`), read in one transaction."""
         with self.engine.connect() as conn:
-            return evidence.read_gate_evidence(conn, datasets, period, observed_until)
+            return evidence.read_gate_evidence(conn, datasets, period, observed_until, self._moments)
 
     @store_errors
     def previous_result(self, check_name: str) -> StoredResult | None:
