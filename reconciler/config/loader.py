@@ -304,27 +304,31 @@ def _check_problems(cfg: Config, loaded: LoadedConfig) -> list[str]:
 
 
 def _ledger_owners(cfg: Config, where) -> list[str]:
-    """A dataset's hours are judged by one job: the ledger keeps one verdict per hour, and a
-    second job's run (say, lag alone) would replace the first one's (the row comparison)."""
+    """Jobs that judge the hours of one dataset judge them with the same checks: the ledger keeps
+    one verdict per hour, the last run's, and a run with fewer checks (lag alone, counts without
+    rows) would replace a fuller one's (an hourly and a daily job comparing alike are fine)."""
     from reconciler.checks.types import Scope, type_of
 
     owners: dict[str, dict[str, list[str]]] = {}
     for job_name, job in cfg.jobs.items():
-        for name in job.checks:
-            check = cfg.checks.get(name)
-            if check is None or type_of(check).scope(check, cfg) != Scope.WINDOWED:
-                continue
+        known = [n for n in job.checks if n in cfg.checks]
+        for name in known:
+            check = cfg.checks[name]
+            others = [cfg.checks[o] for o in known if o != name]
+            if type_of(check).scope(check, cfg) != Scope.WINDOWED or type_of(check).redundant_in(check, others):
+                continue  # about moments, or its work done by another check of the job (counts beside rows)
             for dataset in sorted(type_of(check).ledger_datasets(check)):
                 owners.setdefault(dataset, {}).setdefault(job_name, []).append(name)
     problems = []
     for dataset, jobs in owners.items():
         (first, first_checks), *others = jobs.items()
         for job_name, names in others:
-            problems.append(
-                f"{where('jobs', job_name, 'checks')}: job {job_name!r} judges the hours of dataset {dataset!r} "
-                f"({', '.join(names)}), which job {first!r} judges too ({', '.join(first_checks)}); an hour has one "
-                f"verdict in the ledger and one job's run would replace the other's: put the dataset's "
-                f"windowed checks in one job")
+            if sorted(names) != sorted(first_checks):
+                problems.append(
+                    f"{where('jobs', job_name, 'checks')}: job {job_name!r} judges the hours of dataset {dataset!r} "
+                    f"with {', '.join(names)}, job {first!r} with {', '.join(first_checks)}; an hour has one verdict "
+                    f"in the ledger, the last run's, so one job's would replace the other's: judge the dataset's "
+                    f"hours with the same checks in every job, or in one job")
     return problems
 
 
