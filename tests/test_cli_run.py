@@ -282,7 +282,7 @@ def test_run_and_the_scheduler_skip_a_day_already_judged_alike(project, sqlite_d
     """`run JOB` of a previous_day job plans its window where the tick does (service.jobs.job_plan)."""
     path = project / "schedule.yaml"
     path.write_text(path.read_text().replace(
-        "\njobs:\n", "\njobs:\n  daily: {cron: \"30 2 * * *\", checks: [event_rows], window: previous_day, "
+        "\njobs:\n", "\njobs:\n  daily: {cron: \"30 2 * * *\", checks: [event_counts], window: previous_day, "
                       "settle: 0m}\n", 1))
     now = sqlite_demo["end"] + timedelta(days=1, minutes=30)
     day_start = (now - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)

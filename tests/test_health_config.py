@@ -59,26 +59,3 @@ def test_a_bad_percentile_is_named(tmp_path):
     assert problem(tmp_path, "checks:\n  lag: {type: lag, dataset: events, lag_percentile: p90}\n") == (
         f"{tmp_path}/schedule.yaml:9: checks.lag.lag_percentile: must be one of 'p50', 'p95', 'p99' or 'max', "
         "got 'p90'")
-
-
-def test_two_jobs_may_not_judge_the_hours_of_one_dataset(tmp_path):
-    """The ledger keeps one verdict per dataset-hour: a lag-only job's pass would replace the row
-    comparison's fail of the same hour."""
-    text = ("checks:\n  rows: {type: rows, dataset: events}\n"
-            "  lag: {type: lag, dataset: events, ingested_column: ingested_at}\n"
-            "jobs:\n  compare: {cron: \"10 * * * *\", checks: [rows]}\n"
-            "  lagging: {cron: \"30 * * * *\", checks: [lag]}\n")
-    assert problem(tmp_path, text).endswith(
-        "schedule.yaml:13: jobs.lagging.checks: job 'lagging' judges the hours of dataset 'events' with lag, job "
-        "'compare' with rows; an hour has one verdict in the ledger, the last run's, so one job's would replace "
-        "the other's: judge the dataset's hours with the same checks in every job, or in one job")
-
-
-def test_jobs_judging_a_dataset_alike_and_point_in_time_checks_anywhere_are_fine(tmp_path):
-    loaded = load(tmp_path, "checks:\n  rows: {type: rows, dataset: events}\n"
-                            "  lag: {type: lag, dataset: events, ingested_column: ingested_at}\n"
-                            "  lag_now: {type: lag, dataset: events}\n"
-                            "jobs:\n  compare: {cron: \"10 * * * *\", checks: [rows, lag]}\n"
-                            "  now: {cron: \"30 * * * *\", checks: [lag_now]}\n"
-                            "  daily: {cron: \"30 2 * * *\", checks: [lag, rows], window: previous_day}\n")
-    assert list(loaded.config.jobs) == ["compare", "now", "daily"]

@@ -303,35 +303,6 @@ def _check_problems(cfg: Config, loaded: LoadedConfig) -> list[str]:
     return [p for name, check in cfg.checks.items() for p in types[check.type].config_problems(loaded, name, check)]
 
 
-def _ledger_owners(cfg: Config, where) -> list[str]:
-    """Jobs that judge the hours of one dataset judge them with the same checks: the ledger keeps
-    one verdict per hour, the last run's, and a run with fewer checks (lag alone, counts without
-    rows) would replace a fuller one's (an hourly and a daily job comparing alike are fine)."""
-    from reconciler.checks.types import Scope, type_of
-
-    owners: dict[str, dict[str, list[str]]] = {}
-    for job_name, job in cfg.jobs.items():
-        known = [n for n in job.checks if n in cfg.checks]
-        for name in known:
-            check = cfg.checks[name]
-            others = [cfg.checks[o] for o in known if o != name]
-            if type_of(check).scope(check, cfg) != Scope.WINDOWED or type_of(check).redundant_in(check, others):
-                continue  # about moments, or its work done by another check of the job (counts beside rows)
-            for dataset in sorted(type_of(check).ledger_datasets(check)):
-                owners.setdefault(dataset, {}).setdefault(job_name, []).append(name)
-    problems = []
-    for dataset, jobs in owners.items():
-        (first, first_checks), *others = jobs.items()
-        for job_name, names in others:
-            if sorted(names) != sorted(first_checks):
-                problems.append(
-                    f"{where('jobs', job_name, 'checks')}: job {job_name!r} judges the hours of dataset {dataset!r} "
-                    f"with {', '.join(names)}, job {first!r} with {', '.join(first_checks)}; an hour has one verdict "
-                    f"in the ledger, the last run's, so one job's would replace the other's: judge the dataset's "
-                    f"hours with the same checks in every job, or in one job")
-    return problems
-
-
 def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
     env = os.environ if env is None else env
     path = Path(path)
@@ -369,7 +340,6 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
     if cfg is not None:
         loaded = LoadedConfig(cfg, path, lines, _unresolved_sources(raw, root, state.unset_in_source_urls))
         problems += _check_problems(cfg, loaded)
-        problems += _ledger_owners(cfg, where)
     if problems:
         raise ConfigError(problems)
     return loaded
