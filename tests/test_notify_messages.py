@@ -284,20 +284,29 @@ def test_the_digest_counts_a_failed_point_in_time_run_once_however_many_of_its_c
 
 
 def test_digest_is_enqueued_once_per_period_when_its_last_hour_is_judged(tmp_path):
+    """Due at digest_at + settle; it waits for its period's last hour to have a verdict (another
+    replica may be judging it), at most an hour more."""
+    from gate_fixtures import hour_run
+    from gate_fixtures import record as record_hour
+
     store = make_store(tmp_path)
     cfg = notify_config(digest_at="08:00")
     scope = DigestScope(("device_events",), ready_after=timedelta(minutes=10))
     day = datetime(2026, 11, 28, tzinfo=UTC)
     assert enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=9), scope)  # yesterday's, never sent
     assert not enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=9, second=59), scope)
-    assert enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=10), scope)   # 07:00-08:00 judged by now
+    assert not enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=10), scope)  # 07:00 has no verdict
+    record_hour(store, hour_run(day.replace(hour=7)))
+    assert enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=11), scope)   # 07:00-08:00 judged now
     assert not enqueue_digest_if_due(store, cfg, day.replace(hour=9), scope)
-    assert enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=10) + timedelta(days=1), scope)
+    next_day = day + timedelta(days=1)
+    assert not enqueue_digest_if_due(store, cfg, next_day.replace(hour=9, minute=9, second=59), scope)
+    assert enqueue_digest_if_due(store, cfg, next_day.replace(hour=9, minute=10), scope)  # waited an hour: sent
     with store.engine.connect() as conn:
-        rows = [(r.message_key, r.facts["period"]) for r in conn.execute(select(notify_outbox))]
-    assert rows == [("digest:2026-11-27", {"start": "2026-11-26T08:00:00Z", "end": "2026-11-27T08:00:00Z"}),
-                    ("digest:2026-11-28", {"start": "2026-11-27T08:00:00Z", "end": "2026-11-28T08:00:00Z"}),
-                    ("digest:2026-11-29", {"start": "2026-11-28T08:00:00Z", "end": "2026-11-29T08:00:00Z"})]
+        rows = [(r.message_key, r.facts["period"], r.facts["totals"]["judged"]) for r in conn.execute(select(notify_outbox))]
+    assert rows == [("digest:2026-11-27", {"start": "2026-11-26T08:00:00Z", "end": "2026-11-27T08:00:00Z"}, 0),
+                    ("digest:2026-11-28", {"start": "2026-11-27T08:00:00Z", "end": "2026-11-28T08:00:00Z"}, 1),
+                    ("digest:2026-11-29", {"start": "2026-11-28T08:00:00Z", "end": "2026-11-29T08:00:00Z"}, 0)]
     assert not enqueue_digest_if_due(store, notify_config(digest_at=None), day.replace(hour=23))
 
 

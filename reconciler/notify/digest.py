@@ -4,7 +4,8 @@ and, when the gate gives one, its state.
 
 Its period is the 24 hours before `notify.digest_at` (UTC). It is composed once the period's
 last hour has had its chance to be judged (`digest_at` + the hourly jobs' settle, rounded up
-to the minute), from the ledger of the hourly datasets the gate reads: per dataset, hours
+to the minute, and once that hour has a verdict, waiting at most an hour more for it), from
+the ledger of the hourly datasets the gate reads: per dataset, hours
 passed, failed, empty (no row on either side) and missing (no conclusive verdict: no ledger
 row, pending, settled but not judged, or in error). It says "on track" only when every hour
 of the period passed."""
@@ -23,6 +24,7 @@ DAY = timedelta(days=1)
 CELLS = {"pass": "passed", "fail": "failed", "empty": "empty"}  # ledger verdict -> cell; anything else: missing
 CELL = {"passed": "✅", "failed": "❌", "empty": "⚪", "missing": "⬜"}
 ISSUES_SHOWN = 10
+LAST_HOUR_GRACE = timedelta(hours=1)  # how long the digest waits for its period's last hour
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,20 @@ def enqueue_digest_if_due(store, notify: NotifyConfig, now: datetime, scope: Dig
     if period is None:
         return False
     key = f"digest:{period.end.date().isoformat()}"
-    if store.outbox.by_key(key) is not None:
+    if store.outbox.by_key(key) is not None or _last_hour_in_flight(store, period, scope, now):
         return False
     store.outbox.enqueue(key, "digest", digest_facts(store, period, scope), now=now)
     return True
+
+
+def _last_hour_in_flight(store, period: Window, scope: DigestScope, now: datetime) -> bool:
+    """The period's last hour has no verdict yet, though it is due: another replica may be
+    judging it right now. The digest waits for it, for at most LAST_HOUR_GRACE (a source that
+    stays down must not hold the digest back for good)."""
+    if now >= period.end + scope.ready_after + LAST_HOUR_GRACE:
+        return False
+    last = period.end - timedelta(hours=1)
+    return any(not [r for r in store.ledger(d, last, period.end) if r["verdict"] is not None] for d in scope.datasets)
 
 
 def gate_facts(gate) -> dict | None:
