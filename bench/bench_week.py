@@ -123,10 +123,16 @@ def main(argv=None) -> int:
     for job in service.loaded.config.jobs:
         service.store.start_watermark(job, START - HOUR, now=START)
     per_day = []
+    began = time.perf_counter()
+
+    def told(at, job):  # progress, so that a run stopped early still says how fast it went
+        if job == "hourly-shadow":
+            print(f"{iso(at)} {job}: {time.perf_counter() - began:.1f} s since the start", flush=True)
+
     try:
         for day in range(args.days):
             t = time.perf_counter()
-            walk(service, clock, START + (day + 1) * 24 * HOUR + timedelta(minutes=20))
+            walk(service, clock, START + (day + 1) * 24 * HOUR + timedelta(minutes=20), on_wake=told)
             per_day.append(round(time.perf_counter() - t, 1))
             print(f"day {day + 1}: {per_day[-1]} s", flush=True)
     finally:
