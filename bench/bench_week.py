@@ -60,14 +60,14 @@ def load(old_url: str, new_url: str, days: int, rate: float) -> int:
         (old_url, "CREATE TABLE legacy_events (id bigint PRIMARY KEY, device text NOT NULL, kind text NOT NULL, "
                   "reading double precision, ts timestamp(3) NOT NULL); CREATE INDEX ON legacy_events (ts)",
          f"INSERT INTO legacy_events SELECT g, {common}, date_trunc('milliseconds', ({at}) AT TIME ZONE "
-         f"'Europe/Madrid') FROM generate_series(1, {n}) g"),
+         f"'Europe/Madrid') FROM generate_series(1::bigint, {n}) g"),
         (new_url, "CREATE TABLE device_events (event_id bigint NOT NULL, device_id text NOT NULL, event_type text "
                   "NOT NULL, value double precision, time timestamptz NOT NULL, ingested_at timestamptz NOT NULL, "
                   "PRIMARY KEY (event_id, time)); SELECT create_hypertable('device_events', by_range('time', "
                   "INTERVAL '1 hour')); CREATE INDEX ON device_events (time)",
          f"INSERT INTO device_events SELECT g, {common}, date_trunc('milliseconds', {at}), "
          f"date_trunc('milliseconds', {at}) + (200 + g * 131 % 1300) * INTERVAL '1 millisecond' "
-         f"FROM generate_series(1, {n}) g"),
+         f"FROM generate_series(1::bigint, {n}) g"),
     ):
         engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
