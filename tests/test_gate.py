@@ -267,3 +267,26 @@ def test_point_in_time_results_read_again_come_from_what_the_last_read_kept(gate
         later = point_in_time_results(conn, END + HOUR, NOW + HOUR, known)
     assert [r.result.check for r in later] == [r.result.check for r in second[-3:]]
     assert len(known) == 4
+
+
+def test_match_counts_an_hour_whose_verdict_in_force_is_another_jobs(gate_env):
+    """A job judging lag alone fails an hour the comparison passed: the hour's verdict and run are
+    the lag's, and match still reads the hour's rows from its comparison."""
+    from reconciler.results import RunResult
+    from reconciler.store import ledger
+    from reconciler.store.engine import writer
+    from reconciler.timeutil import Window
+
+    loaded, store = gate_env
+    fabricate_week(store)
+    hour = START + 50 * HOUR
+    at = hour + 2 * HOUR
+    lagging = store.record_run(RunResult("lagging", Window(hour, hour + HOUR), at, at, "fail", []), **PROVENANCE, now=at)
+    with writer(store.engine).begin() as conn:
+        ledger.write_judgements(conn, lagging, [ledger.HourJudgement("device_events", hour, "fail")], at)
+    [row] = store.ledger("device_events", hour, hour + HOUR)
+    assert (row["verdict"], row["run_id"]) == ("fail", lagging)
+    report = evaluate_gate(store, loaded, NOW)
+    match = outcome(report, "match")
+    assert (match.state, match.extra["rows"], match.extra["matched"]) == ("met", 168 * 1000, 168 * 1000)
+    assert outcome(report, "drift").state == "met"

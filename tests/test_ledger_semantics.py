@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -214,17 +214,39 @@ def test_a_connection_that_never_answers_names_the_source_and_its_connect_timeou
     assert "hunter2" not in str(e.value)
 
 
-def test_a_judgement_without_counts_keeps_the_counts_a_comparison_stored(store):
-    """A lag or traffic check in a job of its own judges the hour without counting rows: the
-    hour's verdict and run become its own, but the comparison's counts and drift stay, so the
-    gate's drift and match criteria still see the hour."""
+def test_each_job_keeps_its_verdict_on_an_hour_and_the_worst_is_in_force(store):
+    """A lag or traffic check in a job of its own judges the hour without counting rows. Each job
+    keeps its latest verdict on the hour; the hour's is the worst of them, so a lag pass never
+    hides the comparison's fail, nor a comparison's recheck the lag's. The counts are the
+    comparison's, and a tie names the comparison's run (the gate reads its totals)."""
+    from reconciler.results import RunResult
     from reconciler.store import ledger
     from reconciler.store.engine import writer
 
-    compared = store.record_run(make_run(JOB, T0, [(1000, 1030)]), **PROVENANCE, now=T0 + 2 * HOUR)
-    with writer(store.engine).begin() as conn:
-        ledger.write_judgements(conn, compared + 100, [ledger.HourJudgement("device_events", T0, "pass")],
-                                T0 + 3 * HOUR)
-    row = ledger_row(store, T0)
-    assert (row["verdict"], row["run_id"], row["old"], row["new"], row["drift_pct"]) == (
-        "pass", compared + 100, 1000, 1030, 3.0)
+    def lag(verdict: str, at: datetime) -> int:
+        run_id = store.record_run(RunResult("lagging", Window(T0, T0 + HOUR), at, at, verdict, []), **PROVENANCE,
+                                  now=at)
+        with writer(store.engine).begin() as conn:
+            ledger.write_judgements(conn, run_id, [ledger.HourJudgement("device_events", T0, verdict)], at)
+        return run_id
+
+    def compare(new: int, at: datetime) -> int:
+        return store.record_run(make_run(JOB, T0, [(1000, new)], started=at), **PROVENANCE, now=at)
+
+    def in_force():
+        row = ledger_row(store, T0)
+        return row["verdict"], row["run_id"], row["old"], row["new"]
+
+    drifted = compare(1030, T0 + 2 * HOUR)                      # +3 %: fail
+    lag("pass", T0 + 2 * HOUR + M)
+    assert in_force() == ("fail", drifted, 1000, 1030)
+    lag_failed = lag("fail", T0 + 3 * HOUR)
+    assert in_force() == ("fail", drifted, 1000, 1030)           # a tie: the comparison's run
+    rechecked = compare(1000, T0 + 4 * HOUR)                     # the comparison passes now
+    assert in_force() == ("fail", lag_failed, 1000, 1000)        # the lag still fails
+    lag("pass", T0 + 5 * HOUR)
+    assert in_force() == ("pass", rechecked, 1000, 1000)
+    standing = [(v["run_id"], v["verdict"], v["changed_from"]) for v in store.ledger_history("device_events", T0)
+                if not v["superseded"]]
+    assert standing == [(rechecked, "pass", None), (rechecked + 1, "pass", "fail")]
+    assert ledger_row(store, T0)["judged_count"] == 5

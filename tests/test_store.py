@@ -312,7 +312,7 @@ def test_concurrent_writers_do_not_corrupt_the_ledger(store_url, store):
     for hour in (T0, T0 + HOUR, T0 + 2 * HOUR):
         history = store.ledger_history("device_events", hour)
         assert len(history) == total
-        assert [v["superseded"] for v in history].count(False) == 1
+        assert [v["superseded"] for v in history].count(False) == writers  # each job's latest verdict stands
     assert len(store.list_runs()) == total
 
 

@@ -190,8 +190,9 @@ def test_in_a_job_of_its_own_it_reads_the_discrepancy_the_store_holds(project, c
     newest comparison of that hour; an hour never compared row by row has none."""
     lost_hour = SPIKE_HOUR + HOUR
     args = ("--end", iso(lost_hour + HOUR), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
-    code, _, err = run_cli(capfd, "run", "rows-only", "--config", project, "--start", iso(lost_hour), *args)
+    code, out, err = run_cli(capfd, "run", "rows-only", "--config", project, "--start", iso(lost_hour), *args)
     assert code == 1, err
+    [compared] = [r["id"] for r in json.loads(out)["runs"]]
     code, out, err = run_cli(capfd, "run", "traffic-only", "--config", project, "--start", iso(SPIKE_HOUR), *args)
     assert code == 1, err
     store = open_report_store(load_config(project))
@@ -202,14 +203,15 @@ def test_in_a_job_of_its_own_it_reads_the_discrepancy_the_store_holds(project, c
     assert [(r["window"]["start"], r["observed"]["discrepancy"], r["details"]["alerts"]) for r in found] == [
         (iso(SPIKE_HOUR), None, ["error_rate"]),
         (iso(lost_hour), {"pct": 2.0, "differing": 2, "rows": 100}, ["discrepancy"])]
-    # judged again (a recheck): the ledger names the traffic run now, the comparison is still found
+    # judged again (a recheck): both jobs fail the hour, the ledger names the comparison's run (a tie),
+    # and the traffic run still finds the comparison
     code, out, err = run_cli(capfd, "run", "traffic-only", "--config", project, "--start", iso(lost_hour), *args)
     assert code == 1, err
     [recheck] = [r["id"] for r in json.loads(out)["runs"]]
     store = open_report_store(load_config(project))
     try:
         again = store.get_run(recheck)["results"][0]
-        assert store.ledger("device_events", lost_hour, lost_hour + HOUR)[0]["run_id"] == recheck
+        assert store.ledger("device_events", lost_hour, lost_hour + HOUR)[0]["run_id"] == compared != recheck
     finally:
         store.close()
     assert again["observed"]["discrepancy"] == {"pct": 2.0, "differing": 2, "rows": 100}

@@ -157,16 +157,16 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     below, worst, matched, rows = [], None, 0, 0
     no_rows = []
     for dataset, hour, row in found:
-        window_totals = ev.totals.get((row["run_id"], dataset))
-        counted = _match_of(window_totals[1]) if window_totals and window_totals[0].hours() == [hour] else None
+        run, totals = ev.totals.get((dataset, hour), (row["run_id"], None))
+        counted = _match_of(totals) if totals is not None else None
         if counted is None:
             no_rows.append({"dataset": dataset, "hour": iso(hour), "reason": "no row-level comparison",
-                            "run_id": row["run_id"]})
+                            "run_id": run})
             continue
         ok, total = counted
         matched, rows = matched + ok, rows + total
         pct = 100.0 if total == 0 else ok / total * 100
-        w = Worst(iso(hour), round(pct, 4), row["run_id"], dataset, f"{percent(pct, 4)} ({count(total - ok)} of {count(total)} differ)")
+        w = Worst(iso(hour), round(pct, 4), run, dataset, f"{percent(pct, 4)} ({count(total - ok)} of {count(total)} differ)")
         if pct < limit:
             below.append(w)
         if worst is None or pct < worst.value:

@@ -1,5 +1,5 @@
 """What the gate weighs, read from the report store only (ReportStore.gate_evidence): the
-window ledger, the totals of the runs whose verdicts are in force, and the stored results
+window ledger, each hour's newest row comparison (its totals), and the stored results
 of the period, grouped by the criterion their type feeds (a windowed result about an hour,
 a point-in-time one about a moment). No source is queried."""
 
@@ -19,7 +19,7 @@ class Evidence:
     observed_until: datetime            # point-in-time results count from period.start up to here
     datasets: tuple[str, ...]
     ledger: dict                        # (dataset, hour) -> ledger row
-    totals: dict                        # (run_id, dataset) -> (compare window, totals)
+    totals: dict                        # (dataset, hour) -> (run_id, totals) of its newest comparison
     runs: dict                          # run_id -> run summary {id, job, window}
     windowed: dict = field(default_factory=dict)   # criterion -> [StoredResult] about hours
     moments: dict = field(default_factory=dict)    # criterion -> [StoredResult] about moments

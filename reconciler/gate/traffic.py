@@ -150,20 +150,20 @@ def _hour_text(h) -> str:
 
 
 def discrepancy(ev: Evidence, cfg: CriterionConfig) -> Outcome:
-    """Per judged hour, from the totals of the run whose verdict is in force (as `match`)."""
+    """Per judged hour, from the totals of its newest comparison (as `match`)."""
     limit = cfg.bound("discrepancy", "max_pct")
     bound = {"max_pct": limit}
     found, gaps = judged(ev)
     over, worst, differing, rows, no_rows = [], None, 0, 0, []
     for dataset, hour, row in found:
-        window_totals = ev.totals.get((row["run_id"], dataset))
-        counted = discrepancy_of(window_totals[1]) if window_totals and window_totals[0].hours() == [hour] else None
+        run, totals = ev.totals.get((dataset, hour), (row["run_id"], None))
+        counted = discrepancy_of(totals) if totals is not None else None
         if counted is None:
             no_rows.append({"dataset": dataset, "hour": iso(hour), "reason": "no row-level comparison",
-                            "run_id": row["run_id"]})
+                            "run_id": run})
             continue
         differing, rows = differing + counted["differing"], rows + counted["rows"]
-        w = Worst(iso(hour), counted["pct"], row["run_id"], dataset,
+        w = Worst(iso(hour), counted["pct"], run, dataset,
                   f"{number(counted['pct'])} % ({counted['differing']} of {counted['rows']} rows differ)")
         if counted["pct"] > limit:
             over.append(w)

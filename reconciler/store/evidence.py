@@ -9,11 +9,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
-from reconciler.results import CheckResult, StoredResult
+from reconciler.results import ERROR, CheckResult, StoredResult
 from reconciler.store.ledger import ledger_rows
 from reconciler.store.runs import _result_dict
 from reconciler.store.schema import compares, results, runs
-from reconciler.timeutil import Window, iso
+from reconciler.timeutil import HOUR, Window, iso
 
 LEGACY_MOMENT_MARKERS = ("point_in_time", "severity")  # how older versions marked a result about a moment
 _UNREAD = object()
@@ -22,7 +22,7 @@ _UNREAD = object()
 @dataclass(frozen=True)
 class StoredEvidence:
     ledger: dict                                   # (dataset, hour) -> ledger row
-    totals: dict                                   # (run_id, dataset) -> (compare window, totals)
+    totals: dict                                   # (dataset, hour) -> (run_id, totals) of its newest comparison
     runs: dict                                     # run_id -> {id, job, window, started_at}
     windowed: list[StoredResult] = field(default_factory=list)
     point_in_time: list[StoredResult] = field(default_factory=list)
@@ -75,13 +75,18 @@ def windowed_results(conn: Connection, period: Window) -> list[StoredResult]:
             if not any(k in (row.details or {}) for k in LEGACY_MOMENT_MARKERS)]
 
 
-def compare_totals(conn: Connection, run_ids) -> dict:
-    if not run_ids:
+def hour_totals(conn: Connection, datasets, period: Window) -> dict:
+    """(dataset, hour) -> (run_id, totals) of the newest comparison of exactly that hour (an
+    error compared nothing): the row counts of the hour, whichever job's verdict is in force."""
+    if not datasets:
         return {}
-    query = select(compares.c.run_id, compares.c.dataset, compares.c.window_start, compares.c.window_end,
-                   compares.c.totals).where(compares.c.run_id.in_(run_ids))
-    return {(r.run_id, r.dataset): (Window(r.window_start, r.window_end), r.totals or {}) for r in conn.execute(query)
-            if r.window_end > r.window_start}
+    query = (select(compares.c.run_id, compares.c.dataset, compares.c.window_start, compares.c.window_end,
+                    compares.c.totals)
+             .where(compares.c.dataset.in_(list(datasets)), compares.c.window_start >= period.start,
+                    compares.c.window_end <= period.end, compares.c.status != ERROR)
+             .order_by(compares.c.run_id))
+    return {(r.dataset, r.window_start): (r.run_id, r.totals or {}) for r in conn.execute(query)
+            if r.window_end - r.window_start == HOUR}
 
 
 def run_summaries(conn: Connection, run_ids) -> dict:
@@ -103,8 +108,8 @@ def read_gate_evidence(conn: Connection, datasets, period: Window, observed_unti
     windowed = windowed_results(conn, period)
     instants = point_in_time_results(conn, period.start, observed_until, known_moments)
     ledger_runs = sorted({row["run_id"] for row in ledger.values() if row["run_id"] is not None})
-    totals = compare_totals(conn, ledger_runs)
-    every_run = sorted(set(ledger_runs) | {r.run_id for r in windowed + instants})
+    totals = hour_totals(conn, datasets, period)
+    every_run = sorted(set(ledger_runs) | {run for run, _ in totals.values()} | {r.run_id for r in windowed + instants})
     return StoredEvidence(ledger, totals, run_summaries(conn, every_run), windowed, instants)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from reconciler.checks.types import check_type
 from reconciler.results import EMPTY, ERROR, FAIL, PASS, RunResult, worst
-from reconciler.store.schema import job_watermarks, ledger_verdicts, window_ledger
+from reconciler.store.schema import job_watermarks, ledger_verdicts, runs, window_ledger
 from reconciler.timeutil import HOUR, Window
 
 
@@ -107,7 +107,12 @@ def insert_ignoring_duplicates(conn: Connection, table, values: dict, keys: list
 
 def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgement], now: datetime,
                      message: str | None = None) -> None:
-    """Sorted by key so that concurrent writers lock ledger rows in the same order (no deadlock)."""
+    """Each job keeps its own verdict on an hour (its latest run's), and the hour's verdict in
+    force is the worst of them: a job judging lag alone never replaces another job's failed
+    comparison of the hour with its pass. Sorted by key so that concurrent writers lock ledger
+    rows in the same order (no deadlock)."""
+    job = conn.execute(select(runs.c.job).where(runs.c.id == run_id)).scalar()
+    this_jobs_runs = select(runs.c.id).where(runs.c.job == job)
     for j in sorted(judgements, key=lambda j: (j.dataset, j.hour)):
         insert_ignoring_duplicates(conn, window_ledger, {"dataset": j.dataset, "hour": j.hour, "state": SETTLED,
                                                           "updated_at": now, "judged_count": 0}, ["dataset", "hour"])
@@ -119,6 +124,9 @@ def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgeme
         kept_counts = counts if j.old is not None or j.new is not None else {}
         history = {"dataset": j.dataset, "hour": j.hour, "run_id": run_id, "state": j.state, "verdict": j.verdict,
                    "judged_at": now}
+        standing = (ledger_verdicts.c.dataset == j.dataset, ledger_verdicts.c.hour == j.hour,
+                    ledger_verdicts.c.superseded == false())
+        verdict, verdict_run = j.verdict, run_id
         if j.verdict == ERROR:
             error = {"last_error": message or "error", "last_error_at": now, "last_error_run_id": run_id}
             if in_force in OBSERVED:  # recorded beside the verdict in force, which stays
@@ -128,14 +136,18 @@ def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgeme
             conn.execute(update(window_ledger).where(*where).values(state=j.state, verdict=j.verdict, run_id=run_id,
                                                                      **judged, **error, **kept_counts))
         else:
+            others = conn.execute(select(ledger_verdicts.c.verdict, ledger_verdicts.c.run_id)
+                                  .where(*standing, ledger_verdicts.c.run_id.not_in(this_jobs_runs))).all()
+            for other, other_run in others:
+                if other in OBSERVED and (_RANK[other] > _RANK[verdict] or (other == verdict and not kept_counts)):
+                    verdict, verdict_run = other, other_run  # a tie names the comparison's run (its totals)
             cleared = {"last_error": None, "last_error_at": None, "last_error_run_id": None}
-            conn.execute(update(window_ledger).where(*where).values(state=j.state, verdict=j.verdict, run_id=run_id,
-                                                                     **judged, **cleared, **kept_counts))
-        conn.execute(update(ledger_verdicts)
-                     .where(ledger_verdicts.c.dataset == j.dataset, ledger_verdicts.c.hour == j.hour,
-                            ledger_verdicts.c.superseded == false())
+            conn.execute(update(window_ledger).where(*where).values(
+                state=STATE_OF_STATUS[verdict], verdict=verdict, run_id=verdict_run, **judged, **cleared,
+                **kept_counts))
+        conn.execute(update(ledger_verdicts).where(*standing, ledger_verdicts.c.run_id.in_(this_jobs_runs))
                      .values(superseded=True, superseded_by=run_id))
-        changed = in_force if in_force in OBSERVED and j.verdict in OBSERVED and in_force != j.verdict else None
+        changed = in_force if in_force in OBSERVED and verdict in OBSERVED and in_force != verdict else None
         conn.execute(insert(ledger_verdicts).values(**history, superseded=False, changed_from=changed, **counts))
 
 
