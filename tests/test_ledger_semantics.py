@@ -250,3 +250,19 @@ def test_each_job_keeps_its_verdict_on_an_hour_and_the_worst_is_in_force(store):
                 if not v["superseded"]]
     assert standing == [(rechecked, "pass", None), (rechecked + 1, "pass", "fail")]
     assert ledger_row(store, T0)["judged_count"] == 5
+
+
+def test_a_job_no_longer_configured_does_not_hold_its_hours(store):
+    """A renamed or retired job's verdicts stand beside the configured jobs' only while it is
+    configured (`open_report_store` tells the store its jobs)."""
+    def compare(job: str, new: int, at):
+        return store.record_run(make_run(job, T0, [(1000, new)], started=at), **PROVENANCE, now=at)
+
+    compare("hourly-before-rename", 1030, T0 + 2 * HOUR)       # +3 %: fail
+    store.live_jobs = frozenset({"hourly-after-rename"})
+    renamed = compare("hourly-after-rename", 1000, T0 + 3 * HOUR)
+    assert (ledger_row(store, T0)["verdict"], ledger_row(store, T0)["run_id"]) == ("pass", renamed)
+    store.live_jobs = None                                       # every job's verdict counts
+    again = compare("hourly-after-rename", 1000, T0 + 4 * HOUR)
+    assert (ledger_row(store, T0)["verdict"], ledger_row(store, T0)["run_id"]) != ("pass", again)
+    assert ledger_row(store, T0)["verdict"] == "fail"

@@ -106,13 +106,17 @@ def insert_ignoring_duplicates(conn: Connection, table, values: dict, keys: list
 
 
 def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgement], now: datetime,
-                     message: str | None = None) -> None:
+                     message: str | None = None, live_jobs: frozenset[str] | None = None) -> None:
     """Each job keeps its own verdict on an hour (its latest run's), and the hour's verdict in
     force is the worst of them: a job judging lag alone never replaces another job's failed
-    comparison of the hour with its pass. Sorted by key so that concurrent writers lock ledger
-    rows in the same order (no deadlock)."""
+    comparison of the hour with its pass. Another job's verdict counts while it is one of
+    `live_jobs` (the configured jobs; None: any job), so a renamed or retired job's old verdicts
+    do not hold its hours for good. Sorted by key so that concurrent writers lock ledger rows in
+    the same order (no deadlock)."""
     job = conn.execute(select(runs.c.job).where(runs.c.id == run_id)).scalar()
     this_jobs_runs = select(runs.c.id).where(runs.c.job == job)
+    other_jobs_runs = select(runs.c.id).where(runs.c.job != job) if live_jobs is None else \
+        select(runs.c.id).where(runs.c.job.in_(sorted(live_jobs - {job})))
     for j in sorted(judgements, key=lambda j: (j.dataset, j.hour)):
         insert_ignoring_duplicates(conn, window_ledger, {"dataset": j.dataset, "hour": j.hour, "state": SETTLED,
                                                           "updated_at": now, "judged_count": 0}, ["dataset", "hour"])
@@ -137,7 +141,7 @@ def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgeme
                                                                      **judged, **error, **kept_counts))
         else:
             others = conn.execute(select(ledger_verdicts.c.verdict, ledger_verdicts.c.run_id)
-                                  .where(*standing, ledger_verdicts.c.run_id.not_in(this_jobs_runs))).all()
+                                  .where(*standing, ledger_verdicts.c.run_id.in_(other_jobs_runs))).all()
             for other, other_run in others:
                 if other in OBSERVED and (_RANK[other] > _RANK[verdict] or (other == verdict and not kept_counts)):
                     verdict, verdict_run = other, other_run  # a tie names the comparison's run (its totals)

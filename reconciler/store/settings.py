@@ -25,6 +25,7 @@ def open_report_store(loaded: LoadedConfig, *, upgrade: bool = True) -> ReportSt
     fresh store answers `report list` as it answers `run`. `upgrade=False` instead makes a
     store whose schema is not current an error that says how to fix it."""
     store = ReportStore(store_url(loaded))
+    store.live_jobs = frozenset(loaded.config.jobs)
     if upgrade:
         from alembic.util.exc import CommandError
 

@@ -53,6 +53,7 @@ class ReportStore:
         self.history = ResultHistory(self)
         self.findings = FindingHistory(self)  # findings hour by hour, for stories
         self.verifications = Verifications(self)  # whole-history verifications (reconciler verify)
+        self.live_jobs: frozenset[str] | None = None  # the configured jobs, whose verdicts on an hour count
         self._moments: dict = {}          # the gate's point-in-time results, by id, from its last read
 
     def add_run_hook(self, hook: RunHook) -> None:
@@ -124,7 +125,8 @@ class ReportStore:
             judgements += ledger.failure_judgements(failed_datasets, run.window)
         with writer(self.engine).begin() as conn:
             run_id = run_rows.insert_run(conn, run, provenance, self.sample_limit)
-            ledger.write_judgements(conn, run_id, judgements, recorded_at, message=run.message)
+            ledger.write_judgements(conn, run_id, judgements, recorded_at, message=run.message,
+                                    live_jobs=self.live_jobs)
             if run.status != ERROR and run.window is not None:
                 windows.advance_over_judged(conn, run.job, run.window.start, run_id, recorded_at)
             for hook in self.run_hooks:
