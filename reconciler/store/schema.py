@@ -250,6 +250,7 @@ notify_outbox = Table(
     Column("ts", String(40)),
     UniqueConstraint("message_key"),
     Index(None, "status", "id"),
+    Index(None, "alert_id"),
 )
 
 # Whole-history verifications (reconciler verify): one row per verification of a dataset over
