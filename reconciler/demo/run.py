@@ -143,15 +143,19 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
             judged += [f"point-in-time checks as of {iso(r.as_of.replace(microsecond=0))}" for r in moments]
             console.print(f"job {job}: {', '.join(judged) or 'nothing'} judged and stored, {failed} not passing",
                           markup=False, highlight=False)
+    from reconciler.gate.evaluate import current_phase, phase_config
     from reconciler.gate.summary import index_gate
 
     store = open_report_store(loaded)
-    gate = index_gate(store, loaded, now)
+    # as soon as the demo's last hour counts for the gate (its settle), whatever minute it is now,
+    # so that the index shows the hours the demo judged
+    as_of = max(now, end + phase_config(loaded, current_phase(loaded)).settle)
+    gate = index_gate(store, loaded, as_of)
     if gate:
         states = ", ".join(f"{c['criterion']} {c['state']}" for c in gate["criteria"])
         console.print(f"go/no-go gate ({gate['phase']}): {gate['verdict'].upper()} — {states}; "
                       "reasons: reconciler gate")
-    return write_index(store, reports_directory(loaded), now=now, gate=gate)
+    return write_index(store, reports_directory(loaded), now=as_of, generated_at=now, gate=gate)
 
 
 def _show_slack_messages(loaded, now: datetime, console) -> None:
