@@ -83,7 +83,7 @@ def hour_totals(conn: Connection, datasets, period: Window) -> dict:
     query = (select(compares.c.run_id, compares.c.dataset, compares.c.window_start, compares.c.window_end,
                     compares.c.totals)
              .where(compares.c.dataset.in_(list(datasets)), compares.c.window_start >= period.start,
-                    compares.c.window_end <= period.end, compares.c.status != ERROR)
+                    compares.c.window_end <= period.end, compares.c.status != ERROR.value)  # a plain str: see ledger.note_hours
              .order_by(compares.c.run_id))
     return {(r.dataset, r.window_start): (r.run_id, r.totals or {}) for r in conn.execute(query)
             if r.window_end - r.window_start == HOUR}

@@ -156,7 +156,10 @@ def write_judgements(conn: Connection, run_id: int, judgements: list[HourJudgeme
 
 
 def note_hours(conn: Connection, dataset: str, hours, *, now: datetime, settle: timedelta) -> None:
-    """Open ledger rows for hours not judged yet: `settled` once the hour ended `settle` ago, else `pending`."""
+    """Open ledger rows for hours not judged yet: `settled` once the hour ended `settle` ago, else `pending`.
+    A WHERE compares with the state's plain value: given a str subclass, SQLAlchemy inspects it,
+    which imports sqlalchemy.orm lazily, and that import races another thread's (the Great
+    Expectations preload) into "partially initialized module"."""
     for hour in sorted(hours):
         state = SETTLED if hour + HOUR + settle <= now else PENDING
         insert_ignoring_duplicates(conn, window_ledger, {"dataset": dataset, "hour": hour, "state": state,
@@ -164,7 +167,7 @@ def note_hours(conn: Connection, dataset: str, hours, *, now: datetime, settle: 
         if state == SETTLED:
             conn.execute(update(window_ledger)
                          .where(window_ledger.c.dataset == dataset, window_ledger.c.hour == hour,
-                                window_ledger.c.state == PENDING)
+                                window_ledger.c.state == PENDING.value)
                          .values(state=SETTLED, updated_at=now))
 
 
