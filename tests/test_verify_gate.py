@@ -136,3 +136,28 @@ def test_incomplete_when_the_verification_starts_after_the_oldest_row(tmp_path, 
     assert (report.verdict, outcome.state) == ("incomplete", "incomplete")
     assert outcome.summary == ("device_events: verification 1 (2026-11-21T00:00:00Z → 2026-11-22T00:00:00Z) starts "
                                f"after the oldest row ({iso(oldest)}): verify without --since")
+
+
+def test_incomplete_when_the_verification_ends_before_the_newest_row(tmp_path, identical):
+    old_url, new_url, _, _ = identical
+    path = verify_schedule(tmp_path, old_url, new_url, f"sqlite:///{tmp_path}/store.db")
+    with read_only(old_url):
+        verified = _verify(path, until=START + timedelta(days=1))
+    assert verified.exit_code == 0 and verified.whole_history is False
+    report, outcome = _gate(path)
+    assert (report.verdict, outcome.state) == ("incomplete", "incomplete")
+    assert outcome.summary.startswith("device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-21T00:00:00Z) "
+                                      "ends before the newest row (2026-11-21T")
+    assert outcome.summary.endswith("): verify without --until")
+
+
+def test_a_phases_key_keeps_the_plans_decommission_phase(tmp_path):
+    from reconciler.config.phases import default_phases
+
+    path = tmp_path / "schedule.yaml"
+    path.write_text("sources:\n  old: {url: 'sqlite:///a.db'}\n  new: {url: 'sqlite:///b.db'}\n"
+                    "phases:\n  shadow: {days: 3}\ncurrent_phase: decommission\n")
+    phases = load_config(path).config.phases
+    assert list(phases) == ["shadow", "traffic-split", "booking-cutover", "decommission"]
+    assert phases["shadow"].days == 3
+    assert phases["decommission"] == default_phases()["decommission"]

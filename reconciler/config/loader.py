@@ -219,7 +219,7 @@ def _phase_reference(raw: dict, where) -> list[str]:
     phase = raw.get("current_phase")
     if phase is None:
         return []
-    phases = list(_mapping(raw["phases"])) if "phases" in raw else list(default_phases())
+    phases = [*_mapping(raw.get("phases")), *(name for name in default_phases() if name not in _mapping(raw.get("phases")))]
     if phase in phases:
         return []
     return [f"{where('current_phase')}: unknown phase {phase!r} (phases: {', '.join(phases) or 'none'})"

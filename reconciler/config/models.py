@@ -315,6 +315,12 @@ class Config(Strict):
                                       "`phases`; default shadow)")
     service: ServiceConfig = ServiceConfig()
 
+    @field_validator("phases")
+    @classmethod
+    def _plan_phases(cls, v):
+        """A `phases:` key tunes or adds phases: the plan's phases it does not name keep their defaults."""
+        return {**v, **{name: phase for name, phase in default_phases().items() if name not in v}}
+
     @model_validator(mode="before")
     @classmethod
     def _links_to_the_service(cls, data):

@@ -37,6 +37,9 @@ def _judge_one(dataset: str, v: dict | None) -> tuple[str, str, Worst | None]:
     if v["oldest_row"] is not None and v["range_start"] > v["oldest_row"]:
         return INCOMPLETE, f"{dataset}: {span} starts after the oldest row ({iso(v['oldest_row'])}): verify " \
                            "without --since", worst
+    if v["newest_row"] is not None and v["range_end"] <= v["newest_row"]:
+        return INCOMPLETE, f"{dataset}: {span} ends before the newest row ({iso(v['newest_row'])}): verify " \
+                           "without --until", worst
     if totals.get("unverified"):
         return INCOMPLETE, f"{dataset}: {span} left {totals['unverified']} row(s) unverified (diff budget)", worst
     return MET, f"{dataset}: {span} found {totals.get('old', 0)} old and {totals.get('new', 0)} new rows identical, " \

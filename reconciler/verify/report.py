@@ -46,7 +46,8 @@ class VerifyReport:
     @property
     def whole_history(self) -> bool:
         v = self.verification
-        return v["oldest_row"] is None or v["range_start"] <= v["oldest_row"]
+        return (v["oldest_row"] is None or v["range_start"] <= v["oldest_row"]) and \
+            (v["newest_row"] is None or v["newest_row"] < v["range_end"])
 
     def to_dict(self) -> dict:
         v = self.verification
@@ -83,7 +84,8 @@ class VerifyReport:
                "  " + ", ".join(f"{k} {_n(t.get(k))}" for k in ("mismatched", "missing_in_new", "extra_in_new",
                                                                   "duplicates_old", "duplicates_new", "unverified")),
                f"whole history: {'yes' if self.whole_history else 'no'} (oldest row "
-               f"{iso(v['oldest_row']) if v['oldest_row'] else '-'})",
+               f"{iso(v['oldest_row']) if v['oldest_row'] else '-'}, newest row "
+               f"{iso(v['newest_row']) if v['newest_row'] else '-'})",
                f"old side read-only at start: {_yes(v['old_read_only_at_start'])} ({v['old_read_only_start_detail']})",
                f"old side read-only at end: {_yes(v['old_read_only_at_end'])} ({v['old_read_only_end_detail']})"]
         if self.differing_days:
