@@ -70,6 +70,17 @@ def test_depth_below_at_and_above_the_bound(tmp_path, queues, depth, status, vio
     assert first.details["oldest_age_s"] is None  # a list carries no time
 
 
+@pytest.mark.parametrize("kind", ["string", "hash"])
+def test_a_key_of_another_type_is_an_error_never_an_empty_queue(tmp_path, queues, kind):
+    url, keys, client = queues
+    client.set(keys[0], "hello") if kind == "string" else client.hset(keys[0], "a", 1)
+    first, second = results(config(tmp_path, url, keys))
+    assert (first.status, first.observed) == ("error", None)
+    assert first.message == (f"{keys[0]} is a Redis {kind}, not a queue: a dead-letter queue is a list, set, "
+                             "sorted set or stream (checks.dlq.dlq_keys)")
+    assert (second.status, second.observed) == ("pass", 0)  # a key that does not exist is an empty queue
+
+
 def test_oldest_entry_age_of_a_stream_and_a_time_scored_sorted_set(tmp_path, queues):
     url, keys, client = queues
     enqueued = datetime(2026, 3, 8, 10, 50, tzinfo=UTC)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from reconciler.errors import SourceError
-from reconciler.results import FAIL, PASS, CheckResult
+from reconciler.results import ERROR, FAIL, PASS, CheckResult
 from reconciler.thresholds import Threshold
 
 DEPTH = {"list": "llen", "zset": "zcard", "stream": "xlen", "set": "scard"}
@@ -32,10 +32,14 @@ def oldest_entry_time(client, key: str, kind: str) -> datetime | None:
     return None
 
 
-def read_queue(client, key: str) -> tuple[int, str, datetime | None]:
+def read_queue(client, key: str) -> tuple[int | None, str, datetime | None]:
+    """Depth, Redis type and oldest entry of one key. A key that does not exist is an empty
+    queue (Redis deletes a drained list); one of another type has no depth (None)."""
     kind = client.type(key).decode()
-    if kind not in DEPTH:
+    if kind == "none":
         return 0, kind, None
+    if kind not in DEPTH:
+        return None, kind, None
     return int(getattr(client, DEPTH[kind])(key)), kind, oldest_entry_time(client, key, kind)
 
 
@@ -49,7 +53,9 @@ def queue_results(ctx, name: str, cfg) -> list[CheckResult]:
     keys = cfg.queue_keys
     limit = cfg.max_dlq or 0
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+        source = ctx.loaded.config.sources[cfg.source]
+        client = redis.Redis.from_url(url, socket_connect_timeout=source.connect_timeout.total_seconds(),
+                                      socket_timeout=source.statement_timeout.total_seconds())
         try:
             read = {key: read_queue(client, key) for key in keys}
         finally:
@@ -62,6 +68,11 @@ def queue_results(ctx, name: str, cfg) -> list[CheckResult]:
         check = f"{name}.dlq_depth" if len(keys) == 1 else f"{name}.dlq_depth.{key}"
         details = {"key": key, "measure": "dlq_depth", "type": kind,
                    "oldest_age_s": round((ctx.now - oldest).total_seconds(), 3) if oldest else None}
+        if depth is None:
+            out.append(CheckResult(check, ERROR, threshold=Threshold.at_most(limit, "messages"), details=details,
+                                   message=f"{key} is a Redis {kind}, not a queue: a dead-letter queue is a list, "
+                                           f"set, sorted set or stream (checks.{name}.dlq_keys)"))
+            continue
         message = None
         previous = ctx.previous(check)
         if previous is not None and isinstance(previous.result.observed, int):
