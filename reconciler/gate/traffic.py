@@ -12,6 +12,8 @@ criterion incomplete, listed as a gap, as in shadow."""
 
 from __future__ import annotations
 
+import math
+
 from datetime import datetime, timedelta
 
 from reconciler.checks.traffic import judge
@@ -200,18 +202,21 @@ def _ratio(name: str, figure: str, what: str):
         ratios = []
         for h in measured_hours(by_hour):
             new, old = getattr(h.new, figure), getattr(h.old, figure)
-            if new is not None and old:
-                ratios.append((h.hour, round(new / old, 4), new, old))
+            if new is None or old is None or not h.old.requests or not h.new.requests:
+                continue
+            ratio = round(new / old, 4) if old else (1.0 if not new else math.inf)  # old 0, new > 0: worse by any factor
+            ratios.append((h.hour, ratio, new, old))
         if not ratios:
             return Outcome(name, INCOMPLETE, f"no hour in which both systems served, to compare {what} (at full "
                            "split the plan's criteria are error_rate and p99_latency)", bound)
         hour, value, new, old = max(ratios, key=lambda r: r[1])
-        worst = _worst(by_hour, hour, value, f"{what} {number(new)} new / {number(old)} old = {number(value)}")
+        shown = number(value) if value != math.inf else "∞"
+        worst = _worst(by_hour, hour, value, f"{what} {number(new)} new / {number(old)} old = {shown}")
         over = [r for r in ratios if r[1] > limit]
         if over:
             return Outcome(name, NOT_MET, f"{len(over)} of {len(ratios)} hour(s) both systems served above × "
                            f"{number(limit)}; worst {worst.at} {worst.text}", bound, worst,
-                           gaps=[{"dataset": None, "hour": iso(h), "reason": f"× {number(v)}",
+                           gaps=[{"dataset": None, "hour": iso(h), "reason": f"× {number(v) if v != math.inf else '∞'}",
                                   "run_id": by_hour[h].run_id} for h, v, _, _ in over])
         return Outcome(name, MET, f"≤ × {number(limit)} in all {len(ratios)} hour(s) both systems served; worst "
                        f"{worst.at} {worst.text}", bound, worst)
