@@ -173,6 +173,15 @@ CASES = {
         "schedule.yaml:14: jobs.hourly.cron: expected a 5-field cron expression such as '5 * * * *', "
         "got '5 * * *'",
     ),
+    "cron field out of range": (
+        GOOD.replace('"5 * * * *"', '"61 * * * *"'),
+        "schedule.yaml:14: jobs.hourly.cron: invalid cron expression '61 * * * *': Error validating expression "
+        "'61': the last value (61) is higher than the maximum value (59)",
+    ),
+    "cron that never fires": (
+        GOOD.replace('"5 * * * *"', '"0 0 31 2 *"'),
+        "schedule.yaml:14: jobs.hourly.cron: cron expression '0 0 31 2 *' never fires",
+    ),
     "table and query": (
         GOOD.replace("table: device_events,", "table: device_events, query: 'select * from x',"),
         "schedule.yaml:7: datasets.device_events.new: give exactly one of 'table' or 'query'",

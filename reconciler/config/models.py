@@ -233,6 +233,16 @@ class JobConfig(Strict):
     def _cron(cls, v):
         if len(v.split()) != 5:
             raise ValueError(f"expected a 5-field cron expression such as '5 * * * *', got {v!r}")
+        from datetime import datetime, timezone
+
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            trigger = CronTrigger.from_crontab(v, timezone="UTC")
+        except ValueError as e:
+            raise ValueError(f"invalid cron expression {v!r}: {e}") from None
+        if trigger.get_next_fire_time(None, datetime.now(timezone.utc)) is None:
+            raise ValueError(f"cron expression {v!r} never fires")
         return v
 
 
