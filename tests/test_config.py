@@ -178,6 +178,10 @@ CASES = {
         "schedule.yaml:14: jobs.hourly.cron: invalid cron expression '61 * * * *': Error validating expression "
         "'61': the last value (61) is higher than the maximum value (59)",
     ),
+    "negative duration": (
+        GOOD.replace("settle: 10m", "settle: -10"),
+        "schedule.yaml:14: jobs.hourly.settle: a duration cannot be negative, got -10",
+    ),
     "cron that never fires": (
         GOOD.replace('"5 * * * *"', '"0 0 31 2 *"'),
         "schedule.yaml:14: jobs.hourly.cron: cron expression '0 0 31 2 *' never fires",

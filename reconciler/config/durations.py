@@ -17,6 +17,8 @@ def parse_duration(value) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"a duration cannot be negative, got {value!r}")
         return timedelta(seconds=value)
     if isinstance(value, str):
         m = _DURATION.match(value.strip())

@@ -58,6 +58,13 @@ class SourceConfig(Strict):
     metrics: PrometheusMetricsConfig = Field(default_factory=PrometheusMetricsConfig,
                                              description="prometheus: the old and new systems' metric names")
 
+    @field_validator("statement_timeout", "connect_timeout")
+    @classmethod
+    def _positive(cls, v):
+        if v <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return v
+
     @property
     def is_prometheus(self) -> bool:
         return is_prometheus_url(self.url)

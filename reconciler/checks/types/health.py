@@ -22,7 +22,7 @@ class HealthConfig(CheckConfig):
 
     type: Literal["health"] = "health"
     source: str
-    max_dlq: int | None = None
+    max_dlq: int | None = Field(default=None, ge=0)
     dlq_key: str | None = None
     dlq_keys: list[str] | None = Field(default=None, min_length=1, description="health: Redis keys of the "
                                        "dead-letter queues (default: dlq_key, else events:dlq and events:dlq:permanent)")

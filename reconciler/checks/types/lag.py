@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from reconciler.checks.context import CheckContext, CheckOutcome
 from reconciler.checks.types.base import CheckType, Scope, Words, english
 from reconciler.config.models import CheckConfig
@@ -24,7 +26,7 @@ class LagConfig(CheckConfig):
 
     type: Literal["lag"] = "lag"
     dataset: str
-    max_lag_seconds: float | None = None
+    max_lag_seconds: float | None = Field(default=None, gt=0)
     lag_percentile: Literal["p50", "p95", "p99", "max"] = "p99"
     ingested_column: str | None = None
 
