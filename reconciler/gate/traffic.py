@@ -13,7 +13,6 @@ criterion incomplete, listed as a gap, as in shadow."""
 from __future__ import annotations
 
 import math
-
 from datetime import datetime, timedelta
 
 from reconciler.checks.traffic import judge
