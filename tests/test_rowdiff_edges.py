@@ -144,3 +144,45 @@ def test_differences_before_1970_are_found(request, pair, tmp_path):
 
     assert mismatched_columns(result) == {i: ["value"] for i in sorted(changed)}
     assert result.totals["matched"] == 2999 - 3
+
+
+def test_json_documents_are_compared_parsed_not_as_text(request, tmp_path):
+    """MariaDB keeps JSON as text in whatever spelling it was written; PostgreSQL's jsonb
+    reads back as a document. Key order, spacing and 1.0 against 1 are the same document;
+    only a different value is a difference."""
+    old_url, new_url = server_url(request, "mariadb", "json_old"), server_url(request, "postgresql", "json_new")
+    rows = [event(i, 1.0) for i in (1, 2, 3, 4)]
+    load_events(old_url, old_table("legacy_json"), rows)
+    load_events(new_url, new_table("events_json"), rows)
+    old_docs = {1: '{"b":"x","a":1}', 2: '{"a": 1.0, "b": "x"}', 3: '{"a":2}', 4: '[1, {"k": null}]'}
+    new_docs = {1: '{"a": 1, "b": "x"}', 2: '{"a":1,"b":"x"}', 3: '{"a":3}', 4: '[1,{"k":null}]'}
+    old_engine, new_engine = sa.create_engine(old_url), sa.create_engine(new_url)
+    try:
+        with old_engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE legacy_json MODIFY reading LONGTEXT")
+            for i, doc in old_docs.items():
+                conn.execute(sa.text("UPDATE legacy_json SET reading = :d WHERE id = :i"), {"d": doc, "i": i})
+        with new_engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE events_json ALTER COLUMN value TYPE jsonb USING '{}'::jsonb")
+            for i, doc in new_docs.items():
+                conn.execute(sa.text("UPDATE events_json SET value = CAST(:d AS jsonb) WHERE event_id = :i"),
+                             {"d": doc, "i": i})
+    finally:
+        old_engine.dispose()
+        new_engine.dispose()
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_json", new_table="events_json",
+                    value="{old: reading}")
+
+    result = compare(path, WINDOW)
+
+    assert mismatched_columns(result) == {3: ["value"]}
+    assert result.totals["matched"] == 3
+
+
+def test_a_mariadb_bit_column_reads_as_a_number():
+    from reconciler.compare.rowdiff.columns import BOOL, INT, ColumnSpec
+    from reconciler.compare.rowdiff.normalize import value_of
+    from reconciler.config.models import ColumnConfig
+
+    spec = ColumnSpec("flag", "flag", "flag", BOOL, INT, BOOL, ColumnConfig(), False, False)
+    assert [value_of(raw, spec, None, "ms") for raw in (b"\x00", b"\x01", True, "t", 0)] == [0, 1, 1, 1, 0]

@@ -117,7 +117,7 @@ class ColumnConfig(Strict):
     relative_tolerance: float | None = Field(default=None, ge=0)
     trim: bool = False
     casefold: bool = False
-    type: Literal["int", "float", "decimal", "text", "bool", "timestamp"] | None = None
+    type: Literal["int", "float", "decimal", "text", "bool", "timestamp", "json"] | None = None
 
 
 class DiffConfig(Strict):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from reconciler.config.models import ColumnConfig, DatasetConfig
 
 INT, FLOAT, DECIMAL, TEXT, BOOL, TIMESTAMP, DATE = "int", "float", "decimal", "text", "bool", "timestamp", "date"
+JSON = "json"  # compared as parsed documents: key order and spacing do not count
 PRECISION_US = {"s": 1_000_000, "ms": 1000, "us": 1}
 
 
@@ -39,6 +40,8 @@ def native_type(sqltype) -> str:
         return TEXT
     if isinstance(sqltype, sa.Boolean):
         return BOOL
+    if isinstance(sqltype, sa.JSON) or "JSON" in type(sqltype).__name__.upper():
+        return JSON
     if isinstance(sqltype, sa.DateTime):
         return TIMESTAMP
     if isinstance(sqltype, sa.Date):
@@ -87,6 +90,8 @@ def comparison_type(a: str, b: str) -> str:
         return TIMESTAMP
     if pair <= {INT, BOOL}:
         return INT
+    if JSON in pair and pair <= {JSON, TEXT}:
+        return JSON
     if pair & {FLOAT, DECIMAL} and pair <= {FLOAT, DECIMAL, INT}:
         return FLOAT if FLOAT in pair else DECIMAL
     return TEXT

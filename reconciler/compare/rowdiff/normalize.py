@@ -3,11 +3,22 @@ the verdict; the SQL checksum only decides where to look."""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from reconciler.compare.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, PRECISION_US, TIMESTAMP, ColumnSpec
+from reconciler.compare.rowdiff.columns import (
+    BOOL,
+    DATE,
+    DECIMAL,
+    FLOAT,
+    INT,
+    JSON,
+    PRECISION_US,
+    TIMESTAMP,
+    ColumnSpec,
+)
 from reconciler.sources.timeaxis import TimeAxis
 
 UTC = timezone.utc
@@ -42,6 +53,8 @@ def value_of(raw, spec: ColumnSpec, axis: TimeAxis | None, precision: str):
     if ctype == DATE:
         return raw.isoformat()[:10] if isinstance(raw, (date, datetime)) else str(raw)[:10]
     if ctype in (INT, BOOL):
+        if isinstance(raw, (bytes, bytearray, memoryview)):  # MySQL/MariaDB BIT(n)
+            return int.from_bytes(bytes(raw), "big")
         if isinstance(raw, str):
             raw = raw.strip()
             word = _BOOL_WORDS.get(raw.lower())  # not .get(..., int(Decimal(raw))): eager, fails on 't'
@@ -51,12 +64,37 @@ def value_of(raw, spec: ColumnSpec, axis: TimeAxis | None, precision: str):
         return float(raw) if not isinstance(raw, str) else float(Decimal(raw.strip()))
     if isinstance(raw, (bytes, bytearray, memoryview)):
         raw = bytes(raw).decode("utf-8", "replace")
+    if ctype == JSON or isinstance(raw, (dict, list)):
+        return json_text(raw)
     text = str(raw)
     if spec.settings.trim:
         text = text.strip()
     if spec.settings.casefold:
         text = text.casefold()
     return text
+
+
+def json_text(raw) -> str:
+    """One spelling of a JSON document: keys sorted, no spaces, 1.0 written as 1. Text that is
+    not JSON stays as it is (and differs from any document)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return raw
+    return json.dumps(_plain(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def key_of(raw_values, specs: list[ColumnSpec], axis: TimeAxis | None, precision: str) -> tuple:
