@@ -18,16 +18,22 @@ from reconciler.thresholds import Threshold
 
 DAY = timedelta(days=1)
 RULES = {"no_duplicate_bookings": "duplicate_bookings", "access_code_valid": "access_codes",
-         "notifications_sent": "notifications"}
+         "notifications_sent": "notifications", "no_overlapping_bookings": "overlapping_bookings",
+         "valid_status_transitions": "status_transitions"}
+CRITERIA = ("duplicate_bookings", "access_codes", "notifications", "booking_summary", "overlapping_bookings",
+            "status_transitions", "bookings_migrated")
 
 
-def cutover_run(at, *, violations: dict | None = None, errors=()) -> RunResult:
-    """The booking checks as of `at`: the three rules (on both sides) and the bookings summary."""
+def cutover_run(at, *, violations: dict | None = None, errors=(), inherited: dict | None = None) -> RunResult:
+    """The booking checks as of `at`: the rules (on both sides), the bookings summary and
+    completeness. `inherited` violations are the rules' warnings: they leave a rule passing."""
     violations = violations or {}
     results = []
     for rule in RULES:
         n = violations.get(rule, 0)
         status = "error" if rule in errors else "fail" if n else "pass"
+        if rule in (inherited or {}):
+            n += inherited[rule]
         results.append(CheckResult(rule, status, observed=None if status == "error" else n,
                                    threshold=Threshold.at_most(0, "new violations"), violations=n, as_of=at,
                                    check_type="sql", config_check="bookings",
@@ -38,6 +44,11 @@ def cutover_run(at, *, violations: dict | None = None, errors=()) -> RunResult:
                                observed=[{"status": "confirmed", "old": 10, "new": 10 - differing}],
                                threshold=Threshold(text="equal on both sides"), violations=differing, as_of=at,
                                check_type="rows", config_check="bookings_migrated",
+                               details={"severity": "critical", "source": "both", "dataset": "bookings"}))
+    changed = violations.get("bookings.complete", 0)
+    results.append(CheckResult("bookings.complete", "fail" if changed else "pass", observed=changed,
+                               threshold=Threshold(text="every booking in new, unchanged"), violations=changed,
+                               as_of=at, check_type="rows", config_check="bookings_migrated",
                                details={"severity": "critical", "source": "both", "dataset": "bookings"}))
     return RunResult("hourly-bookings", None, at, at + timedelta(seconds=3), worst(r.status for r in results),
                      results, as_of=at)
@@ -72,8 +83,7 @@ def test_go_with_seven_clean_days(env):
     ids = daily(store)
     report, o = outcomes(loaded, store)
     assert (report.verdict, report.period.start, report.period.end) == ("go", START, END)
-    assert {c: x.state for c, x in o.items()} == {c: "met" for c in ("duplicate_bookings", "access_codes",
-                                                                      "notifications", "booking_summary")}
+    assert {c: x.state for c, x in o.items()} == {c: "met" for c in CRITERIA}
     assert o["duplicate_bookings"].summary == ("0 duplicate bookings in 7 result(s) of no_duplicate_bookings, every "
                                                "day of the period")
     assert o["booking_summary"].summary == ("0 status groups that differ in 7 result(s) of *.summary, every day of "
@@ -88,8 +98,8 @@ def test_no_go_on_one_duplicate_and_a_summary_that_differs(env):
                                 4: {"violations": {"bookings.summary": 1}}})
     report, o = outcomes(loaded, store)
     assert report.verdict == "no-go"
-    assert {c: x.state for c, x in o.items()} == {"duplicate_bookings": "not met", "access_codes": "met",
-                                                  "notifications": "met", "booking_summary": "not met"}
+    assert {c: x.state for c, x in o.items()} == {**{c: "met" for c in CRITERIA}, "duplicate_bookings": "not met",
+                                                  "booking_summary": "not met"}
     assert o["duplicate_bookings"].summary == (
         "1 of 7 result(s) of no_duplicate_bookings found duplicate bookings (2026-11-25T12:00:00Z); worst "
         "2026-11-25T12:00:00Z no_duplicate_bookings: 2 duplicate bookings")
@@ -97,6 +107,24 @@ def test_no_go_on_one_duplicate_and_a_summary_that_differs(env):
     assert (o["booking_summary"].worst.run_id, o["booking_summary"].worst.text) == (
         ids[4], "bookings.summary: 1 status groups that differ")
     assert report.exit_code == 1
+
+
+def test_no_go_on_a_new_overlap_and_a_changed_booking_not_on_inherited_ones(env):
+    """Inherited overlaps (old has them too) leave the rule passing, with a warning: met. A new
+    overlap on one day and a booking changed in new on another: not met, each naming its run."""
+    loaded, store = env
+    every_day = {"inherited": {"no_overlapping_bookings": 3}}
+    ids = daily(store, special={i: every_day for i in range(7)} | {
+        1: {**every_day, "violations": {"no_overlapping_bookings": 1}},
+        5: {**every_day, "violations": {"bookings.complete": 1}}})
+    report, o = outcomes(loaded, store)
+    assert (report.verdict, report.exit_code) == ("no-go", 1)
+    assert {c: x.state for c, x in o.items()} == {**{c: "met" for c in CRITERIA},
+                                                  "overlapping_bookings": "not met", "bookings_migrated": "not met"}
+    assert o["overlapping_bookings"].summary == (
+        "1 of 7 result(s) of no_overlapping_bookings found overlapping bookings (2026-11-24T12:00:00Z); worst "
+        "2026-11-24T12:00:00Z no_overlapping_bookings: 4 overlapping bookings")
+    assert (o["overlapping_bookings"].worst.run_id, o["bookings_migrated"].worst.run_id) == (ids[1], ids[5])
 
 
 def test_incomplete_with_a_day_without_results_and_a_rule_in_error(env):
@@ -124,7 +152,7 @@ def test_the_rule_a_criterion_reads_is_configurable(tmp_path, monkeypatch, capfd
 
     monkeypatch.chdir(tmp_path)
     loaded = gate_config(tmp_path, "phases:\n  booking-cutover:\n    criteria:\n"
-                                   "      duplicate_bookings: {rule: no_overlapping_bookings}\n")
+                                   "      duplicate_bookings: {rule: status_matches_dates}\n")
     store = open_store(loaded)
     try:
         daily(store)
@@ -134,7 +162,7 @@ def test_the_rule_a_criterion_reads_is_configurable(tmp_path, monkeypatch, capfd
                            NOW.isoformat(), "--format", "json")
     doc = json.loads(out)
     assert (code, [(c["criterion"], c["state"], c["bound"]) for c in doc["criteria"]]) == (
-        4, [("duplicate_bookings", "incomplete", {"rule": "no_overlapping_bookings", "max_violations": 0})])
+        4, [("duplicate_bookings", "incomplete", {"rule": "status_matches_dates", "max_violations": 0})])
 
 
 def test_current_phase_names_a_phase(tmp_path, capfd):
@@ -194,7 +222,7 @@ def test_the_shipped_booking_checks_through_run_and_gate(tmp_path, monkeypatch, 
     doc = json.loads(out)
     assert (code, doc["verdict"]) == (0, "go"), doc["reasons"]
     assert {c["criterion"]: (c["state"], c["worst"]["run_id"]) for c in doc["criteria"]} == {
-        c: ("met", run_ids[-1]) for c in ("duplicate_bookings", "access_codes", "notifications", "booking_summary")}
+        c: ("met", run_ids[-1]) for c in CRITERIA}
 
     duplicate = merge_rows(stay_rows(Stay(4, 1, 101, "confirmed", today + 2 * DAY, today + 5 * DAY), today))
     engine = sa.create_engine(urls["new"])

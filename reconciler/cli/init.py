@@ -123,6 +123,9 @@ phases:                                      # the go/no-go gate (`reconciler ga
       access_codes: {{rule: access_code_valid}}
       notifications: {{rule: notifications_sent}}
       booking_summary: {{rule: "*.summary"}}   # bookings and distinct guests per status, old = new
+      overlapping_bookings: {{rule: no_overlapping_bookings}}   # no new overlap of two active stays
+      status_transitions: {{rule: valid_status_transitions}}    # no new illegal status change
+      bookings_migrated: {{rule: "*.complete"}}               # every active or future booking in new, unchanged
 """
 
 DEFAULT_NAMES = {"dataset": "device_events", "old_table": "legacy_events", "new_table": "device_events",

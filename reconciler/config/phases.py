@@ -35,6 +35,9 @@ PLAN_DEFAULTS: dict[str, dict] = {
     "access_codes": {"rule": "access_code_valid"},
     "notifications": {"rule": "notifications_sent"},
     "booking_summary": {"rule": "*.summary"},
+    "overlapping_bookings": {"rule": "no_overlapping_bookings"},
+    "status_transitions": {"rule": "valid_status_transitions"},
+    "bookings_migrated": {"rule": "*.complete"},
     "history_verified": {},   # the latest complete `reconciler verify`: whole history, no difference, old read-only
 }
 CRITERIA = tuple(PLAN_DEFAULTS)
@@ -90,7 +93,8 @@ def default_phases() -> dict[str, PhaseConfig]:
         "traffic-split": PhaseConfig(criteria=_criteria("coverage", "error_rate", "p99_latency", "stable_split",
                                                         "discrepancy")),
         "booking-cutover": PhaseConfig(criteria=_criteria("duplicate_bookings", "access_codes", "notifications",
-                                                          "booking_summary")),
+                                                          "booking_summary", "overlapping_bookings",
+                                                          "status_transitions", "bookings_migrated")),
         "decommission": PhaseConfig(criteria=_criteria("history_verified")),
     }
 

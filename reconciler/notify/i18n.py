@@ -305,6 +305,9 @@ PHASE_TEXTS = {
         "criterion.access_codes": "access codes",
         "criterion.notifications": "notifications",
         "criterion.booking_summary": "booking summary",
+        "criterion.overlapping_bookings": "overlapping bookings",
+        "criterion.status_transitions": "status transitions",
+        "criterion.bookings_migrated": "bookings migrated",
     },
     "es": {
         "digest.phase.title": "*Plan de migración*",
@@ -330,6 +333,9 @@ PHASE_TEXTS = {
         "criterion.access_codes": "códigos de acceso",
         "criterion.notifications": "notificaciones",
         "criterion.booking_summary": "resumen de reservas",
+        "criterion.overlapping_bookings": "reservas solapadas",
+        "criterion.status_transitions": "transiciones de estado",
+        "criterion.bookings_migrated": "reservas migradas",
     },
 }
 for _locale, _texts in PHASE_TEXTS.items():
