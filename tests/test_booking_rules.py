@@ -68,6 +68,16 @@ def add(table, **row):
     return lambda rows: rows[table].append(row)
 
 
+def history_at_once(booking_id, *steps):
+    """Every step at the same changed_at (one transaction), stored in the order given."""
+    def replace(rows):
+        remove_rows(rows, "booking_status_history", booking_id)
+        for before, after in steps:
+            rows["booking_status_history"].append({"booking_id": booking_id, "from_status": before,
+                                                   "to_status": after, "changed_at": at(day(-30), 0)})
+    return replace
+
+
 def history(booking_id, *steps):
     def replace(rows):
         remove_rows(rows, "booking_status_history", booking_id)
@@ -141,6 +151,8 @@ CASES = {
         ("cancelled from pending",
          [changed(booking(1, "cancelled"), history(1, (None, "pending"), ("pending", "cancelled")))], []),
         ("pending only", [booking(1, "pending")], []),
+        ("created and confirmed in one transaction", [changed(booking(1), history_at_once(
+            1, ("pending", "confirmed"), (None, "pending")))], []),
         ("illegal step", [changed(booking(1, "completed", check_in=-5), history(
             1, (None, "pending"), ("pending", "confirmed"), ("confirmed", "completed")))],
          [(1, "illegal transition")]),

@@ -4,13 +4,24 @@
 --   with no from_status is the creation, to pending, and comes first), starts
 --   from the status the previous step ended in, and the booking's current status
 --   equals its last step. A booking with no history at all is reported too.
+--   Steps with the same changed_at (one transaction: an instant booking is
+--   created and confirmed at once) are taken in lifecycle order.
 -- severity: critical
-WITH steps AS (
+WITH ranked AS (
     SELECT h.booking_id, h.from_status, h.to_status, h.changed_at,
-           LAG(h.to_status) OVER (PARTITION BY h.booking_id ORDER BY h.changed_at) AS previous_status,
-           ROW_NUMBER() OVER (PARTITION BY h.booking_id ORDER BY h.changed_at) AS step_no,
-           ROW_NUMBER() OVER (PARTITION BY h.booking_id ORDER BY h.changed_at DESC) AS steps_from_end
+           CASE WHEN h.from_status IS NULL THEN 0
+                WHEN h.from_status = 'pending' THEN 1
+                WHEN h.from_status = 'confirmed' THEN 2
+                WHEN h.from_status = 'in-progress' THEN 3
+                ELSE 4 END AS lifecycle
     FROM booking_status_history h
+),
+steps AS (
+    SELECT r.booking_id, r.from_status, r.to_status, r.changed_at,
+           LAG(r.to_status) OVER (PARTITION BY r.booking_id ORDER BY r.changed_at, r.lifecycle) AS previous_status,
+           ROW_NUMBER() OVER (PARTITION BY r.booking_id ORDER BY r.changed_at, r.lifecycle) AS step_no,
+           ROW_NUMBER() OVER (PARTITION BY r.booking_id ORDER BY r.changed_at DESC, r.lifecycle DESC) AS steps_from_end
+    FROM ranked r
 ),
 judged AS (
     SELECT s.*,
