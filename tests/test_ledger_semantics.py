@@ -16,7 +16,6 @@ from integrity_fixtures import run_cli
 from service_fixtures import JOB, T0, pg_events, write_project  # noqa: F401  (fixtures)
 from store_fixtures import PROVENANCE, make_run, pg_database, pg_url, store_url  # noqa: F401
 
-from reconciler.config import load_config
 from reconciler.config.models import SourceConfig
 from reconciler.errors import SourceError
 from reconciler.results import CheckResult
@@ -133,19 +132,16 @@ def test_run_refuses_a_window_that_is_not_whole_hours(tmp_path, monkeypatch, cap
     assert ReportStore(f"sqlite:///{tmp_path / 'store.db'}").list_runs() == []
 
 
-def test_run_refuses_an_hour_that_has_not_settled(tmp_path, monkeypatch, capfd):
-    """A future or unsettled window would be stored empty and move the watermark past it: the
+def test_run_refuses_an_hour_that_has_not_ended(tmp_path, monkeypatch, capfd):
+    """A future or unfinished window would be stored empty and move the watermark past it: the
     service would then never judge those hours."""
     path = write_project(tmp_path, "postgresql://u:pw@127.0.0.1:1/old", "postgresql://u:pw@127.0.0.1:1/new")
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capfd, "--config", path, "run", JOB, "--start", "2026-11-20T19:00Z",
-                             "--end", "2026-11-20T21:00Z", "--now", "2026-11-20T21:05Z")
+                             "--end", "2026-11-20T22:00Z", "--now", "2026-11-20T21:05Z")
     assert (code, out) == (2, "")
-    settle = load_config(path).config.jobs[JOB].settle
-    assert settle > timedelta(minutes=5)
-    assert err == ("reconciler: bad window: --end 2026-11-20T21:00:00Z is after the last settled hour: an hour is "
-                   f"judged once it ended {int(settle.total_seconds() // 60)} min ago (jobs.{JOB}.settle), so at "
-                   "2026-11-20T21:05:00Z judge up to --end 2026-11-20T20:00:00Z\n")
+    assert err == ("reconciler: bad window: --end 2026-11-20T22:00:00Z is in the future (now 2026-11-20T21:05:00Z): "
+                   "judge hours that have ended, up to --end 2026-11-20T21:00:00Z\n")
     assert ReportStore(f"sqlite:///{tmp_path / 'store.db'}").list_runs() == []
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -101,6 +101,11 @@ def _forget_earlier_runs(out: Path) -> None:
     shutil.rmtree(out / "runs", ignore_errors=True)
 
 
+def _next_second(t: datetime) -> datetime:
+    """`t` as a whole second not before it: --now takes seconds, and the runs of `t` must count."""
+    return t.replace(microsecond=0) + timedelta(seconds=1 if t.microsecond else 0)
+
+
 def _shown(path: Path) -> str:
     """`path` as a person would type it here: relative when it is under the working directory."""
     try:
@@ -154,7 +159,8 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
     if gate:
         states = ", ".join(f"{c['criterion']} {c['state']}" for c in gate["criteria"])
         console.print(f"go/no-go gate ({gate['phase']}): {gate['verdict'].upper()} — {states}; "
-                      "reasons: reconciler gate")
+                      f"reasons: reconciler gate --config {_shown(Path(loaded.path))} --now {iso(_next_second(as_of))}",
+                      soft_wrap=True, markup=False, highlight=False)
     return write_index(store, reports_directory(loaded), now=as_of, generated_at=now, gate=gate)
 
 

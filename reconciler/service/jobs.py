@@ -17,7 +17,6 @@ from reconciler.checks.registry import CheckContext, run_check, scope_of_check
 from reconciler.checks.types import Scope, type_of
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError, UsageError, did_you_mean
-from reconciler.formatting import number
 from reconciler.notify import notify_after_run, notify_store_down
 from reconciler.results import (
     EMPTY,
@@ -86,11 +85,9 @@ def job_windows(loaded: LoadedConfig, job: str, now: datetime, watermark: dateti
                                  "hours only. For an ad-hoc window use `reconciler compare --start T --end T`")
         if end <= start:
             raise UsageError(f"bad window: end {end} is not after start {start}")
-        settled = floor_hour(now - cfg.settle)
-        if end > settled:
-            raise UsageError(f"bad window: --end {iso(end)} is after the last settled hour: an hour is judged once it "
-                             f"ended {number(cfg.settle.total_seconds() / 60)} min ago (jobs.{job}.settle), so at {iso(now.replace(microsecond=0))} "
-                             f"judge up to --end {iso(settled)}")
+        if end > now:  # judged empty, it would move the watermark past hours the service then never judges
+            raise UsageError(f"bad window: --end {iso(end)} is in the future (now {iso(now.replace(microsecond=0))}): "
+                             f"judge hours that have ended, up to --end {iso(floor_hour(now))}")
         return Window(start, end).hour_windows()
     if cfg.window == "previous_day":
         return [previous_day(cfg, now)]
