@@ -339,3 +339,11 @@ def test_a_source_url_with_an_unset_variable_is_kept_unresolved_naming_that_vari
         "more": "source 'more' has an empty url: sources.more.url is '${A}/${B:-b}/${C}' and A / C is unset or "
                 "empty (set A, or remove what uses the source)",
     }
+
+
+def test_a_config_that_is_not_utf8_names_its_line(tmp_path):
+    path = tmp_path / "schedule.yaml"
+    path.write_bytes(b"sources:\n  old: {url: 'sqlite:///caf\xe9.db'}\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert str(e.value) == f"{path}:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"

@@ -94,7 +94,10 @@ def write_repair(loaded: LoadedConfig, dataset: str, window: Window, *, out_dir:
         engine = new.source.dialect
         plan = plan_repair(diff, pair.sides["old"].axis, new.axis)
     header = header_lines(loaded, dataset, window, plan, dialect.name, delete_extra, command, now)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"--out {out_dir}: cannot create the directory: {e.strerror}") from None
     base = file_base(out_dir, dataset, window)
     if fmt == "csv":
         paths = write_plan_csv(plan, base)
