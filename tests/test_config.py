@@ -182,6 +182,10 @@ CASES = {
         GOOD.replace("settle: 10m", "settle: -10"),
         "schedule.yaml:14: jobs.hourly.settle: a duration cannot be negative, got -10",
     ),
+    "a check listed twice": (
+        GOOD.replace("checks: [event_counts]", "checks: [event_counts, event_counts]"),
+        "schedule.yaml:14: jobs.hourly.checks: 'event_counts' listed more than once",
+    ),
     "cron that never fires": (
         GOOD.replace('"5 * * * *"', '"0 0 31 2 *"'),
         "schedule.yaml:14: jobs.hourly.cron: cron expression '0 0 31 2 *' never fires",

@@ -235,6 +235,14 @@ class JobConfig(Strict):
     def _zone(cls, v):
         return known_zone(v)
 
+    @field_validator("checks")
+    @classmethod
+    def _each_once(cls, v):
+        twice = sorted({name for name in v if v.count(name) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(repr(n) for n in twice)} listed more than once")
+        return v
+
     @field_validator("cron")
     @classmethod
     def _cron(cls, v):
