@@ -39,9 +39,16 @@ def test_defaults_are_the_plans_numbers(tmp_path):
     assert shadow.criteria["latency"].bound("latency", "max_ms") == 10.0
     assert list(loaded.config.phases["traffic-split"].criteria) == ["coverage", "error_rate", "p99_latency",
                                                                    "stable_split", "discrepancy"]
-    assert list(loaded.config.phases["booking-cutover"].criteria) == ["duplicate_bookings", "access_codes",
-                                                                     "notifications", "booking_summary"]
+    assert list(loaded.config.phases["booking-cutover"].criteria) == [
+        "duplicate_bookings", "access_codes", "notifications", "booking_summary", "overlapping_bookings",
+        "status_transitions", "bookings_migrated"]
     assert loaded.config.current_phase is None  # the gate, index and digest judge shadow
+
+
+def test_a_queue_check_needs_a_redis_source(tmp_path):
+    assert problem(tmp_path, "checks:\n  dlq: {type: health, source: new}\n") == (
+        f"{tmp_path}/schedule.yaml:9: checks.dlq.source: 'new' is not a Redis source (a redis://, rediss:// or "
+        "unix:// url): the dead-letter queues are Redis keys")
 
 
 def test_a_latency_check_needs_a_histogram_or_a_query(tmp_path):

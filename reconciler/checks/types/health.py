@@ -15,6 +15,7 @@ from reconciler.reasons import count, plural, status_message
 from reconciler.results import ERROR, FAIL, SKIPPED, CheckResult
 
 PLAN_DLQ_KEYS = ("events:dlq", "events:dlq:permanent")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 class HealthConfig(CheckConfig):
@@ -41,6 +42,13 @@ class HealthCheck(CheckType):
 
     def sources(self, cfg, config):
         return {cfg.source}
+
+    def config_problems(self, loaded, name, cfg) -> list[str]:
+        source = loaded.config.sources.get(cfg.source)
+        if source is None or not source.url or source.url.split("://", 1)[0].lower() in REDIS_SCHEMES:
+            return []
+        return [f"{loaded.where('checks', name, 'source')}: {cfg.source!r} is not a Redis source (a redis://, "
+                "rediss:// or unix:// url): the dead-letter queues are Redis keys"]
 
     def run(self, ctx: CheckContext, name: str, cfg) -> CheckOutcome:
         from reconciler.checks.health.dlq import queue_results
