@@ -214,12 +214,12 @@ def _cross_references(raw: dict, where) -> list[str]:
 
 def _phase_reference(raw: dict, where) -> list[str]:
     """`current_phase` names a phase: one under `phases`, or a built-in one without that key."""
-    from reconciler.config.phases import default_phases
+    from reconciler.config.phases import with_plan_phases
 
     phase = raw.get("current_phase")
     if phase is None:
         return []
-    phases = [*_mapping(raw.get("phases")), *(name for name in default_phases() if name not in _mapping(raw.get("phases")))]
+    phases = list(with_plan_phases(_mapping(raw.get("phases"))))
     if phase in phases:
         return []
     return [f"{where('current_phase')}: unknown phase {phase!r} (phases: {', '.join(phases) or 'none'})"

@@ -4,14 +4,14 @@ loader.py turns pydantic's errors into messages that name file, line and key."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.config.durations import Duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
-from reconciler.config.phases import PhaseConfig, default_phases
+from reconciler.config.phases import PhaseConfig, default_phases, with_plan_phases
 from reconciler.config.prometheus import PrometheusMetricsConfig, is_prometheus_url
 from reconciler.errors import did_you_mean
 from reconciler.results import DEFAULT_SAMPLE_LIMIT
@@ -248,8 +248,6 @@ class JobConfig(Strict):
     def _cron(cls, v):
         if len(v.split()) != 5:
             raise ValueError(f"expected a 5-field cron expression such as '5 * * * *', got {v!r}")
-        from datetime import datetime, timezone
-
         from apscheduler.triggers.cron import CronTrigger
 
         try:
@@ -344,7 +342,7 @@ class Config(Strict):
     @classmethod
     def _plan_phases(cls, v):
         """A `phases:` key tunes or adds phases: the plan's phases it does not name keep their defaults."""
-        return {**v, **{name: phase for name, phase in default_phases().items() if name not in v}}
+        return with_plan_phases(v)
 
     @model_validator(mode="before")
     @classmethod

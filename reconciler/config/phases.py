@@ -99,5 +99,10 @@ def default_phases() -> dict[str, PhaseConfig]:
     }
 
 
+def with_plan_phases(named: dict) -> dict:
+    """The phases a `phases:` key names (tuned or new), then the plan's phases it does not name."""
+    return {**named, **{name: phase for name, phase in default_phases().items() if name not in named}}
+
+
 def _criteria(*names: str) -> dict[str, CriterionConfig]:
     return {name: CriterionConfig() for name in names}

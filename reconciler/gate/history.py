@@ -9,7 +9,7 @@ from reconciler.config.phases import CriterionConfig
 from reconciler.gate.criteria import INCOMPLETE, MET, NOT_MET, Outcome, Worst
 from reconciler.gate.evidence import Evidence
 from reconciler.timeutil import iso
-from reconciler.verify.days import differences
+from reconciler.verify.days import differences, uncovered_end
 
 NAME = "history_verified"
 
@@ -34,10 +34,11 @@ def _judge_one(dataset: str, v: dict | None) -> tuple[str, str, Worst | None]:
         if state is None:
             return INCOMPLETE, f"{dataset}: whether the old side was read-only at the {moment} of {span} is " \
                                f"unknown: {detail}", worst
-    if v["oldest_row"] is not None and v["range_start"] > v["oldest_row"]:
+    missed = uncovered_end(v)
+    if missed == "start":
         return INCOMPLETE, f"{dataset}: {span} starts after the oldest row ({iso(v['oldest_row'])}): verify " \
                            "without --since", worst
-    if v["newest_row"] is not None and v["range_end"] <= v["newest_row"]:
+    if missed == "end":
         return INCOMPLETE, f"{dataset}: {span} ends before the newest row ({iso(v['newest_row'])}): verify " \
                            "without --until", worst
     if totals.get("unverified"):

@@ -189,6 +189,10 @@ def discrepancy(ev: Evidence, cfg: CriterionConfig) -> Outcome:
                    f"differ){note}", bound, worst, gaps=missing, extra=extra)
 
 
+def _ratio_text(value: float) -> str:
+    return "∞" if value == math.inf else number(value)
+
+
 def _ratio(name: str, figure: str, what: str):
     """new / old of `figure` in every hour both systems served (an hour at full split has no old
     figure: nothing to compare); not met in any hour above `max_ratio`."""
@@ -209,13 +213,12 @@ def _ratio(name: str, figure: str, what: str):
             return Outcome(name, INCOMPLETE, f"no hour in which both systems served, to compare {what} (at full "
                            "split the plan's criteria are error_rate and p99_latency)", bound)
         hour, value, new, old = max(ratios, key=lambda r: r[1])
-        shown = number(value) if value != math.inf else "∞"
-        worst = _worst(by_hour, hour, value, f"{what} {number(new)} new / {number(old)} old = {shown}")
+        worst = _worst(by_hour, hour, value, f"{what} {number(new)} new / {number(old)} old = {_ratio_text(value)}")
         over = [r for r in ratios if r[1] > limit]
         if over:
             return Outcome(name, NOT_MET, f"{len(over)} of {len(ratios)} hour(s) both systems served above × "
                            f"{number(limit)}; worst {worst.at} {worst.text}", bound, worst,
-                           gaps=[{"dataset": None, "hour": iso(h), "reason": f"× {number(v) if v != math.inf else '∞'}",
+                           gaps=[{"dataset": None, "hour": iso(h), "reason": f"× {_ratio_text(v)}",
                                   "run_id": by_hour[h].run_id} for h, v, _, _ in over])
         return Outcome(name, MET, f"≤ × {number(limit)} in all {len(ratios)} hour(s) both systems served; worst "
                        f"{worst.at} {worst.text}", bound, worst)

@@ -48,6 +48,17 @@ def sum_totals(parts) -> dict:
     return with_ratios(counts)
 
 
+def uncovered_end(verification: dict) -> str | None:
+    """Which end of the history a stored verification's range leaves out: "start" (it begins
+    after the oldest row), "end" (it ends at or before the newest), or None (it covers both)."""
+    v = verification
+    if v["oldest_row"] is not None and v["range_start"] > v["oldest_row"]:
+        return "start"
+    if v["newest_row"] is not None and v["range_end"] <= v["newest_row"]:
+        return "end"
+    return None
+
+
 def differences(totals: dict) -> int:
     return sum(int(totals.get(k) or 0) for k in DIFFERENCES)
 

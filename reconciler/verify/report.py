@@ -10,7 +10,7 @@ from reconciler.errors import EXIT_FAILED, EXIT_OK
 from reconciler.formatting import count, day, number
 from reconciler.results import FAIL, PASS
 from reconciler.timeutil import iso
-from reconciler.verify.days import differences
+from reconciler.verify.days import differences, uncovered_end
 
 FINDINGS_LISTED = 50
 
@@ -45,9 +45,7 @@ class VerifyReport:
 
     @property
     def whole_history(self) -> bool:
-        v = self.verification
-        return (v["oldest_row"] is None or v["range_start"] <= v["oldest_row"]) and \
-            (v["newest_row"] is None or v["newest_row"] < v["range_end"])
+        return uncovered_end(self.verification) is None
 
     def to_dict(self) -> dict:
         v = self.verification

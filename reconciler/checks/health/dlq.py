@@ -49,11 +49,11 @@ def queue_results(ctx, name: str, cfg) -> list[CheckResult]:
     from reconciler.sources.connection import safe_url
 
     ctx.loaded.require_sources({cfg.source: ("checks", name, "source")})
-    url = ctx.loaded.config.sources[cfg.source].url
+    source = ctx.loaded.config.sources[cfg.source]
+    url = source.url
     keys = cfg.queue_keys
     limit = cfg.max_dlq or 0
     try:
-        source = ctx.loaded.config.sources[cfg.source]
         client = redis.Redis.from_url(url, socket_connect_timeout=source.connect_timeout.total_seconds(),
                                       socket_timeout=source.statement_timeout.total_seconds())
         try:
