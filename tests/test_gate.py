@@ -176,6 +176,20 @@ class TestPeriodBoundary:
         report = evaluate_gate(store, loaded, END + timedelta(minutes=10))
         assert (report.period.start, report.period.end, report.verdict) == (START - HOUR, END - HOUR, "go")
 
+    def test_an_hour_judged_before_the_settle_counts_at_once(self, gate_env):
+        loaded, store = gate_env
+        fabricate_week(store, start=START - HOUR, end=END)
+        # at 00:10 the phase's 15 min settle has not passed, but the job (settled at 10 min)
+        # has judged the hour before END: the period, and so the index's gate line, includes it
+        report = evaluate_gate(store, loaded, END + timedelta(minutes=10))
+        assert (report.period.start, report.period.end, report.verdict) == (START, END, "go")
+
+    def test_an_hour_not_ended_yet_is_never_asked_for(self, gate_env):
+        loaded, store = gate_env
+        fabricate_week(store, start=START - HOUR, end=END + HOUR)
+        report = evaluate_gate(store, loaded, END + timedelta(minutes=10))
+        assert report.period.end == END
+
     def test_an_explicit_period(self, gate_env):
         loaded, store = gate_env
         fabricate_week(store, start=START, end=START + 24 * HOUR)

@@ -75,7 +75,7 @@ class PhaseConfig(_Strict):
     days: int = Field(default=7, ge=1, description="consecutive days of evidence the phase needs")
     datasets: list[str] | None = Field(default=None, description="datasets judged hour by hour (default: every "
                                        "dataset that is not a snapshot)")
-    settle: Duration = Field(default=timedelta(minutes=15), description="the last hour counts once it ended this long ago")
+    settle: Duration = Field(default=timedelta(minutes=15), description="the last hour counts once it ended this long ago, or once every dataset has a verdict on it")
     criteria: dict[str, CriterionConfig | None] = Field(default_factory=_shadow_criteria)
 
     @field_validator("criteria")

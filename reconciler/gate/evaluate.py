@@ -99,6 +99,19 @@ def gate_period(now: datetime, days: int, settle: timedelta, start=None, end=Non
     return Window(last_end - days * 24 * HOUR, last_end), now
 
 
+def with_judged_next_hour(store, datasets, period: Window, now: datetime) -> Window:
+    """The hour after the period, once it has ended and every dataset has a verdict on it,
+    counts before the phase's settle has passed: the jobs settle sooner than the gate, and
+    the index and digest beside an alert name the hour it is about."""
+    following = Window(period.end, period.end + HOUR)
+    if not datasets or following.end > now:
+        return period
+    judged = {row["dataset"] for row in store.ledger_period(following.start, following.end) if row["verdict"]}
+    if not set(datasets) <= judged:
+        return period
+    return Window(period.start + HOUR, following.end)
+
+
 def gate_datasets(loaded, cfg) -> tuple[str, ...]:
     if cfg.datasets is not None:
         unknown = [d for d in cfg.datasets if d not in loaded.config.datasets]
@@ -116,6 +129,8 @@ def evaluate_gate(store, loaded, now: datetime, *, phase: str | None = None, day
     days = days or cfg.days
     period, observed_until = gate_period(now, days, cfg.settle, start, end)
     datasets = gate_datasets(loaded, cfg)
+    if start is None and end is None:
+        period = with_judged_next_hour(store, datasets, period, now)
     evidence = read_evidence(store, datasets, period, observed_until)
     outcomes = [JUDGES[name](evidence, criterion) for name, criterion in cfg.criteria.items()]
     return GateReport(phase, period, observed_until, verdict_of(outcomes), outcomes, clean_hours(evidence), days,
