@@ -79,6 +79,8 @@ def column_reason(column: str | None, row: dict, threshold: Threshold) -> str:
     if column == "truncated":
         return ("row comparison cut short by its budget: some rows were not compared" if row.get("truncated")
                 else "every row compared")
+    if column == "duplicates_new" and row.get("duplicates_new") is not None:
+        return duplicates_reason(row["duplicates_new"], row.get("duplicates_old") or 0)
     if column in ("new", "old") and row.get(column) == 0 and row.get("old" if column == "new" else "new"):
         other = "old" if column == "new" else "new"
         return f"no events in {column}, {count(row[other])} in {other}"
@@ -86,6 +88,13 @@ def column_reason(column: str | None, row: dict, threshold: Threshold) -> str:
     shown = "null" if value is None else (count(value) if isinstance(value, int) and not isinstance(value, bool)
                                           else str(value))
     return f"{column} = {shown}, required {threshold.describe()}"
+
+
+def duplicates_reason(in_new: int, in_old: int) -> str:
+    """Keys held more than once: in new they fail the hour, in old they are only told."""
+    if not in_new:
+        return "no key held twice in new" + (f" ({count(in_old)} in old)" if in_old else "")
+    return f"{plural(in_new, 'key')} held twice in new" + (f" ({count(in_old)} in old)" if in_old else "")
 
 
 # -- a check judged over the hours of a window -------------------------------------------------
@@ -131,6 +140,9 @@ def _passing_hours(result: CheckResult, column: str | None, rows: list[dict], th
                             totals.get("extra_in_new") or 0, threshold) + f", every hour {threshold.describe()}"
     if column == "truncated":
         return f"every row compared in all {hours}"
+    if column == "duplicates_new":
+        in_old = sum(r.get("duplicates_old") or 0 for r in rows)
+        return f"no key held twice in new in all {hours}" + (f" ({count(in_old)} twice in old)" if in_old else "")
     return f"{column or result.check} {threshold.describe()} in all {hours}"
 
 
@@ -152,6 +164,8 @@ def hour_reason(row: dict, flagging: list[CheckResult]) -> str:
         total = sum(row.get(k) or 0 for k in ("matched", "mismatched", "missing_in_new", "extra_in_new"))
         pct = row["matched"] / total * 100 if total else 100.0
         parts.append(f"match {match_text(pct)} %")
+    if row.get("duplicates_old"):
+        parts.append(f"{plural(row['duplicates_old'], 'key')} held twice in old")
     return ", ".join(parts)
 
 

@@ -199,6 +199,8 @@ class HourCount:
     extra_in_new: int | None = None
     mismatched: int | None = None
     reason: str | None = None
+    duplicates_old: int | None = None
+    duplicates_new: int | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "status", Status(self.status))
@@ -206,13 +208,15 @@ class HourCount:
     def to_dict(self) -> dict:
         return {"hour": iso(self.hour), "old": self.old, "new": self.new,
                 "drift_pct": self.drift_pct, "status": self.status, "missing_in_new": self.missing_in_new,
-                "extra_in_new": self.extra_in_new, "mismatched": self.mismatched, "reason": self.reason}
+                "extra_in_new": self.extra_in_new, "mismatched": self.mismatched,
+                "duplicates_old": self.duplicates_old, "duplicates_new": self.duplicates_new, "reason": self.reason}
 
     @classmethod
     def from_dict(cls, d: dict) -> "HourCount":
         return cls(hour=time_from_text(d["hour"]), old=d["old"], new=d["new"], drift_pct=d.get("drift_pct"),
                    status=d["status"], missing_in_new=d.get("missing_in_new"), extra_in_new=d.get("extra_in_new"),
-                   mismatched=d.get("mismatched"), reason=d.get("reason"))
+                   mismatched=d.get("mismatched"), reason=d.get("reason"), duplicates_old=d.get("duplicates_old"),
+                   duplicates_new=d.get("duplicates_new"))
 
 
 @dataclass(frozen=True)

@@ -40,14 +40,14 @@ def open_store(loaded) -> ReportStore:
 
 
 def hour_run(hour: datetime, *, old: int = 1000, new: int = 1000, mismatched: int = 0, lag_p99: float = 1.5,
-             dlq: int = 0, latency_p99: float = 4.0, booking_violations: int = 0) -> RunResult:
+             dlq: int = 0, latency_p99: float = 4.0, booking_violations: int = 0, duplicates_new: int = 0) -> RunResult:
     window = Window(hour, hour + HOUR)
     drift = round((new - old) / old * 100, 4)
     hour_status = "fail" if abs(drift) > 1.0 else "pass"
     matched = min(old, new) - mismatched
     totals = {"old": old, "new": new, "matched": matched, "mismatched": mismatched,
               "missing_in_new": max(0, old - new), "extra_in_new": max(0, new - old),
-              "duplicates_old": 0, "duplicates_new": 0, "drift_pct": drift}
+              "duplicates_old": 0, "duplicates_new": duplicates_new, "drift_pct": drift}
     denominator = matched + mismatched + totals["missing_in_new"] + totals["extra_in_new"]
     totals["match_pct"] = round(matched / denominator * 100, 4)
     rows_status = "pass" if totals["match_pct"] >= 99.9 else "fail"

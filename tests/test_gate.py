@@ -78,6 +78,18 @@ def test_a_match_below_the_bound_over_the_period_is_no_go_even_when_every_hour_p
     assert outcome(report, "match").extra["period_match_pct"] == 99.9
 
 
+def test_a_key_held_twice_in_new_is_no_go_though_match_is_perfect(gate_env):
+    loaded, store = gate_env
+    doubled = START + 30 * HOUR
+    fabricate_week(store, special={doubled: {"duplicates_new": 2}})
+    report = evaluate_gate(store, loaded, NOW)
+    match = outcome(report, "match")
+    assert (report.verdict, match.state) == ("no-go", "not met")
+    assert match.summary == (f"1 hour(s) below 99.9 % or with a key held twice in new: device_events {iso(doubled)} "
+                            "100.0000 % (0 of 1\u00a0000 differ), 2 keys held twice in new; period 100.0000 % "
+                            "over 168\u00a0000 rows")
+
+
 def test_one_missing_hour_makes_it_incomplete_and_lists_it(gate_env):
     loaded, store = gate_env
     missing = START + 100 * HOUR

@@ -88,7 +88,8 @@ def test_without_a_suite_the_builtin_defaults_judge():
             hour(1, 1000, 1000, 0.0, match_pct=99.5, truncated=False)]
     results, failing = judge(None, rows, WINDOW)
     assert [(r.check, r.status, r.violations) for r in results] == [
-        ("hourly_count_drift", "fail", 1), ("row_match", "fail", 1), ("row_diff_complete", "pass", 0)]
+        ("hourly_count_drift", "fail", 1), ("row_match", "fail", 1), ("row_diff_complete", "pass", 0),
+        ("new_keys_unique", "pass", 0)]
     assert failing == {"2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z"}
 
 

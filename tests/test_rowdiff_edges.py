@@ -186,3 +186,44 @@ def test_a_mariadb_bit_column_reads_as_a_number():
 
     spec = ColumnSpec("flag", "flag", "flag", BOOL, INT, BOOL, ColumnConfig(), False, False)
     assert [value_of(raw, spec, None, "ms") for raw in (b"\x00", b"\x01", True, "t", 0)] == [0, 1, 1, 1, 0]
+
+
+@pytest.mark.parametrize("suite", [True, False], ids=["suite", "built-in"])
+def test_a_key_written_twice_in_new_fails_its_hour_and_says_so(request, tmp_path, suite):
+    """Two of 1 000 events stored twice in new (a retried write): counts drift +0.2 % and
+    match stays 100 % (a duplicate is not in match_pct's denominator), so before, the hour
+    passed and only the totals knew. The same in old (a legacy table without a unique key)
+    is told, not failed: the new system is right to hold each event once."""
+    common = [event(i, float(i)) for i in range(1, 1001)]
+    old = common + [event(500, 500.0)]
+    new = common + [event(17, 17.0), event(18, 18.0)]
+    old_url, new_url = server_url(request, "postgresql", "dup_old"), server_url(request, "postgresql", "dup_new")
+    load_events(old_url, old_table("legacy_dup"), old)
+    load_events(new_url, new_table("events_dup"), new)
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_dup", new_table="events_dup", suite=suite)
+
+    result = compare(path, WINDOW)
+
+    assert (result.totals["duplicates_old"], result.totals["duplicates_new"], result.totals["match_pct"]) == (1, 2, 100.0)
+    assert result.status == "fail"
+    [hour] = result.hours
+    assert (hour.status, hour.duplicates_old, hour.duplicates_new) == ("fail", 1, 2)
+    assert hour.reason == "2 keys held twice in new (1 in old)"
+    assert hour.to_dict()["duplicates_new"] == 2
+    [check] = [c for c in result.checks if (c.details or {}).get("column") == "duplicates_new"]
+    assert (check.status, check.reason) == ("fail", "2 keys held twice in new (1 in old)")
+
+
+def test_a_key_twice_in_old_only_is_told_not_failed(request, tmp_path):
+    common = [event(i, float(i)) for i in range(1, 1001)]
+    old_url, new_url = server_url(request, "postgresql", "dupo_old"), server_url(request, "postgresql", "dupo_new")
+    load_events(old_url, old_table("legacy_dupo"), common + [event(500, 500.0)])
+    load_events(new_url, new_table("events_dupo"), common)
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_dupo", new_table="events_dupo")
+
+    result = compare(path, WINDOW)
+
+    [hour] = result.hours
+    assert (result.status, hour.status, hour.duplicates_old) == ("pass", "pass", 1)
+    assert hour.reason == "drift −0.10 %, match 100 %, 1 key held twice in old"
+

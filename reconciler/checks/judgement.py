@@ -35,7 +35,8 @@ def suite_for(loaded: LoadedConfig, dataset: str) -> Path | None:
 def builtin_judgement(rows: list[dict], window: Window,
                       sample_limit: int = DEFAULT_SAMPLE_LIMIT) -> list[CheckResult]:
     """Used only when a dataset has no suite: the DESIGN.md defaults (drift within
-    ±1 %, and with rows: match at least 99.9 %, no truncated comparison)."""
+    ±1 %, and with rows: match at least 99.9 %, no truncated comparison, no key held twice
+    in new)."""
     def check(name, bad, threshold, shown):
         return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold=threshold,
                            violations=len(bad),
@@ -49,6 +50,8 @@ def builtin_judgement(rows: list[dict], window: Window,
         results.append(check("row_match", low, Threshold.at_least(DEFAULT_MATCH_PCT, "%"), "match_pct"))
         cut = [r for r in rows if r["truncated"]]
         results.append(check("row_diff_complete", cut, Threshold(value_set=(False,)), "truncated"))
+        doubled = [r for r in rows if r.get("duplicates_new")]
+        results.append(check("new_keys_unique", doubled, Threshold.at_most(0, "keys"), "duplicates_new"))
     return results
 
 
@@ -83,7 +86,8 @@ def _hour_count(row: dict, failing: set, checks: list[CheckResult]) -> HourCount
     return HourCount(datetime.fromisoformat(row["hour"].replace("Z", "+00:00")), row["old"], row["new"],
                      row["drift_pct"], FAIL if row["hour"] in failing else PASS,
                      missing_in_new=row.get("missing_in_new"), extra_in_new=row.get("extra_in_new"),
-                     mismatched=row.get("mismatched"), reason=hour_reason(row, flagging))
+                     mismatched=row.get("mismatched"), reason=hour_reason(row, flagging),
+                     duplicates_old=row.get("duplicates_old"), duplicates_new=row.get("duplicates_new"))
 
 
 def judge_evidence(evidence: DatasetEvidence, suite: Path | None, *, sample_limit: int = DEFAULT_SAMPLE_LIMIT,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from reconciler.config.phases import CriterionConfig
 from reconciler.formatting import count, number, percent
 from reconciler.gate.evidence import Evidence
+from reconciler.reasons import duplicates_reason
 from reconciler.results import EMPTY, ERROR, FAIL, PASS, SKIPPED, StoredResult
 from reconciler.timeutil import HOUR, iso, parse_time
 
@@ -155,7 +156,7 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     bound = {"min_pct": limit}
     found, gaps = judged(ev)
     below, worst, matched, rows = [], None, 0, 0
-    no_rows = []
+    no_rows, doubled_hours = [], []
     for dataset, hour, row in found:
         run, totals = ev.totals.get((dataset, hour), (row["run_id"], None))
         counted = _match_of(totals) if totals is not None else None
@@ -166,9 +167,13 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
         ok, total = counted
         matched, rows = matched + ok, rows + total
         pct = 100.0 if total == 0 else ok / total * 100
-        w = Worst(iso(hour), round(pct, 4), run, dataset, f"{percent(pct, 4)} ({count(total - ok)} of {count(total)} differ)")
-        if pct < limit:
+        doubled = int(totals.get("duplicates_new") or 0)
+        w = Worst(iso(hour), round(pct, 4), run, dataset, f"{percent(pct, 4)} ({count(total - ok)} of {count(total)} differ)"
+                  + (f", {duplicates_reason(doubled, 0)}" if doubled else ""))
+        if pct < limit or doubled:
             below.append(w)
+        if doubled:
+            doubled_hours.append(w)
         if worst is None or pct < worst.value:
             worst = w
     period_pct = round(matched / rows * 100, 4) if rows else None
@@ -176,7 +181,8 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     if below or (period_pct is not None and period_pct < limit):
         named = ", ".join(f"{w.dataset} {w.at} {w.text}" for w in below[:LISTED])
         more = f" and {len(below) - LISTED} more" if len(below) > LISTED else ""
-        text = (f"{len(below)} hour(s) below {number(limit)} %: {named}{more}" if below else "") + \
+        failing = f"below {number(limit)} %" + (" or with a key held twice in new" if doubled_hours else "")
+        text = (f"{len(below)} hour(s) {failing}: {named}{more}" if below else "") + \
                (f"{'; ' if below else ''}period {percent(period_pct, 4)} over {count(rows)} rows")
         return Outcome("match", NOT_MET, text, bound, min(below, key=lambda w: w.value) if below else worst,
                        gaps=[{"dataset": w.dataset, "hour": w.at, "reason": w.text, "run_id": w.run_id} for w in below],
