@@ -227,3 +227,30 @@ def test_a_key_twice_in_old_only_is_told_not_failed(request, tmp_path):
     assert (result.status, hour.status, hour.duplicates_old) == ("pass", "pass", 1)
     assert hour.reason == "drift −0.10 %, match 100 %, 1 key held twice in old"
 
+
+@pytest.mark.parametrize("pair", [("postgresql", "postgresql"), ("mariadb", "postgresql")], ids=lambda p: f"{p[0]}-{p[1]}")
+def test_a_row_rounded_across_an_hour_edge_is_paired_in_each_hourly_window(request, pair, tmp_path):
+    """The old side's timestamp(3) rounds 12:59:59.9996 up to 13:00:00.000: the twins differ
+    by less than the precision but sit in different hours. A comparison of both hours
+    pairs them; hour by hour, each run used to see one as missing and the next as extra.
+    Now a row within one unit of the window's edge is looked up beyond it: the pair is
+    counted in the hour of its old row, and the other hour leaves it out."""
+    base = utc(2026, 5, 4, 11)
+    edges = {1: base + H - timedelta(microseconds=500), 2: base + 2 * H - timedelta(microseconds=400),
+             3: base + 3 * H - timedelta(microseconds=300)}
+    common = [event(i, float(i), base + h * H + timedelta(seconds=i % 3000 + 1))
+              for h in range(3) for i in range(10 + 1000 * h, 1010 + 1000 * h)]
+    data = common + [event(i, float(i), t) for i, t in edges.items()]
+    old_url, new_url = server_url(request, pair[0], "edge_old"), server_url(request, pair[1], "edge_new")
+    load_events(old_url, old_table("legacy_edge"), data)
+    load_events(new_url, new_table("events_edge"), data)
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_edge", new_table="events_edge", suite=False)
+
+    hours = [compare(path, Window(base + h * H, base + (h + 1) * H)) for h in range(3)]
+
+    rounds = pair[0] == "postgresql"  # MariaDB's DATETIME(3) truncates: no row crosses there
+    assert [differences(r) for r in hours] == [NO_DIFFERENCES] * 3
+    assert [r.totals["matched"] for r in hours] == ([1000, 1001, 1001] if rounds else [1001, 1001, 1001])
+    assert [r.status for r in hours] == ["pass"] * 3
+    whole = compare(path, Window(base, base + 3 * H))
+    assert (differences(whole), whole.totals["matched"]) == (NO_DIFFERENCES, 3002 if rounds else 3003)

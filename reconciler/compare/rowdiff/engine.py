@@ -21,7 +21,7 @@ from reconciler.compare.rowdiff.classify import (
     split_duplicates,
 )
 from reconciler.compare.rowdiff.columns import INT, PRECISION_US, TEXT, build_specs, reflect_types
-from reconciler.compare.rowdiff.normalize import display, key_of, value_of
+from reconciler.compare.rowdiff.normalize import display, equal, key_of, value_of
 from reconciler.compare.rowdiff.outcome import Budget, DiffOutcome
 from reconciler.compare.rowdiff.segments import (
     EPOCH,
@@ -88,6 +88,8 @@ class RowDiff:
         if self.ds.snapshot and self.pool_old:
             self._look_up_missing()
         self._pair_adjacent_times()
+        if not self.ds.snapshot:
+            self._look_up_across_edges()
         settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
         self.outcome.fetched = dict(self.budget.rows)
         self.outcome.specs = self.specs
@@ -126,6 +128,49 @@ class RowDiff:
             new = {row.key: row for row in found if row.key in self.pool_old}
             old = {k: self.pool_old.pop(k) for k in new}
             match_rows(old, new, self.specs, self.ds.time_precision, self.tally, self.key_names)
+
+    def _look_up_across_edges(self) -> None:
+        """An unpaired row less than one time unit from the window's edge may have its twin
+        just beyond it (an engine rounding 12:59:59.9996 up to 13:00:00.000). Look its key up
+        on the other side in the unit beyond the edge. The pair belongs to the hour of its old
+        row: with the old row inside the window it is compared here; with the old row
+        beyond the edge the neighbouring window compares it, and the new row leaves this one."""
+        key_specs = [s for s in self.specs if s.is_key and not s.is_time]
+        if not key_specs or any(s.ctype not in (INT, TEXT) for s in key_specs):
+            return
+        time_idx = next(i for i, s in enumerate(self.specs) if s.is_time)
+        lo, hi = to_units(self.window.start, self.unit_us), to_units(self.window.end, self.unit_us)
+        edges = {Segment(lo - 1, lo): lambda t: t < (lo + 1) * self.unit_us,
+                 Segment(hi, hi + 1): lambda t: t >= (hi - 1) * self.unit_us}
+        for beyond, near in edges.items():
+            for side, other in (("old", "new"), ("new", "old")):
+                pool = self.pool_old if side == "old" else self.pool_new
+                rows = {k: r for k, r in pool.items() if r.values[time_idx] is not None and near(r.values[time_idx])}
+                if rows:
+                    self._pair_beyond(rows, side, other, beyond, key_specs, time_idx)
+
+    def _pair_beyond(self, rows: dict, side: str, other: str, beyond: Segment, key_specs: list,
+                     time_idx: int) -> None:
+        sql = self._side_sql(other, from_units(beyond.lo, self.unit_us))
+        columns = [sql.column(s) for s in key_specs]
+        target = columns[0] if len(columns) == 1 else sa.tuple_(*columns)
+        positions = [i for i, s in enumerate(s for s in self.specs if s.is_key) if not s.is_time]
+        ident = {k: tuple(k[i] for i in positions) for k in rows}
+        twins: dict = {}
+        for chunk in _chunks(sorted(set(ident.values())), LOOKUP_KEYS):
+            values = [k[0] for k in chunk] if len(columns) == 1 else chunk
+            for row in self._rows(other, sql.rows_select(self._conditions(other, [beyond], sql) + [target.in_(values)])):
+                twins.setdefault(tuple(row.key[i] for i in positions), row)
+        time_spec = self.specs[time_idx]
+        pool = self.pool_old if side == "old" else self.pool_new
+        for key, row in rows.items():
+            twin = twins.get(ident[key])
+            if twin is None or not equal(row.values[time_idx], twin.values[time_idx], time_spec,
+                                         self.ds.time_precision):
+                continue
+            pool.pop(key)
+            if side == "old":
+                match_rows({key: row}, {key: twin}, self.specs, self.ds.time_precision, self.tally, self.key_names)
 
     def _names(self, side: str) -> list[str]:
         cfg = self.ds.old if side == "old" else self.ds.new
