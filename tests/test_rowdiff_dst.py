@@ -1,10 +1,11 @@
 """An old side storing naive America/New_York wall-clock times against a UTC new side,
 across both DST changes of 2026. Spring-forward: nothing differs and nothing is fetched.
 Fall-back: the wall hour 01:00-02:00 happens twice, and a naive value cannot say which
-pass it belongs to. Read as the first pass (EDT, as zoneinfo reads it), the rows of the
-second pass come out one hour early: each is reported as mismatched in its `time` column
-(old = new - 1 h), attributed to the first pass's UTC hour. That is the inherent ambiguity
-and the only difference; a side that must be exact there has to store UTC or an offset."""
+pass it belongs to. The new side's rows of the second pass are read one hour back, onto
+the wall clock the old side wrote, so the pair of UTC hours is compared as one: equal
+rows match without a fetch, and the old side's rows are shared between the two hours in
+the new side's proportion. Before, every row of the second pass was "mismatched" by one
+hour and both UTC hours failed (12/6 and 0/6), every year, for the whole gate period."""
 
 from __future__ import annotations
 
@@ -17,15 +18,17 @@ from rowdiff_fixtures import (
     compare,
     differences,
     load_events,
-    mismatched_columns,
     new_table,
     old_table,
+    sample_keys,
     schedule,
     server_url,
     utc,
 )
 
-from reconciler.timeutil import Window, iso
+from reconciler.checks.judgement import compare_dataset
+from reconciler.config import load_config
+from reconciler.timeutil import Window
 
 SPRING = utc(2026, 3, 8, 7)  # 02:00 EST -> 03:00 EDT
 FALL = utc(2026, 11, 1, 6)  # 02:00 EDT -> 01:00 EST
@@ -61,17 +64,46 @@ def test_spring_forward_has_no_differences_and_fetches_nothing(dst_schedule):
     assert [(h.old, h.new) for h in result.hours] == [(6, 6)] * 5
 
 
-def test_fall_back_differs_only_by_the_second_pass_of_the_repeated_hour(dst_schedule):
+def test_fall_back_pairs_the_repeated_hour_without_a_difference_or_a_fetch(dst_schedule):
     result = compare(dst_schedule, Window(FALL - 2 * H, FALL + 2 * H))
 
-    second_pass = [e for e in FALL_EVENTS if FALL <= e["time"] < FALL + H]
-    assert len(second_pass) == 6
-    assert mismatched_columns(result) == {e["id"]: ["time"] for e in second_pass}
-    shifted = {s["key"]["event_id"]: (s["old"]["time"], s["new"]["time"]) for s in result.samples["mismatched"]}
-    assert shifted == {e["id"]: (iso(e["time"] - H), iso(e["time"])) for e in second_pass}
-    assert {k: v for k, v in differences(result).items() if k != "mismatched"} == \
-        {"missing_in_new": 0, "extra_in_new": 0, "duplicates_old": 0, "duplicates_new": 0}
-    assert result.totals["matched"] == 18
-    # hourly: the first pass's UTC hour holds both passes on the old side
-    assert [(h.hour, h.old, h.new) for h in result.hours] == \
-        [(FALL - 2 * H, 6, 6), (FALL - H, 12, 6), (FALL, 0, 6), (FALL + H, 6, 6)]
+    assert differences(result) == NO_DIFFERENCES
+    assert result.totals["matched"] == 24
+    assert result.totals["rows_fetched"] == {"old": 0, "new": 0}
+    # the old side's rows of the repeated wall hour are shared between its two UTC hours
+    # in the new side's proportion: 12 rows, 6 and 6
+    assert [(h.hour, h.old, h.new, h.status) for h in result.hours] == \
+        [(FALL - 2 * H, 6, 6, "pass"), (FALL - H, 6, 6, "pass"), (FALL, 6, 6, "pass"), (FALL + H, 6, 6, "pass")]
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["rows", "counts"])
+def test_fall_back_hour_by_hour_each_pass_passes_on_its_own(dst_schedule, rows):
+    loaded = load_config(dst_schedule)
+    hours = [compare_dataset(loaded, "device_events", Window(t, t + H), rows=rows)
+             for t in (FALL - H, FALL)]
+
+    assert [(h.hours[0].old, h.hours[0].new, h.status) for h in hours] == [(6, 6, "pass"), (6, 6, "pass")]
+    if rows:
+        assert [(differences(h), h.totals["matched"]) for h in hours] == [(NO_DIFFERENCES, 6)] * 2
+
+
+def test_fall_back_rows_missing_in_the_second_pass_fail_the_repeated_hours(request, tmp_path):
+    """Three of the second pass's six rows never reached new: the pair holds 12 old rows
+    and 9 new ones. Which pass an old row belongs to is unknown, so the pair is judged as
+    one: both hours carry the pair's drift (−25 %), and the missing rows are named."""
+    old_url = server_url(request, "postgresql", "dstm_old")
+    new_url = server_url(request, "postgresql", "dstm_new")
+    lost = [e for e in FALL_EVENTS if FALL <= e["time"] < FALL + H][:3]
+    load_events(old_url, old_table("legacy_dstm"), FALL_EVENTS, zone="America/New_York")
+    load_events(new_url, new_table("events_dstm"), [e for e in FALL_EVENTS if e not in lost])
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_dstm", new_table="events_dstm",
+                    old_timezone="America/New_York")
+
+    result = compare(path, Window(FALL - 2 * H, FALL + 2 * H))
+
+    assert sample_keys(result, "missing_in_new") == {e["id"] for e in lost}
+    assert {k: v for k, v in differences(result).items() if k != "missing_in_new"} == \
+        {"mismatched": 0, "extra_in_new": 0, "duplicates_old": 0, "duplicates_new": 0}
+    assert result.totals["matched"] == 21
+    assert [(h.hour, h.old, h.new, h.status) for h in result.hours] == \
+        [(FALL - 2 * H, 6, 6, "pass"), (FALL - H, 8, 6, "fail"), (FALL, 4, 3, "fail"), (FALL + H, 6, 6, "pass")]

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from reconciler.compare.counts import count_by_hour
 from reconciler.compare.drift import drift_pct
+from reconciler.compare.folds import folds_of, share_counts, widened
 from reconciler.compare.sides import ConnectedSides, connected_sides
 from reconciler.config.loader import LoadedConfig
 from reconciler.results import Mode
@@ -91,7 +92,9 @@ def collect_evidence(loaded: LoadedConfig, dataset: str, window: Window, *, rows
         else:
             if reporter:
                 reporter(f"counting rows per hour in {dataset} ({window.seconds / 3600:g} h)")
-            counts, query_timings = _count_both(pair, window)
+            folds = folds_of(pair.sides, window)
+            counts, query_timings = _count_both(pair, widened(window, folds))
+            share_counts(counts, folds)
             timings.update(query_timings)
     hours = hour_rows(window, counts["old"], counts["new"])
     totals = count_totals(hours)

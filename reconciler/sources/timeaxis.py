@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
+HOUR = timedelta(hours=1)
 AWARE, NAIVE, TEXT, EPOCH = "aware", "naive", "text", "epoch"
 
 
@@ -66,6 +67,21 @@ class TimeAxis:
             return value.astimezone(UTC)
         return value.replace(tzinfo=self.zone).astimezone(UTC)
 
+    def repeated_hours(self, start: datetime, end: datetime) -> list[datetime]:
+        """The fall-backs of a naive wall clock touching [start, end): each is the UTC
+        instant its one-hour wall clock starts over, on the hour, so that the UTC hours
+        just before and after it hold the same wall-clock times. A naive value there cannot
+        say which pass it belongs to. Fall-backs of another length or off the hour (Lord
+        Howe's 30 minutes) are not listed: their passes do not fill whole UTC hours."""
+        if self.is_utc:
+            return []
+        out, t = [], start.replace(minute=0, second=0, microsecond=0) - HOUR
+        while t <= end:
+            if _offset_at(t - timedelta(microseconds=1), self.zone) - _offset_at(t, self.zone) == HOUR:
+                out.append(t)
+            t += HOUR
+        return [cut for cut in out if cut - HOUR < end and cut + HOUR > start]
+
     def bucket_seconds(self, start: datetime, end: datetime) -> int:
         """Hour buckets unless the zone has a non-whole-hour offset in the window."""
         if self.is_utc:
@@ -76,6 +92,10 @@ class TimeAxis:
                 return 900
             t += timedelta(hours=1)
         return 3600
+
+
+def _offset_at(instant: datetime, zone: ZoneInfo) -> timedelta:
+    return instant.astimezone(zone).utcoffset()
 
 
 def text_bound(wall: datetime, sep: str = " ") -> str:

@@ -54,6 +54,21 @@ class Tally:
     def total(self, kind: str) -> int:
         return sum(getattr(self, kind).values())
 
+    def clip(self, hours: set, key_names: list[str]) -> None:
+        """Keep only the rows and counts of `hours`; the samples of the kept rows."""
+        for kind in ("matched", *KINDS):
+            counter = getattr(self, kind)
+            for hour in [h for h in counter if h not in hours]:
+                del counter[hour]
+        self.kept = {kind: [item for item in items if (item[0] if kind == "mismatched" else item).hour in hours]
+                     for kind, items in self.kept.items()}
+        self.samples.update({kind: [] for kind in KEPT_KINDS})
+        for o, n, cols in self.kept["mismatched"]:
+            self.sample("mismatched", {"key": _key_dict(o, key_names), "old": o.shown, "new": n.shown, "columns": cols})
+        for kind, side in (("missing_in_new", "old"), ("extra_in_new", "new")):
+            for row in self.kept[kind]:
+                self.sample(kind, {"key": _key_dict(row, key_names), side: row.shown})
+
 
 def differing_columns(old: Row, new: Row, specs: list[ColumnSpec], precision: str) -> list[str]:
     return [s.name for s, a, b in zip(specs, old.values, new.values) if not equal(a, b, s, precision)]

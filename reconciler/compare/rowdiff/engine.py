@@ -12,6 +12,7 @@ from functools import partial
 
 import sqlalchemy as sa
 
+from reconciler.compare.folds import Fold, folds_of, share_pair, widened
 from reconciler.compare.rowdiff.classify import (
     Row,
     Tally,
@@ -20,7 +21,7 @@ from reconciler.compare.rowdiff.classify import (
     settle_unmatched,
     split_duplicates,
 )
-from reconciler.compare.rowdiff.columns import INT, PRECISION_US, TEXT, build_specs, reflect_types
+from reconciler.compare.rowdiff.columns import INT, PRECISION_US, TEXT, TIMESTAMP, build_specs, reflect_types
 from reconciler.compare.rowdiff.normalize import display, equal, key_of, value_of
 from reconciler.compare.rowdiff.outcome import Budget, DiffOutcome
 from reconciler.compare.rowdiff.segments import (
@@ -36,7 +37,7 @@ from reconciler.compare.rowdiff.sql import SideSQL
 from reconciler.config.models import DatasetConfig
 from reconciler.errors import ConfigError
 from reconciler.sources.relation import filter_clause
-from reconciler.timeutil import Window, floor_hour, iso
+from reconciler.timeutil import HOUR, Window, floor_hour, iso
 
 SLICE_US = 250_000  # first-pass slice: ~50 rows at 200 events/s, so a differing one is cheap to re-read
 HOUR_US = 3_600_000_000
@@ -66,6 +67,7 @@ class RowDiff:
         self.pool_old: dict = {}
         self.pool_new: dict = {}
         self._hours: dict = {}
+        self.folds: list[Fold] = []
 
     def log(self, message: str) -> None:
         if self.reporter:
@@ -76,11 +78,13 @@ class RowDiff:
         types = {name: reflect_types(conns[name], side.rel, self._names(name)) for name, side in self.sides.items()}
         self.specs = build_specs(self.ds, types["old"], types["new"])
         self.key_names = [s.name for s in self.specs if s.is_key]
-        zones = [s.axis.zone for s in self.sides.values() if not s.axis.is_utc]
+        requested = self.window
+        self.folds = [] if self.ds.snapshot else folds_of(self.sides, requested)
+        self.window = widened(requested, self.folds)
         pool = ThreadPoolExecutor(max_workers=2)
         self.pool = pool
         try:
-            for start, end in offset_regions(self.window.start, self.window.end, zones):
+            for start, end in self._regions():
                 for lo, hi in self._passes(start, end):
                     self._region(lo, hi)
         finally:
@@ -91,9 +95,45 @@ class RowDiff:
         if not self.ds.snapshot:
             self._look_up_across_edges()
         settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
+        self._share_folds()
+        if self.window != requested:
+            self.outcome.clip(set(requested.hours()), self.key_names)
+            self.window = requested
         self.outcome.fetched = dict(self.budget.rows)
         self.outcome.specs = self.specs
         return self.outcome
+
+    def _regions(self) -> list[tuple[datetime, datetime]]:
+        """Spans of one UTC offset per side. At a fall-back (compare/folds.py) the first
+        pass's hour is read with the second pass folded onto it; the second pass's own hour
+        is not read again."""
+        zones = [s.axis.zone for s in self.sides.values() if not s.axis.is_utc]
+        regions = offset_regions(self.window.start, self.window.end, zones)
+        for fold in self.folds:
+            cuts = (fold.first, fold.cut, fold.cut + HOUR)
+            regions = [piece for start, end in regions for piece in _cut(start, end, cuts)
+                       if not (piece[0] == fold.cut and piece[1] <= fold.cut + HOUR)]
+        return regions
+
+    def _fold_of(self, name: str, start: datetime) -> Fold | None:
+        """The fall-back whose second pass this side reads folded onto `start`'s hour."""
+        return next((f for f in self.folds if f.aware == name and f.first <= start < f.cut), None)
+
+    def _share_folds(self) -> None:
+        """Each fall-back's rows, all counted in its first pass's hour, shared with the
+        second pass's hour in the proportion of the UTC side's rows there."""
+        for fold in self.folds:
+            side = self.sides[fold.aware]
+            conds = side.rel.where(side.axis, Window(fold.cut, fold.cut + HOUR))
+            stmt = sa.select(sa.func.count()).select_from(side.rel.relation).where(*conds)
+            second = int(self.conns[fold.aware].execute(stmt).scalar() or 0)
+            counters = {"old": self.outcome.hour_old, "new": self.outcome.hour_new}
+            total = counters[fold.aware][fold.first]
+            for counter in (counters[fold.naive], self.tally.matched):
+                share_pair(counter, fold, second, total)
+            if total:
+                counters[fold.aware][fold.first] -= second
+                counters[fold.aware][fold.cut] += second
 
     def _passes(self, start: datetime, end: datetime):
         """The first pass runs an hour at a time, so memory holds one hour's slices whatever
@@ -183,8 +223,10 @@ class RowDiff:
         if not side.axis.is_utc:
             offset_us = round(side.axis.zone.utcoffset(side.axis.wall(start)).total_seconds() * 1_000_000)
             offset = offset_us // self.unit_us
+        fold = self._fold_of(name, start)
+        folded = (side.axis.bound(fold.cut), HOUR_US // self.unit_us, fold.cut) if fold else None
         return SideSQL(side.source.dialect, side.rel, self.specs, name, side.axis.kind, self.unit_us, offset,
-                       same_family=self._same_family())
+                       same_family=self._same_family(), fold=folded)
 
     def _same_family(self) -> bool:
         """Both sides of one hash family (PostgreSQL, TimescaleDB): the first pass may use its built-in hash."""
@@ -198,6 +240,9 @@ class RowDiff:
             lo, hi = from_units(s.lo, self.unit_us), from_units(s.hi, self.unit_us)
             cond = sa.and_(side.rel.time >= sa.bindparam(f"lo{i}", side.axis.bound(lo)),
                            side.rel.time < sa.bindparam(f"hi{i}", side.axis.bound(hi)))
+            if sql.fold is not None:  # the same wall-clock span in the second pass
+                cond = sa.or_(cond, sa.and_(side.rel.time >= sa.bindparam(f"flo{i}", side.axis.bound(lo + HOUR)),
+                                            side.rel.time < sa.bindparam(f"fhi{i}", side.axis.bound(hi + HOUR))))
             if s.partitions:
                 cond = sa.and_(cond, (sql.key_hash() % s.partitions) == s.part)
             ranges.append(cond)
@@ -418,14 +463,17 @@ class RowDiff:
         sql = self._side_sql(name, from_units(batch[0].lo, self.unit_us))
         out = []
         for chunk in _chunks(merge_adjacent(batch), RANGES_PER_QUERY):
-            out += self._rows(name, sql.rows_select(self._conditions(name, chunk, sql)))
+            out += self._rows(name, sql.rows_select(self._conditions(name, chunk, sql)), sql.fold)
         return out
 
-    def _rows(self, name: str, stmt) -> list[Row]:
-        """Run a rows_select on one side; normalized rows, counted against the budget."""
+    def _rows(self, name: str, stmt, fold: tuple | None = None) -> list[Row]:
+        """Run a rows_select on one side; normalized rows, counted against the budget. With a
+        fold, times in the second pass are read one hour back, as the SQL reads them."""
         axis = self.sides[name].axis
         key_idx = [i for i, s in enumerate(self.specs) if s.is_key]
         time_idx = next(i for i, s in enumerate(self.specs) if s.is_time)
+        if fold is not None:
+            return [_folded(row, self.specs, key_idx, fold[2], self.unit_us) for row in self._rows(name, stmt)]
         out = []
         # per statement: Connection.execution_options() would change the connection itself,
         # and every later checksum would run in a cursor, without parallel workers
@@ -443,6 +491,27 @@ class RowDiff:
 
     def _add_timing(self, name: str, started: float) -> None:
         self.outcome.timings[name] = self.outcome.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def _folded(row: Row, specs: list, key_idx: list[int], cut: datetime, unit_us: int) -> Row:
+    """A row of the UTC side with its times in the second pass of a fall-back moved one hour
+    back, onto the wall clock a naive side wrote (its display keeps the stored values)."""
+    lo = round((cut - EPOCH).total_seconds() * 1_000_000)
+    hour_us = HOUR_US
+
+    def back(v, spec):
+        return v - hour_us if spec.ctype == TIMESTAMP and v is not None and lo <= v < lo + hour_us else v
+
+    values = tuple(back(v, s) for v, s in zip(row.values, specs))
+    key = tuple(k - hour_us // unit_us if specs[i].ctype == TIMESTAMP and k is not None
+                and lo // unit_us <= k < (lo + hour_us) // unit_us else k for k, i in zip(row.key, key_idx))
+    return Row(key, values, row._shown, row.hour - timedelta(hours=1) if row.hour == floor_hour(cut) else row.hour,
+               row.raw)
+
+
+def _cut(start: datetime, end: datetime, cuts) -> list[tuple[datetime, datetime]]:
+    points = sorted({start, end, *(c for c in cuts if start < c < end)})
+    return list(zip(points, points[1:]))
 
 
 def _display_row(raw, specs, axis) -> dict:

@@ -43,6 +43,13 @@ class DiffOutcome:
                 "unverified": sum(self.unverified.values()),
                 "rows_fetched": dict(self.fetched)}
 
+    def clip(self, hours: set, key_names: list[str]) -> None:
+        """Keep only what is about `hours` (a comparison read wider than asked)."""
+        for counter in (self.hour_old, self.hour_new, self.unverified):
+            for hour in [h for h in counter if h not in hours]:
+                del counter[hour]
+        self.tally.clip(hours, key_names)
+
     def annotate(self, evidence: list[dict]) -> None:
         """Add the row-level columns to the hourly evidence table."""
         t = self.tally

@@ -23,6 +23,7 @@ class SideSQL:
     unit_us: int
     offset_units: int
     same_family: bool = False   # both sides of one engine family: its cheaper built-in hash may be used
+    fold: tuple | None = None   # (cut as a bound, one hour in units, cut): a fall-back's second pass read one hour back
 
     def column(self, spec: ColumnSpec):
         return self.rel.col(spec.old if self.side == "old" else spec.new)
@@ -32,7 +33,13 @@ class SideSQL:
 
     def epoch(self, col, native: str):
         units = self.dialect.epoch_units(col, native, self.kind, self.unit_us)
-        return units - self.offset_units if self.offset_units else units
+        if self.offset_units:
+            units = units - self.offset_units
+        if self.fold is not None:
+            cut, hour_units, _ = self.fold
+            units = units - sa.case((col >= sa.literal(cut), sa.literal_column(str(hour_units))),
+                                    else_=sa.literal_column("0"))
+        return units
 
     @property
     def time_units(self):
@@ -82,7 +89,7 @@ class SideSQL:
     def time_slice(self, slice_units: int):
         """floor(time_units / slice_units), cheaper where the dialect knows how."""
         time_spec = next(s for s in self.specs if s.is_time)
-        fast = None if self.offset_units else self.dialect.slice_of(
+        fast = None if self.offset_units or self.fold else self.dialect.slice_of(
             self.column(time_spec), self.native(time_spec), self.kind, slice_units * self.unit_us)
         return fast if fast is not None else self.dialect.floor_div(self.time_units, slice_units)
 

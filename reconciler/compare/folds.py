@@ -1,0 +1,67 @@
+"""A fall-back seen by a naive wall clock on one side and UTC on the other.
+
+At a one-hour fall-back the wall clock repeats an hour: the UTC hours just before and after
+the change (the first and second pass) hold the same wall-clock times, and a naive value
+cannot say which pass it belongs to. Read as the first pass, the naive side's rows of both
+passes fall in the first pass's UTC hour. So the pair of hours is compared as one: the
+UTC side's second pass is read one hour back, onto the wall clock the naive side wrote,
+and the naive side's rows are then shared between the two hours in the UTC side's
+proportion."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from reconciler.timeutil import HOUR, Window
+
+
+@dataclass(frozen=True)
+class Fold:
+    cut: datetime   # UTC instant the wall clock starts its hour over: the second pass begins
+    naive: str      # the side whose wall clock repeats ("old" or "new")
+    aware: str      # the side that stores UTC
+
+    @property
+    def first(self) -> datetime:
+        return self.cut - HOUR
+
+
+def folds_of(sides: dict, window: Window) -> list[Fold]:
+    """The fall-backs touching `window` where one side's naive wall clock repeats an hour
+    and the other side stores UTC (two naive sides in one zone read both passes alike)."""
+    out = []
+    for naive, aware in (("old", "new"), ("new", "old")):
+        axis, other = sides[naive].axis, sides[aware].axis
+        if axis is None or other is None or axis.is_utc or not other.is_utc:
+            continue
+        out += [Fold(cut, naive, aware) for cut in axis.repeated_hours(window.start, window.end)]
+    return out
+
+
+def widened(window: Window, folds: list[Fold]) -> Window:
+    """The window grown to hold both passes of every fall-back it touches."""
+    if not folds:
+        return window
+    return Window(min([window.start] + [f.first for f in folds]), max([window.end] + [f.cut + HOUR for f in folds]))
+
+
+def share_pair(counter: Counter, fold: Fold, second: int, total: int) -> None:
+    """Move the part of the pair's count held in the first pass's hour that belongs to the
+    second pass: `second` of `total` rows on the UTC side are there."""
+    if not total or not counter.get(fold.first):
+        return
+    moved = round(counter[fold.first] * second / total)
+    counter[fold.first] -= moved
+    counter[fold.cut] += moved
+
+
+def share_counts(counts: dict[str, Counter], folds: list[Fold]) -> None:
+    """Hour counts of both sides (the UTC side's exact), the naive side's pair shared."""
+    for fold in folds:
+        aware = counts[fold.aware]
+        pair = aware.get(fold.first, 0) + aware.get(fold.cut, 0)
+        naive = counts[fold.naive]
+        naive[fold.first] += naive.pop(fold.cut, 0)
+        share_pair(naive, fold, aware.get(fold.cut, 0), pair)
