@@ -3,12 +3,14 @@ old-vs-new classification, error isolation, and the planted demo data."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from booking_fixtures import DIALECTS, TODAY, Databases, booking, day, scenario, write_scenario
+from notify_helpers import PROVENANCE, T0, make_store
 from sqlalchemy import create_engine
 
 from reconciler.checks.rules import (
@@ -22,6 +24,7 @@ from reconciler.checks.rules import (
 )
 from reconciler.demo.bookings import at, find_rows, load_demo_bookings, remove_rows
 from reconciler.errors import ConfigError, SourceError, UsageError
+from reconciler.results import RunResult
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "checks" / "bookings"
 RULES = {r.name: r for r in load_rules(RULES_DIR)}
@@ -339,3 +342,78 @@ def test_classify_is_a_multiset_comparison():
     assert [r["booking_id"] for r in split.inherited] == [1]
     assert split.resolved == 1
     assert len(classify(old, [{"booking_id": 1, "d": "x"}], identity=("booking_id",)).inherited) == 1
+
+
+# rule: (old, new: the same violation with only columns outside the rule's key changed,
+#        another booking of new with a violation of its own)
+SAME_VIOLATION_CHANGED = {
+    "no_duplicate_bookings": ([booking(1), booking(2, "pending", guest_id=101)],
+                              [booking(1), booking(2, guest_id=101)],
+                              [booking(3, guest_id=101)]),
+    "no_overlapping_bookings": ([booking(1), booking(2, check_in=2)],
+                                [booking(1), booking(2, "pending", check_in=2)],
+                                [booking(3, check_in=3, property_id=2), booking(4, check_in=4, property_id=2)]),
+    "access_code_valid": ([changed(booking(1), code(1, status="revoked"))],
+                          [changed(booking(1), drop("access_codes", 1))],
+                          [changed(booking(2, property_id=2), drop("access_codes", 2))]),
+    "notifications_sent": ([changed(booking(1), confirmation(1, status="failed"))],
+                           [changed(booking(1, "in-progress", check_in=-1), confirmation(1, status="pending"))],
+                           [changed(booking(2, property_id=2), drop("notifications", 2))]),
+    "status_matches_dates": ([booking(1, "in-progress", check_in=2)],
+                             [booking(1, "in-progress", check_in=2, nights=5)],
+                             [booking(2, "completed", check_in=-1, property_id=2)]),
+    "valid_status_transitions": ([changed(booking(1), status(1, "cancelled"))],
+                                 [changed(booking(1), status(1, "in-progress"))],
+                                 [changed(booking(2, property_id=2), status(2, "cancelled"))]),
+}
+
+
+def test_every_shipped_rule_declares_its_key():
+    assert {name: rule.identity for name, rule in RULES.items()} == {
+        "access_code_valid": ("booking_id",), "no_duplicate_bookings": ("booking_id",),
+        "no_overlapping_bookings": ("booking_id", "other_booking_id"), "notifications_sent": ("booking_id",),
+        "status_matches_dates": ("booking_id",), "valid_status_transitions": ("booking_id", "problem")}
+
+
+@pytest.mark.parametrize("rule", SAME_VIOLATION_CHANGED)
+def test_an_inherited_violation_stays_inherited_when_columns_outside_its_key_change(databases, rule):
+    old, new = databases.engine("mariadb"), databases.engine("postgresql")
+    old_parts, changed_parts, other_booking = SAME_VIOLATION_CHANGED[rule]
+    write_scenario(old, scenario(*old_parts))
+    write_scenario(new, scenario(*changed_parts))
+    [before] = run_rules([RULES[rule]], {"old": old, "new": old}, sides=("old", "new"), today=TODAY)
+    [same] = run_rules([RULES[rule]], {"old": old, "new": new}, sides=("old", "new"), today=TODAY)
+    assert before.samples[0] != {**same.samples[0], "classification": "inherited"}  # a column did change
+    assert (same.status, same.details["new"], same.details["inherited"], same.details["resolved"]) == (
+        "pass", 0, 1, 0)
+    write_scenario(new, scenario(*changed_parts, *other_booking))
+    [other] = run_rules([RULES[rule]], {"old": old, "new": new}, sides=("old", "new"), today=TODAY)
+    inherited_id = 2 if rule == "no_duplicate_bookings" else 1
+    new_id = 2 if rule in ("access_code_valid", "notifications_sent", "status_matches_dates",
+                           "valid_status_transitions") else 3
+    assert [(s["classification"], s["booking_id"]) for s in other.samples] == [
+        ("new", new_id), ("inherited", inherited_id)]
+    assert (other.status, other.details["new"], other.details["inherited"]) == ("fail", 1, 1)
+
+
+def test_a_changed_inherited_violation_opens_no_alert_and_another_bookings_does(databases, tmp_path):
+    store = make_store(tmp_path)
+    old, new = databases.engine("mariadb"), databases.engine("postgresql")
+    old_parts, changed_parts, other_booking = SAME_VIOLATION_CHANGED["no_overlapping_bookings"]
+    write_scenario(old, scenario(*old_parts))
+    outbox = []
+    for hour, new_parts in enumerate([old_parts, changed_parts, [*changed_parts, *other_booking]]):
+        write_scenario(new, scenario(*new_parts))
+        [result] = run_rules([RULES["no_overlapping_bookings"]], {"old": old, "new": new}, sides=("old", "new"),
+                             today=TODAY)
+        at_ = T0 + timedelta(hours=hour)
+        result = replace(result, as_of=at_, config_check="bookings")
+        store.record_run(RunResult(job="integrity", window=None, as_of=at_, started_at=at_, finished_at=at_,
+                                   status=result.status, results=[result]), now=at_, **PROVENANCE)
+        outbox.append([(m["kind"], m["facts"]["items"]) for m in store.outbox.pending()])
+    assert outbox[:2] == [[], []]
+    [[(kind, items)]] = outbox[2:]
+    assert kind == "alert"
+    assert [item.split(", ")[:3] for item in items] == [
+        ["• classification=new", "booking_id=3", "other_booking_id=4"],
+        ["• classification=inherited", "booking_id=1", "other_booking_id=2"]]

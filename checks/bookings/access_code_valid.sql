@@ -3,6 +3,7 @@
 --   check-out (00:00 UTC) or later. code_valid_from/code_valid_to show the widest
 --   window of the booking's active codes on its property (NULL: there is none).
 -- severity: critical
+-- key: booking_id
 SELECT b.id AS booking_id, b.property_id, b.status, b.check_in, b.check_out,
        CASE
            WHEN NOT EXISTS (SELECT 1 FROM access_codes c WHERE c.booking_id = b.id)

@@ -2,6 +2,7 @@
 --   confirmation notification with status sent. confirmation_status is the status
 --   of the confirmation that exists (NULL: none was ever recorded).
 -- severity: critical
+-- key: booking_id
 SELECT booking_id, property_id, guest_id, status, check_in, check_out,
        confirmation_status,
        CASE WHEN confirmation_status IS NULL THEN 'no confirmation notification'
