@@ -71,6 +71,19 @@ def add(table, **row):
     return lambda rows: rows[table].append(row)
 
 
+def successor(booking_id, valid_from, valid_to, **values):
+    """A second access code of the booking, on the property's sensor (device 12 of property 1)."""
+    return add("access_codes", **{"booking_id": booking_id, "device_id": 12, "code": "222222", "status": "active",
+                                  "valid_from": valid_from, "valid_to": valid_to, **values})
+
+
+def replaced_at(booking_id, moment, gap=timedelta(0), **first):
+    """The booking's code ends at `moment`; its successor runs from `moment + gap` to check-out."""
+    return lambda rows: [code(booking_id, valid_to=moment, **first)(rows),
+                         successor(booking_id, moment + gap, find_rows(rows, "bookings", booking_id)[0]["check_out"])(
+                             rows)]
+
+
 def history_at_once(booking_id, *steps):
     """Every step at the same changed_at (one transaction), stored in the order given."""
     def replace(rows):
@@ -120,7 +133,15 @@ CASES = {
         ("revoked code beside a valid one",
          [changed(booking(1), add("access_codes", booking_id=1, device_id=11, code="111111",
                                   valid_from=at(day(1)), valid_to=at(day(4)), status="revoked"))], []),
+        ("consecutive codes, the next from the end of the first", [changed(booking(1), replaced_at(1, at(day(2), 12)))],
+         []),
+        ("consecutive codes that overlap", [changed(booking(1), replaced_at(1, at(day(2), 12), -SECOND))], []),
         ("no code", [changed(booking(1), drop("access_codes", 1))], [(1, "no access code")]),
+        ("consecutive codes a second apart", [changed(booking(1), replaced_at(1, at(day(2), 12), SECOND))],
+         [(1, "active code does not cover the stay")]),
+        ("replaced code revoked, its successor from mid-stay",
+         [changed(booking(1), replaced_at(1, at(day(2), 12), status="revoked"))],
+         [(1, "active code does not cover the stay")]),
         ("in-progress without code", [changed(booking(1, "in-progress", check_in=-1), drop("access_codes", 1))],
          [(1, "no access code")]),
         ("revoked", [changed(booking(1), code(1, status="revoked"))], [(1, "no active access code")]),
@@ -201,6 +222,26 @@ def test_rule(engine, rule, parts, expected):
     assert keys(result, rule) == sorted(expected)
     assert result.violations == len(expected)
     assert result.status == ("pass" if not expected or RULES[rule].severity == "warning" else "fail")
+
+
+UNCOVERED = [
+    ("no code", [drop("access_codes", 1)], (day(1), day(4))),
+    ("code from an hour after check-in", [code(1, valid_from=at(day(1), 1))], (day(1), at(day(1), 1))),
+    ("consecutive codes a second apart", [replaced_at(1, at(day(2), 12), SECOND)],
+     (at(day(2), 12), at(day(2), 12) + SECOND)),
+    ("replaced code revoked", [replaced_at(1, at(day(2), 12), status="revoked")], (day(1), at(day(2), 12))),
+    ("consecutive codes ending before check-out", [code(1, valid_to=at(day(2), 12)), successor(1, at(day(2), 12), at(day(3)))],
+     (at(day(3)), day(4))),
+]
+
+
+@pytest.mark.parametrize("changes, stretch", [pytest.param(c, s, id=n) for n, c, s in UNCOVERED])
+def test_access_code_valid_names_the_first_stretch_of_the_stay_no_active_code_covers(engine, changes, stretch):
+    write_scenario(engine, scenario(changed(booking(1), *changes)))
+    [result] = run_rules([RULES["access_code_valid"]], {"new": engine}, today=TODAY)
+    [row] = result.samples
+    assert (normalize_value(row["uncovered_from"]), normalize_value(row["uncovered_until"])) == tuple(
+        normalize_value(v) for v in stretch)
 
 
 def test_every_rule_passes_on_consistent_bookings(engine):
