@@ -165,8 +165,13 @@ CASES = {
          [(1, "no confirmation notification")]),
         ("completed without", [changed(booking(1, "completed", check_in=-9), drop("notifications", 1))],
          [(1, "no confirmation notification")]),
-        ("failed", [changed(booking(1), confirmation(1, status="failed"))], [(1, "confirmation not sent")]),
+        ("failed", [changed(booking(1), confirmation(1, status="failed"))], [(1, "confirmation failed")]),
         ("still pending", [changed(booking(1, "in-progress", check_in=-1), confirmation(1, status="pending"))],
+         [(1, "confirmation pending")]),
+        ("failed, retry pending", [changed(booking(1), confirmation(1, status="failed"), add(
+            "notifications", booking_id=1, kind="confirmation", status="pending", sent_at=None))],
+         [(1, "confirmation pending")]),
+        ("a status of its own", [changed(booking(1), confirmation(1, status="bounced"))],
          [(1, "confirmation not sent")]),
     ],
     "valid_status_transitions": [
@@ -242,6 +247,22 @@ def test_access_code_valid_names_the_first_stretch_of_the_stay_no_active_code_co
     [row] = result.samples
     assert (normalize_value(row["uncovered_from"]), normalize_value(row["uncovered_until"])) == tuple(
         normalize_value(v) for v in stretch)
+
+
+def test_notifications_sent_counts_each_bookings_confirmations_by_status(engine):
+    def attempt(booking_id, status_):
+        return add("notifications", booking_id=booking_id, kind="confirmation", status=status_, sent_at=None)
+
+    write_scenario(engine, scenario(
+        changed(booking(1), confirmation(1, status="failed"), attempt(1, "failed"), attempt(1, "pending")),
+        changed(booking(2, property_id=2), drop("notifications", 2)),
+        changed(booking(3, property_id=3), confirmation(3, status="failed"), attempt(3, "bounced")),
+        booking(4, property_id=3, check_in=5)))
+    [result] = run_rules([RULES["notifications_sent"]], {"new": engine}, today=TODAY)
+    assert [tuple(s[c] for c in ("booking_id", "confirmations", "confirmations_failed", "confirmations_pending",
+                                 "problem")) for s in result.samples] == [
+        (1, 3, 2, 1, "confirmation pending"), (2, 0, 0, 0, "no confirmation notification"),
+        (3, 2, 1, 0, "confirmation not sent")]
 
 
 def test_every_rule_passes_on_consistent_bookings(engine):
