@@ -20,6 +20,8 @@ from reconciler.config import load_config
 from reconciler.formatting import count, instant
 from reconciler.gate import evaluate_gate
 from reconciler.gate.render import gate_lines
+from reconciler.gate.summary import index_view
+from reconciler.report import render_index
 from reconciler.store import ReportStore
 from reconciler.timeutil import iso
 from reconciler.verify import VerifyRequest, verify_dataset
@@ -88,6 +90,14 @@ def test_incomplete_without_a_verification(tmp_path, identical):
                          "verdict: INCOMPLETE — incomplete evidence: history_verified"]
     assert report.headline == ("gate decommission: INCOMPLETE (incomplete: history_verified), whole history "
                                "verified for 0 of 1 dataset(s)")
+    store = ReportStore(f"sqlite:///{tmp_path}/store.db")
+    try:
+        html = render_index(store, report.observed_until, gate=index_view(report))
+    finally:
+        store.close()
+    head = html[html.index("<h2>Gate"):html.index('<table class="gate-criteria">')]
+    assert head == ("<h2>Gate (decommission): INCOMPLETE</h2>\n"
+                    '<p class="muted">verified device_events: no complete verification</p>\n')
 
 
 def test_go_when_the_whole_history_is_identical_and_the_old_side_read_only(tmp_path, identical):
