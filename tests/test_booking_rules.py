@@ -1,5 +1,5 @@
-"""The booking rules of checks/bookings/ on PostgreSQL, MariaDB and SQLite, the runner's
-old-vs-new classification, error isolation, and the planted demo data."""
+"""The booking rules of checks/bookings/ on PostgreSQL, TimescaleDB, MariaDB and SQLite, the
+runner's old-vs-new classification, error isolation, and the planted demo data."""
 
 from __future__ import annotations
 
