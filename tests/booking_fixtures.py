@@ -1,9 +1,9 @@
 """Throw-away booking databases on the real servers, and small booking scenarios.
 
-Servers: the ones conftest.py names (RECONCILER_TEST_PG_URL, RECONCILER_TEST_MARIADB_URL);
-each test session creates `reconciler_test_rules_<pid>` on them and drops it afterwards. A
-server that cannot be reached skips its tests, or fails them when CI=true (conftest.unavailable).
-"""
+Servers: the ones conftest.py names (RECONCILER_TEST_PG_URL, RECONCILER_TEST_TIMESCALE_URL,
+RECONCILER_TEST_MARIADB_URL); each test session creates `reconciler_test_rules_<pid>` on them
+and drops it afterwards. A server that cannot be reached skips its tests, or fails them when
+CI=true (conftest.unavailable)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, unavailable
+from conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, TIMESCALE_ADMIN_URL, unavailable
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,9 +29,10 @@ from reconciler.demo.bookings import (
 )
 
 TODAY = date(2026, 3, 15)
-DIALECTS = ("postgresql", "mariadb", "sqlite")
-ADMIN_URLS = {"postgresql": PG_ADMIN_URL, "mariadb": MARIADB_ADMIN_URL}
-CONNECT_ARGS = {"postgresql": {"connect_timeout": 5}, "mariadb": {"connect_timeout": 5}}
+DIALECTS = ("postgresql", "timescaledb", "mariadb", "sqlite")
+ADMIN_URLS = {"postgresql": PG_ADMIN_URL, "timescaledb": TIMESCALE_ADMIN_URL, "mariadb": MARIADB_ADMIN_URL}
+CONNECT_ARGS = {"postgresql": {"connect_timeout": 5}, "timescaledb": {"connect_timeout": 5},
+                "mariadb": {"connect_timeout": 5}}
 
 
 class Databases:
@@ -84,7 +85,7 @@ class Databases:
             engine.dispose()
             if dialect != "sqlite":
                 with self._admin(dialect) as conn:
-                    force = " WITH (FORCE)" if dialect == "postgresql" else ""
+                    force = " WITH (FORCE)" if dialect in ("postgresql", "timescaledb") else ""
                     conn.execute(text(f"DROP DATABASE IF EXISTS {self.name}{force}"))
 
 

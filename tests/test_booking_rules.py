@@ -1,14 +1,16 @@
-"""The booking rules of checks/bookings/ on PostgreSQL, MariaDB and SQLite, the runner's
-old-vs-new classification, error isolation, and the planted demo data."""
+"""The booking rules of checks/bookings/ on PostgreSQL, TimescaleDB, MariaDB and SQLite, the
+runner's old-vs-new classification, error isolation, and the planted demo data."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from booking_fixtures import DIALECTS, TODAY, Databases, booking, day, scenario, write_scenario
+from notify_helpers import PROVENANCE, T0, make_store
 from sqlalchemy import create_engine
 
 from reconciler.checks.rules import (
@@ -22,6 +24,7 @@ from reconciler.checks.rules import (
 )
 from reconciler.demo.bookings import at, find_rows, load_demo_bookings, remove_rows
 from reconciler.errors import ConfigError, SourceError, UsageError
+from reconciler.results import RunResult
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "checks" / "bookings"
 RULES = {r.name: r for r in load_rules(RULES_DIR)}
@@ -66,6 +69,19 @@ def drop(table, booking_id, **match):
 
 def add(table, **row):
     return lambda rows: rows[table].append(row)
+
+
+def successor(booking_id, valid_from, valid_to, **values):
+    """A second access code of the booking, on the property's sensor (device 12 of property 1)."""
+    return add("access_codes", **{"booking_id": booking_id, "device_id": 12, "code": "222222", "status": "active",
+                                  "valid_from": valid_from, "valid_to": valid_to, **values})
+
+
+def replaced_at(booking_id, moment, gap=timedelta(0), **first):
+    """The booking's code ends at `moment`; its successor runs from `moment + gap` to check-out."""
+    return lambda rows: [code(booking_id, valid_to=moment, **first)(rows),
+                         successor(booking_id, moment + gap, find_rows(rows, "bookings", booking_id)[0]["check_out"])(
+                             rows)]
 
 
 def history_at_once(booking_id, *steps):
@@ -117,7 +133,15 @@ CASES = {
         ("revoked code beside a valid one",
          [changed(booking(1), add("access_codes", booking_id=1, device_id=11, code="111111",
                                   valid_from=at(day(1)), valid_to=at(day(4)), status="revoked"))], []),
+        ("consecutive codes, the next from the end of the first", [changed(booking(1), replaced_at(1, at(day(2), 12)))],
+         []),
+        ("consecutive codes that overlap", [changed(booking(1), replaced_at(1, at(day(2), 12), -SECOND))], []),
         ("no code", [changed(booking(1), drop("access_codes", 1))], [(1, "no access code")]),
+        ("consecutive codes a second apart", [changed(booking(1), replaced_at(1, at(day(2), 12), SECOND))],
+         [(1, "active code does not cover the stay")]),
+        ("replaced code revoked, its successor from mid-stay",
+         [changed(booking(1), replaced_at(1, at(day(2), 12), status="revoked"))],
+         [(1, "active code does not cover the stay")]),
         ("in-progress without code", [changed(booking(1, "in-progress", check_in=-1), drop("access_codes", 1))],
          [(1, "no access code")]),
         ("revoked", [changed(booking(1), code(1, status="revoked"))], [(1, "no active access code")]),
@@ -141,8 +165,13 @@ CASES = {
          [(1, "no confirmation notification")]),
         ("completed without", [changed(booking(1, "completed", check_in=-9), drop("notifications", 1))],
          [(1, "no confirmation notification")]),
-        ("failed", [changed(booking(1), confirmation(1, status="failed"))], [(1, "confirmation not sent")]),
+        ("failed", [changed(booking(1), confirmation(1, status="failed"))], [(1, "confirmation failed")]),
         ("still pending", [changed(booking(1, "in-progress", check_in=-1), confirmation(1, status="pending"))],
+         [(1, "confirmation pending")]),
+        ("failed, retry pending", [changed(booking(1), confirmation(1, status="failed"), add(
+            "notifications", booking_id=1, kind="confirmation", status="pending", sent_at=None))],
+         [(1, "confirmation pending")]),
+        ("a status of its own", [changed(booking(1), confirmation(1, status="bounced"))],
          [(1, "confirmation not sent")]),
     ],
     "valid_status_transitions": [
@@ -198,6 +227,42 @@ def test_rule(engine, rule, parts, expected):
     assert keys(result, rule) == sorted(expected)
     assert result.violations == len(expected)
     assert result.status == ("pass" if not expected or RULES[rule].severity == "warning" else "fail")
+
+
+UNCOVERED = [
+    ("no code", [drop("access_codes", 1)], (day(1), day(4))),
+    ("code from an hour after check-in", [code(1, valid_from=at(day(1), 1))], (day(1), at(day(1), 1))),
+    ("consecutive codes a second apart", [replaced_at(1, at(day(2), 12), SECOND)],
+     (at(day(2), 12), at(day(2), 12) + SECOND)),
+    ("replaced code revoked", [replaced_at(1, at(day(2), 12), status="revoked")], (day(1), at(day(2), 12))),
+    ("consecutive codes ending before check-out", [code(1, valid_to=at(day(2), 12)), successor(1, at(day(2), 12), at(day(3)))],
+     (at(day(3)), day(4))),
+]
+
+
+@pytest.mark.parametrize("changes, stretch", [pytest.param(c, s, id=n) for n, c, s in UNCOVERED])
+def test_access_code_valid_names_the_first_stretch_of_the_stay_no_active_code_covers(engine, changes, stretch):
+    write_scenario(engine, scenario(changed(booking(1), *changes)))
+    [result] = run_rules([RULES["access_code_valid"]], {"new": engine}, today=TODAY)
+    [row] = result.samples
+    assert (normalize_value(row["uncovered_from"]), normalize_value(row["uncovered_until"])) == tuple(
+        normalize_value(v) for v in stretch)
+
+
+def test_notifications_sent_counts_each_bookings_confirmations_by_status(engine):
+    def attempt(booking_id, status_):
+        return add("notifications", booking_id=booking_id, kind="confirmation", status=status_, sent_at=None)
+
+    write_scenario(engine, scenario(
+        changed(booking(1), confirmation(1, status="failed"), attempt(1, "failed"), attempt(1, "pending")),
+        changed(booking(2, property_id=2), drop("notifications", 2)),
+        changed(booking(3, property_id=3), confirmation(3, status="failed"), attempt(3, "bounced")),
+        booking(4, property_id=3, check_in=5)))
+    [result] = run_rules([RULES["notifications_sent"]], {"new": engine}, today=TODAY)
+    assert [tuple(s[c] for c in ("booking_id", "confirmations", "confirmations_failed", "confirmations_pending",
+                                 "problem")) for s in result.samples] == [
+        (1, 3, 2, 1, "confirmation pending"), (2, 0, 0, 0, "no confirmation notification"),
+        (3, 2, 1, 0, "confirmation not sent")]
 
 
 def test_every_rule_passes_on_consistent_bookings(engine):
@@ -339,3 +404,78 @@ def test_classify_is_a_multiset_comparison():
     assert [r["booking_id"] for r in split.inherited] == [1]
     assert split.resolved == 1
     assert len(classify(old, [{"booking_id": 1, "d": "x"}], identity=("booking_id",)).inherited) == 1
+
+
+# rule: (old, new: the same violation with only columns outside the rule's key changed,
+#        another booking of new with a violation of its own)
+SAME_VIOLATION_CHANGED = {
+    "no_duplicate_bookings": ([booking(1), booking(2, "pending", guest_id=101)],
+                              [booking(1), booking(2, guest_id=101)],
+                              [booking(3, guest_id=101)]),
+    "no_overlapping_bookings": ([booking(1), booking(2, check_in=2)],
+                                [booking(1), booking(2, "pending", check_in=2)],
+                                [booking(3, check_in=3, property_id=2), booking(4, check_in=4, property_id=2)]),
+    "access_code_valid": ([changed(booking(1), code(1, status="revoked"))],
+                          [changed(booking(1), drop("access_codes", 1))],
+                          [changed(booking(2, property_id=2), drop("access_codes", 2))]),
+    "notifications_sent": ([changed(booking(1), confirmation(1, status="failed"))],
+                           [changed(booking(1, "in-progress", check_in=-1), confirmation(1, status="pending"))],
+                           [changed(booking(2, property_id=2), drop("notifications", 2))]),
+    "status_matches_dates": ([booking(1, "in-progress", check_in=2)],
+                             [booking(1, "in-progress", check_in=2, nights=5)],
+                             [booking(2, "completed", check_in=-1, property_id=2)]),
+    "valid_status_transitions": ([changed(booking(1), status(1, "cancelled"))],
+                                 [changed(booking(1), status(1, "in-progress"))],
+                                 [changed(booking(2, property_id=2), status(2, "cancelled"))]),
+}
+
+
+def test_every_shipped_rule_declares_its_key():
+    assert {name: rule.identity for name, rule in RULES.items()} == {
+        "access_code_valid": ("booking_id",), "no_duplicate_bookings": ("booking_id",),
+        "no_overlapping_bookings": ("booking_id", "other_booking_id"), "notifications_sent": ("booking_id",),
+        "status_matches_dates": ("booking_id",), "valid_status_transitions": ("booking_id", "problem")}
+
+
+@pytest.mark.parametrize("rule", SAME_VIOLATION_CHANGED)
+def test_an_inherited_violation_stays_inherited_when_columns_outside_its_key_change(databases, rule):
+    old, new = databases.engine("mariadb"), databases.engine("postgresql")
+    old_parts, changed_parts, other_booking = SAME_VIOLATION_CHANGED[rule]
+    write_scenario(old, scenario(*old_parts))
+    write_scenario(new, scenario(*changed_parts))
+    [before] = run_rules([RULES[rule]], {"old": old, "new": old}, sides=("old", "new"), today=TODAY)
+    [same] = run_rules([RULES[rule]], {"old": old, "new": new}, sides=("old", "new"), today=TODAY)
+    assert before.samples[0] != {**same.samples[0], "classification": "inherited"}  # a column did change
+    assert (same.status, same.details["new"], same.details["inherited"], same.details["resolved"]) == (
+        "pass", 0, 1, 0)
+    write_scenario(new, scenario(*changed_parts, *other_booking))
+    [other] = run_rules([RULES[rule]], {"old": old, "new": new}, sides=("old", "new"), today=TODAY)
+    inherited_id = 2 if rule == "no_duplicate_bookings" else 1
+    new_id = 2 if rule in ("access_code_valid", "notifications_sent", "status_matches_dates",
+                           "valid_status_transitions") else 3
+    assert [(s["classification"], s["booking_id"]) for s in other.samples] == [
+        ("new", new_id), ("inherited", inherited_id)]
+    assert (other.status, other.details["new"], other.details["inherited"]) == ("fail", 1, 1)
+
+
+def test_a_changed_inherited_violation_opens_no_alert_and_another_bookings_does(databases, tmp_path):
+    store = make_store(tmp_path)
+    old, new = databases.engine("mariadb"), databases.engine("postgresql")
+    old_parts, changed_parts, other_booking = SAME_VIOLATION_CHANGED["no_overlapping_bookings"]
+    write_scenario(old, scenario(*old_parts))
+    outbox = []
+    for hour, new_parts in enumerate([old_parts, changed_parts, [*changed_parts, *other_booking]]):
+        write_scenario(new, scenario(*new_parts))
+        [result] = run_rules([RULES["no_overlapping_bookings"]], {"old": old, "new": new}, sides=("old", "new"),
+                             today=TODAY)
+        at_ = T0 + timedelta(hours=hour)
+        result = replace(result, as_of=at_, config_check="bookings")
+        store.record_run(RunResult(job="integrity", window=None, as_of=at_, started_at=at_, finished_at=at_,
+                                   status=result.status, results=[result]), now=at_, **PROVENANCE)
+        outbox.append([(m["kind"], m["facts"]["items"]) for m in store.outbox.pending()])
+    assert outbox[:2] == [[], []]
+    [[(kind, items)]] = outbox[2:]
+    assert kind == "alert"
+    assert [item.split(", ")[:3] for item in items] == [
+        ["• classification=new", "booking_id=3", "other_booking_id=4"],
+        ["• classification=inherited", "booking_id=1", "other_booking_id=2"]]

@@ -133,11 +133,13 @@ def test_incomplete_with_a_day_without_results_and_a_rule_in_error(env):
     report, o = outcomes(loaded, store)
     assert (report.verdict, report.exit_code) == ("incomplete", 4)
     assert {c: x.state for c, x in o.items()} == {c: "incomplete" for c in o}
-    assert o["access_codes"].summary == ("0 invalid access codes in 6 result(s) of access_code_valid; no result on "
-                                         "1 day(s): 2026-11-26")
-    assert o["notifications"].summary == ("0 unsent notifications in 5 result(s) of notifications_sent; no result "
-                                          "on 1 day(s): 2026-11-26; 1 result(s) in error, first 2026-11-28T12:00:00Z")
-    assert o["notifications"].worst.text == "notifications_sent: 0 unsent notifications, newest of 5 result(s)"
+    assert o["access_codes"].summary == ("0 bookings without a valid access code in 6 result(s) of access_code_valid; "
+                                         "no result on 1 day(s): 2026-11-26")
+    assert o["notifications"].summary == (
+        "0 bookings without a sent confirmation in 5 result(s) of notifications_sent; no result on 1 day(s): "
+        "2026-11-26; 1 result(s) in error, first 2026-11-28T12:00:00Z")
+    assert o["notifications"].worst.text == ("notifications_sent: 0 bookings without a sent confirmation, newest of 5 "
+                                             "result(s)")
 
 
 def test_nothing_recorded_says_what_to_run(env):

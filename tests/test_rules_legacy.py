@@ -100,7 +100,8 @@ def project(directory: Path, old_url: str, new_url: str, overrides: str = "", va
             key: str = "-- key: booking_id, other_booking_id\n") -> Path:
     rules = directory / "rules"
     rules.mkdir(exist_ok=True)
-    portable = (RULES / "no_overlapping_bookings.sql").read_text()
+    shipped_key = "-- key: booking_id, other_booking_id\n"
+    portable = (RULES / "no_overlapping_bookings.sql").read_text().replace(shipped_key, "")
     (rules / "no_overlapping_bookings.sql").write_text(
         portable.replace("-- severity: critical\n", f"-- severity: critical\n{key}"))
     (rules / "no_overlapping_bookings.old.sql").write_text(variant)

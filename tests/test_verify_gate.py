@@ -17,7 +17,11 @@ from test_verify import ENV
 from verify_fixtures import START, cli_command, planted_history, verify_schedule
 
 from reconciler.config import load_config
+from reconciler.formatting import count, instant
 from reconciler.gate import evaluate_gate
+from reconciler.gate.render import gate_lines
+from reconciler.gate.summary import index_view
+from reconciler.report import render_index
 from reconciler.store import ReportStore
 from reconciler.timeutil import iso
 from reconciler.verify import VerifyRequest, verify_dataset
@@ -79,10 +83,25 @@ def test_incomplete_without_a_verification(tmp_path, identical):
     assert (outcome.criterion, outcome.state) == ("history_verified", "incomplete")
     assert outcome.summary == ("device_events: no complete verification (run `reconciler verify device_events` "
                                "with the old side read-only)")
+    lines = gate_lines(report)
+    assert lines[0] == (f"gate decommission: the latest complete verification of each dataset finished by "
+                        f"{iso(report.observed_until.replace(microsecond=0))}, datasets: device_events")
+    assert lines[2:] == ["verified device_events: no complete verification",
+                         "verdict: INCOMPLETE — incomplete evidence: history_verified"]
+    assert report.headline == ("gate decommission: INCOMPLETE (incomplete: history_verified), whole history "
+                               "verified for 0 of 1 dataset(s)")
+    store = ReportStore(f"sqlite:///{tmp_path}/store.db")
+    try:
+        html = render_index(store, report.observed_until, gate=index_view(report))
+    finally:
+        store.close()
+    head = html[html.index("<h2>Gate"):html.index('<table class="gate-criteria">')]
+    assert head == ("<h2>Gate (decommission): INCOMPLETE</h2>\n"
+                    '<p class="muted">verified device_events: no complete verification</p>\n')
 
 
 def test_go_when_the_whole_history_is_identical_and_the_old_side_read_only(tmp_path, identical):
-    old_url, new_url, rows, _ = identical
+    old_url, new_url, rows, oldest = identical
     path = verify_schedule(tmp_path, old_url, new_url, f"sqlite:///{tmp_path}/store.db")
     with read_only(old_url) as detail:
         verified = _verify(path)
@@ -95,10 +114,25 @@ def test_go_when_the_whole_history_is_identical_and_the_old_side_read_only(tmp_p
     assert outcome.summary == (f"device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-22T00:00:00Z) found "
                                f"{rows} old and {rows} new rows identical, old side read-only at its start and end")
     assert outcome.extra == {"verifications": {"device_events": 1}}
+    [view] = report.verifications
+    finished = view["finished_at"]
+    assert view == {"dataset": "device_events", "state": "met", "verification": 1,
+                    "range": {"start": "2026-11-20T00:00:00Z", "end": "2026-11-22T00:00:00Z"}, "whole_history": True,
+                    "rows": {"oldest": iso(oldest), "newest": view["rows"]["newest"]}, "finished_at": finished,
+                    "found": {"old": rows, "new": rows, "differences": 0, "unverified": 0}}
+    assert view["rows"]["newest"] < "2026-11-22T00:00:00Z" and finished == doc["finished_at"]
+    assert gate_lines(report)[1:] == [
+        f"  history_verified  MET         {outcome.summary}",
+        f"verified device_events: verification 1, 2026-11-20T00:00:00Z → 2026-11-22T00:00:00Z (the whole history), "
+        f"finished {finished}: {count(rows)} old and {count(rows)} new rows, 0 difference(s), 0 unverified",
+        "verdict: GO — every criterion is met"]
+    assert report.headline == "gate decommission: GO, whole history verified for 1 of 1 dataset(s)"
     gate = subprocess.run([*cli_command(path)[:-2], "gate", "--phase", "decommission", "--format", "json"],
                           capture_output=True, text=True, env=ENV, timeout=120)
     assert gate.returncode == 0, gate.stderr
-    assert json.loads(gate.stdout)["criteria"][0]["state"] == "met"
+    doc = json.loads(gate.stdout)
+    assert (doc["criteria"][0]["state"], doc["period_judged"], doc["verifications"]) == ("met", False, [view])
+    assert {"period", "hours", "clean_evidence"} <= set(doc)  # the contract's keys stay
 
 
 def test_no_go_when_the_old_side_was_writable(tmp_path, identical):
@@ -125,6 +159,10 @@ def test_no_go_when_the_history_differs(tmp_path, make_pg_database, make_timesca
     assert outcome.summary == ("device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-25T00:00:00Z) found "
                                "6 difference(s) (mismatched 2, missing_in_new 3, extra_in_new 1)")
     assert outcome.worst.value == 6 and outcome.worst.dataset == "device_events"
+    assert gate_lines(report)[2].startswith(
+        "verified device_events: verification 1, 2026-11-20T00:00:00Z → 2026-11-25T00:00:00Z (the whole history), "
+        "finished ")
+    assert gate_lines(report)[2].endswith(f"Z: {count(8516)} old and {count(8514)} new rows, 6 difference(s), 0 unverified")
 
 
 def test_incomplete_when_the_verification_starts_after_the_oldest_row(tmp_path, identical):
@@ -136,6 +174,11 @@ def test_incomplete_when_the_verification_starts_after_the_oldest_row(tmp_path, 
     assert (report.verdict, outcome.state) == ("incomplete", "incomplete")
     assert outcome.summary == ("device_events: verification 1 (2026-11-21T00:00:00Z → 2026-11-22T00:00:00Z) starts "
                                f"after the oldest row ({iso(oldest)}): verify without --since")
+    [view] = report.verifications
+    assert (view["state"], view["whole_history"]) == ("incomplete", False)
+    assert gate_lines(report)[2].startswith(
+        "verified device_events: verification 1, 2026-11-21T00:00:00Z → 2026-11-22T00:00:00Z (not the whole history: "
+        f"rows from {instant(oldest)} to {view['rows']['newest'][:19]}Z), finished ")
 
 
 def test_incomplete_when_the_verification_ends_before_the_newest_row(tmp_path, identical):

@@ -2,6 +2,7 @@
 --   property for the same check-in and check-out. Each extra copy is reported
 --   against the lowest booking id of its group (duplicate_of).
 -- severity: critical
+-- key: booking_id
 SELECT booking_id, duplicate_of, guest_id, property_id, check_in, check_out, status, copies
 FROM (
     SELECT b.id AS booking_id,

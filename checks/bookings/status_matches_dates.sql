@@ -2,6 +2,7 @@
 --   check-out date (both included), and completed only on or after its check-out
 --   date. :today is the run's UTC date.
 -- severity: warning
+-- key: booking_id
 SELECT b.id AS booking_id, b.property_id, b.status, b.check_in, b.check_out,
        CASE
            WHEN b.status = 'in-progress' AND b.check_in > :today THEN 'in-progress before check-in'

@@ -7,6 +7,7 @@
 --   Steps with the same changed_at (one transaction: an instant booking is
 --   created and confirmed at once) are taken in lifecycle order.
 -- severity: critical
+-- key: booking_id, problem
 WITH ranked AS (
     SELECT h.booking_id, h.from_status, h.to_status, h.changed_at,
            CASE WHEN h.from_status IS NULL THEN 0

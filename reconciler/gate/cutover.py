@@ -2,8 +2,8 @@
 (the rules of checks/bookings and the snapshot dataset's summary):
 
 - `duplicate_bookings`: the rule `no_duplicate_bookings` found nothing, every time it ran;
-- `access_codes`: `access_code_valid` found nothing (100 % of the codes valid);
-- `notifications`: `notifications_sent` found nothing (every notification sent);
+- `access_codes`: `access_code_valid` found nothing (every active booking's stay covered by its codes);
+- `notifications`: `notifications_sent` found nothing (every active booking's confirmation sent);
 - `booking_summary`: the completeness summary (bookings and distinct guests per status) equal
   on both sides, every time;
 - `overlapping_bookings`, `status_transitions`: `no_overlapping_bookings` and
@@ -27,8 +27,8 @@ from reconciler.results import ERROR, FAIL, StoredResult
 from reconciler.timeutil import iso
 
 DAY = timedelta(days=1)
-WHAT = {"duplicate_bookings": "duplicate bookings", "access_codes": "invalid access codes",
-        "notifications": "unsent notifications", "booking_summary": "status groups that differ",
+WHAT = {"duplicate_bookings": "duplicate bookings", "access_codes": "bookings without a valid access code",
+        "notifications": "bookings without a sent confirmation", "booking_summary": "status groups that differ",
         "overlapping_bookings": "overlapping bookings", "status_transitions": "illegal status transitions",
         "bookings_migrated": "bookings missing or changed"}
 # these fail on the rule's own verdict (new violations), not on inherited ones it only warns of

@@ -4,13 +4,15 @@ Slack digest show."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from reconciler.errors import UsageError
 from reconciler.formatting import number
 from reconciler.gate.criteria import INCOMPLETE, JUDGES, MET, NOT_MET, Outcome, clean_hours
 from reconciler.gate.evidence import read_evidence
+from reconciler.gate.history import NAME as HISTORY_VERIFIED
+from reconciler.gate.history import verification_view
 from reconciler.results import jsonable
 from reconciler.timeutil import HOUR, Window, floor_hour, iso
 
@@ -30,6 +32,8 @@ class GateReport:
     days_required: int
     datasets: tuple[str, ...]
     runs: dict  # run_id -> {id, job, window}: what the outcomes link to
+    verifications: list[dict] = field(default_factory=list)  # per dataset, when history_verified is judged
+    period_judged: bool = True  # False: every criterion reads whole-history verifications, not the period
 
     @property
     def exit_code(self) -> int:
@@ -47,8 +51,11 @@ class GateReport:
         incomplete = [o.criterion for o in self.outcomes if o.state == INCOMPLETE]
         why = "; ".join(part for part in (f"not met: {', '.join(not_met)}" if not_met else "",
                                           f"incomplete: {', '.join(incomplete)}" if incomplete else "") if part)
-        return (f"gate {self.phase}: {self.verdict.upper()}{f' ({why})' if why else ''}, "
-                f"{number(self.clean_hours / 24, 1)} of {self.days_required} days clean")
+        head = f"gate {self.phase}: {self.verdict.upper()}{f' ({why})' if why else ''}"
+        if not self.period_judged:
+            verified = sum(v["state"] == MET for v in self.verifications)
+            return f"{head}, whole history verified for {verified} of {len(self.verifications)} dataset(s)"
+        return f"{head}, {number(self.clean_hours / 24, 1)} of {self.days_required} days clean"
 
     def to_dict(self) -> dict:
         return {
@@ -57,6 +64,7 @@ class GateReport:
             "observed_until": iso(self.observed_until), "datasets": list(self.datasets),
             "clean_evidence": {"hours": self.clean_hours, "days": round(self.clean_hours / 24, 2),
                                "days_required": self.days_required},
+            "period_judged": self.period_judged, "verifications": self.verifications,
             "criteria": [o.to_dict() for o in self.outcomes], "reasons": self.reasons,
             "runs": jsonable({str(k): v for k, v in self.runs.items()}),
         }
@@ -133,8 +141,11 @@ def evaluate_gate(store, loaded, now: datetime, *, phase: str | None = None, day
         period = with_judged_next_hour(store, datasets, period, now)
     evidence = read_evidence(store, datasets, period, observed_until)
     outcomes = [JUDGES[name](evidence, criterion) for name, criterion in cfg.criteria.items()]
+    verifications = [verification_view(d, evidence.verifications.get(d)) for d in datasets] \
+        if HISTORY_VERIFIED in cfg.criteria else []
     return GateReport(phase, period, observed_until, verdict_of(outcomes), outcomes, clean_hours(evidence), days,
-                      datasets, evidence.runs)
+                      datasets, evidence.runs, verifications,
+                      period_judged=any(name != HISTORY_VERIFIED for name in cfg.criteria))
 
 
 def gate_summary(store, loaded, now: datetime, phase: str | None = None) -> GateReport:

@@ -47,6 +47,26 @@ def _judge_one(dataset: str, v: dict | None) -> tuple[str, str, Worst | None]:
                 "old side read-only at its start and end", worst
 
 
+def _iso(t) -> str | None:
+    return iso(t) if t is not None else None
+
+
+def verification_view(dataset: str, v: dict | None) -> dict:
+    """What the gate shows of one dataset's verification: its own range (not the gate's period),
+    whether that range is the whole history, what it found, and the criterion's state for it."""
+    state = _judge_one(dataset, v)[0]
+    if v is None:
+        return {"dataset": dataset, "state": state, "verification": None}
+    totals = v["totals"] or {}
+    return {"dataset": dataset, "state": state, "verification": v["id"],
+            "range": {"start": iso(v["range_start"]), "end": iso(v["range_end"])},
+            "whole_history": uncovered_end(v) is None,
+            "rows": {"oldest": _iso(v["oldest_row"]), "newest": _iso(v["newest_row"])},
+            "finished_at": iso(v["finished_at"].replace(microsecond=0)),
+            "found": {"old": int(totals.get("old") or 0), "new": int(totals.get("new") or 0),
+                      "differences": differences(totals), "unverified": int(totals.get("unverified") or 0)}}
+
+
 def history_verified(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     judged = [(dataset, *_judge_one(dataset, ev.verifications.get(dataset))) for dataset in ev.datasets]
     found = {d: ev.verifications[d]["id"] for d in ev.datasets if d in ev.verifications}

@@ -21,10 +21,14 @@ def report_path(report: GateReport, run_id, directory: Path | None) -> str | Non
 
 
 def gate_lines(report: GateReport, directory: Path | None = None) -> list[str]:
-    period = span(report.period.start, report.period.end)
-    lines = [(f"gate {report.phase}: {period} ({count(len(report.period.hours()))} hours; "
-              f"point-in-time evidence up to {instant(report.observed_until)}), "
-              f"datasets: {', '.join(report.datasets) or 'none'}")]
+    datasets = f"datasets: {', '.join(report.datasets) or 'none'}"
+    if report.period_judged:
+        period = span(report.period.start, report.period.end)
+        lines = [(f"gate {report.phase}: {period} ({count(len(report.period.hours()))} hours; "
+                  f"point-in-time evidence up to {instant(report.observed_until)}), {datasets}")]
+    else:
+        lines = [f"gate {report.phase}: the latest complete verification of each dataset finished by "
+                 f"{instant(report.observed_until)}, {datasets}"]
     width = max((len(o.criterion) for o in report.outcomes), default=8)
     for o in report.outcomes:
         line = f"  {o.criterion:<{width}}  {STATE_LABEL[o.state]:<10}  {o.summary}"
@@ -33,12 +37,27 @@ def gate_lines(report: GateReport, directory: Path | None = None) -> list[str]:
             line += f"\n  {'':<{width}}  {'':<10}  worst: {o.worst.at} {o.worst.text} — run {o.worst.run_id}" \
                     + (f" {path}" if path else "")
         lines.append(line)
-    clean = report.clean_hours
-    lines.append(f"clean evidence: {count(clean // 24)} day(s) {clean % 24} hour(s) of the {report.days_required} "
-                 "day(s) required")
+    lines += [verification_line(v) for v in report.verifications]
+    if report.period_judged:
+        clean = report.clean_hours
+        lines.append(f"clean evidence: {count(clean // 24)} day(s) {clean % 24} hour(s) of the "
+                     f"{report.days_required} day(s) required")
     verdict = {"go": "GO", "no-go": "NO-GO", "incomplete": "INCOMPLETE"}[report.verdict]
     lines.append(f"verdict: {verdict} — {because(report)}")
     return lines
+
+
+def verification_line(view: dict) -> str:
+    """One dataset's verification: its own range, whether it is the whole history, what it found."""
+    if view["verification"] is None:
+        return f"verified {view['dataset']}: no complete verification"
+    rows, found = view["rows"], view["found"]
+    whole = "the whole history" if view["whole_history"] else \
+        f"not the whole history: rows from {instant(rows['oldest'])} to {instant(rows['newest'])}"
+    return (f"verified {view['dataset']}: verification {view['verification']}, "
+            f"{span(view['range']['start'], view['range']['end'])} ({whole}), finished "
+            f"{instant(view['finished_at'])}: {count(found['old'])} old and {count(found['new'])} new rows, "
+            f"{count(found['differences'])} difference(s), {count(found['unverified'])} unverified")
 
 
 def because(report: GateReport) -> str:

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 
 def index_view(report: GateReport) -> dict:
+    from reconciler.gate.render import verification_line
     from reconciler.report.html import run_href
 
     criteria = []
@@ -25,7 +26,8 @@ def index_view(report: GateReport) -> dict:
     return {"phase": report.phase, "verdict": report.verdict, "period": report.period.to_dict(),
             "span": span(report.period.start, report.period.end), "datasets": list(report.datasets),
             "clean_days": round(report.clean_hours / 24, 1), "clean_hours": report.clean_hours,
-            "days_required": report.days_required, "criteria": criteria}
+            "days_required": report.days_required, "criteria": criteria, "period_judged": report.period_judged,
+            "verifications": [verification_line(v) for v in report.verifications]}
 
 
 def index_gate(store, loaded, now: datetime) -> dict | None:
