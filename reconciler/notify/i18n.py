@@ -82,7 +82,7 @@ TEXTS = {
         "digest.changed.tool.hour": "the checker could not judge {what}: hour {first}, {state}",
         "digest.changed.tool.moments": "the checker could not run {what}: {failures} times from {first} to {last}, {state}",
         "digest.alert.open": "still open",
-        "digest.alert.resolved": "resolved at {at}",
+        "digest.alert.resolved": "passed again at {at}",
         "digest.changed.none": "no alert opened or resolved",
         "digest.issues.title": "*Issues*",
         "digest.issues.none": "none open",
@@ -218,7 +218,7 @@ TEXTS = {
         "digest.changed.tool.moments": ("el verificador no pudo ejecutar {what}: {failures} veces de {first} a "
                                         "{last}, {state}"),
         "digest.alert.open": "sigue abierta",
-        "digest.alert.resolved": "resuelta a las {at}",
+        "digest.alert.resolved": "volvió a pasar a las {at}",
         "digest.changed.none": "ninguna alerta abierta ni resuelta",
         "digest.issues.title": "*Problemas*",
         "digest.issues.none": "ninguno abierto",
