@@ -253,13 +253,21 @@ def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
     out.section(summary)
     add_told_stories(out, facts)
     out.section(f"{t('field.reason')}\n~{facts.get('reason') or '?'}~")
-    fields = [f"{_hour_label(t, facts)}\n{when(facts.get('first_hour'))}", f"{t('field.job')}\n{facts['job']}"]
+    fields = [f"{_hour_label(t, facts)}\n{when(_resolved_hour(facts))}", f"{t('field.job')}\n{facts['job']}"]
     link = out.report_link(facts.get("first_report"))
     if link:
         fields.append(f"{t('field.report')}\n{link}")
     out.section("", fields)
     out.context(f"`{facts.get('fingerprint', '')}`")
     return out.payload(f"{title}. {summary}")
+
+
+def _resolved_hour(facts: dict) -> str | None:
+    """What the resolved message's hour field holds: a data alert's worst hour of the stretch;
+    the first hour (or moment) of the checker's faults and of moments."""
+    if facts.get("alert_kind") == "tool" or _moments(facts):
+        return facts.get("first_hour")
+    return facts.get("worst_hour") or facts.get("first_hour")
 
 
 def render_changed(facts: dict, t: Texts, links: Links) -> dict:

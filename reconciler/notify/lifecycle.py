@@ -23,9 +23,21 @@ from sqlalchemy import Connection
 
 from reconciler.notify.reasons import reason_of
 from reconciler.notify.story import HourStory, alert_stories, hour_story
-from reconciler.results import EMPTY, ERROR, FAIL, PASS, CheckResult, RunResult, StoredRun, jsonable, worst
+from reconciler.results import (
+    EMPTY,
+    ERROR,
+    FAIL,
+    PASS,
+    CheckResult,
+    RunResult,
+    StoredRun,
+    jsonable,
+    time_from_text,
+    worst,
+)
 from reconciler.store import alerts, outbox
 from reconciler.store.alerts import RESOLVED
+from reconciler.store.ledger import ledger_rows
 from reconciler.store.result_history import earlier_results
 from reconciler.timeutil import iso
 
@@ -233,6 +245,7 @@ class _RunContext:
                    "run_id": self.run_id, "report": self.report}
         self._enqueue(f"recovered:{alert['id']}", "recovered", summary, alert["id"], alert["top_key"])
         resolved = {**top["facts"], **summary, "first_hour": iso(alert["first_hour"]),
+                    "worst_hour": iso(_worst_failed_hour(self.conn, alert, top["facts"])),
                     "first_report": top["facts"].get("report")}
         if alert["kind"] == DATA and "why" in top["facts"]:  # a dataset compared row by row: what it was
             resolved.update(alert_stories(self.conn, alert["dataset"], alert["first_hour"], self.hour))
@@ -275,6 +288,17 @@ def _change(kind: str, facts: dict, told: dict | None, new_hour: bool, story: Ho
     if told is not None and _value(kind, facts) != _value(kind, told["facts"]):
         return "value"
     return None
+
+
+def _worst_failed_hour(conn: Connection, alert: dict, top: dict) -> datetime:
+    """The failing hour of the alert's whole stretch with the largest drift in the ledger (as
+    `_worst_hour` picks within one run); without a drift, the worst hour its first message told."""
+    failed = set(alert["failed_hours"] or [])
+    rows = ledger_rows(conn, alert["dataset"], alert["first_hour"], None) if alert["dataset"] and failed else []
+    drifts = [r for r in rows if iso(r["hour"]) in failed and r["drift_pct"] is not None]
+    if drifts:
+        return max(drifts, key=lambda r: abs(r["drift_pct"]))["hour"]
+    return time_from_text(top["hour"]) if top.get("hour") else alert["first_hour"]
 
 
 def _worst_hour(run: RunResult, result: CheckResult) -> datetime:
