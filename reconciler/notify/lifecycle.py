@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from reconciler.notify.items import sample_line
 from reconciler.notify.reasons import reason_of
 from reconciler.notify.story import HourStory, alert_stories, hour_story
 from reconciler.results import (
@@ -147,23 +148,10 @@ def _earlier_statuses(conn: Connection, job: str, start: datetime, run_id: int) 
 
 def _result_facts(result: CheckResult) -> dict:
     details = result.details or {}
-    items = [_item(s) for s in (result.samples or [])[:MAX_ITEMS]]
+    items = [sample_line(s) for s in (result.samples or [])[:MAX_ITEMS]]
     return {"check": result.check, "config_check": result.config_check, "dataset": details.get("dataset"),
             "reason": reason_of(result), "violations": int(result.violations or 0), "items": items,
             "items_total": max(int(result.violations or 0), len(result.samples or []))}
-
-
-def _item(sample) -> str:
-    sample = jsonable(sample)
-    if isinstance(sample, dict):
-        return "• " + ", ".join(f"{k}={_flat(v)}" for k, v in sample.items())
-    return f"• {_flat(sample)}"
-
-
-def _flat(value) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={_flat(v)}" for k, v in value.items()) + "}"
-    return str(value)
 
 
 def _fp_hash(fingerprint: str) -> str:

@@ -223,11 +223,19 @@ def words_in(locale: str):
     return lambda text: in_locale(text, locale)
 
 
-ITEM_LABELS = {"es": {"key": "clave"}}
+ITEM_WORDS = {"es": [  # notify/items.py's words; the columns and values are the data's and stay as they are
+    (r"^• hour (\S+): ", r"• hora \1: "),
+    (r"(?<=[:;] )drift ", "desviación "),
+    (r"(?<=[:;] )match ", "coincidencia "),
+    (r": missing in new$", ": falta en el nuevo"),
+    (r": only in new$", ": solo en el nuevo"),
+    (r"^• new: ", "• nueva: "),
+    (r"^• inherited from old: ", "• heredada del viejo: "),
+]}
 
 
 def item_in_locale(item: str, locale: str) -> str:
-    """A sample's line (`• key={event_id=0}, device_id=dev-7`): only our own label `key` is
-    ours to translate; the columns and values are the data's and stay as they are."""
-    label = ITEM_LABELS.get(locale, {}).get("key")
-    return re.sub(r"^(• )?key=", lambda m: f"{m.group(1) or ''}{label}=", item) if label else item
+    """A sample's line (notify/items.py) as the `locale` reader reads it: only our own words."""
+    for pattern, replacement in ITEM_WORDS.get(locale, []):
+        item = re.sub(pattern, replacement, item)
+    return item
