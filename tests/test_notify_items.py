@@ -41,3 +41,17 @@ def test_the_fallback_reason_has_no_none_and_no_json():
                       "threshold": {"min": None, "max": 0, "unit": None}}) == "x: observed —, threshold ≤ 0, 1 violation"
     assert reason_of({"check": "x", "status": "fail", "observed": {"match_pct": 99.5}, "violations": 3,
                       "threshold": {"min_value": 99.9}}) == "x: observed 99.5\u00a0%, threshold ≥ 99.9, 3 violations"
+
+
+def test_html_terminal_and_slack_write_a_violations_ids_alike():
+    from reconciler.report.model import plain, rule_violations
+    from reconciler.results import CheckResult, RunResult
+
+    sample = {"booking_id": 123456, "duplicate_of": None}
+    rule = CheckResult("no_duplicate_bookings", "fail", violations=1, samples=[sample], check_type="sql",
+                       details={"severity": "critical"})
+    run = RunResult(job="hourly-bookings", window=None, started_at=None, finished_at=None, status="fail",
+                    results=[rule])
+    assert rule_violations(run)[0]["rows"] == [["123456", "NULL"]]
+    assert [plain(v) for v in sample.values()] == ["123456", "NULL"]  # the terminal's cells
+    assert sample_line(sample) == "• booking_id 123456, duplicate_of NULL"

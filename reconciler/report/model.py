@@ -138,8 +138,9 @@ def rule_violations(run: RunResult) -> list[dict]:
 
 
 def _sample_cell(value) -> str:
-    """A sample cell: nested rows (a completeness sample's key/old/new) as compact JSON."""
-    return show(value)
+    """A sample cell as the terminal and Slack write it (`plain`: ids without digit groups);
+    nested rows (a completeness sample's key/old/new) as compact JSON."""
+    return plain(value)
 
 
 def drift_threshold(compare: CompareResult, default: Threshold = DEFAULT_DRIFT) -> Threshold:
