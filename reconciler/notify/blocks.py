@@ -159,10 +159,14 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     out = _Builder(t, links)
     tool = facts.get("alert_kind") == "tool"
     check = _check_label(facts)
-    title = _tool_title(t, "alert", facts) if tool else t("alert.data.title", check=check)
+    rule = not tool and facts.get("rule")
+    title = _tool_title(t, "alert", facts) if tool else t("alert.rule.title" if rule else "alert.data.title", check=check)
     out.header(title)
     if tool:
         out.section(t("alert.tool.intro"))
+    elif rule:
+        where = t(f"rule.on.{facts.get('source')}") if facts.get("source") in ("old", "new", "both") else ""
+        out.section(t("alert.rule.intro", job=facts["job"], check=facts.get("check") or "?", where=where))
     else:
         on = t("on_dataset", dataset=facts["dataset"]) if facts.get("dataset") else ""
         out.section(t("alert.data.intro", job=facts["job"], on_dataset=on))

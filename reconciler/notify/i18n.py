@@ -9,6 +9,11 @@ TEXTS = {
     "en": {
         "alert.data.title": "🔴 Data check failing: {check}",
         "alert.data.intro": "*{job}* found a difference between the old and the new system{on_dataset}.",
+        "alert.rule.title": "🔴 Rule violated: {check}",
+        "alert.rule.intro": "*{job}* checked the rule *{check}*{where} and found rows that break it.",
+        "rule.on.new": " on the new system",
+        "rule.on.old": " on the old system",
+        "rule.on.both": " on each system (the violations the old one has too are counted as inherited)",
         "alert.tool.title": "⚠️ The checker is broken: {job} could not run",
         "alert.tool.check_title": "⚠️ The checker is broken: {check} could not be evaluated ({job})",
         "items.tool.title": "*What failed*",
@@ -141,6 +146,11 @@ TEXTS = {
     "es": {
         "alert.data.title": "🔴 Falla un chequeo de datos: {check}",
         "alert.data.intro": "*{job}* encontró una diferencia entre el sistema viejo y el nuevo{on_dataset}.",
+        "alert.rule.title": "🔴 Regla incumplida: {check}",
+        "alert.rule.intro": "*{job}* comprobó la regla *{check}*{where} y encontró filas que la incumplen.",
+        "rule.on.new": " en el sistema nuevo",
+        "rule.on.old": " en el sistema viejo",
+        "rule.on.both": " en cada sistema (las violaciones que el viejo también tiene se cuentan como heredadas)",
         "alert.tool.title": "⚠️ El verificador está roto: {job} no pudo ejecutarse",
         "alert.tool.check_title": "⚠️ El verificador está roto: {check} no pudo evaluarse ({job})",
         "items.tool.title": "*Qué falló*",

@@ -149,9 +149,18 @@ def _earlier_statuses(conn: Connection, job: str, start: datetime, run_id: int) 
 def _result_facts(result: CheckResult) -> dict:
     details = result.details or {}
     items = [sample_line(s) for s in (result.samples or [])[:MAX_ITEMS]]
-    return {"check": result.check, "config_check": result.config_check, "dataset": details.get("dataset"),
-            "reason": reason_of(result), "violations": int(result.violations or 0), "items": items,
-            "items_total": max(int(result.violations or 0), len(result.samples or []))}
+    facts = {"check": result.check, "config_check": result.config_check, "dataset": details.get("dataset"),
+             "reason": reason_of(result), "violations": int(result.violations or 0), "items": items,
+             "items_total": max(int(result.violations or 0), len(result.samples or []))}
+    if _is_rule(result):
+        facts.update(rule=True, source=details.get("source"))
+    return facts
+
+
+def _is_rule(result: CheckResult) -> bool:
+    """A rule over the data of one side (or each side apart): a SQL rule, or an expectation on
+    a table; not a comparison of old and new."""
+    return result.check_type == "sql" or (result.check_type == "suite" and not (result.details or {}).get("dataset"))
 
 
 def _fp_hash(fingerprint: str) -> str:
