@@ -30,7 +30,7 @@ def test_a_sample_is_a_line_in_words(sample, line):
 
 def test_a_sample_line_in_spanish_translates_only_our_words():
     assert item_in_locale("• hour 2026-12-03T05:00:00Z: drift −40.00 %", "es") == \
-        "• hora 2026-12-03T05:00:00Z: desviación −40.00 %"
+        "• hora 2026-12-03T05:00:00Z: desviación −40,00 %"
     assert item_in_locale("• id 15: missing in new", "es") == "• id 15: falta en el nuevo"
     assert item_in_locale("• new: no active access code — booking_id 213", "es") == \
         "• nueva: no active access code — booking_id 213"

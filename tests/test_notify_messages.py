@@ -330,7 +330,7 @@ def test_what_changed_names_each_alert_once_with_its_stretch(messages):
         "• the checker could not judge bookings (hourly-bookings): hour 2026-11-27T10:00:00Z, passed again at "
         "2026-11-27T11:00:00Z"]
     issues = next(b["text"]["text"] for b in text if b.get("text", {}).get("text", "").startswith("*Issues*"))
-    assert "pipeline_dlq.dlq_depth (pipeline-health): failing since 2026-11-27T13:52:00Z, failed 1 times" in issues
+    assert "pipeline_dlq.dlq_depth (pipeline-health): failing since 2026-11-27T13:52:00Z, failed once" in issues
     assert "failed hours" not in issues.split("pipeline_dlq")[1]
 
 
@@ -371,7 +371,7 @@ def test_digest_shows_the_gate_from_its_structured_result_in_the_readers_languag
     assert lines["en"] == ("*Go/no-go gate*\n⚪ INCOMPLETE for phase shadow (incomplete: coverage, drift, match, "
                            "lag, latency, queues, bookings); 0.0 of 7 days clean")
     assert lines["es"] == ("*Decisión de avance*\n⚪ EVIDENCIA INCOMPLETA para la fase shadow (incompletos: cobertura, "
-                           "desviación, coincidencia, retraso, latencia, colas, reservas); 0.0 de 7 días limpios")
+                           "desviación, coincidencia, retraso, latencia, colas, reservas); 0,0 de 7 días limpios")
 
 
 # Words of the English texts that must not appear in a Spanish message once the names it
