@@ -12,6 +12,7 @@ from reconciler.notify.reasons import reason_of
 @pytest.mark.parametrize("sample, line", [
     ({"drift_pct": -40.0028, "hour": "2026-12-03T05:00:00Z"}, "• hour 2026-12-03T05:00:00Z: drift −40.00 %"),
     ({"hour": "2026-12-03T05:00:00Z", "match_pct": 99.888}, "• hour 2026-12-03T05:00:00Z: match 99.888 %"),
+    ({"hour": "2026-12-02T12:00:00Z", "drift_pct": None}, "• hour 2026-12-02T12:00:00Z: drift —"),
     ({"classification": "new", "booking_id": 213, "property_id": 7, "problem": "no active access code",
       "code_valid_from": None}, "• new: no active access code — booking_id 213, property_id 7, code_valid_from NULL"),
     ({"classification": "inherited", "booking_id": 202, "duplicate_of": 201},

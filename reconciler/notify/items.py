@@ -8,7 +8,7 @@ from __future__ import annotations
 from reconciler.formatting import instant, signed, trimmed
 from reconciler.results import jsonable
 
-MEASURES = {"drift_pct": lambda v: f"drift {signed(v, 2)} %", "match_pct": lambda v: f"match {trimmed(v, 3)} %"}
+MEASURES = {"drift_pct": ("drift", lambda v: f"{signed(v, 2)} %"), "match_pct": ("match", lambda v: f"{trimmed(v, 3)} %")}
 CLASSIFICATION = {"new": "new", "inherited": "inherited from old"}
 
 
@@ -31,7 +31,8 @@ def sample_line(sample) -> str:
     if isinstance(sample.get("key"), dict):
         sample = {**sample.pop("key"), **sample}
     if "hour" in sample and set(sample) - {"hour"} <= set(MEASURES):
-        measured = "; ".join(MEASURES[k](v) if v is not None else f"{k} —" for k, v in sample.items() if k != "hour")
+        measured = "; ".join(f"{MEASURES[k][0]} {MEASURES[k][1](v) if v is not None else '—'}"
+                             for k, v in sample.items() if k != "hour")
         return f"• hour {instant(sample['hour'])}: {measured}"
     head = [CLASSIFICATION.get(sample.get("classification"), sample.get("classification")), sample.get("problem")]
     head = ": ".join(str(h) for h in head if h)
