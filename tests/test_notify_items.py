@@ -35,6 +35,7 @@ def test_a_sample_line_in_spanish_translates_only_our_words():
     assert item_in_locale("• id 15: missing in new", "es") == "• id 15: falta en el nuevo"
     assert item_in_locale("• new: no active access code — booking_id 213", "es") == \
         "• nueva: no active access code — booking_id 213"
+    assert item_in_locale("• inherited from old — booking_id 202", "es") == "• heredada del viejo — booking_id 202"
 
 
 def test_the_fallback_reason_has_no_none_and_no_json():

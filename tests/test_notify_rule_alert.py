@@ -17,7 +17,7 @@ def _alert_texts(tmp_path, result, locale="en"):
     facts = next(r["facts"] for r in store.outbox.pending() if r["kind"] == "alert")
     store.close()
     payload = render("alert", facts, Texts(locale), Links())
-    return [b["text"]["text"] for b in payload["blocks"] if isinstance(b.get("text"), dict)][:2]
+    return [b["text"]["text"] for b in payload["blocks"] if isinstance(b.get("text"), dict) and b["text"]["text"]]
 
 
 def _sql_rule(source):
@@ -35,14 +35,17 @@ def _sql_rule(source):
      "también tiene se cuentan como heredadas) y encontró filas que la incumplen."),
 ])
 def test_a_sql_rule_alert_says_the_rule_was_broken(tmp_path, locale, title, intro):
-    assert _alert_texts(tmp_path, _sql_rule("both"), locale) == [title, intro]
+    texts = _alert_texts(tmp_path, _sql_rule("both"), locale)
+    assert texts[:2] == [title, intro]
+    assert texts[-1] == {"en": "*Rows that break it*\n• booking_id 901",
+                         "es": "*Filas que la incumplen*\n• booking_id 901"}[locale]
 
 
 def test_an_expectation_on_a_table_is_a_rule_on_its_side(tmp_path):
     result = CheckResult("access_code_format", "fail", observed={"unexpected": 1, "of": 108}, violations=1,
                          check_type="suite", samples=[{"booking_id": 14, "code": "12-34"}],
                          details={"config_check": "bookings_suite", "suite": "bookings", "source": "new"})
-    assert _alert_texts(tmp_path, result) == [
+    assert _alert_texts(tmp_path, result)[:2] == [
         "🔴 Rule violated: access_code_format",
         "*hourly-bookings* checked the rule *access_code_format* on the new system and found rows that break it."]
 

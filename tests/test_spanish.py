@@ -151,6 +151,8 @@ def test_every_message_kind_is_spanish_on_every_line(messages, reasons, name):  
     ("5 rows missing or changed in new (1 missing, 4 changed); 1 only in new (allowed)",
      "5 filas faltantes o cambiadas en el nuevo (1 faltante, 4 cambiadas); 1 solo en el nuevo (permitida)"),
     ("match 99.95 % ≥ 99.9 %", "coincidencia 99,95 % ≥ 99,9 %"),
+    ("1 new violation of notifications_sent (1 inherited from old)",
+     "1 nueva: violación de notifications_sent (1 heredada del viejo)"),
 ])
 def test_spanish_agrees_in_number_and_writes_a_decimal_comma(english, spanish):
     assert in_locale(english, "es") == spanish

@@ -182,7 +182,8 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     items = facts.get("items") or []
     if items:
         total = max(int(facts.get("items_total") or 0), len(items))
-        out.items(t("items.tool.title" if tool else "items.title"), items, total, facts.get("report"), reserve=1)
+        heading = "items.tool.title" if tool else "items.rule.title" if rule else "items.title"
+        out.items(t(heading), items, total, facts.get("report"), reserve=1)
     out.context(f"`{facts.get('fingerprint', '')}`")
     return out.payload(f"{title}: {facts.get('reason') or ''}")
 

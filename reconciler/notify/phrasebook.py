@@ -152,7 +152,7 @@ SPANISH: list[tuple[str, object]] = [
     (r" on old or new\b", " en el viejo o el nuevo"),
     (r" on (?P<side>new|old|both)\b", lambda m: f" en {SIDE.get(m['side'], 'ambos')}"),
     (r"\(a warning rule: counted, not failed\)", "(una regla de aviso: se cuenta, no falla)"),
-    (r"\bviolations? of\b", "violaciones de"),
+    (r"\bviolations? of\b", lambda m: "violaciones de" if m[0].startswith("violations") else "violación de"),
     (rf"(?P<n>{N}) violations?", lambda m: f"{m['n']} {_plural(m['n'], 'violación', 'violaciones')}"),
     (r" matches its raw table in every hour", " coincide con su tabla base en cada hora"),
     (r" differs from its raw table in ", " difiere de su tabla base en "),
@@ -253,8 +253,8 @@ ITEM_WORDS = {"es": [  # notify/items.py's words; the columns and values are the
     (r"(?<=[:;] )match ", "coincidencia "),
     (r": missing in new$", ": falta en el nuevo"),
     (r": only in new$", ": solo en el nuevo"),
-    (r"^• new: ", "• nueva: "),
-    (r"^• inherited from old: ", "• heredada del viejo: "),
+    (r"^• new(?=: | — )", "• nueva"),
+    (r"^• inherited from old(?=: | — )", "• heredada del viejo"),
 ]}
 
 
