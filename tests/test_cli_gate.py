@@ -36,7 +36,7 @@ def test_go_exits_0_with_one_line_per_criterion(project, capfd):
     assert [line.split()[:2] for line in lines[1:] if line.startswith("  ") and not line.startswith("   ")] == [
         ["coverage", "MET"], ["drift", "MET"], ["match", "MET"], ["lag", "MET"], ["latency", "MET"],
         ["queues", "MET"], ["bookings", "MET"]]
-    assert lines[-2:] == ["clean evidence: 7 day(s) 0 hour(s) of the 7 day(s) required",
+    assert lines[-2:] == ["clean evidence: 7 days 0 hours of the 7 days required",
                           "verdict: GO — every criterion is met"]
 
 

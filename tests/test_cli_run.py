@@ -331,7 +331,7 @@ def test_demo_ends_with_the_html_report_and_report_list_shows_its_runs(tmp_path,
     assert "<http://127.0.0.1:9108/reports/runs/" in out   # the links of the Slack messages it shows
     assert (demo / "index.html").is_file()
     assert not (tmp_path / "schedule.yaml").exists()
-    assert "job hourly-shadow: 6 hour(s) judged and stored" in out
+    assert "job hourly-shadow: 6 hours judged and stored" in out
     assert re.search(r"^job hourly-bookings: point-in-time checks as of \S+Z judged and stored, 1 not passing$", out,
                      re.M)
     code, out, _ = run_cli(capfd, "report", "list", "--config", "reports/demo/schedule.yaml", "--format", "json")

@@ -68,8 +68,8 @@ def test_the_digest_numbers_are_the_ledgers_and_the_gates(env):
     assert plan_text(facts, "es") == (
         "*Plan de migración*\n• fase actual: *reparto de tráfico*\n"
         "• reparto del tráfico: 100 % de las peticiones al sistema nuevo (hora 2026-11-05T23:00:00Z)\n"
-        f"• tasa de error del sistema nuevo: 0.05 % (2{NBSP}880 de 5{NBSP}760{NBSP}000 peticiones, 24 de 24 horas "
-        "medidas), ✅ por debajo del objetivo de 0.1 %")
+        f"• tasa de error del sistema nuevo: 0,05 % (2{NBSP}880 de 5{NBSP}760{NBSP}000 peticiones, 24 de 24 horas "
+        "medidas), ✅ por debajo del objetivo de 0,1 %")
 
 
 def test_an_error_rate_above_target_is_a_next_step(env):

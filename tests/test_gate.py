@@ -146,6 +146,8 @@ def test_a_critical_booking_violation_is_no_go(gate_env):
     assert bookings.state == "not met"
     assert (bookings.worst.at, bookings.worst.value, bookings.worst.run_id) == (
         iso(when + HOUR + timedelta(minutes=10)), 2, ids[when])
+    assert bookings.summary == ("critical violations in 1 of 168 runs: no_overlapping_bookings: 2 violations (failed in "
+                                "1 run); worst 2026-11-28T21:10:00Z no_overlapping_bookings: 2 violations")
     assert (report.verdict, report.exit_code) == ("no-go", 1)
 
 
@@ -267,7 +269,7 @@ def test_results_stored_by_earlier_versions_still_feed_the_gate(gate_env):
     queues, lag = outcome(report, "queues"), outcome(report, "lag")
     assert (queues.worst.at, queues.worst.value) == (iso(hour + HOUR + timedelta(minutes=10)), 3)
     assert (lag.worst.at, lag.worst.value) == (iso(hour + HOUR), 6.0)
-    assert outcome(report, "bookings").summary == "168 rule result(s), no critical violation"
+    assert outcome(report, "bookings").summary == "no critical violation in 168 runs (168 rule results)"
 
 
 def test_point_in_time_results_read_again_come_from_what_the_last_read_kept(gate_env):

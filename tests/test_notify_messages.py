@@ -314,23 +314,23 @@ def test_what_changed_names_each_alert_once_with_its_stretch(messages):
     facts = messages["digest"][1]
     lines = [c for c in facts["changed"]]
     assert [(c["check"], c["scope"], c["first"], c["last"], c["hours"], c["state"]) for c in lines] == [
-        ("row_match", "hours", "2026-11-27T10:00:00Z", "2026-11-27T11:00:00Z", 2, "resolved"),
+        ("pipeline_dlq.dlq_depth", "moments", "2026-11-27T13:52:00Z", "2026-11-27T13:52:00Z", 1, "open"),
         ("hourly-shadow", "hours", "2026-11-27T12:00:00Z", "2026-11-27T12:00:00Z", 1, "resolved"),
-        ("bookings", "hours", "2026-11-27T10:00:00Z", "2026-11-27T10:00:00Z", 1, "resolved"),
         ("pipeline_dlq.dlq_depth", "moments", "2026-11-27T10:52:00Z", "2026-11-27T11:52:00Z", 2, "resolved"),
-        ("pipeline_dlq.dlq_depth", "moments", "2026-11-27T13:52:00Z", "2026-11-27T13:52:00Z", 1, "open")]
+        ("row_match", "hours", "2026-11-27T10:00:00Z", "2026-11-27T11:00:00Z", 2, "resolved"),
+        ("bookings", "hours", "2026-11-27T10:00:00Z", "2026-11-27T10:00:00Z", 1, "resolved")]
     text = render("digest", facts, Texts("en"), LINKS)["blocks"]
     changed = next(b["text"]["text"] for b in text if b.get("text", {}).get("text", "").startswith("*What changed*"))
-    assert changed.splitlines()[1:4] == [
+    assert changed.splitlines()[2:] == [
+        "• the checker could not judge hourly-shadow: hour 2026-11-27T12:00:00Z, passed again at 2026-11-27T13:00:00Z",
+        "• pipeline_dlq.dlq_depth (pipeline-health): failed 2 times from 2026-11-27T10:52:00Z to "
+        "2026-11-27T11:52:00Z, passed again at 2026-11-27T12:52:00Z",
         "• row_match (device_events, hourly-shadow): failed 2026-11-27T10:00:00Z … 2026-11-27T11:00:00Z (2 h), "
-        "resolved at 2026-11-27T14:05:00Z",
-        "• the checker could not judge hourly-shadow: hour 2026-11-27T12:00:00Z, resolved at 2026-11-27T14:05:00Z",
-        "• the checker could not judge bookings (hourly-bookings): hour 2026-11-27T10:00:00Z, resolved at "
-        "2026-11-27T12:05:00Z"]
-    assert "• pipeline_dlq.dlq_depth (pipeline-health): failed 2 times from 2026-11-27T10:52:00Z to " \
-           "2026-11-27T11:52:00Z, resolved at 2026-11-27T12:52:00Z" in changed
+        "passed again at 2026-11-27T13:00:00Z",
+        "• the checker could not judge bookings (hourly-bookings): hour 2026-11-27T10:00:00Z, passed again at "
+        "2026-11-27T11:00:00Z"]
     issues = next(b["text"]["text"] for b in text if b.get("text", {}).get("text", "").startswith("*Issues*"))
-    assert "pipeline_dlq.dlq_depth (pipeline-health): failing since 2026-11-27T13:52:00Z, failed 1 times" in issues
+    assert "pipeline_dlq.dlq_depth (pipeline-health): failing since 2026-11-27T13:52:00Z, failed once" in issues
     assert "failed hours" not in issues.split("pipeline_dlq")[1]
 
 
@@ -371,7 +371,7 @@ def test_digest_shows_the_gate_from_its_structured_result_in_the_readers_languag
     assert lines["en"] == ("*Go/no-go gate*\n⚪ INCOMPLETE for phase shadow (incomplete: coverage, drift, match, "
                            "lag, latency, queues, bookings); 0.0 of 7 days clean")
     assert lines["es"] == ("*Decisión de avance*\n⚪ EVIDENCIA INCOMPLETA para la fase shadow (incompletos: cobertura, "
-                           "desviación, coincidencia, retraso, latencia, colas, reservas); 0.0 de 7 días limpios")
+                           "desviación, coincidencia, retraso, latencia, colas, reservas); 0,0 de 7 días limpios")
 
 
 # Words of the English texts that must not appear in a Spanish message once the names it

@@ -85,8 +85,8 @@ def test_every_reason_shape_reads_in_spanish(reasons):
     for text in reasons:
         spanish = in_locale(text, "es")
         assert english_words(spanish) == [], (text, spanish)
-    assert in_locale(reasons[0], "es") == "desviación −40.00 % fuera de ±1 %: 2\u00a0907 eventos menos en el nuevo"
-    assert in_locale(reasons[4], "es") == ("coincidencia 59.997 % < 99.9 %: difieren 2\u00a0907 de 7\u00a0267 filas "
+    assert in_locale(reasons[0], "es") == "desviación −40,00 % fuera de ±1 %: 2\u00a0907 eventos menos en el nuevo"
+    assert in_locale(reasons[4], "es") == ("coincidencia 59,997 % < 99,9 %: difieren 2\u00a0907 de 7\u00a0267 filas "
                                            "(2\u00a0907 faltantes)")
     assert in_locale(reasons[10], "es") == "no_overlaps no pudo evaluarse: no such table: bookings"  # the DB's words
 
@@ -141,3 +141,44 @@ def test_every_message_kind_is_spanish_on_every_line(messages, reasons, name):  
     assert left == []
     assert any(english_words(line) for text in _texts(en) for line in text.split("\n")), "the list finds English"
     assert json.dumps(es) != json.dumps(en)
+
+
+@pytest.mark.parametrize("english, spanish", [
+    ("1 new duplicate booking (1 inherited from old)", "1 nueva: reserva duplicada (1 heredada del viejo)"),
+    ("2 new overlapping bookings (2 inherited from old)", "2 nuevas: reservas solapadas (2 heredadas del viejo)"),
+    ("1 of 108 rows fail: code matches ^[0-9]{6}$", "falla 1 de 108 filas: code cumple ^[0-9]{6}$"),
+    ("1 of 5 groups differ between old and new", "difiere 1 de 5 grupos entre el viejo y el nuevo"),
+    ("5 rows missing or changed in new (1 missing, 4 changed); 1 only in new (allowed)",
+     "5 filas faltantes o cambiadas en el nuevo (1 faltante, 4 cambiadas); 1 solo en el nuevo (permitida)"),
+    ("match 99.95 % ≥ 99.9 %", "coincidencia 99,95 % ≥ 99,9 %"),
+    ("1 new violation of notifications_sent (1 inherited from old)",
+     "1 nueva: violación de notifications_sent (1 heredada del viejo)"),
+])
+def test_spanish_agrees_in_number_and_writes_a_decimal_comma(english, spanish):
+    assert in_locale(english, "es") == spanish
+
+
+def test_the_decimal_comma_leaves_names_code_and_links_alone():
+    from reconciler.notify.phrasebook import decimal_comma
+
+    assert decimal_comma("v1.2, 10.0.0.1, `x 1.5`, <https://r/1.5|r>, −0.62 %, 1\u00a0234.5 s") == \
+        "v1.2, 10.0.0.1, `x 1.5`, <https://r/1.5|r>, −0,62 %, 1\u00a0234,5 s"
+
+
+@pytest.mark.parametrize("locale, key, values, text", [
+    ("es", "digest.status.red", {"open": 1}, "🔴 bloqueado: 1 alerta abierta"),
+    ("es", "digest.status.red", {"open": 2}, "🔴 bloqueado: 2 alertas abiertas"),
+    ("en", "digest.status.red", {"open": 1}, "🔴 blocked: 1 open alert"),
+    ("en", "digest.issue.moment", {"check": "c", "job": "j", "since": "S", "failures": 1},
+     "c (j): failing since S, failed once"),
+    ("es", "digest.issue.moment", {"check": "c", "job": "j", "since": "S", "failures": 3},
+     "c (j): falla desde S, falló 3 veces"),
+    ("en", "digest.next.empty", {"empty": 1}, "find out why 1 hour had no row on either side (or set "
+                                              "`allow_empty_hours`)"),
+    ("es", "digest.gate", {"verdict": "V", "phase": "shadow", "why": "", "clean": "2.5", "days": 7},
+     "V para la fase shadow; 2,5 de 7 días limpios"),
+])
+def test_the_messages_agree_in_number(locale, key, values, text):
+    from reconciler.notify.i18n import Texts
+
+    assert Texts(locale)(key, **values) == text

@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 import click
 
 from reconciler.errors import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, UsageError
-from reconciler.formatting import count, instant
+from reconciler.formatting import instant
+from reconciler.reasons import plural
 
 log = logging.getLogger("reconciler.service")
 
@@ -188,9 +189,10 @@ def jobs(ctx, now_text, fmt):
             wake = f", also waking at {j['settled_wake']} (UTC) as windows settle" if j["settled_wake"] else ""
             click.echo(f"  judging     the next window to settle is judged at {instant(j['next_window_judged_at'])}{wake}")
         click.echo(f"  watermark   {instant(j['watermark']) or '- (never judged)'}")
-        click.echo(f"  pending     {count(len(pending))} hour(s)"
-                   + (f": {instant(pending[0])} .. {instant(pending[-1])}" if pending else ""))
-        click.echo(f"  failed      {count(len(failed))} hour(s)" + (f": {', '.join(map(instant, failed[:6]))}" if failed else "")
+        click.echo("  pending     " + (f"{plural(len(pending), 'hour')}: {instant(pending[0])} .. {instant(pending[-1])}"
+                                         if pending else "none"))
+        click.echo("  failed      " + (f"{plural(len(failed), 'hour')}: {', '.join(map(instant, failed[:6]))}"
+                                         if failed else "none")
                    + (f" ({len(j['retry_waiting'])} waiting for their retry)" if j["retry_waiting"] else ""))
         if not j["windowed_checks"]:
             click.echo("  checks      point-in-time only (judged once per run, as of its time)")

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from reconciler.formatting import clock, number
+from reconciler.reasons import plural
 from reconciler.timeutil import HOUR, Window, floor_hour, iso
 
 DEMO_ZONE = "America/Bogota"
@@ -144,7 +145,7 @@ def _store_and_report(loaded, start: datetime, end: datetime, now: datetime, con
             windows = [r for r in report.runs if r.window is not None]
             moments = [r for r in report.runs if r.window is None]
             failed = sum(r.status != PASS for r in report.runs)
-            judged = [f"{len(windows)} hour(s)"] if windows else []
+            judged = [plural(len(windows), "hour")] if windows else []
             judged += [f"point-in-time checks as of {iso(r.as_of.replace(microsecond=0))}" for r in moments]
             console.print(f"job {job}: {', '.join(judged) or 'nothing'} judged and stored, {failed} not passing",
                           markup=False, highlight=False)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from reconciler.config.phases import CriterionConfig
 from reconciler.formatting import count, number, percent
 from reconciler.gate.evidence import Evidence
-from reconciler.reasons import duplicates_reason
+from reconciler.reasons import duplicates_reason, plural
 from reconciler.results import EMPTY, ERROR, FAIL, PASS, SKIPPED, StoredResult
 from reconciler.timeutil import HOUR, iso, parse_time
 
@@ -317,18 +317,29 @@ def bookings(ev: Evidence, cfg: CriterionConfig) -> Outcome:
         return Outcome("bookings", INCOMPLETE, "no booking rule ran in the period", bound)
     counted = ("critical",) if severity == "critical" else ("critical", "warning")
     bad = [s for s in rules if s.result.status == FAIL and s.result.details.get("severity") in counted]
+    runs = {s.run_id for s in rules}
     if bad:
         s = max(bad, key=lambda s: s.result.violations)
         worst = Worst(_moment(s), s.result.violations, s.run_id, None,
-                      f"{s.result.check}: {count(s.result.violations)} violation(s)")
-        names = sorted({b.result.check for b in bad})
-        return Outcome("bookings", NOT_MET, f"{len(bad)} {severity} violation result(s) ({', '.join(names)}); "
-                       f"worst {worst.at} {worst.text}", bound, worst)
+                      f"{s.result.check}: {plural(s.result.violations, 'violation')}")
+        return Outcome("bookings", NOT_MET, f"{severity} violations in {count(len({b.run_id for b in bad}))} of "
+                       f"{plural(len(runs), 'run')}: {_violations_by_rule(bad)}; worst {worst.at} {worst.text}",
+                       bound, worst)
     errors = _errors(rules)
     if errors:
-        return Outcome("bookings", INCOMPLETE, f"{len(errors)} rule(s) in error, e.g. {errors[0].result.check} at "
-                       f"{_moment(errors[0])}", bound)
-    return Outcome("bookings", MET, f"{len(rules)} rule result(s), no {severity} violation", bound)
+        return Outcome("bookings", INCOMPLETE, f"{plural(len(errors), 'rule result')} in error, e.g. "
+                       f"{errors[0].result.check} at {_moment(errors[0])}", bound)
+    return Outcome("bookings", MET, f"no {severity} violation in {plural(len(runs), 'run')} "
+                   f"({plural(len(rules), 'rule result')})", bound)
+
+
+def _violations_by_rule(bad: list) -> str:
+    """Each violated rule: its violations in its latest failing run, and in how many runs it failed."""
+    by_rule: dict[str, list] = {}
+    for s in sorted(bad, key=_moment):
+        by_rule.setdefault(s.result.check, []).append(s)
+    return ", ".join(f"{rule}: {plural(found[-1].result.violations, 'violation')} "
+                     f"(failed in {plural(len(found), 'run')})" for rule, found in sorted(by_rule.items()))
 
 
 JUDGES = {"coverage": coverage, "drift": drift, "match": match, "lag": lag, "latency": latency, "queues": queues,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from reconciler.formatting import count, instant, span
 from reconciler.gate.evaluate import GateReport
+from reconciler.reasons import plural
 
 STATE_LABEL = {"met": "MET", "not met": "NOT MET", "incomplete": "INCOMPLETE"}
 
@@ -40,8 +41,8 @@ def gate_lines(report: GateReport, directory: Path | None = None) -> list[str]:
     lines += [verification_line(v) for v in report.verifications]
     if report.period_judged:
         clean = report.clean_hours
-        lines.append(f"clean evidence: {count(clean // 24)} day(s) {clean % 24} hour(s) of the "
-                     f"{report.days_required} day(s) required")
+        lines.append(f"clean evidence: {plural(clean // 24, 'day')} {plural(clean % 24, 'hour')} of the "
+                     f"{plural(report.days_required, 'day')} required")
     verdict = {"go": "GO", "no-go": "NO-GO", "incomplete": "INCOMPLETE"}[report.verdict]
     lines.append(f"verdict: {verdict} — {because(report)}")
     return lines

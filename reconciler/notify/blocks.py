@@ -159,10 +159,14 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     out = _Builder(t, links)
     tool = facts.get("alert_kind") == "tool"
     check = _check_label(facts)
-    title = _tool_title(t, "alert", facts) if tool else t("alert.data.title", check=check)
+    rule = not tool and facts.get("rule")
+    title = _tool_title(t, "alert", facts) if tool else t("alert.rule.title" if rule else "alert.data.title", check=check)
     out.header(title)
     if tool:
         out.section(t("alert.tool.intro"))
+    elif rule:
+        where = t(f"rule.on.{facts.get('source')}") if facts.get("source") in ("old", "new", "both") else ""
+        out.section(t("alert.rule.intro", job=facts["job"], check=facts.get("check") or "?", where=where))
     else:
         on = t("on_dataset", dataset=facts["dataset"]) if facts.get("dataset") else ""
         out.section(t("alert.data.intro", job=facts["job"], on_dataset=on))
@@ -178,7 +182,8 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     items = facts.get("items") or []
     if items:
         total = max(int(facts.get("items_total") or 0), len(items))
-        out.items(t("items.tool.title" if tool else "items.title"), items, total, facts.get("report"), reserve=1)
+        heading = "items.tool.title" if tool else "items.rule.title" if rule else "items.title"
+        out.items(t(heading), items, total, facts.get("report"), reserve=1)
     out.context(f"`{facts.get('fingerprint', '')}`")
     return out.payload(f"{title}: {facts.get('reason') or ''}")
 
@@ -253,13 +258,21 @@ def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
     out.section(summary)
     add_told_stories(out, facts)
     out.section(f"{t('field.reason')}\n~{facts.get('reason') or '?'}~")
-    fields = [f"{_hour_label(t, facts)}\n{when(facts.get('first_hour'))}", f"{t('field.job')}\n{facts['job']}"]
+    fields = [f"{_hour_label(t, facts)}\n{when(_resolved_hour(facts))}", f"{t('field.job')}\n{facts['job']}"]
     link = out.report_link(facts.get("first_report"))
     if link:
         fields.append(f"{t('field.report')}\n{link}")
     out.section("", fields)
     out.context(f"`{facts.get('fingerprint', '')}`")
     return out.payload(f"{title}. {summary}")
+
+
+def _resolved_hour(facts: dict) -> str | None:
+    """What the resolved message's hour field holds: a data alert's worst hour of the stretch;
+    the first hour (or moment) of the checker's faults and of moments."""
+    if facts.get("alert_kind") == "tool" or _moments(facts):
+        return facts.get("first_hour")
+    return facts.get("worst_hour") or facts.get("first_hour")
 
 
 def render_changed(facts: dict, t: Texts, links: Links) -> dict:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from reconciler.config.models import NotifyConfig
+from reconciler.results import time_from_text
 from reconciler.timeutil import Window, iso
 
 UTC = timezone.utc
@@ -101,10 +102,13 @@ def digest_facts(store, period: Window, scope: DigestScope | None = None) -> dic
         cells = [CELLS.get(verdicts.get((name, h)), "missing") for h in hours]
         datasets.append({"dataset": name, "cells": cells, "counts": _counts(cells)})
     totals = _counts([c for d in datasets for c in d["cells"]])
-    alerts = store.alerts.touching(period.start, period.end)
+    alerts = [a for a in store.alerts.touching(period.start, period.end) if _began_before(a, period.end)]
     reasons = {a["id"]: (store.outbox.by_key(a["top_key"]) or {}).get("facts") or {} for a in alerts}
-    open_alerts = [_alert(a, reasons[a["id"]]) for a in alerts if a["state"] == "open"]
-    changed = [_alert(a, reasons[a["id"]]) for a in alerts if _changed_within(a, period)]
+    recovered = {a["id"]: _recovered_hour(store, a) for a in alerts if a["state"] != "open"}
+    told = {a["id"]: _alert(a, reasons[a["id"]], recovered.get(a["id"])) for a in alerts}
+    open_alerts = _most_important_first([told[a["id"]] for a in alerts if a["state"] == "open"])
+    changed = _most_important_first([told[a["id"]] for a in alerts
+                                     if _changed_within(a, recovered.get(a["id"]), period)])
     moment_results = store.history.moment_results(period.start, period.end)
     moments = _moments(moment_results)
     return {"date": period.end.date().isoformat(), "period": period.to_dict(),
@@ -165,17 +169,39 @@ def _status(totals: dict, open_alerts: list, moments: list) -> str:
     return "green"
 
 
-def _changed_within(alert: dict, period: Window) -> bool:
-    return any(t is not None and period.start <= t < period.end for t in (alert["opened_at"], alert["resolved_at"]))
+def _began_before(alert: dict, end: datetime) -> bool:
+    """The alert's first failing hour (or moment) was judged before the period's end."""
+    first = alert["first_hour"]
+    return first is None or first < end
 
 
-def _alert(a: dict, top: dict) -> dict:
+def _recovered_hour(store, alert: dict) -> datetime | None:
+    """The hour (or moment) whose judgement resolved the alert, from its recovery message."""
+    facts = (store.outbox.by_key(f"recovered:{alert['id']}") or {}).get("facts") or {}
+    return time_from_text(facts["hour"]) if facts.get("hour") else alert["resolved_at"]
+
+
+def _changed_within(alert: dict, recovered: datetime | None, period: Window) -> bool:
+    """Opened or resolved by a judgement of an hour (or moment) of the period: the judged time,
+    not the wall clock, which is not the period's when a past period is replayed."""
+    return any(t is not None and period.start <= t < period.end for t in (alert["first_hour"], recovered))
+
+
+def _most_important_first(alerts: list[dict]) -> list[dict]:
+    """Still open before resolved, then the newest failing hour (or moment) first, then the
+    longest stretch: a list cut short ("…and N more") loses the oldest, shortest ones."""
+    by_length = sorted(alerts, key=lambda a: -max(a["hours"], a["failures"]))
+    by_newest = sorted(by_length, key=lambda a: a["last"], reverse=True)
+    return sorted(by_newest, key=lambda a: a["state"] != "open")
+
+
+def _alert(a: dict, top: dict, recovered: datetime | None = None) -> dict:
     """One alert, once: its stretch (first..last failing hour, or moment) and its state."""
     failed = sorted(a["failed_hours"] or [])
     return {"kind": a["kind"], "job": a["job"], "check": a["check_name"] or a["job"], "dataset": a["dataset"],
             "scope": top.get("scope", "hours"), "first": iso(a["first_hour"]) if a["first_hour"] else failed[0],
             "last": failed[-1] if failed else iso(a["first_hour"]), "hours": len(failed), "failures": a["failures"],
-            "state": a["state"], "resolved_at": iso(a["resolved_at"]) if a["resolved_at"] else None,
+            "state": a["state"], "recovered": iso(recovered) if recovered else None,
             "reason": top.get("reason")}
 
 

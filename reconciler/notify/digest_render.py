@@ -87,7 +87,7 @@ def gate_line(t, gate: dict) -> str:
 def _state(t, alert: dict) -> str:
     if alert["state"] == "open":
         return t("digest.alert.open")
-    return t("digest.alert.resolved", at=when(alert["resolved_at"]))
+    return t("digest.alert.resolved", at=when(alert["recovered"]))
 
 
 def _where(alert: dict) -> str:

@@ -3,12 +3,19 @@ Spanish). Keys are the same in both; a test checks that no key is missing from e
 
 from __future__ import annotations
 
+import string
+
 LOCALES = ("en", "es")
 
 TEXTS = {
     "en": {
         "alert.data.title": "🔴 Data check failing: {check}",
         "alert.data.intro": "*{job}* found a difference between the old and the new system{on_dataset}.",
+        "alert.rule.title": "🔴 Rule violated: {check}",
+        "alert.rule.intro": "*{job}* checked the rule *{check}*{where} and found rows that break it.",
+        "rule.on.new": " on the new system",
+        "rule.on.old": " on the old system",
+        "rule.on.both": " on each system (the violations the old one has too are counted as inherited)",
         "alert.tool.title": "⚠️ The checker is broken: {job} could not run",
         "alert.tool.check_title": "⚠️ The checker is broken: {check} could not be evaluated ({job})",
         "items.tool.title": "*What failed*",
@@ -28,29 +35,32 @@ TEXTS = {
         "report_link": "<{link}|open the report>",
         "report_path": "`{link}`",
         "items.title": "*What differs*",
+        "items.rule.title": "*Rows that break it*",
         "more": "…and {n} more",
         "more_link": "…and {n} more, see <{link}|the full report>",
         "more_path": "…and {n} more, see the full report: `{link}`",
-        "followup.data": "🔁 Still failing: *{check}* failed hour {hour} too ({hours} failed hours since {since}).",
-        "followup.data.value": "🔁 Still failing: *{check}* changed in hour {hour}: {violations} violations, was {previous}.",
-        "followup.moment": ("🔁 Still failing: *{check}* at {hour}: {violations} violations, was {previous} "
-                            "(failed {failures} times since {since})."),
+        "followup.data": ("🔁 Still failing: *{check}* failed hour {hour} too ({hours:# failed hour|# failed hours} since "
+                          "{since})."),
+        "followup.data.value": ("🔁 Still failing: *{check}* changed in hour {hour}: {violations:# violation|# violations}, "
+                                "was {previous}."),
+        "followup.moment": ("🔁 Still failing: *{check}* at {hour}: {violations:# violation|# violations}, was {previous} "
+                            "(failed {failures:once|# times} since {since})."),
         "followup.tool": "🔁 The checker still cannot run *{job}* ({hour}): {reason}",
         "reminder.data": ("⏰ Reminder: *{check}* has been failing since {since}: failed hours: {hours}, "
                           "the latest {hour}."),
-        "reminder.moment": ("⏰ Reminder: *{check}* has been failing since {since}: failed {failures} times, "
+        "reminder.moment": ("⏰ Reminder: *{check}* has been failing since {since}: failed {failures:once|# times}, "
                             "the latest at {hour}."),
         "reminder.tool": ("⏰ Reminder: the checker has not been able to run *{job}* since {since} "
-                          "({failures} attempts)."),
+                          "({failures:# attempt|# attempts})."),
         "recovered.data": ("✅ Recovered: *{check}* passes again (hour {hour}). It failed for {duration}, "
                            "failed hours: {hours}."),
-        "recovered.moment": ("✅ Recovered: *{check}* passes again ({hour}). It failed {failures} times over "
+        "recovered.moment": ("✅ Recovered: *{check}* passes again ({hour}). It failed {failures:once|# times} over "
                              "{duration}."),
         "recovered.tool": "✅ The checker works again: *{job}* ran ({hour}) after {duration} broken.",
         "resolved.data.title": "✅ Resolved: {check}",
         "resolved.tool.title": "✅ Resolved: the checker runs {job} again",
         "resolved.summary": "Lasted {duration} ({since} → {until}); failed hours: {hours}.",
-        "resolved.summary.moment": "Lasted {duration} ({since} → {until}); failed {failures} times.",
+        "resolved.summary.moment": "Lasted {duration} ({since} → {until}); failed {failures:once|# times}.",
         "changed.title": "🔄 Rechecked hour {hour}: *{check}* is now *{after}* (was {before}).",
         "changed.reason": "Reason: {reason}",
         "status.pass": "passing",
@@ -61,11 +71,12 @@ TEXTS = {
         "digest.title": "📋 Daily update, {date}",
         "digest.status": "*Status:* {status}",
         "digest.status.green": "🟢 on track: all {hours} hours of the period passed and no alert is open",
-        "digest.status.yellow": ("🟡 attention: {failed} failed hours and {failed_moments} failed point-in-time runs "
-                                 "in the period, no alert open now"),
-        "digest.status.red": "🔴 blocked: {open} open alerts",
-        "digest.status.incomplete": ("⚪ incomplete: {unjudged} of {hours} hours have no verdict ({missing} missing, "
-                                     "{empty} empty); nothing failed"),
+        "digest.status.yellow": ("🟡 attention: {failed:# failed hour|# failed hours} and "
+                                 "{failed_moments:# failed point-in-time run|# failed point-in-time runs} in the period, "
+                                 "no alert open now"),
+        "digest.status.red": "🔴 blocked: {open:# open alert|# open alerts}",
+        "digest.status.incomplete": ("⚪ incomplete: {unjudged} of {hours} hours {unjudged:has|have} no verdict "
+                                     "({missing} missing, {empty} empty); nothing failed"),
         "digest.status.nothing": "⚫ nothing judged: none of the {hours} hours of the period has a verdict",
         "digest.hours.title": "*{start} → {end}, hour by hour*",
         "digest.hours.totals": ("Totals: {judged} of {hours} hours judged ({failed} failed), {empty} empty, "
@@ -77,28 +88,31 @@ TEXTS = {
         "digest.changed.title": "*What changed*",
         "digest.changed.hours": "{check} ({job}): failed {first} … {last} ({hours} h), {state}",
         "digest.changed.hour": "{check} ({job}): failed hour {first}, {state}",
-        "digest.changed.moments": "{check} ({job}): failed {failures} times from {first} to {last}, {state}",
+        "digest.changed.moments": "{check} ({job}): failed {failures:once, at|# times from} {first}{failures:| to {last}}, {state}",
         "digest.changed.tool.hours": "the checker could not judge {what}: hours {first} … {last} ({hours} h), {state}",
         "digest.changed.tool.hour": "the checker could not judge {what}: hour {first}, {state}",
-        "digest.changed.tool.moments": "the checker could not run {what}: {failures} times from {first} to {last}, {state}",
+        "digest.changed.tool.moments": ("the checker could not run {what}: {failures:once, at|# times from} {first}"
+                                        "{failures:| to {last}}, {state}"),
         "digest.alert.open": "still open",
-        "digest.alert.resolved": "resolved at {at}",
+        "digest.alert.resolved": "passed again at {at}",
         "digest.changed.none": "no alert opened or resolved",
         "digest.issues.title": "*Issues*",
         "digest.issues.none": "none open",
         "digest.issue": "{check} ({job}): failing since {since}, failed hours: {hours}",
-        "digest.issue.moment": "{check} ({job}): failing since {since}, failed {failures} times",
+        "digest.issue.moment": "{check} ({job}): failing since {since}, failed {failures:once|# times}",
         "digest.issue.tool": "the checker cannot run {what} since {since}",
         "digest.moments.title": "*Point-in-time checks in the period*",
-        "digest.moment": "{check} ({job}): {runs} runs, failed {failed} times; the latest {status} at {at}",
+        "digest.moment": ("{check} ({job}): {runs:# run|# runs}, failed {failed:once|# times}; the latest {status} "
+                           "at {at}"),
         "digest.worst.title": "*Worst numbers*",
         "digest.worst.drift": "largest drift: {drift} % in {dataset} at {hour}",
         "digest.worst.none": "no drift measured",
         "digest.next.title": "*Next steps*",
         "digest.next.fix": "investigate {check} ({job}): {reason}",
         "digest.next.tool": "fix the checker for {job}: {reason}",
-        "digest.next.missing": "judge the {missing} missing hours (`reconciler run JOB`)",
-        "digest.next.empty": "find out why {empty} hours had no row on either side (or set `allow_empty_hours`)",
+        "digest.next.missing": "judge the {missing:missing hour|# missing hours} (`reconciler run JOB`)",
+        "digest.next.empty": ("find out why {empty:# hour|# hours} had no row on either side (or set "
+                              "`allow_empty_hours`)"),
         "digest.next.keep": "keep shadow mode running; nothing to do",
         "digest.gate.title": "*Go/no-go gate*",
         "digest.gate": "{verdict} for phase {phase}{why}; {clean} of {days} days clean",
@@ -125,22 +139,27 @@ TEXTS = {
         "minutes_unit": "{n} min",
         "days_unit": "{n} d",
         "why.title": "*Why*",
-        "why.more": "…and {n} more findings in the report",
+        "why.more": "…and {n:# more finding|# more findings} in the report",
         "why.none": "no pattern found in hour {hour}: {reason}",
         "story.line": "{finding} — {span}",
         "story.since": "every hour since {since} ({hours} h, {rows} rows an hour)",
         "story.span": "every hour from {since} to {until} ({hours} h, {rows} rows an hour)",
-        "story.one": "in hour {since} only ({rows} rows)",
+        "story.one": "in hour {since} only ({rows:# row|# rows})",
         "story.same": "*Still the same*",
         "followup.data.fault": "🔀 *{check}*: now a different fault, in hour {hour}:",
         "followup.data.before": "*Before*",
         "digest.stories.title": "*Why: the faults of the period*",
-        "digest.story.more": "{dataset}: …and {n} more stories in the reports",
+        "digest.story.more": "{dataset}: …and {n:# more story|# more stories} in the reports",
         "resolved.stories": "*What it was*",
     },
     "es": {
         "alert.data.title": "🔴 Falla un chequeo de datos: {check}",
         "alert.data.intro": "*{job}* encontró una diferencia entre el sistema viejo y el nuevo{on_dataset}.",
+        "alert.rule.title": "🔴 Regla incumplida: {check}",
+        "alert.rule.intro": "*{job}* comprobó la regla *{check}*{where} y encontró filas que la incumplen.",
+        "rule.on.new": " en el sistema nuevo",
+        "rule.on.old": " en el sistema viejo",
+        "rule.on.both": " en cada sistema (las violaciones que el viejo también tiene se cuentan como heredadas)",
         "alert.tool.title": "⚠️ El verificador está roto: {job} no pudo ejecutarse",
         "alert.tool.check_title": "⚠️ El verificador está roto: {check} no pudo evaluarse ({job})",
         "items.tool.title": "*Qué falló*",
@@ -160,31 +179,32 @@ TEXTS = {
         "report_link": "<{link}|abrir el reporte>",
         "report_path": "`{link}`",
         "items.title": "*Qué difiere*",
+        "items.rule.title": "*Filas que la incumplen*",
         "more": "…y {n} más",
         "more_link": "…y {n} más, ver <{link}|el reporte completo>",
         "more_path": "…y {n} más, ver el reporte completo: `{link}`",
-        "followup.data": ("🔁 Sigue fallando: *{check}* también falló en la hora {hour} ({hours} horas falladas "
+        "followup.data": ("🔁 Sigue fallando: *{check}* también falló en la hora {hour} ({hours:# hora fallada|# horas falladas} "
                           "desde {since})."),
-        "followup.data.value": ("🔁 Sigue fallando: *{check}* cambió en la hora {hour}: {violations} violaciones, "
+        "followup.data.value": ("🔁 Sigue fallando: *{check}* cambió en la hora {hour}: {violations:# violación|# violaciones}, "
                                 "antes {previous}."),
-        "followup.moment": ("🔁 Sigue fallando: *{check}* a las {hour}: {violations} violaciones, antes {previous} "
-                            "(falló {failures} veces desde {since})."),
+        "followup.moment": ("🔁 Sigue fallando: *{check}* a las {hour}: {violations:# violación|# violaciones}, antes "
+                            "{previous} (falló {failures:una vez|# veces} desde {since})."),
         "followup.tool": "🔁 El verificador sigue sin poder ejecutar *{job}* ({hour}): {reason}",
         "reminder.data": ("⏰ Recordatorio: *{check}* falla desde {since}: horas falladas: {hours}, "
                           "la última {hour}."),
-        "reminder.moment": ("⏰ Recordatorio: *{check}* falla desde {since}: falló {failures} veces, "
+        "reminder.moment": ("⏰ Recordatorio: *{check}* falla desde {since}: falló {failures:una vez|# veces}, "
                             "la última a las {hour}."),
         "reminder.tool": ("⏰ Recordatorio: el verificador no puede ejecutar *{job}* desde {since} "
-                          "({failures} intentos)."),
+                          "({failures:# intento|# intentos})."),
         "recovered.data": ("✅ Recuperado: *{check}* vuelve a pasar (hora {hour}). Falló durante {duration}, "
                            "horas falladas: {hours}."),
-        "recovered.moment": ("✅ Recuperado: *{check}* vuelve a pasar ({hour}). Falló {failures} veces durante "
+        "recovered.moment": ("✅ Recuperado: *{check}* vuelve a pasar ({hour}). Falló {failures:una vez|# veces} durante "
                              "{duration}."),
         "recovered.tool": "✅ El verificador funciona de nuevo: *{job}* se ejecutó ({hour}) tras {duration} roto.",
         "resolved.data.title": "✅ Resuelto: {check}",
         "resolved.tool.title": "✅ Resuelto: el verificador vuelve a ejecutar {job}",
         "resolved.summary": "Duró {duration} ({since} → {until}); horas falladas: {hours}.",
-        "resolved.summary.moment": "Duró {duration} ({since} → {until}); falló {failures} veces.",
+        "resolved.summary.moment": "Duró {duration} ({since} → {until}); falló {failures:una vez|# veces}.",
         "changed.title": "🔄 Hora {hour} rechequeada: *{check}* ahora está *{after}* (antes: {before}).",
         "changed.reason": "Motivo: {reason}",
         "status.pass": "pasando",
@@ -195,15 +215,16 @@ TEXTS = {
         "digest.title": "📋 Actualización diaria, {date}",
         "digest.status": "*Estado:* {status}",
         "digest.status.green": ("🟢 en curso: las {hours} horas del período pasaron y no hay alertas abiertas"),
-        "digest.status.yellow": ("🟡 atención: {failed} horas falladas y {failed_moments} ejecuciones puntuales "
-                                 "falladas en el período, ninguna alerta abierta ahora"),
-        "digest.status.red": "🔴 bloqueado: {open} alertas abiertas",
-        "digest.status.incomplete": ("⚪ incompleto: {unjudged} de {hours} horas sin veredicto ({missing} "
-                                     "faltantes, {empty} vacías); nada falló"),
+        "digest.status.yellow": ("🟡 atención: {failed:# hora fallada|# horas falladas} y "
+                                 "{failed_moments:# ejecución puntual fallada|# ejecuciones puntuales falladas} en el "
+                                 "período, ninguna alerta abierta ahora"),
+        "digest.status.red": "🔴 bloqueado: {open:# alerta abierta|# alertas abiertas}",
+        "digest.status.incomplete": ("⚪ incompleto: {unjudged} de {hours} horas sin veredicto "
+                                     "({missing:# faltante|# faltantes}, {empty:# vacía|# vacías}); nada falló"),
         "digest.status.nothing": "⚫ nada juzgado: ninguna de las {hours} horas del período tiene veredicto",
         "digest.hours.title": "*{start} → {end}, hora por hora*",
-        "digest.hours.totals": ("Totales: {judged} de {hours} horas juzgadas ({failed} falladas), {empty} vacías, "
-                                "{missing} faltantes"),
+        "digest.hours.totals": ("Totales: {judged} de {hours} horas juzgadas ({failed:# fallada|# falladas}), "
+                                "{empty:# vacía|# vacías}, {missing:# faltante|# faltantes}"),
         "digest.cell.passed": "pasó",
         "digest.cell.failed": "falló",
         "digest.cell.empty": "vacía",
@@ -211,30 +232,31 @@ TEXTS = {
         "digest.changed.title": "*Qué cambió*",
         "digest.changed.hours": "{check} ({job}): falló {first} … {last} ({hours} h), {state}",
         "digest.changed.hour": "{check} ({job}): falló la hora {first}, {state}",
-        "digest.changed.moments": "{check} ({job}): falló {failures} veces de {first} a {last}, {state}",
+        "digest.changed.moments": "{check} ({job}): falló {failures:una vez, a las|# veces, de} {first}{failures:| a {last}}, {state}",
         "digest.changed.tool.hours": ("el verificador no pudo juzgar {what}: horas {first} … {last} ({hours} h), "
                                       "{state}"),
         "digest.changed.tool.hour": "el verificador no pudo juzgar {what}: hora {first}, {state}",
-        "digest.changed.tool.moments": ("el verificador no pudo ejecutar {what}: {failures} veces de {first} a "
-                                        "{last}, {state}"),
+        "digest.changed.tool.moments": ("el verificador no pudo ejecutar {what}: {failures:una vez, a las|# veces, de} "
+                                        "{first}{failures:| a {last}}, {state}"),
         "digest.alert.open": "sigue abierta",
-        "digest.alert.resolved": "resuelta a las {at}",
+        "digest.alert.resolved": "volvió a pasar a las {at}",
         "digest.changed.none": "ninguna alerta abierta ni resuelta",
         "digest.issues.title": "*Problemas*",
         "digest.issues.none": "ninguno abierto",
         "digest.issue": "{check} ({job}): falla desde {since}, horas falladas: {hours}",
-        "digest.issue.moment": "{check} ({job}): falla desde {since}, falló {failures} veces",
+        "digest.issue.moment": "{check} ({job}): falla desde {since}, falló {failures:una vez|# veces}",
         "digest.issue.tool": "el verificador no puede ejecutar {what} desde {since}",
         "digest.moments.title": "*Chequeos puntuales del período*",
-        "digest.moment": "{check} ({job}): {runs} ejecuciones, falló {failed} veces; la última {status} a las {at}",
+        "digest.moment": ("{check} ({job}): {runs:# ejecución|# ejecuciones}, falló {failed:una vez|# veces}; la última "
+                           "{status} a las {at}"),
         "digest.worst.title": "*Peores cifras*",
         "digest.worst.drift": "mayor desviación: {drift} % en {dataset} a las {hour}",
         "digest.worst.none": "sin desviación medida",
         "digest.next.title": "*Próximos pasos*",
         "digest.next.fix": "investigar {check} ({job}): {reason}",
         "digest.next.tool": "reparar el verificador de {job}: {reason}",
-        "digest.next.missing": "juzgar las {missing} horas faltantes (`reconciler run JOB`)",
-        "digest.next.empty": ("averiguar por qué {empty} horas no tuvieron filas en ningún lado (o fijar "
+        "digest.next.missing": "juzgar {missing:la hora faltante|las # horas faltantes} (`reconciler run JOB`)",
+        "digest.next.empty": ("averiguar por qué {empty:# hora no tuvo|# horas no tuvieron} filas en ningún lado (o fijar "
                               "`allow_empty_hours`)"),
         "digest.next.keep": "mantener el modo sombra; nada que hacer",
         "digest.gate.title": "*Decisión de avance*",
@@ -262,17 +284,17 @@ TEXTS = {
         "minutes_unit": "{n} min",
         "days_unit": "{n} d",
         "why.title": "*Por qué*",
-        "why.more": "…y {n} hallazgos más en el reporte",
+        "why.more": "…y {n:# hallazgo más|# hallazgos más} en el reporte",
         "why.none": "ningún patrón en la hora {hour}: {reason}",
         "story.line": "{finding} — {span}",
         "story.since": "cada hora desde {since} ({hours} h, {rows} filas por hora)",
         "story.span": "cada hora de {since} a {until} ({hours} h, {rows} filas por hora)",
-        "story.one": "solo en la hora {since} ({rows} filas)",
+        "story.one": "solo en la hora {since} ({rows:# fila|# filas})",
         "story.same": "*Sigue igual*",
         "followup.data.fault": "🔀 *{check}*: ahora es otra falla, en la hora {hour}:",
         "followup.data.before": "*Antes*",
         "digest.stories.title": "*Por qué: las fallas del período*",
-        "digest.story.more": "{dataset}: …y {n} historias más en los reportes",
+        "digest.story.more": "{dataset}: …y {n:# historia más|# historias más} en los reportes",
         "resolved.stories": "*Qué fue*",
     },
 }
@@ -342,8 +364,23 @@ for _locale, _texts in PHASE_TEXTS.items():
     TEXTS[_locale].update(_texts)
 
 
+class _Plurals(string.Formatter):
+    """`{n:one|many}`: the text for one or for any other number, `#` standing for the number
+    ("{hours:# hour|# hours}", "{failures:once|# times}"); any other field as `format` does."""
+
+    def format_field(self, value, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        one, many = format_spec.split("|", 1)
+        return (one if str(value).strip() == "1" else many).replace("#", str(value))
+
+
+PLURALS = _Plurals()
+
+
 class Texts:
-    """`t("alert.data.title", check=...)` in one locale."""
+    """`t("alert.data.title", check=...)` in one locale; numbers in its decimal notation
+    (Spanish: a decimal comma, phrasebook.decimal_comma)."""
 
     def __init__(self, locale: str = "en"):
         if locale not in TEXTS:
@@ -352,7 +389,13 @@ class Texts:
         self.table = TEXTS[locale]
 
     def __call__(self, key: str, **values) -> str:
-        return self.table[key].format(**values)
+        return self.numbers(PLURALS.format(self.table[key], **values))
+
+    def numbers(self, text: str) -> str:
+        """`text` with its decimal numbers written as the locale writes them."""
+        from reconciler.notify.phrasebook import decimal_comma
+
+        return decimal_comma(text) if self.locale == "es" else text
 
     def name(self, kind: str, name: str) -> str:
         """A known name (`criterion.drift`) in the locale's words; an unknown one as written."""

@@ -21,11 +21,24 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from reconciler.notify.items import sample_line
 from reconciler.notify.reasons import reason_of
 from reconciler.notify.story import HourStory, alert_stories, hour_story
-from reconciler.results import EMPTY, ERROR, FAIL, PASS, CheckResult, RunResult, StoredRun, jsonable, worst
+from reconciler.results import (
+    EMPTY,
+    ERROR,
+    FAIL,
+    PASS,
+    CheckResult,
+    RunResult,
+    StoredRun,
+    jsonable,
+    time_from_text,
+    worst,
+)
 from reconciler.store import alerts, outbox
 from reconciler.store.alerts import RESOLVED
+from reconciler.store.ledger import ledger_rows
 from reconciler.store.result_history import earlier_results
 from reconciler.timeutil import iso
 
@@ -135,23 +148,19 @@ def _earlier_statuses(conn: Connection, job: str, start: datetime, run_id: int) 
 
 def _result_facts(result: CheckResult) -> dict:
     details = result.details or {}
-    items = [_item(s) for s in (result.samples or [])[:MAX_ITEMS]]
-    return {"check": result.check, "config_check": result.config_check, "dataset": details.get("dataset"),
-            "reason": reason_of(result), "violations": int(result.violations or 0), "items": items,
-            "items_total": max(int(result.violations or 0), len(result.samples or []))}
+    items = [sample_line(s) for s in (result.samples or [])[:MAX_ITEMS]]
+    facts = {"check": result.check, "config_check": result.config_check, "dataset": details.get("dataset"),
+             "reason": reason_of(result), "violations": int(result.violations or 0), "items": items,
+             "items_total": max(int(result.violations or 0), len(result.samples or []))}
+    if _is_rule(result):
+        facts.update(rule=True, source=details.get("source"))
+    return facts
 
 
-def _item(sample) -> str:
-    sample = jsonable(sample)
-    if isinstance(sample, dict):
-        return "• " + ", ".join(f"{k}={_flat(v)}" for k, v in sample.items())
-    return f"• {_flat(sample)}"
-
-
-def _flat(value) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={_flat(v)}" for k, v in value.items()) + "}"
-    return str(value)
+def _is_rule(result: CheckResult) -> bool:
+    """A rule over the data of one side (or each side apart): a SQL rule, or an expectation on
+    a table; not a comparison of old and new."""
+    return result.check_type == "sql" or (result.check_type == "suite" and not (result.details or {}).get("dataset"))
 
 
 def _fp_hash(fingerprint: str) -> str:
@@ -233,6 +242,7 @@ class _RunContext:
                    "run_id": self.run_id, "report": self.report}
         self._enqueue(f"recovered:{alert['id']}", "recovered", summary, alert["id"], alert["top_key"])
         resolved = {**top["facts"], **summary, "first_hour": iso(alert["first_hour"]),
+                    "worst_hour": iso(_worst_failed_hour(self.conn, alert, top["facts"])),
                     "first_report": top["facts"].get("report")}
         if alert["kind"] == DATA and "why" in top["facts"]:  # a dataset compared row by row: what it was
             resolved.update(alert_stories(self.conn, alert["dataset"], alert["first_hour"], self.hour))
@@ -275,6 +285,17 @@ def _change(kind: str, facts: dict, told: dict | None, new_hour: bool, story: Ho
     if told is not None and _value(kind, facts) != _value(kind, told["facts"]):
         return "value"
     return None
+
+
+def _worst_failed_hour(conn: Connection, alert: dict, top: dict) -> datetime:
+    """The failing hour of the alert's whole stretch with the largest drift in the ledger (as
+    `_worst_hour` picks within one run); without a drift, the worst hour its first message told."""
+    failed = set(alert["failed_hours"] or [])
+    rows = ledger_rows(conn, alert["dataset"], alert["first_hour"], None) if alert["dataset"] and failed else []
+    drifts = [r for r in rows if iso(r["hour"]) in failed and r["drift_pct"] is not None]
+    if drifts:
+        return max(drifts, key=lambda r: abs(r["drift_pct"]))["hour"]
+    return time_from_text(top["hour"]) if top.get("hour") else alert["first_hour"]
 
 
 def _worst_hour(run: RunResult, result: CheckResult) -> datetime:

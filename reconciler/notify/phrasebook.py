@@ -20,8 +20,10 @@ LABEL = {"missing": "faltantes", "extra": "sobrantes", "changed": "cambiadas", "
 SIDE = {"new": "el nuevo", "old": "el viejo"}
 
 
-def _label(m: re.Match, group: str = "label") -> str:
-    return LABEL.get(m.group(group), m.group(group))
+def _label(m: re.Match, group: str = "label", count: str | None = None) -> str:
+    """The row class in Spanish, singular after a count of one ("1 faltante")."""
+    label = LABEL.get(m.group(group), m.group(group))
+    return label[:-1] if count is not None and count.strip() == "1" and label.endswith("s") else label
 
 
 def _side(m: re.Match, group: str = "side") -> str:
@@ -69,6 +71,7 @@ SPANISH: list[tuple[str, object]] = [
     (r"over-represented: ", "sobrerrepresentado: "),
     (r"of the (?P<label>missing|extra|changed|differing) rows", lambda m: f"de las filas {_label(m)}"),
     (r"of the hour's rows", "de las filas de la hora"),
+    (r"\bof the hour\b", "de la hora"),
     (rf"the hour's counts are equal \((?P<n>{N})\), yet (?P<m>{N}) rows are missing and (?P<e>{N}) extra: "
      r"only the rows tell",
      r"los conteos de la hora son iguales (\g<n>), pero faltan \g<m> filas y sobran \g<e>: solo las filas lo dicen"),
@@ -76,7 +79,7 @@ SPANISH: list[tuple[str, object]] = [
      r"only the rows tell",
      r"los conteos de la hora son \g<o> en el viejo y \g<n> en el nuevo, pero faltan \g<m> filas y sobran \g<e>: "
      r"solo las filas lo dicen"),
-    (rf"(?P<n>{N}) changed: ", r"\g<n> cambiadas: "),
+    (rf"(?P<n>{N}) changed: ", lambda m: f"{m['n']} {_plural(m['n'], 'cambiada', 'cambiadas')}: "),
     (rf"(?P<c>`[^`]+`) in (?P<n>{N}) \(", r"\g<c> en \g<n> ("),
     (r"rounded to an integer", "redondeado a entero"),
     (rf"rounded to (?P<n>{N}) decimals?", r"redondeado a \g<n> decimales"),
@@ -109,22 +112,26 @@ SPANISH: list[tuple[str, object]] = [
     (rf"\bmatch (?P<p>{N}) %", r"coincidencia \g<p> %"),
     (rf": (?P<a>{N}) of (?P<b>{N}) rows? differ", lambda m: f": difieren {m['a']} de {m['b']} "
                                                               f"{_plural(m['b'], 'fila', 'filas')}"),
-    (rf"(?P<n>{N}) (?P<label>missing|extra|changed)\b(?! rows)", lambda m: f"{m['n']} {_label(m)}"),
+    (rf"(?P<n>{N}) (?P<label>missing|extra|changed)\b(?! rows)", lambda m: f"{m['n']} {_label(m, count=m['n'])}"),
     (r"row comparison cut short by its budget: some rows were not compared",
      "comparación de filas cortada por su presupuesto: algunas filas no se compararon"),
     (r"\bevery row compared in all\b", "todas las filas comparadas en todas"),
     (r"\bevery row compared\b", "todas las filas comparadas"),
     (r", required ", ", se requiere "),
-    (rf"(?P<a>{N}) of (?P<b>{N}) hours? fail: ", r"fallan \g<a> de \g<b> horas: "),
+    (rf"(?P<a>{N}) of (?P<b>{N}) hours? fail: ",
+     lambda m: f"{_plural(m['a'], 'falla', 'fallan')} {m['a']} de {m['b']} {_plural(m['b'], 'hora', 'horas')}: "),
     (r", every hour ", ", cada hora "),
     (rf"\bin all (?P<n>{N}) hours?\b", lambda m: "en la hora" if m["n"] == "1" else f"en las {m['n']} horas"),
     (rf"\bin all (?P<n>{N}) rows?\b", lambda m: "en la fila" if m["n"] == "1" else f"en las {m['n']} filas"),
-    (rf"(?P<n>{N}) rows missing or changed in new", r"\g<n> filas faltantes o cambiadas en el nuevo"),
+    (rf"(?P<n>{N}) rows? missing or changed in new",
+     lambda m: f"{m['n']} {_plural(m['n'], 'fila faltante o cambiada', 'filas faltantes o cambiadas')} en el nuevo"),
     (r"every selected old row is in new, unchanged", "cada fila seleccionada del viejo está en el nuevo, sin cambios"),
-    (rf"(?P<n>{N}) only in new \(allowed\)", r"\g<n> solo en el nuevo (permitidas)"),
+    (rf"(?P<n>{N}) only in new \(allowed\)",
+     lambda m: f"{m['n']} solo en el nuevo ({_plural(m['n'], 'permitida', 'permitidas')})"),
     (rf"all (?P<n>{N}) groups? equal on old and new", r"los \g<n> grupos iguales en el viejo y el nuevo"),
     (rf"(?P<a>{N}) of (?P<b>{N}) groups? differ between old and new",
-     r"difieren \g<a> de \g<b> grupos entre el viejo y el nuevo"),
+     lambda m: f"{_plural(m['a'], 'difiere', 'difieren')} {m['a']} de {m['b']} {_plural(m['b'], 'grupo', 'grupos')} "
+               "entre el viejo y el nuevo"),
     (rf"(?P<a>{N}) old vs (?P<b>{N}) new", r"\g<a> en el viejo frente a \g<b> en el nuevo"),
     (rf"newest event (?P<n>{N}) s old, ", r"evento más reciente de hace \g<n> s, "),
     (r"no event in the new system", "ningún evento en el sistema nuevo"),
@@ -139,13 +146,13 @@ SPANISH: list[tuple[str, object]] = [
     (rf"\(at most (?P<n>{N})\)", r"(como mucho \g<n>)"),
     (r"\bduplicate bookings?\b", lambda m: "reservas duplicadas" if m[0].endswith("s") else "reserva duplicada"),
     (r"\boverlapping bookings?\b", lambda m: "reservas solapadas" if m[0].endswith("s") else "reserva solapada"),
-    (rf"(?P<n>{N}) new (?P<noun>[^(;]+?)(?= \(|$|;)", r"\g<n> nuevas: \g<noun>"),
+    (rf"(?P<n>{N}) new (?P<noun>[^(;]+?)(?= \(|$|;)", lambda m: f"{m['n']} {_plural(m['n'], 'nueva', 'nuevas')}: {m['noun']}"),
     (r"\bno new ", "ninguna nueva: "),
-    (rf"\((?P<i>{N}) inherited from old\)", r"(\g<i> heredadas del viejo)"),
+    (rf"\((?P<i>{N}) inherited from old\)", lambda m: f"({m['i']} {_plural(m['i'], 'heredada', 'heredadas')} del viejo)"),
     (r" on old or new\b", " en el viejo o el nuevo"),
     (r" on (?P<side>new|old|both)\b", lambda m: f" en {SIDE.get(m['side'], 'ambos')}"),
     (r"\(a warning rule: counted, not failed\)", "(una regla de aviso: se cuenta, no falla)"),
-    (r"\bviolations? of\b", "violaciones de"),
+    (r"\bviolations? of\b", lambda m: "violaciones de" if m[0].startswith("violations") else "violación de"),
     (rf"(?P<n>{N}) violations?", lambda m: f"{m['n']} {_plural(m['n'], 'violación', 'violaciones')}"),
     (r" matches its raw table in every hour", " coincide con su tabla base en cada hora"),
     (r" differs from its raw table in ", " difiere de su tabla base en "),
@@ -153,8 +160,9 @@ SPANISH: list[tuple[str, object]] = [
     (r"\bnot null\b", "no nulo"),
     (r"\bunique\b", "único"),
     (r"\bmatches\b", "cumple"),
-    (rf"(?P<n>{N}) of (?P<r>{N}) rows? fail: ", r"fallan \g<n> de \g<r> filas: "),
-    (rf"(?P<n>{N}) rows? fail: ", r"fallan \g<n> filas: "),
+    (rf"(?P<n>{N}) of (?P<r>{N}) rows? fail: ",
+     lambda m: f"{_plural(m['n'], 'falla', 'fallan')} {m['n']} de {m['r']} {_plural(m['r'], 'fila', 'filas')}: "),
+    (rf"(?P<n>{N}) rows? fail: ", lambda m: f"{_plural(m['n'], 'falla 1 fila', 'fallan ' + m['n'] + ' filas')}: "),
     (r": holds\b", ": se cumple"),
     (r"\bobserved\b", "observado"),
     (r"\bthreshold\b", "umbral"),
@@ -182,6 +190,22 @@ WORDS = {
     "booking": "reserva", "bookings": "reservas", "overlapping": "solapadas", "duplicate": "duplicada",
     "counts": "conteos", "equal": "iguales", "above": "por encima de", "below": "por debajo de",
 }
+
+
+DECIMAL = re.compile(r"(?<![\w.,\u00a0])([−+\-]?\d[\d\u00a0]*)\.(\d+)(?![\w.])")
+LITERAL = re.compile(r"`[^`]*`|<[^>]*>|\w+://\S+|(?<!\w)'[^']*'(?!\w)")  # code, links and quotes: kept as written
+
+
+def decimal_comma(text: str) -> str:
+    """Spanish writes a decimal comma: "99.95 %" -> "99,95 %" (digit groups stay a no-break
+    space); code, links, quotes and names with a point in them (v1.2, 10.0.0.1) are kept."""
+    out, last = [], 0
+    for m in LITERAL.finditer(text):
+        out.append(DECIMAL.sub(r"\1,\2", text[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(DECIMAL.sub(r"\1,\2", text[last:]))
+    return "".join(out)
 
 
 RAW_TAIL = re.compile(r"(?P<head>.*?(?:could not be evaluated|could not run|not judged): )(?P<raw>.*)$", re.S)
@@ -214,8 +238,8 @@ def in_locale(text: str | None, locale: str) -> str | None:
     rules, words = PHRASEBOOKS[locale]
     raw = RAW_TAIL.match(text)  # an error's own message (after "could not run: ") is kept as written
     if raw:
-        return _translate(raw["head"], rules, words) + raw["raw"]
-    return _translate(text, rules, words)
+        return decimal_comma(_translate(raw["head"], rules, words)) + raw["raw"]
+    return decimal_comma(_translate(text, rules, words))
 
 
 def words_in(locale: str):
@@ -223,11 +247,24 @@ def words_in(locale: str):
     return lambda text: in_locale(text, locale)
 
 
-ITEM_LABELS = {"es": {"key": "clave"}}
+ITEM_WORDS = {"es": [  # notify/items.py's words; the columns and values are the data's and stay as they are
+    (r"^• hour (\S+): ", r"• hora \1: "),
+    (r"(?<=[:;] )drift ", "desviación "),
+    (r"(?<=[:;] )match ", "coincidencia "),
+    (r": missing in new$", ": falta en el nuevo"),
+    (r": only in new$", ": solo en el nuevo"),
+    (r"^• new(?=: | — )", "• nueva"),
+    (r"^• inherited from old(?=: | — )", "• heredada del viejo"),
+]}
 
 
 def item_in_locale(item: str, locale: str) -> str:
-    """A sample's line (`• key={event_id=0}, device_id=dev-7`): only our own label `key` is
-    ours to translate; the columns and values are the data's and stay as they are."""
-    label = ITEM_LABELS.get(locale, {}).get("key")
-    return re.sub(r"^(• )?key=", lambda m: f"{m.group(1) or ''}{label}=", item) if label else item
+    """A sample's line (notify/items.py) as the `locale` reader reads it: only our own words."""
+    for pattern, replacement in ITEM_WORDS.get(locale, []):
+        item = re.sub(pattern, replacement, item)
+    return _item_numbers(item) if locale == "es" else item
+
+
+def _item_numbers(item: str) -> str:
+    """Our own measures in a sample's line get the decimal comma; the data's values stay as stored."""
+    return re.sub(r"(?<=: )(desviación|coincidencia) (\S+)", lambda m: f"{m[1]} {decimal_comma(m[2])}", item)

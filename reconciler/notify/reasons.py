@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import json
-
-from reconciler.formatting import number
+from reconciler.report.observed import observed_text
 from reconciler.results import ERROR
+from reconciler.thresholds import Threshold
 
 MAX_REASON = 300
 
@@ -26,11 +25,11 @@ def reason_of(result) -> str:
     check, status = _get(result, "check") or "?", _get(result, "status") or "?"
     if status == ERROR:
         return _clip(f"{check} could not be evaluated: {message or 'unknown error'}")
-    observed, threshold = _get(result, "observed"), _get(result, "threshold")
+    threshold = Threshold.from_dict(_get(result, "threshold"))
     violations = _get(result, "violations") or 0
-    parts = [f"{check}: observed {_short(observed)}"]
+    parts = [f"{check}: observed {_short(observed_text(_get(result, 'observed'), threshold))}"]
     if threshold is not None:
-        parts.append(f"threshold {_short(threshold)}")
+        parts.append(f"threshold {_short(threshold.describe())}")
     if violations:
         parts.append(f"{violations} violation{'s' if violations != 1 else ''}")
     text = ", ".join(parts)
@@ -39,13 +38,8 @@ def reason_of(result) -> str:
     return _clip(text)
 
 
-def _short(value) -> str:
-    if isinstance(value, float):
-        return number(value)
-    if isinstance(value, (dict, list)):
-        text = json.dumps(value, separators=(", ", ": "), default=str)
-        return text if len(text) <= 80 else text[:79] + "…"
-    return str(value)
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _clip(text: str) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from reconciler import formatting
 from reconciler.checks.types import is_rule, reason_for
 from reconciler.report.charts import counts_chart, drift_chart
-from reconciler.report.observed import observed_text
+from reconciler.report.observed import result_observed_text
 from reconciler.report.why import why_view
 from reconciler.results import NOT_PASSING, PASS, CheckResult, CompareResult, RunResult, StoredRun
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, Threshold
@@ -114,8 +114,8 @@ def shorten(text: str, limit: int = RAW_CHARS) -> str:
 def check_rows(results: list[CheckResult], run: RunResult | None = None) -> list[dict]:
     """Per result: its reason first; the observed value in words (`observed_full`, and shortened)."""
     return [{"check": r.check, "status": r.status, "reason": reason_of(r),
-             "observed": shorten(observed_text(r.observed, r.threshold)),
-             "observed_full": observed_text(r.observed, r.threshold),
+             "observed": shorten(result_observed_text(r)),
+             "observed_full": result_observed_text(r),
              "threshold": threshold_text(r.threshold), "violations": r.violations,
              "duration": duration_of(r), "message": r.message, **when(r, run)}
             for r in results]
@@ -138,8 +138,9 @@ def rule_violations(run: RunResult) -> list[dict]:
 
 
 def _sample_cell(value) -> str:
-    """A sample cell: nested rows (a completeness sample's key/old/new) as compact JSON."""
-    return show(value)
+    """A sample cell as the terminal and Slack write it (`plain`: ids without digit groups);
+    nested rows (a completeness sample's key/old/new) as compact JSON."""
+    return plain(value)
 
 
 def drift_threshold(compare: CompareResult, default: Threshold = DEFAULT_DRIFT) -> Threshold:

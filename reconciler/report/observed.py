@@ -66,3 +66,24 @@ def _dict_text(value: dict, unit: str | None) -> str:
             parts.append(f"{words(key)} {number(item) if isinstance(item, (int, float)) else item}")
     more = len(value) - MAX_ITEMS
     return ", ".join(parts) + (f", …{more} more" if more > 0 else "")
+
+
+def result_observed_text(result) -> str:
+    """What a result observed, in words. An expectation's counter ({"unexpected": N, "of": M})
+    is the expectation's bookkeeping: where its samples hold the values of the expectation's
+    column that broke it, those are what was measured ("−40.0028 %", "12-34 (1 of 108 rows)")."""
+    observed, threshold = result.observed, result.threshold
+    column = (result.details or {}).get("column")
+    if not (isinstance(observed, dict) and "unexpected" in observed and column):
+        return observed_text(observed, threshold)
+    rows = [s for s in result.samples or [] if isinstance(s, dict) and s.get(column) is not None]
+    if not rows:
+        return observed_text(observed, threshold)
+    unit = threshold.unit if threshold is not None else None
+    values = ", ".join(_with_unit(s[column], unit) if isinstance(s[column], (int, float)) else str(s[column])
+                       for s in rows[:MAX_ITEMS]) + (", …" if len(rows) > MAX_ITEMS else "")
+    unexpected, of = observed.get("unexpected"), observed.get("of")
+    if not of or of <= 1:
+        return values
+    noun = "hours" if "hour" in rows[0] else "rows"
+    return f"{values} ({count(unexpected)} of {count(of)} {noun})"

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reconciler import formatting
+from reconciler.reasons import plural
 from reconciler.report.model import check_rows, hour_rows, plain, reason_of, rule_violations, threshold_text, when
 from reconciler.results import (
     EMPTY,
@@ -277,7 +278,7 @@ def render_rules(results: list[CheckResult] | dict, out: Console, limit: int = S
     for r in results:
         if r.status in NOT_PASSING and r.samples:
             samples = jsonable(r.samples)  # as the JSON shows them: times in ISO
-            out.print(samples_table(samples, f"{r.check}: first {min(limit, len(samples))} rows", limit))
+            out.print(samples_table(samples, f"{r.check}: first {plural(min(limit, len(samples)), 'row')}", limit))
     out.print(Text.assemble("overall: ", status_text(worst(r.status for r in results).upper())))
 
 

@@ -49,11 +49,13 @@ def get(conn: Connection, alert_id: int) -> dict | None:
 
 
 def touching(conn: Connection, start: datetime, end: datetime) -> list[dict]:
-    """Alerts open now, or opened or resolved within [start, end), oldest first."""
+    """Alerts open now, and the resolved ones that may have failed or recovered in the judged
+    hours [start, end): their first judged hour before `end`, resolved at or after `start`
+    (a recovery is judged before it is stored). The caller picks by judged hour; the wall
+    clock is not the period's when a past period is replayed. Oldest first."""
+    began = or_(notify_alerts.c.first_hour < end, notify_alerts.c.first_hour.is_(None))
     query = select(notify_alerts).where(or_(
-        notify_alerts.c.state == OPEN,
-        (notify_alerts.c.opened_at >= start) & (notify_alerts.c.opened_at < end),
-        (notify_alerts.c.resolved_at >= start) & (notify_alerts.c.resolved_at < end))).order_by(notify_alerts.c.id)
+        notify_alerts.c.state == OPEN, began & (notify_alerts.c.resolved_at >= start))).order_by(notify_alerts.c.id)
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
