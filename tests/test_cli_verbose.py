@@ -34,7 +34,7 @@ def test_v_logs_our_progress_and_no_library_noise(tmp_path, sqlite_demo):
     dataset = [line for line in lines if f"INFO reconciler.compare.dataset: {window}, dataset device_events:" in line]
     assert len(dataset) == 1 and re.search(r"connect \d+\.\d\d s, .*suite \d+\.\d\d s\)$", dataset[0])
     check = [line for line in lines if f"INFO reconciler.checks.registry: {window}, check event_rows:" in line]
-    assert len(check) == 1 and check[0].endswith("row_match fail, row_diff_complete pass")
+    assert len(check) == 1 and check[0].endswith("row_match fail, row_diff_complete pass, new_keys_unique pass")
     assert not [line for line in lines if " INFO " in line and " reconciler." not in line]
     assert "great_expectations" not in done.stderr
     assert done.stdout.startswith("run     1  ")
