@@ -345,6 +345,7 @@ def load_config_text(text: str):
                               "(supported: postgresql+psycopg, mysql+pymysql, mariadb+pymysql, sqlite)"),
     ("sqlite://", "source 'old': an in-memory SQLite database has no data to compare"),
     ("nonsense", "source 'old': not a valid SQLAlchemy URL: nonsense"),
+    ("postgresql://u:secret@h:port/x", "source 'old': not a valid SQLAlchemy URL: postgresql://u:***@h:port/x"),
 ])
 def test_unusable_urls_are_configuration_errors(url, message):
     with pytest.raises(ConfigError) as e:
