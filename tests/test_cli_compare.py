@@ -175,6 +175,10 @@ def test_config_from_the_environment_variable(project, capfd, monkeypatch):
     (["--start", "2026-03-08T05:00Z", "--end", "2026-02-30"],
      "reconciler: bad window: cannot read '2026-02-30' as a time: use ISO 8601 (2026-11-27T10:00Z), "
      "a date (2026-11-27), or a relative form (now-24h, 7d-ago, yesterday)"),
+    (["--start", "0001-01-01", "--end", "2026-03-08T05:00Z"],
+     "reconciler: bad window: '0001-01-01' is out of range: give a time from 1900 to 2999"),
+    (["--start", "2026-03-08T05:00Z", "--end", "9999-12-31T23:00Z"],
+     "reconciler: bad window: '9999-12-31T23:00Z' is out of range: give a time from 1900 to 2999"),
 ])
 def test_bad_window_is_exit_2_with_a_message(project, capfd, args, message):
     code, out, err = run(capfd, "compare", *args, "--counts-only", "--format", "json")
