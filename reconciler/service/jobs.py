@@ -287,11 +287,20 @@ def judge_windows(session: JobSession, job: str, windows: list[Window], now: dat
             on_stored(job, entry)
         for hook in session.after_window:
             hook(entry.id)
-    if session.write_report and report.runs:
+    if session.write_report and (report.runs or _reports_missing(session, now)):
         _refresh_index(session, now)
     if progress:
         progress(len(todo), len(todo), None)
     return report
+
+
+def _reports_missing(session: JobSession, now: datetime) -> bool:
+    """Whether a stored run lacks its report files (its process died after the commit): the
+    index refresh writes them, even when this job run stored nothing new."""
+    from reconciler.report.files import missing_reports
+    from reconciler.store import reports_directory
+
+    return bool(missing_reports(session.store, reports_directory(session.loaded), now=now))
 
 
 def _refresh_index(session: JobSession, now: datetime) -> None:
