@@ -281,6 +281,21 @@ CASES = {
         "schedule.yaml:15: report_store.url: unsupported database 'mongodb' in 'mongodb://u:***@h/x' "
         "(supported: sqlite, postgresql)",
     ),
+    "a row-diff slice that does not divide an hour": (
+        GOOD.replace("    columns:", "    diff: {slice_seconds: 7}\n    columns:"),
+        "schedule.yaml:8: datasets.device_events.diff.slice_seconds: 7 s must divide an hour and be a whole number "
+        "of time_precision units (ms)",
+    ),
+    "a row-diff slice finer than time_precision": (
+        GOOD.replace("    columns:", "    time_precision: s\n    diff: {slice_seconds: 0.5}\n    columns:"),
+        "schedule.yaml:9: datasets.device_events.diff.slice_seconds: 0.5 s must divide an hour and be a whole "
+        "number of time_precision units (s)",
+    ),
+    "a row-diff slice below a microsecond": (
+        GOOD.replace("    columns:", "    diff: {slice_seconds: 0.0000001}\n    columns:"),
+        "schedule.yaml:8: datasets.device_events.diff.slice_seconds: 1e-07 s must divide an hour and be a whole "
+        "number of time_precision units (ms)",
+    ),
     "report store url that is not a URL": (
         GOOD + 'report_store: {url: "reports/reconciler.db"}\n',
         "schedule.yaml:15: report_store.url: 'reports/reconciler.db' is not a URL (expected a SQLAlchemy URL "
@@ -395,3 +410,10 @@ def test_a_store_url_that_cannot_be_opened_is_a_configuration_error_not_a_traceb
     with pytest.raises(ConfigError) as e:
         make_store_engine(url)
     assert (str(e.value), e.value.exit_code) == (message, EXIT_USAGE)
+
+
+@pytest.mark.parametrize("precision, seconds", [("ms", 0.25), ("ms", 1.5), ("s", 60), ("us", 0.000125), ("ms", 3600)])
+def test_row_diff_slices_that_divide_an_hour_in_whole_units_load(workdir, precision, seconds):
+    text = GOOD.replace("    columns:", f"    time_precision: {precision}\n    diff: {{slice_seconds: {seconds}}}\n"
+                                       "    columns:")
+    assert load(text).config.datasets["device_events"].diff.slice_seconds == seconds

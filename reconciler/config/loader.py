@@ -307,6 +307,15 @@ def _url_problems(cfg: Config, where) -> list[str]:
     return [f"{where(*path)}: {problem}" for path, problem in found if problem]
 
 
+def _slice_problems(cfg: Config, where) -> list[str]:
+    """A row diff's slice that it could not use, found now rather than when the rows are compared."""
+    from reconciler.config.models import slice_problem
+
+    found = [(name, slice_problem(ds.diff.slice_seconds, ds.time_precision))
+             for name, ds in cfg.datasets.items() if ds.diff.slice_seconds is not None]
+    return [f"{where('datasets', name, 'diff', 'slice_seconds')}: {problem}" for name, problem in found if problem]
+
+
 def _check_problems(cfg: Config, loaded: LoadedConfig) -> list[str]:
     """What each check's type finds wrong beyond its keys: files (suites, rule files) that do
     not exist or do not parse, names they hold that point nowhere."""
@@ -356,7 +365,7 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
     problems += _cross_references(raw, where)
     if cfg is not None:
         loaded = LoadedConfig(cfg, path, lines, _unresolved_sources(raw, root, state.unset_in_source_urls))
-        problems += _url_problems(cfg, where) + _check_problems(cfg, loaded)
+        problems += _url_problems(cfg, where) + _slice_problems(cfg, where) + _check_problems(cfg, loaded)
     # a value still holding an unset ${VAR} is reported once, as that, not also as a bad value
     follow_ons = tuple(f"{where(*key)}: " for key in state.unset_at)
     problems = unset_problems + [p for p in problems if not p.startswith(follow_ons)]

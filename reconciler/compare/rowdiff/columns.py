@@ -10,7 +10,6 @@ from reconciler.config.models import ColumnConfig, DatasetConfig
 
 INT, FLOAT, DECIMAL, TEXT, BOOL, TIMESTAMP, DATE = "int", "float", "decimal", "text", "bool", "timestamp", "date"
 JSON = "json"  # compared as parsed documents: key order and spacing do not count
-PRECISION_US = {"s": 1_000_000, "ms": 1000, "us": 1}
 
 
 @dataclass(frozen=True)
