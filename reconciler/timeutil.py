@@ -15,6 +15,10 @@ _RELATIVE = re.compile(
     re.IGNORECASE,
 )
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# the times a user may give: far enough from datetime's own limits (years 1 and 9999) that
+# adding hours, days or a time zone's offset to them cannot overflow
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, order=True)
@@ -74,7 +78,17 @@ def iso(t: datetime) -> str:
 
 def parse_time(text: str, now: datetime) -> datetime:
     """ISO 8601 (naive means UTC), a date (midnight UTC), `now`, `now-24h`, `7d-ago`,
-    `today`, `yesterday`. `now` must be aware."""
+    `today`, `yesterday`, between EARLIEST and LATEST. `now` must be aware."""
+    try:
+        parsed = _parse_time(text, now)
+    except OverflowError:
+        parsed = None
+    if parsed is None or not EARLIEST <= parsed < LATEST:
+        raise ValueError(f"{text!r} is out of range: give a time from {EARLIEST.year} to {LATEST.year - 1}")
+    return parsed
+
+
+def _parse_time(text: str, now: datetime) -> datetime:
     raw = text.strip()
     lowered = raw.lower()
     if lowered in ("today", "yesterday"):

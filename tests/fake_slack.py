@@ -20,6 +20,7 @@ class FakeSlack:
         self.messages: list[dict] = []      # chat.postMessage, in order
         self.updates: list[dict] = []       # chat.update
         self.webhook_posts: list[dict] = []
+        self.webhook_answer = "ok"          # the body of the webhook's HTTP 200 (Slack's own: ok)
         self.raw_requests: list[str] = []   # every request line, header and body, for secret checks
         self.rate_limits = 0                # answer this many next requests with 429
         self.retry_after = "1"
@@ -112,7 +113,7 @@ class FakeSlack:
                 path = urlsplit(self.path).path
                 if path == WEBHOOK_PATH:
                     fake.webhook_posts.append(args)
-                    return self._answer(200, "ok")
+                    return self._answer(200, fake.webhook_answer)
                 if path.startswith("/services/"):
                     return self._answer(404, "no_service")
                 method = path.rsplit("/", 1)[-1]

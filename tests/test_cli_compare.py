@@ -105,6 +105,33 @@ def test_exit_0_when_every_hour_passes(project, capfd):
     ]
 
 
+@pytest.mark.parametrize("mode", ["--counts-only", "--rows"])
+def test_hours_without_a_row_on_either_side_are_empty_and_exit_1_as_in_run(project, capfd, mode):
+    """The rule `run` stores (docs/service.md): no row on either side is missing evidence, not a pass."""
+    code, out, err = run(capfd, "compare", "device_events", "--start", "2026-03-07T22:00Z", "--end",
+                         "2026-03-08T01:00Z", mode, "--format", "json")
+    assert code == 1, err
+    doc = json.loads(out)
+    jsonschema.validate(doc, COMPARE_SCHEMA)
+    assert doc["status"] == "empty"
+    assert [(h["hour"], h["old"], h["new"], h["status"]) for h in doc["hours"]] == [
+        ("2026-03-07T22:00:00Z", 0, 0, "empty"),
+        ("2026-03-07T23:00:00Z", 0, 0, "empty"),
+        ("2026-03-08T00:00:00Z", 176, 176, "pass"),
+    ]
+
+
+def test_quiet_hours_pass_where_the_dataset_allows_empty_hours(project, capfd):
+    path = project / "schedule.yaml"
+    path.write_text(path.read_text().replace("    time_precision: ms\n", "    time_precision: ms\n"
+                                                                       "    allow_empty_hours: true\n"))
+    code, out, err = run(capfd, "compare", "device_events", "--start", "2026-03-07T22:00Z", "--end",
+                         "2026-03-08T00:00Z", "--counts-only", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert (doc["status"], [h["status"] for h in doc["hours"]]) == ("pass", ["pass", "pass"])
+
+
 def test_exit_1_and_one_json_document_with_the_design_shape(project, capfd):
     code, out, err = run(capfd, "compare", *window_args(0, HOURS + 1), "--counts-only", "--format", "json")
     assert code == 1, err
@@ -123,7 +150,7 @@ def test_exit_1_and_one_json_document_with_the_design_shape(project, capfd):
         ("2026-03-08T14:00:00Z", 170, 165, -2.9412, "fail"),
         ("2026-03-08T15:00:00Z", 207, 124, -40.0966, "fail"),
     ]
-    assert got[16] == ("2026-03-08T16:00:00Z", 0, 0, 0.0, "pass")
+    assert got[16] == ("2026-03-08T16:00:00Z", 0, 0, 0.0, "empty")  # no row on either side: no evidence
     assert "counting rows per hour in device_events (17 h)" in err  # progress goes to stderr
 
 
@@ -175,6 +202,10 @@ def test_config_from_the_environment_variable(project, capfd, monkeypatch):
     (["--start", "2026-03-08T05:00Z", "--end", "2026-02-30"],
      "reconciler: bad window: cannot read '2026-02-30' as a time: use ISO 8601 (2026-11-27T10:00Z), "
      "a date (2026-11-27), or a relative form (now-24h, 7d-ago, yesterday)"),
+    (["--start", "0001-01-01", "--end", "2026-03-08T05:00Z"],
+     "reconciler: bad window: '0001-01-01' is out of range: give a time from 1900 to 2999"),
+    (["--start", "2026-03-08T05:00Z", "--end", "9999-12-31T23:00Z"],
+     "reconciler: bad window: '9999-12-31T23:00Z' is out of range: give a time from 1900 to 2999"),
 ])
 def test_bad_window_is_exit_2_with_a_message(project, capfd, args, message):
     code, out, err = run(capfd, "compare", *args, "--counts-only", "--format", "json")

@@ -88,6 +88,14 @@ def test_bad_input_exits_2(project, capfd, args, message):
     assert err.startswith(message)
 
 
+@pytest.mark.parametrize("phase", ["", " "])
+def test_an_empty_phase_is_exit_2_naming_the_phases_not_the_default_phase(project, capfd, phase):
+    open_store(project).close()
+    code, out, err = gate(capfd, project, "--phase", phase)
+    assert (code, out, err) == (2, "", f"reconciler: unknown phase {phase!r} in {project.path} "
+                                       "(known: shadow, traffic-split, booking-cutover, decommission)\n")
+
+
 def test_phases_in_schedule_yaml_override_the_plan(tmp_path, capfd, monkeypatch):
     loaded = gate_config(tmp_path, "phases:\n  shadow:\n    days: 1\n    criteria: {coverage: , drift: {max_abs_pct: 6}}\n")
     monkeypatch.chdir(tmp_path)

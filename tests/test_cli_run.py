@@ -341,3 +341,68 @@ def test_demo_ends_with_the_html_report_and_report_list_shows_its_runs(tmp_path,
         (7, "hourly-bookings")]
     assert {r["id"]: r["status"] for r in runs}[7] == "fail"
     assert len(list((demo / "runs").glob("*.html"))) == 7
+
+
+# The child: `reconciler ARGS`, killed (SIGKILL, nothing runs after it) at the moment the first
+# stored run's report files would be written, i.e. after the store's transaction committed.
+KILLED_AFTER_COMMIT = """
+import os, signal, sys
+import reconciler.report
+
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+reconciler.report.write_reports = killed
+from reconciler.cli import main
+main(sys.argv[1:])
+"""
+
+
+def run_killed_after_commit(project: Path, *args) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    child = subprocess.run([sys.executable, "-c", KILLED_AFTER_COMMIT, *args], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+
+
+@pytest.mark.parametrize("healer", ["run", "report open"])
+def test_a_run_killed_after_its_commit_gets_its_reports_from_the_next_command(project, sqlite_demo, capfd,
+                                                                              healer):
+    from reconciler.report.model import run_basename
+
+    run_killed_after_commit(project, "run", "hourly-shadow", *hour_args(sqlite_demo, 0))
+    stored = store_of(project).list_runs()
+    assert [(r["id"], r["window"]["start"]) for r in stored] == [(1, iso(demo_hour(sqlite_demo, 0)))]
+    runs_dir = project / "reports" / "runs"
+    killed = run_basename(stored[0])
+    assert not runs_dir.exists() or sorted(p.name for p in runs_dir.iterdir()) == []
+
+    if healer == "run":  # the job's next hour
+        code, _, _ = run_cli(capfd, "run", "hourly-shadow", *hour_args(sqlite_demo, 1))
+        expected = {killed, run_basename(store_of(project).list_runs()[0])}
+    else:
+        code, _, _ = run_cli(capfd, "report", "open")
+        expected = {killed}
+    assert code == 0
+    assert sorted(p.name for p in runs_dir.iterdir()) == sorted(f"{b}{s}" for b in expected for s in (".html", ".json"))
+    assert json.loads((runs_dir / f"{killed}.json").read_text())["id"] == 1
+    assert f"{killed}.html" in (project / "reports" / "index.html").read_text()
+
+
+def test_a_job_run_with_nothing_to_judge_still_writes_the_reports_a_killed_run_left_out(project, sqlite_demo):
+    from reconciler.report.model import run_basename
+    from reconciler.service.jobs import JobSession, judge_windows
+
+    run_killed_after_commit(project, "run", "hourly-shadow", *hour_args(sqlite_demo, 0))
+    store = store_of(project)
+    session = JobSession(load_config(project / "schedule.yaml"), store, sources={})
+    report = judge_windows(session, "hourly-shadow", [], sqlite_demo["end"], mark=store.last_run_id(),
+                           point_in_time=False)
+    assert report.runs == []
+    killed = run_basename(store_of(project).list_runs()[0])
+    assert sorted(p.name for p in (project / "reports" / "runs").iterdir()) == [f"{killed}.html", f"{killed}.json"]

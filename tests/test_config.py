@@ -256,6 +256,51 @@ CASES = {
         "schedule.yaml:9: datasets.device_events.columns.device_id.old: environment variable DEVICE_COLUMN is "
         "not set (set it, or give a default: ${DEVICE_COLUMN:-value})",
     ),
+    "undefined environment variable in a duration, reported once": (
+        GOOD.replace("settle: 10m", "settle: '${SETTLE}'"),
+        "schedule.yaml:14: jobs.hourly.settle: environment variable SETTLE is not set "
+        "(set it, or give a default: ${SETTLE:-value})",
+    ),
+    "source url that is not a URL": (
+        GOOD.replace('"sqlite:///old.db"', '"old database"'),
+        "schedule.yaml:2: sources.old.url: 'old database' is not a URL (expected a SQLAlchemy URL such as "
+        "postgresql+psycopg://user@host/db, redis://host:6379/0 for a queue, or http(s)://host:9090 for Prometheus)",
+    ),
+    "source url whose port is not a number": (
+        GOOD.replace('"sqlite:///old.db"', '"postgresql://u:secret@db:fivefour/x"'),
+        "schedule.yaml:2: sources.old.url: 'postgresql://u:***@db:fivefour/x' is not a valid URL: "
+        "invalid literal for int() with base 10: 'fivefour'",
+    ),
+    "source url of a database the tool does not read": (
+        GOOD.replace('"sqlite:///old.db"', '"oracle://u:secret@db/x"'),
+        "schedule.yaml:2: sources.old.url: unsupported database 'oracle' in 'oracle://u:***@db/x' "
+        "(supported: postgresql, mysql, mariadb, sqlite)",
+    ),
+    "report store of a database the store does not support": (
+        GOOD + 'report_store: {url: "mongodb://u:secret@h/x"}\n',
+        "schedule.yaml:15: report_store.url: unsupported database 'mongodb' in 'mongodb://u:***@h/x' "
+        "(supported: sqlite, postgresql)",
+    ),
+    "a row-diff slice that does not divide an hour": (
+        GOOD.replace("    columns:", "    diff: {slice_seconds: 7}\n    columns:"),
+        "schedule.yaml:8: datasets.device_events.diff.slice_seconds: 7 s must divide an hour and be a whole number "
+        "of time_precision units (ms)",
+    ),
+    "a row-diff slice finer than time_precision": (
+        GOOD.replace("    columns:", "    time_precision: s\n    diff: {slice_seconds: 0.5}\n    columns:"),
+        "schedule.yaml:9: datasets.device_events.diff.slice_seconds: 0.5 s must divide an hour and be a whole "
+        "number of time_precision units (s)",
+    ),
+    "a row-diff slice below a microsecond": (
+        GOOD.replace("    columns:", "    diff: {slice_seconds: 0.0000001}\n    columns:"),
+        "schedule.yaml:8: datasets.device_events.diff.slice_seconds: 1e-07 s must divide an hour and be a whole "
+        "number of time_precision units (ms)",
+    ),
+    "report store url that is not a URL": (
+        GOOD + 'report_store: {url: "reports/reconciler.db"}\n',
+        "schedule.yaml:15: report_store.url: 'reports/reconciler.db' is not a URL (expected a SQLAlchemy URL "
+        "such as sqlite:///reports/reconciler.db or postgresql+psycopg://host/db)",
+    ),
 }
 
 
@@ -351,3 +396,24 @@ def test_a_config_that_is_not_utf8_names_its_line(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_config(path)
     assert str(e.value) == f"{path}:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"
+
+
+@pytest.mark.parametrize("url, message", [
+    ("mongodb://u:secret@h/x", "report_store.url: unsupported database 'mongodb' (supported: sqlite, postgresql)"),
+    ("postgresql://u:secret@h:port/x", "report_store.url: 'postgresql://u:***@h:port/x' is not a SQLAlchemy URL "
+                                       "(e.g. sqlite:///reports/reconciler.db or postgresql+psycopg://host/db)"),
+])
+def test_a_store_url_that_cannot_be_opened_is_a_configuration_error_not_a_traceback(url, message):
+    """What loading the config reports first, the store's engine also refuses by itself."""
+    from reconciler.store.engine import make_store_engine
+
+    with pytest.raises(ConfigError) as e:
+        make_store_engine(url)
+    assert (str(e.value), e.value.exit_code) == (message, EXIT_USAGE)
+
+
+@pytest.mark.parametrize("precision, seconds", [("ms", 0.25), ("ms", 1.5), ("s", 60), ("us", 0.000125), ("ms", 3600)])
+def test_row_diff_slices_that_divide_an_hour_in_whole_units_load(workdir, precision, seconds):
+    text = GOOD.replace("    columns:", f"    time_precision: {precision}\n    diff: {{slice_seconds: {seconds}}}\n"
+                                       "    columns:")
+    assert load(text).config.datasets["device_events"].diff.slice_seconds == seconds

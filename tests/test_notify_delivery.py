@@ -159,6 +159,37 @@ def test_webhook_mode_folds_followups_into_a_reminder_at_most_every_remind_every
     assert (report.sent, report.folded, report.skipped) == (3, 6, 1)  # the update cannot be done by webhook
 
 
+def test_a_webhook_answering_200_without_ok_is_no_delivery_and_the_message_stays_queued(tmp_path, slack):
+    """A proxy or captive portal answering HTTP 200 with its own page: Slack never saw the
+    message. Incoming webhooks answer the text `ok`; anything else is a failed delivery."""
+    store = make_store(tmp_path)
+    cfg = notify_config(slack, webhook=True)
+    record(store, "fail", T0)
+    slack.webhook_answer = "<html><head><title>Sign in to Guest Wi-Fi</title></head><body>…</body></html>"
+    report = drain_outbox(store, cfg, reports_dir=tmp_path)
+    assert (report.sent, report.pending, report.failed) == (0, 1, [])
+    assert report.error == (f"Slack webhook http://127.0.0.1:{slack.port}/*** answered HTTP 200 without Slack's "
+                            "'ok' (a proxy or captive portal in the way?): '<html><head><title>Sign in to Guest "
+                            "Wi-Fi</title></head><body>…</body></html>'")
+    assert statuses(store) == [("alert", "pending")]
+    slack.webhook_answer = "ok"  # the way to Slack is clear again: the same message goes out
+    report = drain_outbox(store, cfg, reports_dir=tmp_path)
+    assert (report.sent, report.pending, report.error) == (1, 0, None)
+    assert statuses(store) == [("alert", "sent")]
+    assert len(slack.webhook_posts) == 2
+
+
+def test_an_unexpected_webhook_answer_is_shown_short_and_without_the_webhook_secret(tmp_path, slack):
+    store = make_store(tmp_path)
+    record(store, "fail", T0)
+    slack.webhook_answer = f"<p>blocked: POST {slack.webhook_url}</p>" + "x" * 300
+    report = drain_outbox(store, notify_config(slack, webhook=True), reports_dir=tmp_path)
+    shown = "<p>blocked: POST ***</p>" + "x" * 176 + "…"
+    assert report.error == (f"Slack webhook http://127.0.0.1:{slack.port}/*** answered HTTP 200 without Slack's "
+                            f"'ok' (a proxy or captive portal in the way?): {shown!r}")
+    assert WEBHOOK_PATH not in report.error
+
+
 def test_truncation_with_500_violations_stays_within_block_limits(tmp_path, slack):
     store = make_store(tmp_path)
     samples = [{"event_id": i, "device_id": f"device-{i:05d}", "old": {"value": i * 1.5, "kind": "temperature"},

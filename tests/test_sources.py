@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from conftest import write_schedule
 from sqlalchemy.engine import make_url
 
-from reconciler.cli import main
 from reconciler.checks.judgement import compare_dataset
+from reconciler.cli import main
 from reconciler.config import load_config
 from reconciler.config.models import SourceConfig
 from reconciler.demo.scenario import LEGACY, REFERENCE, demo_scenario, legacy_table, load, reference_table, to_rows
@@ -345,6 +345,7 @@ def load_config_text(text: str):
                               "(supported: postgresql+psycopg, mysql+pymysql, mariadb+pymysql, sqlite)"),
     ("sqlite://", "source 'old': an in-memory SQLite database has no data to compare"),
     ("nonsense", "source 'old': not a valid SQLAlchemy URL: nonsense"),
+    ("postgresql://u:secret@h:port/x", "source 'old': not a valid SQLAlchemy URL: postgresql://u:***@h:port/x"),
 ])
 def test_unusable_urls_are_configuration_errors(url, message):
     with pytest.raises(ConfigError) as e:
@@ -378,3 +379,62 @@ def test_sqlite_path_with_url_characters_opens_that_file_read_only(tmp_path):
     finally:
         source.dispose()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["odd #1 dir"]  # no stray file created
+
+
+# ---------------------------------------------------------------- a filter that is not valid SQL
+
+FILTER_ERRORS = {
+    "postgresql": 'syntax error at or near "="',
+    "mariadb": "(1064, \"You have an error in your SQL syntax; check the manual that corresponds to your MariaDB "
+               "server version for the right syntax to use near '= 1) AND 1 = 0' at line 3\")",
+    "sqlite": 'near "=": syntax error',
+}
+
+
+@pytest.mark.parametrize("rows", [False, True], ids=["counts", "rows"])
+def test_a_filter_that_is_not_valid_sql_is_exit_2_naming_its_key(engine_pair, rows, tmp_path, monkeypatch, capsys):
+    """Not exit 3 (nothing is unreachable): the config is wrong, and the message says where."""
+    kind, (_, readonly_url) = engine_pair
+    path = write_schedule(tmp_path, readonly_url, readonly_url, old_timezone=ZONE)
+    path.write_text(path.read_text().replace("key: [event_id]}", 'key: [event_id], filter: "event_type = = 1"}'))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "compare", "--start", "2026-03-08T00:00Z", "--end", "2026-03-08T02:00Z",
+                         "--format", "json", *([] if rows else ["--counts-only"]))
+    assert (code, out, err) == (2, "", "reconciler: schedule.yaml:7: datasets.device_events.new.filter: cannot be "
+                                       f"run on device_events in source 'new': {FILTER_ERRORS[kind]}\n")
+
+
+def test_a_filter_using_today_and_now_passes_the_check(sqlite_pair, tmp_path):
+    """The check binds :today and :now as the comparison does."""
+    url, _ = sqlite_pair
+    path = write_schedule(tmp_path, url, url, old_timezone=ZONE)
+    path.write_text(path.read_text().replace("key: [event_id]}",
+                                             'key: [event_id], filter: "time < :now OR time >= :today"}'))
+    result = compare_dataset(load_config(path), "device_events", WINDOW)
+    assert (result.totals["old"], result.totals["new"]) == (2719, 2808)
+
+
+def test_a_query_error_after_reflecting_a_mariadb_table_names_its_own_source(mariadb_pair):
+    """SQLAlchemy's MySQL reflection switches the connection's error events off; the error of
+    the old side, raised while the new side's connection is also open, must still blame old."""
+    from contextlib import ExitStack
+
+    from reconciler.compare.rowdiff.columns import reflect_types
+    from reconciler.sources.relation import SideRelation
+
+    url, _ = mariadb_pair
+    cfg = load_config_text(f'sources:\n  old: {{url: "{url}"}}\n  new: {{url: "{url}"}}\n'
+                           "datasets:\n  d:\n    old: {source: old, table: legacy_events, time: ts, key: [id]}\n"
+                           "    new: {source: new, table: device_events, time: time, key: [event_id]}\n")
+    sources = open_sources(cfg)
+    try:
+        with pytest.raises(SourceError) as e, ExitStack() as stack:
+            old = stack.enter_context(sources["old"].connect())
+            stack.enter_context(sources["new"].connect())
+            rel = SideRelation.build(cfg.config.datasets["d"].old, ["id"])
+            assert reflect_types(old, rel, ["id"]) == {"id": "int"}
+            old.exec_driver_sql("SELECT no_such_column FROM legacy_events")
+    finally:
+        for source in sources.values():
+            source.dispose()
+    assert str(e.value) == "source 'old': query failed: (1054, \"Unknown column 'no_such_column' in 'SELECT'\")"

@@ -54,6 +54,22 @@ def test_parse_time_rejects_garbage_with_the_accepted_forms(text):
     )
 
 
+@pytest.mark.parametrize("text", ["0001-01-01", "0001-01-01T00:00+05:00", "9999-12-31T23:59:59-05:00",
+                                  "9999-12-31", "1899-12-31T23:59Z", "3000-01-01", "now-999999999d",
+                                  "now+99999999w", "999999999d-ago"])
+def test_parse_time_refuses_times_too_close_to_the_limits_of_datetime(text):
+    """No OverflowError, here or later when hours, days or an offset are added."""
+    with pytest.raises(ValueError) as e:
+        parse_time(text, NOW)
+    assert str(e.value) == f"{text!r} is out of range: give a time from 1900 to 2999"
+
+
+@pytest.mark.parametrize("text, expected", [("1900-01-01", utc(1900, 1, 1)),
+                                            ("2999-12-31T23:59:59Z", utc(2999, 12, 31, 23, 59, 59))])
+def test_parse_time_accepts_the_ends_of_its_range(text, expected):
+    assert parse_time(text, NOW) == expected
+
+
 def test_window_is_half_open_utc_and_rejects_end_not_after_start():
     w = Window(datetime(2026, 11, 27, 5, tzinfo=ZoneInfo("America/Bogota")), utc(2026, 11, 27, 12))
     assert w.start == utc(2026, 11, 27, 10) and w.start.tzinfo is UTC

@@ -15,7 +15,17 @@ from reconciler.compare.drift import drift_exceeds
 from reconciler.compare.snapshot import SnapshotEvidence, collect_snapshot
 from reconciler.config.loader import LoadedConfig
 from reconciler.reasons import hour_reason, hourly_check_reason
-from reconciler.results import DEFAULT_SAMPLE_LIMIT, FAIL, PASS, CheckResult, CompareResult, HourCount, Mode, worst
+from reconciler.results import (
+    DEFAULT_SAMPLE_LIMIT,
+    EMPTY,
+    FAIL,
+    PASS,
+    CheckResult,
+    CompareResult,
+    HourCount,
+    Mode,
+    worst,
+)
 from reconciler.sources.connection import Source, opened_sources
 from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold
 from reconciler.timeutil import Window
@@ -178,6 +188,20 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window | None, *
         result = judge_evidence(evidence, suite, sample_limit=loaded.config.datasets[dataset].diff.sample_limit,
                                 reporter=reporter, started=started)
         return with_findings(loaded, evidence, result, sources=sources, now=now)
+
+
+def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareResult:
+    """An hour with no row on either side proves nothing: `empty`, not `pass`, unless the
+    dataset says quiet hours are normal (`allow_empty_hours`); a comparison with such an hour
+    is `empty` unless it failed. The one rule of `reconciler compare` and of the runs `run`
+    stores; compare_dataset itself judges counts and rows only."""
+    ds = loaded.config.datasets.get(compare.dataset)
+    if ds is None or ds.allow_empty_hours or compare.window is None:
+        return compare
+    hours = [replace(h, status=EMPTY) if h.old == 0 and h.new == 0 and h.status == PASS else h
+             for h in compare.hours]
+    empty = any(h.status == EMPTY for h in hours)
+    return replace(compare, hours=hours, status=worst([compare.status, EMPTY]) if empty else compare.status)
 
 
 def with_findings(loaded: LoadedConfig, evidence: DatasetEvidence, result: CompareResult, *,

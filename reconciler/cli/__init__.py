@@ -87,14 +87,14 @@ def cli(ctx, config_path, verbose):
 @click.pass_context
 def compare(ctx, dataset, start, end, rows, fmt):
     """Compare DATASET between old and new over [--start, --end)."""
-    from reconciler.checks.judgement import compare_dataset
+    from reconciler.checks.judgement import compare_dataset, mark_empty_hours
     from reconciler.config.loader import resolve_dataset
 
     loaded = _config(ctx)
     window = _window(start, end)
     name = resolve_dataset(loaded, dataset)
     with _reporter(window) as reporter:
-        result = compare_dataset(loaded, name, window, rows=rows, reporter=reporter)
+        result = mark_empty_hours(loaded, compare_dataset(loaded, name, window, rows=rows, reporter=reporter))
     if fmt == "json":
         _emit_json(result.to_dict())
     else:

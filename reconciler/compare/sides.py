@@ -9,12 +9,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import ConfigError, first_line
 from reconciler.sources.connection import Source, classify_query_error, is_unavailable, opened_sources
-from reconciler.sources.relation import SideRelation
+from reconciler.sources.relation import SideRelation, filter_clause
 from reconciler.sources.timeaxis import TimeAxis
 
 
@@ -87,7 +88,25 @@ def prepare_side(loaded: LoadedConfig, dataset: str, side: Side, conn) -> None:
                 for path, column in _wanted_columns(loaded, dataset, side) if column.lower() not in lowered]
     if problems:
         raise ConfigError(problems)
+    if cfg.filter:
+        _check_filter(loaded, dataset, side, conn)
     side.axis = side.rel.probe_time(conn, cfg.timezone)
+
+
+def _check_filter(loaded: LoadedConfig, dataset: str, side: Side, conn) -> None:
+    """Run the side's filter on no rows: a mistake in it is the config's (exit 2), not an
+    unreachable source's. `1 = 0` is text so that SQLAlchemy keeps the filter in the statement."""
+    cfg = side.rel.side
+    stmt = (sa.select(sa.literal(1)).select_from(side.rel.relation)
+            .where(filter_clause(cfg.filter, side.rel.now), sa.text("1 = 0")))
+    try:
+        conn.execute(stmt).all()
+    except DBAPIError as e:
+        if is_unavailable(e):
+            raise classify_query_error(side.source, e) from None
+        conn.rollback()
+        raise ConfigError(f"{loaded.where('datasets', dataset, side.name, 'filter')}: cannot be run on "
+                          f"{cfg.relation} in source {cfg.source!r}: {first_line(e)}") from None
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from reconciler.config.models import Config
 from reconciler.config.prometheus import is_prometheus_url
+from reconciler.config.urls import source_url_problem, store_url_problem
 from reconciler.errors import ConfigError, UsageError, did_you_mean
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
@@ -103,6 +104,7 @@ class _Composing:
     lines: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
     unset_in_source_urls: dict = field(default_factory=dict)  # source name -> variables unset in its url
+    unset_at: list = field(default_factory=list)  # key paths whose value kept an unset ${VAR}
 
 
 def _is_source_url(path: tuple) -> bool:
@@ -149,6 +151,8 @@ def _interpolate(text: str, path: tuple, line: int, state: _Composing) -> str:
         # a source without its url fails only the commands that connect to it (LoadedConfig.unresolved)
         state.unset_in_source_urls[path[1]] = unset
         return ""
+    if unset:
+        state.unset_at.append(path)
     for name in unset:
         state.problems.append(f"line {line}: {'.'.join(path)}: environment variable {name} is not set "
                               f"(set it, or give a default: ${{{name}:-value}})")
@@ -294,6 +298,24 @@ def _job_references(jobs: dict, checks: dict, where) -> list[str]:
     return problems
 
 
+def _url_problems(cfg: Config, where) -> list[str]:
+    """Each url that no command could open: not a URL, or a database this project does not
+    read. An empty source url is no problem here (LoadedConfig.unresolved)."""
+    found = [(("sources", name, "url"), source_url_problem(source.url))
+             for name, source in cfg.sources.items() if source.url]
+    found.append((("report_store", "url"), store_url_problem(cfg.report_store.url)))
+    return [f"{where(*path)}: {problem}" for path, problem in found if problem]
+
+
+def _slice_problems(cfg: Config, where) -> list[str]:
+    """A row diff's slice that it could not use, found now rather than when the rows are compared."""
+    from reconciler.config.models import slice_problem
+
+    found = [(name, slice_problem(ds.diff.slice_seconds, ds.time_precision))
+             for name, ds in cfg.datasets.items() if ds.diff.slice_seconds is not None]
+    return [f"{where('datasets', name, 'diff', 'slice_seconds')}: {problem}" for name, problem in found if problem]
+
+
 def _check_problems(cfg: Config, loaded: LoadedConfig) -> list[str]:
     """What each check's type finds wrong beyond its keys: files (suites, rule files) that do
     not exist or do not parse, names they hold that point nowhere."""
@@ -328,9 +350,9 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
     state = _Composing(env)
     raw = _compose(root, (), state)
     lines = state.lines
-    problems = [f"{path}:{p.removeprefix('line ')}" for p in state.problems]
+    unset_problems = [f"{path}:{p.removeprefix('line ')}" for p in state.problems]
     where = LoadedConfig(Config.model_construct(sources={}), path, lines).where
-    cfg = None
+    problems, cfg = [], None
     try:
         cfg = Config.model_validate(raw)
     except ValidationError as e:
@@ -343,7 +365,10 @@ def load_config(path: str | os.PathLike, env=None) -> LoadedConfig:
     problems += _cross_references(raw, where)
     if cfg is not None:
         loaded = LoadedConfig(cfg, path, lines, _unresolved_sources(raw, root, state.unset_in_source_urls))
-        problems += _check_problems(cfg, loaded)
+        problems += _url_problems(cfg, where) + _slice_problems(cfg, where) + _check_problems(cfg, loaded)
+    # a value still holding an unset ${VAR} is reported once, as that, not also as a bad value
+    follow_ons = tuple(f"{where(*key)}: " for key in state.unset_at)
+    problems = unset_problems + [p for p in problems if not p.startswith(follow_ons)]
     if problems:
         raise ConfigError(problems)
     return loaded

@@ -120,6 +120,20 @@ class ColumnConfig(Strict):
     type: Literal["int", "float", "decimal", "text", "bool", "timestamp", "json"] | None = None
 
 
+PRECISION_US = {"s": 1_000_000, "ms": 1000, "us": 1}  # microseconds in one time_precision unit
+HOUR_US = 3_600_000_000
+
+
+def slice_problem(slice_seconds: float, precision: str) -> str | None:
+    """Why a row diff cannot slice time by `slice_seconds`, or None: the slices must tile each
+    hour and be whole time_precision units."""
+    slice_us = round(slice_seconds * 1_000_000)
+    if slice_us == 0 or slice_us % PRECISION_US[precision] or HOUR_US % slice_us:
+        return (f"{slice_seconds:g} s must divide an hour and be a whole number of time_precision units "
+                f"({precision})")
+    return None
+
+
 class DiffConfig(Strict):
     slice_seconds: float | None = Field(default=None, gt=0, description="time slice of the first checksum pass "
                                         "(default 0.25 s, or one time_precision unit if coarser)")

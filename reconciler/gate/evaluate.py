@@ -132,7 +132,7 @@ def gate_datasets(loaded, cfg) -> tuple[str, ...]:
 def evaluate_gate(store, loaded, now: datetime, *, phase: str | None = None, days: int | None = None,
                   start: datetime | None = None, end: datetime | None = None) -> GateReport:
     """The gate of `phase` (default: the current phase)."""
-    phase = phase or current_phase(loaded)
+    phase = current_phase(loaded) if phase is None else phase  # "" is no phase: unknown, not the default
     cfg = phase_config(loaded, phase)
     days = days or cfg.days
     period, observed_until = gate_period(now, days, cfg.settle, start, end)

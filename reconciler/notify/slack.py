@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from reconciler.config.models import SlackConfig
 from reconciler.errors import SourceError
+from reconciler.redact import scrub
 
 log = logging.getLogger(__name__)
 METADATA_EVENT = "reconciler_message"
@@ -19,6 +20,7 @@ RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
 TIMEOUT_S = 15
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+WEBHOOK_BODY_SHOWN = 200  # characters of an unexpected webhook answer shown in the error
 
 # What Slack's error codes mean for the person configuring it.
 ADVICE = {
@@ -177,6 +179,7 @@ class WebhookDelivery:
         from slack_sdk.webhook import WebhookClient
 
         self.where = safe_webhook(cfg.webhook_url)
+        self._secrets = (cfg.webhook_url, urlsplit(cfg.webhook_url).path)
         self.channel = cfg.channel
         self.client = WebhookClient(url=cfg.webhook_url, timeout=TIMEOUT_S, retry_handlers=_retry_handlers(),
                                     logger=_quiet_logger("slack_webhook"))
@@ -193,6 +196,12 @@ class WebhookDelivery:
                 code = "ratelimited"
             raise SlackDeliveryError(f"{_explain(code, self.channel)} (webhook {self.where}, "
                                      f"HTTP {answer.status_code})", code)
+        body = (answer.body or "").strip()
+        if body != "ok":  # Slack's webhooks answer `ok`: a 200 with anything else came from something else
+            shown = scrub(body, secrets=self._secrets)
+            shown = shown if len(shown) <= WEBHOOK_BODY_SHOWN else shown[:WEBHOOK_BODY_SHOWN] + "…"
+            raise SlackDeliveryError(f"Slack webhook {self.where} answered HTTP 200 without Slack's 'ok' (a proxy "
+                                     f"or captive portal in the way?): {shown!r}")
         return Posted(None, None)
 
 

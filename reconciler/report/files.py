@@ -9,7 +9,7 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from reconciler.report.html import RUNS_DIR, render_html, render_index
+from reconciler.report.html import RUNS_DIR, index_period, render_html, render_index
 from reconciler.report.model import as_run_dict, context_hours, run_basename
 from reconciler.results import RunResult, StoredRun
 
@@ -41,12 +41,24 @@ def _clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def missing_reports(store, directory, *, now: datetime, days: int = 7, gate: dict | None = None) -> list[dict]:
+    """The runs the index lists whose HTML or JSON report is not on disk: stored by a process
+    that stopped (killed, crashed, the disk full) between its commit and writing its files."""
+    period, _ = index_period(now, days, gate)
+    runs_dir = Path(directory) / RUNS_DIR
+    return [run for run in store.runs_overlapping(period.start, max(period.end, now) + timedelta(seconds=1))
+            if not all((runs_dir / f"{run_basename(run)}{suffix}").is_file() for suffix in (".html", ".json"))]
+
+
 def write_index(store, directory, *, now: datetime | None = None, days: int = 7,
                 generated_at: datetime | None = None, gate: dict | None = None) -> Path:
     """`now` places the timeline; `generated_at` (default: the clock, read after the runs
-    were stored) is the time the page says it was made; `gate` heads the page when given."""
+    were stored) is the time the page says it was made; `gate` heads the page when given.
+    A run it lists whose report files are missing gets them first, so no link is dead."""
     now = now or _clock()
     generated_at = generated_at or max(now, _clock())
+    for run in missing_reports(store, directory, now=now, days=days, gate=gate):
+        write_reports(store, run["id"], directory, now=now, generated_at=generated_at, index=False)
     return _write_atomically(Path(directory) / INDEX, render_index(store, now, days, generated_at=generated_at,
                                                                    gate=gate))
 

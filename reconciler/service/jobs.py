@@ -13,23 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from reconciler import __version__
+from reconciler.checks.judgement import mark_empty_hours
 from reconciler.checks.registry import CheckContext, run_check, scope_of_check
 from reconciler.checks.types import Scope, type_of
 from reconciler.config.loader import LoadedConfig
 from reconciler.errors import SourceError, UsageError, did_you_mean
 from reconciler.notify import notify_after_run, notify_store_down
-from reconciler.results import (
-    EMPTY,
-    ERROR,
-    NOT_PASSING,
-    PASS,
-    SKIPPED,
-    CompareResult,
-    RunResult,
-    Status,
-    StoredWindow,
-    worst,
-)
+from reconciler.results import EMPTY, ERROR, NOT_PASSING, PASS, SKIPPED, RunResult, Status, StoredWindow, worst
 from reconciler.sources.connection import opened_sources, safe_url
 from reconciler.store.ledger import judgements_of
 from reconciler.timeutil import HOUR, Window, floor_hour, hour_starts, iso
@@ -177,17 +167,6 @@ def ledger_datasets(loaded: LoadedConfig, job: str) -> list[str]:
     return sorted({d for n in windowed_checks(loaded, job) for d in type_of(checks[n]).ledger_datasets(checks[n])})
 
 
-def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareResult:
-    """An hour with no row on either side proves nothing: `empty`, unless the dataset says
-    quiet hours are normal (`allow_empty_hours`)."""
-    ds = loaded.config.datasets.get(compare.dataset)
-    if ds is None or ds.allow_empty_hours or compare.window is None:
-        return compare
-    hours = [replace(h, status=EMPTY) if h.old == 0 and h.new == 0 and h.status == PASS else h
-             for h in compare.hours]
-    return replace(compare, hours=hours)
-
-
 def _judge(loaded: LoadedConfig, names: list[str], window: Window | None, sources, now: datetime,
            previous=None, stored_totals=None) -> tuple[list, list]:
     ctx = CheckContext(loaded, sources, window, now=now)
@@ -287,11 +266,20 @@ def judge_windows(session: JobSession, job: str, windows: list[Window], now: dat
             on_stored(job, entry)
         for hook in session.after_window:
             hook(entry.id)
-    if session.write_report and report.runs:
+    if session.write_report and (report.runs or _reports_missing(session, now)):
         _refresh_index(session, now)
     if progress:
         progress(len(todo), len(todo), None)
     return report
+
+
+def _reports_missing(session: JobSession, now: datetime) -> bool:
+    """Whether a stored run lacks its report files (its process died after the commit): the
+    index refresh writes them, even when this job run stored nothing new."""
+    from reconciler.report.files import missing_reports
+    from reconciler.store import reports_directory
+
+    return bool(missing_reports(session.store, reports_directory(session.loaded), now=now))
 
 
 def _refresh_index(session: JobSession, now: datetime) -> None:

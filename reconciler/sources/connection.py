@@ -53,7 +53,7 @@ class Source:
             raise ConfigError(self.unresolved)
         try:
             url = make_url(self.config.url)
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
             raise ConfigError(f"source {self.name!r}: not a valid SQLAlchemy URL: {self.safe_url}") from None
         backend = url.get_backend_name()
         dialect_type = dialect_class(backend)

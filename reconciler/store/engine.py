@@ -20,7 +20,7 @@ IMMEDIATE = "sqlite_begin_immediate"
 def make_store_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):
         raise ConfigError(f"report_store.url: {redact_url(url)!r} is not a SQLAlchemy URL "
                           "(e.g. sqlite:///reports/reconciler.db or postgresql+psycopg://host/db)") from None
     if parsed.get_backend_name() == "sqlite":
@@ -31,6 +31,9 @@ def make_store_engine(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except ImportError as e:
         raise ConfigError(f"report_store.url: driver for {parsed.drivername!r} is not installed ({e.name})") from None
+    except exc.NoSuchModuleError:
+        raise ConfigError(f"report_store.url: unsupported database {parsed.get_backend_name()!r} "
+                          "(supported: sqlite, postgresql)") from None
 
 
 def _sqlite_engine(parsed) -> Engine:

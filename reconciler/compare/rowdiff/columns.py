@@ -10,7 +10,6 @@ from reconciler.config.models import ColumnConfig, DatasetConfig
 
 INT, FLOAT, DECIMAL, TEXT, BOOL, TIMESTAMP, DATE = "int", "float", "decimal", "text", "bool", "timestamp", "date"
 JSON = "json"  # compared as parsed documents: key order and spacing do not count
-PRECISION_US = {"s": 1_000_000, "ms": 1000, "us": 1}
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,10 @@ def reflect_types(conn, rel, names: list[str]) -> dict[str, str]:
                 found[col["name"].lower()] = native_type(col["type"])
         except Exception:
             conn.rollback()
+        finally:
+            # MySQL's reflection leaves skip_user_error_events set on the connection, which
+            # would silence the hook that names the source of every later error
+            conn.execution_options(skip_user_error_events=False)
     missing = [n for n in names if n.lower() not in found]
     if missing:
         stmt = sa.select(*[rel.col(n) for n in missing]).limit(50)

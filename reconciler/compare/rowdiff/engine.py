@@ -21,7 +21,7 @@ from reconciler.compare.rowdiff.classify import (
     settle_unmatched,
     split_duplicates,
 )
-from reconciler.compare.rowdiff.columns import INT, PRECISION_US, TEXT, TIMESTAMP, build_specs, reflect_types
+from reconciler.compare.rowdiff.columns import INT, TEXT, TIMESTAMP, build_specs, reflect_types
 from reconciler.compare.rowdiff.normalize import display, equal, key_of, value_of
 from reconciler.compare.rowdiff.outcome import Budget, DiffOutcome
 from reconciler.compare.rowdiff.segments import (
@@ -34,7 +34,7 @@ from reconciler.compare.rowdiff.segments import (
     to_units,
 )
 from reconciler.compare.rowdiff.sql import SideSQL
-from reconciler.config.models import DatasetConfig
+from reconciler.config.models import PRECISION_US, DatasetConfig, slice_problem
 from reconciler.errors import ConfigError
 from reconciler.sources.relation import filter_clause
 from reconciler.timeutil import HOUR, Window, floor_hour, iso
@@ -57,9 +57,9 @@ class RowDiff:
         self.ds, self.sides, self.window, self.reporter = ds, sides, window, reporter
         self.unit_us = PRECISION_US[ds.time_precision]
         slice_us = round(ds.diff.slice_seconds * 1_000_000) if ds.diff.slice_seconds else max(SLICE_US, self.unit_us)
-        if slice_us % self.unit_us or 3_600_000_000 % slice_us:
-            raise ConfigError(f"diff.slice_seconds {slice_us / 1e6:g} must divide an hour and be a whole "
-                              f"number of time_precision units ({ds.time_precision})")
+        problem = slice_problem(slice_us / 1_000_000, ds.time_precision)  # checked at load; a config built in code
+        if problem:
+            raise ConfigError(f"diff.slice_seconds {problem}")
         self.slice_units = slice_us // self.unit_us
         self.budget = Budget(ds.diff.max_rows_fetched, ds.diff.max_seconds)
         self.tally = Tally(sample_limit=ds.diff.sample_limit)

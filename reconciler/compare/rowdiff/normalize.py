@@ -8,17 +8,8 @@ import math
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from reconciler.compare.rowdiff.columns import (
-    BOOL,
-    DATE,
-    DECIMAL,
-    FLOAT,
-    INT,
-    JSON,
-    PRECISION_US,
-    TIMESTAMP,
-    ColumnSpec,
-)
+from reconciler.compare.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, JSON, TIMESTAMP, ColumnSpec
+from reconciler.config.models import PRECISION_US
 from reconciler.sources.timeaxis import TimeAxis
 
 UTC = timezone.utc
