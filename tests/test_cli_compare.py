@@ -106,19 +106,26 @@ def test_exit_0_when_every_hour_passes(project, capfd):
 
 
 @pytest.mark.parametrize("mode", ["--counts-only", "--rows"])
-def test_hours_without_a_row_on_either_side_are_empty_and_exit_1_as_in_run(project, capfd, mode):
-    """The rule `run` stores (docs/service.md): no row on either side is missing evidence, not a pass."""
+def test_hours_without_a_row_on_either_side_are_empty_and_a_window_without_any_exits_1(project, capfd, mode):
+    """The rule `run` stores (docs/service.md): no row on either side is missing evidence, not
+    a pass. A window that holds rows elsewhere keeps their verdict; one with no row at all
+    (a wrong window, zone or filter) is empty, exit 1."""
     code, out, err = run(capfd, "compare", "device_events", "--start", "2026-03-07T22:00Z", "--end",
                          "2026-03-08T01:00Z", mode, "--format", "json")
-    assert code == 1, err
+    assert code == 0, err
     doc = json.loads(out)
     jsonschema.validate(doc, COMPARE_SCHEMA)
-    assert doc["status"] == "empty"
+    assert doc["status"] == "pass"
     assert [(h["hour"], h["old"], h["new"], h["status"]) for h in doc["hours"]] == [
         ("2026-03-07T22:00:00Z", 0, 0, "empty"),
         ("2026-03-07T23:00:00Z", 0, 0, "empty"),
         ("2026-03-08T00:00:00Z", 176, 176, "pass"),
     ]
+    code, out, err = run(capfd, "compare", "device_events", "--start", "2026-03-07T22:00Z", "--end",
+                         "2026-03-08T00:00Z", mode, "--format", "json")
+    assert code == 1, err
+    doc = json.loads(out)
+    assert (doc["status"], [h["status"] for h in doc["hours"]]) == ("empty", ["empty", "empty"])
 
 
 def test_quiet_hours_pass_where_the_dataset_allows_empty_hours(project, capfd):

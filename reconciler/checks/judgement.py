@@ -192,16 +192,17 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window | None, *
 
 def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareResult:
     """An hour with no row on either side proves nothing: `empty`, not `pass`, unless the
-    dataset says quiet hours are normal (`allow_empty_hours`); a comparison with such an hour
-    is `empty` unless it failed. The one rule of `reconciler compare` and of the runs `run`
-    stores; compare_dataset itself judges counts and rows only."""
+    dataset says quiet hours are normal (`allow_empty_hours`). A comparison none of whose
+    hours held a row is `empty` (a window or filter that selects nothing never passes); one
+    with rows elsewhere keeps its verdict, its quiet hours marked. The one rule of
+    `reconciler compare` and of the runs `run` stores; compare_dataset judges counts and rows."""
     ds = loaded.config.datasets.get(compare.dataset)
     if ds is None or ds.allow_empty_hours or compare.window is None:
         return compare
     hours = [replace(h, status=EMPTY) if h.old == 0 and h.new == 0 and h.status == PASS else h
              for h in compare.hours]
-    empty = any(h.status == EMPTY for h in hours)
-    return replace(compare, hours=hours, status=worst([compare.status, EMPTY]) if empty else compare.status)
+    nothing = bool(hours) and all(h.status == EMPTY for h in hours)
+    return replace(compare, hours=hours, status=EMPTY if nothing else compare.status)
 
 
 def with_findings(loaded: LoadedConfig, evidence: DatasetEvidence, result: CompareResult, *,
