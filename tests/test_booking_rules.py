@@ -476,6 +476,6 @@ def test_a_changed_inherited_violation_opens_no_alert_and_another_bookings_does(
     assert outbox[:2] == [[], []]
     [[(kind, items)]] = outbox[2:]
     assert kind == "alert"
-    assert [item.split(", ")[:3] for item in items] == [
-        ["• classification=new", "booking_id=3", "other_booking_id=4"],
-        ["• classification=inherited", "booking_id=1", "other_booking_id=2"]]
+    assert [item.split(", ")[:2] for item in items] == [
+        ["• new — booking_id 3", "other_booking_id 4"],
+        ["• inherited from old — booking_id 1", "other_booking_id 2"]]

@@ -39,7 +39,7 @@ SECONDS_PER_RUN = 15  # a few seconds each on a loaded 2-core machine; the suite
 
 EXPECTED = {  # configured check -> its results' statuses, in stored order
     "counted": ["pass"],                                     # hourly_count_drift (built-in judgement)
-    "compared": ["pass", "pass", "pass"],                    # drift, row match, row diff complete
+    "compared": ["pass", "pass", "pass", "pass"],            # drift, row match, row diff complete, new keys unique
     "integrity": ["fail"],                                   # no_negative_values: 1 on new
     "table_suite": ["pass"],                                 # device_id not null
     "dlq": ["pass"],

@@ -56,6 +56,8 @@ def test_the_night_of_the_fall_back_is_judged_hour_by_hour_without_a_false_failu
 
     per_hour = 120  # one event each 30.007 s
     assert [judged[START + h * HOUR][-1] for h in range(6)] == ["pass"] * 6
-    assert [ledger[START + h * HOUR] for h in range(6)] == [("pass", per_hour, per_hour)] * 6
+    # 00:00Z and 01:00Z are the two passes of local 02:00-03:00: each carries the pair's rows
+    assert [ledger[START + h * HOUR] for h in range(6)] == \
+        [("pass", per_hour, per_hour)] * 2 + [("pass", 2 * per_hour, 2 * per_hour)] * 2 + [("pass", per_hour, per_hour)] * 2
     states = {o.criterion: o.state for o in report.outcomes}
     assert (states["coverage"], states["drift"], states["match"]) == ("met", "met", "met")

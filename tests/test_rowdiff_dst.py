@@ -28,7 +28,8 @@ from rowdiff_fixtures import (
 
 from reconciler.checks.judgement import compare_dataset
 from reconciler.config import load_config
-from reconciler.timeutil import Window
+from reconciler.repair import write_repair
+from reconciler.timeutil import Window, iso
 
 SPRING = utc(2026, 3, 8, 7)  # 02:00 EST -> 03:00 EDT
 FALL = utc(2026, 11, 1, 6)  # 02:00 EDT -> 01:00 EST
@@ -69,11 +70,14 @@ def test_fall_back_pairs_the_repeated_hour_without_a_difference_or_a_fetch(dst_s
 
     assert differences(result) == NO_DIFFERENCES
     assert result.totals["matched"] == 24
+    assert (result.totals["old"], result.totals["new"]) == (24, 24)  # the pair counted once
     assert result.totals["rows_fetched"] == {"old": 0, "new": 0}
-    # the old side's rows of the repeated wall hour are shared between its two UTC hours
-    # in the new side's proportion: 12 rows, 6 and 6
+    # each hour of the pair carries the pair's evidence: 12 rows a side, and says so
     assert [(h.hour, h.old, h.new, h.status) for h in result.hours] == \
-        [(FALL - 2 * H, 6, 6, "pass"), (FALL - H, 6, 6, "pass"), (FALL, 6, 6, "pass"), (FALL + H, 6, 6, "pass")]
+        [(FALL - 2 * H, 6, 6, "pass"), (FALL - H, 12, 12, "pass"), (FALL, 12, 12, "pass"), (FALL + H, 6, 6, "pass")]
+    assert result.hours[2].reason == (
+        "drift 0.00 %, match 100 % (these numbers are those of 06:00 and 05:00 UTC together: a fall-back "
+        "repeats that local hour, and a naive time cannot tell its two passes apart)")
 
 
 @pytest.mark.parametrize("rows", [True, False], ids=["rows", "counts"])
@@ -82,15 +86,15 @@ def test_fall_back_hour_by_hour_each_pass_passes_on_its_own(dst_schedule, rows):
     hours = [compare_dataset(loaded, "device_events", Window(t, t + H), rows=rows)
              for t in (FALL - H, FALL)]
 
-    assert [(h.hours[0].old, h.hours[0].new, h.status) for h in hours] == [(6, 6, "pass"), (6, 6, "pass")]
+    assert [(h.hours[0].old, h.hours[0].new, h.status) for h in hours] == [(12, 12, "pass"), (12, 12, "pass")]
     if rows:
-        assert [(differences(h), h.totals["matched"]) for h in hours] == [(NO_DIFFERENCES, 6)] * 2
+        assert [(differences(h), h.totals["matched"]) for h in hours] == [(NO_DIFFERENCES, 12)] * 2
 
 
-def test_fall_back_rows_missing_in_the_second_pass_fail_the_repeated_hours(request, tmp_path):
-    """Three of the second pass's six rows never reached new: the pair holds 12 old rows
-    and 9 new ones. Which pass an old row belongs to is unknown, so the pair is judged as
-    one: both hours carry the pair's drift (−25 %), and the missing rows are named."""
+@pytest.fixture
+def lost_in_the_second_pass(request, tmp_path):
+    """Three of the second pass's six rows never reached new: the pair holds 12 old rows and
+    9 new ones."""
     old_url = server_url(request, "postgresql", "dstm_old")
     new_url = server_url(request, "postgresql", "dstm_new")
     lost = [e for e in FALL_EVENTS if FALL <= e["time"] < FALL + H][:3]
@@ -98,12 +102,52 @@ def test_fall_back_rows_missing_in_the_second_pass_fail_the_repeated_hours(reque
     load_events(new_url, new_table("events_dstm"), [e for e in FALL_EVENTS if e not in lost])
     path = schedule(tmp_path, old_url, new_url, old_table="legacy_dstm", new_table="events_dstm",
                     old_timezone="America/New_York")
+    return path, lost
 
+
+def test_fall_back_rows_missing_in_the_second_pass_fail_both_hours_of_the_pair(lost_in_the_second_pass):
+    """Which pass an old row belongs to is unknown, so the pair is judged as one: both hours
+    carry its drift (−25 %) and its missing rows, counted once in the window's totals."""
+    path, lost = lost_in_the_second_pass
     result = compare(path, Window(FALL - 2 * H, FALL + 2 * H))
 
     assert sample_keys(result, "missing_in_new") == {e["id"] for e in lost}
     assert {k: v for k, v in differences(result).items() if k != "missing_in_new"} == \
         {"mismatched": 0, "extra_in_new": 0, "duplicates_old": 0, "duplicates_new": 0}
-    assert result.totals["matched"] == 21
-    assert [(h.hour, h.old, h.new, h.status) for h in result.hours] == \
-        [(FALL - 2 * H, 6, 6, "pass"), (FALL - H, 8, 6, "fail"), (FALL, 4, 3, "fail"), (FALL + H, 6, 6, "pass")]
+    assert (result.totals["matched"], result.totals["old"], result.totals["new"]) == (21, 24, 21)
+    assert [(h.hour, h.old, h.new, h.missing_in_new, h.status) for h in result.hours] == \
+        [(FALL - 2 * H, 6, 6, 0, "pass"), (FALL - H, 12, 9, 3, "fail"), (FALL, 12, 9, 3, "fail"),
+         (FALL + H, 6, 6, 0, "pass")]
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["rows", "counts"])
+def test_fall_back_rows_missing_fail_the_second_hour_asked_alone(lost_in_the_second_pass, rows):
+    """The hourly job asks for one hour at a time: the second pass's hour alone still
+    reports the pair, missing rows included (they used to vanish with the first hour)."""
+    path, lost = lost_in_the_second_pass
+    result = compare_dataset(load_config(path), "device_events", Window(FALL, FALL + H), rows=rows)
+
+    assert (result.status, result.hours[0].old, result.hours[0].new) == ("fail", 12, 9)
+    assert (result.totals["old"], result.totals["new"]) == (12, 9)
+    if rows:
+        assert sample_keys(result, "missing_in_new") == {e["id"] for e in lost}
+
+
+def test_repair_does_not_guess_the_instant_of_a_row_a_fall_back_repeats(lost_in_the_second_pass, tmp_path):
+    """old's naive 01:00-01:50 names both 05:xxZ and 06:xxZ. An INSERT at the first pass's
+    instant (as old's time read as EDT gives) would put the rows an hour early, and the next
+    comparison, which pairs the two hours, would call it repaired. They are listed instead."""
+    path, lost = lost_in_the_second_pass
+    loaded = load_config(path)
+    result = write_repair(loaded, "device_events", Window(FALL - H, FALL + H), out_dir=tmp_path / "repairs",
+                          command="reconciler repair", now=FALL + 3 * H)
+
+    assert (len(result.plan.inserts), result.needed) == (0, True)
+    assert [key for key, _, _ in result.plan.ambiguous] == [{"event_id": e["id"]} for e in lost]
+    first = lost[0]["time"]
+    assert any(line.startswith(
+        f"not repaired: 3 missing rows at a local time a fall-back repeats: old's naive time names two UTC "
+        f"instants, and which one is not known: event_id {lost[0]['id']} at "
+        f"{(first - 5 * H).replace(tzinfo=None).isoformat(sep=' ')} America/New_York ({iso(first - H)} or {iso(first)})")
+        for line in result.header), result.header
+    assert "nothing to repair" not in " ".join(result.header)

@@ -14,7 +14,7 @@ from reconciler.compare.dataset import DatasetEvidence, collect_evidence, explai
 from reconciler.compare.drift import drift_exceeds
 from reconciler.compare.snapshot import SnapshotEvidence, collect_snapshot
 from reconciler.config.loader import LoadedConfig
-from reconciler.reasons import hour_reason, hourly_check_reason
+from reconciler.reasons import hhmm, hour_reason, hourly_check_reason
 from reconciler.results import (
     DEFAULT_SAMPLE_LIMIT,
     EMPTY,
@@ -96,8 +96,15 @@ def _hour_count(row: dict, failing: set, checks: list[CheckResult]) -> HourCount
     return HourCount(datetime.fromisoformat(row["hour"].replace("Z", "+00:00")), row["old"], row["new"],
                      row["drift_pct"], FAIL if row["hour"] in failing else PASS,
                      missing_in_new=row.get("missing_in_new"), extra_in_new=row.get("extra_in_new"),
-                     mismatched=row.get("mismatched"), reason=hour_reason(row, flagging),
+                     mismatched=row.get("mismatched"), reason=hour_reason(row, flagging) + _pair_note(row),
                      duplicates_old=row.get("duplicates_old"), duplicates_new=row.get("duplicates_new"))
+
+
+def _pair_note(row: dict) -> str:
+    if not row.get("paired_with"):
+        return ""
+    return (f" (these numbers are those of {hhmm(row['hour'])} and {hhmm(row['paired_with'])} UTC together: a "
+            "fall-back repeats that local hour, and a naive time cannot tell its two passes apart)")
 
 
 def judge_evidence(evidence: DatasetEvidence, suite: Path | None, *, sample_limit: int = DEFAULT_SAMPLE_LIMIT,

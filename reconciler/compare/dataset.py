@@ -13,7 +13,7 @@ from datetime import datetime
 
 from reconciler.compare.counts import count_by_hour
 from reconciler.compare.drift import drift_pct
-from reconciler.compare.folds import folds_of, share_counts, widened
+from reconciler.compare.folds import folds_of, merge_counts, pair_units, unit_of, widened
 from reconciler.compare.sides import ConnectedSides, connected_sides
 from reconciler.config.loader import LoadedConfig
 from reconciler.results import Mode
@@ -45,17 +45,29 @@ def no_samples() -> dict:
     return {kind: [] for kind in ROW_CLASSES}
 
 
-def hour_rows(window: Window, old_counts, new_counts) -> list[dict]:
+def hour_rows(window: Window, old_counts, new_counts, units: dict | None = None) -> list[dict]:
+    """One evidence row per hour; each hour of a fall-back's pair (`units`) carries the pair's
+    counts and names the hour it is judged with (`paired_with`)."""
+    units = units or {}
+    partner = {first: cut for cut, first in units.items()}
     rows = []
     for hour in window.hours():
-        old, new = int(old_counts.get(hour, 0)), int(new_counts.get(hour, 0))
-        rows.append({"hour": iso(hour), "old": old, "new": new, "drift_pct": drift_pct(old, new)})
+        unit = unit_of(hour, units)
+        old, new = int(old_counts.get(unit, 0)), int(new_counts.get(unit, 0))
+        row = {"hour": iso(hour), "old": old, "new": new, "drift_pct": drift_pct(old, new)}
+        other = units.get(hour) or partner.get(hour)
+        if other is not None:
+            row["paired_with"] = iso(other)
+        rows.append(row)
     return rows
 
 
 def count_totals(hours: list[dict]) -> dict:
-    old = sum(r["old"] for r in hours)
-    new = sum(r["new"] for r in hours)
+    """The window's counts, a fall-back's pair counted once."""
+    once = [r for r in hours if not (r.get("paired_with") and r["paired_with"] < r["hour"]
+                                     and any(o["hour"] == r["paired_with"] for o in hours))]
+    old = sum(r["old"] for r in once)
+    new = sum(r["new"] for r in once)
     return {"old": old, "new": new, "matched": None, "mismatched": None, "missing_in_new": None,
             "extra_in_new": None, "duplicates_old": None, "duplicates_new": None,
             "drift_pct": drift_pct(old, new), "match_pct": None}
@@ -88,18 +100,20 @@ def collect_evidence(loaded: LoadedConfig, dataset: str, window: Window, *, rows
 
             diff = diff_dataset(loaded.config.datasets[dataset], pair.sides, window, pair.conns, reporter=reporter)
             counts = {"old": diff.hour_old, "new": diff.hour_new}
+            units = diff.units
             timings.update(diff.timings)
         else:
             if reporter:
                 reporter(f"counting rows per hour in {dataset} ({window.seconds / 3600:g} h)")
             folds = folds_of(pair.sides, window)
             counts, query_timings = _count_both(pair, widened(window, folds))
-            share_counts(counts, folds)
+            merge_counts(counts, folds)
+            units = pair_units(folds)
             timings.update(query_timings)
-    hours = hour_rows(window, counts["old"], counts["new"])
+    hours = hour_rows(window, counts["old"], counts["new"], units)
     totals = count_totals(hours)
     if diff is not None:
-        diff.annotate(hours)
+        diff.annotate(hours, units)
         totals.update(diff.totals())
     return DatasetEvidence(dataset=dataset, window=window, mode=Mode.ROWS if rows else Mode.COUNTS, hours=tuple(hours),
                            totals=totals, samples=diff.samples if diff else no_samples(), timings=timings,

@@ -5,8 +5,7 @@ the change (the first and second pass) hold the same wall-clock times, and a nai
 cannot say which pass it belongs to. Read as the first pass, the naive side's rows of both
 passes fall in the first pass's UTC hour. So the pair of hours is compared as one: the
 UTC side's second pass is read one hour back, onto the wall clock the naive side wrote,
-and the naive side's rows are then shared between the two hours in the UTC side's
-proportion."""
+each hour of the pair carries the pair's evidence (its rows counted once in any total)."""
 
 from __future__ import annotations
 
@@ -47,21 +46,25 @@ def widened(window: Window, folds: list[Fold]) -> Window:
     return Window(min([window.start] + [f.first for f in folds]), max([window.end] + [f.cut + HOUR for f in folds]))
 
 
-def share_pair(counter: Counter, fold: Fold, second: int, total: int) -> None:
-    """Move the part of the pair's count held in the first pass's hour that belongs to the
-    second pass: `second` of `total` rows on the UTC side are there."""
-    if not total or not counter.get(fold.first):
-        return
-    moved = round(counter[fold.first] * second / total)
-    counter[fold.first] -= moved
-    counter[fold.cut] += moved
+def pair_units(folds: list[Fold]) -> dict[datetime, datetime]:
+    """{second pass's hour: first pass's hour}: the hours judged as one with another."""
+    return {f.cut: f.first for f in folds}
 
 
-def share_counts(counts: dict[str, Counter], folds: list[Fold]) -> None:
-    """Hour counts of both sides (the UTC side's exact), the naive side's pair shared."""
+def unit_of(hour: datetime, units: dict) -> datetime:
+    return units.get(hour, hour)
+
+
+def merge_counts(counts: dict[str, Counter], folds: list[Fold]) -> None:
+    """Each side's rows of a pair counted in its first pass's hour (where the naive side's
+    rows all are already)."""
     for fold in folds:
-        aware = counts[fold.aware]
-        pair = aware.get(fold.first, 0) + aware.get(fold.cut, 0)
-        naive = counts[fold.naive]
-        naive[fold.first] += naive.pop(fold.cut, 0)
-        share_pair(naive, fold, aware.get(fold.cut, 0), pair)
+        for counter in counts.values():
+            moved = counter.pop(fold.cut, 0)
+            if moved:
+                counter[fold.first] += moved
+
+
+def kept_hours(hours, units: dict) -> set:
+    """The hours whose evidence a window of `hours` reports: each, or its pair's first hour."""
+    return {unit_of(h, units) for h in hours} | set(hours)

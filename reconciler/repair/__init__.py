@@ -17,6 +17,7 @@ from reconciler.repair.plan import RepairPlan, plan_repair
 from reconciler.repair.sql import plan_statements
 from reconciler.timeutil import Window, iso
 
+AMBIGUOUS_LISTED = 10
 
 @dataclass(frozen=True)
 class RepairResult:
@@ -26,7 +27,7 @@ class RepairResult:
 
     @property
     def needed(self) -> bool:
-        return self.plan.statements > 0
+        return self.plan.statements > 0 or bool(self.plan.ambiguous)
 
 
 def _check_dataset(loaded: LoadedConfig, dataset: str) -> None:
@@ -59,6 +60,14 @@ def header_lines(loaded: LoadedConfig, dataset: str, window: Window, plan: Repai
         "Order: the DELETEs of extra rows, the UPDATEs, then the INSERTs.",
         "Columns the dataset does not compare are left out of the INSERTs: their defaults apply.",
     ]
+    if plan.ambiguous:
+        zone = loaded.config.datasets[dataset].old.timezone
+        listed = "; ".join(f"{_key_text(k)} at {wall} {zone} ({iso(a)} or {iso(b)})"
+                           for k, wall, (a, b) in plan.ambiguous[:AMBIGUOUS_LISTED])
+        more = f"; and {count(len(plan.ambiguous) - AMBIGUOUS_LISTED)} more" \
+            if len(plan.ambiguous) > AMBIGUOUS_LISTED else ""
+        lines.append(f"not repaired: {count(len(plan.ambiguous))} missing rows at a local time a fall-back repeats: "
+                     f"old's naive time names two UTC instants, and which one is not known: {listed}{more}")
     if plan.duplicates_old or plan.duplicates_new:
         lines.append(f"not repaired: {plan.duplicates_old} duplicate key(s) in old (the first row is used) and "
                      f"{plan.duplicates_new} in new (a DELETE by key would remove every copy)")
@@ -67,9 +76,13 @@ def header_lines(loaded: LoadedConfig, dataset: str, window: Window, plan: Repai
                      f"{count(ds.diff.max_rows_fetched)}, max_seconds {ds.diff.max_seconds:g}) ran out; "
                      f"{count(plan.unverified)} rows were not compared and are not repaired here: "
                      "repair a narrower window")
-    if not plan.statements:
+    if not plan.statements and not plan.ambiguous:
         lines.append("nothing to repair: new equals old in this window")
     return lines
+
+
+def _key_text(key: dict) -> str:
+    return ", ".join(f"{name} {value}" for name, value in key.items())
 
 
 def file_base(out_dir: Path, dataset: str, window: Window) -> Path:

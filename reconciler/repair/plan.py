@@ -18,6 +18,8 @@ class RepairPlan:
     inserts: list[dict] = field(default_factory=list)  # column -> value, in new's types
     updates: list[tuple[dict, dict]] = field(default_factory=list)  # (new's key as it holds it, column -> value)
     deletes: list[dict] = field(default_factory=list)  # new's key as it holds it
+    # missing rows whose naive old time a fall-back repeats: (new's key, old's wall time, its two UTC instants)
+    ambiguous: list[tuple[dict, object, tuple]] = field(default_factory=list)
     changed_columns: Counter = field(default_factory=Counter)
     duplicates_old: int = 0
     duplicates_new: int = 0
@@ -42,7 +44,15 @@ def plan_repair(diff, old_axis: TimeAxis, new_axis: TimeAxis) -> RepairPlan:
         return to_new(row.raw[i], specs[i], old_axis, new_axis)
 
     kept = diff.tally.kept
-    inserts = [{s.new: converted(row, i) for i, s in enumerate(specs)} for row in _ordered(kept["missing_in_new"])]
+    time_at = next(i for i, s in enumerate(specs) if s.is_time)
+    same_clock = (old_axis.kind, old_axis.zone.key) == (new_axis.kind, new_axis.zone.key)
+    inserts, ambiguous = [], []
+    for row in _ordered(kept["missing_in_new"]):
+        instants = None if same_clock else old_axis.two_instants(row.raw[time_at])
+        if instants:
+            ambiguous.append((new_key(row), row.raw[time_at], instants))
+        else:
+            inserts.append({s.new: converted(row, i) for i, s in enumerate(specs)})
     updates, changed = [], Counter()
     position = {s.name: i for i, s in enumerate(specs)}
     for old, new, columns in sorted(kept["mismatched"], key=lambda item: _order(item[0])):
@@ -51,6 +61,7 @@ def plan_repair(diff, old_axis: TimeAxis, new_axis: TimeAxis) -> RepairPlan:
     deletes = [new_key(row) for row in _ordered(kept["extra_in_new"])]
     totals = diff.totals()
     return RepairPlan(columns=[s.new for s in specs], key=key, inserts=inserts, updates=updates, deletes=deletes,
+                      ambiguous=ambiguous,
                       changed_columns=changed, duplicates_old=totals["duplicates_old"],
                       duplicates_new=totals["duplicates_new"], truncated=diff.truncated,
                       unverified=totals["unverified"])

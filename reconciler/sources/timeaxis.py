@@ -82,6 +82,18 @@ class TimeAxis:
             t += HOUR
         return [cut for cut in out if cut - HOUR < end and cut + HOUR > start]
 
+    def two_instants(self, value) -> tuple[datetime, datetime] | None:
+        """The two UTC instants a naive wall-clock value names when a fall-back repeats it
+        (first pass, second pass), or None where it names one."""
+        if self.kind not in (NAIVE, TEXT) or self.zone.key == "UTC" or value is None:
+            return None
+        wall = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
+        first = wall.replace(tzinfo=self.zone, fold=0)
+        second = wall.replace(tzinfo=self.zone, fold=1)
+        if first.utcoffset() <= second.utcoffset():
+            return None
+        return first.astimezone(UTC), second.astimezone(UTC)
+
     def bucket_seconds(self, start: datetime, end: datetime) -> int:
         """Hour buckets unless the zone has a non-whole-hour offset in the window."""
         if self.is_utc:

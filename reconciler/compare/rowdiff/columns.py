@@ -110,7 +110,8 @@ def reflect_types(conn, rel, names: list[str]) -> dict[str, str]:
         finally:
             # MySQL's reflection leaves skip_user_error_events set on the connection, which
             # would silence the hook that names the source of every later error
-            conn.execution_options(skip_user_error_events=False)
+            if conn.get_execution_options().get("skip_user_error_events"):
+                conn.execution_options(skip_user_error_events=False)
     missing = [n for n in names if n.lower() not in found]
     if missing:
         stmt = sa.select(*[rel.col(n) for n in missing]).limit(50)

@@ -12,7 +12,7 @@ from functools import partial
 
 import sqlalchemy as sa
 
-from reconciler.compare.folds import Fold, folds_of, share_pair, widened
+from reconciler.compare.folds import Fold, folds_of, kept_hours, pair_units, widened
 from reconciler.compare.rowdiff.classify import (
     Row,
     Tally,
@@ -95,9 +95,9 @@ class RowDiff:
         if not self.ds.snapshot:
             self._look_up_across_edges()
         settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
-        self._share_folds()
+        self.outcome.units = pair_units(self.folds)
         if self.window != requested:
-            self.outcome.clip(set(requested.hours()), self.key_names)
+            self.outcome.clip(kept_hours(requested.hours(), self.outcome.units), self.key_names)
             self.window = requested
         self.outcome.fetched = dict(self.budget.rows)
         self.outcome.specs = self.specs
@@ -118,22 +118,6 @@ class RowDiff:
     def _fold_of(self, name: str, start: datetime) -> Fold | None:
         """The fall-back whose second pass this side reads folded onto `start`'s hour."""
         return next((f for f in self.folds if f.aware == name and f.first <= start < f.cut), None)
-
-    def _share_folds(self) -> None:
-        """Each fall-back's rows, all counted in its first pass's hour, shared with the
-        second pass's hour in the proportion of the UTC side's rows there."""
-        for fold in self.folds:
-            side = self.sides[fold.aware]
-            conds = side.rel.where(side.axis, Window(fold.cut, fold.cut + HOUR))
-            stmt = sa.select(sa.func.count()).select_from(side.rel.relation).where(*conds)
-            second = int(self.conns[fold.aware].execute(stmt).scalar() or 0)
-            counters = {"old": self.outcome.hour_old, "new": self.outcome.hour_new}
-            total = counters[fold.aware][fold.first]
-            for counter in (counters[fold.naive], self.tally.matched):
-                share_pair(counter, fold, second, total)
-            if total:
-                counters[fold.aware][fold.first] -= second
-                counters[fold.aware][fold.cut] += second
 
     def _passes(self, start: datetime, end: datetime):
         """The first pass runs an hour at a time, so memory holds one hour's slices whatever

@@ -28,6 +28,9 @@ class DiffOutcome:
     minute_old: Counter = field(default_factory=Counter)
     minute_new: Counter = field(default_factory=Counter)
     specs: list = field(default_factory=list)  # the compared columns (ColumnSpec), in the rows' order
+    # {second pass's hour: first pass's hour} of each fall-back compared as one (compare/folds.py):
+    # the pair's counts and rows are all in its first hour
+    units: dict = field(default_factory=dict)
 
     @property
     def samples(self) -> dict:
@@ -50,11 +53,12 @@ class DiffOutcome:
                 del counter[hour]
         self.tally.clip(hours, key_names)
 
-    def annotate(self, evidence: list[dict]) -> None:
-        """Add the row-level columns to the hourly evidence table."""
+    def annotate(self, evidence: list[dict], units: dict | None = None) -> None:
+        """Add the row-level columns to the hourly evidence table; with `units`, each hour of a
+        fall-back's pair gets the pair's."""
         t = self.tally
         for row in evidence:
-            h = _hour_key(row["hour"])
+            h = (units or {}).get(_hour_key(row["hour"]), _hour_key(row["hour"]))
             counts = [t.matched[h], t.mismatched[h], t.missing_in_new[h], t.extra_in_new[h]]
             row.update({"matched": counts[0], "mismatched": counts[1], "missing_in_new": counts[2],
                         "extra_in_new": counts[3], "duplicates_old": t.duplicates_old[h],
