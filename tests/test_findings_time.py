@@ -84,6 +84,17 @@ def test_every_row_of_the_hour_differing_is_the_whole_hour():
         "all 7 200 rows of the hour are only in new: old has no row in this hour")
 
 
+def test_a_whole_hour_missing_while_the_other_side_holds_rows_says_the_keys_do_not_meet():
+    """An old side read in the wrong zone: every row of the hour is missing in new, and new
+    holds nearly as many, an hour away by their keys. It used to say new had no row."""
+    rows = hour_rows()
+    shape = shape_of(rows, rows)
+    assert time_finding(shape, "missing_in_new", HOUR, 7_164, []).text.replace(NBSP, " ") == (
+        "all 7 200 rows of the hour are missing in new, though new holds 7 164 rows in it: no key meets its "
+        "twin in this hour (a time zone or clock shift moves rows into another hour: compare a wider window "
+        "to see where)")
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_plain_random_loss_is_called_random_whatever_the_seed(seed):
     """3 % lost at random: no range of minutes may stand out (ALPHA 1e-4 per hour)."""

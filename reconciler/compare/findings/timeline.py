@@ -151,6 +151,12 @@ def time_finding(shape: TimeShape, about: str, hour: datetime, other_rows: int |
 def _wording(shape: TimeShape, label: str, other: str, other_rows: int | None) -> tuple[str, str, float]:
     n, k = shape.differing, shape.in_range
     if shape.shape == "whole_hour":
+        if other_rows:
+            here = "only in new" if label == "extra" else "missing in new"
+            return "whole_hour", (f"all {count(n)} rows of the hour are {here}, though {other} holds "
+                                  f"{count(other_rows)} rows in it: no key meets its twin in this hour (a time "
+                                  "zone or clock shift moves rows into another hour: compare a wider window to "
+                                  "see where)"), 1.0
         if label == "extra":
             return "whole_hour", f"all {count(n)} rows of the hour are only in new: old has no row in this hour", 1.0
         return "whole_hour", f"all {count(n)} rows of the hour are missing: new has no row in this hour", 1.0
