@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from fake_slack import FakeSlack
 from notify_helpers import make_store, notify_config, with_lifecycle
-from story_fixtures import NBSP, T6, device, gap, record_hour, spread
+from story_fixtures import NBSP, PROVENANCE, T6, device, gap, record_hour, spread
 
 from reconciler.notify import drain_outbox
 from reconciler.notify.blocks import Links, render
@@ -177,3 +177,21 @@ def test_a_store_without_the_lifecycle_keeps_findings_and_stories_but_sends_noth
     assert kind == "alert" and facts["stories"][0]["hours"] == 2  # the alert of a story already 2 h long
     assert text_of("alert", facts).splitlines()[5].endswith(
         "— every hour since 2026-11-12T06:00:00Z (2 h, 640–650 rows an hour)")
+
+
+def test_a_key_held_twice_in_new_is_not_explained_by_the_hours_missing_rows(tmp_path):
+    """The hour's findings are about its missing, extra and changed rows: they do not say why
+    a key is held twice, so the duplicate-key alert tells no 'Why' from them."""
+    from dataclasses import replace
+
+    from story_fixtures import story_run
+
+    store = make_store(tmp_path)
+    run = story_run(h(0), [device(h(0), 40)])
+    doubled = replace(run.results[0], check="new_keys_unique", observed={"duplicates_new": 5}, violations=1,
+                      details={"dataset": "device_events", "column": "duplicates_new"},
+                      reason="5 keys held twice in new")
+    store.record_run(replace(run, results=[doubled]), now=run.finished_at, **PROVENANCE)
+    [(kind, facts)] = messages(store)
+    assert kind == "alert" and "why" not in facts
+    assert "*Why*" not in text_of("alert", facts)

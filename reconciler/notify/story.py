@@ -24,6 +24,8 @@ from reconciler.timeutil import HOUR, iso
 LEFT_OUT = ("per_minute", "per_minute_rows", "samples")  # evidence no sentence needs: kept out of the outbox
 DIGEST_SHOWN = 5  # story lines per dataset in the digest
 DIGEST_FINDINGS = 2  # findings named on one digest line
+# evidence columns the hour's findings (about its missing, extra and changed rows) do not explain
+NOT_EXPLAINED_BY_ROWS = frozenset({"duplicates_new", "duplicates_old"})
 
 
 def finding_facts(finding: Finding) -> dict:
@@ -105,6 +107,8 @@ def hour_story(conn: Connection, run: RunResult, result: CheckResult, hour: date
     dataset = (result.details or {}).get("dataset")
     compared = [c for c in run.compares if c.dataset == dataset and c.window is not None]
     if not dataset or run.window is None or not any(c.mode == Mode.ROWS for c in compared):
+        return None
+    if (result.details or {}).get("column") in NOT_EXPLAINED_BY_ROWS:
         return None
     findings = [f for c in compared for f in c.findings if f.hour == hour]
     lead = lead_findings(findings)
