@@ -254,3 +254,25 @@ def test_a_row_rounded_across_an_hour_edge_is_paired_in_each_hourly_window(reque
     assert [r.status for r in hours] == ["pass"] * 3
     whole = compare(path, Window(base, base + 3 * H))
     assert (differences(whole), whole.totals["matched"]) == (NO_DIFFERENCES, 3002 if rounds else 3003)
+
+
+def test_repair_names_the_keys_held_twice_it_leaves_alone(request, tmp_path):
+    from datetime import datetime, timezone
+
+    from reconciler.config import load_config
+    from reconciler.repair import write_repair
+
+    common = [event(i, float(i)) for i in range(1, 101)]
+    old_url, new_url = server_url(request, "postgresql", "dupr_old"), server_url(request, "postgresql", "dupr_new")
+    load_events(old_url, old_table("legacy_dupr"), common)
+    load_events(new_url, new_table("events_dupr"), common + [event(17, 17.0), event(18, 18.0)])
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_dupr", new_table="events_dupr")
+
+    result = write_repair(load_config(path), "device_events", WINDOW, out_dir=tmp_path / "repairs",
+                          command="reconciler repair", now=datetime(2026, 5, 5, tzinfo=timezone.utc))
+
+    assert result.header[-3:] == [
+        "not repaired: 0 duplicate key(s) in old (the first row is used) and 2 in new (a DELETE by key would "
+        "remove every copy)",
+        "  held twice in new: event_id 17; event_id 18",
+        "no statement to write: apart from the keys held twice, new equals old in this window"]

@@ -17,7 +17,7 @@ from reconciler.repair.plan import RepairPlan, plan_repair
 from reconciler.repair.sql import plan_statements
 from reconciler.timeutil import Window, iso
 
-AMBIGUOUS_LISTED = 10
+LISTED = 10
 
 @dataclass(frozen=True)
 class RepairResult:
@@ -63,21 +63,28 @@ def header_lines(loaded: LoadedConfig, dataset: str, window: Window, plan: Repai
     if plan.ambiguous:
         zone = loaded.config.datasets[dataset].old.timezone
         listed = "; ".join(f"{_key_text(k)} at {wall} {zone} ({iso(a)} or {iso(b)})"
-                           for k, wall, (a, b) in plan.ambiguous[:AMBIGUOUS_LISTED])
-        more = f"; and {count(len(plan.ambiguous) - AMBIGUOUS_LISTED)} more" \
-            if len(plan.ambiguous) > AMBIGUOUS_LISTED else ""
+                           for k, wall, (a, b) in plan.ambiguous[:LISTED])
+        more = f"; and {count(len(plan.ambiguous) - LISTED)} more" \
+            if len(plan.ambiguous) > LISTED else ""
         lines.append(f"not repaired: {count(len(plan.ambiguous))} missing rows at a local time a fall-back repeats: "
                      f"old's naive time names two UTC instants, and which one is not known: {listed}{more}")
     if plan.duplicates_old or plan.duplicates_new:
         lines.append(f"not repaired: {plan.duplicates_old} duplicate key(s) in old (the first row is used) and "
                      f"{plan.duplicates_new} in new (a DELETE by key would remove every copy)")
+        for side in ("old", "new"):
+            keys = plan.duplicate_keys.get(side) or []
+            if keys:
+                more = len(keys) > LISTED
+                lines.append(f"  held twice in {side}: " + "; ".join(_key_text(k) for k in keys[:LISTED])
+                             + ("; …" if more else ""))
     if plan.truncated:
         lines.append(f"TRUNCATED: the diff budget (datasets.{dataset}.diff.max_rows_fetched "
                      f"{count(ds.diff.max_rows_fetched)}, max_seconds {ds.diff.max_seconds:g}) ran out; "
                      f"{count(plan.unverified)} rows were not compared and are not repaired here: "
                      "repair a narrower window")
     if not plan.statements and not plan.ambiguous:
-        lines.append("nothing to repair: new equals old in this window")
+        lines.append("no statement to write: apart from the keys held twice, new equals old in this window"
+                     if plan.duplicates_old or plan.duplicates_new else "nothing to repair: new equals old in this window")
     return lines
 
 

@@ -23,6 +23,7 @@ class RepairPlan:
     changed_columns: Counter = field(default_factory=Counter)
     duplicates_old: int = 0
     duplicates_new: int = 0
+    duplicate_keys: dict = field(default_factory=dict)  # side -> the sampled keys held more than once
     truncated: bool = False
     unverified: int = 0
 
@@ -64,6 +65,8 @@ def plan_repair(diff, old_axis: TimeAxis, new_axis: TimeAxis) -> RepairPlan:
                       ambiguous=ambiguous,
                       changed_columns=changed, duplicates_old=totals["duplicates_old"],
                       duplicates_new=totals["duplicates_new"], truncated=diff.truncated,
+                      duplicate_keys={side: [item["key"] for item in diff.samples.get(f"duplicates_{side}", [])]
+                                      for side in ("old", "new")},
                       unverified=totals["unverified"])
 
 
