@@ -122,3 +122,15 @@ def test_an_offset_is_read_through_the_noise_of_float_arithmetic_and_the_toleran
 
 def test_a_single_pair_is_never_a_constant_offset():
     assert [(g.pattern, g.members) for g in group_pairs([(1.0, 2.25)], FLOAT)] == [("none", [0])]
+
+
+def test_two_random_changes_sharing_an_offset_by_chance_are_no_pattern():
+    """144 values changed by random amounts, two of them by the same +2.88: a tenth of the
+    pairs must share an offset before it is a 'constant offset'; 16 of 144 sharing one is."""
+    rng = random.Random(7)
+    noise = [(float(i), float(i) + round(rng.uniform(3, 90), 2)) for i in range(142)]
+    chance = noise + [(500.0, 502.88), (600.0, 602.88)]
+    assert [g.pattern for g in group_pairs(chance, FLOAT, 1e-6)] == ["none"]
+    shared = noise[:128] + [(1000.0 + i, 1002.88 + i) for i in range(16)]
+    groups = group_pairs(shared, FLOAT, 1e-6)
+    assert [(g.pattern, g.param, len(g.members)) for g in groups][0] == ("offset", 2.88, 16)

@@ -4,7 +4,8 @@ against 0, case, a time zone... Pure: (old, new) pairs of normalized values in, 
 Each pair lists every pattern it fits (with its parameter: the offset, the factor, the
 decimals). Then, greedily, the (pattern, parameter) fitting most pairs not yet explained takes
 them, ties going to the more specific pattern (PRIORITY). A constant offset or a constant new
-value explains pairs only when at least two share it (any single pair has "an offset"); the
+value explains pairs only when at least two, and a tenth of the column's pairs, share it (any
+single pair has "an offset", and among many random changes two share one by chance); the
 pairs left over are "no single pattern"."""
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ PRIORITY = ("null_to_zero", "zero_to_null", "null_to_empty", "empty_to_null", "c
             "unicode_only", "sign_flip", "truncated", "rounded", "scale", "zone_shift", "time_truncated", "offset",
             "to_constant")
 MIN_SUPPORT = {"offset": 2, "to_constant": 2}
+# ... and at least this share of the column's pairs: among many random changes, two that share
+# an offset by chance are no pattern
+MIN_SHARE = {"offset": 0.1, "to_constant": 0.1}
 MAX_DECIMALS = 9
 MAX_EXPONENT = 9
 HALF_HOUR_US = 1_800_000_000
@@ -148,9 +152,13 @@ def group_pairs(pairs: list[tuple], ctype: str, tolerance: float | None = None) 
             fits.setdefault(candidate, set()).add(i)
     left = set(range(len(pairs)))
     groups = []
+
+    def supported(kind: str, n: int) -> bool:
+        return n >= MIN_SUPPORT.get(kind, 1) and n >= MIN_SHARE.get(kind, 0) * len(pairs)
+
     while left:
         best = max(((len(members & left), -PRIORITY.index(key[0]), repr(key[1]), key)
-                    for key, members in fits.items() if len(members & left) >= MIN_SUPPORT.get(key[0], 1)),
+                    for key, members in fits.items() if supported(key[0], len(members & left))),
                    default=None)
         if best is None:
             break
