@@ -182,3 +182,12 @@ def test_the_messages_agree_in_number(locale, key, values, text):
     from reconciler.notify.i18n import Texts
 
     assert Texts(locale)(key, **values) == text
+
+
+@pytest.mark.parametrize("locale, seconds, text", [
+    ("en", 5, "less than a minute"), ("es", 5, "menos de un minuto"), ("en", 60, "1 min"),
+    ("en", 3 * 3600 + 120, "3 h 2 min"), ("es", 90000, "1 d 1 h")])
+def test_a_duration_under_a_minute_is_said_so_not_zero_minutes(locale, seconds, text):
+    from reconciler.notify.i18n import Texts
+
+    assert Texts(locale).duration(seconds) == text

@@ -137,6 +137,7 @@ TEXTS = {
         "mode.none": "not sent: no Slack token or webhook is set",
         "hours_unit": "{n} h",
         "minutes_unit": "{n} min",
+        "under_a_minute": "less than a minute",
         "days_unit": "{n} d",
         "why.title": "*Why*",
         "why.more": "…and {n:# more finding|# more findings} in the report",
@@ -282,6 +283,7 @@ TEXTS = {
         "mode.none": "no enviado: no hay token ni webhook de Slack",
         "hours_unit": "{n} h",
         "minutes_unit": "{n} min",
+        "under_a_minute": "menos de un minuto",
         "days_unit": "{n} d",
         "why.title": "*Por qué*",
         "why.more": "…y {n:# hallazgo más|# hallazgos más} en el reporte",
@@ -402,6 +404,8 @@ class Texts:
         return self.table.get(f"{kind}.{name}", name)
 
     def duration(self, seconds: float) -> str:
+        if seconds < 30:
+            return self("under_a_minute")
         minutes = max(0, int(round(seconds / 60)))
         days, rest = divmod(minutes, 24 * 60)
         hours, minutes = divmod(rest, 60)
