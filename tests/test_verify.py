@@ -217,3 +217,21 @@ def test_a_failed_attempt_is_recorded_as_failed_and_resumed(tmp_path, history):
         store.close()
     assert (report.verification["id"], report.verification["status"], report.resumed_days) == (1, "complete", 2)
     assert only_counts(report.totals) == only_counts(expected)
+
+
+def test_a_snapshot_dataset_is_exit_2_not_a_claimed_whole_history(tmp_path, history):
+    """A snapshot's filter selects what is current (today's bookings): verifying it day by day
+    would call a moving selection the whole history. And the hint names verify, not compare."""
+    path = _config(tmp_path, history)
+    text = path.read_text()
+    path.write_text(text.replace("datasets:\n", "datasets:\n  current:\n"
+                                 "    old: {source: old, table: legacy_events, time: ts, key: [id]}\n"
+                                 "    new: {source: new, table: device_events, time: time, key: [event_id]}\n"
+                                 "    snapshot: true\n", 1))
+    command = cli_command(path)[:-1]  # without the dataset
+    snapshot = subprocess.run([*command, "current"], capture_output=True, text=True, env=ENV, timeout=120)
+    assert snapshot.returncode == 2, snapshot.stderr
+    assert "datasets.current.snapshot: current is a snapshot" in snapshot.stderr
+    unnamed = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=120)
+    assert unnamed.returncode == 2, unnamed.stderr
+    assert "name the dataset to verify" in unnamed.stderr and "e.g. reconciler verify " in unnamed.stderr

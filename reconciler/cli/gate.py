@@ -83,7 +83,7 @@ def calibrate(ctx, dataset, start, end, side, replica, settle, fmt):
     except ValueError as e:
         raise UsageError(f"--settle: {e}") from None
     loaded = _loaded(ctx)
-    name = resolve_dataset(loaded, dataset)
+    name = resolve_dataset(loaded, dataset, "calibrate")
     result = calibrate_dataset(loaded, name, window, side=side, replica_url=replica,
                                between=(lambda: time.sleep(delay)) if not replica else None)
     if fmt == "json":

@@ -47,7 +47,7 @@ def repair(ctx, dataset, start, end, fmt, out, delete_extra):
 
     now = datetime.now(timezone.utc)
     loaded = load_config((ctx.obj or {}).get("config_path") or "schedule.yaml")
-    name = resolve_dataset(loaded, dataset)
+    name = resolve_dataset(loaded, dataset, "repair")
     try:
         window = Window(parse_time(start, now), parse_time(end, now))
     except ValueError as e:

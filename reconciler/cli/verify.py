@@ -33,7 +33,7 @@ def verify(ctx, dataset, since, until, workers, fmt):
 
     now = datetime.now(timezone.utc)
     loaded = load_config((ctx.obj or {}).get("config_path") or "schedule.yaml")
-    request = VerifyRequest(resolve_dataset(loaded, dataset), time_option("--since", since, now),
+    request = VerifyRequest(resolve_dataset(loaded, dataset, "verify"), time_option("--since", since, now),
                             time_option("--until", until, now), workers)
     store = open_report_store(loaded)
     try:

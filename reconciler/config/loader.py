@@ -72,16 +72,16 @@ class LoadedConfig:
         return self.resolve(f"expectations/{name}.json")
 
 
-def resolve_dataset(loaded: LoadedConfig, name: str | None) -> str:
-    """The dataset a command names, or the only one configured; a clear UsageError otherwise."""
+def resolve_dataset(loaded: LoadedConfig, name: str | None, command: str = "compare") -> str:
+    """The dataset `command` names, or the only one configured; a clear UsageError otherwise."""
     datasets = loaded.config.datasets
     if name is None:
         if len(datasets) == 1:
             return next(iter(datasets))
         if not datasets:
             raise UsageError(f"no dataset is configured in {loaded.path} (datasets:)")
-        raise UsageError(f"name the dataset to compare: {loaded.path} configures {len(datasets)} "
-                         f"({', '.join(datasets)}), e.g. reconciler compare {next(iter(datasets))}")
+        raise UsageError(f"name the dataset to {command}: {loaded.path} configures {len(datasets)} "
+                         f"({', '.join(datasets)}), e.g. reconciler {command} {next(iter(datasets))}")
     if name not in datasets:
         raise UsageError(f"unknown dataset {name!r} in {loaded.path} (known: {', '.join(datasets)})"
                          f"{did_you_mean(name, datasets)}")

@@ -61,6 +61,10 @@ def verify_dataset(loaded, store, request: VerifyRequest, *, progress=None, now:
     it is read (the tests kill the process there)."""
     if not 1 <= request.workers <= MAX_WORKERS:
         raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}, not {request.workers}")
+    if loaded.config.datasets[request.dataset].snapshot:
+        raise UsageError(f"{loaded.where('datasets', request.dataset, 'snapshot')}: {request.dataset} is a snapshot "
+                         "(its filter selects what is current), not a history: `reconciler compare "
+                         f"{request.dataset}` checks it; verify reads a time-ordered history day by day")
     progress = progress or _Silent()
     now = now or datetime.now(UTC)
     started = time.monotonic()
