@@ -90,6 +90,15 @@ def test_go_with_seven_clean_days(env):
                                             "the period")
     for x in o.values():  # the run that proves it: the newest clean one
         assert (x.worst.run_id, x.worst.value, x.worst.at) == (ids[6], 0, "2026-11-29T12:00:00Z")
+    # the hourly ledger's "clean evidence" says nothing of rule results: not shown, not in the headline
+    from reconciler.gate.render import gate_lines
+
+    lines = gate_lines(report)
+    assert lines[0] == ("gate booking-cutover: point-in-time results of 2026-11-23T00:00:00Z → 2026-11-30T00:00:00Z, "
+                        "up to 2026-11-30T00:20:00Z")
+    assert not any(line.startswith("clean evidence") for line in lines) and lines[-1].startswith("verdict: GO")
+    assert report.headline == "gate booking-cutover: GO, point-in-time results over 7 days"
+    assert report.to_dict()["hourly"] is False
 
 
 def test_no_go_on_one_duplicate_and_a_summary_that_differs(env):

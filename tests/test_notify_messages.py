@@ -361,7 +361,7 @@ def test_digest_shows_the_gate_from_its_structured_result_in_the_readers_languag
     facts = digest_facts(store, PERIOD, DigestScope(gate=gate))
     assert facts["gate"] == {"phase": "shadow", "verdict": "incomplete", "not_met": [],
                              "incomplete": ["coverage", "drift", "match", "lag", "latency", "queues", "bookings"],
-                             "clean_hours": 0, "days_required": 7}
+                             "clean_hours": 0, "days_required": 7, "hourly": True}
     # run and the scheduler pass it lazily: the store is read for the gate only when a digest is due
     assert digest_facts(store, PERIOD, DigestScope(gate=lambda: gate))["gate"] == facts["gate"]
     lines = {loc: next(b["text"]["text"] for b in render("digest", facts, Texts(loc), LINKS)["blocks"]

@@ -142,10 +142,13 @@ def test_no_go_when_the_old_side_was_writable(tmp_path, identical):
     report, outcome = _gate(path)
     database = sa.engine.make_url(old_url).database
     assert (report.verdict, report.exit_code, outcome.state) == ("no-go", 1, "not met")
+    writable = (f"database {database} accepts writes: neither a standby nor default_transaction_read_only = on "
+                "(ALTER DATABASE ... SET)")
+    # every condition not met is named, not only the first
     assert outcome.summary == (
-        f"device_events: the old side was not read-only at the start of verification 1 (2026-11-20T00:00:00Z → "
-        f"2026-11-22T00:00:00Z): database {database} accepts writes: neither a standby nor "
-        "default_transaction_read_only = on (ALTER DATABASE ... SET); make it read-only and verify again")
+        f"device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-22T00:00:00Z): the old side was not "
+        f"read-only at its start ({writable}): make it read-only and verify again; the old side was not read-only "
+        f"at its end ({writable}): make it read-only and verify again")
 
 
 def test_no_go_when_the_history_differs(tmp_path, make_pg_database, make_timescale_database):
@@ -156,7 +159,7 @@ def test_no_go_when_the_history_differs(tmp_path, make_pg_database, make_timesca
         assert _verify(path).exit_code == 1
     report, outcome = _gate(path)
     assert (report.verdict, outcome.state) == ("no-go", "not met")
-    assert outcome.summary == ("device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-25T00:00:00Z) found "
+    assert outcome.summary == ("device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-25T00:00:00Z): found "
                                "6 difference(s) (mismatched 2, missing_in_new 3, extra_in_new 1)")
     assert outcome.worst.value == 6 and outcome.worst.dataset == "device_events"
     assert gate_lines(report)[2].startswith(
@@ -172,8 +175,8 @@ def test_incomplete_when_the_verification_starts_after_the_oldest_row(tmp_path, 
         assert _verify(path, since=START + timedelta(days=1)).exit_code == 0
     report, outcome = _gate(path)
     assert (report.verdict, outcome.state) == ("incomplete", "incomplete")
-    assert outcome.summary == ("device_events: verification 1 (2026-11-21T00:00:00Z → 2026-11-22T00:00:00Z) starts "
-                               f"after the oldest row ({iso(oldest)}): verify without --since")
+    assert outcome.summary == ("device_events: verification 1 (2026-11-21T00:00:00Z → 2026-11-22T00:00:00Z): it "
+                               f"starts after the oldest row ({iso(oldest)}): verify without --since")
     [view] = report.verifications
     assert (view["state"], view["whole_history"]) == ("incomplete", False)
     assert gate_lines(report)[2].startswith(
@@ -189,8 +192,8 @@ def test_incomplete_when_the_verification_ends_before_the_newest_row(tmp_path, i
     assert verified.exit_code == 0 and verified.whole_history is False
     report, outcome = _gate(path)
     assert (report.verdict, outcome.state) == ("incomplete", "incomplete")
-    assert outcome.summary.startswith("device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-21T00:00:00Z) "
-                                      "ends before the newest row (2026-11-21T")
+    assert outcome.summary.startswith("device_events: verification 1 (2026-11-20T00:00:00Z → 2026-11-21T00:00:00Z): "
+                                      "it ends before the newest row (2026-11-21T")
     assert outcome.summary.endswith("): verify without --until")
 
 

@@ -19,6 +19,9 @@ from reconciler.timeutil import HOUR, Window, floor_hour, iso
 GO, NO_GO = "go", "no-go"
 EXIT_CODES = {GO: 0, NO_GO: 1, INCOMPLETE: 4}
 DEFAULT_PHASE = "shadow"
+# the criteria that read the hourly ledger; the others read point-in-time results or verifications
+HOURLY_CRITERIA = frozenset({"coverage", "drift", "match", "lag", "latency", "error_rate", "p99_latency",
+                             "stable_split", "discrepancy", "error_rate_ratio", "p99_latency_ratio"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class GateReport:
     runs: dict  # run_id -> {id, job, window}: what the outcomes link to
     verifications: list[dict] = field(default_factory=list)  # per dataset, when history_verified is judged
     period_judged: bool = True  # False: every criterion reads whole-history verifications, not the period
+    hourly: bool = True  # a criterion reads the hourly ledger: "clean evidence" (consecutive clean hours) means something
 
     @property
     def exit_code(self) -> int:
@@ -55,6 +59,8 @@ class GateReport:
         if not self.period_judged:
             verified = sum(v["state"] == MET for v in self.verifications)
             return f"{head}, whole history verified for {verified} of {len(self.verifications)} dataset(s)"
+        if not self.hourly:
+            return f"{head}, point-in-time results over {self.days_required} days"
         return f"{head}, {number(self.clean_hours / 24, 1)} of {self.days_required} days clean"
 
     def to_dict(self) -> dict:
@@ -64,7 +70,7 @@ class GateReport:
             "observed_until": iso(self.observed_until), "datasets": list(self.datasets),
             "clean_evidence": {"hours": self.clean_hours, "days": round(self.clean_hours / 24, 2),
                                "days_required": self.days_required},
-            "period_judged": self.period_judged, "verifications": self.verifications,
+            "period_judged": self.period_judged, "hourly": self.hourly, "verifications": self.verifications,
             "criteria": [o.to_dict() for o in self.outcomes], "reasons": self.reasons,
             "runs": jsonable({str(k): v for k, v in self.runs.items()}),
         }
@@ -145,7 +151,8 @@ def evaluate_gate(store, loaded, now: datetime, *, phase: str | None = None, day
         if HISTORY_VERIFIED in cfg.criteria else []
     return GateReport(phase, period, observed_until, verdict_of(outcomes), outcomes, clean_hours(evidence), days,
                       datasets, evidence.runs, verifications,
-                      period_judged=any(name != HISTORY_VERIFIED for name in cfg.criteria))
+                      period_judged=any(name != HISTORY_VERIFIED for name in cfg.criteria),
+                      hourly=any(name in HOURLY_CRITERIA for name in cfg.criteria))
 
 
 def gate_summary(store, loaded, now: datetime, phase: str | None = None) -> GateReport:

@@ -22,27 +22,30 @@ def _judge_one(dataset: str, v: dict | None) -> tuple[str, str, Worst | None]:
     span = f"verification {vid} ({iso(v['range_start'])} → {iso(v['range_end'])})"
     worst = Worst(iso(v["finished_at"].replace(microsecond=0)), differences(totals), None, dataset, span)
     found = differences(totals)
+    problems: list[tuple[str, str]] = []  # (state, why): every condition that is not met, worst first
     if found:
         parts = ", ".join(f"{k} {totals[k]}" for k in ("mismatched", "missing_in_new", "extra_in_new",
                                                         "duplicates_old", "duplicates_new") if totals.get(k))
-        return NOT_MET, f"{dataset}: {span} found {found} difference(s) ({parts})", worst
+        problems.append((NOT_MET, f"found {found} difference(s) ({parts})"))
     for moment in ("start", "end"):
         state, detail = v[f"old_read_only_at_{moment}"], v[f"old_read_only_{moment}_detail"]
         if state is False:
-            return NOT_MET, f"{dataset}: the old side was not read-only at the {moment} of {span}: {detail}; " \
-                            "make it read-only and verify again", worst
-        if state is None:
-            return INCOMPLETE, f"{dataset}: whether the old side was read-only at the {moment} of {span} is " \
-                               f"unknown: {detail}", worst
+            problems.append((NOT_MET, f"the old side was not read-only at its {moment} ({detail}): make it "
+                                      "read-only and verify again"))
+        elif state is None:
+            problems.append((INCOMPLETE, f"whether the old side was read-only at its {moment} is unknown: {detail}"))
     missed = uncovered_end(v)
     if missed == "start":
-        return INCOMPLETE, f"{dataset}: {span} starts after the oldest row ({iso(v['oldest_row'])}): verify " \
-                           "without --since", worst
-    if missed == "end":
-        return INCOMPLETE, f"{dataset}: {span} ends before the newest row ({iso(v['newest_row'])}): verify " \
-                           "without --until", worst
+        problems.append((INCOMPLETE, f"it starts after the oldest row ({iso(v['oldest_row'])}): verify without "
+                                     "--since"))
+    elif missed == "end":
+        problems.append((INCOMPLETE, f"it ends before the newest row ({iso(v['newest_row'])}): verify without "
+                                     "--until"))
     if totals.get("unverified"):
-        return INCOMPLETE, f"{dataset}: {span} left {totals['unverified']} row(s) unverified (diff budget)", worst
+        problems.append((INCOMPLETE, f"it left {totals['unverified']} row(s) unverified (diff budget)"))
+    if problems:
+        state = NOT_MET if any(p == NOT_MET for p, _ in problems) else INCOMPLETE
+        return state, f"{dataset}: {span}: " + "; ".join(why for _, why in problems), worst
     return MET, f"{dataset}: {span} found {totals.get('old', 0)} old and {totals.get('new', 0)} new rows identical, " \
                 "old side read-only at its start and end", worst
 

@@ -23,7 +23,10 @@ def report_path(report: GateReport, run_id, directory: Path | None) -> str | Non
 
 def gate_lines(report: GateReport, directory: Path | None = None) -> list[str]:
     datasets = f"datasets: {', '.join(report.datasets) or 'none'}"
-    if report.period_judged:
+    if report.period_judged and not report.hourly:
+        period = span(report.period.start, report.period.end)
+        lines = [f"gate {report.phase}: point-in-time results of {period}, up to {instant(report.observed_until)}"]
+    elif report.period_judged:
         period = span(report.period.start, report.period.end)
         lines = [(f"gate {report.phase}: {period} ({count(len(report.period.hours()))} hours; "
                   f"point-in-time evidence up to {instant(report.observed_until)}), {datasets}")]
@@ -39,7 +42,7 @@ def gate_lines(report: GateReport, directory: Path | None = None) -> list[str]:
                     + (f" {path}" if path else "")
         lines.append(line)
     lines += [verification_line(v) for v in report.verifications]
-    if report.period_judged:
+    if report.hourly:
         clean = report.clean_hours
         lines.append(f"clean evidence: {plural(clean // 24, 'day')} {plural(clean % 24, 'hour')} of the "
                      f"{plural(report.days_required, 'day')} required")

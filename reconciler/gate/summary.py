@@ -26,7 +26,7 @@ def index_view(report: GateReport) -> dict:
     return {"phase": report.phase, "verdict": report.verdict, "period": report.period.to_dict(),
             "span": span(report.period.start, report.period.end), "datasets": list(report.datasets),
             "clean_days": round(report.clean_hours / 24, 1), "clean_hours": report.clean_hours,
-            "days_required": report.days_required, "criteria": criteria, "period_judged": report.period_judged,
+            "days_required": report.days_required, "criteria": criteria, "period_judged": report.period_judged, "hourly": report.hourly,
             "verifications": [verification_line(v) for v in report.verifications]}
 
 

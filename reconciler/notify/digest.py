@@ -88,7 +88,8 @@ def gate_facts(gate) -> dict | None:
     return {"phase": gate.phase, "verdict": gate.verdict,
             "not_met": [c for c, state in states.items() if state == "not met"],
             "incomplete": [c for c, state in states.items() if state == "incomplete"],
-            "clean_hours": gate.clean_hours, "days_required": gate.days_required}
+            "clean_hours": gate.clean_hours, "days_required": gate.days_required,
+            "hourly": gate.hourly and gate.period_judged}
 
 
 def digest_facts(store, period: Window, scope: DigestScope | None = None) -> dict:

@@ -80,6 +80,9 @@ def gate_line(t, gate: dict) -> str:
     parts = [t(f"digest.gate.{state}", criteria=", ".join(t.name("criterion", c) for c in gate[state]))
              for state in ("not_met", "incomplete") if gate.get(state)]
     why = f" ({'; '.join(parts)})" if parts else ""
+    if not gate.get("hourly", True):
+        return t("digest.gate.point_in_time", verdict=t(f"gate.verdict.{gate['verdict']}"), phase=gate["phase"],
+                 why=why, days=gate["days_required"])
     return t("digest.gate", verdict=t(f"gate.verdict.{gate['verdict']}"), phase=gate["phase"], why=why,
              clean=number(gate["clean_hours"] / 24, 1), days=gate["days_required"])
 
