@@ -113,7 +113,13 @@ def test_queue_caggs_suites_completeness_summary_errors():
                                                                 {"status": "b", "old": 7, "new": 6}],
                           samples=[{"status": "b", "old": 7, "new": 6}], violations=1,
                           details={"severity": "critical", "source": "both"}, check_type="rows")
-    assert spaced_reason_for(summary) == "1 of 2 groups differ between old and new (b: 7 old vs 6 new)"
+    assert spaced_reason_for(summary) == "1 of 2 groups differ between old and new (b: 7 old vs 6 new rows)"
+    guests = CheckResult("bookings.summary", "fail", observed=[{"status": "confirmed", "old": 4, "new": 4}],
+                         samples=[{"status": "confirmed", "old": 4, "new": 4, "old_guest_id": 4, "new_guest_id": 3}],
+                         violations=1, details={"severity": "critical", "source": "both"}, check_type="rows")
+    # equal rows, a distinct count that differs: the reason names the number that differs
+    assert spaced_reason_for(guests) == ("1 of 1 group differ between old and new (confirmed: distinct guest_id 4 "
+                                         "old vs 3 new)")
     error = CheckResult("no_overlapping_bookings", "error", message="checks/x.sql: no such table: bookings\nmore",
                         details={"severity": "critical", "file": "x.sql"}, check_type="sql")
     assert spaced_reason_for(error) == "could not run: checks/x.sql: no such table: bookings"

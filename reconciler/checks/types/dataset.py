@@ -86,5 +86,17 @@ def summary_reason(result: CheckResult) -> str:
     if not bad:
         return f"all {plural(len(rows), 'group')} equal on old and new"
     key = next(iter(bad[0]))
-    shown = ", ".join(f"{b[key]}: {count(b['old'])} old vs {count(b['new'])} new" for b in bad[:3])
+    shown = ", ".join(f"{b[key]}: {_group_difference(b)}" for b in bad[:3])
     return f"{count(len(bad))} of {plural(len(rows), 'group')} differ between old and new ({shown})"
+
+
+def _group_difference(group: dict) -> str:
+    """What differs in one summary group: its rows, its distinct values, or both."""
+    parts = []
+    if group["old"] != group["new"]:
+        parts.append(f"{count(group['old'])} old vs {count(group['new'])} new rows")
+    for name in (k.removeprefix("old_") for k in group if k.startswith("old_")):
+        old, new = group[f"old_{name}"], group.get(f"new_{name}")
+        if old != new:
+            parts.append(f"distinct {name} {count(old)} old vs {count(new)} new")
+    return "; ".join(parts) or f"{count(group['old'])} old vs {count(group['new'])} new"
