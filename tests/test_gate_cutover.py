@@ -136,6 +136,19 @@ def test_no_go_on_a_new_overlap_and_a_changed_booking_not_on_inherited_ones(env)
     assert (o["overlapping_bookings"].worst.run_id, o["bookings_migrated"].worst.run_id) == (ids[1], ids[5])
 
 
+def test_inherited_overlaps_are_told_beside_a_met_criterion(env):
+    """Met on the rule's verdict, but "0 overlapping bookings" would hide the 3 the rule warns of."""
+    loaded, store = env
+    daily(store, special={i: {"inherited": {"no_overlapping_bookings": 3}} for i in range(7)})
+    report, o = outcomes(loaded, store)
+    assert (report.verdict, o["overlapping_bookings"].state) == ("go", "met")
+    assert o["overlapping_bookings"].summary == (
+        "0 new overlapping bookings in 7 result(s) of no_overlapping_bookings (up to 3 inherited from old, which "
+        "the rule only warns of), every day of the period")
+    assert o["status_transitions"].summary == ("0 illegal status transitions in 7 result(s) of "
+                                               "valid_status_transitions, every day of the period")
+
+
 def test_incomplete_with_a_day_without_results_and_a_rule_in_error(env):
     loaded, store = env
     daily(store, skip_days={3}, special={5: {"errors": ("notifications_sent",)}})

@@ -74,6 +74,9 @@ def rule_criterion(name: str):
                                   f"{WHAT[name]}", "run_id": b.run_id} for b in bad])
         errors = [s for s in found if s.result.status == ERROR]
         clean = [s for s in found if s.result.status != ERROR]
+        inherited = max((s.result.violations or 0 for s in clean), default=0)
+        zero = f"0 new {WHAT[name]}" if inherited else f"0 {WHAT[name]}"
+        warned = f" (up to {inherited} inherited from old, which the rule only warns of)" if inherited else ""
         newest = clean[-1] if clean else None
         proof = newest and Worst(_moment(newest), 0, newest.run_id, None, f"{newest.result.check}: 0 {WHAT[name]}, "
                                  f"newest of {len(clean)} result(s)")
@@ -84,9 +87,9 @@ def rule_criterion(name: str):
             parts = ([f"no result on {len(days)} day(s): {', '.join(days[:LISTED])}"
                       f"{' …' if len(days) > LISTED else ''}"] if days else []) + \
                     ([f"{len(errors)} result(s) in error, first {_moment(errors[0])}"] if errors else [])
-            return Outcome(name, INCOMPLETE, f"0 {WHAT[name]} in {len(clean)} result(s) of {rule}; "
+            return Outcome(name, INCOMPLETE, f"{zero} in {len(clean)} result(s) of {rule}{warned}; "
                            + "; ".join(parts), bound, proof, gaps=missing)
-        return Outcome(name, MET, f"0 {WHAT[name]} in {len(clean)} result(s) of {rule}, every day of the period",
+        return Outcome(name, MET, f"{zero} in {len(clean)} result(s) of {rule}{warned}, every day of the period",
                        bound, proof)
     judge.__name__ = name
     return judge
