@@ -47,7 +47,7 @@ def states(store, dataset="device_events"):
 def test_migrations_from_empty_build_exactly_the_declared_schema(store_url):
     s = ReportStore(store_url)
     assert s.revision() is None
-    assert s.upgrade() == "0006" == s.head()
+    assert s.upgrade() == "0007" == s.head()
     with s.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diffs == []

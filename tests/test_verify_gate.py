@@ -207,3 +207,44 @@ def test_a_phases_key_keeps_the_plans_decommission_phase(tmp_path):
     assert list(phases) == ["shadow", "traffic-split", "booking-cutover", "decommission"]
     assert phases["shadow"].days == 3
     assert phases["decommission"] == default_phases()["decommission"]
+
+
+def test_a_history_changed_between_attempts_is_verified_again_not_resumed(tmp_path, make_pg_database,
+                                                                          make_timescale_database):
+    """Attempt 1 (old read-only) stops after a day; the old side is made writable, loses a row
+    of that day and is made read-only again; attempt 2 finds the old side read-only at its
+    start and at its end. Resuming would have kept day 1's stale "equal" and said GO on a
+    history that differs. The old side's row count in the range, remembered from attempt 1,
+    has changed: the days are verified again and the gate says no-go."""
+    old_url, new_url = make_pg_database("verify_changed_old"), make_timescale_database("verify_changed_new")
+    history = events(START, 48, 0.02, seed=9)
+    load_events(old_url, old_table("legacy_events"), history)
+    load_events(new_url, new_table("device_events"), history, kind="timescaledb")
+    path = verify_schedule(tmp_path, old_url, new_url, f"sqlite:///{tmp_path}/store.db")
+    loaded = load_config(path)
+    store = ReportStore(loaded.config.report_store.url)
+    store.upgrade()
+    first_day = next(e for e in history if e["time"] < START + timedelta(days=1))
+
+    def stop_on_the_second_day(day):
+        if day > START:
+            raise KeyboardInterrupt
+
+    try:
+        with read_only(old_url):
+            with pytest.raises(KeyboardInterrupt):
+                verify_dataset(loaded, store, VerifyRequest("device_events"), before_day=stop_on_the_second_day)
+        assert [d["equal"] for d in store.verifications.days(1)] == [True]
+        engine = sa.create_engine(old_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM legacy_events WHERE id = :id"), {"id": first_day["id"]})
+        engine.dispose()
+        with read_only(old_url):
+            report = verify_dataset(loaded, store, VerifyRequest("device_events"))
+    finally:
+        store.close()
+    assert (report.verification["id"], report.resumed_days) == (1, 0)
+    assert (report.totals["old"], report.totals["new"], report.totals["extra_in_new"]) == \
+        (len(history) - 1, len(history), 1)
+    gate, outcome = _gate(path)
+    assert (gate.verdict, outcome.state) == ("no-go", "not met")

@@ -271,6 +271,7 @@ verifications = Table(
     Column("old_read_only_start_detail", Text),
     Column("old_read_only_at_end", Boolean),
     Column("old_read_only_end_detail", Text),
+    Column("old_rows", BigInteger),                      # the old side's rows in the range when its days began
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),

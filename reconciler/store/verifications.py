@@ -29,6 +29,14 @@ class Opening:
     oldest_row: datetime | None
     newest_row: datetime | None
     old_read_only: object
+    old_rows: int | None = None  # the old side's rows in the range now
+
+
+@dataclass(frozen=True)
+class Opened:
+    id: int
+    resumed: bool                     # an unfinished verification of the same range goes on
+    restarted_from: int | None = None  # it had counted this many old rows: its days are verified again
 
 
 def claim_job(verification_id: int) -> str:
@@ -49,24 +57,41 @@ class Verifications:
         return self.store.display_url
 
     @store_errors
-    def open(self, opening: Opening, now: datetime) -> tuple[int, bool]:
-        """(id, resumed): the verification of this dataset and range that is not complete yet,
-        or a new one. Two callers at once get the same id (the open key is unique)."""
+    def open(self, opening: Opening, now: datetime) -> Opened:
+        """The verification of this dataset and range that is not complete yet, or a new one.
+        Two callers at once get the same id (the open key is unique). A resumed one whose old
+        side now holds another number of rows in the range starts its days over (the history
+        changed between its attempts), and one whose old side is not read-only now cannot keep
+        a read-only start."""
         key = _open_key(opening.dataset, opening.start, opening.end)
         state = opening.old_read_only
+        restarted = None
         with writer(self.store.engine).begin() as conn:
-            found = conn.execute(select(verifications.c.id).where(verifications.c.open_key == key)).first()
+            found = conn.execute(select(verifications.c.id, verifications.c.old_rows,
+                                        verifications.c.old_read_only_at_start)
+                                 .where(verifications.c.open_key == key)).first()
             if found is None:
                 insert_ignoring_duplicates(conn, verifications, {
                     "dataset": opening.dataset, "range_start": opening.start, "range_end": opening.end,
                     "open_key": key, "status": RUNNING, "days": opening.days, "oldest_row": opening.oldest_row,
                     "newest_row": opening.newest_row, "old_read_only_at_start": state.read_only,
-                    "old_read_only_start_detail": state.detail, "created_at": now, "updated_at": now},
+                    "old_read_only_start_detail": state.detail, "old_rows": opening.old_rows,
+                    "created_at": now, "updated_at": now},
                     ["open_key"])
             vid = conn.execute(select(verifications.c.id).where(verifications.c.open_key == key)).scalar_one()
-            conn.execute(update(verifications).where(verifications.c.id == vid)
-                         .values(status=RUNNING, updated_at=now, message=None))
-        return vid, found is not None
+            values = {"status": RUNNING, "updated_at": now, "message": None}
+            if found is not None and None not in (found.old_rows, opening.old_rows) \
+                    and found.old_rows != opening.old_rows:
+                restarted = found.old_rows
+                conn.execute(delete(verification_days).where(verification_days.c.verification_id == vid))
+                values |= {"old_rows": opening.old_rows, "oldest_row": opening.oldest_row,
+                           "newest_row": opening.newest_row, "old_read_only_at_start": state.read_only,
+                           "old_read_only_start_detail": state.detail}
+            elif found is not None and state.read_only is not True and found.old_read_only_at_start is not False:
+                values |= {"old_read_only_at_start": state.read_only,
+                           "old_read_only_start_detail": f"{state.detail} (when it was resumed)"}
+            conn.execute(update(verifications).where(verifications.c.id == vid).values(**values))
+        return Opened(vid, found is not None, restarted)
 
     @store_errors
     def done_days(self, verification_id: int) -> set[datetime]:

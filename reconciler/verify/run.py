@@ -73,10 +73,16 @@ def verify_dataset(loaded, store, request: VerifyRequest, *, progress=None, now:
         with connected_sides(loaded, request.dataset, sources, now) as pair:
             oldest, newest = history_bounds(pair)
             read_only_at_start = _old_read_only(pair)
-        start, end = verification_range(request, oldest, newest)
+            start, end = verification_range(request, oldest, newest)
+            old_rows = _old_rows(pair, Window(start, end))
         days = day_range(start, end)
-        opening = Opening(request.dataset, start, end, len(days), oldest, newest, read_only_at_start)
-        vid, resumed = store.verifications.open(opening, now)
+        opening = Opening(request.dataset, start, end, len(days), oldest, newest, read_only_at_start, old_rows)
+        opened = store.verifications.open(opening, now)
+        vid, resumed = opened.id, opened.resumed
+        if opened.restarted_from is not None:
+            log.warning("verification %s: the old side held %s rows in its range when it began and holds %s now: "
+                        "the history changed between attempts, so its days are verified again", vid,
+                        opened.restarted_from, old_rows)
         try:
             done_before = store.verifications.done_days(vid)
             progress.start(verification=vid, dataset=request.dataset, start=start, end=end, days=len(days),
@@ -137,6 +143,14 @@ def _instant(axis, value) -> datetime:
     elif isinstance(value, date) and not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return axis.to_utc(value)
+
+
+def _old_rows(pair, window: Window) -> int:
+    """The old side's rows in the range: what a resumed verification compares with what it
+    began with."""
+    side = pair.sides["old"]
+    stmt = sa.select(sa.func.count()).select_from(side.rel.relation).where(*side.rel.where(side.axis, window))
+    return int(pair.conns["old"].execute(stmt).scalar() or 0)
 
 
 def _old_read_only(pair):
