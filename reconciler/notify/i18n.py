@@ -20,8 +20,9 @@ TEXTS = {
         "alert.tool.check_title": "⚠️ The checker is broken: {check} could not be evaluated ({job})",
         "items.tool.title": "*What failed*",
         "resolved.tool.check_title": "✅ Resolved: {check} is evaluated again ({job})",
-        "alert.tool.intro": ("This is a fault of the reconciler itself, *not a verdict on the data*: "
-                             "the hour was not judged and will be judged again on the next run."),
+        "alert.tool.intro": ("The check could not run (an unreachable source, or a query or rule that fails: "
+                             "the reason says which), *not a verdict on the data*: the hour was not judged "
+                             "and will be judged again on the next run."),
         "on_dataset": " in *{dataset}*",
         "field.reason": "*Reason*",
         "field.worst_hour": "*Worst hour*",
@@ -166,8 +167,9 @@ TEXTS = {
         "alert.tool.check_title": "⚠️ El verificador está roto: {check} no pudo evaluarse ({job})",
         "items.tool.title": "*Qué falló*",
         "resolved.tool.check_title": "✅ Resuelto: {check} vuelve a evaluarse ({job})",
-        "alert.tool.intro": ("Es una falla del propio reconciliador, *no un veredicto sobre los datos*: "
-                             "la hora no fue juzgada y se juzgará de nuevo en la próxima ejecución."),
+        "alert.tool.intro": ("El chequeo no pudo ejecutarse (una fuente inalcanzable, o una consulta o regla "
+                             "que falla: el motivo dice cuál), *no un veredicto sobre los datos*: la hora no "
+                             "fue juzgada y se juzgará de nuevo en la próxima ejecución."),
         "on_dataset": " en *{dataset}*",
         "field.reason": "*Motivo*",
         "field.worst_hour": "*Peor hora*",
