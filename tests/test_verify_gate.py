@@ -17,7 +17,7 @@ from test_verify import ENV
 from verify_fixtures import START, cli_command, planted_history, verify_schedule
 
 from reconciler.config import load_config
-from reconciler.formatting import count, instant
+from reconciler.formatting import count
 from reconciler.gate import evaluate_gate
 from reconciler.gate.render import gate_lines
 from reconciler.gate.summary import index_view
@@ -181,7 +181,7 @@ def test_incomplete_when_the_verification_starts_after_the_oldest_row(tmp_path, 
     assert (view["state"], view["whole_history"]) == ("incomplete", False)
     assert gate_lines(report)[2].startswith(
         "verified device_events: verification 1, 2026-11-21T00:00:00Z → 2026-11-22T00:00:00Z (not the whole history: "
-        f"rows from {instant(oldest)} to {view['rows']['newest'][:19]}Z), finished ")
+        f"rows from {iso(oldest)} to {view['rows']['newest']}), finished ")
 
 
 def test_incomplete_when_the_verification_ends_before_the_newest_row(tmp_path, identical):

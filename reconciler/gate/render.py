@@ -57,7 +57,7 @@ def verification_line(view: dict) -> str:
         return f"verified {view['dataset']}: no complete verification"
     rows, found = view["rows"], view["found"]
     whole = "the whole history" if view["whole_history"] else \
-        f"not the whole history: rows from {instant(rows['oldest'])} to {instant(rows['newest'])}"
+        f"not the whole history: rows from {rows['oldest']} to {rows['newest']}"
     return (f"verified {view['dataset']}: verification {view['verification']}, "
             f"{span(view['range']['start'], view['range']['end'])} ({whole}), finished "
             f"{instant(view['finished_at'])}: {count(found['old'])} old and {count(found['new'])} new rows, "
