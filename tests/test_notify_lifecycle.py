@@ -103,3 +103,24 @@ def test_a_recheck_unchanged_after_remind_every_is_a_reminder(tmp_path):
                     status="fail", results=[hour_result("fail", T0)])
     store.record_run(run, now=window[1] + 7 * HOUR, **PROVENANCE)  # the same hour, the same value, 7 h later
     assert kinds(store) == ["alert", "reminder"]
+
+
+def test_a_repaired_hour_rechecked_to_pass_resolves_its_alert_and_the_next_fault_opens_a_new_one(tmp_path):
+    """The hour 10:00 failed (alert open); the rows are repaired and 10:00 is judged again:
+    it passes. The alert's only failing hour passes now: resolved, not left open to take the
+    next, unrelated failure as a 'different fault' in its thread."""
+    store = make_store(tmp_path)
+    record(store, "fail", T0)
+    record(store, "pass", T0)                        # repaired, rechecked
+    record(store, "fail", T0 + 3 * HOUR)             # hours later, another fault
+    assert kinds(store) == ["alert", "recovered", "resolved", "alert"]
+    resolved = next(m for m in store.outbox.pending() if m["kind"] == "resolved")
+    assert (resolved["facts"]["duration_s"], resolved["facts"]["failed_hours"]) == (3600, 1)
+
+
+def test_a_recheck_passing_while_another_hour_still_fails_keeps_the_alert(tmp_path):
+    store = make_store(tmp_path)
+    record(store, "fail", T0)
+    record(store, "fail", T0 + HOUR)
+    record(store, "pass", T0)                        # 10:00 repaired, 11:00 still fails
+    assert kinds(store) == ["alert", "followup", "changed"]

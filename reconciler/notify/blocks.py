@@ -252,9 +252,13 @@ def render_resolved(facts: dict, t: Texts, links: Links) -> dict:
     check = _check_label(facts)
     title = _tool_title(t, "resolved", facts) if tool else t("resolved.data.title", check=check)
     out.header(title)
-    summary = t("resolved.summary.moment" if _moments(facts) else "resolved.summary",
-                duration=t.duration(facts.get("duration_s") or 0), since=when(facts.get("first_hour")),
-                until=when(facts.get("hour")), hours=facts.get("failed_hours", 0), failures=facts.get("failures", 0))
+    # the checker's own fault counts the ticks it failed, over the wall clock; the data's, hours
+    since, until = (facts.get("opened_at"), facts.get("resolved_at")) if tool else \
+        (facts.get("first_hour"), facts.get("hour"))
+    summary = t("resolved.summary.moment" if _moments(facts) or tool else "resolved.summary",
+                duration=t.duration(facts.get("duration_s") or 0), since=when(since or facts.get("first_hour")),
+                until=when(until or facts.get("hour")), hours=facts.get("failed_hours", 0),
+                failures=facts.get("failures", 0))
     out.section(summary)
     add_told_stories(out, facts)
     out.section(f"{t('field.reason')}\n~{facts.get('reason') or '?'}~")

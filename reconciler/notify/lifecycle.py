@@ -232,10 +232,10 @@ class _RunContext:
             return
         alerts.update_alert(self.conn, alert["id"], state=RESOLVED, resolved_at=self.now)
         top = outbox.by_key(self.conn, alert["top_key"]) or {"facts": {}}
+        scope = top["facts"].get("scope", HOURS)
         summary = {"alert_kind": alert["kind"], "fingerprint": fingerprint, "job": alert["job"],
                    "check": alert["check_name"], "dataset": alert["dataset"], "hour": iso(self.hour),
-                   "scope": top["facts"].get("scope", HOURS),
-                   "duration_s": (self.hour - alert["first_hour"]).total_seconds(),
+                   "scope": scope, "duration_s": self._lasted(alert, scope).total_seconds(),
                    "failed_hours": len(alert["failed_hours"]), "failures": alert["failures"],
                    "opened_at": iso(alert["opened_at"]), "resolved_at": iso(self.now),
                    "first_hour": iso(alert["first_hour"]),
@@ -248,6 +248,22 @@ class _RunContext:
             resolved.update(alert_stories(self.conn, alert["dataset"], alert["first_hour"], self.hour))
         self._enqueue(f"resolved:{alert['id']}", "resolved", resolved, alert["id"], alert["top_key"])
 
+    def _lasted(self, alert: dict, scope: str) -> timedelta:
+        """How long the alert's fault lasted: the checker's own, by the wall clock (it was
+        broken from the tick that opened the alert to this one); the data's, from its first
+        failing hour to the end of its last (a recheck may resolve it on its first hour)."""
+        if alert["kind"] == TOOL:
+            return self.now - alert["opened_at"]
+        if scope != HOURS:
+            return self.hour - alert["first_hour"]
+        ends = [self.hour] + [time_from_text(h) + timedelta(hours=1) for h in alert["failed_hours"] or []]
+        return max(ends) - alert["first_hour"]
+
+    def _still_failing_elsewhere(self, fingerprint: str, alert: dict) -> bool:
+        """Whether another of the alert's failing hours still fails in its latest judgement."""
+        return any(_earlier_statuses(self.conn, self.run.job, time_from_text(h), self.run_id).get(fingerprint) == FAIL
+                   for h in alert["failed_hours"] or [] if h != iso(self.hour))
+
     def recheck(self, fingerprint: str, result: CheckResult, before: str) -> None:
         after = result.status
         if before == after == FAIL:
@@ -258,6 +274,10 @@ class _RunContext:
         if before == after or {before, after} - {PASS, FAIL}:
             return
         alert = self._open_alert(fingerprint)
+        if after == PASS and alert is not None and iso(self.hour) in alert["failed_hours"] \
+                and not self._still_failing_elsewhere(fingerprint, alert):
+            self.recovery(fingerprint)  # its only failing hour passes now (repaired): the fault is over
+            return
         facts = {"alert_kind": DATA, "fingerprint": fingerprint, "job": self.run.job, "check": result.check,
                  "dataset": (result.details or {}).get("dataset"), "hour": iso(self.hour), "before": before,
                  "after": after, "reason": reason_of(result) if after == FAIL else None, "run_id": self.run_id,
