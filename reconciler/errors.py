@@ -40,6 +40,10 @@ class SourceError(ReconcilerError):
     exit_code = EXIT_UNAVAILABLE
 
 
+class StoreUnavailable(SourceError):
+    """The report store could not be reached or used."""
+
+
 def did_you_mean(name: str, known) -> str:
     """`; did you mean 'x'?` for the closest of `known`, or "" when none is close."""
     import difflib

@@ -65,3 +65,41 @@ def test_a_tick_records_when_it_ended_even_when_it_judged_nothing(tmp_path):
         server.close()
         service.close()
         service.store.close()
+
+
+def test_the_service_tells_slack_directly_when_the_store_is_down_and_when_it_is_back(tmp_path, make_pg_database,
+                                                                                      pg_admin):
+    """The outbox lives in the store: a tick that cannot reach it tells the channel directly,
+    once within remind_every, and the first tick that stores again says it is back. Before,
+    only `reconciler run` did; the service logged it and Slack heard nothing."""
+    from datetime import timedelta
+
+    from fake_slack import GOOD_TOKEN, FakeSlack
+    from service_fixtures import T0, SimulatedClock, load_events
+
+    from reconciler.timeutil import HOUR
+
+    old_url, new_url = make_pg_database("svc_storedown_old"), make_pg_database("svc_storedown_new")
+    load_events(old_url, new_url)
+    store_url = make_pg_database("svc_storedown_store")
+    slack = FakeSlack().start()
+    path = write_project(tmp_path, old_url, new_url, store_url=store_url)
+    path.write_text(path.read_text() + f"notify: {{slack: {{token: {GOOD_TOKEN}, api_url: \"{slack.api_url}\"}}, "
+                                       "digest_at: \"\"}\n")
+    clock = SimulatedClock(T0 + 3 * HOUR + timedelta(minutes=15))
+    service = Service(load_config(path), clock=clock)
+    try:
+        set_database_down(pg_admin, store_url, True)
+        service.wake(JOB)
+        service.wake(JOB)
+        assert [m["text"].split(":")[0] for m in slack.messages] == ["⚠️ The checker is broken"]
+        set_database_down(pg_admin, store_url, False)
+        service.wake(JOB)
+        [down] = slack.messages[:1]
+        back = [m for m in slack.messages if m.get("thread_ts") == down["ts"]]
+        assert len(back) == 1 and back[0]["text"].startswith("✅ The checker works again: *hourly* ran")
+    finally:
+        set_database_down(pg_admin, store_url, False)
+        service.close()
+        service.store.close()
+        slack.stop()

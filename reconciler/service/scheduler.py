@@ -23,7 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reconciler.config.loader import LoadedConfig
-from reconciler.errors import ReconcilerError, UsageError
+from reconciler.errors import ReconcilerError, StoreUnavailable, UsageError
 from reconciler.results import ERROR
 from reconciler.service.jobs import (
     JobReport,
@@ -257,6 +257,15 @@ class Service:
         try:
             if not self.stop.is_set():
                 self.tick(job, tick_time(self.clock()), settled_only=settled_only)
+        except StoreUnavailable as e:  # the outbox lives in the store: Slack is told directly, once
+            self.metrics.tick_errors.labels(job=job).inc()
+            log.error("%s: tick failed, its windows stay pending: %s", job, e, extra={"job": job})
+            from reconciler.notify import notify_store_down
+
+            try:
+                notify_store_down(self.loaded, job, e, self.clock())
+            except Exception:  # noqa: BLE001 - telling Slack must not stop the service
+                log.warning("could not tell Slack that the report store is down", exc_info=True)
         except ReconcilerError as e:  # a source without its url, a bad rule file: said plainly, every tick
             self.metrics.tick_errors.labels(job=job).inc()
             log.error("%s: tick failed, its windows stay pending: %s", job, e, extra={"job": job})

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from reconciler.errors import ConfigError, SourceError, first_line
+from reconciler.errors import ConfigError, StoreUnavailable, first_line
 from reconciler.redact import safe_url as redact_url
 from reconciler.sources.urls import with_default_driver
 
@@ -73,7 +73,7 @@ def store_errors(method):
         try:
             return method(self, *args, **kwargs)
         except (exc.OperationalError, exc.InterfaceError) as e:
-            raise SourceError(f"report store {self.display_url}: {first_line(e)}") from e
+            raise StoreUnavailable(f"report store {self.display_url}: {first_line(e)}") from e
 
     return wrapper
 
