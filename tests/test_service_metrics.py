@@ -103,3 +103,19 @@ def test_the_service_tells_slack_directly_when_the_store_is_down_and_when_it_is_
         service.close()
         service.store.close()
         slack.stop()
+
+
+def test_the_error_counters_exist_at_zero_from_the_start(tmp_path):
+    """The shipped rule `increase(reconciler_tick_errors_total[1h]) > 0` needs a sample before
+    the first error: a counter born at 1 after a restart has no increase to see."""
+    path = write_project(tmp_path, "postgresql://u:pw@127.0.0.1:1/old", "postgresql://u:pw@127.0.0.1:1/new")
+    service = Service(load_config(path))
+    server = HealthServer(service, "127.0.0.1", 0).start()
+    try:
+        metrics = scrape(server.port)
+        assert value(metrics, f'reconciler_tick_errors_total{{job="{JOB}"}}') == 0.0
+        assert value(metrics, f'reconciler_window_failures_total{{job="{JOB}"}}') == 0.0
+    finally:
+        server.close()
+        service.close()
+        service.store.close()

@@ -9,7 +9,7 @@ from reconciler.timeutil import HOUR
 
 
 class Metrics:
-    def __init__(self):
+    def __init__(self, jobs=()):
         from prometheus_client import CollectorRegistry, Counter, Gauge
 
         self.registry = CollectorRegistry()
@@ -35,6 +35,9 @@ class Metrics:
                               registry=self.registry)
         self.last_tick = Gauge("reconciler_last_tick_timestamp_seconds", "Unix time the job's last tick ended "
                                "(whatever it judged, or if it failed)", ["job"], registry=self.registry)
+        for job in jobs:  # at 0 from the start: `increase(...[1h]) > 0` then sees the first error after a restart
+            self.failures.labels(job=job)
+            self.tick_errors.labels(job=job)
 
     def window_stored(self, job: str, stored) -> None:
         """`stored`: the StoredWindow a job just stored."""

@@ -193,7 +193,7 @@ class Service:
         self.stop = threading.Event()
         self.idle = threading.Event()
         self.idle.set()
-        self.metrics = Metrics()
+        self.metrics = Metrics(loaded.config.jobs)
         self.session = JobSession(loaded, self.store, self.sources, after_window=list(after_window), stop=self.stop)
         self.scheduler = None
         self._instance = None
