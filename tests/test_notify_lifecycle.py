@@ -124,3 +124,21 @@ def test_a_recheck_passing_while_another_hour_still_fails_keeps_the_alert(tmp_pa
     record(store, "fail", T0 + HOUR)
     record(store, "pass", T0)                        # 10:00 repaired, 11:00 still fails
     assert kinds(store) == ["alert", "followup", "changed"]
+
+
+def test_a_queue_alert_is_a_measurement_not_a_difference_between_old_and_new(tmp_path, slack):
+    store = make_store(tmp_path)
+    for minute, depth in ((0, 2), (1, 3)):
+        result = CheckResult("pipeline_dlq.dlq_depth", "fail", observed=depth, threshold=0, violations=depth,
+                             reason=f"{depth} messages in events:dlq (allowed: 0)", check_type="health",
+                             details={"config_check": "pipeline_dlq", "measure": "dlq_depth", "point_in_time": True})
+        at = T0 + minute * M
+        store.record_run(RunResult(job=JOB, window=None, as_of=at, started_at=at, finished_at=at, status="fail",
+                                   results=[result]), now=at, **PROVENANCE)
+    drain_outbox(store, notify_config(slack), reports_dir=tmp_path)
+    [top] = slack.top_level()
+    assert top["text"].startswith("🔴 Out of bounds: pipeline_dlq.dlq_depth")
+    assert "difference between the old and the new" not in str(top)
+    [followup] = slack.replies(top["ts"])
+    assert followup["text"] == ("🔁 Still failing: *pipeline_dlq.dlq_depth* at 2026-11-27T10:01:00Z: 3 messages in "
+                                "events:dlq (allowed: 0) (failed 2 times since 2026-11-27T10:00:00Z).")

@@ -160,10 +160,14 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     tool = facts.get("alert_kind") == "tool"
     check = _check_label(facts)
     rule = not tool and facts.get("rule")
-    title = _tool_title(t, "alert", facts) if tool else t("alert.rule.title" if rule else "alert.data.title", check=check)
+    measure = not tool and not rule and facts.get("measure")
+    title = _tool_title(t, "alert", facts) if tool else \
+        t("alert.rule.title" if rule else "alert.measure.title" if measure else "alert.data.title", check=check)
     out.header(title)
     if tool:
         out.section(t("alert.tool.intro"))
+    elif measure:
+        out.section(t("alert.measure.intro", job=facts["job"], check=facts.get("check") or "?"))
     elif rule:
         where = t(f"rule.on.{facts.get('source')}") if facts.get("source") in ("old", "new", "both") else ""
         out.section(t("alert.rule.intro", job=facts["job"], check=facts.get("check") or "?", where=where))
@@ -204,7 +208,7 @@ def _progress_key(kind: str, facts: dict) -> str:
     if facts.get("alert_kind") == "tool":
         return f"{kind}.tool"
     if _moments(facts):
-        return f"{kind}.moment"
+        return f"{kind}.moment.measure" if facts.get("measure") else f"{kind}.moment"
     return "followup.data.value" if kind == "followup" and facts.get("change") == "value" else f"{kind}.data"
 
 

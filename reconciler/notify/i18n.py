@@ -12,6 +12,8 @@ TEXTS = {
         "alert.data.title": "🔴 Data check failing: {check}",
         "alert.data.intro": "*{job}* found a difference between the old and the new system{on_dataset}.",
         "alert.rule.title": "🔴 Rule violated: {check}",
+        "alert.measure.title": "🔴 Out of bounds: {check}",
+        "alert.measure.intro": "*{job}* measured *{check}* in the pipeline, outside its bound.",
         "alert.rule.intro": "*{job}* checked the rule *{check}*{where} and found rows that break it.",
         "rule.on.new": " on the new system",
         "rule.on.old": " on the old system",
@@ -46,11 +48,15 @@ TEXTS = {
                                 "was {previous}."),
         "followup.moment": ("🔁 Still failing: *{check}* at {hour}: {violations:# violation|# violations}, was {previous} "
                             "(failed {failures:once|# times} since {since})."),
+        "followup.moment.measure": ("🔁 Still failing: *{check}* at {hour}: {reason} (failed {failures:once|# times} "
+                                    "since {since})."),
         "followup.tool": "🔁 The checker still cannot run *{job}* ({hour}): {reason}",
         "reminder.data": ("⏰ Reminder: *{check}* has been failing since {since}: failed hours: {hours}, "
                           "the latest {hour}."),
         "reminder.moment": ("⏰ Reminder: *{check}* has been failing since {since}: failed {failures:once|# times}, "
                             "the latest at {hour}."),
+        "reminder.moment.measure": ("⏰ Reminder: *{check}* has been failing since {since}: failed "
+                                    "{failures:once|# times}, the latest at {hour}."),
         "reminder.tool": ("⏰ Reminder: the checker has not been able to run *{job}* since {since} "
                           "({failures:# attempt|# attempts})."),
         "recovered.data": ("✅ Recovered: *{check}* passes again (hour {hour}). It failed for {duration}, "
@@ -159,6 +165,8 @@ TEXTS = {
         "alert.data.title": "🔴 Falla un chequeo de datos: {check}",
         "alert.data.intro": "*{job}* encontró una diferencia entre el sistema viejo y el nuevo{on_dataset}.",
         "alert.rule.title": "🔴 Regla incumplida: {check}",
+        "alert.measure.title": "🔴 Fuera de límites: {check}",
+        "alert.measure.intro": "*{job}* midió *{check}* en el pipeline, fuera de su límite.",
         "alert.rule.intro": "*{job}* comprobó la regla *{check}*{where} y encontró filas que la incumplen.",
         "rule.on.new": " en el sistema nuevo",
         "rule.on.old": " en el sistema viejo",
@@ -193,11 +201,15 @@ TEXTS = {
                                 "antes {previous}."),
         "followup.moment": ("🔁 Sigue fallando: *{check}* a las {hour}: {violations:# violación|# violaciones}, antes "
                             "{previous} (falló {failures:una vez|# veces} desde {since})."),
+        "followup.moment.measure": ("🔁 Sigue fallando: *{check}* a las {hour}: {reason} (falló "
+                                    "{failures:una vez|# veces} desde {since})."),
         "followup.tool": "🔁 El verificador sigue sin poder ejecutar *{job}* ({hour}): {reason}",
         "reminder.data": ("⏰ Recordatorio: *{check}* falla desde {since}: horas falladas: {hours}, "
                           "la última {hour}."),
         "reminder.moment": ("⏰ Recordatorio: *{check}* falla desde {since}: falló {failures:una vez|# veces}, "
                             "la última a las {hour}."),
+        "reminder.moment.measure": ("⏰ Recordatorio: *{check}* falla desde {since}: falló "
+                                    "{failures:una vez|# veces}, la última a las {hour}."),
         "reminder.tool": ("⏰ Recordatorio: el verificador no puede ejecutar *{job}* desde {since} "
                           "({failures:# intento|# intentos})."),
         "recovered.data": ("✅ Recuperado: *{check}* vuelve a pasar (hora {hour}). Falló durante {duration}, "

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from reconciler.checks.types import is_measure
 from reconciler.notify.items import sample_line
 from reconciler.notify.reasons import reason_of
 from reconciler.notify.story import HourStory, alert_stories, hour_story
@@ -154,6 +155,8 @@ def _result_facts(result: CheckResult) -> dict:
              "items_total": max(int(result.violations or 0), len(result.samples or []))}
     if _is_rule(result):
         facts.update(rule=True, source=details.get("source"))
+    elif is_measure(result):
+        facts.update(measure=True)
     return facts
 
 
@@ -213,7 +216,7 @@ class _RunContext:
         change = _change(kind, base, told, new_hour, story)
         if change is None and told is not None and self.now - told["created_at"] < self.remind_every:
             return  # the same evidence (the same story), told less than remind_every ago
-        progress = {k: base.get(k) for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason",
+        progress = {k: base.get(k) for k in ("alert_kind", "fingerprint", "job", "check", "dataset", "reason", "measure",
                                              "violations", "scope", "hour", "run_id", "report")}
         progress.update(failures=failures, failed_hours=len(hours), opened_at=iso(alert["opened_at"]),
                         first_hour=iso(alert["first_hour"]), previous=(told["facts"] if told else {}).get("violations"),

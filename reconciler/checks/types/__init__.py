@@ -79,5 +79,11 @@ def is_rule(result: CheckResult) -> bool:
     return found is not None and found.is_rule(result)
 
 
+def is_measure(result: CheckResult) -> bool:
+    """A measurement of the pipeline against its bound (lag, a queue's depth, latency, traffic)."""
+    found = check_type(result.check_type)
+    return found is not None and found.measures
+
+
 __all__ = ["CHECK_TYPES", "CheckType", "Scope", "check_type", "type_of", "sources_used", "scope_of", "criterion_of",
-           "reason_for", "with_reason", "is_rule"]
+           "reason_for", "with_reason", "is_rule", "is_measure"]

@@ -35,6 +35,7 @@ class HealthConfig(CheckConfig):
 
 class HealthCheck(CheckType):
     name = "health"
+    measures = True
     config = HealthConfig
 
     def criterion(self, scope):

@@ -33,6 +33,7 @@ class LagConfig(CheckConfig):
 
 class LagCheck(CheckType):
     name = "lag"
+    measures = True
     config = LagConfig
     scopes = frozenset({Scope.WINDOWED, Scope.POINT_IN_TIME})
 

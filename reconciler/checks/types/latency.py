@@ -50,6 +50,7 @@ class LatencyConfig(CheckConfig):
 
 class LatencyCheck(CheckType):
     name = "latency"
+    measures = True
     config = LatencyConfig
     scopes = frozenset({Scope.WINDOWED, Scope.POINT_IN_TIME})
 

@@ -36,6 +36,7 @@ class TrafficConfig(CheckConfig):
 
 class TrafficCheck(CheckType):
     name = "traffic"
+    measures = True
     config = TrafficConfig
     scopes = frozenset({Scope.WINDOWED})
     reads_comparisons = True
