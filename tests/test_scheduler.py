@@ -177,6 +177,12 @@ def test_point_in_time_checks_run_once_per_tick_with_as_of(pg_events, tmp_path, 
         rows = conn.execute(sa.select(results.c.as_of, results.c.window_start, results.c.window_end)
                             .where(results.c.check_name == "no_negative_values")).all()
     assert rows == [(now, None, None)]
+    # restarted within the same minute: the moment is judged already, its checks are not stored twice
+    again = make_service(path).tick(JOB, now)
+    assert [(r.window, r.as_of) for r in again.report.runs] == []
+    with service.store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(results)
+                            .where(results.c.check_name == "no_negative_values")).scalar() == 1
 
 
 # -- pure: the plan and the cron ------------------------------------------------------------

@@ -248,7 +248,10 @@ def judge_windows(session: JobSession, job: str, windows: list[Window], now: dat
         if progress:
             progress(i, len(todo), window or key)
         with session.store.claim(job, key) as claimed:
-            if not claimed or session.store.judged_after(job, window, mark, as_of=None if window else now):
+            # a window may be judged again (a recheck) after `mark`; a moment never: a restart
+            # within the tick's minute would store its point-in-time checks twice
+            since = mark if window is not None else 0
+            if not claimed or session.store.judged_after(job, window, since, as_of=None if window else now):
                 log.info("%s %s skipped: judged or being judged by another process", job, _label(window, now))
                 report.skipped.append(key)
                 continue
