@@ -293,7 +293,9 @@ def test_digest_is_enqueued_once_per_period_when_its_last_hour_is_judged(tmp_pat
     cfg = notify_config(digest_at="08:00")
     scope = DigestScope(("device_events",), ready_after=timedelta(minutes=10))
     day = datetime(2026, 11, 28, tzinfo=UTC)
-    assert enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=9), scope)  # yesterday's, never sent
+    # yesterday's is due, but nothing was judged before its end: a first start owes no digest of it
+    assert not enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=9), scope)
+    record_hour(store, hour_run(day.replace(hour=6)))
     assert not enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=9, second=59), scope)
     assert not enqueue_digest_if_due(store, cfg, day.replace(hour=8, minute=10), scope)  # 07:00 has no verdict
     record_hour(store, hour_run(day.replace(hour=7)))
@@ -304,10 +306,21 @@ def test_digest_is_enqueued_once_per_period_when_its_last_hour_is_judged(tmp_pat
     assert enqueue_digest_if_due(store, cfg, next_day.replace(hour=9, minute=10), scope)  # waited an hour: sent
     with store.engine.connect() as conn:
         rows = [(r.message_key, r.facts["period"], r.facts["totals"]["judged"]) for r in conn.execute(select(notify_outbox))]
-    assert rows == [("digest:2026-11-27", {"start": "2026-11-26T08:00:00Z", "end": "2026-11-27T08:00:00Z"}, 0),
-                    ("digest:2026-11-28", {"start": "2026-11-27T08:00:00Z", "end": "2026-11-28T08:00:00Z"}, 1),
+    assert rows == [("digest:2026-11-28", {"start": "2026-11-27T08:00:00Z", "end": "2026-11-28T08:00:00Z"}, 2),
                     ("digest:2026-11-29", {"start": "2026-11-28T08:00:00Z", "end": "2026-11-29T08:00:00Z"}, 0)]
     assert not enqueue_digest_if_due(store, notify_config(digest_at=None), day.replace(hour=23))
+
+
+def test_a_digest_at_a_quarter_past_covers_24_whole_hours():
+    from reconciler.notify.digest import digest_period
+
+    period = digest_period(notify_config(digest_at="07:45"), datetime(2026, 11, 28, 7, 50, tzinfo=UTC),
+                           timedelta(minutes=10))
+    assert (period.start, period.end, len(period.hours())) == (
+        datetime(2026, 11, 27, 7, tzinfo=UTC), datetime(2026, 11, 28, 7, tzinfo=UTC), 24)
+    # not before 07:45, though its last hour (06:00-07:00) settled at 07:10
+    assert digest_period(notify_config(digest_at="07:45"), datetime(2026, 11, 28, 7, 44, tzinfo=UTC),
+                         timedelta(minutes=10)).end == datetime(2026, 11, 27, 7, tzinfo=UTC)
 
 
 def test_what_changed_names_each_alert_once_with_its_stretch(messages):

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from reconciler.config.models import NotifyConfig
 from reconciler.results import time_from_text
-from reconciler.timeutil import Window, iso
+from reconciler.timeutil import Window, floor_hour, iso
 
 UTC = timezone.utc
 DAY = timedelta(days=1)
@@ -42,15 +42,17 @@ class DigestScope:
 
 
 def digest_period(notify: NotifyConfig, now: datetime, ready_after: timedelta = timedelta(0)) -> Window | None:
-    """The period of the latest digest due at `now`: the 24 hours before the latest
-    `digest_at` whose period has been judged by now (None: no digest configured)."""
+    """The period of the latest digest due at `now`: the 24 whole hours before the latest
+    `digest_at` (at 07:45, those up to 07:00) whose last hour has been judged by now (None: no
+    digest configured)."""
     if not notify.digest_at:
         return None
     hour, minute = (int(x) for x in notify.digest_at.split(":"))
     now = now.astimezone(UTC)
-    end = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    while end + ready_after > now:
-        end -= DAY
+    send_at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    while send_at > now or floor_hour(send_at) + ready_after > now:
+        send_at -= DAY
+    end = floor_hour(send_at)
     return Window(end - DAY, end)
 
 
@@ -63,6 +65,8 @@ def enqueue_digest_if_due(store, notify: NotifyConfig, now: datetime, scope: Dig
     key = f"digest:{period.end.date().isoformat()}"
     if store.outbox.by_key(key) is not None or _last_hour_in_flight(store, period, scope, now):
         return False
+    if not store.ran_before(period.end):
+        return False  # the checker did not exist yet: a first start owes no digest of the day before
     store.outbox.enqueue(key, "digest", digest_facts(store, period, scope), now=now)
     return True
 

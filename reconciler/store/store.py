@@ -162,6 +162,13 @@ class ReportStore:
             windows.start_watermark(conn, job, hour, _now(now))
 
     @store_errors
+    def ran_before(self, instant: datetime) -> bool:
+        """Was any run stored before `instant`, or about a time before it (did the checker
+        exist then)?"""
+        with self.engine.connect() as conn:
+            return windows.ran_before(conn, instant)
+
+    @store_errors
     def last_run_id(self) -> int:
         """A mark taken when windows are listed: `judged_after(job, window, mark)` then tells whether
         another process judged one of them since."""

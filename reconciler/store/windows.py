@@ -63,6 +63,12 @@ def judged_after(conn: Connection, job: str, start: datetime, end: datetime, mar
     return conn.execute(query).scalar() > 0
 
 
+def ran_before(conn: Connection, instant: datetime) -> bool:
+    """A run started before `instant`, or about a window (a moment) before it."""
+    query = select(runs.c.id).where((runs.c.started_at < instant) | (runs.c.window_start < instant)).limit(1)
+    return conn.execute(query).first() is not None
+
+
 def last_run_id(conn: Connection) -> int:
     return conn.execute(select(func.max(runs.c.id))).scalar() or 0
 
