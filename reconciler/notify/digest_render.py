@@ -24,7 +24,8 @@ def digest_sections(out, facts: dict) -> str:
         out.section(plan_section(t, facts["plan"]))
     if facts.get("gate"):
         out.section(f"{t('digest.gate.title')}\n{gate_line(t, facts['gate'])}")
-    changed = [changed_line(t, a) for a in facts["changed"]] or [t("digest.changed.none")]
+    # two alerts that read alike (the checker broken twice in one hour) are one line
+    changed = list(dict.fromkeys(changed_line(t, a) for a in facts["changed"])) or [t("digest.changed.none")]
     out.section(_listed(t, "digest.changed.title", changed))
     issues = [issue_line(t, a) for a in facts["open_alerts"]]
     out.section(_listed(t, "digest.issues.title", issues) if issues else
