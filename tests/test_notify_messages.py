@@ -347,6 +347,17 @@ def test_what_changed_names_each_alert_once_with_its_stretch(messages):
     assert "failed hours" not in issues.split("pipeline_dlq")[1]
 
 
+def test_two_alerts_that_read_alike_are_one_line_of_what_changed(messages):
+    """The checker broken twice in one hour (opened, resolved, opened again): two alerts, one
+    sentence; listing it twice tells the reader nothing more."""
+    facts = messages["digest"][1]
+    tool = next(c for c in facts["changed"] if c["check"] == "hourly-shadow")
+    doubled = {**facts, "changed": [tool, dict(tool), *facts["changed"][1:]]}
+    blocks = render("digest", doubled, Texts("en"), LINKS)["blocks"]
+    changed = next(b["text"]["text"] for b in blocks if b.get("text", {}).get("text", "").startswith("*What changed*"))
+    assert changed.count("the checker could not judge hourly-shadow: hour 2026-11-27T12:00:00Z") == 1
+
+
 def test_a_list_longer_than_the_blocks_allow_ends_with_how_many_more_and_the_link():
     items = [f"• violation {i}: " + "x" * 250 for i in range(500)]
     facts = {"alert_kind": "data", "job": "hourly-bookings", "check": "no_overlapping_bookings", "dataset": None,
