@@ -80,7 +80,7 @@ def is_rule(result: CheckResult) -> bool:
 
 
 def is_measure(result: CheckResult) -> bool:
-    """A measurement of the pipeline against its bound (lag, a queue's depth, latency, traffic)."""
+    """A measurement of the pipeline against its bound (lag, a queue's depth, write latency)."""
     found = check_type(result.check_type)
     return found is not None and found.measures
 

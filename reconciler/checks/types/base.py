@@ -38,7 +38,7 @@ class CheckType:
     config: ClassVar[type[CheckConfig]]
     scopes: ClassVar[frozenset[Scope]] = frozenset({Scope.POINT_IN_TIME})  # every scope its results can have
     holds_rules: ClassVar[bool] = False  # made of named rules, which `reconciler check RULE...` selects
-    measures: ClassVar[bool] = False  # a measurement of the pipeline against a bound (lag, a queue), not data compared
+    measures: ClassVar[bool] = False  # a measurement of the pipeline against a bound (lag, a queue), not old vs new
     reads_comparisons: ClassVar[bool] = False  # runs after the job's dataset comparisons (ctx.row_totals)
 
     def scope(self, cfg, config: Config) -> Scope:

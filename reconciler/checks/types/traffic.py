@@ -36,7 +36,6 @@ class TrafficConfig(CheckConfig):
 
 class TrafficCheck(CheckType):
     name = "traffic"
-    measures = True
     config = TrafficConfig
     scopes = frozenset({Scope.WINDOWED})
     reads_comparisons = True
