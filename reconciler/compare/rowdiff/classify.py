@@ -64,10 +64,10 @@ class Tally:
                      for kind, items in self.kept.items()}
         self.samples.update({kind: [] for kind in KEPT_KINDS})
         for o, n, cols in self.kept["mismatched"]:
-            self.sample("mismatched", {"key": _key_dict(o, key_names), "old": o.shown, "new": n.shown, "columns": cols})
-        for kind, side in (("missing_in_new", "old"), ("extra_in_new", "new")):
+            self.sample("mismatched", _changed_sample(o, n, cols, key_names))
+        for kind in ("missing_in_new", "extra_in_new"):
             for row in self.kept[kind]:
-                self.sample(kind, {"key": _key_dict(row, key_names), side: row.shown})
+                self.sample(kind, _one_side_sample(kind, row, key_names))
 
 
 def differing_columns(old: Row, new: Row, specs: list[ColumnSpec], precision: str) -> list[str]:
@@ -92,6 +92,15 @@ def _key_dict(row: Row, key_names: list[str]) -> dict:
     return {k: row.shown.get(k) for k in key_names}
 
 
+def _changed_sample(old: Row, new: Row, columns: list[str], key_names: list[str]) -> dict:
+    return {"key": _key_dict(old, key_names), "old": old.shown, "new": new.shown, "columns": columns}
+
+
+def _one_side_sample(kind: str, row: Row, key_names: list[str]) -> dict:
+    """A row of one side only: missing in new (old's row) or extra in new (new's)."""
+    return {"key": _key_dict(row, key_names), "old" if kind == "missing_in_new" else "new": row.shown}
+
+
 def match_rows(old: dict[tuple, Row], new: dict[tuple, Row], specs: list[ColumnSpec], precision: str,
                tally: Tally, key_names: list[str]) -> tuple[dict, dict]:
     """Compare rows present on both sides; return the unmatched ones (old only, new only)."""
@@ -105,8 +114,7 @@ def match_rows(old: dict[tuple, Row], new: dict[tuple, Row], specs: list[ColumnS
         if cols:
             tally.mismatched[o.hour] += 1
             tally.kept["mismatched"].append((o, n, cols))
-            tally.sample("mismatched", {"key": _key_dict(o, key_names), "old": o.shown, "new": n.shown,
-                                        "columns": cols})
+            tally.sample("mismatched", _changed_sample(o, n, cols, key_names))
         else:
             tally.matched[o.hour] += 1
     for key, n in new.items():
@@ -119,11 +127,11 @@ def settle_unmatched(only_old: dict, only_new: dict, tally: Tally, key_names: li
     for o in only_old.values():
         tally.missing_in_new[o.hour] += 1
         tally.kept["missing_in_new"].append(o)
-        tally.sample("missing_in_new", {"key": _key_dict(o, key_names), "old": o.shown})
+        tally.sample("missing_in_new", _one_side_sample("missing_in_new", o, key_names))
     for n in only_new.values():
         tally.extra_in_new[n.hour] += 1
         tally.kept["extra_in_new"].append(n)
-        tally.sample("extra_in_new", {"key": _key_dict(n, key_names), "new": n.shown})
+        tally.sample("extra_in_new", _one_side_sample("extra_in_new", n, key_names))
 
 
 def pair_adjacent_times(only_old: dict, only_new: dict, specs: list[ColumnSpec]) -> list[tuple]:

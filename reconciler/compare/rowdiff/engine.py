@@ -144,14 +144,21 @@ class RowDiff:
         if any(s.ctype not in (INT, TEXT) for s in key_specs):
             return
         sql = self._side_sql("new", self.window.start)
+        found = self._rows_with_keys("new", sql, key_specs, list(self.pool_old), [])
+        new = {row.key: row for row in found if row.key in self.pool_old}
+        old = {k: self.pool_old.pop(k) for k in new}
+        match_rows(old, new, self.specs, self.ds.time_precision, self.tally, self.key_names)
+
+    def _rows_with_keys(self, name: str, sql: SideSQL, key_specs: list, keys: list, conditions: list) -> list[Row]:
+        """The rows of side `name` whose `key_specs` columns hold one of `keys` (tuples of
+        their values), under `conditions`, LOOKUP_KEYS keys a statement."""
         columns = [sql.column(s) for s in key_specs]
         target = columns[0] if len(columns) == 1 else sa.tuple_(*columns)
-        for chunk in _chunks(list(self.pool_old), LOOKUP_KEYS):
+        out = []
+        for chunk in _chunks(keys, LOOKUP_KEYS):
             values = [k[0] for k in chunk] if len(columns) == 1 else chunk
-            found = self._rows("new", sql.rows_select([target.in_(values)]))
-            new = {row.key: row for row in found if row.key in self.pool_old}
-            old = {k: self.pool_old.pop(k) for k in new}
-            match_rows(old, new, self.specs, self.ds.time_precision, self.tally, self.key_names)
+            out += self._rows(name, sql.rows_select([*conditions, target.in_(values)]))
+        return out
 
     def _look_up_across_edges(self) -> None:
         """An unpaired row less than one time unit from the window's edge may have its twin
@@ -176,15 +183,12 @@ class RowDiff:
     def _pair_beyond(self, rows: dict, side: str, other: str, beyond: Segment, key_specs: list,
                      time_idx: int) -> None:
         sql = self._side_sql(other, from_units(beyond.lo, self.unit_us))
-        columns = [sql.column(s) for s in key_specs]
-        target = columns[0] if len(columns) == 1 else sa.tuple_(*columns)
         positions = [i for i, s in enumerate(s for s in self.specs if s.is_key) if not s.is_time]
         ident = {k: tuple(k[i] for i in positions) for k in rows}
         twins: dict = {}
-        for chunk in _chunks(sorted(set(ident.values())), LOOKUP_KEYS):
-            values = [k[0] for k in chunk] if len(columns) == 1 else chunk
-            for row in self._rows(other, sql.rows_select(self._conditions(other, [beyond], sql) + [target.in_(values)])):
-                twins.setdefault(tuple(row.key[i] for i in positions), row)
+        for row in self._rows_with_keys(other, sql, key_specs, sorted(set(ident.values())),
+                                        self._conditions(other, [beyond], sql)):
+            twins.setdefault(tuple(row.key[i] for i in positions), row)
         time_spec = self.specs[time_idx]
         pool = self.pool_old if side == "old" else self.pool_new
         for key, row in rows.items():
@@ -480,17 +484,14 @@ class RowDiff:
 def _folded(row: Row, specs: list, key_idx: list[int], cut: datetime, unit_us: int) -> Row:
     """A row of the UTC side with its times in the second pass of a fall-back moved one hour
     back, onto the wall clock a naive side wrote (its display keeps the stored values)."""
-    lo = round((cut - EPOCH).total_seconds() * 1_000_000)
-    hour_us = HOUR_US
+    def back(v, spec, unit: int):
+        """v (in `unit` µs) one hour earlier when it is a time of the second pass."""
+        lo, hour = to_units(cut, unit), HOUR_US // unit
+        return v - hour if spec.ctype == TIMESTAMP and v is not None and lo <= v < lo + hour else v
 
-    def back(v, spec):
-        return v - hour_us if spec.ctype == TIMESTAMP and v is not None and lo <= v < lo + hour_us else v
-
-    values = tuple(back(v, s) for v, s in zip(row.values, specs))
-    key = tuple(k - hour_us // unit_us if specs[i].ctype == TIMESTAMP and k is not None
-                and lo // unit_us <= k < (lo + hour_us) // unit_us else k for k, i in zip(row.key, key_idx))
-    return Row(key, values, row._shown, row.hour - timedelta(hours=1) if row.hour == floor_hour(cut) else row.hour,
-               row.raw)
+    values = tuple(back(v, s, 1) for v, s in zip(row.values, specs))
+    key = tuple(back(k, specs[i], unit_us) for k, i in zip(row.key, key_idx))
+    return Row(key, values, row._shown, row.hour - HOUR if row.hour == floor_hour(cut) else row.hour, row.raw)
 
 
 def _cut(start: datetime, end: datetime, cuts) -> list[tuple[datetime, datetime]]:
