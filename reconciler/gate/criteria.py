@@ -156,7 +156,7 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     bound = {"min_pct": limit}
     found, gaps = judged(ev)
     below, worst, matched, rows = [], None, 0, 0
-    no_rows, doubled_hours = [], []
+    no_rows, any_doubled = [], False
     for dataset, hour, row in found:
         run, totals = ev.totals.get((dataset, hour), (row["run_id"], None))
         counted = _match_of(totals) if totals is not None else None
@@ -172,8 +172,7 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
                   + (f", {duplicates_reason(doubled, 0)}" if doubled else ""))
         if pct < limit or doubled:
             below.append(w)
-        if doubled:
-            doubled_hours.append(w)
+        any_doubled = any_doubled or bool(doubled)
         if worst is None or pct < worst.value:
             worst = w
     period_pct = round(matched / rows * 100, 4) if rows else None
@@ -181,7 +180,7 @@ def match(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     if below or (period_pct is not None and period_pct < limit):
         named = ", ".join(f"{w.dataset} {w.at} {w.text}" for w in below[:LISTED])
         more = f" and {len(below) - LISTED} more" if len(below) > LISTED else ""
-        failing = f"below {number(limit)} %" + (" or with a key held twice in new" if doubled_hours else "")
+        failing = f"below {number(limit)} %" + (" or with a key held twice in new" if any_doubled else "")
         text = (f"{len(below)} hour(s) {failing}: {named}{more}" if below else "") + \
                (f"{'; ' if below else ''}period {percent(period_pct, 4)} over {count(rows)} rows")
         return Outcome("match", NOT_MET, text, bound, min(below, key=lambda w: w.value) if below else worst,

@@ -93,7 +93,7 @@ def gate_facts(gate) -> dict | None:
             "not_met": [c for c, state in states.items() if state == "not met"],
             "incomplete": [c for c, state in states.items() if state == "incomplete"],
             "clean_hours": gate.clean_hours, "days_required": gate.days_required,
-            "hourly": gate.hourly and gate.period_judged}
+            "hourly": gate.hourly}
 
 
 def digest_facts(store, period: Window, scope: DigestScope | None = None) -> dict:
