@@ -62,115 +62,115 @@ class FakeSlack:
         return [m for m in self.messages if m.get("thread_ts") == ts]
 
     def _handler(self):
-        fake = self
+        return type("Handler", (_Handler,), {"fake": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
 
-            def _answer(self, status: int, body, headers=None):
-                data = (json.dumps(body) if not isinstance(body, str) else body).encode()
-                try:
-                    self._send(status, body, data, headers)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client was killed while we held its answer
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack  # set per server by FakeSlack._handler
+    def log_message(self, *args):
+        pass
 
-            def _send(self, status, body, data, headers):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
+    def _answer(self, status: int, body, headers=None):
+        data = (json.dumps(body) if not isinstance(body, str) else body).encode()
+        try:
+            self._send(status, body, data, headers)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client was killed while we held its answer
 
-            def _args(self) -> dict:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else ""
-                fake.raw_requests.append(f"{self.command} {self.path}\n{self.headers}\n{raw}")
-                args = dict(parse_qsl(urlsplit(self.path).query))
-                if raw:
-                    if "json" in (self.headers.get("Content-Type") or ""):
-                        args.update(json.loads(raw))
-                    else:
-                        args.update(dict(parse_qsl(raw)))
-                return args
+    def _send(self, status, body, data, headers):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
 
-            def do_GET(self):
-                self._dispatch()
+    def _args(self) -> dict:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        self.fake.raw_requests.append(f"{self.command} {self.path}\n{self.headers}\n{raw}")
+        args = dict(parse_qsl(urlsplit(self.path).query))
+        if raw:
+            if "json" in (self.headers.get("Content-Type") or ""):
+                args.update(json.loads(raw))
+            else:
+                args.update(dict(parse_qsl(raw)))
+        return args
 
-            def do_POST(self):
-                self._dispatch()
+    def do_GET(self):
+        self._dispatch()
 
-            def _dispatch(self):
-                args = self._args()
-                with fake.lock:
-                    limited = fake.rate_limits > 0
-                    if limited:
-                        fake.rate_limits -= 1
-                if limited:
-                    return self._answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": fake.retry_after})
-                path = urlsplit(self.path).path
-                if path == WEBHOOK_PATH:
-                    fake.webhook_posts.append(args)
-                    return self._answer(200, fake.webhook_answer)
-                if path.startswith("/services/"):
-                    return self._answer(404, "no_service")
-                method = path.rsplit("/", 1)[-1]
-                if self.headers.get("Authorization") != f"Bearer {GOOD_TOKEN}":
-                    return self._answer(200, {"ok": False, "error": "invalid_auth"})
-                handler = {"chat.postMessage": self._post, "chat.update": self._update,
-                           "conversations.history": self._history,
-                           "conversations.replies": self._replies,
-                           "conversations.list": self._list}.get(method)
-                if handler is None:
-                    return self._answer(200, {"ok": False, "error": "unknown_method"})
-                return handler(args)
+    def do_POST(self):
+        self._dispatch()
 
-            def _post(self, args):
-                if fake.errors:
-                    error = fake.errors.pop(0)
-                    body = {"ok": False, "error": error}
-                    if error == "missing_scope":
-                        body["needed"] = fake.needed or "chat:write"
-                    return self._answer(200, body)
-                metadata = args.get("metadata")
-                if isinstance(metadata, str):
-                    metadata = json.loads(metadata)
-                message = {"channel": CHANNEL_ID, "ts": fake.next_ts(), "text": args.get("text"),
-                           "blocks": args.get("blocks"), "thread_ts": args.get("thread_ts"), "metadata": metadata}
-                fake.messages.append(message)
-                if fake.hold is not None:
-                    posted, release = fake.hold
-                    posted.set()
-                    release.wait(30)
-                return self._answer(200, {"ok": True, "channel": CHANNEL_ID, "ts": message["ts"],
-                                          "message": {"text": message["text"]}})
+    def _dispatch(self):
+        args = self._args()
+        with self.fake.lock:
+            limited = self.fake.rate_limits > 0
+            if limited:
+                self.fake.rate_limits -= 1
+        if limited:
+            return self._answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": self.fake.retry_after})
+        path = urlsplit(self.path).path
+        if path == WEBHOOK_PATH:
+            self.fake.webhook_posts.append(args)
+            return self._answer(200, self.fake.webhook_answer)
+        if path.startswith("/services/"):
+            return self._answer(404, "no_service")
+        method = path.rsplit("/", 1)[-1]
+        if self.headers.get("Authorization") != f"Bearer {GOOD_TOKEN}":
+            return self._answer(200, {"ok": False, "error": "invalid_auth"})
+        handler = {"chat.postMessage": self._post, "chat.update": self._update,
+                   "conversations.history": self._history,
+                   "conversations.replies": self._replies,
+                   "conversations.list": self._list}.get(method)
+        if handler is None:
+            return self._answer(200, {"ok": False, "error": "unknown_method"})
+        return handler(args)
 
-            def _update(self, args):
-                found = [m for m in fake.messages if m["ts"] == args.get("ts")]
-                if not found:
-                    return self._answer(200, {"ok": False, "error": "message_not_found"})
-                found[0].update(text=args.get("text"), blocks=args.get("blocks"))
-                fake.updates.append(args)
-                return self._answer(200, {"ok": True, "channel": CHANNEL_ID, "ts": args["ts"]})
+    def _post(self, args):
+        if self.fake.errors:
+            error = self.fake.errors.pop(0)
+            body = {"ok": False, "error": error}
+            if error == "missing_scope":
+                body["needed"] = self.fake.needed or "chat:write"
+            return self._answer(200, body)
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        message = {"channel": CHANNEL_ID, "ts": self.fake.next_ts(), "text": args.get("text"),
+                   "blocks": args.get("blocks"), "thread_ts": args.get("thread_ts"), "metadata": metadata}
+        self.fake.messages.append(message)
+        if self.fake.hold is not None:
+            posted, release = self.fake.hold
+            posted.set()
+            release.wait(30)
+        return self._answer(200, {"ok": True, "channel": CHANNEL_ID, "ts": message["ts"],
+                                  "message": {"text": message["text"]}})
 
-            def _listing(self, messages):
-                body = [{"ts": m["ts"], "text": m["text"], "metadata": m["metadata"]} for m in messages]
-                return self._answer(200, {"ok": True, "messages": body, "has_more": False})
+    def _update(self, args):
+        found = [m for m in self.fake.messages if m["ts"] == args.get("ts")]
+        if not found:
+            return self._answer(200, {"ok": False, "error": "message_not_found"})
+        found[0].update(text=args.get("text"), blocks=args.get("blocks"))
+        self.fake.updates.append(args)
+        return self._answer(200, {"ok": True, "channel": CHANNEL_ID, "ts": args["ts"]})
 
-            def _list(self, args):
-                return self._answer(200, {"ok": True, "channels": [{"id": "C0OTHER", "name": "general"},
-                                                                   {"id": CHANNEL_ID, "name": "migration-updates"}],
-                                          "response_metadata": {"next_cursor": ""}})
+    def _listing(self, messages):
+        body = [{"ts": m["ts"], "text": m["text"], "metadata": m["metadata"]} for m in messages]
+        return self._answer(200, {"ok": True, "messages": body, "has_more": False})
 
-            def _history(self, args):
-                oldest = float(args.get("oldest") or 0)
-                return self._listing([m for m in reversed(fake.messages)
-                                      if not m.get("thread_ts") and float(m["ts"]) >= oldest])
+    def _list(self, args):
+        return self._answer(200, {"ok": True, "channels": [{"id": "C0OTHER", "name": "general"},
+                                                           {"id": CHANNEL_ID, "name": "migration-updates"}],
+                                  "response_metadata": {"next_cursor": ""}})
 
-            def _replies(self, args):
-                parent = args.get("ts")
-                return self._listing([m for m in fake.messages if m["ts"] == parent or m.get("thread_ts") == parent])
+    def _history(self, args):
+        oldest = float(args.get("oldest") or 0)
+        return self._listing([m for m in reversed(self.fake.messages)
+                              if not m.get("thread_ts") and float(m["ts"]) >= oldest])
 
-        return Handler
+    def _replies(self, args):
+        parent = args.get("ts")
+        return self._listing([m for m in self.fake.messages if m["ts"] == parent or m.get("thread_ts") == parent])

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from conftest import write_schedule
 from timescale_fixtures import is_timescale, make_hypertable
 
-from reconciler.compare.counts import count_by_hour
 from reconciler.checks.judgement import compare_dataset
+from reconciler.compare.counts import count_by_hour
 from reconciler.compare.drift import drift_pct
 from reconciler.config import LoadedConfig, load_config
 from reconciler.config.models import SideConfig, SourceConfig

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
 from reconciler.sources.connection import opened_sources
-from reconciler.thresholds import Threshold
 from reconciler.store import open_report_store
+from reconciler.thresholds import Threshold
 from reconciler.timeutil import HOUR, Window, iso
 
 UTC = timezone.utc

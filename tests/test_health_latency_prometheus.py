@@ -10,7 +10,6 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from integrity_fixtures import run_cli
 from prometheus_fixtures import SLOW_HOUR, START
 

@@ -18,8 +18,8 @@ from rowdiff_fixtures import (
     utc,
 )
 
-from reconciler.compare.sides import open_sides, prepare_side
 from reconciler.compare.rowdiff.engine import RowDiff
+from reconciler.compare.sides import open_sides, prepare_side
 from reconciler.config import load_config
 from reconciler.sources.connection import open_sources
 from reconciler.timeutil import Window

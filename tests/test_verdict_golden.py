@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from reconciler.checks.rules import rules_to_json
 from reconciler.checks.judgement import explain, judge
-from reconciler.compare.drift import drift_pct, match_pct
+from reconciler.checks.rules import rules_to_json
 from reconciler.checks.types import with_reason
+from reconciler.compare.drift import drift_pct, match_pct
 from reconciler.report.terminal import render_compare, render_job_runs, render_rules, run_renderable
 from reconciler.results import CheckResult, CompareResult, RunResult, StoredWindow, worst
 from reconciler.thresholds import Threshold
