@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from reconciler.checks.types import is_measure
+from reconciler.checks.types import is_about_one_side, is_measure
 from reconciler.notify.items import sample_line
 from reconciler.notify.reasons import reason_of
 from reconciler.notify.story import HourStory, alert_stories, hour_story
@@ -153,17 +153,11 @@ def _result_facts(result: CheckResult) -> dict:
     facts = {"check": result.check, "config_check": result.config_check, "dataset": details.get("dataset"),
              "reason": reason_of(result), "violations": int(result.violations or 0), "items": items,
              "items_total": max(int(result.violations or 0), len(result.samples or []))}
-    if _is_rule(result):
+    if is_about_one_side(result):
         facts.update(rule=True, source=details.get("source"))
     elif is_measure(result):
         facts.update(measure=True)
     return facts
-
-
-def _is_rule(result: CheckResult) -> bool:
-    """A rule over the data of one side (or each side apart): a SQL rule, or an expectation on
-    a table; not a comparison of old and new."""
-    return result.check_type == "sql" or (result.check_type == "suite" and not (result.details or {}).get("dataset"))
 
 
 def _fp_hash(fingerprint: str) -> str:

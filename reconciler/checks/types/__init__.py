@@ -79,6 +79,11 @@ def is_rule(result: CheckResult) -> bool:
     return found is not None and found.is_rule(result)
 
 
+def is_about_one_side(result: CheckResult) -> bool:
+    found = check_type(result.check_type)
+    return found is not None and found.about_one_side(result)
+
+
 def is_measure(result: CheckResult) -> bool:
     """A measurement of the pipeline against its bound (lag, a queue's depth, write latency)."""
     found = check_type(result.check_type)

@@ -79,6 +79,11 @@ class CheckType:
         """Is it an integrity rule's result (a severity, violating rows listed as a table)?"""
         return False
 
+    def about_one_side(self, result: CheckResult) -> bool:
+        """Does it judge the data of one side (or each side apart) rather than compare old with
+        new? Its alert then reads "Rule violated" and names the source."""
+        return False
+
     def ledger_datasets(self, cfg) -> set[str]:
         """The datasets whose hours its windowed results judge (their ledger verdicts)."""
         return set()

@@ -104,6 +104,9 @@ class SqlCheck(CheckType):
     def is_rule(self, result):
         return True
 
+    def about_one_side(self, result):
+        return True
+
 
 def rule_noun(name: str, n: int) -> str:
     """no_overlapping_bookings → 'overlapping bookings' (one: 'overlapping booking');

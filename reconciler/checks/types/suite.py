@@ -55,6 +55,9 @@ class SuiteCheck(CheckType):
             return status_message(result)
         return suite_reason(result)
 
+    def about_one_side(self, result):
+        return not (result.details or {}).get("dataset")  # a table's suite, not a dataset's evidence
+
 
 GX_HOLDS = {
     "expect_column_values_to_not_be_null": "{column} not null",
