@@ -176,7 +176,7 @@ def test_a_typo_in_a_rule_header_names_the_file_line_and_the_key(demo_project, c
     rule.write_text(rule.read_text().replace("-- severity: critical", "-- severty: warning"))
     line = rule.read_text().splitlines().index("-- severty: warning") + 1
     message = ("reconciler: schedule.yaml:47: checks.bookings.rules: checks/bookings/notifications_sent.sql:"
-               f"{line}: unknown header key 'severty' (known: description, severity, key, identity); "
+               f"{line}: unknown header key 'severty' (known: description, severity, key, identity, noun); "
                "did you mean 'severity'?\n")
     assert run_cli(capfd, "check") == (2, "", message)
     assert run_cli(capfd, "compare", "device_events") == (2, "", message)

@@ -90,6 +90,15 @@ def test_rule_reasons_split_new_from_inherited():
     assert spaced_reason_for(rule("no_overlapping_bookings", "pass", 0, source="new")) == "no overlapping bookings on new"
 
 
+def test_a_rule_whose_row_is_a_pair_says_so():
+    pairs = "overlapping pair of bookings / overlapping pairs of bookings"
+    assert spaced_reason_for(rule("no_overlapping_bookings", "fail", 1, source="new", noun=pairs)) == (
+        "1 overlapping pair of bookings on new")
+    assert spaced_reason_for(rule("no_overlapping_bookings", "fail", 5, source="both", new=3, inherited=2,
+                                  noun=pairs)) == "3 new overlapping pairs of bookings (2 inherited from old)"
+    assert spaced_reason_for(rule("no_gaps", "fail", 2, source="new", noun="gap")) == "2 gaps on new"
+
+
 def test_queue_caggs_suites_completeness_summary_errors():
     dlq = CheckResult("queue.dlq_depth", "fail", observed=12, threshold=Threshold.at_most(0, "messages"),
                       violations=12, details={"key": "events:dlq"}, check_type="health")

@@ -344,7 +344,7 @@ def test_index_hourly_and_snapshot_pages_in_chromium(demo_reports, tmp_path, sql
     assert not sentinel.search(dom) and "<svg" not in dom and "Hour by hour" not in dom
     assert re.search(r"as of \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, mode snapshot", dom)
     assert "Rule violations" in dom
-    assert "2 new overlapping bookings (2 inherited from old)" in visible_text(dom)
+    assert "2 new overlapping pairs of bookings (2 inherited from old)" in visible_text(dom)
 
 
 def test_a_run_stored_by_0_1_still_renders_with_reasons_and_thresholds():

@@ -146,6 +146,9 @@ def test_every_message_kind_is_spanish_on_every_line(messages, reasons, name):  
 @pytest.mark.parametrize("english, spanish", [
     ("1 new duplicate booking (1 inherited from old)", "1 nueva: reserva duplicada (1 heredada del viejo)"),
     ("2 new overlapping bookings (2 inherited from old)", "2 nuevas: reservas solapadas (2 heredadas del viejo)"),
+    ("2 new overlapping pairs of bookings (1 inherited from old)",
+     "2 nuevas: parejas de reservas solapadas (1 heredada del viejo)"),
+    ("1 overlapping pair of bookings on new", "1 pareja de reservas solapadas en el nuevo"),
     ("1 of 108 rows fail: code matches ^[0-9]{6}$", "falla 1 de 108 filas: code cumple ^[0-9]{6}$"),
     ("1 of 5 groups differ between old and new", "difiere 1 de 5 grupos entre el viejo y el nuevo"),
     ("5 rows missing or changed in new (1 missing, 4 changed); 1 only in new (allowed)",

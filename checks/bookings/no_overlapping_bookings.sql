@@ -2,6 +2,8 @@
 --   (a.check_in < b.check_out and b.check_in < a.check_out). Back-to-back stays,
 --   where one check-out is the next check-in, are legal. Each pair once.
 -- severity: critical
+-- noun: overlapping pair of bookings / overlapping pairs of bookings
+-- noun: overlapping pair of bookings / overlapping pairs of bookings
 -- key: booking_id, other_booking_id
 SELECT a.id AS booking_id, b.id AS other_booking_id, a.property_id,
        a.check_in, a.check_out,

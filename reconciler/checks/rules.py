@@ -58,7 +58,7 @@ _CONTINUATION = re.compile(r"^--\s{2,}(\S.*)$")
 _DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
-HEADER_KEYS = ("description", "severity", "key", "identity")  # identity: the older name of key
+HEADER_KEYS = ("description", "severity", "key", "identity", "noun")  # identity: the older name of key
 VARIANT_HEADER_KEYS = ("description",)
 
 
@@ -80,6 +80,7 @@ class Rule:
     sql: str
     identity: tuple[str, ...] = ()
     variants: tuple[Variant, ...] = ()
+    noun: str = ""   # what one row is, "singular / plural": "overlapping pair / overlapping pairs"
 
     def variant(self, side: str) -> Variant | None:
         return next((v for v in self.variants if v.source == side), None)
@@ -127,7 +128,8 @@ def parse_rule(path: Path, variants: tuple[Variant, ...] = ()) -> Rule:
             f"this rule has per-source variants ({', '.join(v.path.name for v in variants)}): declare the "
             "columns that identify a violation on every side with a header line such as `-- key: booking_id`",
             file=str(path))
-    return Rule(path.stem, path, header.get("description", ""), severity, sql, identity, variants)
+    return Rule(path.stem, path, header.get("description", ""), severity, sql, identity, variants,
+                header.get("noun", ""))
 
 
 def parse_variant(path: Path) -> Variant:
@@ -279,7 +281,7 @@ def fetch_violations(conn: Connection, rule: Rule, params: dict, side: str = "ne
 
 
 def _details(rule: Rule, source: str, severity: str, new=None, inherited=None, resolved=None) -> dict:
-    return {"severity": severity, "source": source, "description": rule.description,
+    return {"severity": severity, "source": source, "description": rule.description, "noun": rule.noun or None,
             "file": str(rule.path), "new": new, "inherited": inherited, "resolved": resolved}
 
 

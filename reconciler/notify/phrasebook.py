@@ -145,6 +145,8 @@ SPANISH: list[tuple[str, object]] = [
     (rf", more than the (?P<n>{N}) allowed", r", más de los \g<n> permitidos"),
     (rf"\(at most (?P<n>{N})\)", r"(como mucho \g<n>)"),
     (r"\bduplicate bookings?\b", lambda m: "reservas duplicadas" if m[0].endswith("s") else "reserva duplicada"),
+    (r"\boverlapping pairs? of bookings\b",
+     lambda m: "parejas de reservas solapadas" if "pairs" in m[0] else "pareja de reservas solapadas"),
     (r"\boverlapping bookings?\b", lambda m: "reservas solapadas" if m[0].endswith("s") else "reserva solapada"),
     (rf"(?P<n>{N}) new (?P<noun>[^(;]+?)(?= \(|$|;)", lambda m: f"{m['n']} {_plural(m['n'], 'nueva', 'nuevas')}: {m['noun']}"),
     (r"\bno new ", "ninguna nueva: "),

@@ -108,9 +108,13 @@ class SqlCheck(CheckType):
         return True
 
 
-def rule_noun(name: str, n: int) -> str:
-    """no_overlapping_bookings → 'overlapping bookings' (one: 'overlapping booking');
-    another rule → 'violations of <rule>'."""
+def rule_noun(name: str, n: int, declared: str | None = None) -> str:
+    """What n rows of a rule are: its `noun:` header ('overlapping pair / overlapping pairs');
+    else no_duplicate_bookings → 'duplicate bookings' (one: 'duplicate booking'); another rule →
+    'violations of <rule>'."""
+    if declared:
+        one, _, many = declared.partition("/")
+        return one.strip() if n == 1 else (many.strip() or one.strip() + "s")
     if name.startswith("no_"):
         noun = name[3:].replace("_", " ")
         return noun[:-1] if n == 1 and noun.endswith("s") else noun
@@ -119,9 +123,13 @@ def rule_noun(name: str, n: int) -> str:
 
 def rule_reason(result: CheckResult) -> str:
     d = result.details or {}
+
+    def noun(n: int) -> str:
+        return rule_noun(result.check, n, d.get("noun"))
+
     if d.get("source") == "both" and d.get("new") is not None:
         new, inherited = d.get("new") or 0, d.get("inherited") or 0
-        text = f"{count(new)} new {rule_noun(result.check, new)}" if new else f"no new {rule_noun(result.check, 0)}"
+        text = f"{count(new)} new {noun(new)}" if new else f"no new {noun(0)}"
         if inherited:
             text += f" ({count(inherited)} inherited from old)"
         elif not new:
@@ -129,8 +137,8 @@ def rule_reason(result: CheckResult) -> str:
         return text
     side = d.get("source") or "new"
     if not result.violations:
-        return f"no {rule_noun(result.check, 0)} on {side}"
-    text = f"{count(result.violations)} {rule_noun(result.check, result.violations)} on {side}"
+        return f"no {noun(0)} on {side}"
+    text = f"{count(result.violations)} {noun(result.violations)} on {side}"
     if d.get("severity") == "warning":
         text += " (a warning rule: counted, not failed)"
     return text
