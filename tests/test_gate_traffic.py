@@ -64,7 +64,7 @@ def test_no_go_on_the_day_at_50_percent_with_its_spike_and_slow_hour(env):
     o = by_name(report)
     assert {name: x.state for name, x in o.items()} == {
         "coverage": "met", "error_rate": "not met", "p99_latency": "not met", "stable_split": "not met",
-        "discrepancy": "not met"}
+        "discrepancy": "not met", "period": "incomplete"}
     # 23 hours x 60 errors + 2 400 in the spike, of 24 x 120 000 requests
     assert o["error_rate"].summary == "new error rate 0.13125 % (3\u00a0780 of 2\u00a0880\u00a0000 requests) against < 0.1 %"
     assert o["error_rate"].worst.text == "error rate 2 % (2\u00a0400 of 120\u00a0000 requests)"
