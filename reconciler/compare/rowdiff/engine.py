@@ -152,7 +152,7 @@ class RowDiff:
     def _rows_with_keys(self, name: str, sql: SideSQL, key_specs: list, keys: list, conditions: list) -> list[Row]:
         """The rows of side `name` whose `key_specs` columns hold one of `keys` (tuples of
         their values), under `conditions`, LOOKUP_KEYS keys a statement."""
-        columns = [sql.column(s) for s in key_specs]
+        columns = [sql.looked_up(s) for s in key_specs]
         target = columns[0] if len(columns) == 1 else sa.tuple_(*columns)
         out = []
         for chunk in _chunks(keys, LOOKUP_KEYS):

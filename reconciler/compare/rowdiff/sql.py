@@ -11,6 +11,11 @@ from reconciler.compare.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, 
 _COMMA_FREE = (TIMESTAMP, DATE, INT, BOOL, FLOAT, DECIMAL)  # their text never holds a ','
 
 
+class _Untyped(sa.types.TypeDecorator):
+    impl = sa.types.NullType
+    cache_ok = True
+
+
 @dataclass(frozen=True)
 class SideSQL:
     """Expressions for one side of a dataset within one constant-offset region."""
@@ -27,6 +32,11 @@ class SideSQL:
 
     def column(self, spec: ColumnSpec):
         return self.rel.col(spec.old if self.side == "old" else spec.new)
+
+    def looked_up(self, spec: ColumnSpec):
+        """The column compared with key values bound without a type, so the server reads each
+        as the column's own: a uuid column's key looked up by its text."""
+        return sa.type_coerce(self.column(spec), _Untyped())
 
     def native(self, spec: ColumnSpec) -> str:
         return spec.native_old if self.side == "old" else spec.native_new
