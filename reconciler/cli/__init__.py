@@ -101,6 +101,10 @@ def compare(ctx, dataset, start, end, rows, fmt):
         from reconciler.report.terminal import console, render_compare
 
         render_compare(result, console())
+        if rows and not loaded.config.datasets[name].columns:
+            console().print(f"note: {loaded.where('datasets', name)} lists no `columns`: rows were compared by key "
+                            "and time only; list the value columns to compare their values", markup=False,
+                            style="yellow")
     ctx.exit(EXIT_OK if result.status == PASS else EXIT_FAILED)
 
 
