@@ -151,3 +151,5 @@ def test_repair_does_not_guess_the_instant_of_a_row_a_fall_back_repeats(lost_in_
         f"{(first - 5 * H).replace(tzinfo=None).isoformat(sep=' ')} America/New_York ({iso(first - H)} or {iso(first)})")
         for line in result.header), result.header
     assert "nothing to repair" not in " ".join(result.header)
+    assert "3 rows missing in new: INSERTs with old's values for 0 (the other 3 are not repaired: see below)" in \
+        result.header
