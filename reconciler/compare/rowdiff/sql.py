@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from reconciler.compare.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, TIMESTAMP, ColumnSpec
 
 _COMMA_FREE = (TIMESTAMP, DATE, INT, BOOL, FLOAT, DECIMAL)  # their text never holds a ','
+
+
+class Skipped(NamedTuple):
+    """A spring-forward at the start of a naive side's region: the wall times the clock skipped
+    (before `after`, the first wall time of the new offset) are read with the offset `before`
+    the change, `jump_units` later than the region's offset reads them."""
+
+    after: datetime
+    after_bound: object  # `after` as the column compares it (a datetime, or text)
+    jump_units: int
+    before: timedelta
 
 
 class _Untyped(sa.types.TypeDecorator):
@@ -29,6 +42,7 @@ class SideSQL:
     offset_units: int
     same_family: bool = False   # both sides of one engine family: its cheaper built-in hash may be used
     fold: tuple | None = None   # (cut as a bound, one hour in units, cut): a fall-back's second pass read one hour back
+    skipped: Skipped | None = None  # a spring-forward at the region's start
 
     def column(self, spec: ColumnSpec):
         return self.rel.col(spec.old if self.side == "old" else spec.new)
@@ -49,6 +63,9 @@ class SideSQL:
             cut, hour_units, _ = self.fold
             units = units - sa.case((col >= sa.literal(cut), sa.literal_column(str(hour_units))),
                                     else_=sa.literal_column("0"))
+        if self.skipped is not None:
+            units = units + sa.case((col < sa.literal(self.skipped.after_bound),
+                                     sa.literal_column(str(self.skipped.jump_units))), else_=sa.literal_column("0"))
         return units
 
     @property
@@ -99,7 +116,7 @@ class SideSQL:
     def time_slice(self, slice_units: int):
         """floor(time_units / slice_units), cheaper where the dialect knows how."""
         time_spec = next(s for s in self.specs if s.is_time)
-        fast = None if self.offset_units or self.fold else self.dialect.slice_of(
+        fast = None if self.offset_units or self.fold or self.skipped else self.dialect.slice_of(
             self.column(time_spec), self.native(time_spec), self.kind, slice_units * self.unit_us)
         return fast if fast is not None else self.dialect.floor_div(self.time_units, slice_units)
 
