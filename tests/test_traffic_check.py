@@ -62,7 +62,82 @@ def test_the_bounds_are_configurable_and_an_hour_without_data_is_skipped(tmp_pat
     assert (spike.status, slow.status) == ("pass", "pass")
     before = FIRST - timedelta(days=5)
     nothing, = run_check(CheckContext(loaded, {}, Window(before, before + HOUR)), "traffic").results
-    assert (nothing.status, nothing.message) == ("skipped", "no request of the new system measured in this hour")
+    assert (nothing.status, nothing.reason) == (
+        "skipped", 'not judged: the new system\'s request count is unknown: traffic_split_new_system_total'
+                   '{service="booking-api"} returned no series')
+
+
+def test_a_figure_whose_metric_returned_nothing_is_not_judged_and_named(tmp_path, prometheus_url):
+    """The spike hour (new 2 % against old 0.1 %) with the new error counter misspelt, the old one
+    misspelt, or the histogram named with its series suffix: never a pass."""
+    def spike_with(metrics: str):
+        path = tmp_path / "schedule.yaml"
+        path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {metrics}}}\n"
+                        "checks:\n  traffic: {type: traffic, source: prom}\n")
+        [result] = run_check(CheckContext(load_config(path), {}, Window(SPIKE_HOUR, SPIKE_HOUR + HOUR)),
+                             "traffic").results
+        return result.status, result.reason
+
+    assert spike_with("{new: {errors: errors_new_sytem_total}}") == (
+        "skipped", "not judged: the new system's error count is unknown: errors_new_sytem_total returned no series, "
+                   "nor in the 7 days before (a misspelt name? A counter created by its first error: initialise it "
+                   "to 0 at start, or count errors with a label of the request counter, e.g. "
+                   'traffic_split_new_system_total{code=~"5.."})')
+    assert spike_with("{old: {errors: errors_old_sytem_total}}")[1].startswith(
+        "not judged: the old system's error count is unknown: errors_old_sytem_total returned no series")
+    assert spike_with("{new: {latency: latency_new_system_seconds_bucket}}") == (
+        "skipped", "not judged: the new system's p99 latency is unknown: latency_new_system_seconds_bucket_bucket "
+                   "returned no series (name the histogram without _bucket: the suffix is added)")
+
+
+def test_an_error_counter_known_to_exist_without_a_series_in_the_hour_counts_no_error(tmp_path, prometheus_url):
+    """late_errors_new_system_total has samples from SPIKE_HOUR to 2 hours later only: an hour before
+    it, measured with a later hour that has it, or after it within 7 days, had no error; measured
+    alone, the hour before it cannot tell it from a misspelt name. Errors named as the request
+    counter with a label that matches nothing are 0 errors."""
+    def errors_of(errors: str, start, hours: int):
+        path = tmp_path / "schedule.yaml"
+        path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {{new: {{errors: '{errors}', "
+                        f"selector: 'service=\"booking-api\"'}}, old: {{selector: 'service=\"booking-api\"'}}}}}}\n"
+                        "checks:\n  traffic: {type: traffic, source: prom}\n")
+        results = run_check(CheckContext(load_config(path), {}, Window(start, start + hours * HOUR)), "traffic").results
+        return [(r.status, r.observed["new"]["errors"]) for r in results]
+
+    before = FIRST - HOUR  # ends an hour before the counter's first sample
+    assert errors_of("late_errors_new_system_total", before, 3) == [("pass", 0.0), ("pass", 0.0), ("fail", 2400.0)]
+    assert errors_of("late_errors_new_system_total", before, 1) == [("skipped", None)]
+    assert errors_of("late_errors_new_system_total", SPIKE_HOUR + 4 * HOUR, 1) == [("pass", 0.0)]
+    assert errors_of('traffic_split_new_system_total{code="500"}', FIRST, 1) == [("pass", 0.0)]
+
+
+def test_an_hour_the_new_system_served_nothing_is_not_judged(tmp_path, prometheus_url):
+    """The systems swapped: at the planted 100 % the configured new system served nothing."""
+    swapped = ("{new: {requests: traffic_split_old_system_total, errors: errors_old_system_total, "
+               "latency: latency_old_system_seconds}, old: {requests: traffic_split_new_system_total, "
+               "errors: errors_new_system_total, latency: latency_new_system_seconds, "
+               "selector: 'service=\"booking-api\"'}}")
+    path = tmp_path / "schedule.yaml"
+    path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {swapped}}}\n"
+                    "checks:\n  traffic: {type: traffic, source: prom}\n")
+    at = START + 3 * timedelta(days=1)
+    [result] = run_check(CheckContext(load_config(path), {}, Window(at, at + HOUR)), "traffic").results
+    assert (result.status, result.reason, result.observed["split_pct"]) == (
+        "skipped", "not judged: the new system served no request in this hour", 0.0)
+
+
+def test_without_the_old_request_counter_the_split_is_unknown_and_said_so(tmp_path, prometheus_url):
+    """Old pods scaled away at 100 %: their series are gone, the split cannot be a ratio."""
+    path = tmp_path / "schedule.yaml"
+    path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {{new: {{selector: 'service=\"booking-api\"'}}, "
+                    "old: {selector: 'job=\"old-scaled-to-zero\"'}}}\n"
+                    "checks:\n  traffic: {type: traffic, source: prom}\n")
+    at = START + 3 * timedelta(days=1)
+    [result] = run_check(CheckContext(load_config(path), {}, Window(at, at + HOUR)), "traffic").results
+    assert (result.status, result.observed["new"]["requests"], result.reason) == (
+        "skipped", 240000.0, "not judged: the old system's request count is unknown: traffic_split_old_system_total"
+        '{job="old-scaled-to-zero"} returned no series, so the split new / (old + new) cannot be computed (if the '
+        "old system is switched off, give the split as a gauge, `metrics.split_gauge`, or keep its request counter "
+        "exported)")
 
 
 
