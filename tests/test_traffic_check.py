@@ -20,6 +20,8 @@ from timescale_fixtures import make_hypertable
 
 from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
+from reconciler.notify.blocks import Links, render
+from reconciler.notify.i18n import Texts
 from reconciler.store import open_report_store
 from reconciler.timeutil import HOUR, Window, iso
 
@@ -241,8 +243,14 @@ def test_run_stores_each_hour_in_the_ledger_and_alerts_on_slack(project, slack, 
         assert [(r["hour"], r["verdict"], r["run_id"]) for r in ledger] == [
             (FIRST, "pass", run_ids[0]), (SPIKE_HOUR, "fail", run_ids[1]), (SPIKE_HOUR + HOUR, "fail", run_ids[2])]
         tops = slack.top_level()  # the traffic alert, then the row comparison's own two
-        assert [m["text"] for m in tops][0] == ("🔴 Data check failing: traffic.traffic (device_events): new error "
+        assert [m["text"] for m in tops][0] == ("🔴 Traffic alert: traffic.traffic (device_events): new error "
                                                 "rate 2 % vs old 0.1 % (+1.9 points > 0.5)")
+        # the traffic check and its breached alert, not a row comparison's words nor its findings
+        assert [b["text"]["text"] for b in tops[0]["blocks"] if b["type"] == "section" and b.get("text")][:2] == [
+            "*hourly*'s traffic check *traffic.traffic* raised the plan's alert in *device_events*: the new system's "
+            "error rate more than 0.5 points above the old's.",
+            "*Reason*\nnew error rate 2 % vs old 0.1 % (+1.9 points > 0.5)"]
+        assert not any("*Why*" in (b.get("text") or {}).get("text", "") for b in tops[0]["blocks"])
         assert [m["text"].split(":")[1] for m in tops[1:]] == [" hourly_count_drift (device_events)",
                                                               " row_match (device_events)"]
         top = tops[0]
@@ -313,3 +321,15 @@ def test_the_daily_digest_after_the_run_gives_the_phase_split_and_error_rate(pro
                            iso(period_end), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
     error_rate = next(c for c in json.loads(out)["criteria"] if c["criterion"] == "error_rate")
     assert (error_rate["observed"], error_rate["hours_measured"], error_rate["state"]) == (0.7, 3, "not met")
+
+
+def test_a_traffic_alert_names_its_breached_alerts_in_the_readers_language():
+    facts = {"alert_kind": "data", "job": "hourly", "check": "traffic.traffic", "dataset": "device_events",
+             "reason": "new p99 950 ms vs old 375 ms (× 2.53 > 1.5)", "hour": "2026-11-03T12:00:00Z", "items": [],
+             "violations": 1, "intro": "traffic", "alerts": ["p99_latency", "discrepancy"],
+             "bounds": {"max_error_rate_increase_points": "0.5", "max_p99_ratio": "1.5", "max_discrepancy_pct": "1"}}
+    payload = render("alert", facts, Texts("es"), Links(None, None))
+    assert payload["blocks"][0]["text"]["text"] == "🔴 Alerta de tráfico: traffic.traffic (device_events)"
+    assert payload["blocks"][1]["text"]["text"] == (
+        "El chequeo de tráfico *traffic.traffic* de *hourly* disparó la alerta del plan en *device_events*: el p99 "
+        "del sistema nuevo por encima de 1,5 × el del viejo; difieren más del 1 % de las filas comparadas de la hora.")

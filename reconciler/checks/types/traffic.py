@@ -73,6 +73,14 @@ class TrafficCheck(CheckType):
             return []  # skipped: nothing measured in the hour
         return [(dataset, hour, result.status) for hour in result.window.hours()]
 
+    def alert_facts(self, result):
+        details = result.details or {}
+        return {"intro": "traffic", "alerts": list(details.get("alerts") or []),
+                "bounds": {k: number(v) for k, v in (details.get("bounds") or {}).items()}}
+
+    def explained_by_rows(self, result):
+        return "discrepancy" in ((result.details or {}).get("alerts") or [])
+
     def reason(self, result: CheckResult, words: Words = english) -> str:
         if result.status in (ERROR, SKIPPED):
             return status_message(result)
