@@ -144,7 +144,8 @@ def traffic_facts(store, period: Window, datasets, target_pct: float) -> dict | 
             "error_rate_pct": verdict.observed, "errors": sum(h.new.errors for h in rated),
             "requests": sum(h.new.requests for h in rated), "target_pct": target_pct,
             "on_target": verdict.observed is not None and verdict.observed < target_pct,
-            "hours_measured": verdict.hours_measured, "hours": verdict.hours_expected}
+            "hours_measured": verdict.hours_measured, "hours": verdict.hours_expected,
+            "complete": verdict.hours_measured == verdict.hours_expected}
 
 
 def _stories(store, datasets, period: Window) -> list[dict]:

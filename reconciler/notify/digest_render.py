@@ -58,7 +58,8 @@ def plan_section(t, plan: dict) -> str:
         if traffic["error_rate_pct"] is None:
             lines.append(t("digest.error_rate.none", target=_figure(traffic["target_pct"])))
         else:
-            lines.append(t("digest.error_rate.ok" if traffic["on_target"] else "digest.error_rate.over",
+            below = "digest.error_rate.ok" if traffic.get("complete", True) else "digest.error_rate.partial"
+            lines.append(t(below if traffic["on_target"] else "digest.error_rate.over",
                            rate=_figure(traffic["error_rate_pct"]), errors=count(traffic["errors"]),
                            requests=count(traffic["requests"]), target=_figure(traffic["target_pct"]),
                            hours=traffic["hours_measured"], of=traffic["hours"]))
@@ -143,6 +144,9 @@ def next_steps(t, facts: dict, totals: dict) -> list[str]:
         steps.append(t("digest.next.error_rate", rate=_figure(traffic["error_rate_pct"]),
                        target=_figure(traffic["target_pct"])))
     gate = facts.get("gate")
+    if gate and gate.get("not_met"):
+        steps.append(t("digest.next.not_met", criteria=", ".join(t.name("criterion", c) for c in gate["not_met"]),
+                       phase=t.name("phase", gate["phase"])))
     if gate and gate.get("verdict") == "go":
         steps.append(t("digest.next.go", phase=t.name("phase", gate["phase"])))
     if totals["missing"]:

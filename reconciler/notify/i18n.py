@@ -341,6 +341,10 @@ PHASE_TEXTS = {
         "digest.error_rate.over": ("new system's error rate: {rate} % ({errors} of {requests} requests, {hours} of "
                                    "{of} hours measured), ❌ not below the {target} % target"),
         "digest.error_rate.none": "new system's error rate: no request measured (target below {target} %)",
+        "digest.error_rate.partial": ("new system's error rate: {rate} % ({errors} of {requests} requests, only {hours} "
+                                      "of {of} hours measured), ⏳ below the {target} % target so far"),
+        "digest.next.not_met": ("meet what the {phase} go/no-go gate finds not met: {criteria} (`reconciler gate` "
+                                "names each one's worst hour)"),
         "digest.next.error_rate": "bring the new system's error rate below {target} % (it is {rate} %)",
         "digest.next.go": "the gate says GO for {phase}: prepare the next phase",
         "digest.next.keep.phase": "keep the {phase} phase running; nothing to do",
@@ -369,6 +373,11 @@ PHASE_TEXTS = {
         "digest.error_rate.over": ("tasa de error del sistema nuevo: {rate} % ({errors} de {requests} peticiones, "
                                    "{hours} de {of} horas medidas), ❌ no está por debajo del objetivo de {target} %"),
         "digest.error_rate.none": "tasa de error del sistema nuevo: ninguna petición medida (objetivo: menos de {target} %)",
+        "digest.error_rate.partial": ("tasa de error del sistema nuevo: {rate} % ({errors} de {requests} peticiones, "
+                                      "solo {hours} de {of} horas medidas), ⏳ por debajo del objetivo de {target} % "
+                                      "por ahora"),
+        "digest.next.not_met": ("cumplir lo que la decisión de avance de {phase} da por no cumplido: {criteria} "
+                                "(`reconciler gate` nombra la peor hora de cada uno)"),
         "digest.next.error_rate": "bajar la tasa de error del sistema nuevo por debajo de {target} % (está en {rate} %)",
         "digest.next.go": "el gate dice GO para {phase}: preparar la siguiente fase",
         "digest.next.keep.phase": "mantener la fase {phase}; nada que hacer",
