@@ -333,3 +333,27 @@ def test_a_traffic_alert_names_its_breached_alerts_in_the_readers_language():
     assert payload["blocks"][1]["text"]["text"] == (
         "El chequeo de tráfico *traffic.traffic* de *hourly* disparó la alerta del plan en *device_events*: el p99 "
         "del sistema nuevo por encima de 1,5 × el del viejo; difieren más del 1 % de las filas comparadas de la hora.")
+
+
+def test_the_reports_show_every_figure_of_an_hour(tmp_path, prometheus_url):
+    """`report show` and the HTML run page read check_rows: the figures whole, not cut at 120 characters."""
+    from reconciler.report.model import check_rows
+
+    loaded = prometheus_only(tmp_path, prometheus_url)
+    [normal] = run_check(CheckContext(loaded, {}, Window(FIRST, FIRST + HOUR)), "traffic").results
+    [row] = check_rows([normal])
+    assert row["observed"] == row["observed_full"] == (
+        "split 50 % · new: 120\u00a0000 requests, 60 errors (0.05 %), p50 50 ms, p95 100 ms, p99 233.3 ms · "
+        "old: 120\u00a0000 requests, 120 errors (0.1 %), p50 70 ms, p95 225 ms, p99 375 ms · discrepancy not measured")
+
+
+def test_reconciler_check_says_a_traffic_check_runs_in_reconciler_run(tmp_path, prometheus_url, capfd):
+    loaded = prometheus_only(tmp_path, prometheus_url)
+    code, _, err = run_cli(capfd, "--config", loaded.path, "check", "traffic")
+    assert (code, err.strip()) == (2, f"reconciler: {loaded.path}: 'traffic' is a traffic check, judged hour by "
+                                      "hour: `reconciler run JOB` runs it over its hours (a job that lists it under "
+                                      "`checks:`), not `reconciler check`")
+    code, _, err = run_cli(capfd, "--config", loaded.path, "check")
+    assert (code, err.strip()) == (2, f"reconciler: {loaded.path}: no check of type sql, suite or snapshot rows is "
+                                      "configured (`reconciler check` runs those; windowed checks, such as traffic, "
+                                      "run in `reconciler run JOB`)")

@@ -84,6 +84,11 @@ class CheckType:
         new? Its alert then reads "Rule violated" and names the source."""
         return False
 
+    def observed_text(self, result: CheckResult) -> str | None:
+        """Its observed figures in words, shown whole in reports; None: the generic words of
+        report/observed.py, shortened in tables."""
+        return None
+
     def alert_facts(self, result: CheckResult) -> dict:
         """What its failing result's alert says beyond the reason: {"intro": NAME, ...} to open
         with notify/i18n.py's `alert.NAME.title` and `alert.NAME.intro` (given these facts)
