@@ -137,3 +137,17 @@ def test_an_error_rate_below_target_over_some_hours_only_is_not_a_tick(env):
     assert plan_text(facts, "es").endswith(
         f"• tasa de error del sistema nuevo: 0,05 % (720 de 1{NBSP}440{NBSP}000 peticiones, solo 6 de 24 horas "
         "medidas), ⏳ por debajo del objetivo de 0,1 % por ahora")
+
+
+def test_a_day_whose_hours_were_not_judged_says_why_not_that_no_traffic_check_exists(tmp_path, prometheus_url,
+                                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    misspelt = "{new: {errors: errors_new_sytem_total, selector: 'service=\"booking-api\"'}}"
+    with traffic_store(tmp_path, prometheus_url, misspelt) as (loaded, store):
+        store_hours(loaded, store, HALF_DAY)
+        facts = facts_of(loaded, store, HALF_DAY)
+    assert plan_text(facts, "en").splitlines()[-1] == (
+        "• traffic split: no hour of the period judged (24 hours not judged: the new system's error count is "
+        "unknown: errors_new_sytem_total{service=\"booking-api\"} returned no series, nor in the 7 days before (a "
+        "misspelt name? A counter created by its first error: initialise it to 0 at start, or count errors with a "
+        "label of the request counter, e.g. traffic_split_new_system_total{code=~\"5..\"}))")

@@ -136,7 +136,8 @@ def traffic_facts(store, period: Window, datasets, target_pct: float) -> dict | 
     hours = measured_hours(by_hour)
     split = [h for h in hours if h.split_pct is not None]
     if not split:
-        return None
+        unjudged = [s.result for s in by_hour.values()]
+        return {"unjudged": len(unjudged), "reason": unjudged[-1].reason} if unjudged else None
     verdict = error_rate_criterion(hours, period, TrafficBounds(max_error_rate_pct=target_pct))
     rated = [h for h in hours if h.new.error_rate_pct is not None]
     latest = split[-1]

@@ -336,6 +336,7 @@ PHASE_TEXTS = {
         "digest.phase": "current phase: *{phase}*",
         "digest.traffic": "traffic split: {split} % of requests to the new system (hour {hour})",
         "digest.traffic.none": "traffic split: not measured in the period (configure a `traffic` check)",
+        "digest.traffic.unjudged": "traffic split: no hour of the period judged ({hours:# hour|# hours} {reason})",
         "digest.error_rate.ok": ("new system's error rate: {rate} % ({errors} of {requests} requests, {hours} of {of} "
                                  "hours measured), ✅ below the {target} % target"),
         "digest.error_rate.over": ("new system's error rate: {rate} % ({errors} of {requests} requests, {hours} of "
@@ -368,6 +369,8 @@ PHASE_TEXTS = {
         "digest.phase": "fase actual: *{phase}*",
         "digest.traffic": "reparto del tráfico: {split} % de las peticiones al sistema nuevo (hora {hour})",
         "digest.traffic.none": "reparto del tráfico: sin medir en el período (configure un check `traffic`)",
+        "digest.traffic.unjudged": ("reparto del tráfico: ninguna hora del período juzgada ({hours:# hora|# horas} "
+                                    "{reason})"),
         "digest.error_rate.ok": ("tasa de error del sistema nuevo: {rate} % ({errors} de {requests} peticiones, "
                                  "{hours} de {of} horas medidas), ✅ por debajo del objetivo de {target} %"),
         "digest.error_rate.over": ("tasa de error del sistema nuevo: {rate} % ({errors} de {requests} peticiones, "
