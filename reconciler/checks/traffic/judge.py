@@ -143,7 +143,7 @@ def p99_criterion(hours: list[HourTraffic], period: Window, bounds: TrafficBound
     observed = worst.new.p99_ms if worst else None
     failing = observed is not None and observed >= bounds.max_p99_ms
     text = (f"worst hourly p99 {number(observed)} ms ({iso(worst.hour)}) against < {number(bounds.max_p99_ms)} ms"
-            if worst else "no latency measured on the new system")
+            if worst else "no hour with the new system's p99 measured")
     return _settle("p99_latency", failing, len(expected) - len(measured), len(expected), observed=observed,
                    bound=bounds.max_p99_ms, worst_hour=worst.hour if worst else None, text=text)
 
