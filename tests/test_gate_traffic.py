@@ -145,15 +145,15 @@ def test_without_the_old_systems_series_no_criterion_is_met(tmp_path, prometheus
 def test_stable_split_takes_the_phase_error_rate_bound_and_says_which_bound_an_hour_broke(
         tmp_path, prometheus_url, monkeypatch):
     """Every planted hour at 100 % fails 0.05 %: not below an error_rate bound of 0.05 %, so no hour
-    is stable either (stable_split's own max_pct defaults to error_rate's)."""
+    is stable either (stable_split's own max_pct and max_ms default to error_rate's and p99_latency's)."""
     monkeypatch.chdir(tmp_path)
-    phases = ("phases:\n  traffic-split:\n    criteria: {error_rate: {max_pct: 0.05}, "
+    phases = ("phases:\n  traffic-split:\n    criteria: {error_rate: {max_pct: 0.05}, p99_latency: {max_ms: 300}, "
               "stable_split: {days: 7, min_split_pct: 99}}\n")
     with traffic_store(tmp_path, prometheus_url, more=phases) as (loaded, store):
         store_hours(loaded, store, FULL)
         o = by_name(gate(loaded, store, FULL))
     assert (o["error_rate"].state, o["stable_split"].state) == ("not met", "not met")
-    assert o["stable_split"].bound == {"days": 7, "min_split_pct": 99.0, "max_pct": 0.05, "max_ms": 500.0}
+    assert o["stable_split"].bound == {"days": 7, "min_split_pct": 99.0, "max_pct": 0.05, "max_ms": 300.0}
     assert o["stable_split"].summary == (f"168 of 168 hours off full split or out of bounds, first {iso(FULL.start)} "
                                          "split 100 % (lowest), error rate 0.05 % ≥ 0.05 %, p99 233.333 ms; "
                                          "stable for the last 0 hours")

@@ -141,6 +141,17 @@ def test_without_the_old_request_counter_the_split_is_unknown_and_said_so(tmp_pa
         "old system is switched off, give the split as a gauge, `metrics.split_gauge`, or keep its request counter "
         "exported)")
 
+    # with the split gauge the advice holds: at 100 % the hour is judged; where the gauge says the old
+    # system served, its missing counter leaves nothing to compare with
+    path.write_text(path.read_text().replace("old: {selector", "split_gauge: 'traffic_split_percent', old: {selector"))
+    half = START + timedelta(days=1)
+    judged = [run_check(CheckContext(load_config(path), {}, Window(h, h + HOUR)), "traffic").results[0] for h in (at, half)]
+    assert [(r.status, r.reason) for r in judged] == [
+        ("pass", "split 100 %, new error rate 0.05 % (old n/a), new p99 233.3 ms (old n/a), discrepancy not measured"),
+        ("skipped", "not judged: the old system's request count is unknown: traffic_split_old_system_total"
+                    '{job="old-scaled-to-zero"} returned no series, while the split gauge says it served in the hour: '
+                    "nothing to compare the new system with")]
+
 
 
 def test_the_split_from_a_gauge(tmp_path, prometheus_url):

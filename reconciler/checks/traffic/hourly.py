@@ -43,7 +43,9 @@ def _unknown_text(system: str, figure: str, metrics: PrometheusMetricsConfig) ->
     side = getattr(metrics, system)
     selector = figure_selectors(side)[figure]
     text = f"the {system} system's {FIGURES[figure]} is unknown: {selector} returned no series"
-    if figure == "requests" and system == "old":
+    if figure == "requests" and system == "old" and metrics.split_gauge:
+        text += ", while the split gauge says it served in the hour: nothing to compare the new system with"
+    elif figure == "requests" and system == "old":
         text += (", so the split new / (old + new) cannot be computed (if the old system is switched off, give the "
                  "split as a gauge, `metrics.split_gauge`, or keep its request counter exported)")
     elif figure == "errors":

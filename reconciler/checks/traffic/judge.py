@@ -64,6 +64,8 @@ def unknown_figures(hour: HourTraffic) -> list[tuple[str, str]]:
     if hour.split_pct is None:
         unknown.append(("old", "requests") if hour.split_from == "requests" and hour.old.requests is None
                        else ("split", "gauge"))
+    elif hour.old.requests is None and (hour.split_min_pct is None or hour.split_min_pct < 100):
+        unknown.append(("old", "requests"))  # the gauge says the old system served: the alerts compare with it
     if hour.old.requests:
         unknown += [("old", f) for f in ("errors", "p99_ms") if getattr(hour.old, f) is None]
     return unknown
