@@ -137,7 +137,7 @@ def check(ctx, rules, source, fmt):
 
     loaded = _config(ctx)
     validate_source_override(loaded, source)
-    names = _integrity_checks(loaded, bool(rules))
+    names = _integrity_checks(loaded, rules)
     _check_rule_names(loaded, rules)
     results = []
     with opened_sources(loaded) as sources:
@@ -154,18 +154,25 @@ def check(ctx, rules, source, fmt):
     ctx.exit(EXIT_OK if doc["status"] == PASS else EXIT_FAILED)
 
 
-def _integrity_checks(loaded, only_rules: bool) -> list[str]:
+def _integrity_checks(loaded, rules: tuple) -> list[str]:
     """The checks `reconciler check` runs (their type says so), rule checks first; with RULE
-    names, the rule checks only."""
-    from reconciler.checks.types import type_of
+    names, the rule checks only. A RULE that names a check it does not run says what does."""
+    from reconciler.checks.types import Scope, type_of
 
     checks = loaded.config.checks
+    elsewhere = [n for n in rules if n in checks and not type_of(checks[n]).in_check_command(checks[n], loaded.config)]
+    for name in elsewhere:
+        if type_of(checks[name]).scope(checks[name], loaded.config) == Scope.WINDOWED:
+            raise UsageError(f"{loaded.path}: {name!r} is a {checks[name].type} check, judged hour by hour: "
+                             "`reconciler run JOB` runs it over its hours (a job that lists it under `checks:`), "
+                             "not `reconciler check`")
     names = [n for n, c in checks.items() if type_of(c).in_check_command(c, loaded.config)]
     names.sort(key=lambda n: not type_of(checks[n]).holds_rules)
-    if only_rules:
+    if rules:
         names = [n for n in names if type_of(checks[n]).holds_rules]
     if not names:
-        raise UsageError(f"{loaded.path}: no check of type sql, suite or snapshot rows is configured")
+        raise UsageError(f"{loaded.path}: no check of type sql, suite or snapshot rows is configured (`reconciler "
+                         "check` runs those; windowed checks, such as traffic, run in `reconciler run JOB`)")
     return names
 
 

@@ -4,7 +4,7 @@ Slack digest show."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from reconciler.errors import UsageError
@@ -145,7 +145,7 @@ def evaluate_gate(store, loaded, now: datetime, *, phase: str | None = None, day
     datasets = gate_datasets(loaded, cfg)
     if start is None and end is None:
         period = with_judged_next_hour(store, datasets, period, now)
-    evidence = read_evidence(store, datasets, period, observed_until)
+    evidence = replace(read_evidence(store, datasets, period, observed_until), criteria=dict(cfg.criteria))
     outcomes = [JUDGES[name](evidence, criterion) for name, criterion in cfg.criteria.items()]
     hourly = any(name in HOURLY_CRITERIA for name in cfg.criteria)
     if hourly:
