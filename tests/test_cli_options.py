@@ -73,6 +73,22 @@ def test_option_values_and_arguments_after_a_double_dash_stay_put():
     assert hoisted(["nosuch", "--config", "x.yaml"]) == ["nosuch", "--config", "x.yaml"]
 
 
+@pytest.mark.parametrize("args", [["report", "list", "--limit", "1", "--config"], ["compare", "device_events", "--config"],
+                                  ["db", "upgrade", "-v", "--config"], ["--config"]], ids=" ".join)
+def test_config_with_no_value_at_the_end_is_clicks_own_error(args, capfd):
+    # hoisted in front of the command, a bare --config took the command's name as its value
+    assert run_cli(capfd, *args) == (2, "", "Error: Option '--config' requires an argument.\n")
+
+
+@pytest.mark.parametrize("path", leaf_paths(cli), ids=" ".join)
+def test_version_after_any_command_prints_the_version(path, capfd):
+    from importlib.metadata import version
+
+    expected = (0, f"reconciler, version {version('shadow-reconciler')}\n", "")
+    assert run_cli(capfd, *path, "--version") == expected
+    assert run_cli(capfd, "--version", *path) == expected
+
+
 def missing_config(tmp_path) -> tuple[Path, str]:
     path = tmp_path / "nowhere" / "x.yaml"
     return path, f"reconciler: {path}: file not found (give --config PATH or set RECONCILER_CONFIG)\n"

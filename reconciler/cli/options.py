@@ -1,4 +1,4 @@
-"""Common options (`--config`, `-v`) accepted before or after the command.
+"""Common options (`--config`, `-v`, `--version`) accepted before or after the command.
 
 People type `reconciler compare --config x.yaml` as often as `reconciler --config x.yaml
 compare`. The root group declares the common options once; `CommonOptionsGroup` moves any
@@ -10,6 +10,8 @@ A token is moved only when it is an option token of the command line itself: the
 the command's own options (`--job -v` keeps `-v` as the job's name) and everything after
 `--` stay where they are, and a command that declares an option of the same name keeps it.
 `--config` given twice: the last one wins, as for any click option; `-v` counts add up.
+`--config` with no value after it (the last token) is click's own "requires an argument"
+error, not hoisted: moved in front of the command it would take the command's name as its value.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import click
 
 from reconciler.errors import UsageError
 
-COMMON_FLAGS = ("-v", "--verbose")
+COMMON_FLAGS = ("-v", "--verbose", "--version")
 COMMON_VALUED = ("--config",)
 _VERBOSE_CLUSTER = re.compile(r"^-v+$")
 
@@ -44,7 +46,7 @@ def _declares(command: click.Command, name: str) -> bool:
 def _common_option(token: str) -> tuple[str, int] | None:
     """(option name, tokens it consumes after itself) when `token` is a common option."""
     if token in COMMON_FLAGS or _VERBOSE_CLUSTER.match(token):
-        return ("-v" if token != "--verbose" else "--verbose"), 0
+        return ("--verbose" if token == "--verbose" else "--version" if token == "--version" else "-v"), 0
     if token in COMMON_VALUED:
         return token, 1
     if token.startswith("--config="):
@@ -87,6 +89,8 @@ def hoist_common_options(group: click.Group, ctx: click.Context, args: list[str]
         current = chain[-1]
         common = _common_option(token)
         if common and not any(_declares(c, common[0]) for c in chain):
+            if i + common[1] >= len(args):
+                raise click.BadOptionUsage(token, f"Option {token!r} requires an argument.")
             moved += args[i:i + 1 + common[1]]
             i += 1 + common[1]
             continue
