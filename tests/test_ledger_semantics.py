@@ -202,7 +202,7 @@ def test_jobs_shows_next_run_watermark_pending_and_failed_hours(pg_events, tmp_p
         f"  judging     the next window to settle is judged at {iso(T0 + 5 * HOUR + 10 * M)}, also waking at "
         "10 * * * * (UTC) as windows settle",
         f"  watermark   {iso(T0)}", f"  pending     3 hours: {iso(T0 + HOUR)} .. {iso(T0 + 3 * HOUR)}",
-        f"  failed      1 hour: {iso(T0 + HOUR)}"]
+        f"  errored     1 hour: {iso(T0 + HOUR)} (run ended in an error, retried)"]
     store.close()
 
 
