@@ -89,6 +89,22 @@ def test_version_after_any_command_prints_the_version(path, capfd):
     assert run_cli(capfd, "--version", *path) == expected
 
 
+COMMON_HELP = """
+  Common options, before or after the command:
+    --config FILE  schedule.yaml to use ($RECONCILER_CONFIG).  [default: schedule.yaml]
+    -v, --verbose  More log output on stderr.
+    --version      Show the version and exit.
+"""
+
+
+@pytest.mark.parametrize("path", [*leaf_paths(cli), ("report",), ("db",), ("notify",)], ids=" ".join)
+def test_every_subcommands_help_ends_with_the_common_options(path, capfd, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    code, out, err = run_cli(capfd, *path, "--help")
+    assert (code, err) == (0, "")
+    assert out.endswith(COMMON_HELP)
+
+
 def missing_config(tmp_path) -> tuple[Path, str]:
     path = tmp_path / "nowhere" / "x.yaml"
     return path, f"reconciler: {path}: file not found (give --config PATH or set RECONCILER_CONFIG)\n"

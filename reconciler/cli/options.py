@@ -108,8 +108,33 @@ def hoist_common_options(group: click.Group, ctx: click.Context, args: list[str]
     return args[:at] + moved + args[at:at + 1] + kept
 
 
+def common_options_epilog(group: click.Group) -> str:
+    """The root's own options as a block for the end of each subcommand's --help, so that a
+    reader of `reconciler report list --help` learns where the config is given."""
+    ctx = click.Context(group)
+    rows = [row for p in group.params if isinstance(p, click.Option) and (row := p.get_help_record(ctx))]
+    width = max(len(name) for name, _ in rows) + 2
+    # \b: click keeps the block's line breaks instead of rewrapping it
+    return "\b\nCommon options, before or after the command:\n" + "\n".join(
+        f"  {name:<{width}}{text}" for name, text in rows)
+
+
+def add_common_epilog(command: click.Command, epilog: str) -> None:
+    """`epilog` at the end of the --help of `command` and, for a group, of its subcommands."""
+    if command.epilog is None:
+        command.epilog = epilog
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_common_epilog(sub, epilog)
+
+
 class CommonOptionsGroup(click.Group):
-    """The root group: common options are accepted before or after any (sub)command."""
+    """The root group: common options are accepted before or after any (sub)command, and each
+    (sub)command's --help lists them."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        add_common_epilog(cmd, common_options_epilog(self))
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:
