@@ -325,7 +325,13 @@ def test_job_windows_explicit_range_is_cut_into_hours(jobs_config):
     assert starts(job_windows(jobs_config, "hourly", T, None, at(7), None)) == [at(7), at(8), at(9)]
     with pytest.raises(UsageError) as e:
         job_windows(jobs_config, "hourly", T, None, at(4), at(4))
-    assert str(e.value) == "bad window: end 2026-03-15 04:00:00+00:00 is not after start 2026-03-15 04:00:00+00:00"
+    assert str(e.value) == "bad window: end 2026-03-15T04:00:00Z is not after start 2026-03-15T04:00:00Z"
+
+
+def test_run_with_end_before_start_prints_iso_times(project, capfd):
+    assert run_cli(capfd, "run", "hourly-shadow", "--start", "2026-12-03T06:00Z", "--end", "2026-12-03T05:00Z",
+                   "--now", "2026-12-03T09:30Z") == (
+        2, "", "reconciler: bad window: end 2026-12-03T05:00:00Z is not after start 2026-12-03T06:00:00Z\n")
 
 
 # ------------------------------------------------------------------ reconciler demo
