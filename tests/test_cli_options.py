@@ -92,7 +92,7 @@ def test_version_after_any_command_prints_the_version(path, capfd):
 COMMON_HELP = """
   Common options, before or after the command:
     --config FILE  schedule.yaml to use ($RECONCILER_CONFIG).  [default: schedule.yaml]
-    -v, --verbose  More log output on stderr.
+    -v, --verbose  More log output on stderr: -v our progress, -vv our debug and the libraries' logs, -vvv Alembic's too.
     --version      Show the version and exit.
 """
 
