@@ -170,7 +170,11 @@ def test_demo_again_hint_compares_the_pair_of_its_own_out(tmp_path, capfd, monke
     code, listed, _ = run_cli(capfd, *listing.split()[1:], "--format", "json")
     assert (code, len(json.loads(listed)["runs"])) == (0, 3)
     assert (out_dir / "schedule.yaml").read_text().count("${") == 0
+    payloads = sorted(p.name for p in (out_dir / "notify").iterdir())
+    assert payloads
+    (out_dir / "notify" / "000099-alert.json").write_text("{}")  # an earlier demo's payload
     code, _, _ = run_cli(capfd, "demo", "--hours", "2", "--rate", "0.05", "--out", out_dir)  # again, same --out
+    assert sorted(p.name for p in (out_dir / "notify").iterdir()) == payloads
     code, listed, _ = run_cli(capfd, *listing.split()[1:], "--format", "json")
     assert (code, len(json.loads(listed)["runs"])) == (0, 3)  # the demo's store holds its last demo only
 
