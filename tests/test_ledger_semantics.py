@@ -184,6 +184,9 @@ def test_jobs_shows_next_run_watermark_pending_and_failed_hours(pg_events, tmp_p
     set_database_down(pg_admin, pg_events["old"], True)
     code, _, _ = run_cli(capfd, "--config", path, "run", JOB, "--now", iso(T0 + 2 * HOUR + 15 * M))
     assert code == 3
+    code, out, _ = run_cli(capfd, "--config", path, "jobs", "--now", iso(T0 + 2 * HOUR + 16 * M))
+    assert out.splitlines()[5] == (f"  errored     1 hour: {iso(T0 + HOUR)} (run ended in an error, retried; "
+                                   "1 waiting for their retry)")  # retry_backoff 5 minutes
     set_database_down(pg_admin, pg_events["old"], False)
     now = T0 + 4 * HOUR + 20 * M
     code, out, _ = run_cli(capfd, "--config", path, "jobs", "--now", iso(now), "--format", "json")

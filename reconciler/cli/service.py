@@ -199,10 +199,10 @@ def jobs(ctx, now_text, fmt):
         click.echo("  pending     " + (f"{plural(len(pending), 'hour')}: {instant(pending[0])} .. {instant(pending[-1])}"
                                          if pending else "none"))
         # "errored": the run could not finish (a source down); a failing hour was judged, and failed
+        waiting = f"; {len(j['retry_waiting'])} waiting for their retry" if j["retry_waiting"] else ""
         click.echo("  errored     " + (f"{plural(len(failed), 'hour')}: {', '.join(map(instant, failed[:6]))}"
-                                         f"{' ..' if len(failed) > 6 else ''} (run ended in an error, retried)"
-                                         if failed else "none")
-                   + (f" ({len(j['retry_waiting'])} waiting for their retry)" if j["retry_waiting"] else ""))
+                                         f"{' ..' if len(failed) > 6 else ''} (run ended in an error, retried{waiting})"
+                                         if failed else "none"))
         failing = j["failing_hours_24h"]
         if j["windowed_checks"]:  # point-in-time runs judge no hour: their verdict is the last run's
             click.echo("  failing     " + (f"{plural(len(failing), 'hour')} of the last {FAILING_SPAN}: "
