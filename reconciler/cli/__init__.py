@@ -63,17 +63,21 @@ def _reporter(window):
 @click.group(cls=CommonOptionsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", envvar="RECONCILER_CONFIG", default="schedule.yaml", show_default=True,
               type=click.Path(dir_okay=False), help="schedule.yaml to use ($RECONCILER_CONFIG).")
-@click.option("-v", "--verbose", count=True, help="More log output on stderr.")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr: -v our progress, -vv our debug and "
+              "the libraries' logs, -vvv Alembic's too.")
 @click.version_option(package_name="shadow-reconciler")
 @click.pass_context
 def cli(ctx, config_path, verbose):
     """Proves a shadow-mode migration safe: compares the old and the new database hour by
     hour, keeps the evidence, and tells the team. --config and -v may also follow the command."""
-    # -v: our own progress (INFO of `reconciler`); -vv: our DEBUG and the libraries' INFO too
+    # -v: our own progress (INFO of `reconciler`); -vv: our DEBUG and the libraries' INFO too;
+    # -vvv: Alembic's INFO as well
     logging.basicConfig(level=logging.INFO if verbose >= 2 else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if verbose:
         log.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+    # Alembic's INFO is a dozen 'setup plugin ...' lines each time the store opens: only at -vvv
+    logging.getLogger("alembic").setLevel(logging.NOTSET if verbose >= 3 else logging.WARNING)
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 
