@@ -28,10 +28,28 @@ class ColumnSpec:
 
     @property
     def hash_scale(self) -> float | None:
-        """Absolute tolerance used to round numbers inside the checksum (None: exact text)."""
-        if self.ctype in (FLOAT, DECIMAL) and self.settings.tolerance and not self.settings.relative_tolerance:
+        """Absolute tolerance whose grid numbers are rounded to inside the checksum (None:
+        exact text). Values in one grid cell differ by less than the tolerance, so a checksum
+        that agrees never hides a difference the Python comparison would report; values on
+        either side of a cell boundary cost a fetch and are judged exactly. A relative
+        tolerance beside it only widens what Python calls equal, so the grid stays sound; a
+        relative tolerance alone has no fixed grid (exact text). Never for a key: keys pair
+        rows exactly."""
+        if self.ctype in (FLOAT, DECIMAL) and self.settings.tolerance and not self.is_key:
             return self.settings.tolerance
         return None
+
+    def time_grid(self, unit_us: int) -> int | None:
+        """A timestamp's tolerance as a whole number (at least 2) of time units, the width of
+        the grid cells floor(epoch / width) hashed instead of the epoch; None: the exact epoch.
+        Two epochs in one cell are at most width - 1 units apart, so the instants differ by
+        less than width units <= the tolerance: the checksum agrees only where Python finds
+        them equal. A floor grid puts a value truncated to the tolerance (a legacy DATETIME
+        without fractions against a tolerance of 1 s) in the cell of the exact value."""
+        if self.ctype != TIMESTAMP or not self.settings.tolerance or self.is_key:
+            return None
+        width = round(self.settings.tolerance * 1_000_000) // unit_us
+        return width if width >= 2 else None
 
 
 def native_type(sqltype) -> str:

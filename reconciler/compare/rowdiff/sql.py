@@ -49,7 +49,8 @@ class SideSQL:
     def value_text(self, spec: ColumnSpec):
         d, col, native = self.dialect, self.column(spec), self.native(spec)
         if spec.ctype == TIMESTAMP:
-            return d.text(self.epoch(col, native))
+            units, grid = self.epoch(col, native), spec.time_grid(self.unit_us)
+            return d.text(d.floor_div(units, grid) if grid else units)
         if spec.ctype == DATE:
             return d.date_text(col)
         if spec.ctype in (INT, BOOL):

@@ -1,0 +1,221 @@
+"""Column types whose equal values each engine spells differently: a legacy MariaDB table
+against a TimescaleDB hypertable holding the same 400 events. Equal rows must agree in the
+checksum (nothing fetched: at production rates a fetch of every row runs out of budget
+and fails the hour), and a real difference must still be found.
+
+- a timestamp with a `tolerance` (old DATETIME truncated to the second): hashed on the
+  tolerance's grid;
+- numbers with `tolerance` and `relative_tolerance`: hashed on the absolute tolerance's grid;"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from rowdiff_fixtures import NO_DIFFERENCES, H, differences, mismatched_columns, server_url, utc
+from timescale_fixtures import make_hypertable
+
+from reconciler.checks.judgement import compare_dataset
+from reconciler.config import load_config
+from reconciler.timeutil import Window
+
+START = utc(2026, 11, 20, 10)
+WINDOW = Window(START, START + H)
+N = 400
+CHANGED = 7  # the event every difference test changes on the new side
+
+
+def events() -> list[dict]:
+    rnd = random.Random(5)
+    out = []
+    for i in range(1, N + 1):
+        t = START + timedelta(milliseconds=rnd.randrange(3_600_000))
+        out.append(dict(
+            id=i, t=t, u=str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+            temp=round(rnd.uniform(-10, 40), 2), active=rnd.random() < 0.5,
+            reading=i * 0.01,  # on the 0.001 grid; new adds 0.0003 (within the tolerance)
+            payload={"b": rnd.randrange(100), "a": [1, 2, {"z": 1, "y": "é"}], "c": None},
+            seen=t + timedelta(milliseconds=rnd.randrange(1000)),
+        ))
+    return out
+
+
+def old_rows(data: list[dict]) -> list[dict]:
+    """The legacy writer's spellings: every third uuid uppercase, 2 for some true flags, JSON
+    text with its own key order and spacing, seen_at truncated to the second."""
+    return [dict(id=e["id"], ts=e["t"].replace(tzinfo=None), uuid=e["u"].upper() if e["id"] % 3 == 0 else e["u"],
+                 temp=e["temp"], active=(2 if e["id"] % 5 == 0 else 1) if e["active"] else 0,
+                 reading=e["reading"], payload=json.dumps(e["payload"], ensure_ascii=e["id"] % 2 == 0),
+                 seen_at=e["seen"].replace(tzinfo=None, microsecond=0))
+            for e in data]
+
+
+def new_rows(data: list[dict], change: dict | None = None) -> list[dict]:
+    rows = [dict(time=e["t"], event_id=e["id"], uuid=e["u"], temp=e["temp"], active=e["active"],
+                 reading=e["reading"] + 0.0003, payload=e["payload"], seen_at=e["seen"]) for e in data]
+    for column, value in (change or {}).items():
+        rows[CHANGED - 1][column] = value(rows[CHANGED - 1][column])
+    return rows
+
+
+OLD_TABLE = ("CREATE TABLE legacy_types (id BIGINT PRIMARY KEY, ts DATETIME(3) NOT NULL, uuid CHAR(36) NOT NULL, "
+             "temp DOUBLE, active TINYINT(1), reading DOUBLE, payload LONGTEXT, seen_at DATETIME, KEY (ts)) "
+             "DEFAULT CHARSET=utf8mb4")
+NEW_TABLE = ("CREATE TABLE {name} (time timestamptz NOT NULL, event_id bigint NOT NULL, uuid uuid, temp real, "
+             "active boolean, reading double precision, payload {json}, seen_at timestamptz(3))")
+
+
+def load(url: str, create: str, table: str, rows: list[dict], hypertable: bool = False) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+            conn.exec_driver_sql(create)
+        if hypertable:
+            make_hypertable(engine, table, "time")
+        columns = list(rows[0])
+        stmt = sa.text(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})")
+        if isinstance(rows[0].get("payload"), dict):  # a document for the new side's jsonb
+            stmt = stmt.bindparams(sa.bindparam("payload", type_=sa.JSON))
+        with engine.begin() as conn:
+            conn.execute(stmt, rows)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def data():
+    return events()
+
+
+@pytest.fixture(scope="module")
+def old_url(request, data):
+    url = server_url(request, "mariadb", "types_old")
+    load(url, OLD_TABLE, "legacy_types", old_rows(data))
+    return url
+
+
+@pytest.fixture(scope="module")
+def new_url(request):
+    return server_url(request, "timescaledb", "types_new")
+
+
+def new_table(new_url: str, data: list[dict], name: str, change: dict | None = None, json_type: str = "jsonb") -> str:
+    load(new_url, NEW_TABLE.format(name=name, json=json_type), name, new_rows(data, change), hypertable=True)
+    return name
+
+
+def compare(tmp_path, old_url, new_url, new_table_name: str, columns: str, key: str = "id", new_key: str = "event_id",
+            old_table: str = "legacy_types", old_time: str = "ts"):
+    path = tmp_path / "schedule.yaml"
+    path.write_text(
+        "sources:\n"
+        f"  old: {{url: \"{old_url}\"}}\n"
+        f"  new: {{url: \"{new_url}\"}}\n"
+        "datasets:\n"
+        "  device_events:\n"
+        f"    old: {{source: old, table: {old_table}, time: {old_time}, key: [{key}]}}\n"
+        f"    new: {{source: new, table: {new_table_name}, time: time, key: [{new_key}]}}\n"
+        f"    columns: {{{columns}}}\n"
+        "    time_precision: ms\n"
+        "    diff: {sample_limit: 1000}\n")
+    return compare_dataset(load_config(path), "device_events", WINDOW, rows=True)
+
+
+def fetched(result) -> tuple:
+    return result.totals["rows_fetched"].get("old", 0), result.totals["rows_fetched"].get("new", 0)
+
+
+@pytest.fixture(scope="module")
+def same(new_url, data):
+    """The new table holding the very events of the old one."""
+    return new_table(new_url, data, "types_same")
+
+
+# ------------------------------------------------------------------ tolerance grid
+
+
+def test_a_timestamp_within_its_tolerance_is_settled_by_the_checksum(tmp_path, old_url, new_url, same):
+    """Before: all 400 rows fetched (the exact epoch was hashed whatever the tolerance)."""
+    result = compare(tmp_path, old_url, new_url, same, "seen_at: {tolerance: 1}")
+
+    assert differences(result) == NO_DIFFERENCES
+    assert result.totals["matched"] == N
+    assert fetched(result) == (0, 0)
+
+
+def test_a_timestamp_beyond_its_tolerance_is_still_found(tmp_path, old_url, new_url, data):
+    """1.5 s later than the old second is beyond the tolerance of 1 s; exactly 1 s later is
+    within it but in the next grid cell: fetched, and judged equal in Python."""
+    table = new_table(new_url, data, "types_seen", change={"seen_at": lambda v: v.replace(microsecond=0)
+                                                            + timedelta(milliseconds=1500)})
+    result = compare(tmp_path, old_url, new_url, table, "seen_at: {tolerance: 1}")
+    assert mismatched_columns(result) == {CHANGED: ["seen_at"]}
+    assert fetched(result) == (1, 1)
+
+    table = new_table(new_url, data, "types_seen", change={"seen_at": lambda v: v.replace(microsecond=0)
+                                                            + timedelta(seconds=1)})
+    result = compare(tmp_path, old_url, new_url, table, "seen_at: {tolerance: 1}")
+    assert differences(result) == NO_DIFFERENCES
+    assert fetched(result) == (1, 1)
+
+
+def test_numbers_with_an_absolute_and_a_relative_tolerance_are_hashed_on_the_grid(tmp_path, old_url, new_url, same):
+    """reading + 0.0003 with tolerance 0.001: before, a relative_tolerance beside the absolute
+    one turned the grid off and all 400 rows were fetched."""
+    result = compare(tmp_path, old_url, new_url, same,
+                     "reading: {tolerance: 0.001, relative_tolerance: 0.000001}")
+
+    assert differences(result) == NO_DIFFERENCES
+    assert fetched(result) == (0, 0)
+
+
+def test_a_number_beyond_its_tolerance_is_still_found(tmp_path, old_url, new_url, data):
+    table = new_table(new_url, data, "types_reading", change={"reading": lambda v: v + 0.0012})
+    result = compare(tmp_path, old_url, new_url, table, "reading: {tolerance: 0.001, relative_tolerance: 0.000001}")
+
+    assert mismatched_columns(result) == {CHANGED: ["reading"]}
+    assert fetched(result) == (1, 1)
+
+
+# ------------------------------------------------------------------ the grids, without a database
+
+
+def spec(ctype: str, is_key: bool = False, native_old: str = "", native_new: str = "", **settings):
+    from reconciler.compare.rowdiff.columns import ColumnSpec
+    from reconciler.config.models import ColumnConfig
+
+    return ColumnSpec("c", "c", "c", ctype, native_old, native_new, ColumnConfig(**settings), is_key=is_key)
+
+
+def test_a_timestamp_grid_never_holds_two_instants_further_apart_than_the_tolerance():
+    """Every pair of epochs (in ms) in one floor cell is equal for the Python comparison:
+    the grid can only cost a fetch, never hide a difference beyond the tolerance."""
+    from reconciler.compare.rowdiff.columns import TIMESTAMP
+    from reconciler.compare.rowdiff.normalize import equal
+
+    for tolerance in (1, 1.5, 0.0025, 60):
+        s = spec(TIMESTAMP, tolerance=tolerance)
+        width = s.time_grid(1000)
+        assert width == int(tolerance * 1000)
+        rnd = random.Random(tolerance)
+        for _ in range(2000):
+            a_us, b_us = rnd.randrange(-10**9, 10**9), rnd.randrange(-10**6, 10**6)
+            b_us += a_us
+            if (a_us // 1000) // width == (b_us // 1000) // width:
+                assert equal(a_us, b_us, s, "ms"), (tolerance, a_us, b_us)
+    assert spec(TIMESTAMP, tolerance=0.001).time_grid(1000) is None  # one unit: the exact epoch already
+    assert spec(TIMESTAMP, tolerance=1, is_key=True).time_grid(1000) is None  # keys pair exactly
+    assert spec(TIMESTAMP).time_grid(1000) is None
+
+
+def test_a_number_grid_is_kept_beside_a_relative_tolerance_and_never_for_a_key():
+    from reconciler.compare.rowdiff.columns import FLOAT
+
+    assert spec(FLOAT, tolerance=0.001, relative_tolerance=1e-6).hash_scale == 0.001
+    assert spec(FLOAT, relative_tolerance=1e-6).hash_scale is None  # no fixed grid: the exact text
+    assert spec(FLOAT, tolerance=0.001, is_key=True).hash_scale is None
