@@ -5,7 +5,8 @@ and fails the hour), and a real difference must still be found.
 
 - a timestamp with a `tolerance` (old DATETIME truncated to the second): hashed on the
   tolerance's grid;
-- numbers with `tolerance` and `relative_tolerance`: hashed on the absolute tolerance's grid;"""
+- numbers with `tolerance` and `relative_tolerance`: hashed on the absolute tolerance's grid;
+- `real` against DOUBLE: the float4 hashed as the driver reads it (its shortest text)."""
 
 from __future__ import annotations
 
@@ -179,6 +180,26 @@ def test_a_number_beyond_its_tolerance_is_still_found(tmp_path, old_url, new_url
     result = compare(tmp_path, old_url, new_url, table, "reading: {tolerance: 0.001, relative_tolerance: 0.000001}")
 
     assert mismatched_columns(result) == {CHANGED: ["reading"]}
+    assert fetched(result) == (1, 1)
+
+
+# ------------------------------------------------------------------ real against double
+
+
+def test_a_real_equal_to_its_double_is_settled_by_the_checksum(tmp_path, old_url, new_url, same):
+    """Before: 388 of 400 fetched, the real widened to float8 (-5.289999961853027) against the
+    double -5.29, while the driver reads the real as '-5.29' and Python finds them equal."""
+    result = compare(tmp_path, old_url, new_url, same, "temp: {}")
+
+    assert differences(result) == NO_DIFFERENCES
+    assert fetched(result) == (0, 0)
+
+
+def test_a_real_that_differs_from_its_double_is_still_found(tmp_path, old_url, new_url, data):
+    table = new_table(new_url, data, "types_temp", change={"temp": lambda v: v + 0.01})
+    result = compare(tmp_path, old_url, new_url, table, "temp: {}")
+
+    assert mismatched_columns(result) == {CHANGED: ["temp"]}
     assert fetched(result) == (1, 1)
 
 

@@ -39,6 +39,11 @@ class RowHashing:
     def int_text(self, col, native: str):
         return self.text(sa.cast(col, sa.BigInteger))
 
+    def float4_as_read(self, col):
+        """A single-precision column's value as the driver reads it (its shortest decimal
+        text, then a double): the value Python compares. The default: the column itself."""
+        return col
+
     def scaled_text(self, col, scale: float):
         """A number divided by its tolerance, rounded half up to an integer, as text.
 

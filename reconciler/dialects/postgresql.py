@@ -101,6 +101,11 @@ class PostgresDialect(Dialect):
             return self.text(sa.cast(col, sa.Integer))
         return self.text(sa.cast(col, sa.BigInteger))
 
+    def float4_as_read(self, col):
+        # psycopg reads a real as its text ('-5.29', the shortest that gives the float4 back)
+        # and Python compares float('-5.29'); real::float8 would be -5.289999961853027
+        return sa.cast(sa.cast(col, sa.Text), sa.Float(precision=53))
+
     def double_literal(self, value):
         return sa.literal_column(f"{float(value)!r}::float8")
 

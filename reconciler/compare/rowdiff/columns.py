@@ -10,6 +10,26 @@ from reconciler.config.models import ColumnConfig, DatasetConfig
 
 INT, FLOAT, DECIMAL, TEXT, BOOL, TIMESTAMP, DATE = "int", "float", "decimal", "text", "bool", "timestamp", "date"
 JSON = "json"  # compared as parsed documents: key order and spacing do not count
+# what a side stores, finer than its class above, where the checksum must know it
+FLOAT4 = "float4"
+
+
+class Native(str):
+    """A side's column type class (INT, FLOAT, TEXT, ...: what the dialects and repair test),
+    with `storage` naming the finer type where the checksum must know it: FLOAT4 (single
+    precision: the driver reads its shortest decimal text). It equals its class:
+    `Native(FLOAT, FLOAT4) == FLOAT`."""
+
+    storage: str | None
+
+    def __new__(cls, value: str, storage: str | None = None):
+        obj = super().__new__(cls, value)
+        obj.storage = storage
+        return obj
+
+
+def storage_of(native) -> str | None:
+    return getattr(native, "storage", None)
 
 
 @dataclass(frozen=True)
@@ -52,12 +72,15 @@ class ColumnSpec:
         return width if width >= 2 else None
 
 
-def native_type(sqltype) -> str:
+def native_type(sqltype, backend: str = "") -> str:
+    """The class of a reflected column type; `backend` (the SQLAlchemy dialect name) tells a
+    single-precision REAL (PostgreSQL) from SQLite's REAL, a double."""
     if sqltype is None:
         return TEXT
+    name = type(sqltype).__name__.upper()
     if isinstance(sqltype, sa.Boolean):
         return BOOL
-    if isinstance(sqltype, sa.JSON) or "JSON" in type(sqltype).__name__.upper():
+    if isinstance(sqltype, sa.JSON) or "JSON" in name:
         return JSON
     if isinstance(sqltype, sa.DateTime):
         return TIMESTAMP
@@ -66,15 +89,25 @@ def native_type(sqltype) -> str:
     if isinstance(sqltype, sa.Integer):
         return INT
     if isinstance(sqltype, sa.Float):
-        return FLOAT
+        return Native(FLOAT, FLOAT4) if _single_precision(sqltype, name, backend) else FLOAT
     if isinstance(sqltype, sa.Numeric):
         return INT if (sqltype.scale == 0) else DECIMAL
-    name = type(sqltype).__name__.upper()
     if "TIMESTAMP" in name or "DATETIME" in name:
         return TIMESTAMP
     if "DOUBLE" in name or "REAL" in name or "FLOAT" in name:
         return FLOAT
     return TEXT
+
+
+def _single_precision(sqltype, name: str, backend: str) -> bool:
+    """PostgreSQL real (float4), MariaDB/MySQL FLOAT without a double precision."""
+    if isinstance(sqltype, sa.Double) or "DOUBLE" in name:
+        return False
+    if backend == "postgresql":
+        return name == "REAL" or (getattr(sqltype, "precision", None) or 53) <= 24
+    if backend in ("mysql", "mariadb"):
+        return name == "FLOAT" and (getattr(sqltype, "precision", None) or 0) <= 24
+    return False
 
 
 def sample_type(value) -> str | None:
@@ -117,12 +150,13 @@ def comparison_type(a: str, b: str) -> str:
 def reflect_types(conn, rel, names: list[str]) -> dict[str, str]:
     """Column types of one side: reflection for tables, one sample row for queries."""
     side = rel.side
+    backend = conn.dialect.name
     found: dict[str, str] = {}
     if side.table:
         schema, _, table = side.table.rpartition(".")
         try:
             for col in sa.inspect(conn).get_columns(table, schema=schema or None):
-                found[col["name"].lower()] = native_type(col["type"])
+                found[col["name"].lower()] = native_type(col["type"], backend)
         except Exception:
             conn.rollback()
         finally:

@@ -6,7 +6,17 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from reconciler.compare.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, TIMESTAMP, ColumnSpec
+from reconciler.compare.rowdiff.columns import (
+    BOOL,
+    DATE,
+    DECIMAL,
+    FLOAT,
+    FLOAT4,
+    INT,
+    TIMESTAMP,
+    ColumnSpec,
+    storage_of,
+)
 
 _COMMA_FREE = (TIMESTAMP, DATE, INT, BOOL, FLOAT, DECIMAL)  # their text never holds a ','
 
@@ -56,6 +66,8 @@ class SideSQL:
         if spec.ctype in (INT, BOOL):
             return d.int_text(col, native)
         if spec.ctype in (FLOAT, DECIMAL):
+            if storage_of(native) == FLOAT4:
+                col = d.float4_as_read(col)  # the value the driver hands Python, not its float8 widening
             return d.scaled_text(col, spec.hash_scale) if spec.hash_scale else d.float_text(col)
         text = d.text(col)
         if spec.settings.trim:
