@@ -6,7 +6,8 @@ and fails the hour), and a real difference must still be found.
 - a timestamp with a `tolerance` (old DATETIME truncated to the second): hashed on the
   tolerance's grid;
 - numbers with `tolerance` and `relative_tolerance`: hashed on the absolute tolerance's grid;
-- `real` against DOUBLE: the float4 hashed as the driver reads it (its shortest text)."""
+- `real` against DOUBLE: the float4 hashed as the driver reads it (its shortest text);
+- TINYINT(1) holding 2 against boolean true: non-zero is true, in Python and in SQL."""
 
 from __future__ import annotations
 
@@ -203,6 +204,28 @@ def test_a_real_that_differs_from_its_double_is_still_found(tmp_path, old_url, n
     assert fetched(result) == (1, 1)
 
 
+# ------------------------------------------------------------------ TINYINT(1) against boolean
+
+
+@pytest.mark.parametrize("setting", ["{}", "{type: bool}"])
+def test_a_legacy_flag_of_2_equals_true(tmp_path, old_url, new_url, same, data, setting):
+    """Before: the flags stored as 2 were changed rows ('active −1 exactly'), with or
+    without type: bool."""
+    assert sum(1 for e in data if e["active"] and e["id"] % 5 == 0) == 34
+    result = compare(tmp_path, old_url, new_url, same, f"active: {setting}")
+
+    assert differences(result) == NO_DIFFERENCES
+    assert fetched(result) == (0, 0)
+
+
+def test_a_flag_that_differs_is_still_found(tmp_path, old_url, new_url, data):
+    table = new_table(new_url, data, "types_active", change={"active": lambda v: not v})
+    result = compare(tmp_path, old_url, new_url, table, "active: {}")
+
+    assert mismatched_columns(result) == {CHANGED: ["active"]}
+    assert fetched(result) == (1, 1)
+
+
 # ------------------------------------------------------------------ the grids, without a database
 
 
@@ -240,3 +263,11 @@ def test_a_number_grid_is_kept_beside_a_relative_tolerance_and_never_for_a_key()
     assert spec(FLOAT, tolerance=0.001, relative_tolerance=1e-6).hash_scale == 0.001
     assert spec(FLOAT, relative_tolerance=1e-6).hash_scale is None  # no fixed grid: the exact text
     assert spec(FLOAT, tolerance=0.001, is_key=True).hash_scale is None
+
+
+def test_a_non_zero_number_is_true():
+    from reconciler.compare.rowdiff.columns import BOOL, INT
+    from reconciler.compare.rowdiff.normalize import value_of
+
+    assert [value_of(raw, spec(BOOL), None, "ms") for raw in (2, -1, 0, 0.5, "2", b"\x02", True)] == [1, 1, 0, 1, 1, 1, 1]
+    assert value_of(2, spec(INT), None, "ms") == 2

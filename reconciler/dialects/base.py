@@ -39,6 +39,13 @@ class RowHashing:
     def int_text(self, col, native: str):
         return self.text(sa.cast(col, sa.BigInteger))
 
+    def bool_text(self, col, native: str):
+        """A truth value as '1' or '0' (NULL stays NULL): a number is true when non-zero,
+        as the Python comparison says (a legacy TINYINT(1) holding 2 is true)."""
+        if native in ("int", "float", "decimal"):
+            return self.text(sa.case((col != 0, sa.literal_column("1")), (col == 0, sa.literal_column("0"))))
+        return self.int_text(col, native)
+
     def float4_as_read(self, col):
         """A single-precision column's value as the driver reads it (its shortest decimal
         text, then a double): the value Python compares. The default: the column itself."""

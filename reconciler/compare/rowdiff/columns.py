@@ -139,7 +139,7 @@ def comparison_type(a: str, b: str) -> str:
     if TIMESTAMP in pair:
         return TIMESTAMP
     if pair <= {INT, BOOL}:
-        return INT
+        return BOOL  # a side is boolean: any non-zero integer is true
     if JSON in pair and pair <= {JSON, TEXT}:
         return JSON
     if pair & {FLOAT, DECIMAL} and pair <= {FLOAT, DECIMAL, INT}:

@@ -63,7 +63,9 @@ class SideSQL:
             return d.text(d.floor_div(units, grid) if grid else units)
         if spec.ctype == DATE:
             return d.date_text(col)
-        if spec.ctype in (INT, BOOL):
+        if spec.ctype == BOOL:
+            return d.bool_text(col, native)
+        if spec.ctype == INT:
             return d.int_text(col, native)
         if spec.ctype in (FLOAT, DECIMAL):
             if storage_of(native) == FLOAT4:
