@@ -11,13 +11,13 @@ from reconciler.config.models import ColumnConfig, DatasetConfig
 INT, FLOAT, DECIMAL, TEXT, BOOL, TIMESTAMP, DATE = "int", "float", "decimal", "text", "bool", "timestamp", "date"
 JSON = "json"  # compared as parsed documents: key order and spacing do not count
 # what a side stores, finer than its class above, where the checksum must know it
-FLOAT4 = "float4"
+FLOAT4, UUID = "float4", "uuid"
 
 
 class Native(str):
     """A side's column type class (INT, FLOAT, TEXT, ...: what the dialects and repair test),
     with `storage` naming the finer type where the checksum must know it: FLOAT4 (single
-    precision: the driver reads its shortest decimal text). It equals its class:
+    precision: the driver reads its shortest decimal text), UUID. It equals its class:
     `Native(FLOAT, FLOAT4) == FLOAT`."""
 
     storage: str | None
@@ -71,6 +71,12 @@ class ColumnSpec:
         width = round(self.settings.tolerance * 1_000_000) // unit_us
         return width if width >= 2 else None
 
+    @property
+    def is_uuid(self) -> bool:
+        """A text column whose either side is a uuid type: compared lowercase (its canonical
+        spelling, PostgreSQL's uuid::text) on both sides, keys included."""
+        return self.ctype == TEXT and UUID in (storage_of(self.native_old), storage_of(self.native_new))
+
 
 def native_type(sqltype, backend: str = "") -> str:
     """The class of a reflected column type; `backend` (the SQLAlchemy dialect name) tells a
@@ -82,6 +88,8 @@ def native_type(sqltype, backend: str = "") -> str:
         return BOOL
     if isinstance(sqltype, sa.JSON) or "JSON" in name:
         return JSON
+    if isinstance(sqltype, sa.Uuid) or name == "UUID":
+        return Native(TEXT, UUID)
     if isinstance(sqltype, sa.DateTime):
         return TIMESTAMP
     if isinstance(sqltype, sa.Date):
@@ -113,9 +121,12 @@ def _single_precision(sqltype, name: str, backend: str) -> bool:
 def sample_type(value) -> str | None:
     from datetime import date, datetime
     from decimal import Decimal
+    from uuid import UUID as PyUUID
 
     if value is None:
         return None
+    if isinstance(value, PyUUID):
+        return Native(TEXT, UUID)
     if isinstance(value, bool):
         return BOOL
     if isinstance(value, int):

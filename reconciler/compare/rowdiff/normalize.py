@@ -55,6 +55,8 @@ def value_of(raw, spec: ColumnSpec, axis: TimeAxis | None, precision: str):
     if ctype == JSON or isinstance(raw, (dict, list)):
         return json_text(raw)
     text = str(raw)
+    if spec.is_uuid:  # the canonical spelling, as uuid::text writes it (the checksum lowercases too)
+        text = text.lower()
     if spec.settings.trim:
         text = text.strip()
     if spec.settings.casefold:

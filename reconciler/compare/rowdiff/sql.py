@@ -74,7 +74,7 @@ class SideSQL:
         text = d.text(col)
         if spec.settings.trim:
             text = d.trim(text)
-        if spec.settings.casefold:
+        if spec.settings.casefold or spec.is_uuid:
             text = d.lower(text)
         return text
 
