@@ -8,11 +8,14 @@ and fails the hour), and a real difference must still be found.
 - numbers with `tolerance` and `relative_tolerance`: hashed on the absolute tolerance's grid;
 - `real` against DOUBLE: the float4 hashed as the driver reads it (its shortest text);
 - TINYINT(1) holding 2 against boolean true: non-zero is true, in Python and in SQL;
-- CHAR(36) uppercase against uuid: lowercase on both sides, keys included."""
+- CHAR(36) uppercase against uuid: lowercase on both sides, keys included;
+- JSON text against jsonb: no spelling both engines compute, told up front; PostgreSQL json
+  against TimescaleDB jsonb: both hash the jsonb text."""
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import uuid
 from datetime import timedelta
@@ -252,6 +255,64 @@ def test_a_uuid_key_that_differs_is_still_found(tmp_path, old_url, new_url, data
     result = compare(tmp_path, old_url, new_url, table, "temp: {}", key="uuid", new_key="uuid")
 
     assert (result.totals["missing_in_new"], result.totals["extra_in_new"], result.totals["matched"]) == (1, 1, N - 1)
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def test_json_text_against_jsonb_is_told_up_front_and_judged_in_python(tmp_path, old_url, new_url, same, caplog):
+    """No SQL spelling of a document is common to MariaDB and PostgreSQL: every row is
+    fetched (the cost), and the tool says so naming the column."""
+    with caplog.at_level(logging.WARNING, logger="reconciler.compare.rowdiff.columns"):
+        result = compare(tmp_path, old_url, new_url, same, "payload: {}")
+
+    assert differences(result) == NO_DIFFERENCES
+    assert fetched(result) == (N, N)
+    [warning] = [r.getMessage() for r in caplog.records if "payload" in r.getMessage()]
+    assert warning.startswith("column payload: JSON documents (text on old, jsonb on new) have no spelling both")
+    assert "every row of the window is fetched" in warning
+
+
+@pytest.fixture(scope="module")
+def pg_json_url(request, data):
+    """The events in a PostgreSQL json column (the text as written: key order and spacing kept)."""
+    url = server_url(request, "postgresql", "types_json")
+    rows = [{**r, "time": r["time"]} for r in new_rows(data)]
+    for row, e in zip(rows, data):
+        row["payload"] = json.dumps(e["payload"], ensure_ascii=e["id"] % 2 == 0, indent=e["id"] % 3 or None)
+    create = NEW_TABLE.format(name="json_events", json="json")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS json_events")
+            conn.exec_driver_sql(create)
+            conn.execute(sa.text("INSERT INTO json_events (time, event_id, uuid, temp, active, reading, payload, "
+                                 "seen_at) VALUES (:time, :event_id, :uuid, :temp, :active, :reading, "
+                                 "CAST(:payload AS json), :seen_at)"), rows)
+    finally:
+        engine.dispose()
+    return url
+
+
+def test_postgresql_json_against_timescaledb_jsonb_hashes_the_jsonb_text(tmp_path, pg_json_url, new_url, same,
+                                                                        caplog):
+    """Before: all 400 fetched (json keeps the text as written, jsonb its own)."""
+    with caplog.at_level(logging.WARNING, logger="reconciler.compare.rowdiff.columns"):
+        result = compare(tmp_path, pg_json_url, new_url, same, "payload: {}", key="event_id",
+                         old_table="json_events", old_time="time")
+
+    assert differences(result) == NO_DIFFERENCES
+    assert fetched(result) == (0, 0)
+    assert not [r for r in caplog.records if "payload" in r.getMessage()]
+
+
+def test_a_document_that_differs_between_json_and_jsonb_is_still_found(tmp_path, pg_json_url, new_url, data):
+    table = new_table(new_url, data, "types_payload", change={"payload": lambda v: {**v, "b": v["b"] + 1}})
+    result = compare(tmp_path, pg_json_url, new_url, table, "payload: {}", key="event_id", old_table="json_events",
+                     old_time="time")
+
+    assert mismatched_columns(result) == {CHANGED: ["payload"]}
+    assert fetched(result) == (1, 1)
 
 
 # ------------------------------------------------------------------ the grids, without a database

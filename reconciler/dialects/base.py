@@ -51,6 +51,10 @@ class RowHashing:
         text, then a double): the value Python compares. The default: the column itself."""
         return col
 
+    def json_text(self, col):
+        """A JSON document's canonical text, where both sides are this engine family."""
+        return self.text(col)
+
     def scaled_text(self, col, scale: float):
         """A number divided by its tolerance, rounded half up to an integer, as text.
 

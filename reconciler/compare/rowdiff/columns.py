@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,14 +12,16 @@ from reconciler.config.models import ColumnConfig, DatasetConfig
 INT, FLOAT, DECIMAL, TEXT, BOOL, TIMESTAMP, DATE = "int", "float", "decimal", "text", "bool", "timestamp", "date"
 JSON = "json"  # compared as parsed documents: key order and spacing do not count
 # what a side stores, finer than its class above, where the checksum must know it
-FLOAT4, UUID = "float4", "uuid"
+FLOAT4, UUID, JSONB = "float4", "uuid", "jsonb"
+
+log = logging.getLogger(__name__)
 
 
 class Native(str):
     """A side's column type class (INT, FLOAT, TEXT, ...: what the dialects and repair test),
     with `storage` naming the finer type where the checksum must know it: FLOAT4 (single
-    precision: the driver reads its shortest decimal text), UUID. It equals its class:
-    `Native(FLOAT, FLOAT4) == FLOAT`."""
+    precision: the driver reads its shortest decimal text), UUID, JSONB (a PostgreSQL json or
+    jsonb column). It equals its class: `Native(FLOAT, FLOAT4) == FLOAT`."""
 
     storage: str | None
 
@@ -77,6 +80,14 @@ class ColumnSpec:
         spelling, PostgreSQL's uuid::text) on both sides, keys included."""
         return self.ctype == TEXT and UUID in (storage_of(self.native_old), storage_of(self.native_new))
 
+    @property
+    def json_hashable(self) -> bool:
+        """Both sides PostgreSQL json/jsonb: each database writes the document as jsonb text,
+        one canonical spelling (keys ordered, one space after ':' and ','). Across engines no
+        SQL spelling is common (MariaDB's JSON_NORMALIZE writes numbers and spaces otherwise):
+        such a column is fetched in every row (see warn_unhashable)."""
+        return self.ctype == JSON and storage_of(self.native_old) == JSONB == storage_of(self.native_new)
+
 
 def native_type(sqltype, backend: str = "") -> str:
     """The class of a reflected column type; `backend` (the SQLAlchemy dialect name) tells a
@@ -87,7 +98,7 @@ def native_type(sqltype, backend: str = "") -> str:
     if isinstance(sqltype, sa.Boolean):
         return BOOL
     if isinstance(sqltype, sa.JSON) or "JSON" in name:
-        return JSON
+        return Native(JSON, JSONB) if backend == "postgresql" else JSON
     if isinstance(sqltype, sa.Uuid) or name == "UUID":
         return Native(TEXT, UUID)
     if isinstance(sqltype, sa.DateTime):
@@ -202,7 +213,25 @@ def build_specs(ds: DatasetConfig, old_types: dict, new_types: dict) -> list[Col
         if new_name in key_names or new_name == ds.new.time:
             continue
         specs.append(_spec(new_name, old_name, new_name, cfg, old_types, new_types))
+    warn_unhashable(ds, specs)
     return specs
+
+
+def warn_unhashable(ds: DatasetConfig, specs: list[ColumnSpec]) -> None:
+    """Say up front what no checksum can settle: a JSON column between engines that spell
+    documents differently makes every row of the window differ in its checksum, so every
+    row is fetched (and counted against diff.max_rows_fetched)."""
+    for spec in specs:
+        if spec.ctype == JSON and not spec.json_hashable:
+            log.warning("column %s: JSON documents (%s on old, %s on new) have no spelling both "
+                        "databases compute alike, so the checksum cannot tell equal rows: every row of the window "
+                        "is fetched and compared in Python, against diff.max_rows_fetched (%d rows per side)",
+                        spec.name, _shown(spec.native_old),
+                        _shown(spec.native_new), ds.diff.max_rows_fetched)
+
+
+def _shown(native) -> str:
+    return storage_of(native) or str(native)
 
 
 def _spec(name, old, new, cfg, old_types, new_types, is_key=False, is_time=False) -> ColumnSpec:

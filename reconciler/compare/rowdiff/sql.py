@@ -71,6 +71,8 @@ class SideSQL:
             if storage_of(native) == FLOAT4:
                 col = d.float4_as_read(col)  # the value the driver hands Python, not its float8 widening
             return d.scaled_text(col, spec.hash_scale) if spec.hash_scale else d.float_text(col)
+        if spec.json_hashable:
+            return d.json_text(col)
         text = d.text(col)
         if spec.settings.trim:
             text = d.trim(text)
