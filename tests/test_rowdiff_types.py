@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import struct
 import uuid
 from datetime import timedelta
 
@@ -36,7 +37,7 @@ CHANGED = 7  # the event every difference test changes on the new side
 
 
 def events() -> list[dict]:
-    rnd = random.Random(5)
+    rnd, rnd2 = random.Random(5), random.Random(6)
     out = []
     for i in range(1, N + 1):
         t = START + timedelta(milliseconds=rnd.randrange(3_600_000))
@@ -46,6 +47,7 @@ def events() -> list[dict]:
             reading=i * 0.01,  # on the 0.001 grid; new adds 0.0003 (within the tolerance)
             payload={"b": rnd.randrange(100), "a": [1, 2, {"z": 1, "y": "é"}], "c": None},
             seen=t + timedelta(milliseconds=rnd.randrange(1000)),
+            r2=round(rnd2.uniform(-50, 50), 7),  # more digits than a real holds
         ))
     return out
 
@@ -56,23 +58,24 @@ def old_rows(data: list[dict]) -> list[dict]:
     return [dict(id=e["id"], ts=e["t"].replace(tzinfo=None), uuid=e["u"].upper() if e["id"] % 3 == 0 else e["u"],
                  temp=e["temp"], active=(2 if e["id"] % 5 == 0 else 1) if e["active"] else 0,
                  reading=e["reading"], payload=json.dumps(e["payload"], ensure_ascii=e["id"] % 2 == 0),
-                 seen_at=e["seen"].replace(tzinfo=None, microsecond=0))
+                 seen_at=e["seen"].replace(tzinfo=None, microsecond=0), r2=e["r2"])
             for e in data]
 
 
 def new_rows(data: list[dict], change: dict | None = None) -> list[dict]:
     rows = [dict(time=e["t"], event_id=e["id"], uuid=e["u"], temp=e["temp"], active=e["active"],
-                 reading=e["reading"] + 0.0003, payload=e["payload"], seen_at=e["seen"]) for e in data]
+                 reading=e["reading"] + 0.0003, payload=e["payload"], seen_at=e["seen"], r2=e["r2"]) for e in data]
     for column, value in (change or {}).items():
         rows[CHANGED - 1][column] = value(rows[CHANGED - 1][column])
     return rows
 
 
 OLD_TABLE = ("CREATE TABLE legacy_types (id BIGINT PRIMARY KEY, ts DATETIME(3) NOT NULL, uuid CHAR(36) NOT NULL, "
-             "temp DOUBLE, active TINYINT(1), reading DOUBLE, payload LONGTEXT, seen_at DATETIME, KEY (ts)) "
+             "temp DOUBLE, active TINYINT(1), reading DOUBLE, payload LONGTEXT, seen_at DATETIME, r2 DOUBLE, "
+             "KEY (ts)) "
              "DEFAULT CHARSET=utf8mb4")
 NEW_TABLE = ("CREATE TABLE {name} (time timestamptz NOT NULL, event_id bigint NOT NULL, uuid uuid, temp real, "
-             "active boolean, reading double precision, payload {json}, seen_at timestamptz(3))")
+             "active boolean, reading double precision, payload {json}, seen_at timestamptz(3), r2 real)")
 
 
 def load(url: str, create: str, table: str, rows: list[dict], hypertable: bool = False) -> None:
@@ -208,6 +211,54 @@ def test_a_real_that_differs_from_its_double_is_still_found(tmp_path, old_url, n
     assert fetched(result) == (1, 1)
 
 
+def test_a_real_within_a_relative_tolerance_of_its_double_is_settled_by_the_checksum(tmp_path, old_url, new_url,
+                                                                                     same):
+    """r2 holds 7 decimals in old's DOUBLE, a real's rounding of them in new, with
+    relative_tolerance 1e-6: every row is equal for Python, none was settled by the checksum
+    (before: all 400 fetched, the exact texts differing). Both sides now hash the value
+    rounded to float4."""
+    result = compare(tmp_path, old_url, new_url, same, "r2: {relative_tolerance: 0.000001}")
+
+    assert differences(result) == NO_DIFFERENCES
+    assert fetched(result) == (0, 0)
+
+
+def test_a_real_beyond_its_relative_tolerance_is_still_found(tmp_path, old_url, new_url, data):
+    table = new_table(new_url, data, "types_r2", change={"r2": lambda v: v * (1 + 3e-6)})
+    result = compare(tmp_path, old_url, new_url, table, "r2: {relative_tolerance: 0.000001}")
+
+    assert mismatched_columns(result) == {CHANGED: ["r2"]}
+    assert fetched(result) == (1, 1)
+
+
+def test_a_relative_tolerance_finer_than_a_real_keeps_the_exact_text(tmp_path, old_url, new_url, same):
+    """1e-7 is below two float4 roundings (2**-22): rounding both sides to float4 could merge
+    values Python tells apart, so the exact texts are hashed and the rows judged in Python."""
+    result = compare(tmp_path, old_url, new_url, same, "r2: {relative_tolerance: 0.0000001}")
+
+    assert fetched(result)[0] > 300
+    assert result.totals["matched"] + result.totals["mismatched"] == N
+
+
+@pytest.mark.parametrize("setting", ["{}", "{relative_tolerance: 0.000001}"])
+def test_a_mariadb_float_is_hashed_as_pymysql_reads_it(tmp_path, old_url, new_url, data, setting):
+    """MariaDB FLOAT (single precision) against double precision. PyMySQL reads a FLOAT as
+    the server writes it, 6 significant digits: 123456.7 reads as 123457, which Python
+    rightly finds unequal to the double 123456.7 (beyond 1e-6 too); the checksum must not
+    call them equal either. The other 399 values (2 decimals) are equal and not fetched."""
+    old = [dict(id=e["id"], ts=e["t"].replace(tzinfo=None), f=e["temp"]) for e in data]
+    new = [dict(time=e["t"], event_id=e["id"], f=e["temp"]) for e in data]
+    old[CHANGED - 1]["f"] = new[CHANGED - 1]["f"] = 123456.7
+    load(old_url, "CREATE TABLE legacy_f4 (id BIGINT PRIMARY KEY, ts DATETIME(3) NOT NULL, f FLOAT)", "legacy_f4", old)
+    load(new_url, "CREATE TABLE events_f8 (time timestamptz NOT NULL, event_id bigint NOT NULL, f double precision)",
+         "events_f8", new, hypertable=True)
+    result = compare(tmp_path, old_url, new_url, "events_f8", f"f: {setting}", old_table="legacy_f4")
+
+    assert mismatched_columns(result) == {CHANGED: ["f"]}
+    assert result.samples["mismatched"][0]["old"]["f"] == 123457.0
+    assert fetched(result) == (1, 1)
+
+
 # ------------------------------------------------------------------ TINYINT(1) against boolean
 
 
@@ -287,8 +338,8 @@ def pg_json_url(request, data):
             conn.exec_driver_sql("DROP TABLE IF EXISTS json_events")
             conn.exec_driver_sql(create)
             conn.execute(sa.text("INSERT INTO json_events (time, event_id, uuid, temp, active, reading, payload, "
-                                 "seen_at) VALUES (:time, :event_id, :uuid, :temp, :active, :reading, "
-                                 "CAST(:payload AS json), :seen_at)"), rows)
+                                 "seen_at, r2) VALUES (:time, :event_id, :uuid, :temp, :active, :reading, "
+                                 "CAST(:payload AS json), :seen_at, :r2)"), rows)
     finally:
         engine.dispose()
     return url
@@ -352,6 +403,46 @@ def test_a_number_grid_is_kept_beside_a_relative_tolerance_and_never_for_a_key()
     assert spec(FLOAT, tolerance=0.001, relative_tolerance=1e-6).hash_scale == 0.001
     assert spec(FLOAT, relative_tolerance=1e-6).hash_scale is None  # no fixed grid: the exact text
     assert spec(FLOAT, tolerance=0.001, is_key=True).hash_scale is None
+
+
+def float4(value: float) -> float:
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def as_read(r: float) -> float:
+    """What a driver hands Python for the float4 r: its shortest decimal text, as a double."""
+    return next(float(t) for t in (f"{r:.{p}g}" for p in range(1, 10)) if float4(float(t)) == r)
+
+
+def test_values_rounding_to_one_float4_are_equal_within_the_smallest_relative_tolerance():
+    """The float4 hash is sound: a double d and the real r it rounds to (read as its text)
+    are equal for the Python comparison under relative_tolerance 2**-22, at every magnitude
+    of float4's normal range, binade edges included."""
+    from reconciler.compare.rowdiff.columns import FLOAT, FLOAT4, FLOAT4_RELATIVE
+    from reconciler.compare.rowdiff.normalize import equal
+
+    s = spec(FLOAT, relative_tolerance=FLOAT4_RELATIVE)
+    rnd = random.Random(1)
+    for _ in range(20000):
+        d = rnd.choice([1, -1]) * rnd.uniform(1, 2) * 2.0 ** rnd.randrange(-125, 127)
+        if rnd.random() < 0.2:  # just below a power of two, where the float4 step halves
+            d = 2.0 ** rnd.randrange(-125, 127) * (1 - rnd.random() * 2 ** -24)
+        r = float4(d)
+        assert equal(d, as_read(r), s, "ms"), (d, r)
+        other = r * (1 + (rnd.random() - 0.5) * 2 ** -23)  # another value of the same float4
+        if float4(other) == r:
+            assert equal(d, other, s, "ms"), (d, other)
+    assert spec(FLOAT, relative_tolerance=1e-7, native_new=_float4()).float4_hashed is False
+    assert spec(FLOAT, relative_tolerance=1e-6, native_new=_float4()).float4_hashed is True
+    assert spec(FLOAT, relative_tolerance=1e-6).float4_hashed is False  # two doubles: exact texts
+    assert spec(FLOAT, tolerance=0.01, relative_tolerance=1e-6, native_new=_float4()).float4_hashed is False
+    assert FLOAT4 == "float4"
+
+
+def _float4():
+    from reconciler.compare.rowdiff.columns import FLOAT, FLOAT4, Native
+
+    return Native(FLOAT, FLOAT4)
 
 
 def test_a_non_zero_number_is_true():

@@ -51,6 +51,16 @@ class RowHashing:
         text, then a double): the value Python compares. The default: the column itself."""
         return col
 
+    def float4_rounded_text(self, col, exact):
+        """A number rounded to single precision, as the text of that double (the same text on
+        every engine that has a float4 cast); None where the engine has none (SQLite). Inside
+        float4's normal range only: below it a float4's step is not relative to its value,
+        beyond it the cast fails; there `exact`, the value's own text, stays."""
+        x = self.as_double(col)
+        normal = sa.and_(sa.func.abs(x) >= sa.literal_column(repr(2.0 ** -126)),
+                         sa.func.abs(x) < sa.literal_column(repr(3.4028234663852886e38)))
+        return sa.case((normal, self.float_text(sa.cast(x, sa.REAL()))), else_=exact)
+
     def json_text(self, col):
         """A JSON document's canonical text, where both sides are this engine family."""
         return self.text(col)

@@ -13,6 +13,7 @@ INT, FLOAT, DECIMAL, TEXT, BOOL, TIMESTAMP, DATE = "int", "float", "decimal", "t
 JSON = "json"  # compared as parsed documents: key order and spacing do not count
 # what a side stores, finer than its class above, where the checksum must know it
 FLOAT4, UUID, JSONB = "float4", "uuid", "jsonb"
+FLOAT4_RELATIVE = 2.0 ** -22  # the smallest relative tolerance that covers two float4 roundings
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,23 @@ class ColumnSpec:
         that agrees never hides a difference the Python comparison would report; values on
         either side of a cell boundary cost a fetch and are judged exactly. A relative
         tolerance beside it only widens what Python calls equal, so the grid stays sound; a
-        relative tolerance alone has no fixed grid (exact text). Never for a key: keys pair
-        rows exactly."""
+        relative tolerance alone has no fixed grid (exact text, or float4_hashed). Never for
+        a key: keys pair rows exactly."""
         if self.ctype in (FLOAT, DECIMAL) and self.settings.tolerance and not self.is_key:
             return self.settings.tolerance
         return None
+
+    @property
+    def float4_hashed(self) -> bool:
+        """Hash both sides rounded to single precision: one side is single precision, the
+        column has a relative tolerance of at least 2**-22 and no absolute one (whose grid
+        comes first). Two values that round to the same float4 r differ by at most one float4
+        ulp (2**-23 of r) from each other, the driver's reading of r ('23.45') included, so
+        the Python comparison calls them equal: an agreeing checksum hides nothing. Below
+        that relative tolerance, or without one, each side keeps its exact text."""
+        return (self.ctype in (FLOAT, DECIMAL) and not self.hash_scale and not self.is_key
+                and (self.settings.relative_tolerance or 0) >= FLOAT4_RELATIVE
+                and FLOAT4 in (storage_of(self.native_old), storage_of(self.native_new)))
 
     def time_grid(self, unit_us: int) -> int | None:
         """A timestamp's tolerance as a whole number (at least 2) of time units, the width of

@@ -68,9 +68,13 @@ class SideSQL:
         if spec.ctype == INT:
             return d.int_text(col, native)
         if spec.ctype in (FLOAT, DECIMAL):
-            if storage_of(native) == FLOAT4:
-                col = d.float4_as_read(col)  # the value the driver hands Python, not its float8 widening
-            return d.scaled_text(col, spec.hash_scale) if spec.hash_scale else d.float_text(col)
+            # a float4 as the value the driver hands Python, not its float8 widening
+            read = d.float4_as_read(col) if storage_of(native) == FLOAT4 else col
+            if spec.hash_scale:
+                return d.scaled_text(read, spec.hash_scale)
+            # rounded from what Python compares: MariaDB's FLOAT reads as 6 digits ('123457')
+            rounded = d.float4_rounded_text(read, d.float_text(read)) if spec.float4_hashed else None
+            return rounded if rounded is not None else d.float_text(read)
         if spec.json_hashable:
             return d.json_text(col)
         text = d.text(col)
