@@ -8,7 +8,17 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from reconciler.compare.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, TIMESTAMP, ColumnSpec
+from reconciler.compare.rowdiff.columns import (
+    BOOL,
+    DATE,
+    DECIMAL,
+    FLOAT,
+    FLOAT4,
+    INT,
+    TIMESTAMP,
+    ColumnSpec,
+    storage_of,
+)
 
 _COMMA_FREE = (TIMESTAMP, DATE, INT, BOOL, FLOAT, DECIMAL)  # their text never holds a ','
 
@@ -76,17 +86,28 @@ class SideSQL:
     def value_text(self, spec: ColumnSpec):
         d, col, native = self.dialect, self.column(spec), self.native(spec)
         if spec.ctype == TIMESTAMP:
-            return d.text(self.epoch(col, native))
+            units, grid = self.epoch(col, native), spec.time_grid(self.unit_us)
+            return d.text(d.floor_div(units, grid) if grid else units)
         if spec.ctype == DATE:
             return d.date_text(col)
-        if spec.ctype in (INT, BOOL):
+        if spec.ctype == BOOL:
+            return d.bool_text(col, native)
+        if spec.ctype == INT:
             return d.int_text(col, native)
         if spec.ctype in (FLOAT, DECIMAL):
-            return d.scaled_text(col, spec.hash_scale) if spec.hash_scale else d.float_text(col)
+            # a float4 as the value the driver hands Python, not its float8 widening
+            read = d.float4_as_read(col) if storage_of(native) == FLOAT4 else col
+            if spec.hash_scale:
+                return d.scaled_text(read, spec.hash_scale)
+            # rounded from what Python compares: MariaDB's FLOAT reads as 6 digits ('123457')
+            rounded = d.float4_rounded_text(read, d.float_text(read)) if spec.float4_hashed else None
+            return rounded if rounded is not None else d.float_text(read)
+        if spec.json_hashable:
+            return d.json_text(col)
         text = d.text(col)
         if spec.settings.trim:
             text = d.trim(text)
-        if spec.settings.casefold:
+        if spec.settings.casefold or spec.is_uuid:
             text = d.lower(text)
         return text
 
