@@ -133,7 +133,7 @@ def engine_sql(config: Path, start: datetime, end: datetime) -> dict:
             conns[name] = stack.enter_context(side.source.connect())
             prepare_side(loaded, "device_events", side, conns[name])
         rd = RowDiff(loaded.config.datasets["device_events"], sides, Window(start, end))
-        types = {n: reflect_types(conns[n], s.rel, rd._names(n)) for n, s in sides.items()}
+        types = {n: reflect_types(conns[n], s.rel, rd._names(n), s.source.dialect) for n, s in sides.items()}
         rd.specs = build_specs(rd.ds, types["old"], types["new"])
         for name in ("old", "new"):
             sql = rd._side_sql(name, start)

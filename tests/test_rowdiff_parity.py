@@ -158,7 +158,7 @@ def read_back(url: str, kind: str) -> dict:
     rel = SideRelation.build(cfg, ["f", "d", "t", "i", "b"])
     try:
         with source.connect() as conn:
-            natives = reflect_types(conn, rel, ["f", "d", "t", "ts", "i", "b"])
+            natives = reflect_types(conn, rel, ["f", "d", "t", "ts", "i", "b"], source.dialect)
             specs = [ColumnSpec(s.name, s.old, s.new, s.ctype, natives[s.new], natives[s.new], s.settings)
                      for s in SPECS]
             us_spec = ColumnSpec("ts_us", "ts", "ts", TIMESTAMP, natives["ts"], natives["ts"], TS_US.settings)

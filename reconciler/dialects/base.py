@@ -8,6 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 EXACT_INTEGERS = 2 ** 53  # every integer below this is exactly a double on every engine
+# finer storage types the comparison must know beyond a column's class
+FLOAT4, JSONB = "float4", "jsonb"
 
 
 class RowHashing:
@@ -141,6 +143,12 @@ class Dialect(RowHashing):
     hash_family: str | None = None   # engines sharing a built-in row hash (same_family_hash60) name one family
     percentile_method = "row_number interpolation"
     default_driver: str | None = None  # the driver installed for a bare `backend://` URL
+
+    def storage_of_type(self, sqltype) -> str | None:
+        """A reflected column type's finer storage where the checksum must know it: FLOAT4 (a
+        4-byte float, which the driver reads as its shortest decimal text), JSONB (a json
+        column the engine can spell canonically); None for the rest (SQLite's REAL is a double)."""
+        return None
 
     # -- opening an engine ------------------------------------------------------------------
     @classmethod

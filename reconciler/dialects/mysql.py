@@ -5,12 +5,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql as mysql_types
 
-from reconciler.dialects.base import Dialect, ReadOnlyState
+from reconciler.dialects.base import FLOAT4, Dialect, ReadOnlyState
 
 
 class MySQLDialect(Dialect):
     name = "mysql"
     default_driver = "pymysql"
+
+    def storage_of_type(self, sqltype):
+        name = type(sqltype).__name__.upper()
+        if isinstance(sqltype, sa.Float) and not isinstance(sqltype, sa.Double) and name == "FLOAT" \
+                and (getattr(sqltype, "precision", None) or 0) <= 24:
+            return FLOAT4
+        return None
 
     @classmethod
     def read_only_url(cls, url):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import BIT, JSONB
 
+from reconciler.dialects import base
 from reconciler.dialects.base import Dialect, ReadOnlyState
 
 _TRUNC_UNIT = {1: "microseconds", 1000: "milliseconds", 1_000_000: "second"}
@@ -15,6 +16,15 @@ class PostgresDialect(Dialect):
     hash_family = "postgresql"
     percentile_method = "percentile_cont"
     default_driver = "psycopg"
+
+    def storage_of_type(self, sqltype):
+        name = type(sqltype).__name__.upper()
+        if isinstance(sqltype, sa.JSON) or "JSON" in name:
+            return base.JSONB
+        if isinstance(sqltype, sa.Float) and not isinstance(sqltype, sa.Double) and "DOUBLE" not in name \
+                and (name == "REAL" or (getattr(sqltype, "precision", None) or 53) <= 24):
+            return base.FLOAT4
+        return None
 
     @classmethod
     def read_only_url(cls, url):

@@ -32,7 +32,7 @@ class DayVerifier:
         # the row engine's SQL building blocks, prepared once for this pair of connections
         self.rowdiff = RowDiff(ds, self.sides, Window(datetime(1970, 1, 1, tzinfo=UTC), datetime(1970, 1, 2, tzinfo=UTC)))
         self.rowdiff.conns = self.conns
-        types = {name: reflect_types(self.conns[name], side.rel, self.rowdiff._names(name))
+        types = {name: reflect_types(self.conns[name], side.rel, self.rowdiff._names(name), side.source.dialect)
                  for name, side in self.sides.items()}
         self.rowdiff.specs = build_specs(ds, types["old"], types["new"])
         self.unit_us = self.rowdiff.unit_us

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from reconciler.config.models import ColumnConfig, DatasetConfig
+from reconciler.dialects.base import FLOAT4, JSONB
 
 INT, FLOAT, DECIMAL, TEXT, BOOL, TIMESTAMP, DATE = "int", "float", "decimal", "text", "bool", "timestamp", "date"
 JSON = "json"  # compared as parsed documents: key order and spacing do not count
 # what a side stores, finer than its class above, where the checksum must know it
-FLOAT4, UUID, JSONB = "float4", "uuid", "jsonb"
+UUID = "uuid"
 FLOAT4_RELATIVE = 2.0 ** -22  # the smallest relative tolerance that covers two float4 roundings
 
 log = logging.getLogger(__name__)
@@ -102,16 +103,17 @@ class ColumnSpec:
         return self.ctype == JSON and storage_of(self.native_old) == JSONB == storage_of(self.native_new)
 
 
-def native_type(sqltype, backend: str = "") -> str:
-    """The class of a reflected column type; `backend` (the SQLAlchemy dialect name) tells a
-    single-precision REAL (PostgreSQL) from SQLite's REAL, a double."""
+def native_type(sqltype, dialect=None) -> str:
+    """The class of a reflected column type; the source's `dialect` tells the finer storage
+    the checksum must know (a single-precision float, a json column it spells canonically)."""
     if sqltype is None:
         return TEXT
     name = type(sqltype).__name__.upper()
+    storage = dialect.storage_of_type(sqltype) if dialect is not None else None
     if isinstance(sqltype, sa.Boolean):
         return BOOL
     if isinstance(sqltype, sa.JSON) or "JSON" in name:
-        return Native(JSON, JSONB) if backend == "postgresql" else JSON
+        return Native(JSON, JSONB) if storage == JSONB else JSON
     if isinstance(sqltype, sa.Uuid) or name == "UUID":
         return Native(TEXT, UUID)
     if isinstance(sqltype, sa.DateTime):
@@ -121,7 +123,7 @@ def native_type(sqltype, backend: str = "") -> str:
     if isinstance(sqltype, sa.Integer):
         return INT
     if isinstance(sqltype, sa.Float):
-        return Native(FLOAT, FLOAT4) if _single_precision(sqltype, name, backend) else FLOAT
+        return Native(FLOAT, FLOAT4) if storage == FLOAT4 else FLOAT
     if isinstance(sqltype, sa.Numeric):
         return INT if (sqltype.scale == 0) else DECIMAL
     if "TIMESTAMP" in name or "DATETIME" in name:
@@ -129,17 +131,6 @@ def native_type(sqltype, backend: str = "") -> str:
     if "DOUBLE" in name or "REAL" in name or "FLOAT" in name:
         return FLOAT
     return TEXT
-
-
-def _single_precision(sqltype, name: str, backend: str) -> bool:
-    """PostgreSQL real (float4), MariaDB/MySQL FLOAT without a double precision."""
-    if isinstance(sqltype, sa.Double) or "DOUBLE" in name:
-        return False
-    if backend == "postgresql":
-        return name == "REAL" or (getattr(sqltype, "precision", None) or 53) <= 24
-    if backend in ("mysql", "mariadb"):
-        return name == "FLOAT" and (getattr(sqltype, "precision", None) or 0) <= 24
-    return False
 
 
 def sample_type(value) -> str | None:
@@ -182,16 +173,16 @@ def comparison_type(a: str, b: str) -> str:
     return TEXT
 
 
-def reflect_types(conn, rel, names: list[str]) -> dict[str, str]:
-    """Column types of one side: reflection for tables, one sample row for queries."""
+def reflect_types(conn, rel, names: list[str], dialect=None) -> dict[str, str]:
+    """Column types of one side: reflection for tables, one sample row for queries; `dialect`
+    (the source's) tells the storage types the checksum must know."""
     side = rel.side
-    backend = conn.dialect.name
     found: dict[str, str] = {}
     if side.table:
         schema, _, table = side.table.rpartition(".")
         try:
             for col in sa.inspect(conn).get_columns(table, schema=schema or None):
-                found[col["name"].lower()] = native_type(col["type"], backend)
+                found[col["name"].lower()] = native_type(col["type"], dialect)
         except Exception:
             conn.rollback()
         finally:

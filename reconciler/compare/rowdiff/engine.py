@@ -77,7 +77,8 @@ class RowDiff:
 
     def run(self, conns: dict) -> DiffOutcome:
         self.conns = conns
-        types = {name: reflect_types(conns[name], side.rel, self._names(name)) for name, side in self.sides.items()}
+        types = {name: reflect_types(conns[name], side.rel, self._names(name), side.source.dialect)
+                 for name, side in self.sides.items()}
         self.specs = build_specs(self.ds, types["old"], types["new"])
         self.key_names = [s.name for s in self.specs if s.is_key]
         requested = self.window
