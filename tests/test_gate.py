@@ -151,6 +151,19 @@ def test_a_critical_booking_violation_is_no_go(gate_env):
     assert (report.verdict, report.exit_code) == ("no-go", 1)
 
 
+def test_a_booking_rule_on_both_sides_counts_its_new_violations(gate_env):
+    """Its `violations` are every row of new (inherited ones too); only the new ones fail it."""
+    loaded, store = gate_env
+    when = START + 140 * HOUR
+    fabricate_week(store, special={when: {"booking_violations": 1, "booking_inherited": 2}})
+    bookings = outcome(evaluate_gate(store, loaded, NOW), "bookings")
+    assert (bookings.state, bookings.worst.value) == ("not met", 1)
+    assert bookings.summary == (
+        "critical violations in 1 of 168 runs: no_overlapping_bookings: 1 new violation and 2 inherited from old "
+        "(failed in 1 run); worst 2026-11-28T21:10:00Z no_overlapping_bookings: 1 new violation and 2 inherited "
+        "from old")
+
+
 def test_lag_latency_and_queues_beyond_their_bounds_are_no_go(gate_env):
     loaded, store = gate_env
     fabricate_week(store, special={START + HOUR: {"lag_p99": 6.25}, START + 2 * HOUR: {"latency_p99": 12.5},
