@@ -108,6 +108,18 @@ def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | No
     threshold = result.threshold or Threshold()
     flagged = set((result.details or {}).get("unexpected_index") or [])
     bad = [r for r in rows if r["hour"] in flagged]
+    where = (result.details or {}).get("condition")
+    if where:
+        judged = evaluated(result)
+        if not judged and result.status != FAIL:
+            return (f"not evaluated: it judges only hours where {where}, "
+                    + ("not this one" if len(rows) == 1 else f"none of these {count(len(rows))}"))
+        if judged is not None and len(rows) > 1:
+            if result.status == FAIL and bad:
+                return _failing_hours(column, bad, rows, threshold, f"{plural(judged, 'hour')} where {where}")
+            if result.status == PASS:
+                return f"{column or result.check} {threshold.describe()} in " + (
+                    f"all {plural(judged, 'hour')} where {where}" if judged != 1 else f"the only hour where {where}")
     if result.status == FAIL:
         return _failing_hours(column, bad, rows, threshold) if bad else generic_reason(result)
     if len(rows) == 1:
@@ -115,12 +127,21 @@ def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | No
     return _passing_hours(result, column, rows, threshold, totals)
 
 
-def _failing_hours(column: str | None, bad: list[dict], rows: list[dict], threshold: Threshold) -> str:
+def evaluated(result: CheckResult) -> int | None:
+    """How many rows (hours) an expectation judged: with a row condition, those it selected."""
+    observed = result.observed
+    if isinstance(observed, dict) and isinstance(observed.get("of"), int) and not isinstance(observed["of"], bool):
+        return observed["of"]
+    return None
+
+
+def _failing_hours(column: str | None, bad: list[dict], rows: list[dict], threshold: Threshold,
+                   judged: str | None = None) -> str:
     if len(rows) == 1:
         return column_reason(column, bad[0], threshold)
     listed = "; ".join(f"{hhmm(r['hour'])} {column_reason(column, r, threshold)}" for r in bad[:MAX_HOURS_LISTED])
     more = f"; {count(len(bad) - MAX_HOURS_LISTED)} more" if len(bad) > MAX_HOURS_LISTED else ""
-    return f"{count(len(bad))} of {plural(len(rows), 'hour')} fail: {listed}{more}"
+    return f"{count(len(bad))} of {judged or plural(len(rows), 'hour')} fail: {listed}{more}"
 
 
 def _passing_hours(result: CheckResult, column: str | None, rows: list[dict], threshold: Threshold,

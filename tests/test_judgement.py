@@ -42,6 +42,22 @@ def test_rows_only_in_new_and_new_empty_each_fail_their_own_expectation():
     assert failing == {"2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z"}
 
 
+def test_new_has_rows_names_the_hours_its_row_condition_evaluated():
+    from reconciler.checks.judgement import explain
+
+    def reason(rows):
+        results, failing = judge(SUITE, rows, WINDOW)
+        checks, _ = explain(results, failing, rows, {})
+        return by_check(checks)["new_has_rows"]
+
+    check = reason([hour(0, 0, 7083, None), hour(1, 80, 80, 0.0), hour(2, 100, 100, 0.0)])
+    assert (check.status, check.observed, check.details["condition"]) == ("pass", {"unexpected": 0, "of": 2}, "old > 0")
+    assert check.reason == "new ≥ 1 in all 2 hours where old > 0"
+    assert reason([hour(0, 0, 7083, None)]).reason == "not evaluated: it judges only hours where old > 0, not this one"
+    assert reason([hour(0, 0, 0, None), hour(1, 0, 0, None)]).reason == (
+        "not evaluated: it judges only hours where old > 0, none of these 2")
+
+
 def test_counts_only_evidence_skips_the_row_expectations_instead_of_passing_them():
     results, _ = judge(SUITE, [hour(0, 10, 10, 0.0)], WINDOW)
     checks = by_check(results)

@@ -212,3 +212,48 @@ def test_a_passing_match_over_several_hours_gives_the_window_figure():
     check = CheckResult("row_match", "pass", threshold=MATCH, details={"column": "match_pct"})
     assert spaced_hourly_check_reason(check, rows, totals) == (
         "match 99.95 % ≥ 99.9 %: 1 of 2 000 rows differ (1 changed), every hour ≥ 99.9 %")
+
+
+NEW_HAS_ROWS = Threshold(min=1)
+
+
+def conditioned(status, unexpected, of, flagged=()):
+    """new_has_rows as the suite runs it: only hours where old > 0 are evaluated."""
+    return CheckResult("new_has_rows", status, observed={"unexpected": unexpected, "of": of}, threshold=NEW_HAS_ROWS,
+                       details={"column": "new", "condition": "old > 0", "unexpected_index": list(flagged)})
+
+
+def test_a_conditioned_expectation_names_the_hours_it_evaluated():
+    day = [hour(i, 100, 100, 0.0) for i in range(23)] + [hour(23, 0, 7083, None)]
+    assert spaced_hourly_check_reason(conditioned("pass", 0, 23), day) == "new ≥ 1 in all 23 hours where old > 0"
+    quiet = [hour(i, 0, 0, None) for i in range(24)]
+    assert spaced_hourly_check_reason(conditioned("pass", 0, 0), quiet) == (
+        "not evaluated: it judges only hours where old > 0, none of these 24")
+    assert spaced_hourly_check_reason(conditioned("pass", 0, 0), [hour(15, 0, 7083, None)]) == (
+        "not evaluated: it judges only hours where old > 0, not this one")
+    gone = day[:22] + [hour(22, 7267, 0, -100.0), day[23]]
+    assert spaced_hourly_check_reason(conditioned("fail", 1, 23, [gone[22]["hour"]]), gone) == (
+        "1 of 23 hours where old > 0 fail: 22:00 no events in new, 7 267 in old")
+    assert spaced_hourly_check_reason(conditioned("pass", 0, 1), [hour(3, 0, 5, None), hour(4, 9, 9, 0.0)]) == (
+        "new ≥ 1 in the only hour where old > 0")
+
+
+def test_a_conditioned_expectations_observed_names_its_condition():
+    from reconciler.report.observed import result_observed_text
+
+    assert result_observed_text(conditioned("pass", 0, 0)) == "none judged (none where old > 0)"
+    assert result_observed_text(conditioned("pass", 0, 23)) == "0 unexpected of 23"
+
+
+@pytest.mark.parametrize("condition, text", [
+    ({"type": "comparison", "column": {"name": "old"}, "operator": ">", "parameter": 0}, "old > 0"),
+    ({"type": "comparison", "column": {"name": "old"}, "operator": ">=", "parameter": 1.5}, "old ≥ 1.5"),
+    ({"type": "and", "conditions": [{"type": "comparison", "column": {"name": "old"}, "operator": ">", "parameter": 0},
+                                    {"type": "nullity", "column": {"name": "new"}, "is_null": False}]},
+     "old > 0 and new is not null"),
+    ('old > 0', "old > 0"), (None, None),
+])
+def test_a_row_condition_reads_as_words(condition, text):
+    from reconciler.checks.suites import condition_text
+
+    assert condition_text(condition) == text

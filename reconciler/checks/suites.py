@@ -242,10 +242,39 @@ def _run(name: str, expectations: list[dict], frame, index_column: str) -> list:
     return [by_id.get(e.id) for e in suite.expectations]
 
 
+OPERATORS = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤", "IN": "in", "NOT_IN": "not in"}
+
+
+def condition_text(cond) -> str | None:
+    """An expectation's `row_condition` as a person reads it: {"type": "comparison", "column":
+    {"name": "old"}, "operator": ">", "parameter": 0} -> "old > 0". It says which rows the
+    expectation judged: a reason must not claim the others."""
+    if cond is None or cond == "":
+        return None
+    if isinstance(cond, str):
+        return cond.strip()
+    if not isinstance(cond, dict):
+        return str(cond)
+    column = cond.get("column")
+    name = column.get("name") if isinstance(column, dict) else column
+    kind = cond.get("type")
+    if kind == "comparison":
+        value = cond.get("parameter")
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{name} {OPERATORS.get(cond.get('operator'), cond.get('operator'))} {shown}"
+    if kind == "nullity":
+        return f"{name} {'is' if cond.get('is_null') else 'is not'} null"
+    if kind in ("and", "or") and isinstance(cond.get("conditions"), list):
+        return f" {kind} ".join(condition_text(c) or "?" for c in cond["conditions"])
+    return str(cond)
+
+
 def _to_result(suite_name, exp, res, window, index_column, sample_limit) -> CheckResult:
     kwargs = exp.get("kwargs", {})
     check = check_name(suite_name, exp)
     details = {"suite": suite_name, "expectation": exp["type"], "column": kwargs.get("column")}
+    if condition_text(kwargs.get("row_condition")):
+        details["condition"] = condition_text(kwargs.get("row_condition"))
     info = (res.exception_info or {}) if res is not None else {}
     if res is None or info.get("raised_exception"):
         message = info.get("exception_message") or "expectation did not run"

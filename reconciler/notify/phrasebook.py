@@ -118,6 +118,14 @@ SPANISH: list[tuple[str, object]] = [
     (r"\bevery row compared in all\b", "todas las filas comparadas en todas"),
     (r"\bevery row compared\b", "todas las filas comparadas"),
     (r", required ", ", se requiere "),
+    (r"not evaluated: it judges only hours where (?P<w>.+?), not this one",
+     r"sin evaluar: solo juzga las horas donde \g<w>, y esta no lo es"),
+    (rf"not evaluated: it judges only hours where (?P<w>.+?), none of these (?P<n>{N})",
+     r"sin evaluar: solo juzga las horas donde \g<w>, y ninguna de estas \g<n> lo es"),
+    (rf"(?P<a>{N}) of (?P<b>{N}) hours? where (?P<w>.+?) fail: ",
+     lambda m: f"{_plural(m['a'], 'falla', 'fallan')} {m['a']} de {m['b']} {_plural(m['b'], 'hora', 'horas')} "
+               f"donde {m['w']}: "),
+    (r"\bin the only hour where\b", "en la única hora donde"),
     (rf"(?P<a>{N}) of (?P<b>{N}) hours? fail: ",
      lambda m: f"{_plural(m['a'], 'falla', 'fallan')} {m['a']} de {m['b']} {_plural(m['b'], 'hora', 'horas')}: "),
     (r", every hour ", ", cada hora "),
@@ -190,7 +198,7 @@ WORDS = {
     "allowed": "permitido", "required": "requerido", "match": "coincidencia", "drift": "desviación",
     "lag": "retraso", "latency": "latencia", "write": "escritura", "writes": "escrituras", "key": "clave",
     "booking": "reserva", "bookings": "reservas", "overlapping": "solapadas", "duplicate": "duplicada",
-    "counts": "conteos", "equal": "iguales", "above": "por encima de", "below": "por debajo de",
+    "counts": "conteos", "equal": "iguales", "where": "donde", "above": "por encima de", "below": "por debajo de",
 }
 
 

@@ -74,6 +74,9 @@ def result_observed_text(result) -> str:
     column that broke it, those are what was measured ("−40.0028 %", "12-34 (1 of 108 rows)")."""
     observed, threshold = result.observed, result.threshold
     column = (result.details or {}).get("column")
+    where = (result.details or {}).get("condition")
+    if where and isinstance(observed, dict) and observed.get("of") == 0:  # its reason names the rows it judged
+        return f"none judged (none where {where})"
     if not (isinstance(observed, dict) and "unexpected" in observed and column):
         return observed_text(observed, threshold)
     rows = [s for s in result.samples or [] if isinstance(s, dict) and s.get(column) is not None]
