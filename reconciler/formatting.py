@@ -18,6 +18,7 @@ from datetime import date, datetime, timezone
 GROUP = "\u00a0"
 MINUS = "\u2212"
 NONE = "—"
+UNDEFINED = "undefined"  # a measure with no value, e.g. the drift of an hour with no row in old
 UTC = timezone.utc
 
 
@@ -37,6 +38,8 @@ def number(value, places: int | None = None) -> str:
         return NONE
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
+    if value != value:  # NaN (a pandas null): never "nan" to a person
+        return UNDEFINED
     if places is None and float(value).is_integer() and abs(value) < 1e15:
         return count(value)
     if places is None:

@@ -99,15 +99,22 @@ def duplicates_reason(in_new: int, in_old: int) -> str:
 
 # -- a check judged over the hours of a window -------------------------------------------------
 
-def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | None = None) -> str:
+def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | None = None,
+                        undefined_by: str | None = None) -> str:
     """A check over the hourly evidence: the flagged hours' own reasons, or, when it passes,
-    the window's figure (one hour: that hour's)."""
+    the window's figure (one hour: that hour's). A bounded drift check does not judge an hour
+    whose drift is undefined (rows only in new): it says so, and names `undefined_by`, the
+    check that does (drift_defined), rather than pass on that hour's numbers."""
     if result.status in (ERROR, SKIPPED):
         return status_message(result)
     column = (result.details or {}).get("column")
     threshold = result.threshold or Threshold()
     flagged = set((result.details or {}).get("unexpected_index") or [])
     bad = [r for r in rows if r["hour"] in flagged]
+    if column == "drift_pct" and threshold.has_bounds and result.status in (PASS, FAIL):
+        unjudged = [r for r in rows if r.get("drift_pct") is None and r["hour"] not in flagged]
+        if unjudged:
+            return _with_undefined(result, column, rows, bad, unjudged, threshold, totals, undefined_by)
     where = (result.details or {}).get("condition")
     if where:
         judged = evaluated(result)
@@ -125,6 +132,31 @@ def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | No
     if len(rows) == 1:
         return column_reason(column, rows[0], threshold)
     return _passing_hours(result, column, rows, threshold, totals)
+
+
+def _undefined_tail(undefined_by: str | None) -> str:
+    return f"judged by {undefined_by}" if undefined_by else "not judged by this check"
+
+
+def _with_undefined(result: CheckResult, column: str, rows: list[dict], bad: list[dict], unjudged: list[dict],
+                    threshold: Threshold, totals: dict | None, undefined_by: str | None) -> str:
+    """A drift check whose window holds hours of undefined drift (no event in old): they are
+    neither its passes nor its failures."""
+    if len(rows) == 1:
+        r = unjudged[0]
+        return f"drift undefined ({drift_reason(r['old'], r['new'], None, threshold)}): {_undefined_tail(undefined_by)}"
+    listed = ", ".join(hhmm(r["hour"]) for r in unjudged[:MAX_HOURS_LISTED]) + (
+        f" and {count(len(unjudged) - MAX_HOURS_LISTED)} more" if len(unjudged) > MAX_HOURS_LISTED else "")
+    note = (f"drift undefined in {plural(len(unjudged), 'hour')} with no events in old ({listed}): "
+            f"{_undefined_tail(undefined_by)}")
+    defined = [r for r in rows if r not in unjudged]
+    if result.status == FAIL and bad:
+        return f"{_failing_hours(column, bad, rows, threshold)}; {note}"
+    if not defined:
+        return note
+    if len(defined) == 1:
+        return f"{column_reason(column, defined[0], threshold)}; {note}"
+    return f"{_passing_hours(result, column, defined, threshold, totals)}; {note}"
 
 
 def evaluated(result: CheckResult) -> int | None:

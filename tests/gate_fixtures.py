@@ -45,8 +45,8 @@ def hour_run(hour: datetime, *, old: int = 1000, new: int = 1000, mismatched: in
     """`booking_inherited`: the overlap rule as run on both sides, which records its new and
     inherited violations apart (`booking_violations` are then the new ones)."""
     window = Window(hour, hour + HOUR)
-    drift = round((new - old) / old * 100, 4)
-    hour_status = "fail" if abs(drift) > 1.0 else "pass"
+    drift = round((new - old) / old * 100, 4) if old else (0.0 if new == 0 else None)
+    hour_status = "fail" if drift is None or abs(drift) > 1.0 else "pass"
     matched = min(old, new) - mismatched
     totals = {"old": old, "new": new, "matched": matched, "mismatched": mismatched,
               "missing_in_new": max(0, old - new), "extra_in_new": max(0, new - old),

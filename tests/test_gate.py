@@ -151,6 +151,17 @@ def test_a_critical_booking_violation_is_no_go(gate_env):
     assert (report.verdict, report.exit_code) == ("no-go", 1)
 
 
+def test_an_hour_with_rows_only_in_new_is_counted_apart_from_the_drifting_ones(gate_env):
+    """The suite's drift check fails 1 hour and drift_defined the other: the gate's words add up to theirs."""
+    loaded, store = gate_env
+    drifting, only_new = START + 50 * HOUR, START + 60 * HOUR
+    fabricate_week(store, special={drifting: {"new": 1020}, only_new: {"old": 0, "new": 7083}})
+    drift = outcome(evaluate_gate(store, loaded, NOW), "drift")
+    assert drift.summary == (
+        f"1 hour(s) beyond ±1 % and 1 hour(s) with drift undefined (rows only in new): device_events {iso(drifting)} "
+        f"+2.00 %, device_events {iso(only_new)} rows only in new (old 0, new 7\u00a0083)")
+
+
 def test_a_booking_rule_on_both_sides_counts_its_new_violations(gate_env):
     """Its `violations` are every row of new (inherited ones too); only the new ones fail it."""
     loaded, store = gate_env

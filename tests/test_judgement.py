@@ -58,6 +58,21 @@ def test_new_has_rows_names_the_hours_its_row_condition_evaluated():
         "not evaluated: it judges only hours where old > 0, none of these 2")
 
 
+def test_the_drift_check_leaves_an_hour_of_rows_only_in_new_to_drift_defined_and_says_so():
+    from reconciler.checks.judgement import explain
+    from reconciler.report.observed import result_observed_text
+
+    rows = [hour(0, 0, 7083, None), hour(1, 100, 100, 0.0)]
+    results, failing = judge(SUITE, rows, WINDOW)
+    checks = by_check(explain(results, failing, rows, {})[0])
+    assert checks["hourly_count_drift"].status == "pass"
+    assert checks["hourly_count_drift"].reason == (
+        "drift 0.00 % within ±1 %: equal counts (100); drift undefined in 1 hour with no events in old (00:00): "
+        "judged by drift_defined")
+    assert (checks["drift_defined"].status, result_observed_text(checks["drift_defined"])) == (
+        "fail", "undefined (1 of 2 hours)")
+
+
 def test_counts_only_evidence_skips_the_row_expectations_instead_of_passing_them():
     results, _ = judge(SUITE, [hour(0, 10, 10, 0.0)], WINDOW)
     checks = by_check(results)

@@ -241,7 +241,7 @@ def test_a_conditioned_expectation_names_the_hours_it_evaluated():
 def test_a_conditioned_expectations_observed_names_its_condition():
     from reconciler.report.observed import result_observed_text
 
-    assert result_observed_text(conditioned("pass", 0, 0)) == "none judged (none where old > 0)"
+    assert spaced(result_observed_text(conditioned("pass", 0, 0))) == "none judged (none where old > 0)"
     assert result_observed_text(conditioned("pass", 0, 23)) == "0 unexpected of 23"
 
 
@@ -257,3 +257,42 @@ def test_a_row_condition_reads_as_words(condition, text):
     from reconciler.checks.suites import condition_text
 
     assert condition_text(condition) == text
+
+
+def test_a_drift_check_does_not_pass_an_hour_of_undefined_drift_on_its_numbers():
+    only_new = hour(15, 0, 7083, None)
+    passing = CheckResult("hourly_count_drift", "pass", threshold=DRIFT, details={"column": "drift_pct"})
+    assert spaced(hourly_check_reason(passing, [only_new], None, "drift_defined")) == (
+        "drift undefined (no events in old, 7 083 in new): judged by drift_defined")
+    assert spaced_hourly_check_reason(passing, [only_new]) == (
+        "drift undefined (no events in old, 7 083 in new): not judged by this check")
+    day = [hour(14, 100, 100, 0.0), only_new, hour(16, 200, 201, 0.5)]
+    assert spaced(hourly_check_reason(passing, day, None, "drift_defined")) == (
+        "drift within ±1 % in all 2 hours (largest +0.50 % at 16:00); drift undefined in 1 hour with no events in "
+        "old (15:00): judged by drift_defined")
+    failing = CheckResult("hourly_count_drift", "fail", threshold=DRIFT,
+                          details={"column": "drift_pct", "unexpected_index": [day[2]["hour"]]})
+    day[2] = hour(16, 200, 150, -25.0)
+    assert spaced(hourly_check_reason(failing, day, None, "drift_defined")) == (
+        "1 of 3 hours fail: 16:00 drift −25.00 % outside ±1 %: 50 fewer events in new; drift undefined in 1 hour "
+        "with no events in old (15:00): judged by drift_defined")
+    # the built-in judgement has no drift_defined: its drift check fails the hour itself, with that hour's reason
+    builtin = CheckResult("hourly_count_drift", "fail", threshold=DRIFT,
+                          details={"column": "drift_pct", "unexpected_index": [only_new["hour"]]})
+    assert spaced_hourly_check_reason(builtin, [only_new]) == "no events in old, 7 083 in new"
+
+
+def test_an_undefined_drift_is_never_nan_to_a_person():
+    from reconciler.formatting import number
+    from reconciler.report.observed import result_observed_text
+
+    defined = CheckResult("drift_defined", "fail", observed={"unexpected": 1, "of": 1},
+                          threshold=Threshold(text="not null", unit="%"), violations=1,
+                          samples=[{"hour": "2026-12-02T15:00:00Z", "drift_pct": float("nan")}],
+                          details={"column": "drift_pct"})
+    assert result_observed_text(defined) == "undefined"
+    many = CheckResult("drift_defined", "fail", observed={"unexpected": 1, "of": 24}, threshold=defined.threshold,
+                       violations=1, samples=[{"hour": "2026-12-02T15:00:00Z", "drift_pct": None}],
+                       details={"column": "drift_pct"})
+    assert result_observed_text(many) == "undefined (1 of 24 hours)"
+    assert number(float("nan")) == "undefined"

@@ -155,6 +155,14 @@ def test_every_message_kind_is_spanish_on_every_line(messages, reasons, name):  
      "5 filas faltantes o cambiadas en el nuevo (1 faltante, 4 cambiadas); 1 solo en el nuevo (permitida)"),
     ("match 99.95 % ≥ 99.9 %", "coincidencia 99,95 % ≥ 99,9 %"),
     ("new ≥ 1 in all 23 hours where old > 0", "nuevo ≥ 1 en las 23 horas donde viejo > 0"),
+    ("drift undefined (no events in old, 7\u00a0083 in new): judged by drift_defined",
+     "desviación indefinida (ningún evento en el viejo, 7\u00a0083 en el nuevo): la juzga drift_defined"),
+    ("drift undefined (no events in old, 7\u00a0083 in new): not judged by this check",
+     "desviación indefinida (ningún evento en el viejo, 7\u00a0083 en el nuevo): este control no la juzga"),
+    ("drift within ±1 % in all 2 hours (largest +0.50 % at 16:00); drift undefined in 1 hour with no events in old "
+     "(15:00): judged by drift_defined",
+     "desviación dentro de ±1 % en las 2 horas (la mayor +0,50 % a las 16:00); desviación indefinida en 1 hora sin "
+     "eventos en el viejo (15:00): la juzga drift_defined"),
     ("new ≥ 1 in the only hour where old > 0", "nuevo ≥ 1 en la única hora donde viejo > 0"),
     ("not evaluated: it judges only hours where old > 0, not this one",
      "sin evaluar: solo juzga las horas donde viejo > 0, y esta no lo es"),

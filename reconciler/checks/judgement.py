@@ -86,7 +86,9 @@ def judge(suite: Path | None, rows: list[dict], window: Window, sample_limit: in
 def explain(checks: list[CheckResult], failing: set, evidence: list[dict],
             totals: dict) -> tuple[list[CheckResult], list[HourCount]]:
     """The judged checks with their reasons, and the hours with their classes and reasons."""
-    checks = [replace(c, reason=hourly_check_reason(c, evidence, totals)) for c in checks]
+    defined_by = next((c.check for c in checks if (c.details or {}).get("column") == "drift_pct"
+                       and c.threshold is not None and not c.threshold.has_bounds), None)
+    checks = [replace(c, reason=hourly_check_reason(c, evidence, totals, undefined_by=defined_by)) for c in checks]
     return checks, [_hour_count(r, failing, checks) for r in evidence]
 
 

@@ -134,7 +134,14 @@ def drift(ev: Evidence, cfg: CriterionConfig) -> Outcome:
         named = ", ".join(f"{w.dataset} {w.at} {w.text}" for w in over[:LISTED])
         more = f" and {len(over) - LISTED} more" if len(over) > LISTED else ""
         first = max(over, key=lambda w: float("inf") if w.value is None else abs(w.value))
-        return Outcome("drift", NOT_MET, f"{len(over)} hour(s) beyond ±{number(limit)} %: {named}{more}", bound, first,
+        # an hour with rows only in new has no drift: the suite's drift check leaves it to a
+        # not-null check (drift_defined); here it is counted apart, so the numbers add up
+        undefined = sum(1 for w in over if w.value is None)
+        beyond = len(over) - undefined
+        what = " and ".join(part for part in (
+            f"{beyond} hour(s) beyond ±{number(limit)} %" if beyond else "",
+            f"{undefined} hour(s) with drift undefined (rows only in new)" if undefined else "") if part)
+        return Outcome("drift", NOT_MET, f"{what}: {named}{more}", bound, first,
                        gaps=[{"dataset": w.dataset, "hour": w.at, "reason": w.text, "run_id": w.run_id} for w in over])
     if not found:
         return Outcome("drift", INCOMPLETE, "no judged hour in the period", bound)

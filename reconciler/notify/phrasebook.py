@@ -40,6 +40,7 @@ SPANISH: list[tuple[str, object]] = [
     (r"source ('[^']*') (\(.*?\) )?is unreachable", r"la fuente \1 \2no está accesible"),
     (r"(\S+) could not be evaluated: ", r"\1 no pudo evaluarse: "),
     (r"\bcould not run\b", "no pudo ejecutarse"),
+    (r"\bnot judged by this check\b", "este control no la juzga"),
     (r"\bnot judged\b", "sin juzgar"),
     (r"\bno events in this hour\b", "ningún evento en esta hora"),
     (r"\bno writes measured\b", "ninguna escritura medida"),
@@ -94,6 +95,10 @@ SPANISH: list[tuple[str, object]] = [
     # -- reasons (reconciler/reasons.py and the check types)
     (rf"\bdrift (?P<d>{N}) % (?P<w>within|outside) ",
      lambda m: f"desviación {m['d']} % {'dentro de' if m['w'] == 'within' else 'fuera de'} "),
+    (rf"\bdrift undefined in (?P<n>{N}) hours? with no events in old \(",
+     lambda m: f"desviación indefinida en {m['n']} {_plural(m['n'], 'hora', 'horas')} sin eventos en el viejo ("),
+    (r"\bdrift undefined \(", "desviación indefinida ("),
+    (r"\bjudged by (?=\S)", "la juzga "),
     (rf"\bdrift defined \((?P<d>{N}) %\)", r"desviación definida (\g<d> %)"),
     (r"\bdrift defined in all\b", "desviación definida en todas"),
     (r"\bdrift within\b", "desviación dentro de"),
