@@ -122,6 +122,20 @@ def test_without_a_suite_the_builtin_defaults_judge():
         ("hourly_count_drift", "fail", 1), ("row_match", "fail", 1), ("row_diff_complete", "pass", 0),
         ("new_keys_unique", "pass", 0)]
     assert failing == {"2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z"}
+    # observed as docs/json-contract.md says: N of the M hours judged, never a count read as "1 %"
+    assert [r.observed for r in results] == [{"unexpected": 1, "of": 2}] * 2 + [{"unexpected": 0, "of": 2}] * 2
+
+
+def test_the_built_in_judgement_shows_what_it_measured():
+    from reconciler.report.observed import result_observed_text
+
+    results, _ = judge(None, [hour(0, 1000, 1000, 0.0, match_pct=99.8, truncated=False)], WINDOW)
+    assert [result_observed_text(r) for r in results] == ["0 unexpected of 1", "99.8\u00a0%", "0 unexpected of 1",
+                                                          "0 unexpected of 1"]
+    rows = [hour(i, 1000, 1000 if i else 600, 0.0 if i else -40.0028, match_pct=100.0, truncated=False)
+            for i in range(24)]
+    drift = by_check(judge(None, rows, WINDOW)[0])["hourly_count_drift"]
+    assert result_observed_text(drift) == "−40.0028\u00a0% (1 of 24 hours)"
 
 
 def test_a_broken_suite_file_names_the_file_and_line(tmp_path):

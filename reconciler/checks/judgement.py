@@ -47,8 +47,12 @@ def builtin_judgement(rows: list[dict], window: Window,
     """Used only when a dataset has no suite: the DESIGN.md defaults (drift within
     ±1 %, and with rows: match at least 99.9 %, no truncated comparison, no key held twice
     in new)."""
-    def check(name, bad, threshold, shown):
-        return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold=threshold,
+    def check(name, bad, threshold, shown, judged=None):
+        # observed as docs/json-contract.md has it for a check over the hours, as a suite's:
+        # N of the M hours judged broke it (its samples hold each such hour's value)
+        judged = len(rows) if judged is None else judged
+        return CheckResult(name, FAIL if bad else PASS, observed={"unexpected": len(bad), "of": judged},
+                           threshold=threshold,
                            violations=len(bad),
                            samples=[{"hour": r["hour"], shown: r[shown]} for r in bad[:sample_limit]],
                            window=window, details={"unexpected_index": [r["hour"] for r in bad], "column": shown})
@@ -57,7 +61,8 @@ def builtin_judgement(rows: list[dict], window: Window,
     results = [check("hourly_count_drift", drift, Threshold.symmetric(DEFAULT_DRIFT_PCT, "%"), "drift_pct")]
     if rows and "match_pct" in rows[0]:
         low = [r for r in rows if r["match_pct"] is not None and r["match_pct"] < DEFAULT_MATCH_PCT]
-        results.append(check("row_match", low, Threshold.at_least(DEFAULT_MATCH_PCT, "%"), "match_pct"))
+        results.append(check("row_match", low, Threshold.at_least(DEFAULT_MATCH_PCT, "%"), "match_pct",
+                             sum(1 for r in rows if r["match_pct"] is not None)))
         cut = [r for r in rows if r["truncated"]]
         results.append(check("row_diff_complete", cut, Threshold(value_set=(False,)), "truncated"))
         doubled = [r for r in rows if r.get("duplicates_new")]
