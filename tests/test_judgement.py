@@ -153,3 +153,19 @@ def test_the_built_in_judgement_keeps_at_most_sample_limit_samples():
     assert (drift.status, drift.violations, len(failing)) == ("fail", 3, 3)
     assert drift.samples == [{"hour": "2026-11-27T00:00:00Z", "drift_pct": -10.0},
                              {"hour": "2026-11-27T01:00:00Z", "drift_pct": -10.0}]
+
+
+def test_an_empty_hour_says_it_had_no_rows_not_its_passing_figures():
+    from types import SimpleNamespace
+
+    from reconciler.checks.judgement import explain, mark_empty_hours
+    from reconciler.results import CompareResult
+
+    rows = [hour(0, 0, 0, 0.0, matched=0, mismatched=0, missing_in_new=0, extra_in_new=0),
+            hour(1, 10, 10, 0.0, matched=10, mismatched=0, missing_in_new=0, extra_in_new=0)]
+    _, hours = explain([], set(), rows, {})
+    assert hours[0].reason == "drift 0.00 %, match 100 %"  # as judged; the empty mark tells the truth
+    loaded = SimpleNamespace(config=SimpleNamespace(datasets={"device_events": SimpleNamespace(allow_empty_hours=False)}))
+    compare = mark_empty_hours(loaded, CompareResult("device_events", WINDOW, "pass", {}, hours, {}, {}))
+    assert [(h.status, h.reason) for h in compare.hours] == [("empty", "no rows on either side"),
+                                                             ("pass", "drift 0.00 %, match 100 %")]

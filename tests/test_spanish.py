@@ -155,6 +155,7 @@ def test_every_message_kind_is_spanish_on_every_line(messages, reasons, name):  
      "5 filas faltantes o cambiadas en el nuevo (1 faltante, 4 cambiadas); 1 solo en el nuevo (permitida)"),
     ("match 99.95 % ≥ 99.9 %", "coincidencia 99,95 % ≥ 99,9 %"),
     ("new ≥ 1 in all 23 hours where old > 0", "nuevo ≥ 1 en las 23 horas donde viejo > 0"),
+    ("no rows on either side", "sin filas en ningún lado"),
     ("drift undefined (no events in old, 7\u00a0083 in new): judged by drift_defined",
      "desviación indefinida (ningún evento en el viejo, 7\u00a0083 en el nuevo): la juzga drift_defined"),
     ("drift undefined (no events in old, 7\u00a0083 in new): not judged by this check",

@@ -204,6 +204,9 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window | None, *
         return with_findings(loaded, evidence, result, sources=sources, now=now)
 
 
+EMPTY_REASON = "no rows on either side"  # not the passing figures ("drift 0.00 %, match 100 %") it would keep
+
+
 def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareResult:
     """An hour with no row on either side proves nothing: `empty`, not `pass`, unless the
     dataset says quiet hours are normal (`allow_empty_hours`). A comparison none of whose
@@ -213,7 +216,7 @@ def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareRes
     ds = loaded.config.datasets.get(compare.dataset)
     if ds is None or ds.allow_empty_hours or compare.window is None:
         return compare
-    hours = [replace(h, status=EMPTY) if h.old == 0 and h.new == 0 and h.status == PASS else h
+    hours = [replace(h, status=EMPTY, reason=EMPTY_REASON) if h.old == 0 and h.new == 0 and h.status == PASS else h
              for h in compare.hours]
     nothing = bool(hours) and all(h.status == EMPTY for h in hours)
     return replace(compare, hours=hours, status=EMPTY if nothing else compare.status)

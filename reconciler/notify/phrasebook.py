@@ -43,6 +43,7 @@ SPANISH: list[tuple[str, object]] = [
     (r"\bnot judged by this check\b", "este control no la juzga"),
     (r"\bnot judged\b", "sin juzgar"),
     (r"\bno events in this hour\b", "ningún evento en esta hora"),
+    (r"\bno rows on either side\b", "sin filas en ningún lado"),
     (r"\bno writes measured\b", "ninguna escritura medida"),
     (r"\bno request measured in this hour\b", "ninguna petición medida en esta hora"),
     (r"\btruncated by the row budget\b", "cortado por el presupuesto de filas"),
