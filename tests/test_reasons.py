@@ -129,6 +129,25 @@ def test_queue_caggs_suites_completeness_summary_errors():
     # equal rows, a distinct count that differs: the reason names the number that differs
     assert spaced_reason_for(guests) == ("1 of 1 group differ between old and new (confirmed: distinct guest_id 4 "
                                          "old vs 3 new)")
+
+
+def test_a_summary_reason_keeps_its_groups_apart_and_counts_those_not_listed():
+    from reconciler.report.observed import result_observed_text
+
+    groups = [{"status": "cancelled", "old": 7, "new": 6, "old_guest_id": 7, "new_guest_id": 6},
+              {"status": "completed", "old": 0, "new": 1, "old_guest_id": 0, "new_guest_id": 1},
+              {"status": "confirmed", "old": 51, "new": 52, "old_guest_id": 50, "new_guest_id": 50},
+              {"status": "in-progress", "old": 3, "new": 2, "old_guest_id": 3, "new_guest_id": 2},
+              {"status": "pending", "old": 9, "new": 8, "old_guest_id": 9, "new_guest_id": 8}]
+    summary = CheckResult("bookings.summary", "fail", observed=groups, samples=groups, violations=5,
+                          details={"severity": "critical", "source": "both", "summary_by": "status"}, check_type="rows")
+    assert spaced_reason_for(summary) == (
+        "5 of 5 groups differ between old and new (cancelled: 7 old vs 6 new rows, distinct guest_id 7 old vs 6 new; "
+        "completed: 0 old vs 1 new rows, distinct guest_id 0 old vs 1 new; confirmed: 51 old vs 52 new rows; "
+        "…and 2 more)")
+    assert result_observed_text(summary) == "5 of 5 groups differ"
+    passing = CheckResult("bookings.summary", "pass", observed=groups[:2], details={"summary_by": "status"})
+    assert result_observed_text(passing) == "0 of 2 groups differ"
     error = CheckResult("no_overlapping_bookings", "error", message="checks/x.sql: no such table: bookings\nmore",
                         details={"severity": "critical", "file": "x.sql"}, check_type="sql")
     assert spaced_reason_for(error) == "could not run: checks/x.sql: no such table: bookings"

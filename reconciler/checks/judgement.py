@@ -162,7 +162,7 @@ def summary_check(dataset: str, ds, summaries: dict) -> CheckResult:
             bad.append(row)
     result = CheckResult(f"{dataset}.summary", FAIL if bad else PASS, observed=rows,
                          threshold=Threshold(text="equal on both sides"), violations=len(bad), samples=bad,
-                         details={"severity": "critical", "source": "both"})
+                         details={"severity": "critical", "source": "both", "summary_by": ds.summary_by})
     return replace(result, reason=summary_reason(result))
 
 

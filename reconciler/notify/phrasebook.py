@@ -146,6 +146,8 @@ SPANISH: list[tuple[str, object]] = [
     (rf"(?P<a>{N}) of (?P<b>{N}) groups? differ between old and new",
      lambda m: f"{_plural(m['a'], 'difiere', 'difieren')} {m['a']} de {m['b']} {_plural(m['b'], 'grupo', 'grupos')} "
                "entre el viejo y el nuevo"),
+    (rf"(?P<a>{N}) old vs (?P<b>{N}) new rows", r"\g<a> filas en el viejo frente a \g<b> en el nuevo"),
+    (r"\bdistinct (?P<c>\S+) ", r"\g<c> distintos: "),
     (rf"(?P<a>{N}) old vs (?P<b>{N}) new", r"\g<a> en el viejo frente a \g<b> en el nuevo"),
     (rf"newest event (?P<n>{N}) s old, ", r"evento más reciente de hace \g<n> s, "),
     (r"no event in the new system", "ningún evento en el sistema nuevo"),

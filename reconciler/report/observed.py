@@ -81,6 +81,10 @@ def result_observed_text(result) -> str:
     where = (result.details or {}).get("condition")
     if where and isinstance(observed, dict) and observed.get("of") == 0:  # its reason names the rows it judged
         return f"none judged (none where {where.replace(' ', chr(0xA0))})"
+    if isinstance(observed, list) and ((result.details or {}).get("summary_by") or result.check.endswith(".summary")):
+        # a snapshot's summary observes groups (one per value of summary_by), not rows
+        differ = max(int(result.violations or 0), len(result.samples or []))
+        return f"{count(differ)} of {count(len(observed))} group{'s' if len(observed) != 1 else ''} differ"
     if not (isinstance(observed, dict) and "unexpected" in observed and column):
         return observed_text(observed, threshold)
     measure = column in KEY_UNITS  # a drift or a match with no value is undefined, not absent
