@@ -169,3 +169,11 @@ def test_an_empty_hour_says_it_had_no_rows_not_its_passing_figures():
     compare = mark_empty_hours(loaded, CompareResult("device_events", WINDOW, "pass", {}, hours, {}, {}))
     assert [(h.status, h.reason) for h in compare.hours] == [("empty", "no rows on either side"),
                                                              ("pass", "drift 0.00 %, match 100 %")]
+
+
+def test_a_complete_row_comparison_is_said_in_words_not_as_a_value_set():
+    rows = [hour(0, 1000, 1000, 0.0, match_pct=100.0, truncated=False)]
+    for suite in (SUITE, None):
+        complete = by_check(judge(suite, rows, WINDOW)[0])["row_diff_complete"]
+        assert complete.threshold.describe() == "complete (not cut short)"
+        assert complete.threshold.admits(False) and not complete.threshold.admits(True)

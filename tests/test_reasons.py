@@ -192,6 +192,7 @@ def test_with_reason_keeps_a_reason_already_given():
     (Threshold.at_most(0, "messages"), "≤ 0 messages"),
     (Threshold(min=-1.0, max=2.5, unit="%"), "−1 % to 2.5 %"),
     (Threshold(value_set=(False,)), "in [false]"),
+    (Threshold(value_set=(False,), text="complete (not cut short)"), "complete (not cut short)"),
     (Threshold(value_set=("a", "b"), mostly=0.8), 'in ["a", "b"], for at least 80 % of rows'),
     (Threshold(regex="^[0-9]{6}$"), "matches ^[0-9]{6}$"),
     (Threshold(min=1, strict_min=True), "> 1"),

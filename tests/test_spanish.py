@@ -156,6 +156,8 @@ def test_every_message_kind_is_spanish_on_every_line(messages, reasons, name):  
     ("match 99.95 % ≥ 99.9 %", "coincidencia 99,95 % ≥ 99,9 %"),
     ("new ≥ 1 in all 23 hours where old > 0", "nuevo ≥ 1 en las 23 horas donde viejo > 0"),
     ("no rows on either side", "sin filas en ningún lado"),
+    ("row_diff_complete: observed 1, threshold complete (not cut short)",
+     "row_diff_complete: observado 1, umbral completa (sin cortar)"),
     ("2 of 5 groups differ between old and new (cancelled: 7 old vs 6 new rows, distinct guest_id 7 old vs 6 new; "
      "completed: 0 old vs 1 new rows; …and 1 more)",
      "difieren 2 de 5 grupos entre el viejo y el nuevo (cancelled: 7 filas en el viejo frente a 6 en el nuevo, "

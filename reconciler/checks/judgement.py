@@ -27,7 +27,7 @@ from reconciler.results import (
     worst,
 )
 from reconciler.sources.connection import Source, opened_sources
-from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold
+from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold, value_set_words
 from reconciler.timeutil import Window
 
 
@@ -64,7 +64,8 @@ def builtin_judgement(rows: list[dict], window: Window,
         results.append(check("row_match", low, Threshold.at_least(DEFAULT_MATCH_PCT, "%"), "match_pct",
                              sum(1 for r in rows if r["match_pct"] is not None)))
         cut = [r for r in rows if r["truncated"]]
-        results.append(check("row_diff_complete", cut, Threshold(value_set=(False,)), "truncated"))
+        results.append(check("row_diff_complete", cut,
+                             Threshold(value_set=(False,), text=value_set_words("truncated", (False,))), "truncated"))
         doubled = [r for r in rows if r.get("duplicates_new")]
         results.append(check("new_keys_unique", doubled, Threshold.at_most(0, "keys"), "duplicates_new"))
     return results

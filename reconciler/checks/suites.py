@@ -14,7 +14,7 @@ from pathlib import Path
 from reconciler.deferred_import import defer
 from reconciler.errors import ConfigError, first_line
 from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, FAIL, PASS, SKIPPED, CheckResult
-from reconciler.thresholds import Threshold, unit_of_column
+from reconciler.thresholds import Threshold, unit_of_column, value_set_words
 from reconciler.timeutil import Window
 
 _context = None
@@ -121,7 +121,7 @@ def _pair_text(kwargs: dict) -> str | None:
 
 def _threshold(kwargs: dict, expectation: str | None = None) -> Threshold:
     value_set = kwargs.get("value_set")
-    text = EXPECTATION_TEXT.get(expectation or "")
+    text = EXPECTATION_TEXT.get(expectation or "") or value_set_words(kwargs.get("column"), value_set)
     if expectation == "expect_column_pair_values_a_to_be_greater_than_b":
         text = _pair_text(kwargs)
     return Threshold(text=text, min=kwargs.get("min_value"), max=kwargs.get("max_value"),

@@ -121,6 +121,7 @@ SPANISH: list[tuple[str, object]] = [
     (rf"(?P<n>{N}) (?P<label>missing|extra|changed)\b(?! rows)", lambda m: f"{m['n']} {_label(m, count=m['n'])}"),
     (r"row comparison cut short by its budget: some rows were not compared",
      "comparación de filas cortada por su presupuesto: algunas filas no se compararon"),
+    (r"\bcomplete \(not cut short\)", "completa (sin cortar)"),
     (r"\bevery row compared in all\b", "todas las filas comparadas en todas"),
     (r"\bevery row compared\b", "todas las filas comparadas"),
     (r", required ", ", se requiere "),
