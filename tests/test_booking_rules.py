@@ -306,6 +306,9 @@ def test_old_vs_new_classifies_new_inherited_and_resolved(databases):
     assert (result.status, result.violations) == ("fail", 2)
     # the threshold bounds the new violations: observed is those, not every row of the new side
     assert (result.observed, result.threshold.describe()) == (1, "≤ 0 new violations")
+    from reconciler.report.observed import result_observed_text
+
+    assert result_observed_text(result) == "1\u00a0new violation"
     assert {k: result.details[k] for k in ("severity", "source", "new", "inherited", "resolved")} == {
         "severity": "critical", "source": "both", "new": 1, "inherited": 1, "resolved": 1}
     assert result.samples[0]["check_in"] == day(1).isoformat()

@@ -19,8 +19,15 @@ def words(key: str) -> str:
     return CLASS_WORDS.get(key) or str(key).replace("_", " ")
 
 
+# a count unit for one: "1 new violation", not "1 new violations"
+ONE = {"messages": "message", "violations": "violation", "new violations": "new violation", "keys": "key",
+       "differing hours": "differing hour", "rows missing or changed": "row missing or changed", "entries": "entry"}
+
+
 def _with_unit(value, unit: str | None) -> str:
     text = number(value)
+    if value == 1 and not isinstance(value, bool) and unit in ONE:
+        unit = ONE[unit]
     return f"{text}\u00a0{unit}" if unit and text not in (NONE, UNDEFINED) else text
 
 
