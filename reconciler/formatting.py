@@ -105,6 +105,11 @@ def span(start: datetime | str | None, end: datetime | str | None) -> str:
     return f"{instant(start)} → {instant(end)}"
 
 
+def part_of_hour(start: datetime | str, end: datetime | str) -> str:
+    """The part of one hour a window covers, [start, end): 2026-12-02T10:15–10:45Z."""
+    return f"{_parse(start).strftime('%Y-%m-%dT%H:%M')}–{_parse(end).strftime('%H:%M')}Z"
+
+
 def day(value: datetime | date | str) -> str:
     """The UTC date: 2026-12-02."""
     if isinstance(value, date) and not isinstance(value, datetime):

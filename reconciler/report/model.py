@@ -178,7 +178,7 @@ def hour_label(hour: datetime, window: Window | None) -> str:
     start, end = max(hour, window.start), min(hour + HOUR, window.end)
     if start == hour and end == hour + HOUR:
         return moment(hour)
-    return f"{iso(start)[:16]}–{iso(end)[11:16]}Z"
+    return formatting.part_of_hour(start, end)
 
 
 def hour_rows(compare: CompareResult) -> list[dict]:
