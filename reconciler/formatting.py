@@ -18,6 +18,7 @@ from datetime import date, datetime, timezone
 GROUP = "\u00a0"
 MINUS = "\u2212"
 NONE = "—"
+UNDEFINED = "undefined"  # a measure with no value, e.g. the drift of an hour with no row in old
 UTC = timezone.utc
 
 
@@ -37,6 +38,8 @@ def number(value, places: int | None = None) -> str:
         return NONE
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
+    if value != value:  # NaN (a pandas null): never "nan" to a person
+        return UNDEFINED
     if places is None and float(value).is_integer() and abs(value) < 1e15:
         return count(value)
     if places is None:
@@ -100,6 +103,11 @@ def span(start: datetime | str | None, end: datetime | str | None) -> str:
     if not start or not end:
         return ""
     return f"{instant(start)} → {instant(end)}"
+
+
+def part_of_hour(start: datetime | str, end: datetime | str) -> str:
+    """The part of one hour a window covers, [start, end): 2026-12-02T10:15–10:45Z."""
+    return f"{_parse(start).strftime('%Y-%m-%dT%H:%M')}–{_parse(end).strftime('%H:%M')}Z"
 
 
 def day(value: datetime | date | str) -> str:

@@ -99,15 +99,34 @@ def duplicates_reason(in_new: int, in_old: int) -> str:
 
 # -- a check judged over the hours of a window -------------------------------------------------
 
-def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | None = None) -> str:
+def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | None = None,
+                        undefined_by: str | None = None) -> str:
     """A check over the hourly evidence: the flagged hours' own reasons, or, when it passes,
-    the window's figure (one hour: that hour's)."""
+    the window's figure (one hour: that hour's). A bounded drift check does not judge an hour
+    whose drift is undefined (rows only in new): it says so, and names `undefined_by`, the
+    check that does (drift_defined), rather than pass on that hour's numbers."""
     if result.status in (ERROR, SKIPPED):
         return status_message(result)
     column = (result.details or {}).get("column")
     threshold = result.threshold or Threshold()
     flagged = set((result.details or {}).get("unexpected_index") or [])
     bad = [r for r in rows if r["hour"] in flagged]
+    if column == "drift_pct" and threshold.has_bounds and result.status in (PASS, FAIL):
+        unjudged = [r for r in rows if r.get("drift_pct") is None and r["hour"] not in flagged]
+        if unjudged:
+            return _with_undefined(result, column, rows, bad, unjudged, threshold, totals, undefined_by)
+    where = (result.details or {}).get("condition")
+    if where:
+        judged = evaluated(result)
+        if not judged and result.status != FAIL:
+            return (f"not evaluated: it judges only hours where {where}, "
+                    + ("not this one" if len(rows) == 1 else f"none of these {count(len(rows))}"))
+        if judged is not None and len(rows) > 1:
+            if result.status == FAIL and bad:
+                return _failing_hours(column, bad, rows, threshold, f"{plural(judged, 'hour')} where {where}")
+            if result.status == PASS:
+                return f"{column or result.check} {threshold.describe()} in " + (
+                    f"all {plural(judged, 'hour')} where {where}" if judged != 1 else f"the only hour where {where}")
     if result.status == FAIL:
         return _failing_hours(column, bad, rows, threshold) if bad else generic_reason(result)
     if len(rows) == 1:
@@ -115,12 +134,46 @@ def hourly_check_reason(result: CheckResult, rows: list[dict], totals: dict | No
     return _passing_hours(result, column, rows, threshold, totals)
 
 
-def _failing_hours(column: str | None, bad: list[dict], rows: list[dict], threshold: Threshold) -> str:
+def _undefined_tail(undefined_by: str | None) -> str:
+    return f"judged by {undefined_by}" if undefined_by else "not judged by this check"
+
+
+def _with_undefined(result: CheckResult, column: str, rows: list[dict], bad: list[dict], unjudged: list[dict],
+                    threshold: Threshold, totals: dict | None, undefined_by: str | None) -> str:
+    """A drift check whose window holds hours of undefined drift (no event in old): they are
+    neither its passes nor its failures."""
+    if len(rows) == 1:
+        r = unjudged[0]
+        return f"drift undefined ({drift_reason(r['old'], r['new'], None, threshold)}): {_undefined_tail(undefined_by)}"
+    listed = ", ".join(hhmm(r["hour"]) for r in unjudged[:MAX_HOURS_LISTED]) + (
+        f" and {count(len(unjudged) - MAX_HOURS_LISTED)} more" if len(unjudged) > MAX_HOURS_LISTED else "")
+    note = (f"drift undefined in {plural(len(unjudged), 'hour')} with no events in old ({listed}): "
+            f"{_undefined_tail(undefined_by)}")
+    defined = [r for r in rows if r not in unjudged]
+    if result.status == FAIL and bad:
+        return f"{_failing_hours(column, bad, rows, threshold)}; {note}"
+    if not defined:
+        return note
+    if len(defined) == 1:
+        return f"{column_reason(column, defined[0], threshold)}; {note}"
+    return f"{_passing_hours(result, column, defined, threshold, totals)}; {note}"
+
+
+def evaluated(result: CheckResult) -> int | None:
+    """How many rows (hours) an expectation judged: with a row condition, those it selected."""
+    observed = result.observed
+    if isinstance(observed, dict) and isinstance(observed.get("of"), int) and not isinstance(observed["of"], bool):
+        return observed["of"]
+    return None
+
+
+def _failing_hours(column: str | None, bad: list[dict], rows: list[dict], threshold: Threshold,
+                   judged: str | None = None) -> str:
     if len(rows) == 1:
         return column_reason(column, bad[0], threshold)
     listed = "; ".join(f"{hhmm(r['hour'])} {column_reason(column, r, threshold)}" for r in bad[:MAX_HOURS_LISTED])
     more = f"; {count(len(bad) - MAX_HOURS_LISTED)} more" if len(bad) > MAX_HOURS_LISTED else ""
-    return f"{count(len(bad))} of {plural(len(rows), 'hour')} fail: {listed}{more}"
+    return f"{count(len(bad))} of {judged or plural(len(rows), 'hour')} fail: {listed}{more}"
 
 
 def _passing_hours(result: CheckResult, column: str | None, rows: list[dict], threshold: Threshold,

@@ -103,7 +103,7 @@ class Threshold:
         parts = []
         if self.has_bounds:
             parts.append(self._bounds())
-        if self.value_set is not None:
+        if self.value_set is not None and not self.text:  # a text is the set in a person's words
             parts.append("in " + json.dumps(list(self.value_set), default=str))
         if self.regex is not None:
             parts.append(f"matches {self.regex}")
@@ -160,6 +160,18 @@ def _legacy(cls, value: dict) -> Threshold:
         if isinstance(limit, (int, float)) and not isinstance(limit, bool):
             return cls.at_most(limit, name.replace("_", " "))
     return cls(text=", ".join(f"{k} {v}" for k, v in value.items()))
+
+
+# what a value set means on an evidence column, said as a person says it (not "in [false]")
+VALUE_SET_WORDS = {("truncated", (False,)): "complete (not cut short)"}
+
+
+def value_set_words(column: str | None, value_set) -> str | None:
+    """The words of an expectation's value set on an evidence column: `truncated` in [false]
+    is "complete (not cut short)"."""
+    if column is None or value_set is None:
+        return None
+    return VALUE_SET_WORDS.get((column, tuple(value_set)))
 
 
 def unit_of_column(column: str | None) -> str | None:

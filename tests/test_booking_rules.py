@@ -304,6 +304,11 @@ def test_old_vs_new_classifies_new_inherited_and_resolved(databases):
     assert [(s["classification"], s["booking_id"], s["other_booking_id"]) for s in result.samples] == [
         ("new", 3, 4), ("inherited", 1, 2)]
     assert (result.status, result.violations) == ("fail", 2)
+    # the threshold bounds the new violations: observed is those, not every row of the new side
+    assert (result.observed, result.threshold.describe()) == (1, "≤ 0 new violations")
+    from reconciler.report.observed import result_observed_text
+
+    assert result_observed_text(result) == "1\u00a0new violation"
     assert {k: result.details[k] for k in ("severity", "source", "new", "inherited", "resolved")} == {
         "severity": "critical", "source": "both", "new": 1, "inherited": 1, "resolved": 1}
     assert result.samples[0]["check_in"] == day(1).isoformat()
@@ -316,6 +321,7 @@ def test_inherited_only_passes_with_a_warning(databases):
     [result] = run_rules([RULES["no_overlapping_bookings"]], {"old": old, "new": new},
                          sides=("old", "new"), today=TODAY)
     assert (result.status, result.violations, result.details["severity"]) == ("pass", 1, "warning")
+    assert result.observed == 0
     assert result.message.startswith("1 inherited violation(s) also present in old")
 
 

@@ -151,6 +151,30 @@ def test_a_critical_booking_violation_is_no_go(gate_env):
     assert (report.verdict, report.exit_code) == ("no-go", 1)
 
 
+def test_an_hour_with_rows_only_in_new_is_counted_apart_from_the_drifting_ones(gate_env):
+    """The suite's drift check fails 1 hour and drift_defined the other: the gate's words add up to theirs."""
+    loaded, store = gate_env
+    drifting, only_new = START + 50 * HOUR, START + 60 * HOUR
+    fabricate_week(store, special={drifting: {"new": 1020}, only_new: {"old": 0, "new": 7083}})
+    drift = outcome(evaluate_gate(store, loaded, NOW), "drift")
+    assert drift.summary == (
+        f"1 hour(s) beyond ±1 % and 1 hour(s) with drift undefined (rows only in new): device_events {iso(drifting)} "
+        f"+2.00 %, device_events {iso(only_new)} rows only in new (old 0, new 7\u00a0083)")
+
+
+def test_a_booking_rule_on_both_sides_counts_its_new_violations(gate_env):
+    """Its `violations` are every row of new (inherited ones too); only the new ones fail it."""
+    loaded, store = gate_env
+    when = START + 140 * HOUR
+    fabricate_week(store, special={when: {"booking_violations": 1, "booking_inherited": 2}})
+    bookings = outcome(evaluate_gate(store, loaded, NOW), "bookings")
+    assert (bookings.state, bookings.worst.value) == ("not met", 1)
+    assert bookings.summary == (
+        "critical violations in 1 of 168 runs: no_overlapping_bookings: 1 new violation and 2 inherited from old "
+        "(failed in 1 run); worst 2026-11-28T21:10:00Z no_overlapping_bookings: 1 new violation and 2 inherited "
+        "from old")
+
+
 def test_lag_latency_and_queues_beyond_their_bounds_are_no_go(gate_env):
     loaded, store = gate_env
     fabricate_week(store, special={START + HOUR: {"lag_p99": 6.25}, START + 2 * HOUR: {"latency_p99": 12.5},

@@ -29,16 +29,15 @@ def cutover_run(at, *, violations: dict | None = None, errors=(), inherited: dic
     completeness. `inherited` violations are the rules' warnings: they leave a rule passing."""
     violations = violations or {}
     results = []
-    for rule in RULES:
-        n = violations.get(rule, 0)
-        status = "error" if rule in errors else "fail" if n else "pass"
-        if rule in (inherited or {}):
-            n += inherited[rule]
-        results.append(CheckResult(rule, status, observed=None if status == "error" else n,
-                                   threshold=Threshold.at_most(0, "new violations"), violations=n, as_of=at,
+    for rule in RULES:  # as rules.py records a rule run on both sides: observed the new, violations all on new
+        new, old = violations.get(rule, 0), (inherited or {}).get(rule, 0)
+        status = "error" if rule in errors else "fail" if new else "pass"
+        results.append(CheckResult(rule, status, observed=None if status == "error" else new,
+                                   threshold=Threshold.at_most(0, "new violations"), violations=new + old, as_of=at,
                                    check_type="sql", config_check="bookings",
                                    message="database error" if status == "error" else None,
-                                   details={"severity": "critical", "source": "both"}))
+                                   details={"severity": "critical", "source": "both"}
+                                   | ({} if status == "error" else {"new": new, "inherited": old})))
     differing = violations.get("bookings.summary", 0)
     results.append(CheckResult("bookings.summary", "fail" if differing else "pass",
                                observed=[{"status": "confirmed", "old": 10, "new": 10 - differing}],
@@ -114,7 +113,7 @@ def test_no_go_on_one_duplicate_and_a_summary_that_differs(env):
         "2026-11-25T12:00:00Z no_duplicate_bookings: 2 duplicate bookings")
     assert (o["duplicate_bookings"].worst.run_id, o["duplicate_bookings"].worst.value) == (ids[2], 2)
     assert (o["booking_summary"].worst.run_id, o["booking_summary"].worst.text) == (
-        ids[4], "bookings.summary: 1 status groups that differ")
+        ids[4], "bookings.summary: 1 status group that differs")
     assert report.exit_code == 1
 
 
@@ -130,10 +129,30 @@ def test_no_go_on_a_new_overlap_and_a_changed_booking_not_on_inherited_ones(env)
     assert (report.verdict, report.exit_code) == ("no-go", 1)
     assert {c: x.state for c, x in o.items()} == {**{c: "met" for c in CRITERIA},
                                                   "overlapping_bookings": "not met", "bookings_migrated": "not met"}
+    # the count is the new violations the criterion fails on, not every row of new (3 of them inherited)
     assert o["overlapping_bookings"].summary == (
-        "1 of 7 result(s) of no_overlapping_bookings found overlapping bookings (2026-11-24T12:00:00Z); worst "
-        "2026-11-24T12:00:00Z no_overlapping_bookings: 4 overlapping bookings")
+        "1 of 7 result(s) of no_overlapping_bookings found overlapping pairs of bookings (2026-11-24T12:00:00Z); "
+        "worst 2026-11-24T12:00:00Z no_overlapping_bookings: 1 new overlapping pair of bookings (3 inherited from "
+        "old, which the rule only warns of)")
+    assert (o["overlapping_bookings"].worst.value, o["overlapping_bookings"].gaps[0]["reason"]) == (
+        1, "1 new overlapping pair of bookings (3 inherited from old, which the rule only warns of)")
     assert (o["overlapping_bookings"].worst.run_id, o["bookings_migrated"].worst.run_id) == (ids[1], ids[5])
+
+
+def test_a_criterion_that_counts_every_violation_tells_new_from_inherited(env):
+    """access_codes fails on any booking without a code, inherited or not: its count is all of
+    them, split; status_transitions fails on the new ones only: its count is those."""
+    loaded, store = env
+    both = {"violations": {"access_code_valid": 2, "valid_status_transitions": 1},
+            "inherited": {"access_code_valid": 2, "valid_status_transitions": 1}}
+    daily(store, special={6: both})
+    _, o = outcomes(loaded, store)
+    assert o["access_codes"].worst.text == (
+        "access_code_valid: 4 bookings without a valid access code (2 new, 2 inherited from old)")
+    assert o["status_transitions"].worst.text == (
+        "valid_status_transitions: 1 new illegal status transition (1 inherited from old, which the rule only "
+        "warns of)")
+    assert (o["access_codes"].worst.value, o["status_transitions"].worst.value) == (4, 1)
 
 
 def test_inherited_overlaps_are_told_beside_a_met_criterion(env):
@@ -143,7 +162,8 @@ def test_inherited_overlaps_are_told_beside_a_met_criterion(env):
     report, o = outcomes(loaded, store)
     assert (report.verdict, o["overlapping_bookings"].state) == ("go", "met")
     assert o["overlapping_bookings"].summary == (
-        "0 new overlapping bookings in 7 result(s) of no_overlapping_bookings (up to 3 inherited from old, which "
+        "0 new overlapping pairs of bookings in 7 result(s) of no_overlapping_bookings (up to 3 inherited from old, "
+        "which "
         "the rule only warns of), every day of the period")
     assert o["status_transitions"].summary == ("0 illegal status transitions in 7 result(s) of "
                                                "valid_status_transitions, every day of the period")
@@ -265,6 +285,6 @@ def test_the_shipped_booking_checks_through_run_and_gate(tmp_path, monkeypatch, 
     assert (code, doc["verdict"]) == (1, "no-go")
     dup = criteria["duplicate_bookings"]
     assert (dup["state"], dup["worst"]["run_id"], dup["worst"]["text"]) == (
-        "not met", failing_run, "no_duplicate_bookings: 1 duplicate bookings")
+        "not met", failing_run, "no_duplicate_bookings: 1 duplicate booking")
     # the new booking changes the summary too: one more confirmed booking in new
     assert criteria["booking_summary"]["state"] == "not met"

@@ -129,6 +129,25 @@ def test_queue_caggs_suites_completeness_summary_errors():
     # equal rows, a distinct count that differs: the reason names the number that differs
     assert spaced_reason_for(guests) == ("1 of 1 group differ between old and new (confirmed: distinct guest_id 4 "
                                          "old vs 3 new)")
+
+
+def test_a_summary_reason_keeps_its_groups_apart_and_counts_those_not_listed():
+    from reconciler.report.observed import result_observed_text
+
+    groups = [{"status": "cancelled", "old": 7, "new": 6, "old_guest_id": 7, "new_guest_id": 6},
+              {"status": "completed", "old": 0, "new": 1, "old_guest_id": 0, "new_guest_id": 1},
+              {"status": "confirmed", "old": 51, "new": 52, "old_guest_id": 50, "new_guest_id": 50},
+              {"status": "in-progress", "old": 3, "new": 2, "old_guest_id": 3, "new_guest_id": 2},
+              {"status": "pending", "old": 9, "new": 8, "old_guest_id": 9, "new_guest_id": 8}]
+    summary = CheckResult("bookings.summary", "fail", observed=groups, samples=groups, violations=5,
+                          details={"severity": "critical", "source": "both", "summary_by": "status"}, check_type="rows")
+    assert spaced_reason_for(summary) == (
+        "5 of 5 groups differ between old and new (cancelled: 7 old vs 6 new rows, distinct guest_id 7 old vs 6 new; "
+        "completed: 0 old vs 1 new rows, distinct guest_id 0 old vs 1 new; confirmed: 51 old vs 52 new rows; "
+        "…and 2 more)")
+    assert result_observed_text(summary) == "5 of 5 groups differ"
+    passing = CheckResult("bookings.summary", "pass", observed=groups[:2], details={"summary_by": "status"})
+    assert result_observed_text(passing) == "0 of 2 groups differ"
     error = CheckResult("no_overlapping_bookings", "error", message="checks/x.sql: no such table: bookings\nmore",
                         details={"severity": "critical", "file": "x.sql"}, check_type="sql")
     assert spaced_reason_for(error) == "could not run: checks/x.sql: no such table: bookings"
@@ -173,6 +192,7 @@ def test_with_reason_keeps_a_reason_already_given():
     (Threshold.at_most(0, "messages"), "≤ 0 messages"),
     (Threshold(min=-1.0, max=2.5, unit="%"), "−1 % to 2.5 %"),
     (Threshold(value_set=(False,)), "in [false]"),
+    (Threshold(value_set=(False,), text="complete (not cut short)"), "complete (not cut short)"),
     (Threshold(value_set=("a", "b"), mostly=0.8), 'in ["a", "b"], for at least 80 % of rows'),
     (Threshold(regex="^[0-9]{6}$"), "matches ^[0-9]{6}$"),
     (Threshold(min=1, strict_min=True), "> 1"),
@@ -212,3 +232,87 @@ def test_a_passing_match_over_several_hours_gives_the_window_figure():
     check = CheckResult("row_match", "pass", threshold=MATCH, details={"column": "match_pct"})
     assert spaced_hourly_check_reason(check, rows, totals) == (
         "match 99.95 % ≥ 99.9 %: 1 of 2 000 rows differ (1 changed), every hour ≥ 99.9 %")
+
+
+NEW_HAS_ROWS = Threshold(min=1)
+
+
+def conditioned(status, unexpected, of, flagged=()):
+    """new_has_rows as the suite runs it: only hours where old > 0 are evaluated."""
+    return CheckResult("new_has_rows", status, observed={"unexpected": unexpected, "of": of}, threshold=NEW_HAS_ROWS,
+                       details={"column": "new", "condition": "old > 0", "unexpected_index": list(flagged)})
+
+
+def test_a_conditioned_expectation_names_the_hours_it_evaluated():
+    day = [hour(i, 100, 100, 0.0) for i in range(23)] + [hour(23, 0, 7083, None)]
+    assert spaced_hourly_check_reason(conditioned("pass", 0, 23), day) == "new ≥ 1 in all 23 hours where old > 0"
+    quiet = [hour(i, 0, 0, None) for i in range(24)]
+    assert spaced_hourly_check_reason(conditioned("pass", 0, 0), quiet) == (
+        "not evaluated: it judges only hours where old > 0, none of these 24")
+    assert spaced_hourly_check_reason(conditioned("pass", 0, 0), [hour(15, 0, 7083, None)]) == (
+        "not evaluated: it judges only hours where old > 0, not this one")
+    gone = day[:22] + [hour(22, 7267, 0, -100.0), day[23]]
+    assert spaced_hourly_check_reason(conditioned("fail", 1, 23, [gone[22]["hour"]]), gone) == (
+        "1 of 23 hours where old > 0 fail: 22:00 no events in new, 7 267 in old")
+    assert spaced_hourly_check_reason(conditioned("pass", 0, 1), [hour(3, 0, 5, None), hour(4, 9, 9, 0.0)]) == (
+        "new ≥ 1 in the only hour where old > 0")
+
+
+def test_a_conditioned_expectations_observed_names_its_condition():
+    from reconciler.report.observed import result_observed_text
+
+    assert spaced(result_observed_text(conditioned("pass", 0, 0))) == "none judged (none where old > 0)"
+    assert result_observed_text(conditioned("pass", 0, 23)) == "0 unexpected of 23"
+
+
+@pytest.mark.parametrize("condition, text", [
+    ({"type": "comparison", "column": {"name": "old"}, "operator": ">", "parameter": 0}, "old > 0"),
+    ({"type": "comparison", "column": {"name": "old"}, "operator": ">=", "parameter": 1.5}, "old ≥ 1.5"),
+    ({"type": "and", "conditions": [{"type": "comparison", "column": {"name": "old"}, "operator": ">", "parameter": 0},
+                                    {"type": "nullity", "column": {"name": "new"}, "is_null": False}]},
+     "old > 0 and new is not null"),
+    ('old > 0', "old > 0"), (None, None),
+])
+def test_a_row_condition_reads_as_words(condition, text):
+    from reconciler.checks.suites import condition_text
+
+    assert condition_text(condition) == text
+
+
+def test_a_drift_check_does_not_pass_an_hour_of_undefined_drift_on_its_numbers():
+    only_new = hour(15, 0, 7083, None)
+    passing = CheckResult("hourly_count_drift", "pass", threshold=DRIFT, details={"column": "drift_pct"})
+    assert spaced(hourly_check_reason(passing, [only_new], None, "drift_defined")) == (
+        "drift undefined (no events in old, 7 083 in new): judged by drift_defined")
+    assert spaced_hourly_check_reason(passing, [only_new]) == (
+        "drift undefined (no events in old, 7 083 in new): not judged by this check")
+    day = [hour(14, 100, 100, 0.0), only_new, hour(16, 200, 201, 0.5)]
+    assert spaced(hourly_check_reason(passing, day, None, "drift_defined")) == (
+        "drift within ±1 % in all 2 hours (largest +0.50 % at 16:00); drift undefined in 1 hour with no events in "
+        "old (15:00): judged by drift_defined")
+    failing = CheckResult("hourly_count_drift", "fail", threshold=DRIFT,
+                          details={"column": "drift_pct", "unexpected_index": [day[2]["hour"]]})
+    day[2] = hour(16, 200, 150, -25.0)
+    assert spaced(hourly_check_reason(failing, day, None, "drift_defined")) == (
+        "1 of 3 hours fail: 16:00 drift −25.00 % outside ±1 %: 50 fewer events in new; drift undefined in 1 hour "
+        "with no events in old (15:00): judged by drift_defined")
+    # the built-in judgement has no drift_defined: its drift check fails the hour itself, with that hour's reason
+    builtin = CheckResult("hourly_count_drift", "fail", threshold=DRIFT,
+                          details={"column": "drift_pct", "unexpected_index": [only_new["hour"]]})
+    assert spaced_hourly_check_reason(builtin, [only_new]) == "no events in old, 7 083 in new"
+
+
+def test_an_undefined_drift_is_never_nan_to_a_person():
+    from reconciler.formatting import number
+    from reconciler.report.observed import result_observed_text
+
+    defined = CheckResult("drift_defined", "fail", observed={"unexpected": 1, "of": 1},
+                          threshold=Threshold(text="not null", unit="%"), violations=1,
+                          samples=[{"hour": "2026-12-02T15:00:00Z", "drift_pct": float("nan")}],
+                          details={"column": "drift_pct"})
+    assert result_observed_text(defined) == "undefined"
+    many = CheckResult("drift_defined", "fail", observed={"unexpected": 1, "of": 24}, threshold=defined.threshold,
+                       violations=1, samples=[{"hour": "2026-12-02T15:00:00Z", "drift_pct": None}],
+                       details={"column": "drift_pct"})
+    assert result_observed_text(many) == "undefined (1 of 24 hours)"
+    assert number(float("nan")) == "undefined"

@@ -419,3 +419,29 @@ def test_observed_values_in_words_with_their_units():
     assert observed_text({"seconds": 3.5}) == "3.5\u00a0s"
     assert observed_text({"matched": 90, "missing_in_new": 3}) == "90 matched, 3 missing in new"
     assert observed_text([{"a": 1}, {"a": 2}]) == "2 rows"
+
+
+def test_an_hour_a_window_cuts_is_labelled_by_the_part_it_covers():
+    """compare --start 10:15 --end 10:45 counted half an hour: its row is not '10:00:00Z', the whole hour."""
+    from datetime import datetime, timezone
+
+    from reconciler.report.model import failing_hours, hour_rows
+    from reconciler.report.terminal import hours_table
+    from reconciler.results import CompareResult, HourCount
+
+    ten = datetime(2026, 12, 2, 10, tzinfo=timezone.utc)
+    part = CompareResult("device_events", Window(ten + timedelta(minutes=15), ten + timedelta(minutes=45)), "pass",
+                         {"old": 3602, "new": 3602, "drift_pct": 0.0}, [HourCount(ten, 3602, 3602, 0.0, "pass")], {}, {})
+    assert [h["label"] for h in hour_rows(part)] == ["2026-12-02T10:15–10:45Z"]
+    three = replace(part, window=Window(ten + timedelta(minutes=15), ten + timedelta(hours=2, minutes=45)),
+                    hours=[HourCount(ten + i * HOUR, 10, 10, 0.0, "fail" if i == 2 else "pass") for i in range(3)])
+    assert [h["label"] for h in hour_rows(three)] == ["2026-12-02T10:15–11:00Z", "2026-12-02T11:00:00Z",
+                                                      "2026-12-02T12:00–12:45Z"]
+    assert [h["label"] for h in failing_hours(three)] == ["2026-12-02T12:00–12:45Z"]
+    whole = replace(part, window=Window(ten, ten + HOUR))
+    assert [h["label"] for h in hour_rows(whole)] == ["2026-12-02T10:00:00Z"]
+    from rich.console import Console
+
+    console = Console(width=120, record=True)
+    console.print(hours_table(part))
+    assert "2026-12-02T10:15–10:45Z │ 3 602 │ 3 602" in console.export_text().replace("\u00a0", " ")

@@ -154,6 +154,30 @@ def test_every_message_kind_is_spanish_on_every_line(messages, reasons, name):  
     ("5 rows missing or changed in new (1 missing, 4 changed); 1 only in new (allowed)",
      "5 filas faltantes o cambiadas en el nuevo (1 faltante, 4 cambiadas); 1 solo en el nuevo (permitida)"),
     ("match 99.95 % ≥ 99.9 %", "coincidencia 99,95 % ≥ 99,9 %"),
+    ("new ≥ 1 in all 23 hours where old > 0", "nuevo ≥ 1 en las 23 horas donde viejo > 0"),
+    ("no rows on either side", "sin filas en ningún lado"),
+    ("row_diff_complete: observed 1, threshold complete (not cut short)",
+     "row_diff_complete: observado 1, umbral completa (sin cortar)"),
+    ("2 of 5 groups differ between old and new (cancelled: 7 old vs 6 new rows, distinct guest_id 7 old vs 6 new; "
+     "completed: 0 old vs 1 new rows; …and 1 more)",
+     "difieren 2 de 5 grupos entre el viejo y el nuevo (cancelled: 7 filas en el viejo frente a 6 en el nuevo, "
+     "guest_id distintos: 7 en el viejo frente a 6 en el nuevo; completed: 0 filas en el viejo frente a 1 en el "
+     "nuevo; …y 1 más)"),
+    ("drift undefined (no events in old, 7\u00a0083 in new): judged by drift_defined",
+     "desviación indefinida (ningún evento en el viejo, 7\u00a0083 en el nuevo): la juzga drift_defined"),
+    ("drift undefined (no events in old, 7\u00a0083 in new): not judged by this check",
+     "desviación indefinida (ningún evento en el viejo, 7\u00a0083 en el nuevo): este control no la juzga"),
+    ("drift within ±1 % in all 2 hours (largest +0.50 % at 16:00); drift undefined in 1 hour with no events in old "
+     "(15:00): judged by drift_defined",
+     "desviación dentro de ±1 % en las 2 horas (la mayor +0,50 % a las 16:00); desviación indefinida en 1 hora sin "
+     "eventos en el viejo (15:00): la juzga drift_defined"),
+    ("new ≥ 1 in the only hour where old > 0", "nuevo ≥ 1 en la única hora donde viejo > 0"),
+    ("not evaluated: it judges only hours where old > 0, not this one",
+     "sin evaluar: solo juzga las horas donde viejo > 0, y esta no lo es"),
+    ("not evaluated: it judges only hours where old > 0, none of these 24",
+     "sin evaluar: solo juzga las horas donde viejo > 0, y ninguna de estas 24 lo es"),
+    ("1 of 23 hours where old > 0 fail: 22:00 no events in new, 7\u00a0267 in old",
+     "falla 1 de 23 horas donde viejo > 0: 22:00 ningún evento en el nuevo, 7\u00a0267 en el viejo"),
     ("1 new violation of notifications_sent (1 inherited from old)",
      "1 nueva: violación de notifications_sent (1 heredada del viejo)"),
 ])

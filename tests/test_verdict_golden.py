@@ -59,7 +59,7 @@ def build_run(evidence: list[dict], samples: dict, rules: list[CheckResult]) -> 
 def overlapping(new: int, inherited: int) -> CheckResult:
     rows = [{"classification": "new", "booking_id": 16, "other_booking_id": 901, "property_id": 1}][:new]
     status = "fail" if new else "pass"
-    return CheckResult("no_overlapping_bookings", status, observed=new + inherited,
+    return CheckResult("no_overlapping_bookings", status, observed=new,
                        threshold=Threshold.at_most(0, "new violations"), violations=new + inherited, samples=rows,
                        details={"severity": "critical" if new else "warning", "source": "both", "new": new,
                                 "inherited": inherited, "resolved": 0, "file": "checks/no_overlapping_bookings.sql"},

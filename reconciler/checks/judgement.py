@@ -27,7 +27,7 @@ from reconciler.results import (
     worst,
 )
 from reconciler.sources.connection import Source, opened_sources
-from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold
+from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT, Threshold, value_set_words
 from reconciler.timeutil import Window
 
 
@@ -47,8 +47,12 @@ def builtin_judgement(rows: list[dict], window: Window,
     """Used only when a dataset has no suite: the DESIGN.md defaults (drift within
     ±1 %, and with rows: match at least 99.9 %, no truncated comparison, no key held twice
     in new)."""
-    def check(name, bad, threshold, shown):
-        return CheckResult(name, FAIL if bad else PASS, observed=len(bad), threshold=threshold,
+    def check(name, bad, threshold, shown, judged=None):
+        # observed as docs/json-contract.md has it for a check over the hours, as a suite's:
+        # N of the M hours judged broke it (its samples hold each such hour's value)
+        judged = len(rows) if judged is None else judged
+        return CheckResult(name, FAIL if bad else PASS, observed={"unexpected": len(bad), "of": judged},
+                           threshold=threshold,
                            violations=len(bad),
                            samples=[{"hour": r["hour"], shown: r[shown]} for r in bad[:sample_limit]],
                            window=window, details={"unexpected_index": [r["hour"] for r in bad], "column": shown})
@@ -57,9 +61,11 @@ def builtin_judgement(rows: list[dict], window: Window,
     results = [check("hourly_count_drift", drift, Threshold.symmetric(DEFAULT_DRIFT_PCT, "%"), "drift_pct")]
     if rows and "match_pct" in rows[0]:
         low = [r for r in rows if r["match_pct"] is not None and r["match_pct"] < DEFAULT_MATCH_PCT]
-        results.append(check("row_match", low, Threshold.at_least(DEFAULT_MATCH_PCT, "%"), "match_pct"))
+        results.append(check("row_match", low, Threshold.at_least(DEFAULT_MATCH_PCT, "%"), "match_pct",
+                             sum(1 for r in rows if r["match_pct"] is not None)))
         cut = [r for r in rows if r["truncated"]]
-        results.append(check("row_diff_complete", cut, Threshold(value_set=(False,)), "truncated"))
+        results.append(check("row_diff_complete", cut,
+                             Threshold(value_set=(False,), text=value_set_words("truncated", (False,))), "truncated"))
         doubled = [r for r in rows if r.get("duplicates_new")]
         results.append(check("new_keys_unique", doubled, Threshold.at_most(0, "keys"), "duplicates_new"))
     return results
@@ -86,7 +92,9 @@ def judge(suite: Path | None, rows: list[dict], window: Window, sample_limit: in
 def explain(checks: list[CheckResult], failing: set, evidence: list[dict],
             totals: dict) -> tuple[list[CheckResult], list[HourCount]]:
     """The judged checks with their reasons, and the hours with their classes and reasons."""
-    checks = [replace(c, reason=hourly_check_reason(c, evidence, totals)) for c in checks]
+    defined_by = next((c.check for c in checks if (c.details or {}).get("column") == "drift_pct"
+                       and c.threshold is not None and not c.threshold.has_bounds), None)
+    checks = [replace(c, reason=hourly_check_reason(c, evidence, totals, undefined_by=defined_by)) for c in checks]
     return checks, [_hour_count(r, failing, checks) for r in evidence]
 
 
@@ -155,7 +163,7 @@ def summary_check(dataset: str, ds, summaries: dict) -> CheckResult:
             bad.append(row)
     result = CheckResult(f"{dataset}.summary", FAIL if bad else PASS, observed=rows,
                          threshold=Threshold(text="equal on both sides"), violations=len(bad), samples=bad,
-                         details={"severity": "critical", "source": "both"})
+                         details={"severity": "critical", "source": "both", "summary_by": ds.summary_by})
     return replace(result, reason=summary_reason(result))
 
 
@@ -197,6 +205,9 @@ def compare_dataset(loaded: LoadedConfig, dataset: str, window: Window | None, *
         return with_findings(loaded, evidence, result, sources=sources, now=now)
 
 
+EMPTY_REASON = "no rows on either side"  # not the passing figures ("drift 0.00 %, match 100 %") it would keep
+
+
 def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareResult:
     """An hour with no row on either side proves nothing: `empty`, not `pass`, unless the
     dataset says quiet hours are normal (`allow_empty_hours`). A comparison none of whose
@@ -206,7 +217,7 @@ def mark_empty_hours(loaded: LoadedConfig, compare: CompareResult) -> CompareRes
     ds = loaded.config.datasets.get(compare.dataset)
     if ds is None or ds.allow_empty_hours or compare.window is None:
         return compare
-    hours = [replace(h, status=EMPTY) if h.old == 0 and h.new == 0 and h.status == PASS else h
+    hours = [replace(h, status=EMPTY, reason=EMPTY_REASON) if h.old == 0 and h.new == 0 and h.status == PASS else h
              for h in compare.hours]
     nothing = bool(hours) and all(h.status == EMPTY for h in hours)
     return replace(compare, hours=hours, status=EMPTY if nothing else compare.status)

@@ -311,7 +311,9 @@ def _both_sides(rule: Rule, old_rows: list[dict], new_rows: list[dict], sample_l
     if split.inherited:
         message = (f"{len(split.inherited)} inherited violation(s) also present in old (warning); "
                    f"{len(split.new)} new")
-    return CheckResult(check=rule.name, status=status, observed=len(new_rows),
+    # observed is what the threshold bounds: the new violations; `violations` counts every row
+    # of the new side (the inherited too), as the samples and the alert's items do
+    return CheckResult(check=rule.name, status=status, observed=len(split.new),
                        threshold=Threshold.at_most(0, "new violations"),
                        violations=len(new_rows), samples=[sample(r) for r in tagged[:sample_limit]],
                        message=message,

@@ -14,7 +14,7 @@ from pathlib import Path
 from reconciler.deferred_import import defer
 from reconciler.errors import ConfigError, first_line
 from reconciler.results import DEFAULT_SAMPLE_LIMIT, ERROR, FAIL, PASS, SKIPPED, CheckResult
-from reconciler.thresholds import Threshold, unit_of_column
+from reconciler.thresholds import Threshold, unit_of_column, value_set_words
 from reconciler.timeutil import Window
 
 _context = None
@@ -121,7 +121,7 @@ def _pair_text(kwargs: dict) -> str | None:
 
 def _threshold(kwargs: dict, expectation: str | None = None) -> Threshold:
     value_set = kwargs.get("value_set")
-    text = EXPECTATION_TEXT.get(expectation or "")
+    text = EXPECTATION_TEXT.get(expectation or "") or value_set_words(kwargs.get("column"), value_set)
     if expectation == "expect_column_pair_values_a_to_be_greater_than_b":
         text = _pair_text(kwargs)
     return Threshold(text=text, min=kwargs.get("min_value"), max=kwargs.get("max_value"),
@@ -242,10 +242,39 @@ def _run(name: str, expectations: list[dict], frame, index_column: str) -> list:
     return [by_id.get(e.id) for e in suite.expectations]
 
 
+OPERATORS = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤", "IN": "in", "NOT_IN": "not in"}
+
+
+def condition_text(cond) -> str | None:
+    """An expectation's `row_condition` as a person reads it: {"type": "comparison", "column":
+    {"name": "old"}, "operator": ">", "parameter": 0} -> "old > 0". It says which rows the
+    expectation judged: a reason must not claim the others."""
+    if cond is None or cond == "":
+        return None
+    if isinstance(cond, str):
+        return cond.strip()
+    if not isinstance(cond, dict):
+        return str(cond)
+    column = cond.get("column")
+    name = column.get("name") if isinstance(column, dict) else column
+    kind = cond.get("type")
+    if kind == "comparison":
+        value = cond.get("parameter")
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{name} {OPERATORS.get(cond.get('operator'), cond.get('operator'))} {shown}"
+    if kind == "nullity":
+        return f"{name} {'is' if cond.get('is_null') else 'is not'} null"
+    if kind in ("and", "or") and isinstance(cond.get("conditions"), list):
+        return f" {kind} ".join(condition_text(c) or "?" for c in cond["conditions"])
+    return str(cond)
+
+
 def _to_result(suite_name, exp, res, window, index_column, sample_limit) -> CheckResult:
     kwargs = exp.get("kwargs", {})
     check = check_name(suite_name, exp)
     details = {"suite": suite_name, "expectation": exp["type"], "column": kwargs.get("column")}
+    if condition_text(kwargs.get("row_condition")):
+        details["condition"] = condition_text(kwargs.get("row_condition"))
     info = (res.exception_info or {}) if res is not None else {}
     if res is None or info.get("raised_exception"):
         message = info.get("exception_message") or "expectation did not run"

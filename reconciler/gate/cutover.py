@@ -21,7 +21,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from reconciler.config.phases import PLAN_DEFAULTS, CriterionConfig
-from reconciler.gate.criteria import INCOMPLETE, LISTED, MET, NOT_MET, Outcome, Worst, _moment
+from reconciler.gate.criteria import (
+    INCOMPLETE,
+    LISTED,
+    MET,
+    NOT_MET,
+    Outcome,
+    Worst,
+    _moment,
+    failing_violations,
+    new_and_inherited,
+)
 from reconciler.gate.evidence import Evidence
 from reconciler.results import ERROR, FAIL, StoredResult
 from reconciler.timeutil import iso
@@ -29,10 +39,41 @@ from reconciler.timeutil import iso
 DAY = timedelta(days=1)
 WHAT = {"duplicate_bookings": "duplicate bookings", "access_codes": "bookings without a valid access code",
         "notifications": "bookings without a sent confirmation", "booking_summary": "status groups that differ",
-        "overlapping_bookings": "overlapping bookings", "status_transitions": "illegal status transitions",
+        "overlapping_bookings": "overlapping pairs of bookings", "status_transitions": "illegal status transitions",
         "bookings_migrated": "bookings missing or changed"}
+ONE = {"duplicate_bookings": "duplicate booking", "access_codes": "booking without a valid access code",
+       "notifications": "booking without a sent confirmation", "booking_summary": "status group that differs",
+       "overlapping_bookings": "overlapping pair of bookings", "status_transitions": "illegal status transition",
+       "bookings_migrated": "booking missing or changed"}
 # these fail on the rule's own verdict (new violations), not on inherited ones it only warns of
 BY_VERDICT = ("overlapping_bookings", "status_transitions")
+
+
+def _what(name: str, n: int) -> str:
+    return ONE[name] if n == 1 else WHAT[name]
+
+
+def _found(name: str, result) -> int:
+    """What the criterion counts in one result: a criterion judged on the rule's verdict its new
+    violations; another every violation on new (one inherited from old too)."""
+    return failing_violations(result) if name in BY_VERDICT else int(result.violations or 0)
+
+
+def _found_text(name: str, result) -> str:
+    """'1 new illegal status transition (2 inherited from old, which the rule only warns of)';
+    '4 bookings without a valid access code (2 new, 2 inherited from old)'."""
+    n = _found(name, result)
+    new, inherited = new_and_inherited(result)
+    if new is None or not inherited:
+        return f"{n} {_what(name, n)}"
+    if name in BY_VERDICT:
+        return f"{n} new {_what(name, n)} ({inherited} inherited from old, which the rule only warns of)"
+    return f"{n} {_what(name, n)} ({new} new, {inherited} inherited from old)"
+
+
+def _inherited(result) -> int:
+    new, inherited = new_and_inherited(result)
+    return inherited if new is not None else int(result.violations or 0)
 
 
 def _selects(rule: str, stored: StoredResult) -> bool:
@@ -63,18 +104,18 @@ def rule_criterion(name: str):
                            "checks/bookings, or the bookings snapshot's summary) in a job", bound)
         bad = [s for s in found if s.result.status == FAIL or (s.result.violations and name not in BY_VERDICT)]
         if bad:
-            s = max(bad, key=lambda s: (s.result.violations or 0, s.moment))
-            worst = Worst(_moment(s), s.result.violations, s.run_id, None,
-                          f"{s.result.check}: {s.result.violations} {WHAT[name]}")
+            s = max(bad, key=lambda s: (_found(name, s.result), s.moment))
+            worst = Worst(_moment(s), _found(name, s.result), s.run_id, None,
+                          f"{s.result.check}: {_found_text(name, s.result)}")
             moments = ", ".join(_moment(b) for b in bad[:LISTED]) + \
                 (f" and {len(bad) - LISTED} more" if len(bad) > LISTED else "")
             return Outcome(name, NOT_MET, f"{len(bad)} of {len(found)} result(s) of {rule} found {WHAT[name]} "
                            f"({moments}); worst {worst.at} {worst.text}", bound, worst,
-                           gaps=[{"dataset": None, "hour": _moment(b), "reason": f"{b.result.violations} "
-                                  f"{WHAT[name]}", "run_id": b.run_id} for b in bad])
+                           gaps=[{"dataset": None, "hour": _moment(b), "reason": _found_text(name, b.result),
+                                  "run_id": b.run_id} for b in bad])
         errors = [s for s in found if s.result.status == ERROR]
         clean = [s for s in found if s.result.status != ERROR]
-        inherited = max((s.result.violations or 0 for s in clean), default=0)
+        inherited = max((_inherited(s.result) for s in clean), default=0)
         zero = f"0 new {WHAT[name]}" if inherited else f"0 {WHAT[name]}"
         warned = f" (up to {inherited} inherited from old, which the rule only warns of)" if inherited else ""
         newest = clean[-1] if clean else None

@@ -40,8 +40,10 @@ SPANISH: list[tuple[str, object]] = [
     (r"source ('[^']*') (\(.*?\) )?is unreachable", r"la fuente \1 \2no está accesible"),
     (r"(\S+) could not be evaluated: ", r"\1 no pudo evaluarse: "),
     (r"\bcould not run\b", "no pudo ejecutarse"),
+    (r"\bnot judged by this check\b", "este control no la juzga"),
     (r"\bnot judged\b", "sin juzgar"),
     (r"\bno events in this hour\b", "ningún evento en esta hora"),
+    (r"\bno rows on either side\b", "sin filas en ningún lado"),
     (r"\bno writes measured\b", "ninguna escritura medida"),
     (r"\bno request measured in this hour\b", "ninguna petición medida en esta hora"),
     (r"\btruncated by the row budget\b", "cortado por el presupuesto de filas"),
@@ -94,6 +96,10 @@ SPANISH: list[tuple[str, object]] = [
     # -- reasons (reconciler/reasons.py and the check types)
     (rf"\bdrift (?P<d>{N}) % (?P<w>within|outside) ",
      lambda m: f"desviación {m['d']} % {'dentro de' if m['w'] == 'within' else 'fuera de'} "),
+    (rf"\bdrift undefined in (?P<n>{N}) hours? with no events in old \(",
+     lambda m: f"desviación indefinida en {m['n']} {_plural(m['n'], 'hora', 'horas')} sin eventos en el viejo ("),
+    (r"\bdrift undefined \(", "desviación indefinida ("),
+    (r"\bjudged by (?=\S)", "la juzga "),
     (rf"\bdrift defined \((?P<d>{N}) %\)", r"desviación definida (\g<d> %)"),
     (r"\bdrift defined in all\b", "desviación definida en todas"),
     (r"\bdrift within\b", "desviación dentro de"),
@@ -115,9 +121,18 @@ SPANISH: list[tuple[str, object]] = [
     (rf"(?P<n>{N}) (?P<label>missing|extra|changed)\b(?! rows)", lambda m: f"{m['n']} {_label(m, count=m['n'])}"),
     (r"row comparison cut short by its budget: some rows were not compared",
      "comparación de filas cortada por su presupuesto: algunas filas no se compararon"),
+    (r"\bcomplete \(not cut short\)", "completa (sin cortar)"),
     (r"\bevery row compared in all\b", "todas las filas comparadas en todas"),
     (r"\bevery row compared\b", "todas las filas comparadas"),
     (r", required ", ", se requiere "),
+    (r"not evaluated: it judges only hours where (?P<w>.+?), not this one",
+     r"sin evaluar: solo juzga las horas donde \g<w>, y esta no lo es"),
+    (rf"not evaluated: it judges only hours where (?P<w>.+?), none of these (?P<n>{N})",
+     r"sin evaluar: solo juzga las horas donde \g<w>, y ninguna de estas \g<n> lo es"),
+    (rf"(?P<a>{N}) of (?P<b>{N}) hours? where (?P<w>.+?) fail: ",
+     lambda m: f"{_plural(m['a'], 'falla', 'fallan')} {m['a']} de {m['b']} {_plural(m['b'], 'hora', 'horas')} "
+               f"donde {m['w']}: "),
+    (r"\bin the only hour where\b", "en la única hora donde"),
     (rf"(?P<a>{N}) of (?P<b>{N}) hours? fail: ",
      lambda m: f"{_plural(m['a'], 'falla', 'fallan')} {m['a']} de {m['b']} {_plural(m['b'], 'hora', 'horas')}: "),
     (r", every hour ", ", cada hora "),
@@ -132,6 +147,8 @@ SPANISH: list[tuple[str, object]] = [
     (rf"(?P<a>{N}) of (?P<b>{N}) groups? differ between old and new",
      lambda m: f"{_plural(m['a'], 'difiere', 'difieren')} {m['a']} de {m['b']} {_plural(m['b'], 'grupo', 'grupos')} "
                "entre el viejo y el nuevo"),
+    (rf"(?P<a>{N}) old vs (?P<b>{N}) new rows", r"\g<a> filas en el viejo frente a \g<b> en el nuevo"),
+    (r"\bdistinct (?P<c>\S+) ", r"\g<c> distintos: "),
     (rf"(?P<a>{N}) old vs (?P<b>{N}) new", r"\g<a> en el viejo frente a \g<b> en el nuevo"),
     (rf"newest event (?P<n>{N}) s old, ", r"evento más reciente de hace \g<n> s, "),
     (r"no event in the new system", "ningún evento en el sistema nuevo"),
@@ -190,7 +207,7 @@ WORDS = {
     "allowed": "permitido", "required": "requerido", "match": "coincidencia", "drift": "desviación",
     "lag": "retraso", "latency": "latencia", "write": "escritura", "writes": "escrituras", "key": "clave",
     "booking": "reserva", "bookings": "reservas", "overlapping": "solapadas", "duplicate": "duplicada",
-    "counts": "conteos", "equal": "iguales", "above": "por encima de", "below": "por debajo de",
+    "counts": "conteos", "equal": "iguales", "where": "donde", "above": "por encima de", "below": "por debajo de",
 }
 
 

@@ -170,9 +170,21 @@ def sample_rows(samples: dict) -> list[dict]:
     return lines
 
 
+def hour_label(hour: datetime, window: Window | None) -> str:
+    """An hour's label; the part of it a window covers when the window cuts it: a window of
+    10:15 to 10:45 counted 2026-12-02T10:15–10:45Z, not the whole 10:00 hour."""
+    if not isinstance(window, Window):
+        return moment(hour)
+    start, end = max(hour, window.start), min(hour + HOUR, window.end)
+    if start == hour and end == hour + HOUR:
+        return moment(hour)
+    return formatting.part_of_hour(start, end)
+
+
 def hour_rows(compare: CompareResult) -> list[dict]:
     """The per-hour table: counts, row classes (None in counts mode) and the hour's reason."""
-    return [{**h.to_dict(), "reason": h.reason or "", "label": moment(h.hour)} for h in compare.hours]
+    return [{**h.to_dict(), "reason": h.reason or "", "label": hour_label(h.hour, compare.window)}
+            for h in compare.hours]
 
 
 def chart_hours(compare: CompareResult, context: list[dict] | None) -> list[dict]:
@@ -213,7 +225,7 @@ def _sample_summary(compare: CompareResult) -> list[dict]:
 def failing_hours(compare: CompareResult) -> list[dict]:
     if len(compare.hours) <= 1:
         return []  # the checks' reasons already say it
-    return [{"label": moment(h.hour), "reason": h.reason or h.status, "status": h.status}
+    return [{"label": hour_label(h.hour, compare.window), "reason": h.reason or h.status, "status": h.status}
             for h in compare.hours if h.status != PASS]
 
 

@@ -4,7 +4,7 @@ threshold in ms reads "p50 12.5 ms, p99 40 ms". Pure functions."""
 
 from __future__ import annotations
 
-from reconciler.formatting import NONE, count, number
+from reconciler.formatting import NONE, UNDEFINED, count, number
 from reconciler.thresholds import Threshold
 
 MAX_ITEMS = 6
@@ -19,9 +19,16 @@ def words(key: str) -> str:
     return CLASS_WORDS.get(key) or str(key).replace("_", " ")
 
 
+# a count unit for one: "1 new violation", not "1 new violations"
+ONE = {"messages": "message", "violations": "violation", "new violations": "new violation", "keys": "key",
+       "differing hours": "differing hour", "rows missing or changed": "row missing or changed", "entries": "entry"}
+
+
 def _with_unit(value, unit: str | None) -> str:
     text = number(value)
-    return f"{text}\u00a0{unit}" if unit and text != NONE else text
+    if value == 1 and not isinstance(value, bool) and unit in ONE:
+        unit = ONE[unit]
+    return f"{text}\u00a0{unit}" if unit and text not in (NONE, UNDEFINED) else text
 
 
 STATISTICS = ("max", "min", "mean")  # measured in the threshold's unit, like percentiles
@@ -68,19 +75,33 @@ def _dict_text(value: dict, unit: str | None) -> str:
     return ", ".join(parts) + (f", …{more} more" if more > 0 else "")
 
 
+def _undefined(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def result_observed_text(result) -> str:
     """What a result observed, in words. An expectation's counter ({"unexpected": N, "of": M})
     is the expectation's bookkeeping: where its samples hold the values of the expectation's
     column that broke it, those are what was measured ("−40.0028 %", "12-34 (1 of 108 rows)")."""
     observed, threshold = result.observed, result.threshold
     column = (result.details or {}).get("column")
+    where = (result.details or {}).get("condition")
+    if where and isinstance(observed, dict) and observed.get("of") == 0:  # its reason names the rows it judged
+        return f"none judged (none where {where.replace(' ', chr(0xA0))})"
+    if isinstance(observed, list) and ((result.details or {}).get("summary_by") or result.check.endswith(".summary")):
+        # a snapshot's summary observes groups (one per value of summary_by), not rows
+        differ = max(int(result.violations or 0), len(result.samples or []))
+        return f"{count(differ)} of {count(len(observed))} group{'s' if len(observed) != 1 else ''} differ"
     if not (isinstance(observed, dict) and "unexpected" in observed and column):
         return observed_text(observed, threshold)
-    rows = [s for s in result.samples or [] if isinstance(s, dict) and s.get(column) is not None]
+    measure = column in KEY_UNITS  # a drift or a match with no value is undefined, not absent
+    rows = [s for s in result.samples or [] if isinstance(s, dict)
+            and (not _undefined(s.get(column)) or (measure and column in s))]
     if not rows:
         return observed_text(observed, threshold)
     unit = threshold.unit if threshold is not None else None
-    values = ", ".join(_with_unit(s[column], unit) if isinstance(s[column], (int, float)) else str(s[column])
+    values = ", ".join(UNDEFINED if _undefined(s[column]) else _with_unit(s[column], unit)
+                       if isinstance(s[column], (int, float)) else str(s[column])
                        for s in rows[:MAX_ITEMS]) + (", …" if len(rows) > MAX_ITEMS else "")
     unexpected, of = observed.get("unexpected"), observed.get("of")
     if not of or of <= 1:

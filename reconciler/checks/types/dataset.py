@@ -80,14 +80,20 @@ def completeness_reason(result: CheckResult) -> str:
     return text
 
 
+GROUPS_LISTED = 3
+
+
 def summary_reason(result: CheckResult) -> str:
     rows = result.observed if isinstance(result.observed, list) else []
     bad = result.samples or []
     if not bad:
         return f"all {plural(len(rows), 'group')} equal on old and new"
     key = next(iter(bad[0]))
-    shown = ", ".join(f"{b[key]}: {_group_difference(b)}" for b in bad[:3])
-    return f"{count(len(bad))} of {plural(len(rows), 'group')} differ between old and new ({shown})"
+    # groups apart by "; ", the numbers of one group by ", ": the groups not listed are counted
+    shown = "; ".join(f"{b[key]}: {_group_difference(b)}" for b in bad[:GROUPS_LISTED])
+    differ = max(int(result.violations or 0), len(bad))
+    more = f"; …and {count(differ - GROUPS_LISTED)} more" if differ > GROUPS_LISTED else ""
+    return f"{count(differ)} of {plural(len(rows), 'group')} differ between old and new ({shown}{more})"
 
 
 def _group_difference(group: dict) -> str:
@@ -99,4 +105,4 @@ def _group_difference(group: dict) -> str:
         old, new = group[f"old_{name}"], group.get(f"new_{name}")
         if old != new:
             parts.append(f"distinct {name} {count(old)} old vs {count(new)} new")
-    return "; ".join(parts) or f"{count(group['old'])} old vs {count(group['new'])} new"
+    return ", ".join(parts) or f"{count(group['old'])} old vs {count(group['new'])} new"
