@@ -123,3 +123,34 @@ def test_a_window_whose_budget_is_spent_leaves_its_unpaired_rows_as_they_were(re
     [hour] = first.hours
     assert (hour.mismatched, hour.missing_in_new, hour.extra_in_new, first.totals["not_looked_up"]) == (0, *expected)
     assert (first.totals["unverified"], first.totals["matched"]) == (0, 100)
+
+
+def test_the_look_up_is_keyed_and_bounded_in_time(request, tmp_path):
+    """Every look-up names its keys and a time range on both sides of the window (never a
+    scan): one statement for the 9 rows missing in new, one for the 4 extra, and one for the
+    rivals of each side's twins."""
+    import sqlalchemy as sa
+
+    old, new = scenario()
+    old_url, new_url = server_url(request, "postgresql", "shiftk_old"), server_url(request, "postgresql", "shiftk_new")
+    load_events(old_url, old_table("legacy_shiftk"), old)
+    load_events(new_url, new_table("events_shiftk"), new)
+    path = schedule(tmp_path, old_url, new_url, old_table="legacy_shiftk", new_table="events_shiftk", suite=False)
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if " IN (" in statement:
+            statements.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        first = compare(path, Window(BASE, BASE + H))
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+
+    assert (first.hours[0].mismatched, first.hours[0].missing_in_new, first.hours[0].extra_in_new) == (5, 4, 1)
+    lookups = [s for s in statements if "legacy_shiftk" in s or "events_shiftk" in s]
+    assert len(lookups) == 4, lookups
+    for s in lookups:
+        key, column = ("id", "ts") if "legacy_shiftk" in s else ("event_id", "time")
+        assert f"{key} IN (" in s and s.count(f"{column} >=") == 2 and s.count(f"{column} <") == 2, s
