@@ -40,6 +40,14 @@ class SourceError(ReconcilerError):
     exit_code = EXIT_UNAVAILABLE
 
 
+class UnknownDatabase(SourceError):
+    """The server answered, but the database the url names is not on it: a mistake in the
+    config, exit 2 naming the url's key. Still a SourceError: the service stores the window as
+    an error and retries it, as for any source it cannot open."""
+
+    exit_code = EXIT_USAGE
+
+
 class StoreUnavailable(SourceError):
     """The report store could not be reached or used."""
 

@@ -18,6 +18,9 @@ every series labelled service="booking-api":
   12:00) the new one 10 / 20 / 30 / 30 / 10 / 0 %.
 - A decoy series `traffic_split_new_system_total{service="other"}` (1 request per 5 minutes)
   that a query without the configured selector would add in.
+- An error counter created by its first error and gone two hours later (a pod that restarted
+  without initialising it): `late_errors_new_system_total`, with samples only from SPIKE_HOUR
+  to LATE_ERRORS_END, counting the new system's errors from SPIKE_HOUR (2 400, then 60).
 
 Why `increase()` gives the planted numbers exactly: a counter sample sits on every hour
 boundary, and the increments of the 5 minutes after a sample belong to the hour that sample
@@ -47,6 +50,7 @@ HOUR = timedelta(hours=1)
 SPIKE_HOUR = START + timedelta(hours=30)
 SLOW_HOUR = START + timedelta(hours=36)
 END = START + timedelta(days=DAYS)
+LATE_ERRORS_END = SPIKE_HOUR + 2 * HOUR
 
 TOTAL_PER_STEP = 20_000
 BOUNDS = ("0.05", "0.1", "0.25", "0.5", "1.0", "+Inf")
@@ -99,7 +103,7 @@ def history_text() -> str:
     requests = {s: [] for s in ("old", "new")}
     errors = {s: [] for s in ("old", "new")}
     latency = {s: [] for s in ("old", "new")}
-    decoy, gauge = [], []
+    decoy, gauge, late_errors = [], [], []
     totals = {s: [0, 0, [0] * len(BOUNDS), 0.0] for s in ("old", "new")}
     t = START
     while t <= END:
@@ -114,6 +118,8 @@ def history_text() -> str:
             acc[2] = [a + b for a, b in zip(acc[2], buckets)]
             acc[3] += sum(c * m for c, m in zip(buckets, MIDPOINTS))
         decoy.append((len(decoy), ts))
+        if SPIKE_HOUR <= t <= LATE_ERRORS_END:
+            late_errors.append((errors["new"][-1][0] - errors["new"][-1 - (t - SPIKE_HOUR) // STEP][0], ts))
         gauge.append(f"traffic_split_percent{{{LABELS}}} {split_pct(t)} {ts}")
         t += STEP
     lines = []
@@ -124,6 +130,7 @@ def history_text() -> str:
         lines += _counter(f"traffic_split_{system}_system", series)
         lines += _counter(f"errors_{system}_system", {LABELS: errors[system]})
         lines += _histogram(f"latency_{system}_system_seconds", latency[system])
+    lines += _counter("late_errors_new_system", {LABELS: late_errors})
     lines += ["# TYPE traffic_split_percent gauge", *gauge, "# EOF"]
     return "\n".join(lines) + "\n"
 

@@ -127,3 +127,18 @@ def test_bad_input_exits_2(tmp_path, capfd, args, message):
     code, out, err = run_cli(capfd, "--config", loaded.path, "calibrate", *args)
     assert (code, out) == (2, "")
     assert err.startswith(message)
+
+
+def test_an_unreachable_side_is_named_as_configured(tmp_path, capfd):
+    """The message names the side's own source ('old'), not the internal names of the two reads."""
+    path = tmp_path / "schedule.yaml"
+    path.write_text(
+        'sources:\n  old: {url: "postgresql://bob:secret@127.0.0.1:1/x", connect_timeout: 2s}\n'
+        f'  new: {{url: "sqlite:///{tmp_path}/new.db"}}\n'
+        "datasets:\n  device_events:\n"
+        "    old: {source: old, table: legacy_events, time: ts, key: [id]}\n"
+        "    new: {source: new, table: device_events, time: time, key: [event_id]}\n")
+    code, out, err = run_cli(capfd, "--config", path, "calibrate", "device_events", "--side", "old",
+                             "--start", "2026-11-27T10:00Z", "--end", "2026-11-27T12:00Z", "--settle", "0s")
+    assert (code, out) == (3, "")
+    assert err.startswith("reconciler: source 'old' (postgresql://bob:***@127.0.0.1:1/x) is unreachable: ")

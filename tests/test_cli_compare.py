@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -350,3 +351,18 @@ def test_compare_help_documents_the_options(capfd):
     assert out.startswith("Usage: reconciler compare [OPTIONS] [DATASET]\n")
     for option in ("--start TEXT", "--end TEXT", "--rows / --counts-only", "--format [table|json]"):
         assert option in out
+
+
+def test_a_dataset_without_columns_says_its_rows_were_compared_by_key_and_time_only(project, capfd, monkeypatch):
+    """Equal keys and times would pass whatever the other columns hold: the operator is told."""
+    monkeypatch.setenv("COLUMNS", "200")
+    path = project / "schedule.yaml"
+    text = path.read_text()
+    path.write_text(re.sub(r"    columns:\n(      .*\n)+", "", text))
+    code, out, err = run(capfd, "compare", *window_args(13, 1))
+    assert out.splitlines()[-1].startswith("note: ") and out.splitlines()[-1].endswith(
+        "datasets.device_events lists no `columns`: rows were compared by key and time only; list the value "
+        "columns to compare their values"), err
+    path.write_text(text)
+    code, out, err = run(capfd, "compare", *window_args(13, 1))
+    assert "lists no `columns`" not in out

@@ -97,7 +97,8 @@ def test_an_empty_phase_is_exit_2_naming_the_phases_not_the_default_phase(projec
 
 
 def test_phases_in_schedule_yaml_override_the_plan(tmp_path, capfd, monkeypatch):
-    loaded = gate_config(tmp_path, "phases:\n  shadow:\n    days: 1\n    criteria: {coverage: , drift: {max_abs_pct: 6}}\n")
+    loaded = gate_config(tmp_path, "phases:\n  shadow:\n    days: 1\n    criteria: {coverage: , drift: {max_abs_pct: 6}, "
+                                   "match: false, lag: false, latency: false, queues: false, bookings: false}\n")
     monkeypatch.chdir(tmp_path)
     store = open_store(loaded)
     fabricate_week(store, start=END - 24 * HOUR, special={END - 3 * HOUR: {"new": 1050}})

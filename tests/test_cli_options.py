@@ -73,6 +73,38 @@ def test_option_values_and_arguments_after_a_double_dash_stay_put():
     assert hoisted(["nosuch", "--config", "x.yaml"]) == ["nosuch", "--config", "x.yaml"]
 
 
+@pytest.mark.parametrize("args", [["report", "list", "--limit", "1", "--config"], ["compare", "device_events", "--config"],
+                                  ["db", "upgrade", "-v", "--config"], ["--config"]], ids=" ".join)
+def test_config_with_no_value_at_the_end_is_clicks_own_error(args, capfd):
+    # hoisted in front of the command, a bare --config took the command's name as its value
+    assert run_cli(capfd, *args) == (2, "", "Error: Option '--config' requires an argument.\n")
+
+
+@pytest.mark.parametrize("path", leaf_paths(cli), ids=" ".join)
+def test_version_after_any_command_prints_the_version(path, capfd):
+    from importlib.metadata import version
+
+    expected = (0, f"reconciler, version {version('shadow-reconciler')}\n", "")
+    assert run_cli(capfd, *path, "--version") == expected
+    assert run_cli(capfd, "--version", *path) == expected
+
+
+COMMON_HELP = """
+  Common options, before or after the command:
+    --config FILE  schedule.yaml to use ($RECONCILER_CONFIG).  [default: schedule.yaml]
+    -v, --verbose  More log output on stderr: -v our progress, -vv our debug and the libraries' logs, -vvv Alembic's too.
+    --version      Show the version and exit.
+"""
+
+
+@pytest.mark.parametrize("path", [*leaf_paths(cli), ("report",), ("db",), ("notify",)], ids=" ".join)
+def test_every_subcommands_help_ends_with_the_common_options(path, capfd, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    code, out, err = run_cli(capfd, *path, "--help")
+    assert (code, err) == (0, "")
+    assert out.endswith(COMMON_HELP)
+
+
 def missing_config(tmp_path) -> tuple[Path, str]:
     path = tmp_path / "nowhere" / "x.yaml"
     return path, f"reconciler: {path}: file not found (give --config PATH or set RECONCILER_CONFIG)\n"
@@ -138,7 +170,11 @@ def test_demo_again_hint_compares_the_pair_of_its_own_out(tmp_path, capfd, monke
     code, listed, _ = run_cli(capfd, *listing.split()[1:], "--format", "json")
     assert (code, len(json.loads(listed)["runs"])) == (0, 3)
     assert (out_dir / "schedule.yaml").read_text().count("${") == 0
+    payloads = sorted(p.name for p in (out_dir / "notify").iterdir())
+    assert payloads
+    (out_dir / "notify" / "000099-alert.json").write_text("{}")  # an earlier demo's payload
     code, _, _ = run_cli(capfd, "demo", "--hours", "2", "--rate", "0.05", "--out", out_dir)  # again, same --out
+    assert sorted(p.name for p in (out_dir / "notify").iterdir()) == payloads
     code, listed, _ = run_cli(capfd, *listing.split()[1:], "--format", "json")
     assert (code, len(json.loads(listed)["runs"])) == (0, 3)  # the demo's store holds its last demo only
 

@@ -117,6 +117,21 @@ def test_report_list_table(config, stored):
         "old: connection refused"]
 
 
+def test_report_list_says_why_a_failing_run_failed(config, stored):
+    """A failing run has no message; its row shows its first failing checks' reasons, as the
+    HTML index's Why column does."""
+    result = invoke(config, "report", "list", "--status", "fail")
+    assert result.exit_code == 0
+    rows = [[cell.strip() for cell in line.split("│")[1:10]] for line in result.stdout.splitlines()
+            if line.startswith("│")]
+    assert rows[0][:8] == ["1", "hourly-shadow", "2026-11-27T10:00:00Z", "2026-11-27T13:00:00Z", "fail", "4", "3",
+                           "4.0"]
+    # the cell folds over several lines; numbers' thousands separators are spaces too
+    assert " ".join(" ".join(row[8] for row in rows).split()) == (
+        "hourly_count_drift: 1 of 3 hours fail: 11:00 drift +1.50 % outside ±1 %: 30 more events in new; "
+        "row_match: match 99.155 % < 99.9 %: 34 of 4 024 rows differ (4 missing, 24 extra, 6 changed); 1 more")
+
+
 def test_report_list_rejects_a_bad_since(config, stored):
     result = invoke(config, "report", "list", "--since", "last tuesday")
     assert result.exit_code == 2

@@ -205,6 +205,23 @@ def test_run_with_a_postgresql_report_store(project, sqlite_demo, monkeypatch, m
         store.close()
 
 
+def test_jobs_tells_errored_hours_from_failing_ones(project, sqlite_demo, capfd):
+    """'errored' is an hour whose run could not finish; a failing hour was judged and failed: the
+    demo's last hour fails, and no run ended in an error."""
+    code, _, _ = run_cli(capfd, "run", "hourly-shadow", *hour_args(sqlite_demo, 0, DEMO_HOURS))
+    assert code == 1
+    code, out, _ = run_cli(capfd, "jobs", "--now", iso(sqlite_demo["end"] + 20 * timedelta(minutes=1)))
+    assert code == 0
+    lines = out.splitlines()
+    start = lines.index("hourly-shadow")
+    assert lines[start + 5:start + 7] == [
+        "  errored     none", f"  failing     1 hour of the last 24: {iso(demo_hour(sqlite_demo, DEMO_HOURS - 1))}"]
+    code, out, _ = run_cli(capfd, "jobs", "--now", iso(sqlite_demo["end"] + 20 * timedelta(minutes=1)),
+                           "--format", "json")
+    [job] = [j for j in json.loads(out)["jobs"] if j["job"] == "hourly-shadow"]
+    assert (job["failed_hours"], job["failing_hours_24h"]) == ([], [iso(demo_hour(sqlite_demo, DEMO_HOURS - 1))])
+
+
 # ------------------------------------------------------------------ job_windows, pure
 
 @pytest.fixture(scope="module")
@@ -308,7 +325,13 @@ def test_job_windows_explicit_range_is_cut_into_hours(jobs_config):
     assert starts(job_windows(jobs_config, "hourly", T, None, at(7), None)) == [at(7), at(8), at(9)]
     with pytest.raises(UsageError) as e:
         job_windows(jobs_config, "hourly", T, None, at(4), at(4))
-    assert str(e.value) == "bad window: end 2026-03-15 04:00:00+00:00 is not after start 2026-03-15 04:00:00+00:00"
+    assert str(e.value) == "bad window: end 2026-03-15T04:00:00Z is not after start 2026-03-15T04:00:00Z"
+
+
+def test_run_with_end_before_start_prints_iso_times(project, capfd):
+    assert run_cli(capfd, "run", "hourly-shadow", "--start", "2026-12-03T06:00Z", "--end", "2026-12-03T05:00Z",
+                   "--now", "2026-12-03T09:30Z") == (
+        2, "", "reconciler: bad window: end 2026-12-03T05:00:00Z is not after start 2026-12-03T06:00:00Z\n")
 
 
 # ------------------------------------------------------------------ reconciler demo

@@ -41,3 +41,15 @@ def test_v_logs_our_progress_and_no_library_noise(tmp_path, sqlite_demo):
     quiet = reconciler(tmp_path, sqlite_demo, "run", "hourly-shadow", "--start", iso(last), "--end",
                        iso(sqlite_demo["end"]))
     assert " INFO " not in quiet.stderr
+
+
+def test_vv_keeps_alembics_setup_lines_out_and_vvv_lets_them_in(tmp_path, sqlite_demo):
+    path = tmp_path / "schedule.yaml"
+    path.write_text('sources:\n  old: {url: "sqlite:///old.db"}\nreport_store: {url: "sqlite:///r.db", directory: out}\n')
+    message = f"report store sqlite:///{tmp_path}/r.db is at revision "
+    done = reconciler(tmp_path, sqlite_demo, "-vv", "db", "upgrade", "--config", path)
+    assert (done.returncode, done.stdout.startswith(message)) == (0, True)
+    assert "alembic" not in done.stderr
+    done = reconciler(tmp_path, sqlite_demo, "-vvv", "db", "upgrade", "--config", path)
+    assert (done.returncode, done.stdout.startswith(message)) == (0, True)
+    assert " INFO alembic.runtime.migration: Context impl SQLiteImpl." in done.stderr

@@ -417,3 +417,30 @@ def test_row_diff_slices_that_divide_an_hour_in_whole_units_load(workdir, precis
     text = GOOD.replace("    columns:", f"    time_precision: {precision}\n    diff: {{slice_seconds: {seconds}}}\n"
                                        "    columns:")
     assert load(text).config.datasets["device_events"].diff.slice_seconds == seconds
+
+
+def _phases(phases: dict) -> dict:
+    from reconciler.config.models import Config
+
+    config = Config.model_validate({"sources": {"old": {"url": "sqlite:///a.db"}, "new": {"url": "sqlite:///b.db"}},
+                                   "phases": phases})
+    return {name: phase.criteria for name, phase in config.phases.items()}
+
+
+def test_tuning_one_criterion_of_a_plan_phase_keeps_the_others():
+    """A tuned bound used to replace the phase's criteria: the gate then said GO on the one left."""
+    criteria = _phases({"traffic-split": {"criteria": {"error_rate": {"max_pct": 0.2}}}})["traffic-split"]
+    assert list(criteria) == ["coverage", "error_rate", "p99_latency", "stable_split", "discrepancy"]
+    assert criteria["error_rate"].max_pct == 0.2 and criteria["p99_latency"].max_ms is None
+
+
+def test_a_plan_phase_given_only_its_days_keeps_its_own_criteria_not_shadows():
+    assert list(_phases({"traffic-split": {"days": 3}})["traffic-split"]) == [
+        "coverage", "error_rate", "p99_latency", "stable_split", "discrepancy"]
+
+
+def test_false_drops_a_criterion_and_a_new_phase_has_what_it_names():
+    phases = _phases({"shadow": {"criteria": {"latency": False, "queues": False}},
+                      "canary": {"criteria": {"error_rate": None, "drift": {"max_abs_pct": 2}}}})
+    assert list(phases["shadow"]) == ["coverage", "drift", "match", "lag", "bookings"]
+    assert list(phases["canary"]) == ["error_rate", "drift"]

@@ -50,7 +50,7 @@ def test_the_digest_numbers_are_the_ledgers_and_the_gates(env):
     assert facts["plan"] == {"phase": "traffic-split", "traffic": {
         "split_pct": 100.0, "split_hour": iso(last), "split_run_id": ids[last], "error_rate_pct": 0.05,
         "errors": 2880.0, "requests": 5760000.0, "target_pct": 0.1, "on_target": True, "hours_measured": 24,
-        "hours": 24}}
+        "hours": 24, "complete": True}}
     # the gate over the same 24 hours: the same error rate; the ledger: the same hours
     report = evaluate_gate(store, loaded, FULL_DAY.end + HOUR, start=FULL_DAY.start, end=FULL_DAY.end)
     error_rate = next(o for o in report.outcomes if o.criterion == "error_rate")
@@ -102,3 +102,52 @@ def test_in_shadow_mode_the_digest_names_the_phase_only(tmp_path, monkeypatch):
         store.close()
     assert facts["plan"] == {"phase": "shadow", "traffic": None}
     assert plan_text(facts, "en") == "*Migration plan*\n• current phase: *shadow mode*"
+
+
+def next_steps_text(facts: dict, locale: str) -> str:
+    payload = render("digest", facts, Texts(locale), Links())
+    return next(b["text"]["text"] for b in payload["blocks"] if b.get("text", {}).get("text", "").startswith(
+        ("*Next steps*", "*Próximos pasos*")))
+
+
+def test_a_criterion_the_gate_finds_not_met_is_a_next_step(env):
+    """The day at 50 % (its spike and slow hour): the gate's NO-GO names its criteria not met, and so
+    do the next steps, never "nothing to do"."""
+    loaded, store = env
+    store_hours(loaded, store, HALF_DAY)
+    facts = facts_of(loaded, store, HALF_DAY)
+    assert facts["gate"]["not_met"] == ["error_rate", "p99_latency", "stable_split"]
+    assert next_steps_text(facts, "en") == (
+        "*Next steps*\n• bring the new system's error rate below 0.1 % (it is 0.13125 %)\n"
+        "• meet what the traffic split go/no-go gate finds not met: error rate, p99 latency, 7 days stable at 100 % "
+        "(`reconciler gate` names each one's worst hour)")
+    assert next_steps_text(facts, "es").endswith(
+        "• cumplir lo que la decisión de avance de reparto de tráfico da por no cumplido: tasa de error, latencia p99, "
+        "7 días estables al 100 % (`reconciler gate` nombra la peor hora de cada uno)")
+
+
+def test_an_error_rate_below_target_over_some_hours_only_is_not_a_tick(env):
+    loaded, store = env
+    store_hours(loaded, store, FULL_DAY, skip={FULL_DAY.start + h * HOUR for h in range(18)})
+    facts = facts_of(loaded, store, FULL_DAY)
+    assert (facts["plan"]["traffic"]["hours_measured"], facts["plan"]["traffic"]["complete"]) == (6, False)
+    assert plan_text(facts, "en").endswith(
+        f"• new system's error rate: 0.05 % (720 of 1{NBSP}440{NBSP}000 requests, only 6 of 24 hours measured), "
+        "⏳ below the 0.1 % target so far")
+    assert plan_text(facts, "es").endswith(
+        f"• tasa de error del sistema nuevo: 0,05 % (720 de 1{NBSP}440{NBSP}000 peticiones, solo 6 de 24 horas "
+        "medidas), ⏳ por debajo del objetivo de 0,1 % por ahora")
+
+
+def test_a_day_whose_hours_were_not_judged_says_why_not_that_no_traffic_check_exists(tmp_path, prometheus_url,
+                                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    misspelt = "{new: {errors: errors_new_sytem_total, selector: 'service=\"booking-api\"'}}"
+    with traffic_store(tmp_path, prometheus_url, misspelt) as (loaded, store):
+        store_hours(loaded, store, HALF_DAY)
+        facts = facts_of(loaded, store, HALF_DAY)
+    assert plan_text(facts, "en").splitlines()[-1] == (
+        "• traffic split: no hour of the period judged (24 hours not judged: the new system's error count is "
+        "unknown: errors_new_sytem_total{service=\"booking-api\"} returned no series, nor in the 7 days before (a "
+        "misspelt name? A counter created by its first error: initialise it to 0 at start, or count errors with a "
+        "label of the request counter, e.g. traffic_split_new_system_total{code=~\"5..\"}))")

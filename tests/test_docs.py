@@ -200,3 +200,11 @@ def test_the_readme_lists_every_exit_code():
     table = re.search(r"## Exit codes\n\n((?:\|.*\n)+)", (ROOT / "README.md").read_text()).group(1)
     listed = [int(row.split("|")[1]) for row in table.splitlines()[2:]]
     assert listed == sorted(codes) == [0, 1, 2, 3, 4]
+
+
+def test_the_guide_gives_the_events_jobs_minute_of_the_shipped_cron():
+    import yaml
+
+    cron = yaml.safe_load((ROOT / "schedule.yaml").read_text())["jobs"]["hourly-shadow"]["cron"]
+    minute = {"5": "five", "10": "ten", "15": "a quarter"}[cron.split()[0]]
+    assert f"on its cron ({minute} past every hour for events)" in (ROOT / "docs" / "guide.md").read_text()

@@ -73,6 +73,11 @@ PLANTED = [
     ("seen_at", [(T, T - 19_800_000_000)], "1 `seen_at` shifted by −5 h 30 min (a time zone)"),
     ("seen_at", [(T + 123_456, T), (T + 999_999, T)], "2 `seen_at` truncated to the second (precision lost)"),
     ("seen_at", [(T + 123_456, T + 123_000)], "1 `seen_at` truncated to the millisecond (precision lost)"),
+    ("seen_at", [(T, T + 457_000), (T + 1_000_000, T + 1_999_000)],
+     "2 `seen_at` old holds whole seconds, new a finer time (compare at the old precision: time_precision s)"),
+    ("value", [(1.2304, 1.23), (2.3456, 2.346), (7.1049, 7.105), (0.5551, 0.555)], "4 `value` rounded to 3 decimals"),
+    ("value", [(20.1, 20.100000381469727), (-3.3, -3.299999952316284), (1e-8, 9.99999993922529e-09)],
+     "3 `value` stored in single precision (a 4-byte float: about 7 significant digits)"),
     ("seen_at", [(T, T + 250_000), (T + 7, T + 250_007)], "2 `seen_at` +250 ms exactly (constant offset)"),
     ("count", [(3, 4), (10, 11), (0, 1)], "3 `count` +1 exactly (constant offset)"),
 ]

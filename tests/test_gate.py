@@ -206,9 +206,18 @@ class TestPeriodBoundary:
 
     def test_an_explicit_period(self, gate_env):
         loaded, store = gate_env
+        fabricate_week(store, start=START, end=END)
+        report = evaluate_gate(store, loaded, NOW, start=START, end=END)
+        assert (len(report.period.hours()), report.verdict) == (168, "go")
+
+    def test_an_explicit_period_shorter_than_the_phase_never_says_go(self, gate_env):
+        """Every hour of a day may pass; the phase still asks for 7 days in a row."""
+        loaded, store = gate_env
         fabricate_week(store, start=START, end=START + 24 * HOUR)
         report = evaluate_gate(store, loaded, NOW, start=START, end=START + 24 * HOUR)
-        assert (len(report.period.hours()), report.verdict) == (24, "go")
+        assert (len(report.period.hours()), report.verdict, report.reasons) == (24, "incomplete", [
+            "period incomplete: the period holds 24 hours; the phase needs 7 days (168 hours) of evidence"])
+        assert evaluate_gate(store, loaded, NOW, start=START, end=START + 24 * HOUR, days=1).verdict == "go"
 
 
 def test_gate_summary_is_the_shadow_phase_and_serializes(gate_env):

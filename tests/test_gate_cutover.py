@@ -185,8 +185,10 @@ def test_the_rule_a_criterion_reads_is_configurable(tmp_path, monkeypatch, capfd
     code, out, _ = run_cli(capfd, "--config", loaded.path, "gate", "--phase", "booking-cutover", "--now",
                            NOW.isoformat(), "--format", "json")
     doc = json.loads(out)
-    assert (code, [(c["criterion"], c["state"], c["bound"]) for c in doc["criteria"]]) == (
-        4, [("duplicate_bookings", "incomplete", {"rule": "status_matches_dates", "max_violations": 0})])
+    assert (code, [(c["criterion"], c["state"], c["bound"]) for c in doc["criteria"]][:2]) == (
+        4, [("duplicate_bookings", "incomplete", {"rule": "status_matches_dates", "max_violations": 0}),
+            ("access_codes", "met", {"rule": "access_code_valid", "max_violations": 0})])
+    assert len(doc["criteria"]) == 7, "tuning one criterion keeps the phase's others"
 
 
 def test_current_phase_names_a_phase(tmp_path, capfd):

@@ -64,7 +64,7 @@ def test_no_go_on_the_day_at_50_percent_with_its_spike_and_slow_hour(env):
     o = by_name(report)
     assert {name: x.state for name, x in o.items()} == {
         "coverage": "met", "error_rate": "not met", "p99_latency": "not met", "stable_split": "not met",
-        "discrepancy": "not met"}
+        "discrepancy": "not met", "period": "incomplete"}
     # 23 hours x 60 errors + 2 400 in the spike, of 24 x 120 000 requests
     assert o["error_rate"].summary == "new error rate 0.13125 % (3\u00a0780 of 2\u00a0880\u00a0000 requests) against < 0.1 %"
     assert o["error_rate"].worst.text == "error rate 2 % (2\u00a0400 of 120\u00a0000 requests)"
@@ -94,12 +94,69 @@ def test_incomplete_when_hours_were_not_measured(env):
         "coverage": "incomplete", "error_rate": "incomplete", "p99_latency": "incomplete",
         "stable_split": "incomplete", "discrepancy": "incomplete"}
     assert o["coverage"].summary == f"167 of 168 dataset-hours judged; not judged: device_events {iso(hole)} (no run)"
+    nothing = ("not judged: the new system's request count is unknown: traffic_split_new_system_total"
+               '{service="booking-api"} returned no series')
     assert [(g["hour"], g["reason"]) for g in o["error_rate"].gaps] == [
-        (iso(hole), "no traffic measured"), (iso(END), "skipped"), (iso(END + HOUR), "skipped")]
+        (iso(hole), "no traffic measured"), (iso(END), nothing), (iso(END + HOUR), nothing)]
     assert o["error_rate"].summary.endswith(
         f"; 3 of 168 hours not measured: {iso(hole)} (no traffic measured), {iso(END)} … {iso(END + HOUR)} "
-        "(2 hours, skipped)")
+        f"(2 hours, {nothing})")
     assert o["stable_split"].summary.startswith("0 of 168 hours stable")
+
+
+def test_hours_with_an_unknown_figure_are_gaps_of_every_criterion_with_their_reason(tmp_path, prometheus_url,
+                                                                                   monkeypatch):
+    """The new error counter misspelt: on the day at 50 % (with its 2 % spike) no hour is judged, so
+    no criterion is met or clean, and each names what was missing."""
+    monkeypatch.chdir(tmp_path)
+    misspelt = "{new: {errors: errors_new_sytem_total, selector: 'service=\"booking-api\"'}}"
+    day1 = Window(START + DAY, START + 2 * DAY)
+    with traffic_store(tmp_path, prometheus_url, misspelt) as (loaded, store):
+        store_hours(loaded, store, day1)
+        report = gate(loaded, store, day1)
+    o = by_name(report)
+    assert report.verdict == "incomplete"
+    assert {name: o[name].state for name in ("error_rate", "p99_latency", "stable_split")} == {
+        "error_rate": "incomplete", "p99_latency": "incomplete", "stable_split": "incomplete"}
+    why = ("not judged: the new system's error count is unknown: errors_new_sytem_total{service=\"booking-api\"} "
+           "returned no series, nor in the 7 days before (a misspelt name? A counter created by its first error: "
+           "initialise it to 0 at start, or count errors with a label of the request counter, e.g. "
+           'traffic_split_new_system_total{code=~"5.."})')
+    assert o["error_rate"].summary == (f"no hour with the new system's requests and errors measured; 24 of 24 hours "
+                                       f"not measured: {iso(day1.start)} … {iso(day1.end - HOUR)} (24 hours, {why})")
+    assert {g["reason"] for g in o["error_rate"].gaps} == {why}
+
+
+def test_without_the_old_systems_series_no_criterion_is_met(tmp_path, prometheus_url, monkeypatch):
+    """Old pods scaled away at 100 %: the split is unknown, and so is every criterion of those hours."""
+    monkeypatch.chdir(tmp_path)
+    gone = "{new: {selector: 'service=\"booking-api\"'}, old: {selector: 'job=\"old-scaled-to-zero\"'}}"
+    day = Window(FULL.start, FULL.start + DAY)
+    with traffic_store(tmp_path, prometheus_url, gone) as (loaded, store):
+        store_hours(loaded, store, day)
+        o = by_name(gate(loaded, store, day))
+    assert {name: o[name].state for name in ("error_rate", "p99_latency", "stable_split")} == {
+        "error_rate": "incomplete", "p99_latency": "incomplete", "stable_split": "incomplete"}
+    assert o["p99_latency"].gaps[0]["reason"].startswith(
+        "not judged: the old system's request count is unknown: traffic_split_old_system_total"
+        '{job="old-scaled-to-zero"} returned no series, so the split new / (old + new) cannot be computed')
+
+
+def test_stable_split_takes_the_phase_error_rate_bound_and_says_which_bound_an_hour_broke(
+        tmp_path, prometheus_url, monkeypatch):
+    """Every planted hour at 100 % fails 0.05 %: not below an error_rate bound of 0.05 %, so no hour
+    is stable either (stable_split's own max_pct and max_ms default to error_rate's and p99_latency's)."""
+    monkeypatch.chdir(tmp_path)
+    phases = ("phases:\n  traffic-split:\n    criteria: {error_rate: {max_pct: 0.05}, p99_latency: {max_ms: 300}, "
+              "stable_split: {days: 7, min_split_pct: 99}}\n")
+    with traffic_store(tmp_path, prometheus_url, more=phases) as (loaded, store):
+        store_hours(loaded, store, FULL)
+        o = by_name(gate(loaded, store, FULL))
+    assert (o["error_rate"].state, o["stable_split"].state) == ("not met", "not met")
+    assert o["stable_split"].bound == {"days": 7, "min_split_pct": 99.0, "max_pct": 0.05, "max_ms": 300.0}
+    assert o["stable_split"].summary == (f"168 of 168 hours off full split or out of bounds, first {iso(FULL.start)} "
+                                         "split 100 % (lowest), error rate 0.05 % ≥ 0.05 %, p99 233.333 ms; "
+                                         "stable for the last 0 hours")
 
 
 def test_the_cli_judges_the_current_phase_by_default(env, capfd):

@@ -184,6 +184,9 @@ def test_jobs_shows_next_run_watermark_pending_and_failed_hours(pg_events, tmp_p
     set_database_down(pg_admin, pg_events["old"], True)
     code, _, _ = run_cli(capfd, "--config", path, "run", JOB, "--now", iso(T0 + 2 * HOUR + 15 * M))
     assert code == 3
+    code, out, _ = run_cli(capfd, "--config", path, "jobs", "--now", iso(T0 + 2 * HOUR + 16 * M))
+    assert out.splitlines()[5] == (f"  errored     1 hour: {iso(T0 + HOUR)} (run ended in an error, retried; "
+                                   "1 waiting for their retry)")  # retry_backoff 5 minutes
     set_database_down(pg_admin, pg_events["old"], False)
     now = T0 + 4 * HOUR + 20 * M
     code, out, _ = run_cli(capfd, "--config", path, "jobs", "--now", iso(now), "--format", "json")
@@ -202,7 +205,7 @@ def test_jobs_shows_next_run_watermark_pending_and_failed_hours(pg_events, tmp_p
         f"  judging     the next window to settle is judged at {iso(T0 + 5 * HOUR + 10 * M)}, also waking at "
         "10 * * * * (UTC) as windows settle",
         f"  watermark   {iso(T0)}", f"  pending     3 hours: {iso(T0 + HOUR)} .. {iso(T0 + 3 * HOUR)}",
-        f"  failed      1 hour: {iso(T0 + HOUR)}"]
+        f"  errored     1 hour: {iso(T0 + HOUR)} (run ended in an error, retried)"]
     store.close()
 
 

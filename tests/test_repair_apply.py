@@ -146,3 +146,40 @@ def test_a_truncated_diff_says_so_in_the_header_and_exits_1(request, planted, tm
     assert line.startswith("-- TRUNCATED: the diff budget (datasets.device_events.diff.max_rows_fetched 30, "
                            "max_seconds 900) ran out; ")
     assert line.endswith("rows were not compared and are not repaired here: repair a narrower window")
+
+
+def test_a_uuid_key_on_the_new_side_is_repaired_by_its_text(request, tmp_path, capfd):
+    """psycopg gives a uuid column's values as uuid.UUID; the repair once failed to render them."""
+    import uuid
+
+    old_url, new_url = server_url(request, "postgresql", "rep_uuid_old"), server_url(request, "postgresql",
+                                                                                      "rep_uuid_new")
+    ids = [str(uuid.UUID(int=i * 7919)) for i in range(1, 7)]
+    rows = [(ids[i], f"dev{i}", float(i), f"2026-03-29T00:{i * 5:02d}:00Z") for i in range(6)]
+    for url, kind in ((old_url, "text"), (new_url, "uuid")):
+        with sa.create_engine(url).begin() as c:
+            c.exec_driver_sql(f"CREATE TABLE ev (id {kind} PRIMARY KEY, device text, value float8, time timestamptz)")
+            for r in rows:
+                c.exec_driver_sql("INSERT INTO ev VALUES (%s, %s, %s, %s)", r)
+    with sa.create_engine(new_url).begin() as c:
+        c.exec_driver_sql(f"DELETE FROM ev WHERE id = '{ids[0]}'")
+        c.exec_driver_sql(f"UPDATE ev SET value = 99 WHERE id = '{ids[1]}'")
+        c.exec_driver_sql(f"INSERT INTO ev VALUES ('{uuid.UUID(int=1)}', 'devx', 1, '2026-03-29T00:50:00Z')")
+    config = tmp_path / "schedule.yaml"
+    config.write_text(f"""sources:
+  old: {{url: "{old_url}"}}
+  new: {{url: "{new_url}"}}
+datasets:
+  ev:
+    old: {{source: old, table: ev, time: time, key: [id]}}
+    new: {{source: new, table: ev, time: time, key: [id]}}
+    columns: {{device: {{}}, value: {{}}}}
+""")
+    window = ("--start", "2026-03-29T00:00Z", "--end", "2026-03-29T01:00Z")
+    code, out, err = run(capfd, "--config", str(config), "repair", "ev", *window, "--out", str(tmp_path / "r"),
+                         "--delete-extra")
+    assert (code, out.split(":")[0]) == (1, "1 insert(s), 1 update(s), 1 extra row(s) (deletes included)"), err
+    [path] = (tmp_path / "r").glob("*.sql")
+    apply_file(new_url, path)
+    after = compare_dataset(load_config(config), "ev", Window(START, START + H), rows=True)
+    assert (after.status, after.totals["matched"], after.totals["match_pct"]) == ("pass", 6, 100.0)

@@ -205,3 +205,35 @@ def test_report_serve_serves_the_directory_until_sigterm(tmp_path, reports):
         if child.poll() is None:
             child.kill()
     assert (child.returncode, err) == (0, "")
+
+
+def _lookup_error(host: str) -> str:
+    try:
+        socket.getaddrinfo(host, 0)
+    except socket.gaierror as e:
+        return e.strerror
+    pytest.skip(f"{host} resolves here")
+
+
+def test_a_host_that_does_not_resolve_is_not_called_a_busy_port(tmp_path, capfd):
+    from integrity_fixtures import run_cli
+
+    path = tmp_path / "schedule.yaml"
+    path.write_text('sources:\n  old: {url: "sqlite:///old.db"}\nreport_store: {url: "sqlite:///r.db", directory: out}\n')
+    host = "no.such.host.invalid"
+    assert run_cli(capfd, "report", "serve", "--host", host, "--port", "0", "--config", path) == (
+        2, "", f"reconciler: cannot listen on {host}:0: {_lookup_error(host)} (the host name does not resolve: use "
+               "--host with an address of this machine, 127.0.0.1 or 0.0.0.0, or service.host)\n")
+
+
+def test_a_busy_port_says_so():
+    from reconciler.errors import UsageError
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        with pytest.raises(UsageError) as e:
+            HealthServer(None, "127.0.0.1", port)
+    assert str(e.value) == (f"cannot listen on 127.0.0.1:{port}: Address already in use "
+                            "(another process has the port? use --port N or service.port)")

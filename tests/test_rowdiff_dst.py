@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from rowdiff_fixtures import (
+    LEGACY,
     NO_DIFFERENCES,
     H,
     compare,
@@ -28,6 +30,7 @@ from rowdiff_fixtures import (
 
 from reconciler.checks.judgement import compare_dataset
 from reconciler.config import load_config
+from reconciler.demo.scenario import to_rows
 from reconciler.repair import write_repair
 from reconciler.timeutil import Window, iso
 
@@ -151,3 +154,57 @@ def test_repair_does_not_guess_the_instant_of_a_row_a_fall_back_repeats(lost_in_
         f"{(first - 5 * H).replace(tzinfo=None).isoformat(sep=' ')} America/New_York ({iso(first - H)} or {iso(first)})")
         for line in result.header), result.header
     assert "nothing to repair" not in " ".join(result.header)
+    assert "3 rows missing in new: INSERTs with old's values for 0 (the other 3 are not repaired: see below)" in \
+        result.header
+
+
+GAP_IDS = (9001, 9002)
+
+
+@pytest.fixture(params=["postgresql", "mariadb", "sqlite"])
+def gap_schedule(request, tmp_path):
+    """Two old rows written at wall times the spring-forward skips (02:10 and 02:40 EST on
+    2026-03-08, which the clock never showed): read with the offset before the change, as
+    zoneinfo and PostgreSQL read them, they are 07:10Z and 07:40Z, where new holds them."""
+    old_url = server_url(request, request.param, "gap_old")
+    new_url = server_url(request, "postgresql", "gap_new")
+    gap = [{"id": i, "device_id": "dev-gap", "event_type": "temperature", "value": 1.5,
+            "time": (SPRING - 5 * H).replace(tzinfo=None, minute=m)}  # naive 02:10, 02:40 EST
+           for i, m in zip(GAP_IDS, (10, 40))]
+    load_events(old_url, old_table("legacy_gap"), SPRING_EVENTS, zone="America/New_York")
+    engine = sa.create_engine(old_url)
+    with engine.begin() as conn:
+        conn.execute(old_table("legacy_gap").insert(), to_rows(gap, LEGACY))
+    engine.dispose()
+    load_events(new_url, new_table("events_gap"), SPRING_EVENTS + [
+        {**e, "time": SPRING + timedelta(minutes=10 if e["id"] == GAP_IDS[0] else 40)} for e in gap])
+    return schedule(tmp_path, old_url, new_url, old_table="legacy_gap", new_table="events_gap",
+                    old_timezone="America/New_York")
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["rows", "counts"])
+def test_rows_at_wall_times_a_spring_forward_skips_are_read_with_the_offset_before_it(gap_schedule, rows):
+    """They used to be counted in the hour before the change and then left out of the row
+    comparison: old 2 rows more than matched + missing, and the hour after short of 2."""
+    whole = compare_dataset(load_config(gap_schedule), "device_events", Window(SPRING - 2 * H, SPRING + 3 * H),
+                            rows=rows)
+    assert [(h.hour, h.old, h.new) for h in whole.hours] == [
+        (SPRING - 2 * H, 6, 6), (SPRING - H, 6, 6), (SPRING, 8, 8), (SPRING + H, 6, 6), (SPRING + 2 * H, 6, 6)]
+    assert whole.status == "pass"
+    if rows:
+        assert (differences(whole), whole.totals["matched"], whole.totals["old"]) == (NO_DIFFERENCES, 32, 32)
+    for hour in (SPRING - H, SPRING):
+        alone = compare_dataset(load_config(gap_schedule), "device_events", Window(hour, hour + H), rows=rows)
+        assert [(h.old, h.new) for h in alone.hours] == [(6, 6) if hour < SPRING else (8, 8)]
+        if rows:
+            assert (differences(alone), alone.totals["matched"]) == (NO_DIFFERENCES, alone.hours[0].old)
+
+
+def test_a_changed_row_at_a_skipped_wall_time_is_fetched_and_named(gap_schedule):
+    engine = sa.create_engine(load_config(gap_schedule).config.sources["new"].url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE events_gap SET value = 2.5 WHERE event_id = {GAP_IDS[1]}")
+    engine.dispose()
+    result = compare_dataset(load_config(gap_schedule), "device_events", Window(SPRING, SPRING + H), rows=True)
+    assert (differences(result), result.totals["matched"]) == ({**NO_DIFFERENCES, "mismatched": 1}, 7)
+    assert sample_keys(result, "mismatched") == {GAP_IDS[1]}

@@ -142,7 +142,7 @@ def test_comparison_types_of_the_two_sides():
 
     assert native_type(sa.Numeric(12, 6)) == DECIMAL and native_type(sa.Numeric(12, 0)) == INT
     assert comparison_type(DECIMAL, FLOAT) == FLOAT
-    assert comparison_type(INT, BOOL) == INT
+    assert comparison_type(INT, BOOL) == BOOL  # a side is boolean: a legacy TINYINT(1) holding 2 is true
     assert comparison_type(TIMESTAMP, TEXT) == TIMESTAMP
     assert comparison_type(TEXT, INT) == TEXT
 

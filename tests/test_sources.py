@@ -285,15 +285,17 @@ def test_wrong_password_on_mariadb_is_unreachable_without_the_password(mariadb_p
     assert "Wr0ngPassw0rd" not in str(e.value)
 
 
-def test_missing_postgresql_database_is_unreachable_without_the_password(pg_admin):
+def test_missing_postgresql_database_is_a_config_mistake_without_the_password(pg_admin):
+    # still a SourceError: the service stores the window as an error and retries it; the
+    # one-shot commands exit 2 (tests/test_unknown_database.py)
     source = Source("new", SourceConfig(url="postgresql://postgres:s3cr3tpw@127.0.0.1:5432/rc_no_such_db"))
     with pytest.raises(SourceError) as e:
         with source.connect():
             pass
     assert str(e.value) == (
-        "source 'new' (postgresql://postgres:***@127.0.0.1:5432/rc_no_such_db) is unreachable: "
-        'connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  database '
-        '"rc_no_such_db" does not exist')
+        "source 'new' (postgresql://postgres:***@127.0.0.1:5432/rc_no_such_db): the server answered, but it has "
+        "no database 'rc_no_such_db': correct the database name in the url")
+    assert e.value.exit_code == 2
 
 
 def test_closed_port_is_unreachable_without_the_password():

@@ -160,11 +160,16 @@ def test_wall_is_monotone_across_fall_back():
     assert walls == sorted(walls)
 
 
-def test_wall_across_spring_forward_skips_the_missing_hour():
+def test_wall_across_spring_forward_gives_the_skipped_hour_to_the_hour_after_the_change():
+    """The change's own instant maps to the first skipped wall time: a value stored at 02:30
+    (which the clock never showed) is in the UTC hour after the change, where zoneinfo, read
+    with the offset before it, puts it, and in no hour twice."""
     axis = TimeAxis(NAIVE, ZoneInfo("Europe/Berlin"))
     change = utc(2026, 3, 29, 1)  # 02:00 CET -> 03:00 CEST
     assert axis.wall(change - timedelta(milliseconds=1)) == datetime(2026, 3, 29, 1, 59, 59, 999000)
-    assert axis.wall(change) == datetime(2026, 3, 29, 3)
+    assert axis.wall(change) == datetime(2026, 3, 29, 2)
+    assert axis.wall(change + timedelta(milliseconds=1)) == datetime(2026, 3, 29, 3, 0, 0, 1000)
+    assert axis.to_utc(datetime(2026, 3, 29, 2, 30)) == change + timedelta(minutes=30)
 
 
 def test_to_utc_reads_naive_values_in_the_declared_zone():

@@ -20,6 +20,8 @@ from timescale_fixtures import make_hypertable
 
 from reconciler.checks.registry import CheckContext, run_check
 from reconciler.config import load_config
+from reconciler.notify.blocks import Links, render
+from reconciler.notify.i18n import Texts
 from reconciler.store import open_report_store
 from reconciler.timeutil import HOUR, Window, iso
 
@@ -62,7 +64,93 @@ def test_the_bounds_are_configurable_and_an_hour_without_data_is_skipped(tmp_pat
     assert (spike.status, slow.status) == ("pass", "pass")
     before = FIRST - timedelta(days=5)
     nothing, = run_check(CheckContext(loaded, {}, Window(before, before + HOUR)), "traffic").results
-    assert (nothing.status, nothing.message) == ("skipped", "no request of the new system measured in this hour")
+    assert (nothing.status, nothing.reason) == (
+        "skipped", 'not judged: the new system\'s request count is unknown: traffic_split_new_system_total'
+                   '{service="booking-api"} returned no series')
+
+
+def test_a_figure_whose_metric_returned_nothing_is_not_judged_and_named(tmp_path, prometheus_url):
+    """The spike hour (new 2 % against old 0.1 %) with the new error counter misspelt, the old one
+    misspelt, or the histogram named with its series suffix: never a pass."""
+    def spike_with(metrics: str):
+        path = tmp_path / "schedule.yaml"
+        path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {metrics}}}\n"
+                        "checks:\n  traffic: {type: traffic, source: prom}\n")
+        [result] = run_check(CheckContext(load_config(path), {}, Window(SPIKE_HOUR, SPIKE_HOUR + HOUR)),
+                             "traffic").results
+        return result.status, result.reason
+
+    assert spike_with("{new: {errors: errors_new_sytem_total}}") == (
+        "skipped", "not judged: the new system's error count is unknown: errors_new_sytem_total returned no series, "
+                   "nor in the 7 days before (a misspelt name? A counter created by its first error: initialise it "
+                   "to 0 at start, or count errors with a label of the request counter, e.g. "
+                   'traffic_split_new_system_total{code=~"5.."})')
+    assert spike_with("{old: {errors: errors_old_sytem_total}}")[1].startswith(
+        "not judged: the old system's error count is unknown: errors_old_sytem_total returned no series")
+    assert spike_with("{new: {latency: latency_new_system_seconds_bucket}}") == (
+        "skipped", "not judged: the new system's p99 latency is unknown: latency_new_system_seconds_bucket_bucket "
+                   "returned no series (name the histogram without _bucket: the suffix is added)")
+
+
+def test_an_error_counter_known_to_exist_without_a_series_in_the_hour_counts_no_error(tmp_path, prometheus_url):
+    """late_errors_new_system_total has samples from SPIKE_HOUR to 2 hours later only: an hour before
+    it, measured with a later hour that has it, or after it within 7 days, had no error; measured
+    alone, the hour before it cannot tell it from a misspelt name. Errors named as the request
+    counter with a label that matches nothing are 0 errors."""
+    def errors_of(errors: str, start, hours: int):
+        path = tmp_path / "schedule.yaml"
+        path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {{new: {{errors: '{errors}', "
+                        f"selector: 'service=\"booking-api\"'}}, old: {{selector: 'service=\"booking-api\"'}}}}}}\n"
+                        "checks:\n  traffic: {type: traffic, source: prom}\n")
+        results = run_check(CheckContext(load_config(path), {}, Window(start, start + hours * HOUR)), "traffic").results
+        return [(r.status, r.observed["new"]["errors"]) for r in results]
+
+    before = FIRST - HOUR  # ends an hour before the counter's first sample
+    assert errors_of("late_errors_new_system_total", before, 3) == [("pass", 0.0), ("pass", 0.0), ("fail", 2400.0)]
+    assert errors_of("late_errors_new_system_total", before, 1) == [("skipped", None)]
+    assert errors_of("late_errors_new_system_total", SPIKE_HOUR + 4 * HOUR, 1) == [("pass", 0.0)]
+    assert errors_of('traffic_split_new_system_total{code="500"}', FIRST, 1) == [("pass", 0.0)]
+
+
+def test_an_hour_the_new_system_served_nothing_is_not_judged(tmp_path, prometheus_url):
+    """The systems swapped: at the planted 100 % the configured new system served nothing."""
+    swapped = ("{new: {requests: traffic_split_old_system_total, errors: errors_old_system_total, "
+               "latency: latency_old_system_seconds}, old: {requests: traffic_split_new_system_total, "
+               "errors: errors_new_system_total, latency: latency_new_system_seconds, "
+               "selector: 'service=\"booking-api\"'}}")
+    path = tmp_path / "schedule.yaml"
+    path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {swapped}}}\n"
+                    "checks:\n  traffic: {type: traffic, source: prom}\n")
+    at = START + 3 * timedelta(days=1)
+    [result] = run_check(CheckContext(load_config(path), {}, Window(at, at + HOUR)), "traffic").results
+    assert (result.status, result.reason, result.observed["split_pct"]) == (
+        "skipped", "not judged: the new system served no request in this hour", 0.0)
+
+
+def test_without_the_old_request_counter_the_split_is_unknown_and_said_so(tmp_path, prometheus_url):
+    """Old pods scaled away at 100 %: their series are gone, the split cannot be a ratio."""
+    path = tmp_path / "schedule.yaml"
+    path.write_text(f"sources:\n  prom: {{url: {prometheus_url}, metrics: {{new: {{selector: 'service=\"booking-api\"'}}, "
+                    "old: {selector: 'job=\"old-scaled-to-zero\"'}}}\n"
+                    "checks:\n  traffic: {type: traffic, source: prom}\n")
+    at = START + 3 * timedelta(days=1)
+    [result] = run_check(CheckContext(load_config(path), {}, Window(at, at + HOUR)), "traffic").results
+    assert (result.status, result.observed["new"]["requests"], result.reason) == (
+        "skipped", 240000.0, "not judged: the old system's request count is unknown: traffic_split_old_system_total"
+        '{job="old-scaled-to-zero"} returned no series, so the split new / (old + new) cannot be computed (if the '
+        "old system is switched off, give the split as a gauge, `metrics.split_gauge`, or keep its request counter "
+        "exported)")
+
+    # with the split gauge the advice holds: at 100 % the hour is judged; where the gauge says the old
+    # system served, its missing counter leaves nothing to compare with
+    path.write_text(path.read_text().replace("old: {selector", "split_gauge: 'traffic_split_percent', old: {selector"))
+    half = START + timedelta(days=1)
+    judged = [run_check(CheckContext(load_config(path), {}, Window(h, h + HOUR)), "traffic").results[0] for h in (at, half)]
+    assert [(r.status, r.reason) for r in judged] == [
+        ("pass", "split 100 %, new error rate 0.05 % (old n/a), new p99 233.3 ms (old n/a), discrepancy not measured"),
+        ("skipped", "not judged: the old system's request count is unknown: traffic_split_old_system_total"
+                    '{job="old-scaled-to-zero"} returned no series, while the split gauge says it served in the hour: '
+                    "nothing to compare the new system with")]
 
 
 
@@ -166,8 +254,14 @@ def test_run_stores_each_hour_in_the_ledger_and_alerts_on_slack(project, slack, 
         assert [(r["hour"], r["verdict"], r["run_id"]) for r in ledger] == [
             (FIRST, "pass", run_ids[0]), (SPIKE_HOUR, "fail", run_ids[1]), (SPIKE_HOUR + HOUR, "fail", run_ids[2])]
         tops = slack.top_level()  # the traffic alert, then the row comparison's own two
-        assert [m["text"] for m in tops][0] == ("🔴 Data check failing: traffic.traffic (device_events): new error "
+        assert [m["text"] for m in tops][0] == ("🔴 Traffic alert: traffic.traffic (device_events): new error "
                                                 "rate 2 % vs old 0.1 % (+1.9 points > 0.5)")
+        # the traffic check and its breached alert, not a row comparison's words nor its findings
+        assert [b["text"]["text"] for b in tops[0]["blocks"] if b["type"] == "section" and b.get("text")][:2] == [
+            "*hourly*'s traffic check *traffic.traffic* raised the plan's alert in *device_events*: the new system's "
+            "error rate more than 0.5 points above the old's.",
+            "*Reason*\nnew error rate 2 % vs old 0.1 % (+1.9 points > 0.5)"]
+        assert not any("*Why*" in (b.get("text") or {}).get("text", "") for b in tops[0]["blocks"])
         assert [m["text"].split(":")[1] for m in tops[1:]] == [" hourly_count_drift (device_events)",
                                                               " row_match (device_events)"]
         top = tops[0]
@@ -238,3 +332,39 @@ def test_the_daily_digest_after_the_run_gives_the_phase_split_and_error_rate(pro
                            iso(period_end), "--now", iso(FIRST + 4 * HOUR), "--format", "json")
     error_rate = next(c for c in json.loads(out)["criteria"] if c["criterion"] == "error_rate")
     assert (error_rate["observed"], error_rate["hours_measured"], error_rate["state"]) == (0.7, 3, "not met")
+
+
+def test_a_traffic_alert_names_its_breached_alerts_in_the_readers_language():
+    facts = {"alert_kind": "data", "job": "hourly", "check": "traffic.traffic", "dataset": "device_events",
+             "reason": "new p99 950 ms vs old 375 ms (× 2.53 > 1.5)", "hour": "2026-11-03T12:00:00Z", "items": [],
+             "violations": 1, "intro": "traffic", "alerts": ["p99_latency", "discrepancy"],
+             "bounds": {"max_error_rate_increase_points": "0.5", "max_p99_ratio": "1.5", "max_discrepancy_pct": "1"}}
+    payload = render("alert", facts, Texts("es"), Links(None, None))
+    assert payload["blocks"][0]["text"]["text"] == "🔴 Alerta de tráfico: traffic.traffic (device_events)"
+    assert payload["blocks"][1]["text"]["text"] == (
+        "El chequeo de tráfico *traffic.traffic* de *hourly* disparó la alerta del plan en *device_events*: el p99 "
+        "del sistema nuevo por encima de 1,5 × el del viejo; difieren más del 1 % de las filas comparadas de la hora.")
+
+
+def test_the_reports_show_every_figure_of_an_hour(tmp_path, prometheus_url):
+    """`report show` and the HTML run page read check_rows: the figures whole, not cut at 120 characters."""
+    from reconciler.report.model import check_rows
+
+    loaded = prometheus_only(tmp_path, prometheus_url)
+    [normal] = run_check(CheckContext(loaded, {}, Window(FIRST, FIRST + HOUR)), "traffic").results
+    [row] = check_rows([normal])
+    assert row["observed"] == row["observed_full"] == (
+        "split 50 % · new: 120\u00a0000 requests, 60 errors (0.05 %), p50 50 ms, p95 100 ms, p99 233.3 ms · "
+        "old: 120\u00a0000 requests, 120 errors (0.1 %), p50 70 ms, p95 225 ms, p99 375 ms · discrepancy not measured")
+
+
+def test_reconciler_check_says_a_traffic_check_runs_in_reconciler_run(tmp_path, prometheus_url, capfd):
+    loaded = prometheus_only(tmp_path, prometheus_url)
+    code, _, err = run_cli(capfd, "--config", loaded.path, "check", "traffic")
+    assert (code, err.strip()) == (2, f"reconciler: {loaded.path}: 'traffic' is a traffic check, judged hour by "
+                                      "hour: `reconciler run JOB` runs it over its hours (a job that lists it under "
+                                      "`checks:`), not `reconciler check`")
+    code, _, err = run_cli(capfd, "--config", loaded.path, "check")
+    assert (code, err.strip()) == (2, f"reconciler: {loaded.path}: no check of type sql, suite or snapshot rows is "
+                                      "configured (`reconciler check` runs those; windowed checks, such as traffic, "
+                                      "run in `reconciler run JOB`)")

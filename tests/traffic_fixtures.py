@@ -20,25 +20,28 @@ DAY = timedelta(days=1)
 FULL = Window(START + 2 * DAY, END)  # the 7 days at 100 %
 
 
-def configured(tmp_path, url):
+SELECTED = "{old: {selector: 'service=\"booking-api\"'}, new: {selector: 'service=\"booking-api\"'}}"
+
+
+def configured(tmp_path, url, metrics: str = SELECTED, more: str = ""):
+    """The project; `metrics`: the Prometheus source's, `more`: YAML appended (phases:)."""
     path = tmp_path / "schedule.yaml"
     path.write_text(
         "sources:\n  old: {url: \"sqlite:///old.db\"}\n  new: {url: \"sqlite:///new.db\"}\n"
-        f"  prom:\n    url: {url}\n    metrics: {{old: {{selector: 'service=\"booking-api\"'}}, "
-        "new: {selector: 'service=\"booking-api\"'}}\n"
+        f"  prom:\n    url: {url}\n    metrics: {metrics}\n"
         "datasets:\n  device_events:\n"
         "    old: {source: old, table: legacy_events, time: ts, key: [id]}\n"
         "    new: {source: new, table: device_events, time: time, key: [event_id]}\n"
         "checks:\n  traffic: {type: traffic, source: prom, dataset: device_events}\n"
         "current_phase: traffic-split\n"
-        "report_store: {url: \"sqlite:///store/reconciler.db\", directory: out}\n")
+        "report_store: {url: \"sqlite:///store/reconciler.db\", directory: out}\n" + more)
     return load_config(path)
 
 
 @contextmanager
-def traffic_store(tmp_path, url):
+def traffic_store(tmp_path, url, metrics: str = SELECTED, more: str = ""):
     """(loaded config, open report store) of a project reading the Prometheus at `url`."""
-    loaded = configured(tmp_path, url)
+    loaded = configured(tmp_path, url, metrics, more)
     store = open_store(loaded)
     try:
         yield loaded, store

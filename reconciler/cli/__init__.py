@@ -63,17 +63,21 @@ def _reporter(window):
 @click.group(cls=CommonOptionsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", envvar="RECONCILER_CONFIG", default="schedule.yaml", show_default=True,
               type=click.Path(dir_okay=False), help="schedule.yaml to use ($RECONCILER_CONFIG).")
-@click.option("-v", "--verbose", count=True, help="More log output on stderr.")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr: -v our progress, -vv our debug and "
+              "the libraries' logs, -vvv Alembic's too.")
 @click.version_option(package_name="shadow-reconciler")
 @click.pass_context
 def cli(ctx, config_path, verbose):
     """Proves a shadow-mode migration safe: compares the old and the new database hour by
     hour, keeps the evidence, and tells the team. --config and -v may also follow the command."""
-    # -v: our own progress (INFO of `reconciler`); -vv: our DEBUG and the libraries' INFO too
+    # -v: our own progress (INFO of `reconciler`); -vv: our DEBUG and the libraries' INFO too;
+    # -vvv: Alembic's INFO as well
     logging.basicConfig(level=logging.INFO if verbose >= 2 else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if verbose:
         log.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+    # Alembic's INFO is a dozen 'setup plugin ...' lines each time the store opens: only at -vvv
+    logging.getLogger("alembic").setLevel(logging.NOTSET if verbose >= 3 else logging.WARNING)
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 
@@ -101,6 +105,10 @@ def compare(ctx, dataset, start, end, rows, fmt):
         from reconciler.report.terminal import console, render_compare
 
         render_compare(result, console())
+        if rows and not loaded.config.datasets[name].columns:
+            console().print(f"note: {loaded.where('datasets', name)} lists no `columns`: rows were compared by key "
+                            "and time only; list the value columns to compare their values", markup=False,
+                            style="yellow")
     ctx.exit(EXIT_OK if result.status == PASS else EXIT_FAILED)
 
 
@@ -133,7 +141,7 @@ def check(ctx, rules, source, fmt):
 
     loaded = _config(ctx)
     validate_source_override(loaded, source)
-    names = _integrity_checks(loaded, bool(rules))
+    names = _integrity_checks(loaded, rules)
     _check_rule_names(loaded, rules)
     results = []
     with opened_sources(loaded) as sources:
@@ -150,18 +158,25 @@ def check(ctx, rules, source, fmt):
     ctx.exit(EXIT_OK if doc["status"] == PASS else EXIT_FAILED)
 
 
-def _integrity_checks(loaded, only_rules: bool) -> list[str]:
+def _integrity_checks(loaded, rules: tuple) -> list[str]:
     """The checks `reconciler check` runs (their type says so), rule checks first; with RULE
-    names, the rule checks only."""
-    from reconciler.checks.types import type_of
+    names, the rule checks only. A RULE that names a check it does not run says what does."""
+    from reconciler.checks.types import Scope, type_of
 
     checks = loaded.config.checks
+    elsewhere = [n for n in rules if n in checks and not type_of(checks[n]).in_check_command(checks[n], loaded.config)]
+    for name in elsewhere:
+        if type_of(checks[name]).scope(checks[name], loaded.config) == Scope.WINDOWED:
+            raise UsageError(f"{loaded.path}: {name!r} is a {checks[name].type} check, judged hour by hour: "
+                             "`reconciler run JOB` runs it over its hours (a job that lists it under `checks:`), "
+                             "not `reconciler check`")
     names = [n for n, c in checks.items() if type_of(c).in_check_command(c, loaded.config)]
     names.sort(key=lambda n: not type_of(checks[n]).holds_rules)
-    if only_rules:
+    if rules:
         names = [n for n in names if type_of(checks[n]).holds_rules]
     if not names:
-        raise UsageError(f"{loaded.path}: no check of type sql, suite or snapshot rows is configured")
+        raise UsageError(f"{loaded.path}: no check of type sql, suite or snapshot rows is configured (`reconciler "
+                         "check` runs those; windowed checks, such as traffic, run in `reconciler run JOB`)")
     return names
 
 

@@ -1,4 +1,4 @@
-"""Common options (`--config`, `-v`) accepted before or after the command.
+"""Common options (`--config`, `-v`, `--version`) accepted before or after the command.
 
 People type `reconciler compare --config x.yaml` as often as `reconciler --config x.yaml
 compare`. The root group declares the common options once; `CommonOptionsGroup` moves any
@@ -10,6 +10,8 @@ A token is moved only when it is an option token of the command line itself: the
 the command's own options (`--job -v` keeps `-v` as the job's name) and everything after
 `--` stay where they are, and a command that declares an option of the same name keeps it.
 `--config` given twice: the last one wins, as for any click option; `-v` counts add up.
+`--config` with no value after it (the last token) is click's own "requires an argument"
+error, not hoisted: moved in front of the command it would take the command's name as its value.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import click
 
 from reconciler.errors import UsageError
 
-COMMON_FLAGS = ("-v", "--verbose")
+COMMON_FLAGS = ("-v", "--verbose", "--version")
 COMMON_VALUED = ("--config",)
 _VERBOSE_CLUSTER = re.compile(r"^-v+$")
 
@@ -44,7 +46,7 @@ def _declares(command: click.Command, name: str) -> bool:
 def _common_option(token: str) -> tuple[str, int] | None:
     """(option name, tokens it consumes after itself) when `token` is a common option."""
     if token in COMMON_FLAGS or _VERBOSE_CLUSTER.match(token):
-        return ("-v" if token != "--verbose" else "--verbose"), 0
+        return ("--verbose" if token == "--verbose" else "--version" if token == "--version" else "-v"), 0
     if token in COMMON_VALUED:
         return token, 1
     if token.startswith("--config="):
@@ -87,6 +89,8 @@ def hoist_common_options(group: click.Group, ctx: click.Context, args: list[str]
         current = chain[-1]
         common = _common_option(token)
         if common and not any(_declares(c, common[0]) for c in chain):
+            if i + common[1] >= len(args):
+                raise click.BadOptionUsage(token, f"Option {token!r} requires an argument.")
             moved += args[i:i + 1 + common[1]]
             i += 1 + common[1]
             continue
@@ -104,8 +108,33 @@ def hoist_common_options(group: click.Group, ctx: click.Context, args: list[str]
     return args[:at] + moved + args[at:at + 1] + kept
 
 
+def common_options_epilog(group: click.Group) -> str:
+    """The root's own options as a block for the end of each subcommand's --help, so that a
+    reader of `reconciler report list --help` learns where the config is given."""
+    ctx = click.Context(group)
+    rows = [row for p in group.params if isinstance(p, click.Option) and (row := p.get_help_record(ctx))]
+    width = max(len(name) for name, _ in rows) + 2
+    # \b: click keeps the block's line breaks instead of rewrapping it
+    return "\b\nCommon options, before or after the command:\n" + "\n".join(
+        f"  {name:<{width}}{text}" for name, text in rows)
+
+
+def add_common_epilog(command: click.Command, epilog: str) -> None:
+    """`epilog` at the end of the --help of `command` and, for a group, of its subcommands."""
+    if command.epilog is None:
+        command.epilog = epilog
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_common_epilog(sub, epilog)
+
+
 class CommonOptionsGroup(click.Group):
-    """The root group: common options are accepted before or after any (sub)command."""
+    """The root group: common options are accepted before or after any (sub)command, and each
+    (sub)command's --help lists them."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        add_common_epilog(cmd, common_options_epilog(self))
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:

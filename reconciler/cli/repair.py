@@ -61,5 +61,7 @@ def repair(ctx, dataset, start, end, fmt, out, delete_extra):
     plan = result.plan
     click.echo(f"{len(plan.inserts)} insert(s), {len(plan.updates)} update(s), {len(plan.deletes)} extra row(s)"
                f"{' (deletes included)' if delete_extra else ' (deletes commented out)' if fmt == 'sql' else ''}"
-               f"{'; TRUNCATED by the diff budget' if plan.truncated else ''}: " + ", ".join(map(str, result.paths)))
+               f"{'; TRUNCATED by the diff budget' if plan.truncated else ''}"
+               f"{f'; {len(plan.ambiguous)} missing row(s) not repaired (listed in the file)' if plan.ambiguous else ''}"
+               ": " + ", ".join(map(str, result.paths)))
     ctx.exit(EXIT_FAILED if result.needed or plan.truncated else EXIT_OK)

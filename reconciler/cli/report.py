@@ -69,7 +69,12 @@ def list_runs(ctx, job, since, status, limit, output):
     if output == "json":
         _echo_json({"runs": runs})
     else:
-        console().print(runs_table(runs))
+        from reconciler.report.html import WHY_RUNS, why_text
+
+        # as the HTML index's "Why": an error run's message, else its first failing checks' reasons
+        explained = [r for r in runs if r["status"] != "pass"][:WHY_RUNS]
+        why = {r["id"]: why_text(r, store.load_run(r["id"]) if not r.get("message") else None) for r in explained}
+        console().print(runs_table(runs, why))
 
 
 @report.command("show")

@@ -144,16 +144,21 @@ def _once(service, now: datetime, grace: float) -> int:
     return EXIT_OK if all(s in (PASS, SKIPPED) for s in outcomes) else EXIT_FAILED
 
 
+FAILING_SPAN = 24  # hours `reconciler jobs` looks back for failing hours
+
+
 @click.command("jobs")
 @click.option("--now", "now_text", help="As if the clock read this time.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
 def jobs(ctx, now_text, fmt):
-    """Each job: its cron, next run, watermark, pending and failed hours, last run."""
+    """Each job: its cron, next run, watermark, pending hours, errored hours (their run could not
+    finish: retried), failing hours of the last 24 h (judged, and a check failed), last run."""
+    from reconciler.results import FAIL
     from reconciler.service.jobs import JobSession, job_plan, point_in_time_checks, windowed_checks
     from reconciler.service.scheduler import next_run, next_window_judged_at, wakeups
     from reconciler.store import open_report_store
-    from reconciler.timeutil import iso
+    from reconciler.timeutil import HOUR, floor_hour, iso
 
     loaded = _loaded(ctx)
     now = _clock(now_text)
@@ -166,6 +171,7 @@ def jobs(ctx, now_text, fmt):
         last = store.list_runs(job=name, limit=1)
         settled = [w.cron for w in wakeups(loaded, name, now) if w.settled_only]
         judged_at = next_window_judged_at(loaded, name, now)
+        recent = store.hour_states(name, floor_hour(now) - FAILING_SPAN * HOUR, floor_hour(now))
         out.append({
             "job": name, "cron": cfg.cron, "timezone": cfg.timezone, "next_run": iso(next_run(cfg, now)),
             "settled_wake": settled[0] if settled else None,
@@ -175,6 +181,7 @@ def jobs(ctx, now_text, fmt):
             "pending_hours": [iso(h) for h in plan.pending] if plan else [],
             "failed_hours": [iso(h) for h in plan.failed] if plan else [],
             "retry_waiting": [iso(h) for h in plan.backing_off] if plan else [],
+            "failing_hours_24h": [iso(h) for h, st in sorted(recent.items()) if st.judged and st.status == FAIL],
             "last_run": {"id": last[0]["id"], "status": last[0]["status"], "started_at": last[0]["started_at"]}
             if last else None,
         })
@@ -191,9 +198,16 @@ def jobs(ctx, now_text, fmt):
         click.echo(f"  watermark   {instant(j['watermark']) or '- (never judged)'}")
         click.echo("  pending     " + (f"{plural(len(pending), 'hour')}: {instant(pending[0])} .. {instant(pending[-1])}"
                                          if pending else "none"))
-        click.echo("  failed      " + (f"{plural(len(failed), 'hour')}: {', '.join(map(instant, failed[:6]))}"
-                                         if failed else "none")
-                   + (f" ({len(j['retry_waiting'])} waiting for their retry)" if j["retry_waiting"] else ""))
+        # "errored": the run could not finish (a source down); a failing hour was judged, and failed
+        waiting = f"; {len(j['retry_waiting'])} waiting for their retry" if j["retry_waiting"] else ""
+        click.echo("  errored     " + (f"{plural(len(failed), 'hour')}: {', '.join(map(instant, failed[:6]))}"
+                                         f"{' ..' if len(failed) > 6 else ''} (run ended in an error, retried{waiting})"
+                                         if failed else "none"))
+        failing = j["failing_hours_24h"]
+        if j["windowed_checks"]:  # point-in-time runs judge no hour: their verdict is the last run's
+            click.echo("  failing     " + (f"{plural(len(failing), 'hour')} of the last {FAILING_SPAN}: "
+                                             f"{', '.join(map(instant, failing[:6]))}{' ..' if len(failing) > 6 else ''}"
+                                             if failing else f"none in the last {FAILING_SPAN} hours"))
         if not j["windowed_checks"]:
             click.echo("  checks      point-in-time only (judged once per run, as of its time)")
         last = j["last_run"]

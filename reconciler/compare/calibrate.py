@@ -20,7 +20,12 @@ from reconciler.thresholds import DEFAULT_DRIFT_PCT, DEFAULT_MATCH_PCT
 from reconciler.timeutil import Window, iso
 
 CALIBRATION = "calibration"
-A, B = "calibrate_a", "calibrate_b"
+
+
+def _twin_names(source: str, replica: bool) -> tuple[str, str]:
+    """The names the two reads go by in messages: the side's own source (an operator knows
+    'old', not an internal name), and its replica or second read."""
+    return source, f"{source} (replica)" if replica else f"{source} (second read)"
 
 
 @dataclass(frozen=True)
@@ -84,11 +89,12 @@ def self_comparison(loaded: LoadedConfig, dataset: str, side: str, replica_url: 
     chosen = getattr(ds, side)
     loaded.require_sources({chosen.source: ("datasets", dataset, side, "source")})
     source = loaded.config.sources[chosen.source]
+    a, b = _twin_names(chosen.source, bool(replica_url))
     columns = {(old if side == "old" else new): ColumnConfig(**{**(cfg or ColumnConfig()).model_dump(), "old": None})
                for old, new, cfg in ds.column_pairs()}
-    sources = {A: source, B: SourceConfig(**{**source.model_dump(), "url": replica_url}) if replica_url else source}
-    twin = ds.model_copy(update={"old": chosen.model_copy(update={"source": A}),
-                                 "new": chosen.model_copy(update={"source": B}), "columns": columns})
+    sources = {a: source, b: SourceConfig(**{**source.model_dump(), "url": replica_url}) if replica_url else source}
+    twin = ds.model_copy(update={"old": chosen.model_copy(update={"source": a}),
+                                 "new": chosen.model_copy(update={"source": b}), "columns": columns})
     config = loaded.config.model_copy(update={"sources": sources, "datasets": {CALIBRATION: twin}, "checks": {},
                                               "jobs": {}})
     return LoadedConfig(config, loaded.path, loaded.lines)
@@ -114,9 +120,10 @@ def calibrate_dataset(loaded: LoadedConfig, dataset: str, window: Window, *, sid
     with opened_sources(twin) as sources:
         if not replica_url:
             sides = open_sides(twin, CALIBRATION, sources)
-            with sources[A].connect() as conn:
+            first_read = sources[twin.config.datasets[CALIBRATION].old.source]
+            with first_read.connect() as conn:
                 prepare_side(twin, CALIBRATION, sides["old"], conn)
-                first = count_by_hour(sources[A], sides["old"].rel, sides["old"].axis, window, conn)
+                first = count_by_hour(first_read, sides["old"].rel, sides["old"].axis, window, conn)
             if between is not None:
                 between()
         started = time.perf_counter()

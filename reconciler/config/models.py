@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.config.durations import Duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
-from reconciler.config.phases import PhaseConfig, default_phases, with_plan_phases
+from reconciler.config.phases import PhaseConfig, default_phases, with_plan_criteria, with_plan_phases
 from reconciler.config.prometheus import PrometheusMetricsConfig, is_prometheus_url
 from reconciler.errors import did_you_mean
 from reconciler.results import DEFAULT_SAMPLE_LIMIT
@@ -351,6 +351,11 @@ class Config(Strict):
                                       "the report index and the daily digest judge by default (a name under "
                                       "`phases`; default shadow)")
     service: ServiceConfig = ServiceConfig()
+
+    @field_validator("phases", mode="before")
+    @classmethod
+    def _plan_criteria(cls, v):
+        return with_plan_criteria(v) if isinstance(v, dict) else v
 
     @field_validator("phases")
     @classmethod

@@ -99,6 +99,23 @@ def default_phases() -> dict[str, PhaseConfig]:
     }
 
 
+def with_plan_criteria(raw: dict) -> dict:
+    """`phases:` as written, each built-in phase's criteria completed with the plan's: a phase
+    that tunes one criterion (or only its `days`) keeps the others, so a tuned bound never
+    drops a criterion unnoticed. `NAME: false` drops one, in any phase."""
+    plan = default_phases()
+    out = {}
+    for name, phase in raw.items():
+        if isinstance(phase, dict) and isinstance(phase.get("criteria", {}), dict | None):
+            given = phase.get("criteria") or {}
+            base = {c: {} for c in plan[name].criteria} if name in plan else {}
+            if name in plan or "criteria" in phase:
+                criteria = {c: v for c, v in {**base, **given}.items() if v is not False}
+                phase = {**phase, "criteria": criteria}
+        out[name] = phase
+    return out
+
+
 def with_plan_phases(named: dict) -> dict:
     """The phases a `phases:` key names (tuned or new), then the plan's phases it does not name."""
     return {**named, **{name: phase for name, phase in default_phases().items() if name not in named}}

@@ -96,10 +96,12 @@ def run_demo(out_dir: str, hours: int, rate: float, now: datetime) -> str:
 
 
 def _forget_earlier_runs(out: Path) -> None:
-    """The demo's store and reports hold this demo's runs only (they are its own, under --out)."""
+    """The demo's store and reports hold this demo's runs only (they are its own, under --out):
+    its run pages and the Slack payloads of its dry run (notify/) go with the store."""
     for name in ("reconciler.db", "reconciler.db-wal", "reconciler.db-shm", "index.html"):
         (out / name).unlink(missing_ok=True)
-    shutil.rmtree(out / "runs", ignore_errors=True)
+    for directory in ("runs", "notify"):
+        shutil.rmtree(out / directory, ignore_errors=True)
 
 
 def _next_second(t: datetime) -> datetime:

@@ -39,6 +39,32 @@ class RowHashing:
     def int_text(self, col, native: str):
         return self.text(sa.cast(col, sa.BigInteger))
 
+    def bool_text(self, col, native: str):
+        """A truth value as '1' or '0' (NULL stays NULL): a number is true when non-zero,
+        as the Python comparison says (a legacy TINYINT(1) holding 2 is true)."""
+        if native in ("int", "float", "decimal"):
+            return self.text(sa.case((col != 0, sa.literal_column("1")), (col == 0, sa.literal_column("0"))))
+        return self.int_text(col, native)
+
+    def float4_as_read(self, col):
+        """A single-precision column's value as the driver reads it (its shortest decimal
+        text, then a double): the value Python compares. The default: the column itself."""
+        return col
+
+    def float4_rounded_text(self, col, exact):
+        """A number rounded to single precision, as the text of that double (the same text on
+        every engine that has a float4 cast); None where the engine has none (SQLite). Inside
+        float4's normal range only: below it a float4's step is not relative to its value,
+        beyond it the cast fails; there `exact`, the value's own text, stays."""
+        x = self.as_double(col)
+        normal = sa.and_(sa.func.abs(x) >= sa.literal_column(repr(2.0 ** -126)),
+                         sa.func.abs(x) < sa.literal_column(repr(3.4028234663852886e38)))
+        return sa.case((normal, self.float_text(sa.cast(x, sa.REAL()))), else_=exact)
+
+    def json_text(self, col):
+        """A JSON document's canonical text, where both sides are this engine family."""
+        return self.text(col)
+
     def scaled_text(self, col, scale: float):
         """A number divided by its tolerance, rounded half up to an integer, as text.
 

@@ -83,6 +83,11 @@ class MySQLDialect(Dialect):
     def double_literal(self, value):
         return sa.literal_column(f"{float(value)!r}e0" if "e" not in repr(float(value)) else repr(float(value)))
 
+    def float4_as_read(self, col):
+        # PyMySQL reads a FLOAT as the server's text of it (6 significant digits: 123456.7
+        # is '123457'), and Python compares that; CAST(f AS CHAR) is the same text
+        return _as_double(sa.type_coerce(self.text(col), sa.Float()))  # a number: + adds, not concat()
+
     def float_text(self, col):
         return self.text(_as_double(col))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import BIT
+from sqlalchemy.dialects.postgresql import BIT, JSONB
 
 from reconciler.dialects.base import Dialect, ReadOnlyState
 
@@ -100,6 +100,16 @@ class PostgresDialect(Dialect):
         if native == "bool":
             return self.text(sa.cast(col, sa.Integer))
         return self.text(sa.cast(col, sa.BigInteger))
+
+    def float4_as_read(self, col):
+        # psycopg reads a real as its text ('-5.29', the shortest that gives the float4 back)
+        # and Python compares float('-5.29'); real::float8 would be -5.289999961853027
+        return sa.cast(sa.cast(col, sa.Text), sa.Float(precision=53))
+
+    def json_text(self, col):
+        # jsonb's own text: keys ordered (by length, then bytes), duplicates dropped as
+        # Python's json.loads drops them, whitespace fixed; a json column gets it by the cast
+        return sa.cast(sa.cast(col, JSONB), sa.Text)
 
     def double_literal(self, value):
         return sa.literal_column(f"{float(value)!r}::float8")

@@ -138,6 +138,9 @@ class SQLiteDialect(Dialect):
     def to_bigint(self, expr):
         return expr
 
+    def float4_rounded_text(self, col, exact):
+        return None  # REAL is a double: no single-precision cast
+
     def float_text(self, col):
         return sa.func.rc_real(col)
 

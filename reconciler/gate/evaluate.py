@@ -4,7 +4,7 @@ Slack digest show."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from reconciler.errors import UsageError
@@ -145,14 +145,27 @@ def evaluate_gate(store, loaded, now: datetime, *, phase: str | None = None, day
     datasets = gate_datasets(loaded, cfg)
     if start is None and end is None:
         period = with_judged_next_hour(store, datasets, period, now)
-    evidence = read_evidence(store, datasets, period, observed_until)
+    evidence = replace(read_evidence(store, datasets, period, observed_until), criteria=dict(cfg.criteria))
     outcomes = [JUDGES[name](evidence, criterion) for name, criterion in cfg.criteria.items()]
+    hourly = any(name in HOURLY_CRITERIA for name in cfg.criteria)
+    if hourly:
+        outcomes += short_period(period, days)
     verifications = [verification_view(d, evidence.verifications.get(d)) for d in datasets] \
         if HISTORY_VERIFIED in cfg.criteria else []
     return GateReport(phase, period, observed_until, verdict_of(outcomes), outcomes, clean_hours(evidence), days,
                       datasets, evidence.runs, verifications,
-                      period_judged=any(name != HISTORY_VERIFIED for name in cfg.criteria),
-                      hourly=any(name in HOURLY_CRITERIA for name in cfg.criteria))
+                      period_judged=any(name != HISTORY_VERIFIED for name in cfg.criteria), hourly=hourly)
+
+
+def short_period(period: Window, days: int) -> list[Outcome]:
+    """An explicit period shorter than the phase's days cannot prove the phase: every hour of
+    it may pass, and still the days in a row the plan asks for are not there."""
+    hours = len(period.hours())
+    if hours >= days * 24:
+        return []
+    return [Outcome("period", INCOMPLETE, f"the period holds {hours} hour{'s' if hours != 1 else ''}; the phase "
+                    f"needs {days} days ({days * 24} hours) of evidence",
+                    {"days": days})]
 
 
 def gate_summary(store, loaded, now: datetime, phase: str | None = None) -> GateReport:

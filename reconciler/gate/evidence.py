@@ -24,6 +24,7 @@ class Evidence:
     windowed: dict = field(default_factory=dict)   # criterion -> [StoredResult] about hours
     moments: dict = field(default_factory=dict)    # criterion -> [StoredResult] about moments
     verifications: dict = field(default_factory=dict)  # dataset -> its latest complete `reconciler verify`
+    criteria: dict = field(default_factory=dict)  # the phase's criterion -> bounds, for a bound defaulting to another's
 
     def hourly(self, criterion: str) -> list[StoredResult]:
         """The results about hours that feed `criterion`, by hour, newest run last."""

@@ -22,7 +22,7 @@ from reconciler.config.phases import CriterionConfig
 from reconciler.formatting import number
 from reconciler.gate.criteria import INCOMPLETE, LISTED, MET, NOT_MET, Outcome, Worst, _gap_text, judged
 from reconciler.gate.evidence import Evidence
-from reconciler.results import StoredResult
+from reconciler.results import FAIL, PASS, StoredResult
 from reconciler.timeutil import Window, iso
 
 STATES = {judge.MET: MET, judge.NOT_MET: NOT_MET, judge.INCOMPLETE: INCOMPLETE}
@@ -41,17 +41,22 @@ def traffic_hours(ev: Evidence) -> dict[datetime, StoredResult]:
 
 
 def measured_hours(by_hour: dict) -> list:
-    """The stored results' figures, as HourTraffic, by hour."""
-    return [hour_traffic(s.result.observed or {}, h) for h, s in sorted(by_hour.items())]
+    """The figures of the judged hours (not those skipped for an unknown figure), as
+    HourTraffic, by hour: every criterion counts the same hours."""
+    return [hour_traffic(s.result.observed or {}, h) for h, s in sorted(by_hour.items())
+            if s.result.status in (PASS, FAIL)]
 
 
-def _gaps(ev: Evidence, by_hour: dict, measured_hours: set) -> list[dict]:
+def _gaps(ev: Evidence, by_hour: dict, measured_hours: set, unmeasured: str) -> list[dict]:
+    """The period's hours not in `measured_hours`, each with why: no result, the reason its
+    result was not judged, or `unmeasured` (a judged hour without the criterion's figure)."""
     out = []
     for hour in ev.period.hours():
         stored = by_hour.get(hour)
         if hour not in measured_hours:
-            out.append({"dataset": None, "hour": iso(hour),
-                        "reason": NO_TRAFFIC if stored is None else str(stored.result.status),
+            reason = NO_TRAFFIC if stored is None else unmeasured if stored.result.status in (PASS, FAIL) \
+                else stored.result.reason or str(stored.result.status)
+            out.append({"dataset": None, "hour": iso(hour), "reason": reason,
                         "run_id": stored.run_id if stored else None})
     return out
 
@@ -88,7 +93,8 @@ def error_rate(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     worst = None if top is None else _worst(
         by_hour, top.hour, top.new.error_rate_pct,
         f"error rate {number(top.new.error_rate_pct)} % ({number(top.new.errors)} of {number(top.new.requests)} requests)")
-    return _outcome("error_rate", verdict, bound, worst, _gaps(ev, by_hour, measured), verdict.text)
+    return _outcome("error_rate", verdict, bound, worst,
+                    _gaps(ev, by_hour, measured, "the new system's error rate not measured"), verdict.text)
 
 
 def p99_latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
@@ -106,14 +112,22 @@ def p99_latency(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     summary = (f"{len(over)} hour(s) with p99 ≥ {number(limit)} ms; " if over else "") + verdict.text
     failing = [{"dataset": None, "hour": iso(h.hour), "reason": f"p99 {number(h.new.p99_ms)} ms",
                 "run_id": by_hour[h.hour].run_id} for h in over]
-    return _outcome("p99_latency", verdict, bound, worst, _gaps(ev, by_hour, measured), summary, failing)
+    return _outcome("p99_latency", verdict, bound, worst,
+                    _gaps(ev, by_hour, measured, "the new system's p99 not measured"), summary, failing)
+
+
+def _own_or_phase(ev: Evidence, cfg: CriterionConfig, criterion: str, key: str):
+    """stable_split's `key` when it sets one, else the phase's `criterion`'s (or its default)."""
+    if getattr(cfg, key) is not None:
+        return getattr(cfg, key)
+    return (ev.criteria.get(criterion) or CriterionConfig()).bound(criterion, key)
 
 
 def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     days = cfg.bound("stable_split", "days")
     full = cfg.bound("stable_split", "min_split_pct")
-    max_error = cfg.bound("error_rate", "max_pct")
-    max_p99 = cfg.bound("p99_latency", "max_ms")
+    max_error = _own_or_phase(ev, cfg, "error_rate", "max_pct")
+    max_p99 = _own_or_phase(ev, cfg, "p99_latency", "max_ms")
     bound = {"days": days, "min_split_pct": full, "max_pct": max_error, "max_ms": max_p99}
     by_hour = traffic_hours(ev)
     if not by_hour:
@@ -126,14 +140,15 @@ def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     states = {h.hour: judge.hour_is_stable(h, bounds) for h in hours}
     broken = [h for h in hours if states[h.hour] is False and span.start <= h.hour]
     in_span = Evidence(span, ev.observed_until, ev.datasets, {}, {}, {})
-    gaps = _gaps(in_span, by_hour, {h for h, s in states.items() if s is not None})
+    gaps = _gaps(in_span, by_hour, {h for h, s in states.items() if s is not None},
+                 "the split, the new system's error rate or p99 not measured")
     if broken:
         first = broken[0]
-        worst = _worst(by_hour, first.hour, first.split_min_pct, _hour_text(first))
+        worst = _worst(by_hour, first.hour, first.split_min_pct, _hour_text(first, bounds))
         summary = (f"{len(broken)} of {len(span.hours())} hours off full split or out of bounds, first "
                    f"{worst.at} {worst.text}; stable for the last {verdict.stable_hours} hours")
-        failing = [{"dataset": None, "hour": iso(h.hour), "reason": _hour_text(h), "run_id": by_hour[h.hour].run_id}
-                   for h in broken]
+        failing = [{"dataset": None, "hour": iso(h.hour), "reason": _hour_text(h, bounds),
+                    "run_id": by_hour[h.hour].run_id} for h in broken]
         return _outcome("stable_split", verdict, bound, worst, gaps, summary, failing)
     since = verdict.stable_since
     worst = _worst(by_hour, since, verdict.stable_hours, f"first of {verdict.stable_hours} stable hours at "
@@ -143,11 +158,18 @@ def stable_split(ev: Evidence, cfg: CriterionConfig) -> Outcome:
     return _outcome("stable_split", verdict, bound, worst, gaps, summary)
 
 
-def _hour_text(h) -> str:
-    return (f"split {number(h.split_min_pct)} % (lowest), error rate "
-            f"{'n/a' if h.new.error_rate_pct is None else format(h.new.error_rate_pct, 'g')} %, p99 "
-            f"{'n/a' if h.new.p99_ms is None else format(h.new.p99_ms, 'g')} ms"
-            if h.split_min_pct is not None else "split not measured")
+def _hour_text(h, bounds: judge.TrafficBounds) -> str:
+    """An unstable hour's figures, each bound it broke said beside its figure."""
+    if h.split_min_pct is None:
+        return "split not measured"
+    split, rate, p99 = h.split_min_pct, h.new.error_rate_pct, h.new.p99_ms
+    parts = [f"split {number(split)} % (lowest)" + (f" < {number(bounds.full_split_pct)} %"
+                                                  if split < bounds.full_split_pct else ""),
+             "error rate n/a" if rate is None else f"error rate {format(rate, 'g')} %" + (
+                 f" ≥ {number(bounds.max_error_rate_pct)} %" if rate >= bounds.max_error_rate_pct else ""),
+             "p99 n/a" if p99 is None else f"p99 {format(p99, 'g')} ms" + (
+                 f" ≥ {number(bounds.max_p99_ms)} ms" if p99 >= bounds.max_p99_ms else "")]
+    return ", ".join(parts)
 
 
 def discrepancy(ev: Evidence, cfg: CriterionConfig) -> Outcome:

@@ -161,8 +161,10 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
     check = _check_label(facts)
     rule = not tool and facts.get("rule")
     measure = not tool and not rule and facts.get("measure")
+    intro = not tool and not rule and not measure and facts.get("intro")  # the check type's own words
     title = _tool_title(t, "alert", facts) if tool else \
-        t("alert.rule.title" if rule else "alert.measure.title" if measure else "alert.data.title", check=check)
+        t("alert.rule.title" if rule else "alert.measure.title" if measure else f"alert.{intro or 'data'}.title",
+          check=check)
     out.header(title)
     if tool:
         out.section(t("alert.tool.intro"))
@@ -173,7 +175,9 @@ def render_alert(facts: dict, t: Texts, links: Links) -> dict:
         out.section(t("alert.rule.intro", job=facts["job"], check=facts.get("check") or "?", where=where))
     else:
         on = t("on_dataset", dataset=facts["dataset"]) if facts.get("dataset") else ""
-        out.section(t("alert.data.intro", job=facts["job"], on_dataset=on))
+        breached = "; ".join(t(f"alert.{intro}.{name}", **(facts.get("bounds") or {})) for name in facts.get("alerts") or [])
+        out.section(t(f"alert.{intro or 'data'}.intro", job=facts["job"], check=facts.get("check") or "?",
+                      on_dataset=on, breached=breached))
     out.section(f"{t('field.reason')}\n{facts.get('reason') or '?'}")
     add_why(out, facts)
     fields = [f"{_hour_label(t, facts)}\n{when(facts.get('hour'))}", f"{t('field.job')}\n{facts['job']}"]

@@ -136,7 +136,8 @@ def traffic_facts(store, period: Window, datasets, target_pct: float) -> dict | 
     hours = measured_hours(by_hour)
     split = [h for h in hours if h.split_pct is not None]
     if not split:
-        return None
+        unjudged = [s.result for s in by_hour.values()]
+        return {"unjudged": len(unjudged), "reason": unjudged[-1].reason} if unjudged else None
     verdict = error_rate_criterion(hours, period, TrafficBounds(max_error_rate_pct=target_pct))
     rated = [h for h in hours if h.new.error_rate_pct is not None]
     latest = split[-1]
@@ -144,7 +145,8 @@ def traffic_facts(store, period: Window, datasets, target_pct: float) -> dict | 
             "error_rate_pct": verdict.observed, "errors": sum(h.new.errors for h in rated),
             "requests": sum(h.new.requests for h in rated), "target_pct": target_pct,
             "on_target": verdict.observed is not None and verdict.observed < target_pct,
-            "hours_measured": verdict.hours_measured, "hours": verdict.hours_expected}
+            "hours_measured": verdict.hours_measured, "hours": verdict.hours_expected,
+            "complete": verdict.hours_measured == verdict.hours_expected}
 
 
 def _stories(store, datasets, period: Window) -> list[dict]:

@@ -53,12 +53,15 @@ def plan_section(t, plan: dict) -> str:
     if traffic is None:
         if plan["phase"] != "shadow":  # in shadow mode the new system serves no traffic yet
             lines.append(t("digest.traffic.none"))
+    elif "unjudged" in traffic:  # every hour's result skipped: the newest one's reason says why
+        lines.append(t("digest.traffic.unjudged", hours=traffic["unjudged"], reason=traffic["reason"]))
     else:
         lines.append(t("digest.traffic", split=_figure(traffic["split_pct"]), hour=when(traffic["split_hour"])))
         if traffic["error_rate_pct"] is None:
             lines.append(t("digest.error_rate.none", target=_figure(traffic["target_pct"])))
         else:
-            lines.append(t("digest.error_rate.ok" if traffic["on_target"] else "digest.error_rate.over",
+            below = "digest.error_rate.ok" if traffic.get("complete", True) else "digest.error_rate.partial"
+            lines.append(t(below if traffic["on_target"] else "digest.error_rate.over",
                            rate=_figure(traffic["error_rate_pct"]), errors=count(traffic["errors"]),
                            requests=count(traffic["requests"]), target=_figure(traffic["target_pct"]),
                            hours=traffic["hours_measured"], of=traffic["hours"]))
@@ -139,10 +142,13 @@ def next_steps(t, facts: dict, totals: dict) -> list[str]:
                reason=a.get("reason") or "?") for a in facts["open_alerts"][:5]]
     plan = facts.get("plan") or {}
     traffic = plan.get("traffic")
-    if traffic and traffic["error_rate_pct"] is not None and not traffic["on_target"]:
+    if traffic and traffic.get("error_rate_pct") is not None and not traffic["on_target"]:
         steps.append(t("digest.next.error_rate", rate=_figure(traffic["error_rate_pct"]),
                        target=_figure(traffic["target_pct"])))
     gate = facts.get("gate")
+    if gate and gate.get("not_met"):
+        steps.append(t("digest.next.not_met", criteria=", ".join(t.name("criterion", c) for c in gate["not_met"]),
+                       phase=t.name("phase", gate["phase"])))
     if gate and gate.get("verdict") == "go":
         steps.append(t("digest.next.go", phase=t.name("phase", gate["phase"])))
     if totals["missing"]:

@@ -14,6 +14,11 @@ TEXTS = {
         "alert.rule.title": "🔴 Rule violated: {check}",
         "alert.measure.title": "🔴 Out of bounds: {check}",
         "alert.measure.intro": "*{job}* measured *{check}* in the pipeline, outside its bound.",
+        "alert.traffic.title": "🔴 Traffic alert: {check}",
+        "alert.traffic.intro": "*{job}*'s traffic check *{check}* raised the plan's alert{on_dataset}: {breached}.",
+        "alert.traffic.error_rate": "the new system's error rate more than {max_error_rate_increase_points} points above the old's",
+        "alert.traffic.p99_latency": "the new system's p99 above {max_p99_ratio} × the old's",
+        "alert.traffic.discrepancy": "more than {max_discrepancy_pct} % of the hour's compared rows differ",
         "alert.rule.intro": "*{job}* checked the rule *{check}*{where} and found rows that break it.",
         "rule.on.new": " on the new system",
         "rule.on.old": " on the old system",
@@ -167,6 +172,11 @@ TEXTS = {
         "alert.rule.title": "🔴 Regla incumplida: {check}",
         "alert.measure.title": "🔴 Fuera de límites: {check}",
         "alert.measure.intro": "*{job}* midió *{check}* en el pipeline, fuera de su límite.",
+        "alert.traffic.title": "🔴 Alerta de tráfico: {check}",
+        "alert.traffic.intro": "El chequeo de tráfico *{check}* de *{job}* disparó la alerta del plan{on_dataset}: {breached}.",
+        "alert.traffic.error_rate": "la tasa de error del sistema nuevo más de {max_error_rate_increase_points} puntos por encima de la del viejo",
+        "alert.traffic.p99_latency": "el p99 del sistema nuevo por encima de {max_p99_ratio} × el del viejo",
+        "alert.traffic.discrepancy": "difieren más del {max_discrepancy_pct} % de las filas comparadas de la hora",
         "alert.rule.intro": "*{job}* comprobó la regla *{check}*{where} y encontró filas que la incumplen.",
         "rule.on.new": " en el sistema nuevo",
         "rule.on.old": " en el sistema viejo",
@@ -326,11 +336,16 @@ PHASE_TEXTS = {
         "digest.phase": "current phase: *{phase}*",
         "digest.traffic": "traffic split: {split} % of requests to the new system (hour {hour})",
         "digest.traffic.none": "traffic split: not measured in the period (configure a `traffic` check)",
+        "digest.traffic.unjudged": "traffic split: no hour of the period judged ({hours:# hour|# hours} {reason})",
         "digest.error_rate.ok": ("new system's error rate: {rate} % ({errors} of {requests} requests, {hours} of {of} "
                                  "hours measured), ✅ below the {target} % target"),
         "digest.error_rate.over": ("new system's error rate: {rate} % ({errors} of {requests} requests, {hours} of "
                                    "{of} hours measured), ❌ not below the {target} % target"),
         "digest.error_rate.none": "new system's error rate: no request measured (target below {target} %)",
+        "digest.error_rate.partial": ("new system's error rate: {rate} % ({errors} of {requests} requests, only {hours} "
+                                      "of {of} hours measured), ⏳ below the {target} % target so far"),
+        "digest.next.not_met": ("meet what the {phase} go/no-go gate finds not met: {criteria} (`reconciler gate` "
+                                "names each one's worst hour)"),
         "digest.next.error_rate": "bring the new system's error rate below {target} % (it is {rate} %)",
         "digest.next.go": "the gate says GO for {phase}: prepare the next phase",
         "digest.next.keep.phase": "keep the {phase} phase running; nothing to do",
@@ -354,11 +369,18 @@ PHASE_TEXTS = {
         "digest.phase": "fase actual: *{phase}*",
         "digest.traffic": "reparto del tráfico: {split} % de las peticiones al sistema nuevo (hora {hour})",
         "digest.traffic.none": "reparto del tráfico: sin medir en el período (configure un check `traffic`)",
+        "digest.traffic.unjudged": ("reparto del tráfico: ninguna hora del período juzgada ({hours:# hora|# horas} "
+                                    "{reason})"),
         "digest.error_rate.ok": ("tasa de error del sistema nuevo: {rate} % ({errors} de {requests} peticiones, "
                                  "{hours} de {of} horas medidas), ✅ por debajo del objetivo de {target} %"),
         "digest.error_rate.over": ("tasa de error del sistema nuevo: {rate} % ({errors} de {requests} peticiones, "
                                    "{hours} de {of} horas medidas), ❌ no está por debajo del objetivo de {target} %"),
         "digest.error_rate.none": "tasa de error del sistema nuevo: ninguna petición medida (objetivo: menos de {target} %)",
+        "digest.error_rate.partial": ("tasa de error del sistema nuevo: {rate} % ({errors} de {requests} peticiones, "
+                                      "solo {hours} de {of} horas medidas), ⏳ por debajo del objetivo de {target} % "
+                                      "por ahora"),
+        "digest.next.not_met": ("cumplir lo que la decisión de avance de {phase} da por no cumplido: {criteria} "
+                                "(`reconciler gate` nombra la peor hora de cada uno)"),
         "digest.next.error_rate": "bajar la tasa de error del sistema nuevo por debajo de {target} % (está en {rate} %)",
         "digest.next.go": "el gate dice GO para {phase}: preparar la siguiente fase",
         "digest.next.keep.phase": "mantener la fase {phase}; nada que hacer",

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from reconciler.checks.types import is_about_one_side, is_measure
+from reconciler.checks.types import alert_facts, explained_by_rows, is_about_one_side, is_measure
 from reconciler.notify.items import sample_line
 from reconciler.notify.reasons import reason_of
 from reconciler.notify.story import HourStory, alert_stories, hour_story
@@ -157,6 +157,8 @@ def _result_facts(result: CheckResult) -> dict:
         facts.update(rule=True, source=details.get("source"))
     elif is_measure(result):
         facts.update(measure=True)
+    else:
+        facts.update(alert_facts(result))
     return facts
 
 
@@ -175,7 +177,9 @@ class _RunContext:
 
     def story(self, result: CheckResult, hour: datetime) -> HourStory | None:
         """The hour's story for a result about a dataset, read once per run (its drift and its
-        match are two alerts about one story)."""
+        match are two alerts about one story); None when its findings do not explain the result."""
+        if not explained_by_rows(result):
+            return None
         key = ((result.details or {}).get("dataset"), hour)
         if key not in self.stories:
             self.stories[key] = hour_story(self.conn, self.run, result, hour)

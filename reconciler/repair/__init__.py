@@ -50,7 +50,9 @@ def header_lines(loaded: LoadedConfig, dataset: str, window: Window, plan: Repai
         f"reconciler repair: what would make new equal old in dataset {dataset}",
         f"window: [{iso(window.start)}, {iso(window.end)}) UTC, half-open",
         f"new side: source {ds.new.source!r} ({engine}), table {ds.new.table}, key [{', '.join(plan.key)}]",
-        f"{count(len(plan.inserts))} rows missing in new: INSERTs with old's values",
+        f"{count(len(plan.inserts) + len(plan.ambiguous))} rows missing in new: INSERTs with old's values"
+        + (f" for {count(len(plan.inserts))} (the other {count(len(plan.ambiguous))} are not repaired: see below)"
+           if plan.ambiguous else ""),
         f"{count(len(plan.updates))} changed rows: UPDATEs of the differing columns"
         + (f" ({changed})" if changed else ""),
         f"{count(len(plan.deletes))} rows extra in new: {deletes}",

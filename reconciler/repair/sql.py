@@ -5,6 +5,7 @@ times with or without their offset), nothing is written by hand."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from uuid import UUID
 
 import sqlalchemy as sa
 
@@ -20,6 +21,8 @@ def target_table(name: str, columns: list[str]) -> sa.TableClause:
 
 
 def literal(value):
+    if isinstance(value, UUID):  # its canonical text: a uuid column takes it, a CHAR(36) column holds it
+        value = str(value)
     return sa.null() if value is None else sa.literal(value, literal_type(value))
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from reconciler import formatting
-from reconciler.checks.types import is_rule, reason_for
+from reconciler.checks.types import is_rule, observed_text_of, reason_for
 from reconciler.report.charts import counts_chart, drift_chart
 from reconciler.report.observed import result_observed_text
 from reconciler.report.why import why_view
@@ -114,8 +114,8 @@ def shorten(text: str, limit: int = RAW_CHARS) -> str:
 def check_rows(results: list[CheckResult], run: RunResult | None = None) -> list[dict]:
     """Per result: its reason first; the observed value in words (`observed_full`, and shortened)."""
     return [{"check": r.check, "status": r.status, "reason": reason_of(r),
-             "observed": shorten(result_observed_text(r)),
-             "observed_full": result_observed_text(r),
+             "observed": observed_text_of(r) or shorten(result_observed_text(r)),
+             "observed_full": observed_text_of(r) or result_observed_text(r),
              "threshold": threshold_text(r.threshold), "violations": r.violations,
              "duration": duration_of(r), "message": r.message, **when(r, run)}
             for r in results]

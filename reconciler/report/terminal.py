@@ -295,7 +295,9 @@ def _rule_results(doc: dict) -> list[CheckResult]:
 
 # -- stored runs (`report list`, `report show`, `run`) ----------------------------------------
 
-def runs_table(runs: list[dict]) -> Table:
+def runs_table(runs: list[dict], why: dict | None = None) -> Table:
+    """`report list`: one row a run; `why`: run id -> why it did not pass (html.why_text), shown
+    in the message column."""
     table = Table(title=f"{len(runs)} run{'s' if len(runs) != 1 else ''}", title_justify="left")
     for column, justify in (("run", "right"), ("job", "left"), ("window start or as of", "left"), ("window end", "left"),
                             ("status", "left"), ("checks", "right"), ("failing", "right"), ("seconds", "right"),
@@ -307,7 +309,7 @@ def runs_table(runs: list[dict]) -> Table:
                       status_text(r["status"]),
                       _text(r.get("checks", "")), _text(r.get("failing_checks", "")),
                       _text(formatting.number(r["duration_s"], 1)),
-                      _text(r.get("message") or ""))
+                      _text((why or {}).get(r["id"]) or r.get("message") or ""))
     return table
 
 

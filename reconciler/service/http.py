@@ -103,6 +103,24 @@ class Handler(BaseHTTPRequestHandler):
         return
 
 
+def _listen_hint(e: OSError) -> str:
+    """What to do about a socket that cannot be bound, by cause: a host name that does not
+    resolve is not a busy port."""
+    import errno
+    import socket
+
+    if isinstance(e, socket.gaierror):
+        return (" (the host name does not resolve: use --host with an address of this machine, 127.0.0.1 or "
+                "0.0.0.0, or service.host)")
+    if e.errno == errno.EADDRINUSE:
+        return " (another process has the port? use --port N or service.port)"
+    if e.errno == errno.EADDRNOTAVAIL:
+        return " (not an address of this machine: use --host 127.0.0.1, 0.0.0.0 or service.host)"
+    if e.errno == errno.EACCES:
+        return " (ports below 1024 need privileges: use --port N above 1023 or service.port)"
+    return ""
+
+
 class HealthServer:
     """The HTTP endpoints in a daemon thread. The socket is bound at construction (`port` 0
     takes any free port: see `.port`), so the address is known before the service starts;
@@ -114,8 +132,7 @@ class HealthServer:
         except OSError as e:
             from reconciler.errors import UsageError
 
-            raise UsageError(f"cannot listen on {host}:{port}: {e.strerror} "
-                             "(another process has the port? use --port N or service.port)") from None
+            raise UsageError(f"cannot listen on {host}:{port}: {e.strerror}{_listen_hint(e)}") from None
         self.server.daemon_threads = True
         self.server.reports = Path(reports) if reports is not None else None
         self.attach(service)

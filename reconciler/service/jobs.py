@@ -74,7 +74,7 @@ def job_windows(loaded: LoadedConfig, job: str, now: datetime, watermark: dateti
                 raise UsageError(f"bad window: {flag} {iso(t)} is not a whole UTC hour; the ledger holds whole "
                                  "hours only. For an ad-hoc window use `reconciler compare --start T --end T`")
         if end <= start:
-            raise UsageError(f"bad window: end {end} is not after start {start}")
+            raise UsageError(f"bad window: end {iso(end)} is not after start {iso(start)}")
         if end > now:  # judged empty, it would move the watermark past hours the service then never judges
             raise UsageError(f"bad window: --end {iso(end)} is in the future (now {iso(now.replace(microsecond=0))}): "
                              f"judge hours that have ended, up to --end {iso(floor_hour(now))}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from reconciler.config.models import SourceConfig
 from reconciler.dialects import Dialect, dialect_class
-from reconciler.errors import ConfigError, SourceError, first_line
+from reconciler.errors import ConfigError, SourceError, UnknownDatabase, first_line
 from reconciler.redact import safe_url, scrub  # noqa: F401  (re-exported)
 from reconciler.sources.urls import anchored_sqlite_url, with_default_driver
 
@@ -25,6 +26,7 @@ class Source:
     name: str
     config: SourceConfig
     unresolved: str | None = None  # why the source has no url (its variable unset): raised when it is used
+    where: str | None = None       # its url's place in the config (`schedule.yaml:3: sources.old.url`)
     _engine: sa.Engine | None = field(default=None, repr=False)
     _dialect: Dialect | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -134,8 +136,22 @@ def is_unavailable(e: DBAPIError) -> bool:
     return _is_timeout(e) or _is_lost(e)
 
 
+# the server's answer when the url's database is not on it: PostgreSQL, MySQL / MariaDB (1049)
+_UNKNOWN_DATABASE = (re.compile(r'database "([^"]+)" does not exist'), re.compile(r"Unknown database '([^']+)'"))
+
+
+def _unknown_database(e: DBAPIError) -> str | None:
+    text = first_line(e)
+    return next((m.group(1) for pattern in _UNKNOWN_DATABASE if (m := pattern.search(text))), None)
+
+
 def unreachable_error(source: Source, e: DBAPIError) -> SourceError:
     text = scrub(first_line(e), source.config.url)
+    missing = _unknown_database(e)
+    if missing is not None:
+        where = f"{source.where}: " if source.where else ""
+        return UnknownDatabase(f"{where}source {source.name!r} ({source.safe_url}): the server answered, but it has "
+                               f"no database {missing!r}: correct the database name in the url")
     if _is_timeout(e):
         return SourceError(f"source {source.name!r} ({source.safe_url}) is unreachable: no connection within its "
                            f"connect_timeout ({source.config.connect_timeout.total_seconds():g}s): {text}")
@@ -186,7 +202,8 @@ def open_sources(loaded) -> Sources:
             continue
         if not cfg.url or "://" not in cfg.url or cfg.url.startswith(("redis://", "rediss://")) or cfg.is_prometheus:
             continue
-        usable[name] = Source(name, cfg.model_copy(update={"url": anchored_sqlite_url(cfg.url, loaded.base_dir)}))
+        usable[name] = Source(name, cfg.model_copy(update={"url": anchored_sqlite_url(cfg.url, loaded.base_dir)}),
+                              where=loaded.where("sources", name, "url"))
     return Sources(usable, unresolved)
 
 

@@ -52,3 +52,9 @@ def gauge_average(series: str, span: timedelta) -> str:
 def gauge_minimum(series: str, span: timedelta) -> str:
     """A gauge's lowest sample in the half-open window `[end - span, end)`."""
     return f"min(min_over_time({series}[{duration(span)}] offset 1ms))"
+
+
+def present(series: str, span: timedelta) -> str:
+    """How many series the selector had in the window ending at the evaluation time (no data:
+    none)."""
+    return f"count(last_over_time({series}[{duration(span)}]))"

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
 HOUR = timedelta(hours=1)
+TICK = timedelta(microseconds=1)
 AWARE, NAIVE, TEXT, EPOCH = "aware", "naive", "text", "epoch"
 
 
@@ -41,9 +42,16 @@ class TimeAxis:
         """Naive wall-clock time in the side's zone for a UTC instant. Monotone: an instant in
         the second pass of a repeated (fall-back) hour maps to the end of that hour, so wall
         ranges of consecutive UTC windows never overlap; rows in a repeated hour belong to
-        its first pass, as zoneinfo reads them."""
+        its first pass, as zoneinfo reads them. The instant of a spring-forward maps to the
+        first wall time the clock skipped, so a value stored there belongs to the hour after
+        the change, as zoneinfo reads it too."""
         local = instant.astimezone(self.zone)
         if local.fold == 0:
+            before = (instant - TICK).astimezone(self.zone)
+            if before.utcoffset() < local.utcoffset():
+                # the first instant after a spring-forward: the wall times the clock skipped
+                # belong after it, read with the offset before it, as zoneinfo reads them
+                return (before + TICK).replace(tzinfo=None)
             return local.replace(tzinfo=None)
         probe = instant.replace(second=0, microsecond=0)
         while probe.astimezone(self.zone).fold == 1:
@@ -56,10 +64,11 @@ class TimeAxis:
             return instant.astimezone(UTC)
         if self.kind == EPOCH:
             return instant.timestamp()
-        wall = self.wall(instant)
-        if self.kind == TEXT:
-            return text_bound(wall, self.text_sep)
-        return wall
+        return self.wall_bound(self.wall(instant))
+
+    def wall_bound(self, wall: datetime):
+        """Parameter value comparing correctly with the raw naive column for a wall time."""
+        return text_bound(wall, self.text_sep) if self.kind == TEXT else wall
 
     def to_utc(self, value: datetime) -> datetime:
         """A value read from the database (naive = wall clock in this zone) as aware UTC."""

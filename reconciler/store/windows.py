@@ -27,6 +27,7 @@ class HourState:
     judged_at: datetime | None = None      # recorded_at of the latest run that judged it
     errors: int = 0                        # error runs since it was last judged (all, if never)
     last_error_at: datetime | None = None
+    status: str | None = None              # the verdict of the latest run that judged it (pass, fail...)
 
     @property
     def judged(self) -> bool:
@@ -52,6 +53,7 @@ def hour_states(conn: Connection, job: str, since: datetime, until: datetime) ->
                 state.last_error_at = recorded_at
             else:
                 state.judged_at, state.errors, state.last_error_at = recorded_at, 0, None
+                state.status = status
     return states
 
 

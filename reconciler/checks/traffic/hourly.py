@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reconciler.checks.traffic.judge import TrafficBounds, hour_alerts
-from reconciler.checks.traffic.measure import HourTraffic, measure_hours
+from reconciler.checks.traffic.judge import TrafficBounds, hour_alerts, unknown_figures
+from reconciler.checks.traffic.measure import ERROR_SERIES_LOOKBACK, HourTraffic, figure_selectors, measure_hours
+from reconciler.config.prometheus import PrometheusMetricsConfig
 from reconciler.formatting import number
 from reconciler.results import FAIL, PASS, SKIPPED, CheckResult
 from reconciler.sources.prometheus import prometheus_source
@@ -33,13 +34,50 @@ def bounds_of(cfg) -> TrafficBounds:
                          max_p99_ratio=cfg.max_p99_ratio)
 
 
-def hour_result(name: str, cfg, hour: HourTraffic, discrepancy: dict | None, source: str) -> CheckResult:
-    """One hour: failing on any of the plan's three alerts; skipped when Prometheus holds
-    nothing about the new system's traffic in it."""
+FIGURES = {"requests": "request count", "errors": "error count", "p99_ms": "p99 latency"}
+
+
+def _unknown_text(system: str, figure: str, metrics: PrometheusMetricsConfig) -> str:
+    if system == "split":
+        return f"the split is unknown: the split gauge {metrics.split_gauge} returned nothing in the hour"
+    side = getattr(metrics, system)
+    selector = figure_selectors(side)[figure]
+    text = f"the {system} system's {FIGURES[figure]} is unknown: {selector} returned no series"
+    if figure == "requests" and system == "old" and metrics.split_gauge:
+        text += ", while the split gauge says it served in the hour: nothing to compare the new system with"
+    elif figure == "requests" and system == "old":
+        text += (", so the split new / (old + new) cannot be computed (if the old system is switched off, give the "
+                 "split as a gauge, `metrics.split_gauge`, or keep its request counter exported)")
+    elif figure == "errors":
+        days = ERROR_SERIES_LOOKBACK.days
+        requests = side.requests.partition("{")[0]
+        text += (f", nor in the {days} days before (a misspelt name? A counter created by its first error: "
+                 f"initialise it to 0 at start, or count errors with a label of the request counter, e.g. "
+                 f"{requests}{{code=~\"5..\"}})")
+    elif figure == "p99_ms" and side.latency.endswith("_bucket"):
+        text += " (name the histogram without _bucket: the suffix is added)"
+    elif figure == "p99_ms":
+        text = text.replace("returned no series", "returned nothing in the hour")
+    return text
+
+
+def not_judged(hour: HourTraffic, metrics: PrometheusMetricsConfig) -> str | None:
+    """Why the hour cannot be judged: each figure it needs that Prometheus gave nothing for,
+    with the series that returned nothing; None when it can be judged."""
+    if hour.new.requests == 0:
+        return "the new system served no request in this hour"
+    return "; ".join(_unknown_text(system, figure, metrics) for system, figure in unknown_figures(hour)) or None
+
+
+def hour_result(name: str, cfg, hour: HourTraffic, discrepancy: dict | None, source: str,
+                metrics: PrometheusMetricsConfig) -> CheckResult:
+    """One hour: failing on any of the plan's three alerts; skipped when a figure they or the
+    phase criteria need is unknown, or the new system served nothing."""
     alerts = [a.kind for a in hour_alerts(hour, bounds_of(cfg))]
     if discrepancy is not None and discrepancy["pct"] > cfg.max_discrepancy_pct:
         alerts.append("discrepancy")
-    status = SKIPPED if not hour.measured else FAIL if alerts else PASS
+    why_not = not_judged(hour, metrics)
+    status = SKIPPED if why_not else FAIL if alerts else PASS
     observed = {k: v for k, v in hour.to_dict().items() if k != "hour"}
     observed["discrepancy"] = discrepancy
     bounds = {"max_error_rate_increase_points": cfg.max_error_rate_increase_points,
@@ -52,7 +90,7 @@ def hour_result(name: str, cfg, hour: HourTraffic, discrepancy: dict | None, sou
         details["dataset"] = cfg.dataset
     return CheckResult(f"{name}.traffic", status, observed=observed, threshold=threshold, violations=len(alerts),
                        window=hour.window, details=details,
-                       message="no request of the new system measured in this hour" if status == SKIPPED else None)
+                       message=why_not)
 
 
 def traffic_results(ctx, name: str, cfg) -> list[CheckResult]:
@@ -60,7 +98,7 @@ def traffic_results(ctx, name: str, cfg) -> list[CheckResult]:
     out = []
     for hour in measure_hours(source, ctx.window):
         discrepancy = discrepancy_of(ctx.row_totals(cfg.dataset, hour.hour)) if cfg.dataset else None
-        out.append(hour_result(name, cfg, hour, discrepancy, cfg.source))
+        out.append(hour_result(name, cfg, hour, discrepancy, cfg.source, source.config.metrics))
     return out
 
 

@@ -53,9 +53,28 @@ class Alert:
     text: str
 
 
+def unknown_figures(hour: HourTraffic) -> list[tuple[str, str]]:
+    """(system, figure) of each figure the hour's alerts or the phase criteria need that
+    Prometheus gave nothing for ("split", "gauge" for a split gauge); [] when the hour can be
+    judged. Without the new system's request count nothing else is asked; the old system's
+    errors and p99 only when it served (at 100 % there is nothing to compare)."""
+    if hour.new.requests is None:
+        return [("new", "requests")]
+    unknown = [("new", f) for f in ("errors", "p99_ms") if getattr(hour.new, f) is None and hour.new.requests > 0]
+    if hour.split_pct is None:
+        unknown.append(("old", "requests") if hour.split_from == "requests" and hour.old.requests is None
+                       else ("split", "gauge"))
+    elif hour.old.requests is None and (hour.split_min_pct is None or hour.split_min_pct < 100):
+        unknown.append(("old", "requests"))  # the gauge says the old system served: the alerts compare with it
+    if hour.old.requests:
+        unknown += [("old", f) for f in ("errors", "p99_ms") if getattr(hour.old, f) is None]
+    return unknown
+
+
 def hour_alerts(hour: HourTraffic, bounds: TrafficBounds = PLAN) -> list[Alert]:
     """The plan's alerts for one hour; none where a figure of either system is unknown (an
-    hour at 100 % has no old error rate to compare with)."""
+    hour at 100 % has no old error rate to compare with; an hour with unknown_figures is not
+    judged at all)."""
     alerts = []
     new_rate, old_rate = hour.new.error_rate_pct, hour.old.error_rate_pct
     if new_rate is not None and old_rate is not None:
@@ -114,7 +133,7 @@ def error_rate_criterion(hours: list[HourTraffic], period: Window, bounds: Traff
     worst = max(measured, key=lambda h: h.new.error_rate_pct, default=None)
     failing = rate is not None and rate >= bounds.max_error_rate_pct
     text = (f"new error rate {number(rate)} % ({number(errors)} of {number(requests)} requests) against < "
-            f"{number(bounds.max_error_rate_pct)} %" if rate is not None else "no request measured on the new system")
+            f"{number(bounds.max_error_rate_pct)} %" if rate is not None else "no hour with the new system's requests and errors measured")
     return _settle("error_rate", failing, len(expected) - len(measured), len(expected), observed=rate,
                    bound=bounds.max_error_rate_pct, worst_hour=worst.hour if worst else None, text=text)
 
@@ -126,7 +145,7 @@ def p99_criterion(hours: list[HourTraffic], period: Window, bounds: TrafficBound
     observed = worst.new.p99_ms if worst else None
     failing = observed is not None and observed >= bounds.max_p99_ms
     text = (f"worst hourly p99 {number(observed)} ms ({iso(worst.hour)}) against < {number(bounds.max_p99_ms)} ms"
-            if worst else "no latency measured on the new system")
+            if worst else "no hour with the new system's p99 measured")
     return _settle("p99_latency", failing, len(expected) - len(measured), len(expected), observed=observed,
                    bound=bounds.max_p99_ms, worst_hour=worst.hour if worst else None, text=text)
 

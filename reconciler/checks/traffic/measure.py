@@ -4,7 +4,8 @@ p50/p95/p99 latency of the old and the new system, and the share of traffic the 
 Every figure is a PromQL expression evaluated at the hour's end over that hour
 (`increase(...[1h])`, `histogram_quantile(...)`), so a past hour measures the same today as
 it did then. None means no data (the metric has no sample in the hour, or a rate of nothing),
-never zero."""
+never zero, with one exception: an error counter that is known to exist (below) and has no
+series in an hour with requests had no error in it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from reconciler.sources.prometheus import PrometheusSource
 from reconciler.timeutil import HOUR, Window, hour_starts, iso
 
 QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+# an error counter with a series this long before an hour exists: its absence then is no error
+ERROR_SERIES_LOOKBACK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,36 @@ def system_queries(metrics: SystemMetricsConfig, unit_ms: float, span: timedelta
     return out
 
 
+def figure_selectors(metrics: SystemMetricsConfig) -> dict[str, str]:
+    """{figure: the series selector its query reads} for one system (what to name when a query
+    returned nothing)."""
+    buckets = promql.selector(metrics.latency, metrics.selector, "_bucket")
+    return {"requests": promql.selector(metrics.requests, metrics.selector),
+            "errors": promql.selector(metrics.errors, metrics.selector), **{f"{n}_ms": buckets for n in QUANTILES}}
+
+
+def errors_label_requests(metrics: SystemMetricsConfig) -> bool:
+    """The errors are the request counter with matchers (`http_requests_total{code=~"5.."}`):
+    while the request counter has series, an hour without an error series had no error."""
+    return metrics.errors.partition("{")[0].strip() == metrics.requests.partition("{")[0].strip()
+
+
+def _no_error_series_as_zero(source: PrometheusSource, metrics: SystemMetricsConfig, key: str,
+                             requests: dict, errors: dict, ends: list[datetime]) -> dict:
+    """`errors` with 0 in each hour that had requests but no error series, where the error
+    counter is known to exist: a label of the request counter, or a series of it within
+    ERROR_SERIES_LOOKBACK before the hour's end or in a later hour of `ends` (a counter
+    created by its first error). A name that never had a series stays unknown (misspelt?)."""
+    blank = [t for t in ends if errors[t] is None and (requests[t] or 0) > 0]
+    if not blank:
+        return errors
+    if errors_label_requests(metrics):
+        return {**errors, **{t: 0.0 for t in blank}}
+    seen = source.values_at(promql.present(figure_selectors(metrics)["errors"], ERROR_SERIES_LOOKBACK), ends, key)
+    later = max((t for t in ends if errors[t] is not None), default=None)
+    return {**errors, **{t: 0.0 for t in blank if seen[t] is not None or (later is not None and t < later)}}
+
+
 def split_from_requests(old: float | None, new: float | None) -> float | None:
     """new / (old + new) in %; None when either is unknown or nothing was served."""
     if old is None or new is None or old + new <= 0:
@@ -103,6 +136,9 @@ def measure_hours(source: PrometheusSource, window: Window,
         for figure, (expr, key, scale) in system_queries(getattr(metrics, system), unit_ms).items():
             values = source.values_at(expr, ends, source.key("metrics", system, key))
             figures[system][figure] = {t: _scaled(v, scale) for t, v in values.items()}
+        figures[system]["errors"] = _no_error_series_as_zero(
+            source, getattr(metrics, system), source.key("metrics", system, "errors"), figures[system]["requests"],
+            figures[system]["errors"], ends)
     gauge = _gauge(source, metrics, ends)
     out = []
     for hour, end in zip(hours, ends):

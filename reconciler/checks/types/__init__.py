@@ -90,5 +90,23 @@ def is_measure(result: CheckResult) -> bool:
     return found is not None and found.measures
 
 
+def observed_text_of(result: CheckResult) -> str | None:
+    """Its type's own words for what it observed (CheckType.observed_text), if any."""
+    found = check_type(result.check_type)
+    return found.observed_text(result) if found is not None else None
+
+
+def alert_facts(result: CheckResult) -> dict:
+    """What its type's alert says beyond the reason (CheckType.alert_facts)."""
+    found = check_type(result.check_type)
+    return found.alert_facts(result) if found is not None else {}
+
+
+def explained_by_rows(result: CheckResult) -> bool:
+    found = check_type(result.check_type)
+    return found is None or found.explained_by_rows(result)
+
+
 __all__ = ["CHECK_TYPES", "CheckType", "Scope", "check_type", "type_of", "sources_used", "scope_of", "criterion_of",
-           "reason_for", "with_reason", "is_rule", "is_measure"]
+           "reason_for", "with_reason", "is_rule", "is_measure", "alert_facts", "explained_by_rows",
+           "observed_text_of"]

@@ -84,6 +84,21 @@ class CheckType:
         new? Its alert then reads "Rule violated" and names the source."""
         return False
 
+    def observed_text(self, result: CheckResult) -> str | None:
+        """Its observed figures in words, shown whole in reports; None: the generic words of
+        report/observed.py, shortened in tables."""
+        return None
+
+    def alert_facts(self, result: CheckResult) -> dict:
+        """What its failing result's alert says beyond the reason: {"intro": NAME, ...} to open
+        with notify/i18n.py's `alert.NAME.title` and `alert.NAME.intro` (given these facts)
+        instead of "found a difference"; {} for the row comparison's words."""
+        return {}
+
+    def explained_by_rows(self, result: CheckResult) -> bool:
+        """Do the findings of its hour's row comparison say why it failed (the alert's "Why")?"""
+        return True
+
     def ledger_datasets(self, cfg) -> set[str]:
         """The datasets whose hours its windowed results judge (their ledger verdicts)."""
         return set()

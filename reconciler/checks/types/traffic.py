@@ -73,6 +73,24 @@ class TrafficCheck(CheckType):
             return []  # skipped: nothing measured in the hour
         return [(dataset, hour, result.status) for hour in result.window.hours()]
 
+    def observed_text(self, result):
+        observed = result.observed or {}
+        if not observed:
+            return None
+        discrepancy = observed.get("discrepancy")
+        parts = [f"split {_pct(observed.get('split_pct'))}",
+                 *(f"{side}: {_system_text(observed.get(side) or {})}" for side in ("new", "old")),
+                 f"discrepancy {_pct(discrepancy['pct'])}" if discrepancy else "discrepancy not measured"]
+        return " · ".join(parts)
+
+    def alert_facts(self, result):
+        details = result.details or {}
+        return {"intro": "traffic", "alerts": list(details.get("alerts") or []),
+                "bounds": {k: number(v) for k, v in (details.get("bounds") or {}).items()}}
+
+    def explained_by_rows(self, result):
+        return "discrepancy" in ((result.details or {}).get("alerts") or [])
+
     def reason(self, result: CheckResult, words: Words = english) -> str:
         if result.status in (ERROR, SKIPPED):
             return status_message(result)
@@ -86,6 +104,15 @@ def _pct(value) -> str:
 
 def _ms(value) -> str:
     return "n/a" if value is None else f"{number(round(value, 1))} ms"
+
+
+def _system_text(figures: dict) -> str:
+    """"120 000 requests, 60 errors (0.05 %), p50 50 ms, p95 100 ms, p99 233.3 ms"."""
+    def counted(key):
+        return "n/a" if figures.get(key) is None else count(round(figures[key]))
+
+    return (f"{counted('requests')} requests, {counted('errors')} errors ({_pct(figures.get('error_rate_pct'))}), "
+            + ", ".join(f"{q} {_ms(figures.get(f'{q}_ms'))}" for q in ("p50", "p95", "p99")))
 
 
 def traffic_reason(observed: dict, bounds: dict, alerts: list[str]) -> str:

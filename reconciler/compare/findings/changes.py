@@ -20,7 +20,8 @@ def describe(pattern: str, param, ctype: str) -> str:
     fixed = {"null_to_zero": "NULL → 0", "zero_to_null": "0 → NULL", "null_to_empty": "NULL → ''",
              "empty_to_null": "'' → NULL", "case_only": "case only", "whitespace_only": "whitespace only",
              "unicode_only": "Unicode normalisation only", "sign_flip": "sign flipped",
-             "truncated": "truncated to an integer", "none": "no single pattern"}
+             "truncated": "truncated to an integer", "none": "no single pattern",
+             "single_precision": "stored in single precision (a 4-byte float: about 7 significant digits)"}
     if pattern in fixed:
         return fixed[pattern]
     if pattern == "rounded":
@@ -31,6 +32,9 @@ def describe(pattern: str, param, ctype: str) -> str:
         return f"shifted by {signed_duration(param)} (a time zone)"
     if pattern == "time_truncated":
         return f"truncated to the {'second' if param == 's' else 'millisecond'} (precision lost)"
+    if pattern == "time_coarser_in_old":
+        unit = "second" if param == "s" else "millisecond"
+        return f"old holds whole {unit}s, new a finer time (compare at the old precision: time_precision {param})"
     if pattern == "offset":
         step = signed_duration(param) if ctype == TIMESTAMP else signed(param)
         return f"{step} exactly (constant offset)"

@@ -11,6 +11,7 @@ pairs left over are "no single pattern"."""
 from __future__ import annotations
 
 import math
+import struct
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,8 +20,8 @@ from reconciler.compare.rowdiff.columns import BOOL, DECIMAL, FLOAT, INT, TIMEST
 
 NUMBERS = (INT, FLOAT, DECIMAL, BOOL)
 PRIORITY = ("null_to_zero", "zero_to_null", "null_to_empty", "empty_to_null", "case_only", "whitespace_only",
-            "unicode_only", "sign_flip", "truncated", "rounded", "scale", "zone_shift", "time_truncated", "offset",
-            "to_constant")
+            "unicode_only", "sign_flip", "truncated", "single_precision", "rounded", "scale", "zone_shift",
+            "time_truncated", "time_coarser_in_old", "offset", "to_constant")
 MIN_SUPPORT = {"offset": 2, "to_constant": 2}
 # ... and at least this share of the column's pairs: among many random changes, two that share
 # an offset by chance are no pattern
@@ -84,9 +85,9 @@ def _number_candidates(a: float, b: float, tolerance: float | None) -> list:
         out.append(("sign_flip", None))
     if not a.is_integer() and b.is_integer() and b == math.trunc(a):
         out.append(("truncated", None))
-    decimals = _rounded_to(a, b, tolerance)
-    if decimals is not None:
-        out.append(("rounded", decimals))
+    if b != a and b == _single(a):
+        out.append(("single_precision", None))
+    out += [("rounded", n) for n in _rounded_to(a, b, tolerance)]
     factor = _scale(a, b, tolerance)
     if factor is not None:
         out.append(("scale", factor))
@@ -95,17 +96,28 @@ def _number_candidates(a: float, b: float, tolerance: float | None) -> list:
     return out
 
 
-def _rounded_to(a: float, b: float, tolerance: float | None) -> int | None:
-    """The fewest decimals n with b = a rounded to n decimals (half up or half even), a not already so."""
+def _single(a: float) -> float | None:
+    """a as a 4-byte float (PostgreSQL real, MySQL FLOAT) holds it; None beyond its range."""
+    try:
+        return struct.unpack("f", struct.pack("f", a))[0]
+    except OverflowError:
+        return None
+
+
+def _rounded_to(a: float, b: float, tolerance: float | None) -> list[int]:
+    """Every n with b = a rounded to n decimals (half up or half even), a not already so. A
+    column stored with 3 decimals holds 1.2304 as 1.23, which is also "rounded to 2": the
+    grouping then takes the n most pairs share."""
     exact = Decimal(repr(a))
+    fits = []
     for n in range(MAX_DECIMALS + 1):
         quantum = Decimal(1).scaleb(-n)
         half_up = float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
         if close(half_up, a, None):
-            return None  # a has at most n decimals: rounding to n or more changes nothing
+            break  # a has at most n decimals: rounding to n or more changes nothing
         if close(b, half_up, tolerance) or close(b, round(a, n), tolerance):
-            return n
-    return None
+            fits.append(n)
+    return fits
 
 
 def _scale(a: float, b: float, tolerance: float | None) -> float | None:
@@ -137,6 +149,9 @@ def _time_candidates(a: int, b: int) -> list:
     for unit, name in ((1_000_000, "s"), (1000, "ms")):
         if a % unit and (b == a - a % unit or b == a - a % unit + unit) and abs(delta) < unit:
             out.append(("time_truncated", name))
+            break
+        if b % unit and (a == b - b % unit or a == b - b % unit + unit) and abs(delta) < unit:
+            out.append(("time_coarser_in_old", name))
             break
     out.append(("offset", delta))
     out.append(("to_constant", b))

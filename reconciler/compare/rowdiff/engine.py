@@ -30,15 +30,17 @@ from reconciler.compare.rowdiff.segments import (
     EPOCH,
     Segment,
     batches,
+    first_change,
     from_units,
     merge_adjacent,
     offset_regions,
     to_units,
 )
-from reconciler.compare.rowdiff.sql import SideSQL
+from reconciler.compare.rowdiff.sql import SideSQL, Skipped
 from reconciler.config.models import PRECISION_US, DatasetConfig, slice_problem
 from reconciler.errors import ConfigError
 from reconciler.sources.relation import filter_clause
+from reconciler.sources.timeaxis import TICK
 from reconciler.timeutil import HOUR, Window, floor_hour, iso
 
 SLICE_US = 250_000  # first-pass slice: ~50 rows at 200 events/s, so a differing one is cheap to re-read
@@ -161,7 +163,7 @@ class RowDiff:
     def _rows_with_keys(self, name: str, sql: SideSQL, key_specs: list, keys: list, conditions: list) -> list[Row]:
         """The rows of side `name` whose `key_specs` columns hold one of `keys` (tuples of
         their values), under `conditions`, LOOKUP_KEYS keys a statement."""
-        columns = [sql.column(s) for s in key_specs]
+        columns = [sql.looked_up(s) for s in key_specs]
         target = columns[0] if len(columns) == 1 else sa.tuple_(*columns)
         out = []
         for chunk in _chunks(keys, LOOKUP_KEYS):
@@ -242,7 +244,8 @@ class RowDiff:
         segments = [s for s in (before, after) if s.lo < s.hi]
         if not segments:
             return []
-        sql = replace(self._side_sql(name, from_units(before.lo, unit)), fold=None)
+        # plain bounds: a fall-back's second pass or a spring-forward's skipped span concern the window
+        sql = replace(self._side_sql(name, from_units(before.lo, unit)), fold=None, skipped=None)
         self.outcome.queries += -(-len(keys) // LOOKUP_KEYS)
         return self._rows_with_keys(name, sql, key_specs, keys, self._conditions(name, segments, sql))
 
@@ -310,14 +313,14 @@ class RowDiff:
 
     def _side_sql(self, name: str, start: datetime) -> SideSQL:
         side = self.sides[name]
-        offset = 0
+        offset, skipped = 0, None
         if not side.axis.is_utc:
-            offset_us = round(side.axis.zone.utcoffset(side.axis.wall(start)).total_seconds() * 1_000_000)
-            offset = offset_us // self.unit_us
+            offset = _units(start.astimezone(side.axis.zone).utcoffset(), self.unit_us)
+            skipped = _skipped_before(side.axis, start, self.unit_us)
         fold = self._fold_of(name, start)
         folded = (side.axis.bound(fold.cut), HOUR_US // self.unit_us, fold.cut) if fold else None
         return SideSQL(side.source.dialect, side.rel, self.specs, name, side.axis.kind, self.unit_us, offset,
-                       same_family=self._same_family(), fold=folded)
+                       same_family=self._same_family(), fold=folded, skipped=skipped)
 
     def _same_family(self) -> bool:
         """Both sides of one hash family (PostgreSQL, TimescaleDB): the first pass may use its built-in hash."""
@@ -329,8 +332,11 @@ class RowDiff:
         ranges = []
         for i, s in enumerate(segments):
             lo, hi = from_units(s.lo, self.unit_us), from_units(s.hi, self.unit_us)
-            cond = sa.and_(side.rel.time >= sa.bindparam(f"lo{i}", side.axis.bound(lo)),
-                           side.rel.time < sa.bindparam(f"hi{i}", side.axis.bound(hi)))
+            if sql.skipped is not None:
+                cond = _around_skipped(i, side, sql.skipped, lo, hi)
+            else:
+                cond = sa.and_(side.rel.time >= sa.bindparam(f"lo{i}", side.axis.bound(lo)),
+                               side.rel.time < sa.bindparam(f"hi{i}", side.axis.bound(hi)))
             if sql.fold is not None:  # the same wall-clock span in the second pass
                 cond = sa.or_(cond, sa.and_(side.rel.time >= sa.bindparam(f"flo{i}", side.axis.bound(lo + HOUR)),
                                             side.rel.time < sa.bindparam(f"fhi{i}", side.axis.bound(hi + HOUR))))
@@ -582,6 +588,41 @@ class RowDiff:
 
     def _add_timing(self, name: str, started: float) -> None:
         self.outcome.timings[name] = self.outcome.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def _skipped_before(axis, start: datetime, unit_us: int) -> Skipped | None:
+    """The spring-forward whose skipped wall times, read with the offset before it, fall in the
+    UTC span that holds `start` (the span as long as the jump, from the change on)."""
+    zone = axis.zone
+    offset = start.astimezone(zone).utcoffset()
+    earlier = start - 2 * HOUR
+    if earlier.astimezone(zone).utcoffset() >= offset:
+        return None
+    change = first_change(earlier, start, zone)
+    before = (change - TICK).astimezone(zone).utcoffset()
+    if before >= offset or start >= change + (offset - before):
+        return None
+    after = change.astimezone(zone).replace(tzinfo=None)
+    return Skipped(after, axis.wall_bound(after), _units(offset - before, unit_us), before)
+
+
+def _around_skipped(i: int, side, skipped: Skipped, lo: datetime, hi: datetime):
+    """The rows whose instant is in [lo, hi) after a spring-forward: wall times from the new
+    offset, and the skipped wall times (before `skipped.after`) read with the offset before."""
+    axis, time = side.axis, side.rel.time
+
+    def post(t: datetime):
+        return axis.wall_bound(max(t.astimezone(axis.zone).replace(tzinfo=None), skipped.after))
+
+    def pre(t: datetime):
+        return axis.wall_bound(min((t + skipped.before).replace(tzinfo=None), skipped.after))
+
+    return sa.or_(sa.and_(time >= sa.bindparam(f"lo{i}", post(lo)), time < sa.bindparam(f"hi{i}", post(hi))),
+                  sa.and_(time >= sa.bindparam(f"slo{i}", pre(lo)), time < sa.bindparam(f"shi{i}", pre(hi))))
+
+
+def _units(offset: timedelta, unit_us: int) -> int:
+    return round(offset.total_seconds() * 1_000_000) // unit_us
 
 
 def _nearer(t: int, than: int, to: int) -> bool:

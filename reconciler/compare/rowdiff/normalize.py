@@ -44,13 +44,10 @@ def value_of(raw, spec: ColumnSpec, axis: TimeAxis | None, precision: str):
     if ctype == DATE:
         return raw.isoformat()[:10] if isinstance(raw, (date, datetime)) else str(raw)[:10]
     if ctype in (INT, BOOL):
-        if isinstance(raw, (bytes, bytearray, memoryview)):  # MySQL/MariaDB BIT(n)
-            return int.from_bytes(bytes(raw), "big")
-        if isinstance(raw, str):
-            raw = raw.strip()
-            word = _BOOL_WORDS.get(raw.lower())  # not .get(..., int(Decimal(raw))): eager, fails on 't'
-            return word if word is not None else int(Decimal(raw))
-        return int(raw)
+        number = _number(raw)
+        # a truth value: any non-zero number is true (a legacy TINYINT(1) holding 2, or 0.5),
+        # as the checksum's bool_text says
+        return int(number != 0) if ctype == BOOL else int(number)
     if ctype in (FLOAT, DECIMAL):
         return float(raw) if not isinstance(raw, str) else float(Decimal(raw.strip()))
     if isinstance(raw, (bytes, bytearray, memoryview)):
@@ -58,11 +55,24 @@ def value_of(raw, spec: ColumnSpec, axis: TimeAxis | None, precision: str):
     if ctype == JSON or isinstance(raw, (dict, list)):
         return json_text(raw)
     text = str(raw)
+    if spec.is_uuid:  # the canonical spelling, as uuid::text writes it (the checksum lowercases too)
+        text = text.lower()
     if spec.settings.trim:
         text = text.strip()
     if spec.settings.casefold:
         text = text.casefold()
     return text
+
+
+def _number(raw):
+    """An integer or boolean cell as a number: BIT(n) bytes, 't'/'false' words, numeric text."""
+    if isinstance(raw, (bytes, bytearray, memoryview)):  # MySQL/MariaDB BIT(n)
+        return int.from_bytes(bytes(raw), "big")
+    if isinstance(raw, str):
+        raw = raw.strip()
+        word = _BOOL_WORDS.get(raw.lower())  # not .get(..., int(Decimal(raw))): eager, fails on 't'
+        return word if word is not None else Decimal(raw)
+    return raw
 
 
 def json_text(raw) -> str:

@@ -63,7 +63,7 @@ def offset_regions(start: datetime, end: datetime, zones) -> list[tuple[datetime
         while t < end:
             nxt = min(t + timedelta(hours=1), end)
             if _offset(t, zone) != _offset(nxt, zone):
-                cuts.add(_first_change(t, nxt, zone))
+                cuts.add(first_change(t, nxt, zone))
             t = nxt
     ordered = sorted(c for c in cuts if start <= c <= end)
     return [(a, b) for a, b in zip(ordered, ordered[1:]) if a < b]
@@ -73,7 +73,7 @@ def _offset(t, zone):
     return t.astimezone(zone).utcoffset()
 
 
-def _first_change(a: datetime, b: datetime, zone) -> datetime:
+def first_change(a: datetime, b: datetime, zone) -> datetime:
     """First instant in (a, b] whose offset differs from a's (to the second)."""
     base = _offset(a, zone)
     lo, hi = a, b

@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from reconciler.compare.rowdiff.columns import BOOL, DATE, DECIMAL, FLOAT, INT, TIMESTAMP, ColumnSpec
+from reconciler.compare.rowdiff.columns import (
+    BOOL,
+    DATE,
+    DECIMAL,
+    FLOAT,
+    FLOAT4,
+    INT,
+    TIMESTAMP,
+    ColumnSpec,
+    storage_of,
+)
 
 _COMMA_FREE = (TIMESTAMP, DATE, INT, BOOL, FLOAT, DECIMAL)  # their text never holds a ','
+
+
+class Skipped(NamedTuple):
+    """A spring-forward at the start of a naive side's region: the wall times the clock skipped
+    (before `after`, the first wall time of the new offset) are read with the offset `before`
+    the change, `jump_units` later than the region's offset reads them."""
+
+    after: datetime
+    after_bound: object  # `after` as the column compares it (a datetime, or text)
+    jump_units: int
+    before: timedelta
+
+
+class _Untyped(sa.types.TypeDecorator):
+    impl = sa.types.NullType
+    cache_ok = True
 
 
 @dataclass(frozen=True)
@@ -24,9 +52,15 @@ class SideSQL:
     offset_units: int
     same_family: bool = False   # both sides of one engine family: its cheaper built-in hash may be used
     fold: tuple | None = None   # (cut as a bound, one hour in units, cut): a fall-back's second pass read one hour back
+    skipped: Skipped | None = None  # a spring-forward at the region's start
 
     def column(self, spec: ColumnSpec):
         return self.rel.col(spec.old if self.side == "old" else spec.new)
+
+    def looked_up(self, spec: ColumnSpec):
+        """The column compared with key values bound without a type, so the server reads each
+        as the column's own: a uuid column's key looked up by its text."""
+        return sa.type_coerce(self.column(spec), _Untyped())
 
     def native(self, spec: ColumnSpec) -> str:
         return spec.native_old if self.side == "old" else spec.native_new
@@ -39,6 +73,9 @@ class SideSQL:
             cut, hour_units, _ = self.fold
             units = units - sa.case((col >= sa.literal(cut), sa.literal_column(str(hour_units))),
                                     else_=sa.literal_column("0"))
+        if self.skipped is not None:
+            units = units + sa.case((col < sa.literal(self.skipped.after_bound),
+                                     sa.literal_column(str(self.skipped.jump_units))), else_=sa.literal_column("0"))
         return units
 
     @property
@@ -49,17 +86,28 @@ class SideSQL:
     def value_text(self, spec: ColumnSpec):
         d, col, native = self.dialect, self.column(spec), self.native(spec)
         if spec.ctype == TIMESTAMP:
-            return d.text(self.epoch(col, native))
+            units, grid = self.epoch(col, native), spec.time_grid(self.unit_us)
+            return d.text(d.floor_div(units, grid) if grid else units)
         if spec.ctype == DATE:
             return d.date_text(col)
-        if spec.ctype in (INT, BOOL):
+        if spec.ctype == BOOL:
+            return d.bool_text(col, native)
+        if spec.ctype == INT:
             return d.int_text(col, native)
         if spec.ctype in (FLOAT, DECIMAL):
-            return d.scaled_text(col, spec.hash_scale) if spec.hash_scale else d.float_text(col)
+            # a float4 as the value the driver hands Python, not its float8 widening
+            read = d.float4_as_read(col) if storage_of(native) == FLOAT4 else col
+            if spec.hash_scale:
+                return d.scaled_text(read, spec.hash_scale)
+            # rounded from what Python compares: MariaDB's FLOAT reads as 6 digits ('123457')
+            rounded = d.float4_rounded_text(read, d.float_text(read)) if spec.float4_hashed else None
+            return rounded if rounded is not None else d.float_text(read)
+        if spec.json_hashable:
+            return d.json_text(col)
         text = d.text(col)
         if spec.settings.trim:
             text = d.trim(text)
-        if spec.settings.casefold:
+        if spec.settings.casefold or spec.is_uuid:
             text = d.lower(text)
         return text
 
@@ -89,7 +137,7 @@ class SideSQL:
     def time_slice(self, slice_units: int):
         """floor(time_units / slice_units), cheaper where the dialect knows how."""
         time_spec = next(s for s in self.specs if s.is_time)
-        fast = None if self.offset_units or self.fold else self.dialect.slice_of(
+        fast = None if self.offset_units or self.fold or self.skipped else self.dialect.slice_of(
             self.column(time_spec), self.native(time_spec), self.kind, slice_units * self.unit_us)
         return fast if fast is not None else self.dialect.floor_div(self.time_units, slice_units)
 
