@@ -3,10 +3,12 @@ rows of differing slices in bounded batches, compare them exactly."""
 
 from __future__ import annotations
 
+import logging
 import time
 from bisect import bisect_right
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -49,8 +51,12 @@ REFINE_FACTOR = 16
 KEY_PARTITIONS = 64
 RANGES_PER_QUERY = 200
 LOOKUP_KEYS = 1000
+# a row unpaired in its window is looked up in the other side's data this far away (both ways):
+# every UTC offset (-12 h to +14 h), a DST change and a date off by one day are within it
+SHIFT_REACH_US = 24 * 3_600_000_000
 SPREAD_RATIO = 0.5
 LIST_BATCH = 20_000
+log = logging.getLogger(__name__)
 _COUNT_SHIFT = 96  # a listed instant packs count << 96 | hash sum (60-bit hashes: exact below 2**36 rows)
 
 
@@ -96,7 +102,10 @@ class RowDiff:
             self._look_up_missing()
         self._pair_adjacent_times()
         if not self.ds.snapshot:
-            self._look_up_across_edges()
+            if self._shift_key_specs():
+                self._look_up_shifted()
+            else:
+                self._look_up_across_edges()
         settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
         self.outcome.units = pair_units(self.folds)
         if self.window != requested:
@@ -182,6 +191,101 @@ class RowDiff:
                 rows = {k: r for k, r in pool.items() if r.values[time_idx] is not None and near(r.values[time_idx])}
                 if rows:
                     self._pair_beyond(rows, side, other, beyond, key_specs, time_idx)
+
+    def _shift_key_specs(self) -> list:
+        """The key columns a moved row keeps: all of the key, when none is the time and each is
+        an integer or text (a key holding the time changes with it: no twin to look up)."""
+        key_specs = [s for s in self.specs if s.is_key]
+        if not key_specs or any(s.is_time or s.ctype not in (INT, TEXT) for s in key_specs):
+            return []
+        return key_specs
+
+    def _look_up_shifted(self) -> None:
+        """A row left unpaired in the window may have its twin in another hour: a time zone or
+        DST shift moves the new row an hour or more away, where a window of one hour never
+        reads it. Each unpaired row's key is looked up on the other side outside the window,
+        at most SHIFT_REACH_US away (keyed statements, LOOKUP_KEYS keys each, counted against
+        the fetch budget). A row and a twin pair when each is the other's nearest row with
+        that key (a key reused over time, or held again beside the twin, keeps its own pair):
+        a definition that does not depend on the window, so hours judged one by one and
+        together agree. The pair belongs to the hour of its old row: an old row in the window
+        is compared here (a changed `time`); a new row whose twin is an old row outside
+        leaves this window, whose counts still hold it. Rows beyond the budget stay unpaired
+        and are counted in `not_looked_up`. This also pairs a row rounded across the
+        window's edge (12:59:59.9996 read as 13:00:00.000 on one side)."""
+        key_specs = self._shift_key_specs()
+        time_idx = next(i for i, s in enumerate(self.specs) if s.is_time)
+        t = time.perf_counter()
+        for side, other in (("old", "new"), ("new", "old")):
+            pool = self.pool_old if side == "old" else self.pool_new
+            rows = sorted(((k, r) for k, r in pool.items() if r.values[time_idx] is not None),
+                          key=lambda kr: (kr[1].values[time_idx], kr[0]))
+            for i, chunk in enumerate(_chunks(rows, LOOKUP_KEYS)):
+                if self.budget.exhausted(len(chunk)):
+                    self._not_looked_up(side, rows[i * LOOKUP_KEYS:])
+                    break
+                pairs = self._nearest_twins(dict(chunk), side, other, key_specs, time_idx)
+                if pairs and self.budget.exhausted(len(pairs)):
+                    self._not_looked_up(side, rows[i * LOOKUP_KEYS:])
+                    break
+                for key, twin in self._mutual(pairs, side, key_specs, time_idx).items():
+                    row = pool.pop(key)
+                    if side == "old":
+                        match_rows({key: row}, {key: twin}, self.specs, self.ds.time_precision, self.tally,
+                                   self.key_names)
+        self._add_timing("look_up", t)
+
+    def _outside(self, name: str, times_us: list[int], key_specs: list, keys: list) -> list[Row]:
+        """Side `name`'s rows holding one of `keys`, outside the window and at most
+        SHIFT_REACH_US from the earliest or latest of `times_us`."""
+        unit = self.unit_us
+        lo, hi = to_units(self.window.start, unit), to_units(self.window.end, unit)
+        before = Segment(min(lo, (min(times_us) - SHIFT_REACH_US) // unit), lo)
+        after = Segment(hi, max(hi, (max(times_us) + SHIFT_REACH_US) // unit + 1))
+        segments = [s for s in (before, after) if s.lo < s.hi]
+        if not segments:
+            return []
+        # plain bounds: a fall-back's second pass or a spring-forward's skipped span concern the window
+        sql = replace(self._side_sql(name, from_units(before.lo, unit)), fold=None, skipped=None)
+        self.outcome.queries += -(-len(keys) // LOOKUP_KEYS)
+        return self._rows_with_keys(name, sql, key_specs, keys, self._conditions(name, segments, sql))
+
+    def _nearest_twins(self, rows: dict, side: str, other: str, key_specs: list, time_idx: int) -> dict:
+        """{key: the other side's row with that key nearest in time, outside the window, at
+        most SHIFT_REACH_US away} of `rows` (ties: the earlier)."""
+        found: dict = {}
+        for twin in self._outside(other, [r.values[time_idx] for r in rows.values()], key_specs, list(rows)):
+            row = rows.get(twin.key)
+            tt = twin.values[time_idx]
+            if row is None or tt is None or abs(tt - row.values[time_idx]) > SHIFT_REACH_US:
+                continue
+            best = found.get(twin.key)
+            if best is None or _nearer(tt, best.values[time_idx], row.values[time_idx]):
+                found[twin.key] = twin
+        return {key: (rows[key], twin) for key, twin in found.items()}
+
+    def _mutual(self, pairs: dict, side: str, key_specs: list, time_idx: int) -> dict:
+        """{key: twin} of the pairs whose twin has no row of `side` with its key nearer to it
+        than the row in the window: such a row outside is the twin's own pair."""
+        if not pairs:
+            return {}
+        twin_times = [twin.values[time_idx] for _, twin in pairs.values()]
+        out = {key: twin for key, (_, twin) in pairs.items()}
+        for rival in self._outside(side, twin_times, key_specs, list(pairs)):
+            if rival.key not in out or rival.values[time_idx] is None:
+                continue
+            row, twin = pairs[rival.key]
+            if _nearer(rival.values[time_idx], row.values[time_idx], twin.values[time_idx]):
+                del out[rival.key]
+        return out
+
+    def _not_looked_up(self, side: str, rows: list) -> None:
+        for _, row in rows:
+            self.outcome.not_looked_up[row.hour] += 1
+        message = (f"fetch budget spent: {len(rows)} unpaired row(s) of {side} not looked up in other hours; "
+                   "they stay " + ("missing in new" if side == "old" else "extra in new"))
+        self.log(message)
+        log.warning(message)
 
     def _pair_beyond(self, rows: dict, side: str, other: str, beyond: Segment, key_specs: list,
                      time_idx: int) -> None:
@@ -520,6 +624,11 @@ def _around_skipped(i: int, side, skipped: Skipped, lo: datetime, hi: datetime):
 
 def _units(offset: timedelta, unit_us: int) -> int:
     return round(offset.total_seconds() * 1_000_000) // unit_us
+
+
+def _nearer(t: int, than: int, to: int) -> bool:
+    """Whether time `t` is nearer to `to` than `than` is; at equal distance, the earlier."""
+    return (abs(t - to), t) < (abs(than - to), than)
 
 
 def _folded(row: Row, specs: list, key_idx: list[int], cut: datetime, unit_us: int) -> Row:

@@ -31,6 +31,9 @@ class DiffOutcome:
     # {second pass's hour: first pass's hour} of each fall-back compared as one (compare/folds.py):
     # the pair's counts and rows are all in its first hour
     units: dict = field(default_factory=dict)
+    # unpaired rows per hour whose twin in another hour was not looked up: the fetch budget was
+    # spent (they stay missing or extra)
+    not_looked_up: Counter = field(default_factory=Counter)
 
     @property
     def samples(self) -> dict:
@@ -40,15 +43,18 @@ class DiffOutcome:
         t = self.tally
         matched, mismatched = t.total("matched"), t.total("mismatched")
         missing, extra = t.total("missing_in_new"), t.total("extra_in_new")
-        return {"matched": matched, "mismatched": mismatched, "missing_in_new": missing, "extra_in_new": extra,
-                "duplicates_old": t.total("duplicates_old"), "duplicates_new": t.total("duplicates_new"),
-                "match_pct": match_pct(matched, mismatched, missing, extra),
-                "unverified": sum(self.unverified.values()),
-                "rows_fetched": dict(self.fetched)}
+        out = {"matched": matched, "mismatched": mismatched, "missing_in_new": missing, "extra_in_new": extra,
+               "duplicates_old": t.total("duplicates_old"), "duplicates_new": t.total("duplicates_new"),
+               "match_pct": match_pct(matched, mismatched, missing, extra),
+               "unverified": sum(self.unverified.values()),
+               "rows_fetched": dict(self.fetched)}
+        if self.not_looked_up:
+            out["not_looked_up"] = sum(self.not_looked_up.values())
+        return out
 
     def clip(self, hours: set, key_names: list[str]) -> None:
         """Keep only what is about `hours` (a comparison read wider than asked)."""
-        for counter in (self.hour_old, self.hour_new, self.unverified):
+        for counter in (self.hour_old, self.hour_new, self.unverified, self.not_looked_up):
             for hour in [h for h in counter if h not in hours]:
                 del counter[hour]
         self.tally.clip(hours, key_names)
