@@ -123,7 +123,7 @@ def kind_of(statement: str) -> str:
     if "count(*) as n" in text:
         return "checksums"
     if " as c0" in text:
-        return "fetch"
+        return "look-up" if " in (" in text else "fetch"
     assert " as g" in text and " as h" in text, statement
     return "listing"
 
@@ -163,6 +163,8 @@ def test_every_windowed_statement_scans_only_the_chunks_of_its_ranges(tmp_path, 
         side = "legacy_ts" if "legacy_ts" in statement else table
         got = planned_chunks(url, statement, parameters)
         assert got == overlapping(chunk_ranges[side], ranges), (side, kind_of(statement), ranges)
+        if kind_of(statement) == "look-up":  # a moved row's twin: keyed, within a day of the window
+            continue
         assert got <= window_chunks[side]
         planned.setdefault((side, kind_of(statement)), set()).update(got)
     kinds = {"fetched": {"counts", "checksums", "fetch"}, "listed": {"counts", "checksums", "listing", "fetch"}}[refine]
