@@ -102,8 +102,9 @@ class RowDiff:
             self._look_up_missing()
         self._pair_adjacent_times()
         if not self.ds.snapshot:
-            if self._shift_key_specs():
-                self._look_up_shifted()
+            shift_keys = self._shift_key_specs()
+            if shift_keys:
+                self._look_up_shifted(shift_keys)
             else:
                 self._look_up_across_edges()
         settle_unmatched(self.pool_old, self.pool_new, self.tally, self.key_names)
@@ -200,7 +201,7 @@ class RowDiff:
             return []
         return key_specs
 
-    def _look_up_shifted(self) -> None:
+    def _look_up_shifted(self, key_specs: list) -> None:
         """A row left unpaired in the window may have its twin in another hour: a time zone or
         DST shift moves the new row an hour or more away, where a window of one hour never
         reads it. Each unpaired row's key is looked up on the other side outside the window,
@@ -213,7 +214,6 @@ class RowDiff:
         leaves this window, whose counts still hold it. Rows beyond the budget stay unpaired
         and are counted in `not_looked_up`. This also pairs a row rounded across the
         window's edge (12:59:59.9996 read as 13:00:00.000 on one side)."""
-        key_specs = self._shift_key_specs()
         time_idx = next(i for i, s in enumerate(self.specs) if s.is_time)
         t = time.perf_counter()
         for side, other in (("old", "new"), ("new", "old")):
